@@ -1,0 +1,124 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The one small interface every vendor renderer implements.
+
+A vendor is one file, ``_vendor_<name>.py``, that defines a subclass of
+:class:`VendorRenderer` and an instance of it named ``RENDERER``; adding a
+vendor means writing that file and adding it to the tuple in ``_vendors.py``.
+Nothing else in the collection knows vendor details.
+
+A renderer turns validated :class:`~._device_model.Device` objects into
+:class:`ProfileFile` objects: paths relative to the provisioning root and the
+exact bytes a phone downloads.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+
+# Relative POSIX paths of plain names: no "..", no absolute paths, no hidden
+# files, nothing a shell or nginx would treat specially.
+_PATH_PART_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
+
+
+class ProfileFile:
+    """One file to serve.
+
+    ``path``
+        relative to the provisioning root, ``/``-separated.
+    ``content``
+        the bytes served.
+    ``device``
+        label of the device the file belongs to, or ``None`` for a file shared
+        by a model or the whole fleet.
+    ``secret``
+        the file carries credentials or keys in a form an eavesdropper can
+        read: write it 0640 or stricter and never show it in a diff.
+    ``plaintext``
+        for an encrypted file, its decrypted content (for ``--diff``);
+        ``None`` otherwise.
+    ``role``
+        what the file is for: ``profile`` (the device's configuration),
+        ``bootstrap`` (a plain file that delivers a key or points the phone
+        to its real profile), ``model`` or ``common`` (shared settings).
+    """
+
+    ROLES = ("profile", "bootstrap", "model", "common")
+
+    def __init__(self, path, content, device=None, secret=False, plaintext=None, role="profile"):
+        if role not in self.ROLES:
+            raise ValueError("unknown file role %r" % (role,))
+        self.path = path
+        self.content = content
+        self.device = device
+        self.secret = secret
+        self.plaintext = plaintext
+        self.role = role
+
+    def __repr__(self):
+        return "ProfileFile(%r, %d bytes, device=%r, role=%s, secret=%s)" % (
+            self.path, len(self.content), self.device, self.role, self.secret)
+
+
+def check_relative_path(path, device=None, field="path"):
+    """Raise unless ``path`` is a safe relative path inside the provisioning root."""
+    parts = path.split("/") if isinstance(path, str) else []
+    if (not parts or posixpath.normpath(path) != path
+            or not all(_PATH_PART_RE.match(part) and part not in (".", "..") for part in parts)):
+        raise ProvisioningError("%r is not a safe relative file path" % (path,), device=device, field=field)
+    return path
+
+
+class VendorRenderer:
+    """Base class of the vendor renderers.
+
+    Subclasses set :attr:`name` and override :meth:`model_info`,
+    :meth:`validate`, :meth:`key_specs`, :meth:`render_device` and, for
+    files shared by several devices, :meth:`render_shared`.
+    """
+
+    #: Vendor name as users write it in a device's ``vendor`` field.
+    name = None
+
+    #: Human-readable name for documentation and errors.
+    title = None
+
+    def model_info(self, model):
+        """Facts about a known model (canonical upper-case name), or ``None``."""
+        raise NotImplementedError
+
+    def known_models(self):
+        """The canonical names of the models this vendor knows."""
+        raise NotImplementedError
+
+    def validate(self, device, inventory):
+        """Raise :class:`ProvisioningError` for anything this vendor cannot render."""
+        raise NotImplementedError
+
+    def key_specs(self, device):
+        """``{key name: number of random bytes}`` of the per-device keys this device needs.
+
+        The key store (or the inventory's ``keys`` field) supplies them in
+        ``device.keys`` as lower-case hex strings before rendering.
+        """
+        return {}
+
+    def render_device(self, device, inventory):
+        """The files that belong to ``device`` alone."""
+        raise NotImplementedError
+
+    def render_shared(self, devices, inventory):
+        """Files shared by several of this vendor's ``devices`` (model and common files)."""
+        return []
+
+    def require_key(self, device, name):
+        """``device.keys[name]``, or an error naming the missing secret."""
+        value = device.keys.get(name)
+        if not value:
+            raise device.error("missing secret: the key store has no %s key for this device" % name, field="keys.%s" % name)
+        return value
