@@ -46,6 +46,8 @@ class ProfileFile:
         what the file is for: ``profile`` (the device's configuration),
         ``bootstrap`` (a plain file that delivers a key or points the phone
         to its real profile), ``model`` or ``common`` (shared settings).
+    ``vendor``
+        the renderer that made the file; set by the registry.
     """
 
     ROLES = ("profile", "bootstrap", "model", "common")
@@ -59,6 +61,7 @@ class ProfileFile:
         self.secret = secret
         self.plaintext = plaintext
         self.role = role
+        self.vendor = None
 
     def __repr__(self):
         return "ProfileFile(%r, %d bytes, device=%r, role=%s, secret=%s)" % (

@@ -6,9 +6,13 @@
 
 from __future__ import annotations
 
+import os
+import re
+
 import pytest
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import (
+    SETTINGS,
     Inventory,
     build_device,
     build_fleet,
@@ -176,3 +180,10 @@ def test_safe_paths(path):
 def test_unsafe_paths(path):
     with pytest.raises(ProvisioningError, match="not a safe relative file path"):
         check_relative_path(path)
+
+
+def test_every_setting_is_documented():
+    docs = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "docs", "inventory.md")
+    with open(docs, encoding="utf-8") as handle:
+        documented = set(re.findall(r"^\| `([a-z_]+)` \|", handle.read(), flags=re.M))
+    assert set(SETTINGS) <= documented, "settings missing from docs/inventory.md: %s" % sorted(set(SETTINGS) - documented)
