@@ -27,6 +27,7 @@ import gzip
 import hashlib
 import hmac
 import os
+import struct
 import zlib
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import CryptoError
@@ -274,13 +275,24 @@ def plaintext_as_text(plaintext):
         )
 
 
+# gzip header (RFC 1952): magic, deflate, no flags, mtime 0, XFL 2 (maximum
+# compression), OS 255 (unknown). Written by hand because Python's gzip
+# module writes OS 3 before 3.12 and 255 after, which would change every
+# compressed profile's bytes when the controller's Python changes.
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+
+
 def gzip_compress(data):
-    """gzip ``data`` reproducibly: no file name and a zero timestamp.
+    """gzip ``data`` reproducibly: no file name, a zero timestamp, a fixed OS byte.
 
     A timestamp in the header would change the bytes on every run and defeat
     idempotent deployment.
     """
-    return gzip.compress(_to_bytes(data, "data"), compresslevel=9, mtime=0)
+    data = _to_bytes(data, "data")
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    body = compressor.compress(data) + compressor.flush()
+    trailer = struct.pack("<II", zlib.crc32(data) & 0xFFFFFFFF, len(data) & 0xFFFFFFFF)
+    return _GZIP_HEADER + body + trailer
 
 
 def gunzip(data):
