@@ -62,7 +62,7 @@ SETTINGS = {
     "language": Setting("str", "display language as an ISO 639-1 code (en, de, fr, es, it, nl, pt, ...)"),
     "admin_password": Setting("str", "password of the phone's administrator web login", secret=True),
     "provisioning_url": Setting(
-        "str", "where the phone fetches its profiles: scheme://host[:port]/path (tftp, http or https)"),
+        "str", "where the phone fetches its profiles: scheme://host[:port]/path (tftp, http, https; Grandstream also ftp, ftps)"),
     "resync_interval": Setting("int", "minutes between profile checks", minimum=1, maximum=525600),
     "resync_spread": Setting(
         "list", "[low, high] minutes: each device gets a fixed interval in this range, derived from its MAC, "
@@ -71,6 +71,8 @@ SETTINGS = {
     "firmware_version": Setting("str", "firmware version the phone should run"),
     "syslog_server": Setting("str", "syslog server host name or address"),
     "encrypt_profiles": Setting("bool", "encrypt per-device profiles with the device's key", default=True),
+    "compress_profiles": Setting(
+        "bool", "gzip profiles before encrypting them (Cisco SPA and MPP; other vendors ignore it)", default=False),
     "encryption_digest": Setting(
         "str", "key-derivation digest of openssl enc; default per vendor and model", choices=("md5", "sha256")),
     "model_profiles": Setting(

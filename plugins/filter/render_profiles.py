@@ -1,0 +1,126 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: render_profiles
+short_description: Render every provisioning file of a fleet of phones
+version_added: 0.1.0
+author:
+  - sipfleet.provisioning contributors (@sipfleet)
+description:
+  - Validates the whole inventory (O(_input), O(defaults), O(sites), O(models)) and renders, for every device, the files
+    its phone downloads, in the vendor's native format. Grandstream C(gs_provision) XML and the legacy binary
+    C(cfg<mac>); Cisco/Linksys SPA and Cisco MPP C(flat-profile) XML with the C(spa$PSN.cfg) and C(ata$PSN.cfg)
+    bootstrap files; Panasonic C(Config{MAC}.cfg), C(Config{MODEL}.cfg), C(ConfigCom.cfg) and the per-model
+    bootstrap.
+  - Settings merge in the order O(defaults), site (O(sites)), model (O(models)), device (its C(settings)); a device's
+    raw C(params) are applied last and always win over mapped settings.
+  - Nothing is rendered unless every device is valid; the error names the device and the field (a malformed or
+    duplicate MAC, an unknown model, a value the format cannot carry, a missing password or key).
+  - Encryption (C(encrypt_profiles), on by default) needs each device's keys in its C(keys) field, as lower-case hex
+    strings. The C(sipfleet.provisioning.phone_profiles) module manages them for you; this filter is for custom
+    pipelines that only want the files.
+  - See the C(docs/) directory of the collection for the data model and each vendor's files, fetch order and
+    parameter tables.
+options:
+  _input:
+    description:
+      - The devices, as in C(sipfleet_devices). Each has C(mac), C(model), optional C(name), C(vendor), C(site),
+        C(lines), C(params), C(settings) and C(keys).
+    type: list
+    elements: dict
+    required: true
+  defaults:
+    description:
+      - Generic settings for every device, as in C(sipfleet_defaults).
+    type: dict
+  sites:
+    description:
+      - Settings per site, as in C(sipfleet_sites).
+    type: dict
+  models:
+    description:
+      - Settings per model, as in C(sipfleet_models).
+    type: dict
+notes:
+  - The result contains SIP passwords and keys. Use C(no_log) on tasks that register or display it.
+"""
+
+EXAMPLES = r"""
+- name: Render the fleet's files
+  ansible.builtin.set_fact:
+    phone_files: >-
+      {{ sipfleet_devices | sipfleet.provisioning.render_profiles(defaults=sipfleet_defaults,
+         sites=sipfleet_sites, models=sipfleet_models) }}
+  no_log: true
+
+- name: List what each device gets
+  ansible.builtin.debug:
+    msg: "{{ phone_files | map(attribute='path') | list }}"
+"""
+
+RETURN = r"""
+_value:
+  description:
+    - One entry per file, in a stable order.
+  type: list
+  elements: dict
+  contains:
+    path:
+      description: Path relative to the provisioning root, as the phone requests it.
+      type: str
+      sample: cfg000b82123456.xml
+    content:
+      description: The file's bytes, base64-encoded.
+      type: str
+    device:
+      description: Label of the device the file belongs to (its C(name), else its MAC), or null for a shared file.
+      type: str
+    vendor:
+      description: Vendor of the device, or of the models, the file serves.
+      type: str
+    role:
+      description:
+        - V(profile) (the device's configuration), V(bootstrap) (a plain file that delivers a key or points the phone
+          to its profile), V(model) or V(common) (settings shared by a model or the fleet).
+      type: str
+    secret:
+      description: True when the file carries passwords or keys in readable form (serve it 0640 or stricter).
+      type: bool
+    encrypted:
+      description: True when the file is encrypted.
+      type: bool
+"""
+
+import base64
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import load_fleet, render_fleet
+from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._filters import filter_errors
+
+
+@filter_errors
+def render_profiles(devices, defaults=None, sites=None, models=None):
+    """Render every file of the fleet; see DOCUMENTATION."""
+    inventory, fleet = load_fleet(devices, defaults, sites, models)
+    result = []
+    for profile_file in sorted(render_fleet(inventory, fleet), key=lambda item: item.path):
+        result.append({
+            "path": profile_file.path,
+            "content": base64.b64encode(profile_file.content).decode("ascii"),
+            "device": profile_file.device,
+            "vendor": profile_file.vendor,
+            "role": profile_file.role,
+            "secret": profile_file.secret,
+            "encrypted": profile_file.plaintext is not None,
+        })
+    return result
+
+
+class FilterModule:
+    """Profile rendering filter."""
+
+    def filters(self):
+        return {"render_profiles": render_profiles}

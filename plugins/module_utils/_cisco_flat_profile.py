@@ -1,0 +1,629 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The ``flat-profile`` XML that Cisco/Linksys SPA and Cisco MPP devices read, and the renderer both share.
+
+Syntax (Linksys SPA Provisioning Guide, Cisco MPP provisioning guides):
+
+* parameters are elements inside ``<flat-profile>``; names are the web
+  field names with spaces and ``[ ] ( ) /`` turned into ``_`` (``Proxy_1_``,
+  ``Auth_Resync-Reboot_1_``), case-sensitive; unknown elements are ignored;
+  the last occurrence of a parameter wins;
+* an optional ``ua="na|ro|rw"`` attribute sets what the phone's *User* login
+  may do with the parameter (no access, read-only, read/write);
+* standard XML escapes and numeric character references are understood, but
+  the firmware handles **ASCII only**; leading and trailing white space of a
+  value is removed and newlines become spaces, so such values cannot be
+  carried and are rejected here;
+* ``<Name></Name>`` sets an empty value. A self-closing ``<Name ua="rw"/>``
+  means "keep the value" on MPP firmware, so it is never written;
+* the file may be gzip-compressed, then encrypted like
+  ``openssl enc -aes-256-cbc -k KEY``; ``Profile_Rule`` then carries
+  ``[--key KEY]`` in front of the URL, the same string as openssl's ``-k``.
+
+Macros: ``Profile_Rule*``, ``Upgrade_Rule``, ``Resync_Trigger_*``, ``Log_*``
+(and ``GPP_*`` in some contexts) expand ``$NAME``/``$(NAME)`` on the phone,
+``$$`` being a literal ``$``. The renderer writes the macros it means
+(``$MA``, ``$A``, ``$B``) literally and doubles every ``$`` that comes from a
+user's URL in those parameters. Raw ``params`` are native values and are
+written exactly as given, macros and all.
+
+The device flow, the same for both vendors:
+
+1. the factory ``Profile_Rule`` fetches the model's default file
+   (``spa$PSN.cfg``, ``ata$PSN.cfg``, ``$PSN.xml``): a plain bootstrap shared
+   by every device of the model, which points the phone to its own file
+   through ``$MA``;
+2. without encryption, that per-device file is the full profile;
+3. with encryption (the default), it is a small plain initial file that sets
+   a 256-bit key in ``GPP_A``, a random directory in ``GPP_B`` and
+   ``Profile_Rule [--key $A] <server>/profile/$B/<model file>``;
+4. the phone then fetches its encrypted full profile from that directory,
+   at every resync from then on.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import (
+    STABLE_SALT,
+    encrypt,
+    gzip_compress,
+)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import ProfileFile, VendorRenderer
+
+#: Values of the ``ua`` (user access) attribute.
+UA_VALUES = ("na", "ro", "rw")
+
+#: Element names: XML names restricted to what Cisco parameter names use
+#: (letters, digits, ``_`` and ``-``, as in ``Auth_Resync-Reboot_1_``), not
+#: starting with a digit or ``-`` (which XML forbids).
+PARAM_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$")
+
+#: The per-device keys of the encrypted flow: 32 random bytes become the
+#: ``GPP_A`` key (64 hex digits), 16 become the ``GPP_B`` directory (32 hex digits).
+KEY_SPECS = {"gpp_a": 32, "gpp_b": 16}
+
+#: Parameters the encrypted flow owns while encryption is on.
+RESERVED_WHEN_ENCRYPTED = ("GPP_A", "GPP_B")
+
+#: Resync period (seconds) written into the bootstrap and initial files, so a
+#: phone moves on to its next file within a minute even on firmware that does
+#: not resync at once when ``Profile_Rule`` changes. The full profile sets the
+#: real period.
+BOOTSTRAP_RESYNC_SECONDS = 30
+
+#: Resync period of the full profile when no ``resync_interval`` is set: the
+#: factory default, written explicitly because the bootstrap changed it.
+DEFAULT_RESYNC_SECONDS = 3600
+
+#: Directory (below the provisioning root) of the per-device random directories.
+PROFILE_DIRECTORY = "profile"
+
+#: ``language`` (ISO 639-1) -> ``Language_Selection``. The phone needs a
+#: matching dictionary (``Dictionary_Server_Script``) for anything but English.
+LANGUAGES = {
+    "cs": "Czech",
+    "da": "Danish",
+    "de": "German",
+    "en": "English",
+    "es": "Spanish",
+    "fi": "Finnish",
+    "fr": "French",
+    "hu": "Hungarian",
+    "it": "Italian",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "nb": "Norwegian",
+    "nl": "Dutch",
+    "no": "Norwegian",
+    "pl": "Polish",
+    "pt": "Portuguese",
+    "ru": "Russian",
+    "sk": "Slovak",
+    "sv": "Swedish",
+    "tr": "Turkish",
+    "zh": "Chinese",
+}
+
+_TRANSPORTS = {"udp": "UDP", "tcp": "TCP", "tls": "TLS"}
+
+_HOSTNAME = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\.?"
+_IPV6 = r"\[[0-9A-Fa-f:.]{2,45}\]"
+_HOST_RE = re.compile(r"^(?:%s|%s)$" % (_HOSTNAME, _IPV6))
+_HOST_PORT_RE = re.compile(r"^(?P<host>%s|%s)(?::(?P<port>[0-9]{1,5}))?$" % (_HOSTNAME, _IPV6))
+# No user info, query or fragment: "#" starts a comment in a Profile_Rule,
+# "|", "[", "]", "(", ")" and "?" are rule syntax, white space separates terms.
+_URL_RE = re.compile(
+    r"^(?P<scheme>tftp|http|https)://(?P<host>%s|%s)(?::(?P<port>[0-9]{1,5}))?(?P<path>/[A-Za-z0-9._~%%/+$-]*)?$"
+    % (_HOSTNAME, _IPV6))
+_SPA_VERSION_RE = re.compile(r"^[0-9]+(?:\.[0-9A-Za-z]+){1,3}(?:\([0-9A-Za-z]+\))?$")
+_MPP_VERSION_RE = re.compile(r"^([0-9]{1,3})[.-]([0-9]{1,3})(?:[.(-]([0-9]{1,3}))?")
+
+
+# --- values -------------------------------------------------------------------
+
+
+def check_text(value, device, field):
+    """Return ``value`` as a string the phone reads back unchanged, or raise naming the field.
+
+    Rejected: non-ASCII characters (the firmware handles ASCII only), control
+    characters (newlines become spaces, others are not XML), and leading or
+    trailing white space (the phone strips it).
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise device.error("must be a string or an integer, got %s %r" % (type(value).__name__, value), field=field)
+    text = str(value)
+    for char in text:
+        code = ord(char)
+        if code > 0x7e:
+            if code == 0x7f:
+                raise device.error("contains the control character U+007F, which a profile cannot carry", field=field)
+            raise device.error("contains the non-ASCII character %r (U+%04X); Cisco firmware reads profiles as ASCII only"
+                               % (char, code), field=field)
+        if code < 0x20:
+            raise device.error("contains the control character U+%04X; the phone turns newlines into spaces "
+                               "and cannot read other control characters" % code, field=field)
+    if text != text.strip(" "):
+        raise device.error("has leading or trailing spaces, which the phone strips from every value", field=field)
+    return text
+
+
+def check_host(value, device, field, allow_port=False):
+    """A host name, IPv4 address or bracketed IPv6 address (with ``allow_port``, optionally ``:port``)."""
+    text = check_text(value, device, field)
+    if allow_port:
+        match = _HOST_PORT_RE.match(text)
+        if match and (match.group("port") is None or 1 <= int(match.group("port")) <= 65535):
+            return text
+        raise device.error("%r is not a host name or address with an optional :port" % (text,), field=field)
+    if not _HOST_RE.match(text):
+        raise device.error("%r is not a host name or address" % (text,), field=field)
+    return text
+
+
+def check_url(value, device, field):
+    """A ``tftp://``, ``http://`` or ``https://`` URL a Profile_Rule can carry; returns it without a trailing ``/``."""
+    text = check_text(value, device, field)
+    match = _URL_RE.match(text)
+    if match is None or (match.group("port") is not None and not 1 <= int(match.group("port")) <= 65535):
+        raise device.error(
+            "%r is not a URL a Cisco rule can carry: use scheme://host[:port]/path with scheme tftp, http or https, "
+            "no user:password@, no query (?) or fragment (#), and only letters, digits and . _ ~ %% / + - $ in the path"
+            % (text,), field=field)
+    return text.rstrip("/")
+
+
+def escape_macros(text):
+    """Double every ``$`` so a parameter that expands macros shows ``text`` literally."""
+    return text.replace("$", "$$")
+
+
+def escape_xml_text(text):
+    """Element content: ``&``, ``<`` and ``>`` as entities; nothing else needs escaping in text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def check_param_name(name, device, field):
+    """Raise unless ``name`` can be a flat-profile element name."""
+    if not isinstance(name, str) or not PARAM_NAME_RE.match(name) or name.lower() == "flat-profile":
+        raise device.error(
+            "%r is not a Cisco parameter name: use the XML element name (letters, digits, _ and -, not starting with "
+            "a digit or -), for example Proxy_1_ or Resync_Periodic" % (name,), field=field)
+    return name
+
+
+def check_raw_params(device, reserved=()):
+    """Validate ``device.params``: ``{name: value}`` or ``{name: {value: ..., ua: na|ro|rw}}``.
+
+    Returns ``{name: (value or None, ua or None)}``; a ``None`` value means
+    "only set the access of a parameter the mapped settings write".
+    """
+    checked = {}
+    for name, raw in device.params.items():
+        field = "params.%s" % (name,)
+        check_param_name(name, device, field)
+        if name in reserved:
+            raise device.error("is set by the collection while encrypt_profiles is on (it holds the profile key or "
+                               "directory); remove it, or turn encryption off", field=field)
+        ua = None
+        if isinstance(raw, dict):
+            unknown = sorted(str(key) for key in raw if key not in ("value", "ua"))
+            if unknown:
+                raise device.error("unknown key(s) %s; a parameter given as a mapping has 'value' and 'ua'"
+                                   % ", ".join(unknown), field="%s.%s" % (field, unknown[0]))
+            if "ua" in raw:
+                ua = raw["ua"]
+                if ua not in UA_VALUES:
+                    raise device.error("must be one of %s, got %r" % (", ".join(UA_VALUES), ua), field=field + ".ua")
+            elif "value" not in raw:
+                raise device.error("a mapping needs 'value', 'ua' or both", field=field)
+            value = raw.get("value")
+            if "value" in raw:
+                if value is None:
+                    raise device.error("must be a string or an integer, got null (use \"\" for an empty value)",
+                                       field=field + ".value")
+                value = check_text(value, device, field + ".value")
+        elif raw is None:
+            raise device.error("must be a string or an integer, got null (use \"\" for an empty value)", field=field)
+        else:
+            value = check_text(raw, device, field)
+        checked[name] = (value, ua)
+    return checked
+
+
+def merge_params(mapped, raw, device):
+    """Mapped ``{name: value}`` then raw params on top; returns ``[(name, value, ua)]``.
+
+    A raw parameter replaces a mapped one in place (one element per name, as
+    the guides recommend); new ones follow in the order given.
+    """
+    entries = dict((name, [value, None]) for name, value in mapped.items())
+    for name, (value, ua) in raw.items():
+        if value is None:
+            if name not in entries:
+                raise device.error("sets only 'ua', but no mapped setting writes %s; add a 'value'" % name,
+                                   field="params.%s" % name)
+            entries[name][1] = ua
+        else:
+            entries[name] = [value, ua]
+    return [(name, value, ua) for name, (value, ua) in entries.items()]
+
+
+def render_flat_profile(entries):
+    """``[(name, value, ua)]`` -> the bytes of an ASCII ``flat-profile`` XML file.
+
+    Values must have passed :func:`check_text`; the encoding is strict ASCII
+    so a value that did not fails loudly instead of reaching a phone.
+    """
+    lines = ['<?xml version="1.0" encoding="US-ASCII"?>', "<!-- generated by sipfleet.provisioning; do not edit -->",
+             "<flat-profile>"]
+    for name, value, ua in entries:
+        attribute = ' ua="%s"' % ua if ua else ""
+        lines.append("  <%s%s>%s</%s>" % (name, attribute, escape_xml_text(value), name))
+    lines.append("</flat-profile>")
+    return ("\n".join(lines) + "\n").encode("ascii")
+
+
+def encode_profile(xml, key, digest, compress):
+    """Optional gzip, then ``openssl enc -aes-256-cbc -md DIGEST -k KEY`` with the stable salt."""
+    data = gzip_compress(xml) if compress else xml
+    return encrypt(data, password=key, digest=digest, salt=STABLE_SALT)
+
+
+# --- Profile_Rule ---------------------------------------------------------------
+
+
+def profile_rule(path, base_url=None, key_macro=None):
+    """``[--key $A] <base_url>/<path>``.
+
+    ``base_url`` is a checked URL from the user: its ``$`` are doubled.
+    ``path`` is the collection's own and may hold macros (``$MA``, ``$B``).
+    Without ``base_url`` the rule is relative, which the phone resolves
+    against the TFTP server DHCP option 66 names.
+    """
+    url = "%s/%s" % (escape_macros(base_url), path) if base_url else "/" + path
+    if key_macro:
+        return "[--key %s] %s" % (key_macro, url)
+    return url
+
+
+# --- time, firmware, resync -------------------------------------------------------
+
+
+def _clock(minutes):
+    hours, rest = divmod(minutes, 60)
+    return "%d" % hours if rest == 0 else "%d:%02d" % (hours, rest)
+
+
+def _rule_date(transition, device):
+    if not 0 <= transition.minutes < 24 * 60:
+        raise device.error("daylight-saving change at %d minutes past midnight cannot be written as a Cisco "
+                           "Daylight_Saving_Time_Rule (it takes a time of day from 0:00 to 23:59)" % transition.minutes,
+                           field="settings.timezone")
+    # Cisco: month/day/weekday/time; a positive day with a weekday means "first
+    # such weekday on or after that day", -1 "last such weekday of the month";
+    # weekdays run Monday=1 .. Sunday=7.
+    day = -1 if transition.week == 5 else (transition.week - 1) * 7 + 1
+    weekday = 7 if transition.weekday == 0 else transition.weekday
+    return "%d/%d/%d/%s" % (transition.month, day, weekday, _clock(transition.minutes))
+
+
+def time_zone_params(device):
+    """``timezone`` (POSIX TZ) -> ``Time_Zone``, ``Daylight_Saving_Time_Enable``, ``Daylight_Saving_Time_Rule``."""
+    text = device.settings.get("timezone")
+    if not text:
+        return {}
+    zone = parse_tz(text, device=device.label, field="settings.timezone")
+    if zone.utc_offset % 15:
+        raise device.error("UTC offset of %r is not a multiple of 15 minutes, which Time_Zone cannot express" % text,
+                           field="settings.timezone")
+    sign = "+" if zone.utc_offset >= 0 else "-"
+    offset = abs(zone.utc_offset)
+    params = {"Time_Zone": "GMT" if offset == 0 else "GMT%s%02d:%02d" % (sign, offset // 60, offset % 60)}
+    if not zone.has_dst:
+        params["Daylight_Saving_Time_Enable"] = "No"
+        params["Daylight_Saving_Time_Rule"] = ""
+        return params
+    save = zone.dst_offset - zone.utc_offset
+    if save <= 0:
+        raise device.error("%r has a daylight-saving offset of %d minutes; Cisco rules only move clocks forward"
+                           % (text, save), field="settings.timezone")
+    params["Daylight_Saving_Time_Enable"] = "Yes"
+    params["Daylight_Saving_Time_Rule"] = "start=%s;end=%s;save=%s" % (
+        _rule_date(zone.start, device), _rule_date(zone.end, device), _clock(save))
+    return params
+
+
+def resync_seconds(device):
+    """``resync_spread`` (a per-device value from the MAC) or ``resync_interval``, in seconds; ``None`` if unset."""
+    spread = device.settings.get("resync_spread")
+    if spread:
+        low, high = spread
+        return (low + int(device.mac, 16) % (high - low + 1)) * 60
+    interval = device.settings.get("resync_interval")
+    return interval * 60 if interval else None
+
+
+def check_spa_version(value, device, field):
+    """A version ``$SWVER`` can be compared with: ``7.5.5``, ``1.3.5p``, ``2.0.3(G)``."""
+    text = check_text(value, device, field)
+    if not _SPA_VERSION_RE.match(text):
+        raise device.error("%r is not a SPA firmware version such as 7.6.2 or 1.4.1(SR5); the Upgrade_Rule compares "
+                           "it with the running version" % (text,), field=field)
+    return text
+
+
+def parse_mpp_version(value):
+    """``(major, minor, patch or None)`` of ``11.3(1)``, ``11.3.1``, ``11-3-1MPP``, ``sip88xx.11-3-1MPP-477.loads``; ``None`` if not one."""
+    text = value.strip()
+    if text.lower().startswith(("sip", "ata")) and "." in text:
+        text = text.split(".", 1)[1]
+    match = _MPP_VERSION_RE.match(text)
+    if match is None:
+        return None
+    patch = match.group(3)
+    return int(match.group(1)), int(match.group(2)), int(patch) if patch is not None else None
+
+
+# --- the renderer both vendors share ---------------------------------------------
+
+
+class CiscoModel:
+    """What the renderer needs to know about a model."""
+
+    def __init__(self, name, psn, lines, bootstrap, kind, admin_param=None, derived=False):
+        self.name = name
+        #: ``$PSN``, the product series number (``None`` where the sources do not give it).
+        self.psn = psn
+        #: Number of lines (SIP accounts: FXS ports of an ATA, extensions of a phone).
+        self.lines = lines
+        #: The model's factory-default profile name, relative to the server root.
+        self.bootstrap = bootstrap
+        #: ``ata`` or ``phone`` (only phones have a display language).
+        self.kind = kind
+        #: Parameter of the administrator password, or ``None`` where unknown.
+        self.admin_param = admin_param
+        #: ``True`` for a model the collection does not list, with facts derived from its name.
+        self.derived = derived
+
+    def __repr__(self):
+        return "CiscoModel(%s, psn=%s, lines=%d, bootstrap=%s)" % (self.name, self.psn, self.lines, self.bootstrap)
+
+
+class CiscoFlatProfileRenderer(VendorRenderer):
+    """The renderer of ``flat-profile`` devices; subclasses give the models, file names and digest."""
+
+    #: ``{canonical model name: CiscoModel}``.
+    models = {}
+
+    #: Lines accepted for a model the collection does not list.
+    unknown_model_lines = 16
+
+    def __init__(self, compress=False):
+        #: gzip every encrypted profile before encrypting it (the phones accept both).
+        self.compress = compress
+
+    # -- hooks -------------------------------------------------------------------
+
+    def derive_model(self, model):
+        """Facts of an unlisted model from its name, or ``None``."""
+        return None
+
+    def derive_hint(self):
+        """How to name an unlisted model so its facts can be derived (for errors)."""
+        raise NotImplementedError
+
+    def device_file(self, mac):
+        """Path of the per-device plain file (initial file or unencrypted profile)."""
+        raise NotImplementedError
+
+    def device_file_macro(self):
+        """The same path as the phone's rule writes it, with the MAC as a macro."""
+        raise NotImplementedError
+
+    def digest(self, device):
+        """The ``openssl enc -md`` digest the device's firmware uses."""
+        raise NotImplementedError
+
+    def check_firmware(self, device):
+        """Validate the firmware settings."""
+        raise NotImplementedError
+
+    def upgrade_rule(self, device):
+        """The ``Upgrade_Rule`` value, or ``None``."""
+        raise NotImplementedError
+
+    # -- interface ---------------------------------------------------------------
+
+    def model_info(self, model):
+        return self.models.get(model)
+
+    def known_models(self):
+        return sorted(self.models)
+
+    def facts(self, device):
+        """The device's :class:`CiscoModel`, listed or derived, or an error naming ``model``."""
+        facts = self.models.get(device.model) or self.derive_model(device.model)
+        if facts is None:
+            raise device.error("%s does not list model %s and cannot tell its product series number ($PSN), which "
+                               "names its default profile; %s" % (self.title, device.model, self.derive_hint()),
+                               field="model")
+        return facts
+
+    def encrypted(self, device):
+        return bool(device.settings.get("encrypt_profiles"))
+
+    def key_specs(self, device):
+        return dict(KEY_SPECS) if self.encrypted(device) else {}
+
+    def validate(self, device, inventory):
+        facts = self.facts(device)
+        if len(device.lines) > facts.lines:
+            raise device.error("%s has %d line(s); remove this line and the ones after it" % (facts.name, facts.lines),
+                               field="lines[%d]" % facts.lines)
+        for index, line in enumerate(device.lines):
+            prefix = "lines[%d]." % index
+            for name in ("extension", "auth_user", "password", "display_name"):
+                check_text(getattr(line, name), device, prefix + name)
+            from_settings = line.sip_server == device.settings.get("sip_server")
+            check_host(line.sip_server, device, "settings.sip_server" if from_settings else prefix + "sip_server")
+        settings = device.settings
+        for name, allow_port in (("outbound_proxy", True), ("ntp_server", False), ("syslog_server", True)):
+            if settings.get(name):
+                check_host(settings[name], device, "settings." + name, allow_port=allow_port)
+        if settings.get("admin_password"):
+            check_text(settings["admin_password"], device, "settings.admin_password")
+        if settings.get("provisioning_url"):
+            check_url(settings["provisioning_url"], device, "settings.provisioning_url")
+        self._check_model_url(device, inventory)
+        self.check_firmware(device)
+        time_zone_params(device)
+        if facts.kind == "phone" and settings.get("language"):
+            self._language(device)
+        if self.encrypted(device):
+            self.digest(device)
+        for name, size in self.key_specs(device).items():
+            if device.keys.get(name):
+                self._key(device, name, size)
+        check_raw_params(device, reserved=RESERVED_WHEN_ENCRYPTED if self.encrypted(device) else ())
+        # The mapped parameters and the raw ones must merge (a ua-only raw
+        # parameter needs a mapped value).
+        rule = self.encrypted_rule(device, facts) if self.encrypted(device) else self.device_rule(device)
+        merge_params(self._mapped(device, facts, rule), self._raw(device), device)
+
+    def render_device(self, device, inventory):
+        facts = self.facts(device)
+        if not self.encrypted(device):
+            xml = self._full_profile(device, facts, self.device_rule(device))
+            return [ProfileFile(self.device_file(device.mac), xml, device=device.label, secret=True, role="profile")]
+        key = self._key(device, "gpp_a", KEY_SPECS["gpp_a"])
+        directory = self._key(device, "gpp_b", KEY_SPECS["gpp_b"])
+        rule = self.encrypted_rule(device, facts)
+        initial = render_flat_profile([
+            ("GPP_A", key, "na"),
+            ("GPP_B", directory, "na"),
+            ("Profile_Rule", rule, None),
+            ("Resync_Periodic", str(BOOTSTRAP_RESYNC_SECONDS), None),
+        ])
+        plaintext = self._full_profile(device, facts, rule)
+        profile_path = "%s/%s/%s" % (PROFILE_DIRECTORY, directory, facts.bootstrap)
+        return [
+            ProfileFile(self.device_file(device.mac), initial, device=device.label, secret=True, role="bootstrap"),
+            ProfileFile(profile_path, self._encode(device, plaintext, key),
+                        device=device.label, secret=False, plaintext=plaintext, role="profile"),
+        ]
+
+    def _encode(self, device, plaintext, key):
+        compress = self.compress or device.settings["compress_profiles"]
+        return encode_profile(plaintext, key, self.digest(device), compress)
+
+    def render_shared(self, devices, inventory):
+        files = []
+        seen = set()
+        for device in devices:
+            facts = self.facts(device)
+            if facts.bootstrap in seen:
+                continue
+            seen.add(facts.bootstrap)
+            base = self._model_url(device, inventory)
+            xml = render_flat_profile([
+                ("Profile_Rule", profile_rule(self.device_file_macro(), base), None),
+                ("Resync_Periodic", str(BOOTSTRAP_RESYNC_SECONDS), None),
+            ])
+            files.append(ProfileFile(facts.bootstrap, xml, device=None, secret=False, role="bootstrap"))
+        return files
+
+    # -- rules -------------------------------------------------------------------
+
+    def _base_url(self, device):
+        url = device.settings.get("provisioning_url")
+        return url.rstrip("/") if url else None
+
+    def device_rule(self, device):
+        """``Profile_Rule`` of an unencrypted device: its own file."""
+        return profile_rule(self.device_file_macro(), self._base_url(device))
+
+    def encrypted_rule(self, device, facts):
+        """``Profile_Rule`` of an encrypted device: ``[--key $A] <url>/profile/$B/<model file>``."""
+        return profile_rule("%s/$B/%s" % (PROFILE_DIRECTORY, facts.bootstrap), self._base_url(device), key_macro="$A")
+
+    def _model_url(self, device, inventory):
+        url = inventory.model_settings(device.model).get("provisioning_url")
+        return url.rstrip("/") if url else None
+
+    def _check_model_url(self, device, inventory):
+        url = inventory.model_settings(device.model).get("provisioning_url")
+        if url:
+            own = inventory.models.get(device.model, {})
+            field = ("sipfleet_models.%s.provisioning_url" % device.model if own.get("provisioning_url")
+                     else "sipfleet_defaults.provisioning_url")
+            check_url(url, device, field)
+
+    # -- mapping -----------------------------------------------------------------
+
+    def _key(self, device, name, size):
+        value = self.require_key(device, name).strip().lower()
+        if not re.match(r"^[0-9a-f]{%d}$" % (2 * size), value):
+            raise device.error("must be %d hex digits (%d random bytes) from the key store" % (2 * size, size),
+                               field="keys.%s" % name)
+        return value
+
+    def _language(self, device):
+        code = str(device.settings["language"]).lower()
+        if code not in LANGUAGES:
+            raise device.error("unknown language %r; known: %s" % (code, ", ".join(sorted(LANGUAGES))),
+                               field="settings.language")
+        return LANGUAGES[code]
+
+    def _raw(self, device):
+        return check_raw_params(device, reserved=RESERVED_WHEN_ENCRYPTED if self.encrypted(device) else ())
+
+    def _mapped(self, device, facts, rule):
+        """The generic settings as native parameters, in file order (see the vendor docs' table)."""
+        settings = device.settings
+        params = {"Profile_Rule": rule}
+        seconds = resync_seconds(device)
+        params["Resync_Periodic"] = str(seconds if seconds is not None else DEFAULT_RESYNC_SECONDS)
+        upgrade = self.upgrade_rule(device)
+        if upgrade is not None:
+            params["Upgrade_Enable"] = "Yes"
+            params["Upgrade_Rule"] = upgrade
+        if settings.get("admin_password") and facts.admin_param:
+            params[facts.admin_param] = settings["admin_password"]
+        if settings.get("ntp_server"):
+            params["Primary_NTP_Server"] = settings["ntp_server"]
+        if settings.get("syslog_server"):
+            params["Syslog_Server"] = settings["syslog_server"]
+        params.update(time_zone_params(device))
+        if facts.kind == "phone" and settings.get("language"):
+            params["Language_Selection"] = self._language(device)
+        outbound = settings.get("outbound_proxy")
+        for line in device.lines:
+            number = line.number
+            params["Line_Enable_%d_" % number] = "Yes"
+            params["Proxy_%d_" % number] = "%s:%d" % (line.sip_server, line.sip_port)
+            params["SIP_Transport_%d_" % number] = _TRANSPORTS[line.transport]
+            if outbound:
+                params["Use_Outbound_Proxy_%d_" % number] = "Yes"
+                params["Outbound_Proxy_%d_" % number] = outbound
+            params["Display_Name_%d_" % number] = line.display_name
+            params["User_ID_%d_" % number] = line.extension
+            params["Password_%d_" % number] = line.password
+            params["Use_Auth_ID_%d_" % number] = "Yes" if line.auth_user != line.extension else "No"
+            params["Auth_ID_%d_" % number] = line.auth_user
+        if not facts.derived:
+            # Disable the model's other lines and wipe their credentials, so a
+            # line removed from the inventory stops registering.
+            for number in range(len(device.lines) + 1, facts.lines + 1):
+                params["Line_Enable_%d_" % number] = "No"
+                params["User_ID_%d_" % number] = ""
+                params["Password_%d_" % number] = ""
+                params["Auth_ID_%d_" % number] = ""
+        return params
+
+    def _full_profile(self, device, facts, rule):
+        return render_flat_profile(merge_params(self._mapped(device, facts, rule), self._raw(device), device))

@@ -1,0 +1,117 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Cisco/Linksys SPA ATAs and IP phones (``vendor: cisco_spa``).
+
+Files (see ``docs/vendors/cisco_spa.md``):
+
+* ``spa$PSN.cfg`` (``spa2102.cfg``, ``spa502G.cfg``): the factory-default
+  profile name, shared by every device of the model; points the phone to
+  ``spa$MA.xml``;
+* ``spa<mac>.xml``: the full profile when encryption is off; with encryption
+  on, the device-unique initial file with the key (``GPP_A``), the random
+  directory (``GPP_B``) and ``Profile_Rule [--key $A] <url>/profile/$B/spa$PSN.cfg``;
+* ``profile/<GPP_B>/spa$PSN.cfg``: the encrypted full profile.
+
+Profiles are encrypted with MD5 key derivation: the SPA guides say the
+firmware was tested against openssl 0.9.7, whose default digest is MD5;
+``encryption_digest`` overrides it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._cisco_flat_profile import (
+    CiscoFlatProfileRenderer,
+    CiscoModel,
+    check_spa_version,
+    check_url,
+    escape_macros,
+)
+
+_ADMIN = "Admin_Passwd"
+
+
+def _model(name, psn, lines, kind, admin_param=_ADMIN, bootstrap=None):
+    return name, CiscoModel(name, psn, lines, bootstrap or "spa%s.cfg" % psn, kind, admin_param)
+
+
+#: Listed models: product series number ($PSN), lines, kind. The web login of
+#: SPA112/SPA122 lives in their router configuration, not in Admin_Passwd, so
+#: admin_password is not mapped for them.
+MODELS = dict((
+    _model("SPA112", "112", 2, "ata", admin_param=None),
+    _model("SPA122", "122", 2, "ata", admin_param=None),
+    _model("SPA2102", "2102", 2, "ata"),
+    _model("SPA3102", "3102", 1, "ata"),
+    _model("SPA8000", "8000", 8, "ata"),
+    _model("SPA9000", "9000", 4, "ata"),
+    # The PAP2T asks for /init.cfg (wazo-provd-plugins serves it there); its $PSN is not documented.
+    _model("PAP2T", None, 2, "ata", bootstrap="init.cfg"),
+    _model("SPA301", "301", 1, "phone"),
+    _model("SPA303", "303", 3, "phone"),
+    _model("SPA501G", "501G", 8, "phone"),
+    _model("SPA502G", "502G", 1, "phone"),
+    _model("SPA504G", "504G", 4, "phone"),
+    _model("SPA508G", "508G", 8, "phone"),
+    _model("SPA509G", "509G", 12, "phone"),
+    _model("SPA512G", "512G", 1, "phone"),
+    _model("SPA514G", "514G", 4, "phone"),
+    _model("SPA525G", "525G", 5, "phone"),
+    _model("SPA525G2", "525G2", 5, "phone"),
+))
+
+_DERIVABLE_RE = re.compile(r"^SPA-?([0-9]{3,4}[A-Z0-9]{0,3})$")
+
+
+class CiscoSpaRenderer(CiscoFlatProfileRenderer):
+    """Cisco/Linksys SPA: ``spa$PSN.cfg`` bootstrap, ``spa$MA.xml``, MD5 key derivation."""
+
+    name = "cisco_spa"
+    title = "Cisco/Linksys SPA"
+    models = MODELS
+    unknown_model_lines = 12
+
+    def derive_model(self, model):
+        match = _DERIVABLE_RE.match(model)
+        if match is None:
+            return None
+        psn = match.group(1)
+        # SPA3xx/5xx/9xx three-digit series are phones; the rest are ATAs and gateways.
+        kind = "phone" if len(re.match(r"[0-9]*", psn).group(0)) == 3 and psn[0] in "359" else "ata"
+        return CiscoModel(model, psn, self.unknown_model_lines, "spa%s.cfg" % psn, kind, _ADMIN, derived=True)
+
+    def derive_hint(self):
+        return "name it SPA<series>, for example SPA2102 or SPA502G, or use a listed model: %s" % ", ".join(
+            self.known_models())
+
+    def device_file(self, mac):
+        return "spa%s.xml" % mac
+
+    def device_file_macro(self):
+        return "spa$MA.xml"
+
+    def digest(self, device):
+        return device.settings.get("encryption_digest") or "md5"
+
+    def check_firmware(self, device):
+        settings = device.settings
+        if settings.get("firmware_url"):
+            check_url(settings["firmware_url"], device, "settings.firmware_url")
+            if not settings.get("firmware_version"):
+                raise device.error("is required with firmware_url: the Upgrade_Rule upgrades only a phone that runs "
+                                   "another version, so it does not flash the same file at every resync",
+                                   field="settings.firmware_version")
+        if settings.get("firmware_version"):
+            check_spa_version(settings["firmware_version"], device, "settings.firmware_version")
+
+    def upgrade_rule(self, device):
+        url = device.settings.get("firmware_url")
+        if not url:
+            return None
+        return "( $SWVER ne %s )? %s" % (device.settings["firmware_version"], escape_macros(url.rstrip("/")))
+
+
+RENDERER = CiscoSpaRenderer()

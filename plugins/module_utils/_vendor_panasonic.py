@@ -1,0 +1,568 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Panasonic SIP phones (KX-UT, KX-HDV, KX-TGP, KX-UTG): the text configuration format.
+
+Files, all relative to the provisioning root, which is served at the
+``provisioning_url`` (the URL DHCP option 66 hands out):
+
+``<MODEL>.cfg`` (``KX-UT133.cfg``)
+    the per-model bootstrap the phone fetches from the option-66 URL; it sets
+    ``CFG_STANDARD_FILE_PATH``, ``CFG_PRODUCT_FILE_PATH`` and
+    ``CFG_MASTER_FILE_PATH``.
+``Config<MAC>.cfg`` (``Config0080F0C8C381.cfg``)
+    the standard (per-device) file. Without encryption it is the device's
+    profile; with encryption it is the plain key file that delivers
+    ``CFG_FILE_KEY`` once and points the phone at the encrypted profile.
+``Config<MAC>.enc``
+    the encrypted profile (``openssl enc -aes-256-cbc -a -salt``), served once
+    the phone holds its key.
+``Config<MODEL>.cfg`` and ``ConfigCom.cfg``
+    the product and master files, shared by all phones of a model and by the
+    whole fleet.
+
+The phone reads the standard file, then the product file, then the master
+file, and the *first* file that sets a parameter wins. The split follows the
+inventory levels: the master file carries what ``sipfleet_defaults`` maps to,
+the product file what ``sipfleet_defaults`` -> ``sipfleet_models`` maps to where
+it differs, and a device's standard file every parameter whose value differs
+from what the product or master file would give it, plus everything per line,
+every secret and every raw parameter. Nothing a later file sets can then
+reach a phone whose own value differs, whatever the fleet looks like.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import unicodedata
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import merge_settings
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import STABLE_SALT, encrypt
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import ProfileFile, VendorRenderer
+
+#: The first line of every file. The phones require the first 44 bytes
+#: (``# Panasonic SIP Phone Standard Format File #``); the guides recommend
+#: the whole line, so that an editor does not alter it by chance.
+HEADER = "# Panasonic SIP Phone Standard Format File # DO NOT CHANGE THIS LINE!"
+
+#: Every line ends in CR LF; the file ends with an empty line.
+LINE_END = "\r\n"
+
+#: Longest line the phones read, CR LF included; longer lines are ignored.
+MAX_LINE_BYTES = 537
+#: Longest parameter name and value (characters, value without its quotes).
+MAX_NAME_CHARS = 32
+MAX_VALUE_CHARS = 500
+
+#: "120 KB" in the KX-UT guides, for the standard, product and master files
+#: together. KB is not defined there; 120,000 bytes is below both readings
+#: (120,000 and 122,880), so a set of files this collection accepts fits
+#: either. In encrypted mode the served (base64) size counts.
+MAX_TOTAL_BYTES = 120000
+
+#: How the phone expands ``{MAC}`` in CFG_STANDARD_FILE_PATH: upper-case hex
+#: (Panasonic_KX-UT113 phones request Config0080F0C8C381.cfg). Change to
+#: "lower" if your firmware asks for lower case.
+MAC_CASE = "upper"
+
+BOOTSTRAP_FILE = "{model}.cfg"
+STANDARD_FILE = "Config{mac}.cfg"
+#: The KX-UTG guide: "assign the file extension .enc to the encrypted
+#: configuration file".
+ENCRYPTED_STANDARD_FILE = "Config{mac}.enc"
+PRODUCT_FILE = "Config{model}.cfg"
+MASTER_FILE = "ConfigCom.cfg"
+
+#: The per-device key: 16 random bytes, written as 32 lower-case hex digits.
+#: That string is the "unique 32-byte key" of the guides (their example,
+#: 12341234abcdabcd12341234abcdabcd, is 32 hex characters) and the
+#: ``-pass pass:`` password of ``openssl enc``.
+KEY_NAME = "cfg_file_key"
+KEY_RANDOM_BYTES = 16
+_KEY_RE = re.compile(r"^[0-9a-fA-F]{%d}$" % (2 * KEY_RANDOM_BYTES))
+
+#: CFG_FILE_KEY_LENGTH "specifies the encrypt/decrypt algorithm" (AES-128,
+#: -192 or -256-CBC); the value is taken to be the AES key size in bits.
+CFG_FILE_KEY_LENGTH = "256"
+
+#: openssl enc key-derivation digest: the KX-UTG tools date from 2014
+#: (OpenSSL 1.0, MD5 default); ``encryption_digest`` overrides it.
+DEFAULT_DIGEST = "md5"
+
+#: ``openssl enc -a`` writes base64 in lines of 64 characters, each ending in LF.
+BASE64_LINE_CHARS = 64
+
+#: CFG_CYCLIC_INTVL range, minutes (1 to 28 days).
+MAX_RESYNC_MINUTES = 40320
+#: TIME_ZONE range, minutes east of UTC.
+MIN_UTC_OFFSET = -720
+MAX_UTC_OFFSET = 780
+#: DST_OFFSET range, minutes.
+MAX_DST_OFFSET = 720
+
+#: SIP_TRANSPORT_n values.
+TRANSPORTS = {"udp": "0", "tcp": "1", "tls": "2"}
+
+#: Known models and their number of SIP lines.
+MODELS = {
+    "KX-HDV100": 1,
+    "KX-HDV130": 2,
+    "KX-HDV230": 6,
+    "KX-HDV330": 12,
+    "KX-HDV340": 12,
+    "KX-HDV430": 16,
+    "KX-TGP500": 8,
+    "KX-TGP550": 8,
+    "KX-TGP600": 8,
+    "KX-UT113": 2,
+    "KX-UT123": 2,
+    "KX-UT133": 4,
+    "KX-UT136": 4,
+    "KX-UT248": 6,
+    "KX-UT670": 6,
+    "KX-UTG200": 4,
+    "KX-UTG300": 6,
+}
+
+#: A model the collection does not know (with ``vendor: panasonic``): the name
+#: must look like a Panasonic model, which also keeps <MODEL>.cfg and
+#: Config<MODEL>.cfg clear of the per-device and master file names.
+_UNKNOWN_MODEL_RE = re.compile(r"^KX-[A-Z0-9][A-Z0-9-]*$")
+UNKNOWN_MODEL_MAX_LINES = max(MODELS.values())
+
+#: Raw parameter names: what the phones use.
+_PARAM_NAME_RE = re.compile(r"^[A-Z0-9_]+$")
+
+#: Parameters the key and file flow depends on; raw params may not set them.
+MANAGED_PARAMS = {
+    "CFG_STANDARD_FILE_PATH": "set provisioning_url instead",
+    "CFG_PRODUCT_FILE_PATH": "set provisioning_url instead",
+    "CFG_MASTER_FILE_PATH": "set provisioning_url instead",
+    "CFG_FILE_KEY": "the key store supplies the key (keys.%s)" % KEY_NAME,
+    "CFG_FILE_KEY_LENGTH": "the collection sets it with the key",
+}
+
+_HOST_RE = re.compile(
+    r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})"
+    r"|\[[0-9A-Fa-f:.]{2,45}\]"
+    r"|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})$")
+_URL_RE = re.compile(
+    r"^(?P<scheme>tftp|http|https)://(?P<userinfo>[^\s/\"@]+@)?"
+    r"(?P<host>\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9_.-]+)(?::(?P<port>[0-9]{1,5}))?(?P<path>/[^\s\"]*)?$")
+_LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
+
+# Unicode categories no value may contain: control characters (C0, DEL, C1:
+# CR and LF would end the line), surrogates (not encodable in UTF-8) and the
+# line and paragraph separators (a line break to some readers).
+_FORBIDDEN_CATEGORIES = ("Cc", "Cs", "Zl", "Zp")
+
+
+class _Param:
+    """One ``NAME="value"`` line and the inventory field its value comes from.
+
+    ``per_device`` parameters (per line, raw, derived from the MAC) always go
+    to the device's standard file, as do ``secret`` ones.
+    """
+
+    __slots__ = ("name", "value", "field", "secret", "per_device")
+
+    def __init__(self, name, value, field, secret=False, per_device=False):
+        self.name = name
+        self.value = value
+        self.field = field
+        self.secret = secret
+        self.per_device = per_device
+
+    @property
+    def shareable(self):
+        return not (self.secret or self.per_device)
+
+    def __repr__(self):
+        return "_Param(%s, field=%s)" % (self.name, self.field)
+
+
+class _Mapper:
+    """Maps generic settings to parameters; errors name ``label`` and the field ``field_of(setting)``."""
+
+    def __init__(self, label, field_of, mac=None):
+        self.label = label
+        self.field_of = field_of
+        self.mac = mac
+        self.params = []
+
+    def error(self, message, setting):
+        return ProvisioningError(message, device=self.label, field=self.field_of(setting))
+
+    def add(self, name, value, setting, secret=False, per_device=False):
+        self.params.append(_Param(name, str(value), self.field_of(setting), secret, per_device))
+
+    def host(self, value, setting, what="host name or address"):
+        if not _HOST_RE.match(value):
+            raise self.error("%r is not a %s" % (value, what), setting)
+        return value
+
+    def url(self, value, setting, allow_query=True):
+        match = _URL_RE.match(value)
+        if match is None or (not allow_query and re.search(r"[?#{}]", value)):
+            raise self.error("%r is not a URL of the form scheme://host[:port][/path] with scheme tftp, http or https%s"
+                             % (value, "" if allow_query else " (no query, fragment or braces)"), setting)
+        if match.group("port") is not None and not 1 <= int(match.group("port")) <= 65535:
+            raise self.error("%r has a port out of range 1 to 65535" % (value,), setting)
+        return match
+
+
+def _armor(data):
+    """Base64 exactly as ``openssl enc -a`` writes it: 64-character lines, each ending in LF."""
+    text = base64.b64encode(data)
+    return b"".join(text[start:start + BASE64_LINE_CHARS] + b"\n" for start in range(0, len(text), BASE64_LINE_CHARS))
+
+
+def _armored_size(plain_length):
+    """Size of ``openssl enc -aes-256-cbc -a -salt`` output for a plaintext of ``plain_length`` bytes."""
+    binary = 16 + (plain_length // 16 + 1) * 16
+    chars = 4 * ((binary + 2) // 3)
+    return chars + (chars + BASE64_LINE_CHARS - 1) // BASE64_LINE_CHARS
+
+
+def _file_bytes(params):
+    """The bytes of a file: header, one line per parameter, an empty last line."""
+    lines = [HEADER] + ['%s="%s"' % (param.name, param.value) for param in params] + [""]
+    return (LINE_END.join(lines) + LINE_END).encode("utf-8")
+
+
+def _spread_minutes(mac, low, high):
+    """A fixed interval in [low, high] for this MAC, so a fleet does not check at one minute."""
+    return low + int(mac, 16) % (high - low + 1)
+
+
+class PanasonicRenderer(VendorRenderer):
+    """Renderer of the Panasonic standard/product/master text files."""
+
+    name = "panasonic"
+    title = "Panasonic"
+    mac_case = MAC_CASE
+
+    # -- models ------------------------------------------------------------
+
+    def model_info(self, model):
+        lines = MODELS.get(model)
+        return None if lines is None else {"lines": lines}
+
+    def known_models(self):
+        return sorted(MODELS)
+
+    def key_specs(self, device):
+        return {KEY_NAME: KEY_RANDOM_BYTES} if device.settings.get("encrypt_profiles") else {}
+
+    # -- file names --------------------------------------------------------
+
+    def _mac_text(self, device):
+        return device.mac.upper() if self.mac_case == "upper" else device.mac.lower()
+
+    def standard_path(self, device):
+        return STANDARD_FILE.format(mac=self._mac_text(device))
+
+    def encrypted_path(self, device):
+        return ENCRYPTED_STANDARD_FILE.format(mac=self._mac_text(device))
+
+    # -- mapping -----------------------------------------------------------
+
+    def _global_params(self, mapper, settings):
+        """Device-wide parameters, in the order of the mapping table (docs/vendors/panasonic.md)."""
+        if settings.get("ntp_server") is not None:
+            mapper.add("NTP_ADDR", mapper.host(settings["ntp_server"], "ntp_server"), "ntp_server")
+        if settings.get("timezone") is not None:
+            self._timezone_params(mapper, settings["timezone"])
+        if settings.get("language") is not None:
+            if not _LANGUAGE_RE.match(settings["language"]):
+                raise mapper.error("%r is not a two-letter lower-case ISO 639-1 code such as en or de" % settings["language"],
+                                   "language")
+            mapper.add("DEFAULT_LANGUAGE", settings["language"], "language")
+        if settings.get("admin_password") is not None:
+            mapper.add("ADMIN_PASS", settings["admin_password"], "admin_password", secret=True)
+        self._resync_params(mapper, settings)
+        if settings.get("firmware_url") is not None:
+            match = mapper.url(settings["firmware_url"], "firmware_url")
+            mapper.add("FIRM_UPGRADE_ENABLE", "Y", "firmware_url")
+            # A password in the URL must not reach a shared file.
+            mapper.add("FIRM_FILE_PATH", settings["firmware_url"], "firmware_url", secret=bool(match.group("userinfo")))
+        if settings.get("firmware_version") is not None:
+            mapper.add("FIRM_VERSION", settings["firmware_version"], "firmware_version")
+        if settings.get("syslog_server") is not None:
+            mapper.add("SYSLOG_ADDR", mapper.host(settings["syslog_server"], "syslog_server"), "syslog_server")
+
+    def _timezone_params(self, mapper, text):
+        zone = parse_tz(text, device=mapper.label, field=mapper.field_of("timezone"))
+        if not MIN_UTC_OFFSET <= zone.utc_offset <= MAX_UTC_OFFSET:
+            raise mapper.error("UTC offset %+d minutes is outside the phones' range %d to %+d"
+                               % (zone.utc_offset, MIN_UTC_OFFSET, MAX_UTC_OFFSET), "timezone")
+        mapper.add("TIME_ZONE", zone.utc_offset, "timezone")
+        mapper.add("DST_ENABLE", "Y" if zone.has_dst else "N", "timezone")
+        if not zone.has_dst:
+            return
+        shift = zone.dst_offset - zone.utc_offset
+        if not 0 <= shift <= MAX_DST_OFFSET:
+            raise mapper.error("daylight saving shifts the clock by %d minutes; the phones take 0 to %d" % (shift, MAX_DST_OFFSET),
+                               "timezone")
+        mapper.add("DST_OFFSET", shift, "timezone")
+        for prefix, rule in (("DST_START", zone.start), ("DST_STOP", zone.end)):
+            if not 0 <= rule.minutes <= 1439:
+                raise mapper.error("daylight-saving change at minute %d of the day; the phones take 00:00 to 23:59" % rule.minutes,
+                                   "timezone")
+            mapper.add(prefix + "_MONTH", rule.month, "timezone")
+            mapper.add(prefix + "_ORDINAL_DAY", rule.week, "timezone")
+            mapper.add(prefix + "_DAY_OF_WEEK", rule.weekday, "timezone")
+            mapper.add(prefix + "_TIME", rule.minutes, "timezone")
+
+    def _resync_params(self, mapper, settings):
+        spread = settings.get("resync_spread")
+        if spread is not None:
+            if spread[1] > MAX_RESYNC_MINUTES:
+                raise mapper.error("must stay within 1 to %d minutes (CFG_CYCLIC_INTVL), got %r" % (MAX_RESYNC_MINUTES, spread),
+                                   "resync_spread")
+            mapper.add("CFG_CYCLIC", "Y", "resync_spread")
+            if mapper.mac is not None:
+                mapper.add("CFG_CYCLIC_INTVL", _spread_minutes(mapper.mac, spread[0], spread[1]), "resync_spread", per_device=True)
+            return
+        interval = settings.get("resync_interval")
+        if interval is not None:
+            if interval > MAX_RESYNC_MINUTES:
+                raise mapper.error("must be from 1 to %d minutes for Panasonic phones (CFG_CYCLIC_INTVL), got %d"
+                                   % (MAX_RESYNC_MINUTES, interval), "resync_interval")
+            mapper.add("CFG_CYCLIC", "Y", "resync_interval")
+            mapper.add("CFG_CYCLIC_INTVL", interval, "resync_interval")
+
+    def _line_params(self, mapper, device):
+        proxy = self._outbound_proxy(mapper, device.settings.get("outbound_proxy"))
+        for index, line in enumerate(device.lines):
+            if not _HOST_RE.match(line.sip_server):
+                raise device.error("%r is not a host name or address" % (line.sip_server,), field="lines[%d].sip_server" % index)
+            values = (
+                ("PHONE_NUMBER", line.extension, "extension", False),
+                ("DISPLAY_NAME", line.display_name, "display_name", False),
+                ("SIP_AUTHID", line.auth_user, "auth_user", False),
+                ("SIP_PASS", line.password, "password", True),
+                ("SIP_RGSTR_ADDR", line.sip_server, "sip_server", False),
+                ("SIP_RGSTR_PORT", line.sip_port, "sip_port", False),
+                ("SIP_PRXY_ADDR", line.sip_server, "sip_server", False),
+                ("SIP_PRXY_PORT", line.sip_port, "sip_port", False),
+                ("SIP_TRANSPORT", TRANSPORTS[line.transport], "transport", False),
+            )
+            for name, value, line_field, secret in values:
+                mapper.params.append(_Param("%s_%d" % (name, index + 1), str(value), "lines[%d].%s" % (index, line_field),
+                                            secret=secret, per_device=True))
+            if proxy is not None:
+                mapper.params.append(_Param("SIP_OUTPROXY_ADDR_%d" % (index + 1), proxy[0], "settings.outbound_proxy", per_device=True))
+                if proxy[1] is not None:
+                    mapper.params.append(_Param("SIP_OUTPROXY_PORT_%d" % (index + 1), proxy[1], "settings.outbound_proxy",
+                                                per_device=True))
+
+    @staticmethod
+    def _outbound_proxy(mapper, value):
+        """``host[:port]`` -> (host, port or None)."""
+        if value is None:
+            return None
+        match = re.match(r"^(\[[^\]]*\]|[^:]*)(?::([0-9]{1,5}))?$", value)
+        host, port = (match.group(1), match.group(2)) if match else (value, None)
+        if not _HOST_RE.match(host):
+            raise mapper.error("%r is not host[:port]" % (value,), "outbound_proxy")
+        if port is not None and not 1 <= int(port) <= 65535:
+            raise mapper.error("%r has a port out of range 1 to 65535" % (value,), "outbound_proxy")
+        return host, (str(int(port)) if port is not None else None)
+
+    def _raw_params(self, device):
+        params = []
+        for name in sorted(device.params, key=str):
+            value = device.params[name]
+            field = "params.%s" % (name,)
+            if not isinstance(name, str) or not _PARAM_NAME_RE.match(name):
+                raise device.error("%r is not a Panasonic parameter name (upper-case letters, digits and _, like SIP_PRSNC_ADDR_1)"
+                                   % (name,), field=field)
+            if len(name) > MAX_NAME_CHARS:
+                raise device.error("parameter names have at most %d characters, this one has %d" % (MAX_NAME_CHARS, len(name)),
+                                   field=field)
+            if name in MANAGED_PARAMS:
+                raise device.error("%s is written by the collection: %s" % (name, MANAGED_PARAMS[name]), field=field)
+            if isinstance(value, bool) or not isinstance(value, (str, int)):
+                raise device.error("must be a string or an integer, got %s %r" % (type(value).__name__, value), field=field)
+            params.append(_Param(name, str(value), field, per_device=True))
+        return params
+
+    def device_params(self, device):
+        """Every parameter of ``device``, mapped settings first, raw params last (they win), each once."""
+        mapper = _Mapper(device.label, lambda setting: "settings.%s" % setting, mac=device.mac)
+        self._global_params(mapper, device.settings)
+        self._line_params(mapper, device)
+        merged = dict((param.name, param) for param in mapper.params)
+        for param in self._raw_params(device):
+            merged[param.name] = param
+        return list(merged.values())
+
+    def common_params(self, inventory, label=None):
+        """ConfigCom.cfg: what sipfleet_defaults maps to, without secrets."""
+        mapper = _Mapper(label, lambda setting: "sipfleet_defaults.%s" % setting)
+        self._global_params(mapper, merge_settings(inventory.defaults))
+        return [param for param in mapper.params if param.shareable]
+
+    def product_params(self, model, inventory, label=None):
+        """Config<MODEL>.cfg: what defaults -> model maps to, where it differs from ConfigCom.cfg."""
+        own = inventory.models.get(model, {})
+
+        def field_of(setting):
+            return "sipfleet_models.%s.%s" % (model, setting) if setting in own else "sipfleet_defaults.%s" % setting
+
+        mapper = _Mapper(label, field_of)
+        self._global_params(mapper, inventory.model_settings(model))
+        common = dict((param.name, param.value) for param in self.common_params(inventory, label))
+        return [param for param in mapper.params if param.shareable and common.get(param.name) != param.value]
+
+    def standard_params(self, device, inventory):
+        """The device's part of the split: every parameter the product or master file would not give it as is."""
+        effective = dict((param.name, param.value) for param in self.common_params(inventory, device.label))
+        # The product file is read before the master file, so it wins.
+        effective.update((param.name, param.value) for param in self.product_params(device.model, inventory, device.label))
+        return [param for param in self.device_params(device)
+                if not param.shareable or effective.get(param.name) != param.value]
+
+    def _paths(self, device, base_url, encrypted):
+        standard = self.encrypted_path(device) if encrypted else self.standard_path(device)
+        field = "settings.provisioning_url"
+        return [
+            _Param("CFG_STANDARD_FILE_PATH", base_url + standard, field),
+            _Param("CFG_PRODUCT_FILE_PATH", base_url + PRODUCT_FILE.format(model=device.model), field),
+            _Param("CFG_MASTER_FILE_PATH", base_url + MASTER_FILE, field),
+        ]
+
+    @staticmethod
+    def _base_url(url):
+        return url.rstrip("/") + "/"
+
+    # -- validation --------------------------------------------------------
+
+    def _line_limit(self, device):
+        info = self.model_info(device.model)
+        if info is not None:
+            return info["lines"]
+        if not _UNKNOWN_MODEL_RE.match(device.model):
+            raise device.error("%r does not look like a Panasonic model (KX-...); known models: %s"
+                               % (device.model, ", ".join(self.known_models())), field="model")
+        return UNKNOWN_MODEL_MAX_LINES
+
+    @staticmethod
+    def _check_param(label, param):
+        """Raise unless ``param`` can be carried by a ``NAME="value"`` line the phone reads."""
+        for char in param.value:
+            if char == '"':
+                raise ProvisioningError('contains a double quote ("), which the Panasonic format cannot carry: values are written as '
+                                        '%s="value" with no escapes' % param.name, device=label, field=param.field)
+            if unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
+                raise ProvisioningError("contains the control or line-break character U+%04X, which a %s=\"value\" line cannot carry"
+                                        % (ord(char), param.name), device=label, field=param.field)
+        if len(param.value) > MAX_VALUE_CHARS:
+            raise ProvisioningError("is %d characters long; Panasonic phones take at most %d" % (len(param.value), MAX_VALUE_CHARS),
+                                    device=label, field=param.field)
+        size = len(param.name) + len(param.value.encode("utf-8")) + len('=""') + len(LINE_END)
+        if size > MAX_LINE_BYTES:
+            raise ProvisioningError("makes the line %s=\"...\" %d bytes long; Panasonic phones ignore lines over %d bytes (CR LF included)"
+                                    % (param.name, size, MAX_LINE_BYTES), device=label, field=param.field)
+
+    def _check_provisioning_url(self, device, inventory):
+        url = device.settings.get("provisioning_url")
+        shared = inventory.model_settings(device.model).get("provisioning_url")
+        bootstrap = BOOTSTRAP_FILE.format(model=device.model)
+        if shared is None:
+            raise device.error("is required in sipfleet_defaults or sipfleet_models.%s: the %s bootstrap that every %s reads points "
+                               "the phone at its files by this URL" % (device.model, bootstrap, device.model),
+                               field="settings.provisioning_url")
+        if url != shared:
+            raise device.error("is %r here but %r for the model: every %s reads the same %s bootstrap, so set provisioning_url in "
+                               "sipfleet_defaults or sipfleet_models, not per site or device" % (url, shared, device.model, bootstrap),
+                               field="settings.provisioning_url")
+        _Mapper(device.label, lambda setting: "settings.%s" % setting).url(url, "provisioning_url", allow_query=False)
+
+    def _check_key(self, device, key):
+        if not _KEY_RE.match(key):
+            raise device.error("must be %d hex digits (%d random bytes): Panasonic phones take a %d-character key"
+                               % (2 * KEY_RANDOM_BYTES, KEY_RANDOM_BYTES, 2 * KEY_RANDOM_BYTES), field="keys.%s" % KEY_NAME)
+        return key.lower()
+
+    def validate(self, device, inventory):
+        limit = self._line_limit(device)
+        if len(device.lines) > limit:
+            raise device.error("the %s has %d line(s) and this device lists %d: lines[%d] and later have no line on the phone"
+                               % (device.model, limit, len(device.lines), limit), field="lines[%d]" % limit)
+        self._check_provisioning_url(device, inventory)
+        if device.settings.get("encrypt_profiles") and device.keys.get(KEY_NAME):
+            self._check_key(device, device.keys[KEY_NAME])
+        own = self.standard_params(device, inventory)
+        product = self.product_params(device.model, inventory, device.label)
+        common = self.common_params(inventory, device.label)
+        encrypted = bool(device.settings.get("encrypt_profiles"))
+        base_url = self._base_url(device.settings["provisioning_url"])
+        paths = self._paths(device, base_url, encrypted)
+        for param in paths + own + product + common:
+            self._check_param(device.label, param)
+        self._check_total_size(device, paths + own, product, common, encrypted)
+
+    def _check_total_size(self, device, own, product, common, encrypted):
+        standard = len(_file_bytes(own))
+        if encrypted:
+            standard = _armored_size(standard)
+        total = standard + len(_file_bytes(product)) + len(_file_bytes(common))
+        if total > MAX_TOTAL_BYTES:
+            biggest = max(own, key=lambda param: len(param.value.encode("utf-8")))
+            raise device.error("this phone's standard, product and master files total %d bytes; Panasonic phones accept at most %d "
+                               "(the longest value of its own file is this field)" % (total, MAX_TOTAL_BYTES), field=biggest.field)
+
+    # -- rendering ---------------------------------------------------------
+
+    def render_device(self, device, inventory):
+        base_url = self._base_url(device.settings["provisioning_url"])
+        own = self.standard_params(device, inventory)
+        if not device.settings.get("encrypt_profiles"):
+            content = _file_bytes(self._paths(device, base_url, encrypted=False) + own)
+            # A device's own file may carry SIP or admin passwords, or credentials in raw params.
+            return [ProfileFile(self.standard_path(device), content, device=device.label, secret=True, role="profile")]
+        key = self._check_key(device, self.require_key(device, KEY_NAME))
+        digest = device.settings.get("encryption_digest") or DEFAULT_DIGEST
+        plaintext = _file_bytes(self._paths(device, base_url, encrypted=True) + own)
+        ciphertext = _armor(encrypt(plaintext, password=key, digest=digest, salt=STABLE_SALT))
+        key_file = _file_bytes(self._key_file_params(device, base_url, key))
+        return [
+            ProfileFile(self.standard_path(device), key_file, device=device.label, secret=True, role="bootstrap"),
+            ProfileFile(self.encrypted_path(device), ciphertext, device=device.label, secret=False, plaintext=plaintext,
+                        role="profile"),
+        ]
+
+    def _key_file_params(self, device, base_url, key):
+        """The plain key file: the key, the paths to the encrypted file, and when to check again; nothing secret besides the key."""
+        params = self._paths(device, base_url, encrypted=True) + [
+            _Param("CFG_FILE_KEY", key, "keys.%s" % KEY_NAME, secret=True),
+            _Param("CFG_FILE_KEY_LENGTH", CFG_FILE_KEY_LENGTH, "keys.%s" % KEY_NAME),
+        ]
+        # The phone fetches Config<MAC>.enc at its next check: say when that is (the same values the profile gives it).
+        return params + [param for param in self.device_params(device) if param.name in ("CFG_CYCLIC", "CFG_CYCLIC_INTVL")]
+
+    def render_shared(self, devices, inventory):
+        files = []
+        for model in sorted(set(device.model for device in devices)):
+            base_url = self._base_url(inventory.model_settings(model)["provisioning_url"])
+            field = "settings.provisioning_url"
+            bootstrap = [
+                _Param("CFG_STANDARD_FILE_PATH", base_url + STANDARD_FILE.format(mac="{MAC}"), field),
+                _Param("CFG_PRODUCT_FILE_PATH", base_url + PRODUCT_FILE.format(model=model), field),
+                _Param("CFG_MASTER_FILE_PATH", base_url + MASTER_FILE, field),
+            ]
+            has_credentials = bool(_URL_RE.match(base_url.rstrip("/")).group("userinfo"))
+            files.append(ProfileFile(BOOTSTRAP_FILE.format(model=model), _file_bytes(bootstrap), secret=has_credentials, role="model"))
+            files.append(ProfileFile(PRODUCT_FILE.format(model=model), _file_bytes(self.product_params(model, inventory)), role="model"))
+        if devices:
+            files.append(ProfileFile(MASTER_FILE, _file_bytes(self.common_params(inventory)), role="common"))
+        return files
+
+
+RENDERER = PanasonicRenderer()
