@@ -1,0 +1,63 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Hand the fleet to ``phone_profiles`` in a file rather than as arguments.
+
+The inventory options default to the variables ``sipfleet_devices``,
+``sipfleet_defaults``, ``sipfleet_sites`` and ``sipfleet_models``, read
+without templating every device (see ``plugin_utils/_inventory_vars.py``).
+
+Module arguments are embedded in the module's payload, echoed back with
+``-vvv`` and written to the host's log by ``AnsibleModule``; for a fleet they
+are tens of megabytes and full of passwords. This plugin moves the inventory
+options into a JSON file in the task's private temporary directory on the
+host, runs the module with ``inventory_file`` pointing at it, and removes the
+directory afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.json import get_encoder
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_vars import (
+    INVENTORY_VARIABLES,
+    inventory_options,
+)
+
+MODULE = "sipfleet.provisioning.phone_profiles"
+
+
+class ActionModule(ActionBase):
+    """Action plugin of ``sipfleet.provisioning.phone_profiles``."""
+
+    TRANSFERS_FILES = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        module_args = dict(self._task.args)
+        try:
+            if not module_args.get("inventory_file"):
+                inventory = inventory_options(module_args, task_vars, self._templar)
+                for name in INVENTORY_VARIABLES:
+                    module_args.pop(name, None)
+                inventory["keys"] = module_args.pop("keys", None) or {}
+                # The tagless profile turns Ansible's lazy containers and
+                # tagged strings into plain JSON.
+                data = json.dumps(inventory, cls=get_encoder("tagless"), separators=(",", ":"))
+                tmpdir = self._connection._shell.tmpdir
+                remote_path = self._connection._shell.join_path(tmpdir, "sipfleet-inventory.json")
+                self._transfer_data(remote_path, data)
+                self._fixup_perms2((tmpdir, remote_path))
+                module_args["inventory_file"] = remote_path
+            elif any(module_args.get(name) is not None for name in list(INVENTORY_VARIABLES) + ["keys"]):
+                raise AnsibleActionFail("give either inventory_file or the inventory (devices, defaults, sites, "
+                                        "models, keys), not both")
+            result.update(self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars))
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        return result

@@ -1,0 +1,284 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The ``phone_profiles`` run: validate, render, decide bootstrap windows, write.
+
+Kept apart from the module file so it runs (and is tested) without
+``AnsibleModule``: :func:`run` takes plain values and returns the result
+dictionary the module hands back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import collect_secrets, file_diff
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import (
+    FilePolicy,
+    WriterError,
+    _write_json_atomic,
+    apply_plans,
+    manifest_path_for,
+    parse_mode,
+    plan_root,
+    resolve_owner,
+)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import load_fleet, render_fleet
+
+BOOTSTRAP_MODES = ("window", "always", "never")
+BOOTSTRAP_STATE_FILE = "bootstrap.json"
+BOOTSTRAP_STATE_VERSION = 1
+
+
+def key_id(keys):
+    """A short fingerprint of a device's keys: tells a new key from the old one, reveals nothing of it."""
+    material = "|".join("%s=%s" % (name, keys[name]) for name in sorted(keys))
+    return hashlib.sha256(("sipfleet-key-id|" + material).encode("utf-8")).hexdigest()[:16]
+
+
+def attach_keys(fleet, keys):
+    """Give each device the keys of the store unless the inventory set its own."""
+    if not keys:
+        return
+    if not isinstance(keys, dict):
+        raise ProvisioningError("must be a mapping of MAC address to {key name: hex}", field="keys")
+    by_mac = {}
+    for mac, values in keys.items():
+        canonical = normalize_mac(mac, device=mac, field="keys")
+        if not isinstance(values, dict):
+            raise ProvisioningError("must be a mapping of key name to hex string", device=mac, field="keys")
+        by_mac[canonical] = values
+    for device in fleet:
+        if not device.keys:
+            stored = by_mac.get(device.mac)
+            if stored:
+                device.keys = dict(stored)
+
+
+def load_bootstrap_state(state_dir):
+    path = os.path.join(state_dir, BOOTSTRAP_STATE_FILE)
+    try:
+        with open(path, "rb") as handle:
+            data = json.loads(handle.read().decode("utf-8"))
+    except FileNotFoundError:
+        return {"version": BOOTSTRAP_STATE_VERSION, "devices": {}}
+    except (OSError, ValueError) as exc:
+        raise WriterError("cannot read %s (%s)" % (path, exc), field="state_dir")
+    if not isinstance(data, dict) or data.get("version") != BOOTSTRAP_STATE_VERSION:
+        raise WriterError("%s is not a version %d bootstrap state file" % (path, BOOTSTRAP_STATE_VERSION),
+                          field="state_dir")
+    data.setdefault("devices", {})
+    return data
+
+
+def _normalise_fetched(fetched):
+    """``{mac: set(key ids)}`` from the module's ``bootstrap_fetched`` option."""
+    result = {}
+    for mac, ids in (fetched or {}).items():
+        canonical = normalize_mac(mac, device=mac, field="bootstrap_fetched")
+        if isinstance(ids, str):
+            ids = [ids]
+        result.setdefault(canonical, set()).update(str(item) for item in ids or [])
+    return result
+
+
+def decide_bootstrap(files, fleet, state, mode, window_minutes, fetched, now):
+    """Drop the key-carrying bootstrap files whose window is closed; update ``state``.
+
+    Returns ``(files to serve, report)``. A window opens the first time a
+    device's current keys need delivering, and closes for good (for those
+    keys) once the logs show the device fetched the file, or when
+    ``window_minutes`` pass with nobody fetching it.
+    """
+    report = {"open": [], "closed": [], "expired": []}
+    carriers = {}
+    for profile_file in files:
+        if profile_file.role == "bootstrap" and profile_file.secret and profile_file.device is not None:
+            carriers.setdefault(profile_file.device, []).append(profile_file)
+    if not carriers or mode == "always":
+        report["open"] = sorted(carriers)
+        return files, report
+    by_label = dict((device.label, device) for device in fleet)
+    devices_state = state["devices"]
+    dropped = set()
+    for label, carrier_files in carriers.items():
+        device = by_label[label]
+        current = key_id(device.keys or {})
+        entry = devices_state.get(device.mac)
+        if entry is None or entry.get("key_id") != current:
+            entry = {"key_id": current, "opened": now, "closed": None, "reason": None}
+            devices_state[device.mac] = entry
+        entry["paths"] = sorted(item.path for item in carrier_files)
+        entry["sizes"] = dict((item.path, len(item.content)) for item in carrier_files)
+        entry["vendor"] = device.vendor
+        entry["device"] = label
+        if mode == "never":
+            entry.update(closed=entry["closed"] or now, reason=entry["reason"] or "never")
+        elif entry["closed"] is None:
+            if current in fetched.get(device.mac, ()):
+                entry.update(closed=now, reason="fetched")
+                report["closed"].append(label)
+            elif now - entry["opened"] > window_minutes * 60:
+                entry.update(closed=now, reason="expired")
+                report["expired"].append(label)
+        if entry["closed"] is None:
+            report["open"].append(label)
+        else:
+            dropped.update(id(item) for item in carrier_files)
+    # Forget devices that left the inventory, so a MAC that comes back starts afresh.
+    macs = set(device.mac for device in fleet)
+    for mac in list(devices_state):
+        if mac not in macs:
+            del devices_state[mac]
+    for name in report:
+        report[name].sort()
+    return [item for item in files if id(item) not in dropped], report
+
+
+def run(params, check_mode=False, want_diff=False, now=None):
+    """Render and write the fleet; returns the module result (raises ProvisioningError)."""
+    now = int(time.time()) if now is None else int(now)
+    roots = params.get("roots") or []
+    if not roots:
+        raise ProvisioningError("give at least one directory to write the profiles into", field="roots")
+    mode_bootstrap = params.get("bootstrap_serve") or "window"
+    if mode_bootstrap not in BOOTSTRAP_MODES:
+        raise ProvisioningError("must be one of %s" % ", ".join(BOOTSTRAP_MODES), field="bootstrap_serve")
+    window = params.get("bootstrap_window")
+    window = 1440 if window is None else int(window)
+    if window < 0:
+        raise ProvisioningError("must be 0 or more minutes", field="bootstrap_window")
+    uid, gid = resolve_owner(params.get("owner"), params.get("group"))
+    policy = FilePolicy(
+        uid, gid,
+        mode=parse_mode(params.get("mode") or "0644", "mode"),
+        secret_mode=parse_mode(params.get("secret_mode") or "0640", "secret_mode"),
+        dir_mode=parse_mode(params.get("dir_mode") or "0755", "dir_mode"),
+    )
+    state_dir = params.get("state_dir") or "/var/lib/sipfleet-provisioning"
+
+    # Everything is validated and rendered before the first byte is written:
+    # one bad device stops the run with the files of the last good run served.
+    inventory, fleet = load_fleet(params.get("devices") or [], params.get("defaults"), params.get("sites"),
+                                  params.get("models"))
+    attach_keys(fleet, params.get("keys"))
+    files = render_fleet(inventory, fleet)
+    secrets = collect_secrets(fleet, inventory)
+
+    state = load_bootstrap_state(state_dir)
+    files, bootstrap_report = decide_bootstrap(
+        files, fleet, state, mode_bootstrap, window, _normalise_fetched(params.get("bootstrap_fetched")), now)
+
+    seen = {}
+    plans = []
+    for root in roots:
+        real = os.path.realpath(root)
+        if real in seen:
+            continue
+        seen[real] = root
+        plans.append(plan_root(root, files, manifest_path_for(state_dir, root), policy))
+    if not params.get("prune", True):
+        for plan in plans:
+            plan.changes = [change for change in plan.changes if change.action != "delete"]
+            for path, entry in plan.old_entries.items():
+                plan.entries.setdefault(path, entry)
+
+    changed_devices = set()
+    changed_shared = set()
+    for plan in plans:
+        for change in plan.changes:
+            owner = change.device if change.action != "delete" else plan.old_devices.get(change.path)
+            if owner is None:
+                changed_shared.add(change.path)
+            else:
+                changed_devices.add(owner)
+    # Only files count as a change; the manifests and the bootstrap state are
+    # bookkeeping, saved whenever they differ (outside check mode).
+    changed = any(plan.changes for plan in plans)
+
+    result = {
+        "changed": changed,
+        "devices": len(fleet),
+        "files": len(files),
+        "changed_devices": sorted(changed_devices),
+        "changed_shared_files": sorted(changed_shared),
+        "bootstrap": bootstrap_report,
+        "roots": [],
+        "kept_foreign_files": [],
+    }
+    counts = {"written": 0, "unchanged": 0, "pruned": 0}
+    for plan in plans:
+        per_root = {
+            "path": plan.root,
+            "created": sum(1 for c in plan.changes if c.action == "create"),
+            "updated": sum(1 for c in plan.changes if c.action in ("update", "attributes")),
+            "pruned": sum(1 for c in plan.changes if c.action == "delete"),
+            "unchanged": plan.unchanged,
+        }
+        result["roots"].append(per_root)
+        counts["written"] += per_root["created"] + per_root["updated"]
+        counts["pruned"] += per_root["pruned"]
+        counts["unchanged"] += plan.unchanged
+        result["kept_foreign_files"].extend("%s/%s" % (plan.root.rstrip("/"), path) for path in plan.kept_foreign)
+    result.update(counts)
+
+    if want_diff:
+        result["diff"] = _diffs(plans, fleet, secrets, params)
+    if not check_mode:
+        stale = [plan for plan in plans if plan.changes or _manifest_stale(plan)]
+        if stale:
+            apply_plans(stale, policy, state_dir)
+        if _bootstrap_state_changed(state_dir, state):
+            _save_bootstrap_state(state_dir, state)
+    return result
+
+
+def _manifest_stale(plan):
+    if set(plan.entries) != set(plan.old_entries):
+        return True
+    return any(plan.old_entries[path].get("sha256") != entry["sha256"] for path, entry in plan.entries.items())
+
+
+def _bootstrap_state_changed(state_dir, state):
+    return load_bootstrap_state(state_dir) != json.loads(json.dumps(state))
+
+
+def _save_bootstrap_state(state_dir, state):
+    os.makedirs(state_dir, mode=0o700, exist_ok=True)
+    _write_json_atomic(os.path.join(state_dir, BOOTSTRAP_STATE_FILE), state)
+
+
+def _diffs(plans, fleet, secrets, params):
+    limit = int(params.get("diff_max_bytes") or 16384)
+    max_files = int(params.get("diff_max_files") or 50)
+    keys_by_label = dict((device.label, device.keys) for device in fleet)
+    diffs = []
+    total = 0
+    for plan in plans:
+        for change in plan.changes:
+            total += 1
+            if len(diffs) >= max_files:
+                continue
+            target = os.path.join(plan.root, change.path)
+            if change.action == "attributes":
+                continue
+            before = None
+            if change.action in ("update", "delete"):
+                try:
+                    with open(target, "rb") as handle:
+                        before = handle.read()
+                except OSError:
+                    before = None
+            after = change.new.content if change.new is not None else None
+            owner = change.device if change.action != "delete" else plan.old_devices.get(change.path)
+            diffs.append(file_diff(plan.root, change.path, before, after, keys_by_label.get(owner), secrets, limit))
+    if total > len(diffs) and len(diffs) >= max_files:
+        diffs.append({"before_header": "(more changes)", "after_header": "(more changes)", "before": "",
+                      "after": "%d more changed files not shown (diff_max_files=%d)\n" % (total - len(diffs), max_files)})
+    return diffs

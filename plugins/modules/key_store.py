@@ -1,0 +1,149 @@
+#!/usr/bin/python
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: key_store
+short_description: Keep every phone's encryption keys in an Ansible Vault file on the controller
+version_added: 0.1.0
+author:
+  - sipfleet.provisioning contributors (@sipfleet)
+description:
+  - Reads the key store O(path) on the controller, gives every device that encrypts its profiles the keys its vendor
+    needs (Grandstream C(p1359), Cisco C(gpp_a) and C(gpp_b), Panasonic C(cfg_file_key)), generating random ones from
+    the operating system for devices that have none yet, writes the store back Ansible-Vault encrypted (mode 0600,
+    replaced atomically), and returns the keys for M(sipfleet.provisioning.phone_profiles).
+  - The store belongs in the inventory's git repository, vault-encrypted, so every controller (a laptop, an
+    ephemeral CI runner, AWX) finds the same keys and every provisioning host serves files encrypted with them.
+  - A store that does not exist is an error unless O(create=true). New keys for phones that already have keys would
+    lock every phone out, so a missing or unreadable store is never replaced silently.
+  - A device whose inventory entry has its own C(keys) uses those; the store keeps nothing for it.
+  - The task's result is never displayed (it holds keys); register it and pass RV(device_keys) on.
+options:
+  path:
+    description: The key store file on the controller.
+    type: path
+    required: true
+  devices:
+    description:
+      - The devices. Default, the variable C(sipfleet_devices), read without templating every device. Leave the
+        option out rather than passing C("{{ sipfleet_devices }}"), which costs seconds per 10,000 devices.
+    type: list
+    elements: dict
+  defaults:
+    description: Generic settings (they decide which devices encrypt). Default, the variable C(sipfleet_defaults).
+    type: dict
+  sites:
+    description: Settings per site. Default, the variable C(sipfleet_sites).
+    type: dict
+  models:
+    description: Settings per model. Default, the variable C(sipfleet_models).
+    type: dict
+  create:
+    description: Start a new, empty store when O(path) does not exist (first deployment only).
+    type: bool
+    default: false
+  generate:
+    description:
+      - Generate keys for devices that have none. With V(false) such devices fail the task; use that on controllers
+        whose changes to the store would be lost (a CI runner that does not commit the store back).
+    type: bool
+    default: true
+  encrypt:
+    description:
+      - Keep the store Ansible-Vault encrypted (needs a vault password) and refuse to read a plain one. V(false) is
+        for stores kept outside any repository, such as a throwaway lab.
+    type: bool
+    default: true
+  vault_id:
+    description: Vault identity to encrypt the store with, when several are given.
+    type: str
+  rotate:
+    description:
+      - Replace the keys of the devices whose name, label or MAC matches one of these patterns (C(*) and C(?) as in
+        shell globs; C(*) for all). See C(playbooks/rotate_keys.yml) for the sequence that keeps phones reachable.
+    type: list
+    elements: str
+    default: []
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: New keys are generated in memory for the run and not written.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  idempotent:
+    description: When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
+    support: full
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+notes:
+  - Runs on the controller only; use it with C(run_once) so all hosts get the same keys.
+seealso:
+  - module: sipfleet.provisioning.phone_profiles
+"""
+
+EXAMPLES = r"""
+- name: Load the keys of every phone (generating those of new phones)
+  sipfleet.provisioning.key_store:
+    path: "{{ inventory_dir }}/sipfleet_keys.vault"
+  run_once: true
+  register: key_store
+
+- name: Write the profiles with them
+  sipfleet.provisioning.phone_profiles:
+    keys: "{{ key_store.device_keys }}"
+    roots: [/srv/tftp]
+"""
+
+RETURN = r"""
+device_keys:
+  description: "C({MAC: {key name: hex}}) for every device whose keys the store keeps."
+  returned: success
+  type: dict
+path:
+  description: The store.
+  returned: success
+  type: str
+devices:
+  description: Number of devices whose keys the store keeps.
+  returned: success
+  type: int
+inventory_keys:
+  description: Number of devices whose keys come from the inventory.
+  returned: success
+  type: int
+generated:
+  description: MACs of the devices that got new keys in this run.
+  returned: success
+  type: list
+  elements: str
+rotated:
+  description: MACs of the devices whose keys were replaced in this run.
+  returned: success
+  type: list
+  elements: str
+created:
+  description: Whether the store was created in this run.
+  returned: success
+  type: bool
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import ARGUMENT_SPEC
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module.fail_json(msg="sipfleet.provisioning.key_store runs on the controller through its action plugin; "
+                         "it cannot run as a module on a managed host")
+
+
+if __name__ == "__main__":
+    main()

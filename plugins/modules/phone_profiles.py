@@ -1,0 +1,334 @@
+#!/usr/bin/python
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: phone_profiles
+short_description: Render, encrypt and write the provisioning files of a whole fleet of phones
+version_added: 0.1.0
+author:
+  - sipfleet.provisioning contributors (@sipfleet)
+description:
+  - Validates every device of the inventory, renders each device's files in its vendor's native format (Grandstream,
+    Cisco SPA, Cisco MPP, Panasonic), encrypts them with the device's keys, and writes them into one or more
+    provisioning roots (the TFTP root, the HTTP root) in one task, for ten phones or a hundred thousand.
+  - Writes only files whose content changed, each through a temporary file in the same directory renamed over the old
+    one, so a phone never downloads half a file. Every new file is written and flushed before the first one is
+    renamed into place, so a run that fails (a bad device, a full disk) leaves the previous files served.
+  - A rerun with unchanged inputs changes nothing (encryption salts are derived from key and content).
+  - Keeps a manifest of the files it wrote, per root, in O(state_dir) (outside the served roots) and prunes the files
+    of devices that left the inventory. It never deletes a file it did not write, nor one changed by someone else
+    since it wrote it (those are reported in RV(kept_foreign_files)).
+  - Bootstrap windows. A plain file that carries a device's key (the Grandstream C(cfg<mac>) bootstrap, the Cisco
+    per-device initial profile, the Panasonic C(Config<MAC>.cfg) key file) is served only while that device is being
+    bootstrapped. The window closes once the device is known to have fetched it (O(bootstrap_fetched), from the
+    servers' logs, see M(sipfleet.provisioning.provisioning_fetches)) or after O(bootstrap_window) minutes; new keys
+    open a new window.
+  - See the collection's C(docs/) directory for the data model, each vendor's files and the deployment playbook that
+    calls this module.
+options:
+  devices:
+    description:
+      - The devices, as in C(sipfleet_devices). Each has C(mac), C(model), optional C(name), C(vendor), C(site),
+        C(lines), C(params), C(settings) and C(keys). See C(docs/inventory.md).
+      - Default, the variable C(sipfleet_devices). Leave it out rather than passing C("{{ sipfleet_devices }}").
+        Read from the variable, only strings with template syntax are templated, which saves seconds per 10,000
+        devices.
+      - The action plugin hands this (with O(defaults), O(sites), O(models) and O(keys)) to the host in a file,
+        not as a module argument, so a large fleet costs no argument echo and nothing of it reaches the host's
+        logs.
+    type: list
+    elements: dict
+  defaults:
+    description: Generic settings for every device. Default, the variable C(sipfleet_defaults).
+    type: dict
+  sites:
+    description: Settings per site. Default, the variable C(sipfleet_sites).
+    type: dict
+  models:
+    description: Settings per model. Default, the variable C(sipfleet_models).
+    type: dict
+  keys:
+    description:
+      - "The devices' keys from the key store, C({MAC: {key name: hex}}), as returned by
+        M(sipfleet.provisioning.key_store). A device's own C(keys) field in O(devices) wins over this."
+      - A device that encrypts and has no key here nor in its C(keys) field fails the task, naming the device and the
+        key.
+    type: dict
+  inventory_file:
+    description:
+      - Path on the managed host of a JSON file with the keys C(devices), C(defaults), C(sites), C(models) and
+        C(keys), read instead of those options. The action plugin writes such a file into the task's temporary
+        directory (readable by the connecting user only) and removes it afterwards; give it yourself to render an
+        inventory exported on the host.
+    type: path
+  roots:
+    description:
+      - Directories to write the files into, for example the TFTP root and the HTTP root. Every root gets every
+        file. Two entries that resolve to the same directory are written once.
+    type: list
+    elements: path
+    required: true
+  state_dir:
+    description:
+      - Where the manifests of written files and the bootstrap windows' state are kept. Not to be published by any
+        server.
+    type: path
+    default: /var/lib/sipfleet-provisioning
+  owner:
+    description: Owner of the written files and directories (name or number); default the user the module runs as.
+    type: str
+  group:
+    description:
+      - Group of the written files and directories (name or number). Give the group the TFTP and HTTP servers read
+        files as, so O(secret_mode) can keep secrets from everyone else.
+    type: str
+  mode:
+    description: Mode of files that carry no readable secret (encrypted profiles, shared files).
+    type: raw
+    default: "0644"
+  secret_mode:
+    description:
+      - Mode of files that carry passwords or keys readable by whoever fetches them (plain profiles, bootstraps).
+        Must not grant anything to others.
+    type: raw
+    default: "0640"
+  dir_mode:
+    description: Mode of the directories the module creates.
+    type: raw
+    default: "0755"
+  prune:
+    description: Delete the files this module wrote earlier that no device needs any more.
+    type: bool
+    default: true
+  bootstrap_serve:
+    description:
+      - How to serve the plain files that carry a device's key.
+      - V(window) serves each for one bootstrap of the device (see O(bootstrap_window) and O(bootstrap_fetched)).
+      - V(always) serves them all the time (for example behind HTTPS with client certificates bound to the device).
+      - V(never) never serves them (the keys reach the phones another way, such as the web UI).
+    type: str
+    choices: [window, always, never]
+    default: window
+  bootstrap_window:
+    description:
+      - Minutes a key-carrying bootstrap file stays published when no fetch of it is reported. A window that expires
+        unused is reported in RV(bootstrap.expired); that device cannot decrypt its profile until it gets new keys or
+        O(bootstrap_serve=always).
+    type: int
+    default: 1440
+  bootstrap_fetched:
+    description:
+      - "Devices known to have fetched their key-carrying bootstrap file: C({MAC: [key id, ...]}), as returned by
+        M(sipfleet.provisioning.provisioning_fetches) (merged over every provisioning host). The window of a device
+        closes once its current key id is listed."
+    type: dict
+    default: {}
+  diff_max_bytes:
+    description: With C(--diff), the most bytes of text shown for each side of one file.
+    type: int
+    default: 16384
+  diff_max_files:
+    description: With C(--diff), the most files shown; the rest are counted.
+    type: int
+    default: 50
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+    details:
+      - Encrypted and gzip files are shown decrypted and unpacked, the Grandstream legacy binary as its parameters.
+        Passwords and keys are replaced by C(********).
+  idempotent:
+    description: When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
+    support: full
+notes:
+  - Runs on the provisioning host; every file of the fleet is rendered in the one task, so a fleet of 10,000 phones is
+    written in seconds rather than the hours a loop over M(ansible.builtin.template) would take.
+  - Requires the Python C(cryptography) package on the host for encrypted profiles.
+seealso:
+  - module: sipfleet.provisioning.key_store
+  - module: sipfleet.provisioning.provisioning_fetches
+  - plugin: sipfleet.provisioning.render_profiles
+    plugin_type: filter
+"""
+
+EXAMPLES = r"""
+- name: Write every phone's profile into the TFTP and HTTP roots
+  # devices, defaults, sites and models come from sipfleet_devices,
+  # sipfleet_defaults, sipfleet_sites and sipfleet_models.
+  sipfleet.provisioning.phone_profiles:
+    keys: "{{ key_store.device_keys }}"
+    roots:
+      - /srv/tftp
+      - /srv/provisioning
+    group: sipfleet
+  register: profiles
+
+- name: Tell only the phones whose files changed to check for their new profile
+  ansible.builtin.debug:
+    msg: "{{ profiles.changed_devices }}"
+
+- name: Serve the key bootstraps all the time (HTTPS with device certificates only)
+  sipfleet.provisioning.phone_profiles:
+    devices: "{{ lab_devices }}"
+    keys: "{{ key_store.device_keys }}"
+    roots: [/srv/provisioning]
+    bootstrap_serve: always
+"""
+
+RETURN = r"""
+devices:
+  description: Number of devices in the inventory.
+  returned: success
+  type: int
+  sample: 10000
+files:
+  description: Number of files each root serves.
+  returned: success
+  type: int
+  sample: 20012
+written:
+  description: Files created or rewritten (or whose mode or owner was fixed), over all roots.
+  returned: success
+  type: int
+  sample: 2
+unchanged:
+  description: Files already as wanted, over all roots.
+  returned: success
+  type: int
+  sample: 40022
+pruned:
+  description: Files deleted because no device needs them any more, over all roots.
+  returned: success
+  type: int
+  sample: 0
+changed_devices:
+  description: Labels (name, else MAC) of the devices whose own files were written or deleted.
+  returned: success
+  type: list
+  elements: str
+  sample: [berlin-reception]
+changed_shared_files:
+  description: Paths of changed files that belong to no single device (model and common files).
+  returned: success
+  type: list
+  elements: str
+  sample: [cfggxp2170.xml]
+roots:
+  description: What happened in each root.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    path:
+      description: The root.
+      type: str
+    created:
+      description: Files created.
+      type: int
+    updated:
+      description: Files rewritten or whose mode or owner was fixed.
+      type: int
+    pruned:
+      description: Files deleted.
+      type: int
+    unchanged:
+      description: Files left as they were.
+      type: int
+kept_foreign_files:
+  description: Files the module wrote once but that someone else changed since; they are not pruned.
+  returned: success
+  type: list
+  elements: str
+bootstrap:
+  description: Devices by the state of their key-carrying bootstrap window.
+  returned: success
+  type: dict
+  contains:
+    open:
+      description: Devices whose bootstrap file is served.
+      type: list
+      elements: str
+    closed:
+      description: Devices whose window closed in this run because they fetched their bootstrap.
+      type: list
+      elements: str
+    expired:
+      description: Devices whose window closed in this run unused; they have not received their keys.
+      type: list
+      elements: str
+"""
+
+import json
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import BOOTSTRAP_MODES, run
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import raw_secrets, redact
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            devices=dict(type="list", elements="dict"),
+            defaults=dict(type="dict"),
+            sites=dict(type="dict"),
+            models=dict(type="dict"),
+            keys=dict(type="dict", no_log=True),
+            inventory_file=dict(type="path"),
+            roots=dict(type="list", elements="path", required=True),
+            state_dir=dict(type="path", default="/var/lib/sipfleet-provisioning"),
+            owner=dict(type="str"),
+            group=dict(type="str"),
+            mode=dict(type="raw", default="0644"),
+            secret_mode=dict(type="raw", default="0640", no_log=False),
+            dir_mode=dict(type="raw", default="0755"),
+            prune=dict(type="bool", default=True),
+            bootstrap_serve=dict(type="str", choices=list(BOOTSTRAP_MODES), default="window"),
+            bootstrap_window=dict(type="int", default=1440),
+            bootstrap_fetched=dict(type="dict", default={}),
+            diff_max_bytes=dict(type="int", default=16384),
+            diff_max_files=dict(type="int", default=50),
+        ),
+        supports_check_mode=True,
+    )
+    # A copy: what the file holds must not show up in the echo of the
+    # module's arguments.
+    params = dict(module.params)
+    if params["inventory_file"]:
+        params.update(_load_inventory_file(module, params["inventory_file"]))
+    elif params["devices"] is None:
+        module.fail_json(msg="one of devices or inventory_file is required", field="devices")
+    try:
+        result = run(params, check_mode=module.check_mode, want_diff=module._diff)
+    except ProvisioningError as exc:
+        # An error names a device and field; should it quote a value, never
+        # let that be a password or key.
+        secrets = raw_secrets(params["devices"], params["defaults"], params["sites"], params["models"], params["keys"])
+        module.fail_json(msg=redact(str(exc), sorted(secrets, key=len, reverse=True)), device=exc.device,
+                         field=exc.field)
+    module.exit_json(**result)
+
+
+def _load_inventory_file(module, path):
+    try:
+        with open(path, "rb") as handle:
+            data = json.loads(handle.read().decode("utf-8"))
+    except (OSError, ValueError) as exc:
+        module.fail_json(msg="cannot read the inventory file %s: %s" % (path, exc), field="inventory_file")
+    if not isinstance(data, dict):
+        module.fail_json(msg="%s must hold a JSON object with devices, defaults, sites, models, keys" % path,
+                         field="inventory_file")
+    return dict((name, data[name]) for name in ("devices", "defaults", "sites", "models", "keys") if name in data)
+
+
+if __name__ == "__main__":
+    main()

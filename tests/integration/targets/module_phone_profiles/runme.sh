@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# phone_profiles and key_store end to end on localhost: idempotence, a
+# one-device change, removal, check mode, diff redaction at -vvv, a bad
+# device, keys that persist across runs, hosts and controllers, and the
+# written profiles decrypted by the real openssl CLI.
+set -eu
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/sipfleet-profiles.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+export ANSIBLE_VAULT_PASSWORD_FILE="$work/vault-pass"
+printf 'test-vault-password\n' >"$ANSIBLE_VAULT_PASSWORD_FILE"
+mkdir -p "$work/inventory/group_vars/all"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+write_inventory() {
+    # $1: the display name of device "reception"; $2: "with-spare" to keep the spare phone
+    python3 - "$work" "$1" "$2" <<'PY'
+import json, sys
+work, display, spare = sys.argv[1:]
+devices = [
+    {"name": "reception", "mac": "00:0b:82:12:34:56", "model": "GXP2170",
+     "lines": [{"extension": "201", "password": "Gs201Secret", "display_name": display}]},
+    {"name": "lobby-ata", "mac": "88:01:2b:a0:12:34", "model": "SPA2102",
+     "lines": [{"extension": "202", "password": "spa-202-secret"}]},
+    {"name": "store-ata", "mac": "00:56:2b:04:36:15", "model": "ATA192",
+     "lines": [{"extension": "203", "password": "mpp-203-secret"}]},
+    {"name": "office", "mac": "00:80:f0:c8:c3:81", "model": "KX-UT133",
+     "lines": [{"extension": "204", "password": "pana-204-secret"}]},
+]
+if spare == "with-spare":
+    devices.append({"name": "spare", "mac": "00:0b:82:00:00:99", "model": "GXP2170",
+                    "lines": [{"extension": "299", "password": "SpareSecret299"}]})
+with open(work + "/inventory/group_vars/all/fleet.json", "w") as handle:
+    json.dump({"sipfleet_devices": devices,
+               "sipfleet_defaults": {"sip_server": "pbx.example.net", "admin_password": "AdminSecret99",
+                                     "provisioning_url": "http://prov.example.net", "resync_interval": 60}},
+              handle)
+with open(work + "/inventory/hosts.yml", "w") as handle:
+    handle.write("provisioning_servers:\n  hosts:\n")
+    for host in ("prov1", "prov2"):
+        handle.write("    %s:\n      ansible_connection: local\n      ansible_python_interpreter: %s\n"
+                     "      prov_root: %s/%s/root\n      prov_state: %s/%s/state\n"
+                     % (host, sys.executable, work, host, work, host))
+PY
+}
+
+playbook() {
+    ansible-playbook -i "$work/inventory/hosts.yml" deploy.yml -e "work_dir=$work" "$@"
+}
+
+# "changed=N" of one host in the PLAY RECAP of the output file $1.
+recap_changed() {
+    sed -n "s/^$2 *:.*changed=\([0-9]*\).*/\1/p" "$1"
+}
+
+listing() {
+    # path, size and mtime of every served file of both hosts
+    (cd "$work" && find prov1/root prov2/root -type f -printf '%p %s %T@\n' | sort)
+}
+
+write_inventory "Reception" with-spare
+
+echo "== a missing key store is an error, never a new one"
+if playbook >"$work/out" 2>&1; then fail "a run without a key store succeeded"; fi
+grep -q "does not exist" "$work/out" || fail "no clear error for the missing key store: $(cat "$work/out")"
+[ ! -e "$work/inventory/sipfleet_keys.vault" ] || fail "a key store was created silently"
+
+echo "== first run creates the vault-encrypted store and writes both hosts"
+playbook -e create_store=true >"$work/out" 2>&1 || { cat "$work/out"; fail "first run failed"; }
+[ "$(head -c 14 "$work/inventory/sipfleet_keys.vault")" = "\$ANSIBLE_VAULT" ] || fail "the key store is not vault-encrypted"
+[ "$(stat -c %a "$work/inventory/sipfleet_keys.vault")" = 600 ] || fail "the key store is not mode 0600"
+[ "$(recap_changed "$work/out" prov1)" -ge 1 ] || fail "first run reported no change"
+diff <(cd "$work/prov1/root" && find . -type f -exec sha256sum {} + | sort) \
+     <(cd "$work/prov2/root" && find . -type f -exec sha256sum {} + | sort) || fail "the two hosts serve different files"
+
+echo "== the profiles decrypt with the real openssl CLI and the stored keys"
+ansible-vault view "$work/inventory/sipfleet_keys.vault" >"$work/keys.json"
+gs_key=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["devices"]["000b82123456"]["p1359"])' "$work/keys.json")
+openssl enc -d -aes-256-cbc -md md5 -k "$gs_key" -in "$work/prov1/root/cfg000b82123456.xml" >"$work/gs.xml" 2>"$work/openssl.err"
+grep -q '<P3>Reception</P3>' "$work/gs.xml" || fail "the Grandstream profile does not carry the display name"
+
+echo "== a rerun changes nothing"
+playbook >"$work/out" 2>&1 || { cat "$work/out"; fail "rerun failed"; }
+for host in prov1 prov2; do
+    [ "$(recap_changed "$work/out" $host)" = 0 ] || { cat "$work/out"; fail "rerun reported changes on $host"; }
+done
+
+echo "== a fresh controller finds the same keys (no regeneration), with generation off"
+cp "$work/keys.json" "$work/keys-before.json"
+ANSIBLE_LOCAL_TEMP="$work/fresh-controller" playbook -e generate_keys=false >"$work/out" 2>&1 || { cat "$work/out"; fail "run with generation off failed"; }
+ansible-vault view "$work/inventory/sipfleet_keys.vault" | cmp -s - "$work/keys-before.json" || fail "the keys changed"
+[ "$(recap_changed "$work/out" prov1)" = 0 ] || fail "a fresh controller changed files"
+
+echo "== check mode reports a change and writes nothing"
+write_inventory "Front desk" with-spare
+listing >"$work/before"
+playbook --check >"$work/out" 2>&1 || { cat "$work/out"; fail "check mode failed"; }
+[ "$(recap_changed "$work/out" prov1)" -ge 1 ] || fail "check mode did not report the change"
+listing | cmp -s - "$work/before" || fail "check mode wrote files"
+
+echo "== --diff -vvv shows the change and no password or key"
+playbook --check --diff -vvv >"$work/out" 2>&1 || { cat "$work/out"; fail "diff run failed"; }
+grep -q 'Front desk' "$work/out" || fail "the diff does not show the new display name"
+for secret in Gs201Secret spa-202-secret mpp-203-secret pana-204-secret SpareSecret299 AdminSecret99 \
+        $(python3 -c 'import json,sys; [print(v) for e in json.load(open(sys.argv[1]))["devices"].values() for k, v in e.items() if k not in ("created", "rotated")]' "$work/keys.json"); do
+    if grep -qi -- "$secret" "$work/out"; then fail "a secret reached the output of --diff -vvv"; fi
+done
+
+echo "== one device changed: only its files are rewritten"
+playbook >"$work/out" 2>&1 || { cat "$work/out"; fail "change run failed"; }
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["changed_devices"] == ["reception"], r' "$work/prov1-result.json"
+listing >"$work/after"
+changed=$(diff "$work/before" "$work/after" | grep '^>' | awk '{print $2}' | sort -u)
+[ -n "$changed" ] || fail "nothing was rewritten"
+for path in $changed; do
+    case "$path" in
+        */cfg000b82123456*) ;;
+        *) fail "$path was rewritten though its device did not change" ;;
+    esac
+done
+
+echo "== a removed device's files are pruned, foreign files kept"
+echo "not ours" >"$work/prov1/root/firmware.bin"
+write_inventory "Front desk" without-spare
+playbook >"$work/out" 2>&1 || { cat "$work/out"; fail "removal run failed"; }
+[ ! -e "$work/prov1/root/cfg000b82000099.xml" ] || fail "the removed device's profile is still served"
+[ "$(cat "$work/prov1/root/firmware.bin")" = "not ours" ] || fail "a foreign file was touched"
+
+echo "== a bad device fails the run and changes no file"
+listing >"$work/before"
+python3 - "$work" <<'PY'
+import json, sys
+path = sys.argv[1] + "/inventory/group_vars/all/fleet.json"
+data = json.load(open(path))
+data["sipfleet_devices"][0]["lines"][0]["display_name"] = "Changed again"
+data["sipfleet_devices"].append({"name": "broken", "mac": "00:0b:82:00:00:zz", "model": "GXP2170"})
+json.dump(data, open(path, "w"))
+PY
+if playbook >"$work/out" 2>&1; then fail "a run with a bad device succeeded"; fi
+grep -q "device broken, field mac" "$work/out" || { cat "$work/out"; fail "the error does not name the device and field"; }
+listing | cmp -s - "$work/before" || fail "files changed in a failed run"
+
+echo "phone_profiles and key_store: all checks passed"

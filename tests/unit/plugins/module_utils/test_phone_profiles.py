@@ -1,0 +1,304 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The phone_profiles run on real directories: idempotence, pruning, check mode, diff, bootstrap windows."""
+
+from __future__ import annotations
+
+import copy
+import os
+import stat
+
+import pytest
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import empty_store, reconcile
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import key_id, run
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import raw_secrets, redact
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import TEMP_PREFIX
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import load_fleet, renderer_for
+from ansible_collections.sipfleet.provisioning.tests.unit import openssl_cli
+
+SIP_PASSWORDS = ["gs-Secret-201", "spa&Secret<202>", "mpp-Secret-203", "pana-Secret-204"]
+ADMIN_PASSWORD = "AdminSecret999"
+DEFAULTS = {
+    "sip_server": "pbx.example.net",
+    "timezone": "CET-1CEST,M3.5.0,M10.5.0/3",
+    "admin_password": ADMIN_PASSWORD,
+    "provisioning_url": "http://prov.example.net",
+    "resync_interval": 60,
+}
+
+
+def devices():
+    return [
+        {"name": "gs", "mac": "00:0b:82:12:34:56", "model": "GXP2170",
+         "lines": [{"extension": "201", "password": SIP_PASSWORDS[0]}]},
+        {"name": "spa", "mac": "88:01:2b:a0:12:34", "model": "SPA2102",
+         "lines": [{"extension": "202", "password": SIP_PASSWORDS[1]}]},
+        {"name": "mpp", "mac": "00:56:2b:04:36:15", "model": "ATA192",
+         "lines": [{"extension": "203", "password": SIP_PASSWORDS[2]}]},
+        {"name": "pana", "mac": "00:80:f0:c8:c3:81", "model": "KX-UT133",
+         "lines": [{"extension": "204", "password": SIP_PASSWORDS[3]}]},
+    ]
+
+
+def store_keys(device_list):
+    dummy, fleet = load_fleet(device_list, DEFAULTS)
+    wanted = dict((device.mac, renderer_for(device).key_specs(device)) for device in fleet)
+    keys, generated, rotated, missing = reconcile(empty_store(), dict((m, s) for m, s in wanted.items() if s))
+    return keys
+
+
+@pytest.fixture(name="env")
+def env_fixture(tmp_path):
+    root = tmp_path / "root"
+    state = tmp_path / "state"
+    device_list = devices()
+    params = {
+        "devices": device_list, "defaults": dict(DEFAULTS), "sites": {}, "models": {},
+        "keys": store_keys(device_list), "roots": [str(root)], "state_dir": str(state),
+        "bootstrap_serve": "always",
+    }
+    return params, root
+
+
+def snapshot(root):
+    """``{relative path: (mtime_ns, bytes)}`` of every file under ``root``."""
+    result = {}
+    for directory, dummy, names in os.walk(root):
+        for name in names:
+            path = os.path.join(directory, name)
+            with open(path, "rb") as handle:
+                result[os.path.relpath(path, root)] = (os.stat(path).st_mtime_ns, handle.read())
+    return result
+
+
+def test_first_run_writes_then_rerun_changes_nothing(env):
+    params, root = env
+    first = run(params)
+    assert first["changed"] and first["written"] == first["files"] > 4 and first["unchanged"] == 0
+    assert sorted(first["changed_devices"]) == ["gs", "mpp", "pana", "spa"]
+    before = snapshot(root)
+    second = run(copy.deepcopy(params))
+    assert not second["changed"]
+    assert second["written"] == second["pruned"] == 0 and second["unchanged"] == first["files"]
+    assert second["changed_devices"] == [] and second["changed_shared_files"] == []
+    assert snapshot(root) == before
+    assert not [name for name in before if os.path.basename(name).startswith(TEMP_PREFIX)]
+
+
+def test_modes_secret_files_are_not_world_readable(env):
+    params, root = env
+    run(params)
+    for path in snapshot(root):
+        mode = stat.S_IMODE(os.stat(os.path.join(root, path)).st_mode)
+        assert mode in (0o640, 0o644), (path, oct(mode))
+    # The Panasonic key file carries the key in plain text: 0640.
+    assert stat.S_IMODE(os.stat(os.path.join(root, "Config0080F0C8C381.cfg")).st_mode) == 0o640
+
+
+def test_encrypted_profile_decrypts_with_openssl_cli(env):
+    params, root = env
+    run(params)
+    key = params["keys"]["000b82123456"]["p1359"]
+    code, plaintext, err = openssl_cli.dec((root / "cfg000b82123456.xml").read_bytes(), password=key, digest="md5")
+    assert code == 0, err
+    assert b"<P35>201</P35>" in plaintext
+
+
+def test_one_device_change_rewrites_only_its_files(env):
+    params, root = env
+    run(params)
+    before = snapshot(root)
+    params["devices"][1]["lines"][0]["display_name"] = "Moved desk"
+    result = run(params)
+    assert result["changed"] and result["changed_devices"] == ["spa"]
+    after = snapshot(root)
+    changed = sorted(path for path in after if after[path] != before.get(path))
+    assert changed and all("spa" in path or "88012ba01234" in path.lower() or "profile/" in path for path in changed)
+    for path in before:
+        if path not in changed:
+            assert after[path][0] == before[path][0], "%s was rewritten" % path
+
+
+def test_removed_device_is_pruned_and_foreign_files_are_kept(env):
+    params, root = env
+    run(params)
+    (root / "firmware.bin").write_bytes(b"not ours")
+    gs_files = [path for path in snapshot(root) if "000b82123456" in path]
+    assert gs_files
+    params["devices"] = [device for device in params["devices"] if device["name"] != "gs"]
+    result = run(params)
+    assert result["pruned"] == len(gs_files) and result["changed_devices"] == ["gs"]
+    remaining = snapshot(root)
+    assert not [path for path in remaining if "000b82123456" in path]
+    assert remaining["firmware.bin"][1] == b"not ours"
+
+
+def test_a_pruned_file_changed_by_someone_else_is_kept(env):
+    params, root = env
+    run(params)
+    (root / "cfg000b82123456.xml").write_bytes(b"edited by hand")
+    params["devices"] = params["devices"][1:]
+    result = run(params)
+    assert (root / "cfg000b82123456.xml").read_bytes() == b"edited by hand"
+    assert result["kept_foreign_files"] == [str(root / "cfg000b82123456.xml")]
+
+
+def test_check_mode_writes_nothing_and_reports_the_change(env):
+    params, root = env
+    result = run(params, check_mode=True)
+    assert result["changed"] and result["written"] > 0
+    assert not root.exists() or snapshot(root) == {}
+    run(params)
+    before = snapshot(root)
+    params["devices"][0]["lines"][0]["display_name"] = "Changed"
+    checked = run(params, check_mode=True)
+    assert checked["changed"] and checked["changed_devices"] == ["gs"]
+    assert snapshot(root) == before
+
+
+def test_diff_shows_decrypted_text_and_no_secret(env):
+    params, root = env
+    run(params)
+    params["devices"][0]["lines"][0]["display_name"] = "Reception"
+    params["devices"][1]["lines"][0]["display_name"] = "Lobby"
+    result = run(params, check_mode=True, want_diff=True)
+    text = repr(result["diff"])
+    assert "Reception" in text and "Lobby" in text
+    secrets = SIP_PASSWORDS + [ADMIN_PASSWORD] + [v for keys in params["keys"].values() for v in keys.values()]
+    for secret in secrets:
+        assert secret not in text
+        assert secret.upper() not in text
+    assert "spa&amp;Secret&lt;202&gt;" not in text
+    assert "********" in text
+
+
+def test_diff_is_capped(env):
+    params, root = env
+    params["diff_max_bytes"] = 100
+    params["diff_max_files"] = 2
+    result = run(params, check_mode=True, want_diff=True)
+    assert len(result["diff"]) == 3
+    assert "more changed files not shown" in result["diff"][-1]["after"]
+    assert all(len(item["after"].encode()) < 200 for item in result["diff"][:2])
+
+
+def test_bad_device_fails_before_anything_is_written(env):
+    params, root = env
+    run(params)
+    before = snapshot(root)
+    params["devices"][0]["lines"][0]["display_name"] = "Changed"
+    params["devices"].append({"name": "broken", "mac": "00:0b:82:zz:00:01", "model": "GXP2170"})
+    with pytest.raises(ProvisioningError) as info:
+        run(params)
+    assert info.value.device == "broken" and info.value.field == "mac"
+    assert snapshot(root) == before
+
+
+def test_missing_key_names_device_and_key(env):
+    params, root = env
+    del params["keys"]["0080f0c8c381"]
+    with pytest.raises(ProvisioningError) as info:
+        run(params)
+    assert info.value.device == "pana" and info.value.field == "keys.cfg_file_key"
+    assert not root.exists()
+
+
+def test_inventory_keys_win_over_the_store(env):
+    params, root = env
+    own = "ab" * 32
+    params["devices"][0]["keys"] = {"p1359": own}
+    run(params)
+    code, plaintext, err = openssl_cli.dec((root / "cfg000b82123456.xml").read_bytes(), password=own, digest="md5")
+    assert code == 0, err
+
+
+def test_two_roots_get_the_same_files(env, tmp_path):
+    params, root = env
+    other = tmp_path / "http"
+    params["roots"].append(str(other))
+    params["roots"].append(str(root) + "/")
+    result = run(params)
+    assert len(result["roots"]) == 2
+    first = dict((path, data) for path, (mtime, data) in snapshot(root).items())
+    second = dict((path, data) for path, (mtime, data) in snapshot(other).items())
+    assert first == second
+
+
+def test_leftover_temporary_files_of_a_killed_run_are_removed(env):
+    params, root = env
+    run(params)
+    leftover = root / (TEMP_PREFIX + "cfg.xml.abc")
+    leftover.write_bytes(b"half")
+    state = params["state_dir"]
+    with open(os.path.join(state, "in-progress.json"), "w") as handle:
+        handle.write('["%s"]' % leftover)
+    params["devices"][0]["lines"][0]["display_name"] = "Changed"
+    run(params)
+    assert not leftover.exists()
+
+
+def test_bootstrap_window_closes_once_fetched(env):
+    params, root = env
+    params["bootstrap_serve"] = "window"
+    result = run(params, now=1000)
+    carrier = root / "Config0080F0C8C381.cfg"
+    assert carrier.exists() and "pana" in result["bootstrap"]["open"]
+    keys = params["keys"]["0080f0c8c381"]
+    params["bootstrap_fetched"] = {"00:80:f0:c8:c3:81": [key_id(keys)]}
+    closed = run(params, now=2000)
+    assert closed["bootstrap"]["closed"] == ["pana"] and "pana" in closed["changed_devices"]
+    assert not carrier.exists()
+    # The encrypted profile stays.
+    assert (root / "Config0080F0C8C381.enc").exists()
+    again = run(params, now=3000)
+    assert not again["changed"] and "pana" not in again["bootstrap"]["open"]
+
+
+def test_bootstrap_window_expires_unused_and_new_keys_reopen_it(env):
+    params, root = env
+    params["bootstrap_serve"] = "window"
+    params["bootstrap_window"] = 10
+    run(params, now=0)
+    expired = run(params, now=601 + 0)
+    assert "pana" in expired["bootstrap"]["expired"]
+    assert not (root / "Config0080F0C8C381.cfg").exists()
+    params["keys"]["0080f0c8c381"] = {"cfg_file_key": "cd" * 16}
+    reopened = run(params, now=700)
+    assert "pana" in reopened["bootstrap"]["open"]
+    assert b"cdcd" in (root / "Config0080F0C8C381.cfg").read_bytes()
+
+
+def test_bootstrap_never_serves_no_key_carrier(env):
+    params, root = env
+    params["bootstrap_serve"] = "never"
+    run(params)
+    assert not (root / "Config0080F0C8C381.cfg").exists()
+    assert (root / "Config0080F0C8C381.enc").exists()
+
+
+def test_bad_options_name_their_field(env, tmp_path):
+    params, root = env
+    for name, value in (("secret_mode", "0644"), ("mode", "rw"), ("owner", "no-such-user-here"),
+                        ("roots", ["relative/path"]), ("bootstrap_window", -1)):
+        bad = dict(params, **{name: value})
+        with pytest.raises(ProvisioningError) as info:
+            run(bad)
+        assert info.value.field == name
+    (tmp_path / "file").write_bytes(b"")
+    with pytest.raises(ProvisioningError):
+        run(dict(params, roots=[str(tmp_path / "file")]))
+
+
+def test_raw_secrets_cover_passwords_keys_and_secret_params():
+    device_list = devices()
+    device_list[0]["params"] = {"P1361": "http-pass", "P35": "201"}
+    secrets = raw_secrets(device_list, DEFAULTS, {"berlin": {"admin_password": "site-admin"}}, {},
+                          {"000b82123456": {"p1359": "k" * 64}})
+    assert set(SIP_PASSWORDS + [ADMIN_PASSWORD, "http-pass", "site-admin", "k" * 64]) <= secrets
+    assert "201" not in secrets
+    assert redact("user=201&pw=http-pass&x=spa%26Secret%3C202%3E", sorted(secrets, key=len, reverse=True)) == \
+        "user=201&pw=********&x=********"
