@@ -63,24 +63,28 @@ class ActionModule(ActionBase):
         vault = VaultLib(self._loader._vault.secrets or [])
         store, source_state = self._read(path, args, vault)
         rotate = rotation_targets(fleet, args["rotate"]) if args["rotate"] else []
-        keys, generated, rotated, missing = reconcile(store, wanted, generate=args["generate"], rotate=rotate)
+        outcome = reconcile(store, wanted, generate=args["generate"], rotate=rotate, promote=args["fetched"])
+        missing = outcome.missing
         if missing:
             raise KeyStoreError(
                 "%d device(s) have no keys in %s and generate is off: %s%s; run the deployment once with key "
                 "generation on (where the store can be committed), or give the keys in the inventory"
                 % (len(missing), path, ", ".join(missing[:10]), ", ..." if len(missing) > 10 else ""),
                 device=missing[0], field="keys")
-        changed = bool(generated or rotated) or source_state == "new"
+        changed = bool(outcome.generated or outcome.rotated or outcome.promoted) or source_state == "new"
         if changed and not self._task.check_mode:
             self._write(path, dump_store(store), args, vault)
         return {
             "changed": changed,
-            "device_keys": keys,
+            "device_keys": outcome.keys,
+            "device_next_keys": outcome.next_keys,
             "path": path,
-            "devices": len(keys),
+            "devices": len(outcome.keys),
             "inventory_keys": inventory_keys,
-            "generated": generated,
-            "rotated": rotated,
+            "generated": outcome.generated,
+            "rotated": outcome.rotated,
+            "promoted": outcome.promoted,
+            "rotating": sorted(outcome.next_keys),
             "created": source_state == "new",
         }
 

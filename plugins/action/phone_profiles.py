@@ -46,6 +46,7 @@ class ActionModule(ActionBase):
                 for name in INVENTORY_VARIABLES:
                     module_args.pop(name, None)
                 inventory["keys"] = module_args.pop("keys", None) or {}
+                inventory["next_keys"] = module_args.pop("next_keys", None) or {}
                 # The tagless profile turns Ansible's lazy containers and
                 # tagged strings into plain JSON.
                 data = json.dumps(inventory, cls=get_encoder("tagless"), separators=(",", ":"))
@@ -54,7 +55,7 @@ class ActionModule(ActionBase):
                 self._transfer_data(remote_path, data)
                 self._fixup_perms2((tmpdir, remote_path))
                 module_args["inventory_file"] = remote_path
-            elif any(module_args.get(name) is not None for name in list(INVENTORY_VARIABLES) + ["keys"]):
+            elif any(module_args.get(name) is not None for name in list(INVENTORY_VARIABLES) + ["keys", "next_keys"]):
                 raise AnsibleActionFail("give either inventory_file or the inventory (devices, defaults, sites, "
                                         "models, keys), not both")
             result.update(self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars))

@@ -517,6 +517,30 @@ class CiscoFlatProfileRenderer(VendorRenderer):
                         device=device.label, secret=False, plaintext=plaintext, role="profile"),
         ]
 
+    def render_rotation(self, device, next_device, inventory):
+        """New ``GPP_A`` key and ``GPP_B`` directory, handed over by the current profile.
+
+        Seed 002: the key and directory "can be rotated" by the profile the
+        phone resyncs to. The file at the old directory, encrypted with the
+        old key, becomes the new initial profile (new ``GPP_A``, ``GPP_B``,
+        the same ``Profile_Rule``); the phone's next resync then fetches the
+        full profile from the new directory with the new key.
+        """
+        facts = self.facts(device)
+        old_key = self._key(device, "gpp_a", KEY_SPECS["gpp_a"])
+        old_directory = self._key(device, "gpp_b", KEY_SPECS["gpp_b"])
+        files = []
+        for item in self.render_device(next_device, inventory):
+            if item.role == "bootstrap":
+                handover = ProfileFile("%s/%s/%s" % (PROFILE_DIRECTORY, old_directory, facts.bootstrap),
+                                       self._encode(device, item.content, old_key), device=device.label,
+                                       secret=False, plaintext=item.content, role="profile")
+                handover.delivers_keys = True
+                files.append(handover)
+            else:
+                files.append(item)
+        return files
+
     def _encode(self, device, plaintext, key):
         compress = self.compress or device.settings["compress_profiles"]
         return encode_profile(plaintext, key, self.digest(device), compress)

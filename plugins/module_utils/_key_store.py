@@ -18,6 +18,7 @@ rotation: new keys for a phone that already has some would lock it out.
 from __future__ import annotations
 
 import binascii
+import hashlib
 import json
 import re
 import secrets as _random
@@ -28,8 +29,9 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import 
 
 FORMAT_VERSION = 1
 _HEX_RE = re.compile(r"^[0-9a-f]+$")
-#: Fields of a device entry that are not keys.
-META_FIELDS = ("created", "rotated")
+#: Fields of a device entry that are not keys; ``next`` holds the keys a
+#: rotation is moving the device to.
+META_FIELDS = ("created", "rotated", "next")
 
 
 class KeyStoreError(ProvisioningError):
@@ -54,9 +56,12 @@ def parse_store(text, source):
     for mac, entry in data["devices"].items():
         if not isinstance(entry, dict):
             raise KeyStoreError("%s: the entry of %s is not a mapping" % (source, mac), field="path")
-        for name, value in entry.items():
-            if name in META_FIELDS:
-                continue
+        keys = dict((name, value) for name, value in entry.items() if name not in META_FIELDS)
+        if "next" in entry:
+            if not isinstance(entry["next"], dict):
+                raise KeyStoreError("%s: the next keys of %s are not a mapping" % (source, mac), field="path")
+            keys.update(("next." + name, value) for name, value in entry["next"].items())
+        for name, value in keys.items():
             if not isinstance(value, str) or not _HEX_RE.match(value):
                 raise KeyStoreError("%s: key %s of %s is not lower-case hex" % (source, name, mac), field="path")
     return data
@@ -83,47 +88,76 @@ def _timestamp(now):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
 
 
-def reconcile(store, wanted, generate=True, rotate=(), now=None):
-    """Make sure every device in ``wanted`` has its keys.
+def key_id(keys):
+    """A short fingerprint of a device's keys: tells new keys from old ones, reveals nothing of them."""
+    material = "|".join("%s=%s" % (name, keys[name]) for name in sorted(keys))
+    return hashlib.sha256(("sipfleet-key-id|" + material).encode("utf-8")).hexdigest()[:16]
+
+
+class Reconciled:
+    """What :func:`reconcile` found and did."""
+
+    def __init__(self):
+        self.keys = {}          # {mac: {name: hex}}: the keys the phones have now
+        self.next_keys = {}     # {mac: {name: hex}}: the keys a rotation moves them to
+        self.generated = []
+        self.rotated = []       # rotations started in this run
+        self.promoted = []      # rotations finished in this run
+        self.missing = []
+
+
+def reconcile(store, wanted, generate=True, rotate=(), promote=None, now=None):
+    """Make sure every device in ``wanted`` has its keys; returns a :class:`Reconciled`.
 
     ``wanted`` is ``{mac: {key name: number of bytes}}`` for the devices whose
     keys the store keeps (devices with keys in the inventory are left out by
-    the caller). Returns ``(keys, generated, rotated, missing)``: ``keys`` is
-    ``{mac: {name: hex}}`` for every wanted device that has all its keys.
-    ``generate=False`` lists devices without keys in ``missing`` instead of
-    creating keys. ``rotate`` names MACs whose keys are replaced.
+    the caller). ``generate=False`` lists devices without keys in
+    ``missing`` instead of creating keys. ``rotate`` names MACs that get new
+    keys *next to* their current ones: the phones still have the current
+    keys until they fetch the files that hand the new ones over.
+    ``promote`` is ``{mac: [key id, ...]}`` of key sets the phones are known
+    to have (from the servers' logs): a rotation whose new keys are listed is
+    finished, and the new keys become the current ones.
     """
     now = time.time() if now is None else now
     devices = store["devices"]
-    keys, generated, rotated, missing = {}, [], [], []
+    result = Reconciled()
     rotate = set(rotate)
+    promote = promote or {}
     for mac, specs in sorted(wanted.items()):
         entry = devices.get(mac)
-        if mac in rotate and entry is not None:
+        if entry is not None and isinstance(entry.get("next"), dict) and key_id(entry["next"]) in promote.get(mac, ()):
+            entry = dict((name, value) for name, value in entry.items() if name != "next")
+            entry.update(devices[mac]["next"])
+            devices[mac] = entry
+            result.promoted.append(mac)
+        if mac in rotate and entry is not None and "next" not in entry:
             entry = dict(entry)
-            for name, nbytes in specs.items():
-                entry[name] = new_key(nbytes)
+            entry["next"] = dict((name, new_key(nbytes)) for name, nbytes in specs.items())
             entry["rotated"] = _timestamp(now)
             devices[mac] = entry
-            rotated.append(mac)
+            result.rotated.append(mac)
         absent = [name for name in specs if not (entry or {}).get(name)]
         if absent:
             if not generate:
-                missing.append(mac)
+                result.missing.append(mac)
                 continue
             entry = dict(entry or {})
             for name in absent:
                 entry[name] = new_key(specs[name])
             entry.setdefault("created", _timestamp(now))
             devices[mac] = entry
-            generated.append(mac)
-        for name, nbytes in specs.items():
-            value = entry[name]
-            if len(value) != 2 * nbytes:
-                raise KeyStoreError("the stored %s key is %d hex digits, the vendor needs %d" % (
-                    name, len(value), 2 * nbytes), device=mac, field="keys.%s" % name)
-        keys[mac] = dict((name, entry[name]) for name in specs)
-    return keys, generated, rotated, missing
+            result.generated.append(mac)
+        for prefix, keys in (("", entry), ("next.", entry.get("next") or {})):
+            for name, nbytes in specs.items():
+                value = keys.get(name, "x" * (2 * nbytes) if prefix else None)
+                if len(value) != 2 * nbytes:
+                    raise KeyStoreError("the stored %s key is %d hex digits, the vendor needs %d" % (
+                        prefix + name, len(value), 2 * nbytes), device=mac, field="keys.%s" % name)
+        result.keys[mac] = dict((name, entry[name]) for name in specs)
+        if entry.get("next"):
+            result.next_keys[mac] = dict((name, entry["next"][name]) for name in specs if name in entry["next"])
+    return result
 
 
 def rotation_targets(fleet, patterns):
@@ -157,4 +191,5 @@ ARGUMENT_SPEC = dict(
     encrypt=dict(type="bool", default=True),
     vault_id=dict(type="str"),
     rotate=dict(type="list", elements="str", default=[]),
+    fetched=dict(type="dict", default={}),
 )

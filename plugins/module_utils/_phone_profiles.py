@@ -11,12 +11,13 @@ dictionary the module hands back.
 
 from __future__ import annotations
 
-import hashlib
+import copy
 import json
 import os
 import time
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import key_id
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import collect_secrets, file_diff
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import (
@@ -34,12 +35,6 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors imp
 BOOTSTRAP_MODES = ("window", "always", "never")
 BOOTSTRAP_STATE_FILE = "bootstrap.json"
 BOOTSTRAP_STATE_VERSION = 1
-
-
-def key_id(keys):
-    """A short fingerprint of a device's keys: tells a new key from the old one, reveals nothing of it."""
-    material = "|".join("%s=%s" % (name, keys[name]) for name in sorted(keys))
-    return hashlib.sha256(("sipfleet-key-id|" + material).encode("utf-8")).hexdigest()[:16]
 
 
 def attach_keys(fleet, keys):
@@ -88,28 +83,38 @@ def _normalise_fetched(fetched):
     return result
 
 
-def decide_bootstrap(files, fleet, state, mode, window_minutes, fetched, now):
-    """Drop the key-carrying bootstrap files whose window is closed; update ``state``.
-
-    Returns ``(files to serve, report)``. A window opens the first time a
-    device's current keys need delivering, and closes for good (for those
-    keys) once the logs show the device fetched the file, or when
-    ``window_minutes`` pass with nobody fetching it.
-    """
-    report = {"open": [], "closed": [], "expired": []}
+def _carriers_by_device(files):
+    """Per device, the files that hand over keys: plain key bootstraps and rotation handovers."""
     carriers = {}
     for profile_file in files:
-        if profile_file.role == "bootstrap" and profile_file.secret and profile_file.device is not None:
+        if profile_file.device is None:
+            continue
+        if profile_file.delivers_keys or (profile_file.role == "bootstrap" and profile_file.secret):
             carriers.setdefault(profile_file.device, []).append(profile_file)
-    if not carriers or mode == "always":
-        report["open"] = sorted(carriers)
-        return files, report
+    return carriers
+
+
+def decide_bootstrap(files, fleet, state, mode, window_minutes, fetched, now, rotating=None):
+    """Drop the key carriers whose window is closed; update ``state``.
+
+    Returns ``(files to serve, report)``. A window opens the first time a
+    device's keys need delivering (its current keys, or during a rotation
+    its new ones), and closes for good, for those keys, once the logs show
+    the device fetched the carrier. A window of plain carriers (the key
+    readable by whoever fetches it) also closes when ``window_minutes`` pass
+    unused, and follows ``mode``; a rotation's encrypted handover is
+    readable only with the device's current key, so it stays until fetched.
+    """
+    rotating = rotating or {}
+    report = {"open": [], "closed": [], "expired": []}
+    carriers = _carriers_by_device(files)
     by_label = dict((device.label, device) for device in fleet)
     devices_state = state["devices"]
     dropped = set()
     for label, carrier_files in carriers.items():
         device = by_label[label]
-        current = key_id(device.keys or {})
+        current = key_id(rotating[label].keys if label in rotating else device.keys or {})
+        plain = any(item.secret for item in carrier_files)
         entry = devices_state.get(device.mac)
         if entry is None or entry.get("key_id") != current:
             entry = {"key_id": current, "opened": now, "closed": None, "reason": None}
@@ -118,13 +123,16 @@ def decide_bootstrap(files, fleet, state, mode, window_minutes, fetched, now):
         entry["sizes"] = dict((item.path, len(item.content)) for item in carrier_files)
         entry["vendor"] = device.vendor
         entry["device"] = label
-        if mode == "never":
-            entry.update(closed=entry["closed"] or now, reason=entry["reason"] or "never")
-        elif entry["closed"] is None:
-            if current in fetched.get(device.mac, ()):
+        entry["rotation"] = label in rotating
+        if current in fetched.get(device.mac, ()) and not entry.get("fetched"):
+            entry["fetched"] = now
+        if entry["closed"] is None:
+            if entry.get("fetched") and not (plain and mode == "always"):
                 entry.update(closed=now, reason="fetched")
                 report["closed"].append(label)
-            elif now - entry["opened"] > window_minutes * 60:
+            elif plain and mode == "never":
+                entry.update(closed=now, reason="never")
+            elif plain and mode == "window" and now - entry["opened"] > window_minutes * 60:
                 entry.update(closed=now, reason="expired")
                 report["expired"].append(label)
         if entry["closed"] is None:
@@ -139,6 +147,39 @@ def decide_bootstrap(files, fleet, state, mode, window_minutes, fetched, now):
     for name in report:
         report[name].sort()
     return [item for item in files if id(item) not in dropped], report
+
+
+def plan_rotations(fleet, next_keys, state, fetched, now):
+    """Split devices with new keys into finished rotations and running ones.
+
+    A rotation is finished once the device fetched the file that handed the
+    new keys over (in ``fetched``, or recorded in ``state`` by an earlier
+    run, on this host or, through ``fetched``, on another): from then on the
+    device is served with its new keys only. Returns ``(rotating, report)``,
+    ``rotating`` mapping labels to the device with its new keys.
+    """
+    rotating = {}
+    report = {"rotating": [], "finished": []}
+    if not next_keys:
+        return rotating, report
+    by_mac = {}
+    for mac, values in next_keys.items():
+        by_mac[normalize_mac(mac, device=mac, field="next_keys")] = values
+    for device in fleet:
+        new = by_mac.get(device.mac)
+        if not new or new == device.keys:
+            continue
+        new_id = key_id(new)
+        entry = state["devices"].get(device.mac) or {}
+        if new_id in fetched.get(device.mac, ()) or (entry.get("key_id") == new_id and entry.get("fetched")):
+            device.keys = dict(new)
+            report["finished"].append(device.label)
+            continue
+        successor = copy.copy(device)
+        successor.keys = dict(new)
+        rotating[device.label] = successor
+        report["rotating"].append(device.label)
+    return rotating, report
 
 
 def run(params, check_mode=False, want_diff=False, now=None):
@@ -168,12 +209,17 @@ def run(params, check_mode=False, want_diff=False, now=None):
     inventory, fleet = load_fleet(params.get("devices") or [], params.get("defaults"), params.get("sites"),
                                   params.get("models"))
     attach_keys(fleet, params.get("keys"))
-    files = render_fleet(inventory, fleet)
-    secrets = collect_secrets(fleet, inventory)
-
     state = load_bootstrap_state(state_dir)
-    files, bootstrap_report = decide_bootstrap(
-        files, fleet, state, mode_bootstrap, window, _normalise_fetched(params.get("bootstrap_fetched")), now)
+    fetched = _normalise_fetched(params.get("bootstrap_fetched"))
+    rotating, rotation_report = plan_rotations(fleet, params.get("next_keys"), state, fetched, now)
+    files = render_fleet(inventory, fleet, rotating)
+    secrets = collect_secrets(fleet, inventory)
+    for successor in rotating.values():
+        secrets.extend(value for value in successor.keys.values() if value not in secrets)
+        secrets.extend(value.upper() for value in successor.keys.values())
+    secrets.sort(key=len, reverse=True)
+
+    files, bootstrap_report = decide_bootstrap(files, fleet, state, mode_bootstrap, window, fetched, now, rotating)
 
     seen = {}
     plans = []
@@ -209,6 +255,7 @@ def run(params, check_mode=False, want_diff=False, now=None):
         "changed_devices": sorted(changed_devices),
         "changed_shared_files": sorted(changed_shared),
         "bootstrap": bootstrap_report,
+        "rotation": rotation_report,
         "roots": [],
         "kept_foreign_files": [],
     }
@@ -229,7 +276,7 @@ def run(params, check_mode=False, want_diff=False, now=None):
     result.update(counts)
 
     if want_diff:
-        result["diff"] = _diffs(plans, fleet, secrets, params)
+        result["diff"] = _diffs(plans, fleet, secrets, params, rotating)
     if not check_mode:
         stale = [plan for plan in plans if plan.changes or _manifest_stale(plan)]
         if stale:
@@ -254,10 +301,14 @@ def _save_bootstrap_state(state_dir, state):
     _write_json_atomic(os.path.join(state_dir, BOOTSTRAP_STATE_FILE), state)
 
 
-def _diffs(plans, fleet, secrets, params):
+def _diffs(plans, fleet, secrets, params, rotating=None):
     limit = int(params.get("diff_max_bytes") or 16384)
     max_files = int(params.get("diff_max_files") or 50)
     keys_by_label = dict((device.label, device.keys) for device in fleet)
+    for label, successor in (rotating or {}).items():
+        # A handover is encrypted with the old keys, the rest with the new.
+        keys_by_label[label] = dict(list(keys_by_label[label].items())
+                                    + [("next." + name, value) for name, value in successor.keys.items()])
     diffs = []
     total = 0
     for plan in plans:

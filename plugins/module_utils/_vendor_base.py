@@ -48,6 +48,9 @@ class ProfileFile:
         to its real profile), ``model`` or ``common`` (shared settings).
     ``vendor``
         the renderer that made the file; set by the registry.
+    ``delivers_keys``
+        during a key rotation, the file whose complete download proves the
+        phone has its new keys (see :meth:`VendorRenderer.render_rotation`).
     """
 
     ROLES = ("profile", "bootstrap", "model", "common")
@@ -62,6 +65,7 @@ class ProfileFile:
         self.plaintext = plaintext
         self.role = role
         self.vendor = None
+        self.delivers_keys = False
 
     def __repr__(self):
         return "ProfileFile(%r, %d bytes, device=%r, role=%s, secret=%s)" % (
@@ -118,6 +122,17 @@ class VendorRenderer:
     def render_shared(self, devices, inventory):
         """Files shared by several of this vendor's ``devices`` (model and common files)."""
         return []
+
+    def render_rotation(self, device, next_device, inventory):
+        """The files that move ``device`` from its current keys to those of ``next_device``.
+
+        ``next_device`` is the same device with the new keys. The phone must
+        be able to read every step with what it has: the files whose complete
+        download hands it the new keys get ``delivers_keys = True``. Vendors
+        without a documented way to change keys in place raise.
+        """
+        raise device.error("changing keys in place is not supported for %s devices" % (self.title or self.name),
+                           field="keys")
 
     def require_key(self, device, name):
         """``device.keys[name]``, or an error naming the missing secret."""

@@ -869,6 +869,27 @@ class GrandstreamRenderer(VendorRenderer):
         files.append(ProfileFile(profile_names[0][0], ciphertext, device=device.label, secret=False, plaintext=plaintext))
         return files
 
+    def render_rotation(self, device, next_device, inventory):
+        """The new P1359 travels in the profile the phone can still decrypt.
+
+        Seed 000: the password is set by a profile; a phone that has the old
+        one decrypts the profile encrypted with it, applies the new P1359 it
+        carries, and from then on needs files encrypted with the new one. No
+        plain bootstrap is served: the phone already has a key.
+        """
+        old_key = self.require_key(device, KEY_NAME)
+        digest = device.settings.get("encryption_digest") or DEFAULT_DIGEST
+        files = []
+        for item in self.render_device(next_device, inventory):
+            if item.role == "bootstrap" and item.secret:
+                continue
+            if item.plaintext is not None:
+                item = ProfileFile(item.path, encrypt(item.plaintext, password=old_key, digest=digest, salt=STABLE_SALT),
+                                   device=item.device, secret=False, plaintext=item.plaintext, role=item.role)
+                item.delivers_keys = True
+            files.append(item)
+        return files
+
     def render_shared(self, devices, inventory):
         files = []
         models = sorted(set(device.model for device in devices

@@ -547,6 +547,14 @@ class PanasonicRenderer(VendorRenderer):
         # The phone fetches Config<MAC>.enc at its next check: say when that is (the same values the profile gives it).
         return params + [param for param in self.device_params(device) if param.name in ("CFG_CYCLIC", "CFG_CYCLIC_INTVL")]
 
+    def render_rotation(self, device, next_device, inventory):
+        """Seed 004, key renewal: a new plain MAC file with the new key, then files encrypted with it."""
+        files = self.render_device(next_device, inventory)
+        for item in files:
+            if item.role == "bootstrap":
+                item.delivers_keys = True
+        return files
+
     def render_shared(self, devices, inventory):
         files = []
         for model in sorted(set(device.model for device in devices)):

@@ -64,8 +64,12 @@ def required_keys(fleet):
     return wanted
 
 
-def render_fleet(inventory, fleet):
+def render_fleet(inventory, fleet, rotations=None):
     """Render every file of a validated fleet; returns a list of :class:`ProfileFile`.
+
+    ``rotations`` maps the label of a device whose keys are being changed to
+    the same device with its new keys: such a device gets the files of
+    :meth:`~._vendor_base.VendorRenderer.render_rotation`.
 
     Two files with the same path are an error naming both owners: one phone
     must never be served another's profile.
@@ -75,7 +79,11 @@ def render_fleet(inventory, fleet):
     for device in fleet:
         renderer = renderer_for(device)
         by_vendor.setdefault(renderer.name, []).append(device)
-        files.extend(_tagged(renderer, renderer.render_device(device, inventory)))
+        next_device = (rotations or {}).get(device.label)
+        if next_device is None:
+            files.extend(_tagged(renderer, renderer.render_device(device, inventory)))
+        else:
+            files.extend(_tagged(renderer, renderer.render_rotation(device, next_device, inventory)))
     for name in sorted(by_vendor):
         files.extend(_tagged(VENDORS[name], VENDORS[name].render_shared(by_vendor[name], inventory)))
     owners = {}

@@ -63,11 +63,20 @@ options:
     type: str
   rotate:
     description:
-      - Replace the keys of the devices whose name, label or MAC matches one of these patterns (C(*) and C(?) as in
-        shell globs; C(*) for all). See C(playbooks/rotate_keys.yml) for the sequence that keeps phones reachable.
+      - Start a key rotation for the devices whose name, label or MAC matches one of these patterns (C(*) and C(?)
+        as in shell globs; C(*) for all). They get new keys next to their current ones (RV(device_next_keys)); the
+        phones keep the current keys until they fetch the files that hand the new ones over. A device already
+        rotating is left as it is. See C(playbooks/rotate_keys.yml) and C(docs/keys.md).
     type: list
     elements: str
     default: []
+  fetched:
+    description:
+      - "Key sets the phones are known to have, C({MAC: [key id, ...]}), from
+        M(sipfleet.provisioning.provisioning_fetches) merged over the provisioning hosts. A rotation whose new keys
+        are listed is finished: the new keys become the current ones in the store."
+    type: dict
+    default: {}
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -123,8 +132,22 @@ generated:
   returned: success
   type: list
   elements: str
+device_next_keys:
+  description: "C({MAC: {key name: hex}}): the new keys of the devices whose rotation is under way."
+  returned: success
+  type: dict
 rotated:
-  description: MACs of the devices whose keys were replaced in this run.
+  description: MACs of the devices whose rotation started in this run.
+  returned: success
+  type: list
+  elements: str
+promoted:
+  description: MACs of the devices whose rotation finished in this run (their new keys are now their keys).
+  returned: success
+  type: list
+  elements: str
+rotating:
+  description: MACs of the devices whose rotation is under way.
   returned: success
   type: list
   elements: str

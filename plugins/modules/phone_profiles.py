@@ -58,10 +58,20 @@ options:
       - A device that encrypts and has no key here nor in its C(keys) field fails the task, naming the device and the
         key.
     type: dict
+  next_keys:
+    description:
+      - "Keys a rotation is moving devices to, C({MAC: {key name: hex}}), as returned by
+        M(sipfleet.provisioning.key_store) in RV(sipfleet.provisioning.key_store#module:device_next_keys)."
+      - Such a device is served the files that hand the new keys over in the way its vendor documents (Grandstream,
+        the new P1359 inside the profile encrypted with the old one; Cisco, the new C(GPP_A) key and C(GPP_B)
+        directory in the file at the old directory, encrypted with the old key; Panasonic, a new plain key file
+        and files encrypted with the new key) until O(bootstrap_fetched) shows it fetched them; from then on it is
+        served with its new keys only. See C(docs/keys.md).
+    type: dict
   inventory_file:
     description:
       - Path on the managed host of a JSON file with the keys C(devices), C(defaults), C(sites), C(models) and
-        C(keys), read instead of those options. The action plugin writes such a file into the task's temporary
+        C(keys) (and C(next_keys)), read instead of those options. The action plugin writes such a file into the task's temporary
         directory (readable by the connecting user only) and removes it afterwards; give it yourself to render an
         inventory exported on the host.
     type: path
@@ -264,6 +274,19 @@ bootstrap:
       description: Devices whose window closed in this run unused; they have not received their keys.
       type: list
       elements: str
+rotation:
+  description: Devices whose keys are being changed (see O(next_keys)).
+  returned: success
+  type: dict
+  contains:
+    rotating:
+      description: Devices served the handover files; they have not fetched them yet.
+      type: list
+      elements: str
+    finished:
+      description: Devices known to have their new keys, served with those only.
+      type: list
+      elements: str
 """
 
 import json
@@ -283,6 +306,7 @@ def main():
             sites=dict(type="dict"),
             models=dict(type="dict"),
             keys=dict(type="dict", no_log=True),
+            next_keys=dict(type="dict", no_log=True),
             inventory_file=dict(type="path"),
             roots=dict(type="list", elements="path", required=True),
             state_dir=dict(type="path", default="/var/lib/sipfleet-provisioning"),
@@ -312,7 +336,8 @@ def main():
     except ProvisioningError as exc:
         # An error names a device and field; should it quote a value, never
         # let that be a password or key.
-        secrets = raw_secrets(params["devices"], params["defaults"], params["sites"], params["models"], params["keys"])
+        secrets = raw_secrets(params["devices"], params["defaults"], params["sites"], params["models"],
+                              dict(params["keys"] or {}, **dict(("next:" + mac, keys) for mac, keys in (params["next_keys"] or {}).items())))
         module.fail_json(msg=redact(str(exc), sorted(secrets, key=len, reverse=True)), device=exc.device,
                          field=exc.field)
     module.exit_json(**result)
@@ -327,7 +352,7 @@ def _load_inventory_file(module, path):
     if not isinstance(data, dict):
         module.fail_json(msg="%s must hold a JSON object with devices, defaults, sites, models, keys" % path,
                          field="inventory_file")
-    return dict((name, data[name]) for name in ("devices", "defaults", "sites", "models", "keys") if name in data)
+    return dict((name, data[name]) for name in ("devices", "defaults", "sites", "models", "keys", "next_keys") if name in data)
 
 
 if __name__ == "__main__":

@@ -140,6 +140,9 @@ def main():
         foreign.extend(strangers)
     for path in module.params["tftp_logs"]:
         found.append(tftp_fetches(_lines(path), state))
+    # Deliveries this host recorded earlier count too: a host that joins later,
+    # or whose logs were rotated, learns them through the merged result.
+    found.append(dict((mac, set([entry["key_id"]])) for mac, entry in state["devices"].items() if entry.get("fetched")))
     open_windows = sum(1 for entry in state["devices"].values() if entry.get("closed") is None)
     for item in foreign:
         module.warn("device %s: its key carrier %s was fetched by %s with User-Agent %r, which names another "

@@ -40,8 +40,11 @@ with open(work + "/inventory/hosts.yml", "w") as handle:
     handle.write("provisioning_servers:\n  hosts:\n")
     for host in ("prov1", "prov2"):
         handle.write("    %s:\n      ansible_connection: local\n      ansible_python_interpreter: %s\n"
-                     "      prov_root: %s/%s/root\n      prov_state: %s/%s/state\n"
-                     % (host, sys.executable, work, host, work, host))
+                     "      sipfleet_profile_roots: [%s/%s/root]\n      sipfleet_state_dir: %s/%s/state\n"
+                     "      sipfleet_http_access_logs: [%s/%s/access.log]\n"
+                     % (host, sys.executable, work, host, work, host, work, host))
+    handle.write("  vars:\n    sipfleet_key_store_path: %s/inventory/sipfleet_keys.vault\n"
+                 "    sipfleet_bootstrap_serve: always\n" % work)
 PY
 }
 
@@ -67,7 +70,7 @@ grep -q "does not exist" "$work/out" || fail "no clear error for the missing key
 [ ! -e "$work/inventory/sipfleet_keys.vault" ] || fail "a key store was created silently"
 
 echo "== first run creates the vault-encrypted store and writes both hosts"
-playbook -e create_store=true >"$work/out" 2>&1 || { cat "$work/out"; fail "first run failed"; }
+playbook -e sipfleet_key_store_create=true >"$work/out" 2>&1 || { cat "$work/out"; fail "first run failed"; }
 [ "$(head -c 14 "$work/inventory/sipfleet_keys.vault")" = "\$ANSIBLE_VAULT" ] || fail "the key store is not vault-encrypted"
 [ "$(stat -c %a "$work/inventory/sipfleet_keys.vault")" = 600 ] || fail "the key store is not mode 0600"
 [ "$(recap_changed "$work/out" prov1)" -ge 1 ] || fail "first run reported no change"
@@ -88,7 +91,7 @@ done
 
 echo "== a fresh controller finds the same keys (no regeneration), with generation off"
 cp "$work/keys.json" "$work/keys-before.json"
-ANSIBLE_LOCAL_TEMP="$work/fresh-controller" playbook -e generate_keys=false >"$work/out" 2>&1 || { cat "$work/out"; fail "run with generation off failed"; }
+ANSIBLE_LOCAL_TEMP="$work/fresh-controller" playbook -e sipfleet_key_store_generate=false >"$work/out" 2>&1 || { cat "$work/out"; fail "run with generation off failed"; }
 ansible-vault view "$work/inventory/sipfleet_keys.vault" | cmp -s - "$work/keys-before.json" || fail "the keys changed"
 [ "$(recap_changed "$work/out" prov1)" = 0 ] || fail "a fresh controller changed files"
 
@@ -141,4 +144,46 @@ if playbook >"$work/out" 2>&1; then fail "a run with a bad device succeeded"; fi
 grep -q "device broken, field mac" "$work/out" || { cat "$work/out"; fail "the error does not name the device and field"; }
 listing | cmp -s - "$work/before" || fail "files changed in a failed run"
 
-echo "phone_profiles and key_store: all checks passed"
+echo "== key rotation: the new key travels in the profile the phone can still decrypt"
+python3 - "$work" <<'PY'
+import json, sys
+path = sys.argv[1] + "/inventory/group_vars/all/fleet.json"
+data = json.load(open(path))
+data["sipfleet_devices"] = [d for d in data["sipfleet_devices"] if d["name"] != "broken"]
+json.dump(data, open(path, "w"))
+PY
+ansible-playbook -i "$work/inventory/hosts.yml" sipfleet.provisioning.rotate_keys -e '{"sipfleet_rotate": ["reception"]}' \
+    >"$work/out" 2>&1 || { cat "$work/out"; fail "rotate_keys failed"; }
+ansible-vault view "$work/inventory/sipfleet_keys.vault" >"$work/keys-rotating.json"
+new_key=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["devices"]["000b82123456"]["next"]["p1359"])' "$work/keys-rotating.json")
+[ "$new_key" != "$gs_key" ] || fail "the rotation did not make a new key"
+openssl enc -d -aes-256-cbc -md md5 -k "$gs_key" -in "$work/prov1/root/cfg000b82123456.xml" >"$work/gs.xml" 2>"$work/openssl.err" \
+    || fail "during the rotation the profile does not decrypt with the key the phone has"
+grep -q "<P1359>$new_key</P1359>" "$work/gs.xml" || fail "the profile does not hand the new key over"
+grep -q 'Changed again' "$work/gs.xml" || fail "the profile lost the inventory's settings"
+
+echo "== the phone fetched its handover (access log): the rotation finishes"
+size=$(stat -c %s "$work/prov2/root/cfg000b82123456.xml")
+printf '{"time":"%s","remote_addr":"10.99.0.2","path":"/cfg000b82123456.xml","status":200,"bytes":%s,"user_agent":"Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82123456"}\n' \
+    "$(date -u +%Y-%m-%dT%H:%M:%S+00:00)" "$size" >"$work/prov2/access.log"
+playbook >"$work/out" 2>&1 || { cat "$work/out"; fail "run after the fetch failed"; }
+# The key store promoted the new key in the same run: the device is now served with it alone.
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["changed_devices"] == ["reception"] and r["rotation"]["rotating"] == [], r' "$work/prov1-result.json"
+for host in prov1 prov2; do
+    openssl enc -d -aes-256-cbc -md md5 -k "$new_key" -in "$work/$host/root/cfg000b82123456.xml" >"$work/gs.xml" 2>"$work/openssl.err" \
+        || fail "after the rotation $host's profile does not decrypt with the new key"
+    grep -q '<P3>Changed again</P3>' "$work/gs.xml" || fail "$host's profile after the rotation lacks the settings"
+    if openssl enc -d -aes-256-cbc -md md5 -k "$gs_key" -in "$work/$host/root/cfg000b82123456.xml" 2>/dev/null | grep -q '<P3>'; then
+        fail "$host's profile still decrypts with the old key"
+    fi
+done
+ansible-vault view "$work/inventory/sipfleet_keys.vault" >"$work/keys-after.json"
+python3 - "$work/keys-after.json" "$new_key" <<'PY'
+import json, sys
+entry = json.load(open(sys.argv[1]))["devices"]["000b82123456"]
+assert entry["p1359"] == sys.argv[2] and "next" not in entry, entry
+PY
+playbook >"$work/out" 2>&1 || { cat "$work/out"; fail "run after the rotation failed"; }
+[ "$(recap_changed "$work/out" prov1)" = 0 ] || { cat "$work/out"; fail "the run after the rotation changed files"; }
+
+echo "phone_profiles, key_store and key rotation: all checks passed"

@@ -11,6 +11,7 @@ import pytest
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import (
     KeyStoreError,
     dump_store,
+    key_id,
     empty_store,
     parse_store,
     reconcile,
@@ -23,38 +24,47 @@ WANTED = {"000b82123456": {"p1359": 32}, "88012ba01234": {"gpp_a": 32, "gpp_b": 
 
 def test_generates_random_keys_of_the_vendor_sizes():
     store = empty_store()
-    keys, generated, rotated, missing = reconcile(store, WANTED)
-    assert sorted(generated) == sorted(WANTED) and rotated == [] and missing == []
+    outcome = reconcile(store, WANTED)
+    assert sorted(outcome.generated) == sorted(WANTED) and outcome.rotated == [] and outcome.missing == []
+    keys = outcome.keys
     assert len(keys["000b82123456"]["p1359"]) == 64
     assert len(keys["88012ba01234"]["gpp_a"]) == 64 and len(keys["88012ba01234"]["gpp_b"]) == 32
-    other, dummy, dummy2, dummy3 = reconcile(empty_store(), WANTED)
+    other = reconcile(empty_store(), WANTED).keys
     assert other["000b82123456"]["p1359"] != keys["000b82123456"]["p1359"]
 
 
 def test_keys_survive_a_round_trip_and_are_never_regenerated():
     store = empty_store()
-    keys, generated, dummy, dummy2 = reconcile(store, WANTED)
+    keys = reconcile(store, WANTED).keys
     reloaded = parse_store(dump_store(store), "store")
-    again, generated, rotated, missing = reconcile(reloaded, WANTED)
-    assert again == keys and generated == [] and rotated == []
+    again = reconcile(reloaded, WANTED)
+    assert again.keys == keys and again.generated == [] and again.rotated == []
     assert dump_store(reloaded) == dump_store(store)
 
 
 def test_generate_off_lists_devices_without_keys():
     store = empty_store()
     reconcile(store, {"000b82123456": {"p1359": 32}})
-    keys, generated, rotated, missing = reconcile(store, WANTED, generate=False)
-    assert missing == ["88012ba01234"] and generated == [] and list(keys) == ["000b82123456"]
+    outcome = reconcile(store, WANTED, generate=False)
+    assert outcome.missing == ["88012ba01234"] and outcome.generated == [] and list(outcome.keys) == ["000b82123456"]
 
 
-def test_rotation_replaces_only_the_named_devices():
+def test_rotation_adds_next_keys_then_promotes_them_once_fetched():
     store = empty_store()
-    keys, dummy, dummy2, dummy3 = reconcile(store, WANTED)
-    new, generated, rotated, missing = reconcile(store, WANTED, rotate=["88012ba01234"])
-    assert rotated == ["88012ba01234"]
-    assert new["000b82123456"] == keys["000b82123456"]
-    assert new["88012ba01234"]["gpp_a"] != keys["88012ba01234"]["gpp_a"]
-    assert "rotated" in store["devices"]["88012ba01234"]
+    keys = reconcile(store, WANTED).keys
+    started = reconcile(store, WANTED, rotate=["88012ba01234"])
+    assert started.rotated == ["88012ba01234"]
+    # The phones still have their keys: the current ones do not change yet.
+    assert started.keys == keys
+    new = started.next_keys["88012ba01234"]
+    assert new["gpp_a"] != keys["88012ba01234"]["gpp_a"] and list(started.next_keys) == ["88012ba01234"]
+    again = reconcile(parse_store(dump_store(store), "store"), WANTED, rotate=["88012ba01234"])
+    assert again.rotated == [] and again.next_keys["88012ba01234"] == new
+    unrelated = reconcile(store, WANTED, promote={"88012ba01234": ["0000000000000000"]})
+    assert unrelated.promoted == [] and unrelated.keys == keys
+    done = reconcile(store, WANTED, promote={"88012ba01234": [key_id(new)]})
+    assert done.promoted == ["88012ba01234"] and done.keys["88012ba01234"] == new and done.next_keys == {}
+    assert done.keys["000b82123456"] == keys["000b82123456"]
 
 
 def test_a_stored_key_of_the_wrong_size_is_an_error():

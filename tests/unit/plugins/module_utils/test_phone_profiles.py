@@ -13,8 +13,8 @@ import stat
 import pytest
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import empty_store, reconcile
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import key_id, run
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import empty_store, key_id, reconcile
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import run
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import raw_secrets, redact
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import TEMP_PREFIX
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import load_fleet, renderer_for
@@ -47,8 +47,7 @@ def devices():
 def store_keys(device_list):
     dummy, fleet = load_fleet(device_list, DEFAULTS)
     wanted = dict((device.mac, renderer_for(device).key_specs(device)) for device in fleet)
-    keys, generated, rotated, missing = reconcile(empty_store(), dict((m, s) for m, s in wanted.items() if s))
-    return keys
+    return reconcile(empty_store(), dict((m, s) for m, s in wanted.items() if s)).keys
 
 
 @pytest.fixture(name="env")
@@ -302,3 +301,101 @@ def test_raw_secrets_cover_passwords_keys_and_secret_params():
     assert "201" not in secrets
     assert redact("user=201&pw=http-pass&x=spa%26Secret%3C202%3E", sorted(secrets, key=len, reverse=True)) == \
         "user=201&pw=********&x=********"
+
+
+def decrypt_cli(data, key, digest="md5", base64_armor=False):
+    code, plaintext, err = openssl_cli.dec(data, password=key, digest=digest, base64_armor=base64_armor)
+    assert code == 0, err
+    return plaintext
+
+
+def rotation_env(env):
+    params, root = env
+    run(params, now=0)
+    old = copy.deepcopy(params["keys"])
+    store = empty_store()
+    for mac, keys in old.items():
+        store["devices"][mac] = dict(keys)
+    wanted = dict((mac, dict((name, len(value) // 2) for name, value in keys.items())) for mac, keys in old.items())
+    started = reconcile(store, wanted, rotate=list(old))
+    assert started.keys == old and sorted(started.next_keys) == sorted(old)
+    params["next_keys"] = started.next_keys
+    return params, root, store, wanted, old, started.next_keys
+
+
+def test_rotation_grandstream_new_key_inside_the_profile_the_phone_can_read(env):
+    params, root, store, wanted, old, new = rotation_env(env)
+    mac = "000b82123456"
+    result = run(params, now=10)
+    assert "gs" in result["rotation"]["rotating"]
+    # Step 1: still decryptable with the key the phone has, and it carries the new one.
+    handover = decrypt_cli((root / "cfg000b82123456.xml").read_bytes(), old[mac]["p1359"])
+    assert ("<P1359>%s</P1359>" % new[mac]["p1359"]).encode() in handover
+    # No plain bootstrap is served during a rotation.
+    assert not (root / "cfg000b82123456").exists()
+    # Step 2: the logs show the phone fetched it; from now on the new key only.
+    params["bootstrap_fetched"] = {mac: [key_id(new[mac])]}
+    finished = run(params, now=20)
+    assert "gs" in finished["rotation"]["finished"] and "gs" in finished["changed_devices"]
+    assert b"<P35>201</P35>" in decrypt_cli((root / "cfg000b82123456.xml").read_bytes(), new[mac]["p1359"])
+    code, dummy, dummy2 = openssl_cli.dec((root / "cfg000b82123456.xml").read_bytes(), password=old[mac]["p1359"],
+                                          digest="md5")
+    assert code != 0 or b"<P35>" not in dummy
+
+
+def test_rotation_cisco_new_key_and_directory_from_the_old_directory(env):
+    params, root, store, wanted, old, new = rotation_env(env)
+    mac = "88012ba01234"
+    params["bootstrap_serve"] = "window"
+    run(params, now=10)
+    old_file = root / "profile" / old[mac]["gpp_b"] / "spa2102.cfg"
+    new_file = root / "profile" / new[mac]["gpp_b"] / "spa2102.cfg"
+    handover = decrypt_cli(old_file.read_bytes(), old[mac]["gpp_a"]).decode()
+    assert '<GPP_A ua="na">%s</GPP_A>' % new[mac]["gpp_a"] in handover
+    assert '<GPP_B ua="na">%s</GPP_B>' % new[mac]["gpp_b"] in handover
+    assert "--key $A" in handover
+    assert "spa&amp;Secret&lt;202&gt;" in decrypt_cli(new_file.read_bytes(), new[mac]["gpp_a"]).decode()
+    assert not (root / "spa88012ba01234.xml").exists()
+    params["bootstrap_fetched"] = {mac: [key_id(new[mac])]}
+    run(params, now=20)
+    assert not old_file.exists() and not old_file.parent.exists()
+    assert new_file.exists() and not (root / "spa88012ba01234.xml").exists()
+
+
+def test_rotation_panasonic_new_plain_key_file_then_new_encryption(env):
+    params, root, store, wanted, old, new = rotation_env(env)
+    mac = "0080f0c8c381"
+    params["bootstrap_serve"] = "window"
+    run(params, now=10)
+    key_file = (root / "Config0080F0C8C381.cfg").read_bytes()
+    assert new[mac]["cfg_file_key"].encode() in key_file and old[mac]["cfg_file_key"].encode() not in key_file
+    profile = decrypt_cli((root / "Config0080F0C8C381.enc").read_bytes(), new[mac]["cfg_file_key"], base64_armor=True)
+    assert b"pana-Secret-204" in profile
+    params["bootstrap_fetched"] = {mac: [key_id(new[mac])]}
+    finished = run(params, now=20)
+    assert "pana" in finished["rotation"]["finished"]
+    assert not (root / "Config0080F0C8C381.cfg").exists()
+    assert (root / "Config0080F0C8C381.enc").exists()
+
+
+def test_rotation_finishes_in_the_store_and_the_next_run_changes_nothing(env):
+    params, root, store, wanted, old, new = rotation_env(env)
+    run(params, now=10)
+    params["bootstrap_fetched"] = dict((mac, [key_id(keys)]) for mac, keys in new.items())
+    run(params, now=20)
+    promoted = reconcile(store, wanted, promote=params["bootstrap_fetched"])
+    assert sorted(promoted.promoted) == sorted(new) and promoted.keys == new and promoted.next_keys == {}
+    params["keys"] = promoted.keys
+    params["next_keys"] = {}
+    again = run(params, now=30)
+    assert not again["changed"], again
+
+
+def test_rotation_diff_masks_old_and_new_keys(env):
+    params, root, store, wanted, old, new = rotation_env(env)
+    result = run(params, check_mode=True, want_diff=True, now=10)
+    text = repr(result["diff"])
+    for keys in list(old.values()) + list(new.values()):
+        for value in keys.values():
+            assert value not in text and value.upper() not in text
+    assert "********" in text
