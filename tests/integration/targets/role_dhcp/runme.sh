@@ -1,0 +1,329 @@
+#!/usr/bin/env bash
+# The dhcp role with Kea, ISC dhcpd and dnsmasq in turn: each serves a
+# network namespace, and the real dhclient asks it for a lease from another
+# namespace as a Grandstream, a Cisco SPA, a Cisco MPP, a Panasonic phone and
+# a client of no known vendor; each must get its own provisioning options.
+set -eu
+
+prov_ns=sft-dhcp-prov
+phone_ns=sft-dhcp-phone
+server_if=sftdhcp-p
+client_if=sftdhcp-c
+server_ip=10.99.14.1
+
+# Files the role writes; saved first and put back by cleanup.
+managed_files=(
+    /etc/kea/kea-dhcp4.conf
+    /etc/kea/sipfleet-dhcp4-options.json
+    /etc/dhcp/dhcpd.conf
+    /etc/dhcp/sipfleet-dhcp-options.conf
+    /etc/default/isc-dhcp-server
+    /etc/dnsmasq.d/sipfleet-dhcp.conf
+    /usr/local/sbin/sipfleet-dhcp-check-fragment
+)
+declare -A pid_files=(
+    [kea]=/run/kea/kea-dhcp4.kea-dhcp4.pid
+    [isc]=/run/dhcpd.pid
+    [dnsmasq]=/run/dnsmasq/dnsmasq.pid
+)
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/role_dhcp.XXXXXX")
+mkdir "$work/saved"
+for file in "${managed_files[@]}"; do
+    if [ -e "$file" ]; then
+        mkdir -p "$work/saved$(dirname "$file")"
+        cp -a "$file" "$work/saved$file"
+    fi
+done
+: >"$work/servers"
+
+# Servers this test started: the backend's pid file, read while it runs.
+remember_server() {
+    cat "${pid_files[$1]}" >>"$work/servers"
+}
+
+stop_pid() {
+    local pid=$1 tries=50
+    kill "$pid" 2>/dev/null || return 0
+    while [ "$tries" -gt 0 ]; do
+        tries=$((tries - 1))
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+}
+
+stop_server() {
+    local backend=$1 pid
+    [ -s "${pid_files[$backend]}" ] || return 0
+    pid=$(cat "${pid_files[$backend]}")
+    if grep -qx "$pid" "$work/servers"; then
+        stop_pid "$pid"
+        rm -f "${pid_files[$backend]}"
+    fi
+}
+
+cleanup() {
+    set +e
+    if [ -s "$work/dhclient.pid" ]; then
+        stop_pid "$(cat "$work/dhclient.pid")"
+    fi
+    for backend in "${!pid_files[@]}"; do
+        stop_server "$backend"
+    done
+    ip netns del "$prov_ns" 2>/dev/null
+    ip netns del "$phone_ns" 2>/dev/null
+    for file in "${managed_files[@]}"; do
+        if [ -e "$work/saved$file" ]; then
+            cp -a "$work/saved$file" "$file"
+        else
+            rm -f "$file"
+        fi
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+ip netns add "$prov_ns"
+ip netns add "$phone_ns"
+ip link add "$server_if" type veth peer name "$client_if"
+ip link set "$server_if" netns "$prov_ns"
+ip link set "$client_if" netns "$phone_ns"
+ip -n "$prov_ns" addr add "$server_ip/24" dev "$server_if"
+ip -n "$prov_ns" link set lo up
+ip -n "$prov_ns" link set "$server_if" up
+ip -n "$phone_ns" link set lo up
+ip -n "$phone_ns" link set "$client_if" up
+
+# run_role LOG ARGS...: the role in the provisioning namespace.
+run_role() {
+    local log=$1
+    shift
+    ip netns exec "$prov_ns" ansible-playbook -i "$INVENTORY_PATH" -c local \
+        -e ansible_python_interpreter=/usr/bin/python3 "$@" playbook.yml >"$log" 2>&1
+}
+
+recap_changed() {
+    sed -n 's/^testhost *: .*changed=\([0-9]*\).*/\1/p' "$1"
+}
+
+# lease VENDOR_CLASS: one real DHCP exchange from the phone namespace; the
+# options the client received go to $work/lease, one new_NAME=value a line.
+lease() {
+    local vendor_class=$1
+    cat >"$work/dhclient.conf" <<CONF
+option cisco-tftp-servers code 150 = array of ip-address;
+option provisioning-server code 159 = string;
+option provisioning-url code 160 = string;
+timeout 15;
+send vendor-class-identifier "$vendor_class";
+request subnet-mask, routers, tftp-server-name, vendor-encapsulated-options,
+        cisco-tftp-servers, provisioning-server, provisioning-url;
+CONF
+    # dhclient runs its script with an empty environment apart from the lease.
+    cat >"$work/dhclient-script" <<SCRIPT
+#!/bin/sh
+case "\$reason" in
+BOUND|REBOOT|RENEW|REBIND) env | grep '^new_' | sort >"$work/lease" ;;
+esac
+SCRIPT
+    chmod +x "$work/dhclient-script"
+    rm -f "$work/lease" "$work/dhclient.leases" "$work/dhclient.pid"
+    ip netns exec "$phone_ns" dhclient -1 -cf "$work/dhclient.conf" -sf "$work/dhclient-script" \
+        -lf "$work/dhclient.leases" -pf "$work/dhclient.pid" "$client_if" ||
+        fail "no lease for vendor class '$vendor_class'"
+    # With a lease, dhclient goes on in the background and writes its pid
+    # file from there: release only once it has.
+    local tries=50 pid
+    while [ ! -s "$work/dhclient.pid" ] && [ "$tries" -gt 0 ]; do
+        tries=$((tries - 1))
+        sleep 0.1
+    done
+    pid=$(cat "$work/dhclient.pid")
+    ip netns exec "$phone_ns" dhclient -r -cf "$work/dhclient.conf" -sf /bin/true \
+        -lf "$work/dhclient.leases" -pf "$work/dhclient.pid" "$client_if" 2>/dev/null
+    stop_pid "$pid"
+    rm -f "$work/dhclient.pid"
+    [ -s "$work/lease" ] || fail "dhclient reported no lease for '$vendor_class'"
+}
+
+# expect NAME VALUE: the last lease carried option NAME with exactly VALUE
+# (empty: the option was absent).
+expect() {
+    local name=$1 want=$2 got
+    got=$(sed -n "s/^new_$name=//p" "$work/lease")
+    [ "$got" = "$want" ] ||
+        fail "$backend, '$vendor_class': $name is '$got', expected '$want'"
+}
+
+# The sub-options of option 43 as dhclient prints them: 1 "http://10.99.14.1/gs43",
+# 2 = 01, 3 = ab:cd. dnsmasq ends the encapsulated options with an end option (ff).
+gs43_text=$(printf '%s' "http://$server_ip/gs43" | od -An -tx1 | tr -s ' \n' '::' | sed 's/^://; s/:$//; s/:0\([0-9a-f]\)/:\1/g')
+option43="1:16:$gs43_text:2:1:1:3:2:ab:cd"
+
+check_leases() {
+    local backend=$1 o43=$option43
+    [ "$backend" != dnsmasq ] || o43="$o43:ff"
+
+    vendor_class="Grandstream GXP2170 dslforum.org"
+    lease "$vendor_class"
+    expect tftp_server_name "http://$server_ip/grandstream"
+    expect vendor_encapsulated_options "$o43"
+    expect routers "$server_ip"
+    expect cisco_tftp_servers ""
+
+    vendor_class="Linksys/SPA-2102-2.0.5"
+    lease "$vendor_class"
+    # dhclient escapes the $ it passes to its script.
+    expect tftp_server_name "tftp://$server_ip/spa\\\$PSN.cfg"
+    expect vendor_encapsulated_options ""
+
+    vendor_class="Cisco ATA 192"
+    lease "$vendor_class"
+    expect tftp_server_name 10.99.14.2
+    expect cisco_tftp_servers "10.99.14.5 10.99.14.6"
+    expect provisioning_server "http://$server_ip/mpp/"
+    expect provisioning_url "http://$server_ip/mpp/ata\\\$PSN.cfg"
+
+    # The Panasonic class matches a substring, anywhere in option 60.
+    vendor_class="SIP Panasonic KX-HDV130"
+    lease "$vendor_class"
+    expect tftp_server_name "http://$server_ip/panasonic/"
+    expect provisioning_server ""
+
+    # Grandstream matches a prefix: "Grandstream" later in the string is not enough.
+    vendor_class="ACME Grandstream-compatible 1.0"
+    lease "$vendor_class"
+    expect tftp_server_name "$server_ip"
+    expect vendor_encapsulated_options ""
+    expect provisioning_url ""
+}
+
+# check_fragment BACKEND: the options-mode fragment, embedded in a complete
+# configuration of its server, passes the server's checker; the same
+# configuration with a damaged fragment fails it.
+check_fragment() {
+    local backend=$1 fragment config
+    case $backend in
+    kea)
+        fragment=/etc/kea/sipfleet-dhcp4-options.json
+        config=$work/kea-dhcp4.conf
+        cat >"$config" <<CONF
+{"Dhcp4": {
+  "interfaces-config": {"interfaces": ["$server_if"]},
+  "lease-database": {"type": "memfile", "persist": false},
+  <?include "$work/fragment"?>,
+  "subnet4": [{"id": 1, "subnet": "10.99.14.0/24", "pools": [{"pool": "10.99.14.100 - 10.99.14.199"}]}]
+}}
+CONF
+        checker=(kea-dhcp4 -t "$config")
+        ;;
+    isc)
+        fragment=/etc/dhcp/sipfleet-dhcp-options.conf
+        config=$work/dhcpd.conf
+        printf 'include "%s";\nsubnet 10.99.14.0 netmask 255.255.255.0 { range 10.99.14.100 10.99.14.199; }\n' \
+            "$work/fragment" >"$config"
+        checker=(dhcpd -t -q -cf "$config")
+        ;;
+    dnsmasq)
+        fragment=/etc/dnsmasq.d/sipfleet-dhcp.conf
+        config=$work/dnsmasq.conf
+        printf 'port=0\ninterface=%s\ndhcp-range=10.99.14.100,10.99.14.199,1h\nconf-file=%s\n' \
+            "$server_if" "$work/fragment" >"$config"
+        checker=(dnsmasq --test "--conf-file=$config")
+        ;;
+    esac
+    grep -q sipfleet_grandstream "$fragment" ||
+        fail "$backend: the options fragment $fragment has no Grandstream class"
+    ! grep -qE '^(subnet|dhcp-range|interface)|"subnet4"' "$fragment" ||
+        fail "$backend: the options fragment $fragment declares subnets or interfaces"
+    cp "$fragment" "$work/fragment"
+    ip netns exec "$prov_ns" "${checker[@]}" >"$work/check.log" 2>&1 ||
+        fail "$backend: the options fragment does not pass its checker: $(cat "$work/check.log")"
+    printf '\n}}} broken\n' >>"$work/fragment"
+    if ip netns exec "$prov_ns" "${checker[@]}" >"$work/check.log" 2>&1; then
+        fail "$backend: a damaged fragment passed the checker: the check proves nothing"
+    fi
+}
+
+# check_rejected_config BACKEND: a configuration the server's checker
+# rejects leaves the running server and its configuration file untouched.
+check_rejected_config() {
+    local backend=$1 config before pid
+    config=$(config_file "$backend")
+    before=$(sha256sum "$config")
+    pid=$(cat "${pid_files[$backend]}")
+    if run_role "$work/broken.log" -e dhcp_backend="$backend" -e dhcp_manage_package=false \
+        -e @broken-server.yml; then
+        fail "$backend: the role accepted a configuration its server rejects"
+    fi
+    grep -q 'failed to validate' "$work/broken.log" ||
+        { cat "$work/broken.log"; fail "$backend: the broken run failed, but not in validation"; }
+    [ "$(sha256sum "$config")" = "$before" ] || fail "$backend: a rejected configuration replaced $config"
+    if [ "$(cat "${pid_files[$backend]}")" != "$pid" ] || ! kill -0 "$pid"; then
+        fail "$backend: the server did not survive a rejected configuration"
+    fi
+    vendor_class="ACME Grandstream-compatible 1.0"
+    lease "$vendor_class"
+    expect tftp_server_name "$server_ip"
+    echo "$backend: a rejected configuration left the server and $config untouched"
+}
+
+config_file() {
+    case $1 in
+    kea) echo /etc/kea/kea-dhcp4.conf ;;
+    isc) echo /etc/dhcp/dhcpd.conf ;;
+    dnsmasq) echo /etc/dnsmasq.d/sipfleet-dhcp.conf ;;
+    esac
+}
+
+for backend in kea isc dnsmasq; do
+    start=$SECONDS
+    run_role "$work/first.log" -e dhcp_backend="$backend" ||
+        { cat "$work/first.log"; fail "$backend: the first run failed"; }
+    run_role "$work/second.log" -e dhcp_backend="$backend" ||
+        { cat "$work/second.log"; fail "$backend: the second run failed"; }
+    changed=$(recap_changed "$work/second.log")
+    [ "$changed" = 0 ] || { cat "$work/second.log"; fail "$backend: the second run changed $changed things"; }
+    [ -s "${pid_files[$backend]}" ] || fail "$backend: no server runs after the role (${pid_files[$backend]})"
+    remember_server "$backend"
+    for other in "${!pid_files[@]}"; do
+        [ "$other" = "$backend" ] || [ ! -s "${pid_files[$other]}" ] ||
+            ! kill -0 "$(cat "${pid_files[$other]}")" 2>/dev/null ||
+            fail "$backend: the $other server still runs"
+    done
+    echo "$backend: role applied twice, second run changed=0"
+
+    leases_start=$SECONDS
+    check_leases "$backend"
+    echo "$backend: Grandstream, SPA, MPP, Panasonic and unknown clients got their options ($((SECONDS - leases_start)) s)"
+
+    pid=$(cat "${pid_files[$backend]}")
+    # The same template validation guards every backend's files: Kea shows
+    # it, whose daemon would reload a changed file.
+    [ "$backend" != kea ] || check_rejected_config "$backend"
+
+    # Options mode reloads a running server after checking its whole
+    # configuration: done with Kea (a SIGHUP); dhcpd and dnsmasq would only
+    # restart, which costs seconds and is covered by the server mode runs.
+    manage_service=false
+    [ "$backend" != kea ] || manage_service=true
+    run_role "$work/options.log" -e dhcp_backend="$backend" -e dhcp_mode=options -e dhcp_manage_package=false \
+        -e dhcp_manage_service="$manage_service" ||
+        { cat "$work/options.log"; fail "$backend: options mode failed"; }
+    if [ "$backend" = kea ]; then
+        grep -q 'changed: \[testhost\]' <(sed -n '/RUNNING HANDLER .*Reload kea-dhcp4/,/^$/p' "$work/options.log") ||
+            { cat "$work/options.log"; fail "kea: options mode did not reload the running Kea"; }
+        [ "$(cat "${pid_files[kea]}")" = "$pid" ] || fail "kea: options mode restarted Kea instead of reloading it"
+    fi
+    check_fragment "$backend"
+    echo "$backend: the options fragment passes $backend's checker inside a complete configuration"
+
+    stop_server "$backend"
+    echo "$backend: done in $((SECONDS - start)) s"
+done
