@@ -24,7 +24,8 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store i
     reconcile,
     rotation_targets,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import load_fleet, renderer_for
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_fleet
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import renderer_for, vendor_for_model
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_vars import inventory_options
 
 
@@ -48,7 +49,9 @@ class ActionModule(ActionBase):
 
     def _run(self, args):
         path = args["path"]
-        inventory, fleet = load_fleet(args["devices"], args["defaults"], args["sites"], args["models"])
+        # The data model alone says which keys each device needs; the vendors'
+        # full checks run in phone_profiles, before anything is written.
+        fleet = build_fleet(args["devices"], Inventory(args["defaults"], args["sites"], args["models"]), vendor_for_model)
         wanted = {}
         inventory_keys = 0
         for device in fleet:

@@ -228,6 +228,9 @@ class Inventory:
                 raise ProvisioningError("model %s is listed twice (names are case-insensitive)" % key,
                                         field="sipfleet_models.%s" % model)
             self.models[key] = check_settings(settings, field_prefix="sipfleet_models.%s" % model)
+        #: Values renderers derive from these settings alone (shared parameter
+        #: sets): computed once per run, not once per device.
+        self.derived = {}
 
     def model_settings(self, model):
         """Settings of files shared by every device of ``model``: defaults -> model."""

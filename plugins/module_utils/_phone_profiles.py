@@ -212,7 +212,10 @@ def run(params, check_mode=False, want_diff=False, now=None):
     state = load_bootstrap_state(state_dir)
     fetched = _normalise_fetched(params.get("bootstrap_fetched"))
     rotating, rotation_report = plan_rotations(fleet, params.get("next_keys"), state, fetched, now)
-    files = render_fleet(inventory, fleet, rotating)
+    # --diff decrypts what it shows from the files themselves: the decrypted
+    # copies the renderers keep are not needed, and at fleet scale they are
+    # half the memory.
+    files = render_fleet(inventory, fleet, rotating, keep_plaintext=False)
     secrets = collect_secrets(fleet, inventory)
     for successor in rotating.values():
         secrets.extend(value for value in successor.keys.values() if value not in secrets)

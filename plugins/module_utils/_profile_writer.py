@@ -246,10 +246,12 @@ def _check_inside(root_real, directory):
         raise WriterError("%s leads outside the root %s (a symbolic link?)" % (directory, root_real), field="roots")
 
 
-def _ensure_dirs(root, path, policy, created):
+def _ensure_dirs(root, path, policy, created, checked):
     """Create the parent directories of ``path`` inside ``root``; never follow a link out of it."""
-    root_real = os.path.realpath(root)
     parent = os.path.dirname(path)
+    if not parent or (root, parent) in checked:
+        return
+    root_real = os.path.realpath(root)
     current = root
     for part in [p for p in parent.split("/") if p]:
         current = os.path.join(current, part)
@@ -263,6 +265,7 @@ def _ensure_dirs(root, path, policy, created):
                 os.chown(current, policy.uid, policy.gid)
             created.append(current)
         _check_inside(root_real, current)
+    checked.add((root, parent))
 
 
 class _Staged:
@@ -318,9 +321,9 @@ def _write_json_atomic(path, data, mode=0o600):
         raise
 
 
-def _stage(change, policy, created_dirs):
+def _stage(change, policy, created_dirs, checked_dirs):
     target = os.path.join(change.root, change.path)
-    _ensure_dirs(change.root, change.path, policy, created_dirs)
+    _ensure_dirs(change.root, change.path, policy, created_dirs, checked_dirs)
     directory, name = os.path.split(target)
     fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX + name + ".", dir=directory)
     try:
@@ -354,13 +357,14 @@ def apply_plans(plans, policy, state_dir):
         os.makedirs(plan.root, mode=policy.dir_mode, exist_ok=True)
     staged = []
     created_dirs = []
+    checked_dirs = set()
     journal = _journal_path(state_dir)
     temps = []
     try:
         for plan in plans:
             for change in plan.changes:
                 if change.action in ("create", "update"):
-                    item = _stage(change, policy, created_dirs)
+                    item = _stage(change, policy, created_dirs, checked_dirs)
                     staged.append(item)
                     temps.append(item.temp)
         if staged:

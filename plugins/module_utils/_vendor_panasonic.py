@@ -422,9 +422,14 @@ class PanasonicRenderer(VendorRenderer):
 
     def standard_params(self, device, inventory):
         """The device's part of the split: every parameter the product or master file would not give it as is."""
-        effective = dict((param.name, param.value) for param in self.common_params(inventory, device.label))
-        # The product file is read before the master file, so it wins.
-        effective.update((param.name, param.value) for param in self.product_params(device.model, inventory, device.label))
+        cache_key = ("panasonic-effective", device.model)
+        effective = inventory.derived.get(cache_key)
+        if effective is None:
+            effective = dict((param.name, param.value) for param in self.common_params(inventory, device.label))
+            # The product file is read before the master file, so it wins.
+            effective.update((param.name, param.value)
+                             for param in self.product_params(device.model, inventory, device.label))
+            inventory.derived[cache_key] = effective
         return [param for param in self.device_params(device)
                 if not param.shareable or effective.get(param.name) != param.value]
 
@@ -499,20 +504,29 @@ class PanasonicRenderer(VendorRenderer):
         if device.settings.get("encrypt_profiles") and device.keys.get(KEY_NAME):
             self._check_key(device, device.keys[KEY_NAME])
         own = self.standard_params(device, inventory)
-        product = self.product_params(device.model, inventory, device.label)
-        common = self.common_params(inventory, device.label)
+        cache_key = ("panasonic-shared-sizes", device.model)
+        shared_size = inventory.derived.get(cache_key)
+        if shared_size is None:
+            # The model's shared files are the same for all its devices:
+            # checked once, errors naming the first device that uses them.
+            product = self.product_params(device.model, inventory, device.label)
+            common = self.common_params(inventory, device.label)
+            for param in product + common:
+                self._check_param(device.label, param)
+            shared_size = len(_file_bytes(product)) + len(_file_bytes(common))
+            inventory.derived[cache_key] = shared_size
         encrypted = bool(device.settings.get("encrypt_profiles"))
         base_url = self._base_url(device.settings["provisioning_url"])
         paths = self._paths(device, base_url, encrypted)
-        for param in paths + own + product + common:
+        for param in paths + own:
             self._check_param(device.label, param)
-        self._check_total_size(device, paths + own, product, common, encrypted)
+        self._check_total_size(device, paths + own, shared_size, encrypted)
 
-    def _check_total_size(self, device, own, product, common, encrypted):
+    def _check_total_size(self, device, own, shared_size, encrypted):
         standard = len(_file_bytes(own))
         if encrypted:
             standard = _armored_size(standard)
-        total = standard + len(_file_bytes(product)) + len(_file_bytes(common))
+        total = standard + shared_size
         if total > MAX_TOTAL_BYTES:
             biggest = max(own, key=lambda param: len(param.value.encode("utf-8")))
             raise device.error("this phone's standard, product and master files total %d bytes; Panasonic phones accept at most %d "
