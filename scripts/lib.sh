@@ -115,11 +115,14 @@ ensure_venv() {
     [ "${1:-}" = "--" ] && shift
     local venv="$SIPFLEET_CACHE/venv-$name"
     local stamp arg previous=""
+    # The stamp holds what the environment is made of, not where the
+    # requirement files sit: two checkouts of one commit share the cache
+    # instead of rebuilding it under each other.
     stamp=$( {
         "$python" --version 2>&1
-        printf '%s\n' "$python" "${venv_args[@]}" "$@"
+        printf '%s\n' "$python" "${venv_args[@]}"
         for arg in "$@"; do
-            [ -f "$arg" ] && cat "$arg"
+            if [ -f "$arg" ]; then cat "$arg"; else printf '%s\n' "$arg"; fi
         done
     } | sha256sum | cut -d' ' -f1)
     [ -f "$venv/.sipfleet-stamp" ] && previous=$(cat "$venv/.sipfleet-stamp")
