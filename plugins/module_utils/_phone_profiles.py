@@ -21,6 +21,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store i
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import collect_secrets, file_diff
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import (
+    SHA256,
     FilePolicy,
     WriterError,
     _write_json_atomic,
@@ -292,7 +293,7 @@ def run(params, check_mode=False, want_diff=False, now=None):
 def _manifest_stale(plan):
     if set(plan.entries) != set(plan.old_entries):
         return True
-    return any(plan.old_entries[path].get("sha256") != entry["sha256"] for path, entry in plan.entries.items())
+    return any(plan.old_entries[path][SHA256] != entry[SHA256] for path, entry in plan.entries.items())
 
 
 def _bootstrap_state_changed(state_dir, state):
