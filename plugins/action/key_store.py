@@ -7,13 +7,13 @@
 from __future__ import annotations
 
 import os
-import tempfile
 
-from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.parsing.vault import VaultLib, is_encrypted, match_encrypt_secret
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_fleet
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import (
     ARGUMENT_SPEC,
@@ -24,7 +24,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store i
     reconcile,
     rotation_targets,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_fleet
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import write_file_atomic
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import renderer_for, vendor_for_model
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_vars import inventory_options
 
@@ -135,18 +135,5 @@ class ActionModule(ActionBase):
             data = vault.encrypt(data, secret, vault_id=vault_id)
         directory = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(directory):
-            raise AnsibleActionFail("the directory of the key store %s does not exist" % path)
-        fd, temp = tempfile.mkstemp(prefix=".sipfleet-tmp-", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temp, 0o600)
-            os.replace(temp, path)
-        except BaseException:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-            raise
+            raise KeyStoreError("the directory of the key store %s does not exist" % path, field="path")
+        write_file_atomic(path, data, 0o600)

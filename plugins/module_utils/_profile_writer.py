@@ -307,12 +307,13 @@ def clean_leftovers(state_dir):
     return removed
 
 
-def _write_json_atomic(path, data, mode=0o600):
-    directory = os.path.dirname(path)
+def write_file_atomic(path, data, mode=0o600):
+    """Replace ``path`` with ``data`` (bytes) through a flushed temporary file in its directory."""
+    directory = os.path.dirname(os.path.abspath(path))
     fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, mode)
@@ -323,6 +324,10 @@ def _write_json_atomic(path, data, mode=0o600):
         except OSError:
             pass
         raise
+
+
+def _write_json_atomic(path, data, mode=0o600):
+    write_file_atomic(path, json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8"), mode)
 
 
 def _stage(change, policy, created_dirs, checked_dirs):
