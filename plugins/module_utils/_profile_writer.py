@@ -106,15 +106,13 @@ class FilePolicy:
 class Change:
     """One file to create, update or delete in one root."""
 
-    __slots__ = ("root", "path", "action", "new", "old_sha256", "reason")
+    __slots__ = ("root", "path", "action", "new")
 
-    def __init__(self, root, path, action, new=None, old_sha256=None, reason=None):
+    def __init__(self, root, path, action, new=None):
         self.root = root
         self.path = path
         self.action = action          # create | update | attributes | delete
         self.new = new                # ProfileFile for create/update/attributes
-        self.old_sha256 = old_sha256
-        self.reason = reason
 
     @property
     def device(self):
@@ -220,11 +218,9 @@ def plan_root(root, files, manifest_path, policy):
                 record[SIZE], record[MTIME_NS] = st.st_size, st.st_mtime_ns
                 plan.unchanged += 1
             else:
-                plan.changes.append(Change(root, path, "attributes", profile_file, old_sha256=new_sha))
+                plan.changes.append(Change(root, path, "attributes", profile_file))
             continue
-        old_sha = sha256_hex(current) if current is not None else (
-            sha256_hex(_read(target)) if stat.S_ISREG(st.st_mode) else None)
-        plan.changes.append(Change(root, path, "update", profile_file, old_sha256=old_sha))
+        plan.changes.append(Change(root, path, "update", profile_file))
     for path in sorted(set(plan.old_entries) - wanted):
         entry = plan.old_entries[path]
         target = os.path.join(root, path)
@@ -237,7 +233,7 @@ def plan_root(root, files, manifest_path, policy):
         ours = (entry[SIZE] == st.st_size and entry[MTIME_NS] == st.st_mtime_ns) or (
             entry[SHA256] == sha256_hex(_read(target)))
         if ours:
-            plan.changes.append(Change(root, path, "delete", old_sha256=entry[SHA256]))
+            plan.changes.append(Change(root, path, "delete"))
             plan.old_devices[path] = entry[DEVICE]
         else:
             plan.kept_foreign.append(path)
