@@ -25,7 +25,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store i
     rotation_targets,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import write_file_atomic
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import renderer_for, vendor_for_model
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import required_keys, vendor_for_model
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_vars import inventory_options
 
 
@@ -52,10 +52,11 @@ class ActionModule(ActionBase):
         # The data model alone says which keys each device needs; the vendors'
         # full checks run in phone_profiles, before anything is written.
         fleet = build_fleet(args["devices"], Inventory(args["defaults"], args["sites"], args["models"]), vendor_for_model)
+        specs_by_label = required_keys(fleet)
         wanted = {}
         inventory_keys = 0
         for device in fleet:
-            specs = renderer_for(device).key_specs(device)
+            specs = specs_by_label.get(device.label)
             if not specs:
                 continue
             if device.keys:
