@@ -19,7 +19,7 @@ import time
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import key_id
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import collect_secrets, file_diff
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import file_diff, raw_secrets
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import (
     SHA256,
     FilePolicy,
@@ -38,18 +38,24 @@ BOOTSTRAP_STATE_FILE = "bootstrap.json"
 BOOTSTRAP_STATE_VERSION = 1
 
 
-def attach_keys(fleet, keys):
-    """Give each device the keys of the store unless the inventory set its own."""
+def keys_by_mac(keys, field):
+    """``{canonical MAC: {key name: hex}}`` from a key store mapping, or an error naming ``field``."""
     if not keys:
-        return
+        return {}
     if not isinstance(keys, dict):
-        raise ProvisioningError("must be a mapping of MAC address to {key name: hex}", field="keys")
+        raise ProvisioningError("must be a mapping of MAC address to {key name: hex}", field=field)
     by_mac = {}
     for mac, values in keys.items():
-        canonical = normalize_mac(mac, device=mac, field="keys")
+        canonical = normalize_mac(mac, device=mac, field=field)
         if not isinstance(values, dict):
-            raise ProvisioningError("must be a mapping of key name to hex string", device=mac, field="keys")
+            raise ProvisioningError("must be a mapping of key name to hex string", device=mac, field=field)
         by_mac[canonical] = values
+    return by_mac
+
+
+def attach_keys(fleet, keys):
+    """Give each device the keys of the store unless the inventory set its own."""
+    by_mac = keys_by_mac(keys, "keys")
     for device in fleet:
         if not device.keys:
             stored = by_mac.get(device.mac)
@@ -161,11 +167,7 @@ def plan_rotations(fleet, next_keys, state, fetched, now):
     """
     rotating = {}
     report = {"rotating": [], "finished": []}
-    if not next_keys:
-        return rotating, report
-    by_mac = {}
-    for mac, values in next_keys.items():
-        by_mac[normalize_mac(mac, device=mac, field="next_keys")] = values
+    by_mac = keys_by_mac(next_keys, "next_keys")
     for device in fleet:
         new = by_mac.get(device.mac)
         if not new or new == device.keys:
@@ -181,6 +183,13 @@ def plan_rotations(fleet, next_keys, state, fetched, now):
         rotating[device.label] = successor
         report["rotating"].append(device.label)
     return rotating, report
+
+
+def inventory_secrets(params):
+    """Every password and key of the run's input, longest first (the order :func:`redact` needs)."""
+    secrets = raw_secrets(params.get("devices"), params.get("defaults"), params.get("sites"), params.get("models"),
+                          params.get("keys"), params.get("next_keys"))
+    return sorted(secrets, key=len, reverse=True)
 
 
 def run(params, check_mode=False, want_diff=False, now=None):
@@ -211,17 +220,13 @@ def run(params, check_mode=False, want_diff=False, now=None):
                                   params.get("models"))
     attach_keys(fleet, params.get("keys"))
     state = load_bootstrap_state(state_dir)
+    state_as_loaded = json.dumps(state, sort_keys=True)
     fetched = _normalise_fetched(params.get("bootstrap_fetched"))
     rotating, rotation_report = plan_rotations(fleet, params.get("next_keys"), state, fetched, now)
     # --diff decrypts what it shows from the files themselves: the decrypted
     # copies the renderers keep are not needed, and at fleet scale they are
     # half the memory.
     files = render_fleet(inventory, fleet, rotating, keep_plaintext=False)
-    secrets = collect_secrets(fleet, inventory)
-    for successor in rotating.values():
-        secrets.extend(value for value in successor.keys.values() if value not in secrets)
-        secrets.extend(value.upper() for value in successor.keys.values())
-    secrets.sort(key=len, reverse=True)
 
     files, bootstrap_report = decide_bootstrap(files, fleet, state, mode_bootstrap, window, fetched, now, rotating)
 
@@ -280,12 +285,12 @@ def run(params, check_mode=False, want_diff=False, now=None):
     result.update(counts)
 
     if want_diff:
-        result["diff"] = _diffs(plans, fleet, secrets, params, rotating)
+        result["diff"] = _diffs(plans, fleet, inventory_secrets(params), params, rotating)
     if not check_mode:
         stale = [plan for plan in plans if plan.changes or _manifest_stale(plan)]
         if stale:
             apply_plans(stale, policy, state_dir)
-        if _bootstrap_state_changed(state_dir, state):
+        if json.dumps(state, sort_keys=True) != state_as_loaded:
             _save_bootstrap_state(state_dir, state)
     return result
 
@@ -294,10 +299,6 @@ def _manifest_stale(plan):
     if set(plan.entries) != set(plan.old_entries):
         return True
     return any(plan.old_entries[path][SHA256] != entry[SHA256] for path, entry in plan.entries.items())
-
-
-def _bootstrap_state_changed(state_dir, state):
-    return load_bootstrap_state(state_dir) != json.loads(json.dumps(state))
 
 
 def _save_bootstrap_state(state_dir, state):

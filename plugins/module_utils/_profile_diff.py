@@ -34,44 +34,23 @@ MASK = "********"
 _SECRET_PARAM_RE = re.compile(r"(pass|pwd|secret|(^|_)key$|^gpp_a$|^p2$|^p34$|^p1359$|^p1361$)", re.IGNORECASE)
 
 
-def collect_secrets(fleet, inventory):
-    """Every secret string of the inventory, longest first."""
-    secrets = set()
-
-    def add(value):
-        if isinstance(value, str) and value:
-            secrets.add(value)
-
-    for level in [inventory.defaults] + list(inventory.sites.values()) + list(inventory.models.values()):
-        add((level or {}).get("admin_password"))
-    for device in fleet:
-        add(device.settings.get("admin_password"))
-        for line in device.lines:
-            add(line.password)
-        for value in (device.keys or {}).values():
-            add(value)
-            if isinstance(value, str):
-                add(value.upper())
-        for name, value in (device.params or {}).items():
-            if _SECRET_PARAM_RE.search(str(name)):
-                if isinstance(value, dict):
-                    value = value.get("value")
-                if value is not None:
-                    add(str(value))
-    return sorted(secrets, key=len, reverse=True)
-
-
-def raw_secrets(devices, defaults=None, sites=None, models=None, keys=None):
+def raw_secrets(devices, defaults=None, sites=None, models=None, *key_maps):
     """The secrets of the raw inventory, before (and whether or not) it validates.
 
-    Used to mask them in everything a module returns, its error messages and
-    the echo of its arguments included.
+    ``key_maps`` are ``{MAC: {key name: hex}}`` mappings (the key store's
+    current and next keys). Keys are collected in lower and upper case, the
+    two ways hex is written.
     """
     secrets = set()
 
     def add(value):
         if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
             secrets.add(str(value))
+
+    def add_key(value):
+        if isinstance(value, str) and value:
+            secrets.add(value)
+            secrets.add(value.upper())
 
     def add_settings(settings):
         if isinstance(settings, dict):
@@ -90,17 +69,17 @@ def raw_secrets(devices, defaults=None, sites=None, models=None, keys=None):
             if isinstance(line, dict):
                 add(line.get("password"))
         for value in (device.get("keys") or {}).values() if isinstance(device.get("keys"), dict) else []:
-            add(value)
+            add_key(value)
         params = device.get("params")
         if isinstance(params, dict):
             for name, value in params.items():
                 if _SECRET_PARAM_RE.search(str(name)):
                     add(value.get("value") if isinstance(value, dict) else value)
-    if isinstance(keys, dict):
-        for values in keys.values():
+    for keys in key_maps:
+        for values in (keys or {}).values() if isinstance(keys, dict) else []:
             if isinstance(values, dict):
                 for value in values.values():
-                    add(value)
+                    add_key(value)
     return secrets
 
 

@@ -294,8 +294,12 @@ import json
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import BOOTSTRAP_MODES, run
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import raw_secrets, redact
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import (
+    BOOTSTRAP_MODES,
+    inventory_secrets,
+    run,
+)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import redact
 
 
 def main():
@@ -336,10 +340,7 @@ def main():
     except ProvisioningError as exc:
         # An error names a device and field; should it quote a value, never
         # let that be a password or key.
-        secrets = raw_secrets(params["devices"], params["defaults"], params["sites"], params["models"],
-                              dict(params["keys"] or {}, **dict(("next:" + mac, keys) for mac, keys in (params["next_keys"] or {}).items())))
-        module.fail_json(msg=redact(str(exc), sorted(secrets, key=len, reverse=True)), device=exc.device,
-                         field=exc.field)
+        module.fail_json(msg=redact(str(exc), inventory_secrets(params)), device=exc.device, field=exc.field)
     module.exit_json(**result)
 
 
