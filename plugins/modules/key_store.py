@@ -77,16 +77,15 @@ options:
         are listed is finished: the new keys become the current ones in the store."
     type: dict
     default: {}
+extends_documentation_fragment:
+  - sipfleet.provisioning.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: New keys are generated in memory for the run and not written.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   idempotent:
-    description: When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
     support: full
   action:
     description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.

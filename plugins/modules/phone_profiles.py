@@ -145,18 +145,17 @@ options:
     description: With C(--diff), the most files shown; the rest are counted.
     type: int
     default: 50
+extends_documentation_fragment:
+  - sipfleet.provisioning.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details:
       - Encrypted and gzip files are shown decrypted and unpacked, the Grandstream legacy binary as its parameters.
         Passwords and keys are replaced by C(********).
   idempotent:
-    description: When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
     support: full
 notes:
   - Runs on the provisioning host; every file of the fleet is rendered in the one task, so a fleet of 10,000 phones is
