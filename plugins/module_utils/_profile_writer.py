@@ -24,6 +24,7 @@ Nothing here imports Ansible, so the logic is unit-tested directly.
 
 from __future__ import annotations
 
+import binascii
 import errno
 import grp
 import hashlib
@@ -282,24 +283,58 @@ def _journal_path(state_dir):
 
 
 def clean_leftovers(state_dir):
-    """Remove the temporary files of a run that was killed before it finished."""
+    """Remove the temporary files of a run that was killed before it finished.
+
+    The journal is written before the first temporary file is made: it names
+    the run's token and every directory the run stages files in, so whatever
+    a kill leaves behind (a complete temporary file, or one still being
+    written) is found by listing those directories only. Temporary files of
+    the state directory's own atomic writes are removed as well.
+    """
+    removed = 0
     journal = _journal_path(state_dir)
     try:
         with open(journal, "rb") as handle:
-            temps = json.loads(handle.read().decode("utf-8"))
+            recorded = json.loads(handle.read().decode("utf-8"))
     except FileNotFoundError:
-        return 0
+        recorded = None
     except (OSError, ValueError):
-        temps = []
+        recorded = {}
+    if recorded is not None:
+        token = recorded.get("token") if isinstance(recorded, dict) else None
+        directories = recorded.get("directories") if isinstance(recorded, dict) else None
+        if isinstance(recorded, list):
+            # The journal of earlier versions: the temporary files themselves.
+            for temp in recorded:
+                if isinstance(temp, str) and os.path.basename(temp).startswith(TEMP_PREFIX):
+                    try:
+                        os.unlink(temp)
+                        removed += 1
+                    except FileNotFoundError:
+                        pass
+        elif isinstance(token, str) and token and isinstance(directories, list):
+            suffix = "." + token
+            for directory in directories:
+                if isinstance(directory, str):
+                    removed += _remove_temps(directory, lambda name: name.endswith(suffix))
+        os.unlink(journal)
+    removed += _remove_temps(state_dir, lambda name: True)
+    return removed
+
+
+def _remove_temps(directory, matches):
     removed = 0
-    for temp in temps if isinstance(temps, list) else []:
-        if isinstance(temp, str) and os.path.basename(temp).startswith(TEMP_PREFIX):
+    try:
+        entries = list(os.scandir(directory))
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    for entry in entries:
+        if entry.name.startswith(TEMP_PREFIX) and matches(entry.name) and not entry.is_dir(follow_symlinks=False):
             try:
-                os.unlink(temp)
+                os.unlink(entry.path)
                 removed += 1
             except FileNotFoundError:
                 pass
-    os.unlink(journal)
     return removed
 
 
@@ -326,16 +361,19 @@ def _write_json_atomic(path, data, mode=0o600):
     write_file_atomic(path, json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8"), mode)
 
 
-def _stage(change, policy, created_dirs, checked_dirs):
+def _stage(change, policy, token, created_dirs, checked_dirs):
     target = os.path.join(change.root, change.path)
     _ensure_dirs(change.root, change.path, policy, created_dirs, checked_dirs)
     directory, name = os.path.split(target)
-    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX + name + ".", dir=directory)
+    temp = os.path.join(directory, "%s%s.%s" % (TEMP_PREFIX, name, token))
+    # 0600 until complete, so no server can hand out a partial file under the
+    # temporary name; the final owner and mode are set once every byte is
+    # out of Python's buffer.
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
     try:
-        # 0600 until complete (mkstemp's default), so no server can hand out a
-        # partial file under the temporary name.
         with os.fdopen(fd, "wb") as handle:
             handle.write(change.new.content)
+            handle.flush()
             if policy.uid != -1 or policy.gid != -1:
                 os.fchown(handle.fileno(), policy.uid, policy.gid)
             os.fchmod(handle.fileno(), policy.mode_for(change.new))
@@ -346,6 +384,15 @@ def _stage(change, policy, created_dirs, checked_dirs):
             pass
         raise
     return _Staged(change, temp, target)
+
+
+def _staging_directories(plans):
+    directories = set()
+    for plan in plans:
+        for change in plan.changes:
+            if change.action in ("create", "update"):
+                directories.add(os.path.dirname(os.path.join(change.root, change.path)))
+    return sorted(directories)
 
 
 def apply_plans(plans, policy, state_dir):
@@ -364,16 +411,21 @@ def apply_plans(plans, policy, state_dir):
     created_dirs = []
     checked_dirs = set()
     journal = _journal_path(state_dir)
-    temps = []
+    token = binascii.hexlify(os.urandom(8)).decode("ascii")
+    where, field = journal, "state_dir"
     try:
+        directories = _staging_directories(plans)
+        if directories:
+            # Before the first temporary file: a kill at any later point
+            # leaves a journal that finds every file this run made.
+            _write_json_atomic(journal, {"token": token, "directories": directories})
         for plan in plans:
             for change in plan.changes:
                 if change.action in ("create", "update"):
-                    item = _stage(change, policy, created_dirs, checked_dirs)
-                    staged.append(item)
-                    temps.append(item.temp)
+                    where, field = os.path.join(change.root, change.path), "roots"
+                    staged.append(_stage(change, policy, token, created_dirs, checked_dirs))
         if staged:
-            _write_json_atomic(journal, temps)
+            where, field = "the profile roots", "roots"
             # One flush of everything rather than an fsync per file: at fleet
             # scale thousands of fsyncs would dominate the run.
             os.sync()
@@ -388,11 +440,15 @@ def apply_plans(plans, policy, state_dir):
                 os.rmdir(directory)
             except OSError:
                 pass
+        try:
+            os.unlink(journal)
+        except OSError:
+            pass
         if exc.errno == errno.ENOSPC:
-            raise WriterError("no space left on the device while writing %s: nothing was changed, the previous "
-                              "files are still served" % (exc.filename or "the profiles"), field="roots")
+            raise WriterError("no space left on the device of %s: nothing was changed, the previous files are "
+                              "still served" % where, field=field)
         raise WriterError("cannot write %s: %s; nothing was changed, the previous files are still served"
-                          % (exc.filename or "the profiles", exc.strerror or exc), field="roots")
+                          % (where, exc.strerror or exc), field=field)
     written = pruned = 0
     for item in staged:
         os.replace(item.temp, item.target)

@@ -7,8 +7,11 @@
 from __future__ import annotations
 
 import copy
+import errno
+import json
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -230,14 +233,74 @@ def test_two_roots_get_the_same_files(env, tmp_path):
 def test_leftover_temporary_files_of_a_killed_run_are_removed(env):
     params, root = env
     run(params)
+    # What a run killed while staging leaves: the journal it wrote first, a
+    # complete and a partial temporary file of its token, a temporary file of
+    # the state directory's own writes. Another token's file is not its own.
+    leftovers = [root / (TEMP_PREFIX + "cfg.xml.0123abcd"), root / "sub" / (TEMP_PREFIX + "x.cfg.0123abcd"),
+                 Path(params["state_dir"]) / (TEMP_PREFIX + "k2j3h4")]
+    foreign = root / (TEMP_PREFIX + "cfg.xml.ffffffff")
+    (root / "sub").mkdir()
+    for path in leftovers + [foreign]:
+        path.write_bytes(b"half")
+    with open(os.path.join(params["state_dir"], "in-progress.json"), "w") as handle:
+        json.dump({"token": "0123abcd", "directories": [str(root), str(root / "sub")]}, handle)
+    params["devices"][0]["lines"][0]["display_name"] = "Changed"
+    run(params)
+    assert [path for path in leftovers if path.exists()] == []
+    assert foreign.exists()
+    assert not os.path.exists(os.path.join(params["state_dir"], "in-progress.json"))
+
+
+def test_leftover_temporary_files_of_the_earlier_journal_format_are_removed(env):
+    params, root = env
+    run(params)
     leftover = root / (TEMP_PREFIX + "cfg.xml.abc")
     leftover.write_bytes(b"half")
-    state = params["state_dir"]
-    with open(os.path.join(state, "in-progress.json"), "w") as handle:
+    with open(os.path.join(params["state_dir"], "in-progress.json"), "w") as handle:
         handle.write('["%s"]' % leftover)
     params["devices"][0]["lines"][0]["display_name"] = "Changed"
     run(params)
     assert not leftover.exists()
+
+
+def test_a_full_disk_fails_naming_the_file_and_changes_nothing(env, monkeypatch):
+    params, root = env
+    run(params)
+    before = snapshot(root)
+    real_fdopen = os.fdopen
+    calls = []
+
+    class FullFile:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, data):
+            calls.append(len(data))
+            if len(calls) > 1:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.handle.write(data)
+
+        def flush(self):
+            self.handle.flush()
+
+        def fileno(self):
+            return self.handle.fileno()
+
+    monkeypatch.setattr(os, "fdopen", lambda fd, *args, **kwargs: FullFile(real_fdopen(fd, *args, **kwargs)))
+    params["defaults"]["ntp_server"] = "ntp2.example.net"
+    with pytest.raises(ProvisioningError) as failure:
+        run(params)
+    monkeypatch.undo()
+    assert "no space left on the device of %s/" % root in str(failure.value)
+    assert failure.value.field == "roots"
+    assert snapshot(root) == before
+    assert [name for name in os.listdir(root) if name.startswith(TEMP_PREFIX)] == []
 
 
 def test_bootstrap_window_closes_once_fetched(env):
