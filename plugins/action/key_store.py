@@ -67,7 +67,11 @@ class ActionModule(ActionBase):
         vault = VaultLib(self._loader._vault.secrets or [])
         store, source_state = self._read(path, args, vault)
         rotate = rotation_targets(fleet, args["rotate"]) if args["rotate"] else []
-        outcome = reconcile(store, wanted, generate=args["generate"], rotate=rotate, promote=args["fetched"])
+        try:
+            outcome = reconcile(store, wanted, generate=args["generate"], rotate=rotate, promote=args["fetched"])
+        except KeyStoreError as exc:
+            # A damaged entry is the store's fault: say which file holds it.
+            raise KeyStoreError("%s (in %s)" % (exc.message, path), device=exc.device, field=exc.field)
         missing = outcome.missing
         if missing:
             raise KeyStoreError(
