@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # The http_server role run twice in a "provisioning server" network namespace,
-# then nginx exercised with curl from a "phone" namespace: HTTP with basic
-# authentication, HTTPS with client certificates bound to devices (made here
-# with the openssl CLI), the JSON access log, and a bad setting that must fail
-# the run while nginx keeps serving its previous configuration.
+# then nginx exercised with curl and openssl s_client from a "phone" namespace
+# (several client addresses): HTTP with basic authentication, HTTPS with
+# client certificates bound to devices (made here with the openssl CLI), the
+# TLS profiles and the legacy listener, the 404 limit against a MAC sweep,
+# the JSON access and scan logs, and bad settings that must fail the run while
+# nginx keeps serving its previous configuration.
 set -eu
 
 prov_ns=sft-http-prov
 phone_ns=sft-http-phone
 prov_ip=10.99.13.1
 phone_ip=10.99.13.2
+# More clients on the phone LAN: a second phone, two scanners and a client
+# in the network exempt from the 404 limit.
+phone2_ip=10.99.13.3
+scanner_ip=10.99.13.5
+scanner2_ip=10.99.13.6
+exempt_net=10.99.13.128/25
+exempt_ip=10.99.13.130
+legacy_port=8443
+notfound_burst=20
 site=/etc/nginx/conf.d/sipfleet-provisioning.conf
 default_site=/etc/nginx/sites-enabled/default
 nginx_pidfile=/run/nginx.pid
@@ -82,6 +93,9 @@ for ns in "$prov_ns" "$phone_ns"; do
 done
 ip -n "$prov_ns" link set sft-http-p0 up
 ip -n "$phone_ns" link set sft-http-p1 up
+for address in "$phone2_ip" "$scanner_ip" "$scanner2_ip" "$exempt_ip"; do
+    ip -n "$phone_ns" addr add "$address/24" dev sft-http-p1
+done
 
 # --- certificates: the phones' CA, two phones, and a CA nobody trusts -----------
 pki=$work/pki
@@ -118,21 +132,36 @@ echo "<gs_provision><mac>$mac_a</mac></gs_provision>" >"$root/cfg$mac_a.xml"
 echo "grandstream legacy $mac_a" >"$root/gs_cfg${mac_a}_cfg001"
 echo "panasonic $mac_a" >"$root/Config${mac_a^^}.cfg"
 echo "<flat-profile><GPP_B>$secret_dir</GPP_B></flat-profile>" >"$root/spa$mac_b.xml"
+echo "<device><mac>$mac_b</mac></device>" >"$root/$mac_b.xml"
 echo "encrypted spa2102 profile of $mac_b" >"$root/profile/$secret_dir/spa2102.cfg"
+# Shared bootstrap files: Grandstream, Cisco SPA, Cisco ATA19x, Panasonic.
+shared_files=(cfg.xml spa2102.cfg ata192.cfg KX-UT133.cfg)
 echo "<gs_provision/>" >"$root/cfg.xml"
 echo "<flat-profile/>" >"$root/spa2102.cfg"
+echo "<flat-profile/>" >"$root/ata192.cfg"
+echo "# Panasonic SIP Phone Standard Format File #" >"$root/KX-UT133.cfg"
 echo ".sipfleet-tmp- leftover" >"$root/.sipfleet-tmp-cfg.xml"
 chmod -R a+rX "$root"
+# Device files carry credentials: as phone_profiles writes them (secret_mode
+# 0640, group of the web server), nginx's workers read them and other local
+# users cannot.
+secret_files=("cfg$mac_a.xml" "gs_cfg${mac_a}_cfg001" "Config${mac_a^^}.cfg" "spa$mac_b.xml" "$mac_b.xml")
+for name in "${secret_files[@]}"; do
+    chown root:www-data "$root/$name"
+    chmod 0640 "$root/$name"
+done
 
 # --- role settings ----------------------------------------------------------------
 state=$work/state
 access_log=$work/access.log
+scan_log=$work/scan.log
 common_vars() {
     cat <<EOF
 http_server_root: $root
 http_server_state_dir: $state
 http_server_check_script: $work/bin/nginx-check-site
 http_server_access_log: $access_log
+http_server_scan_log: $scan_log
 http_server_error_log: $work/error.log
 http_server_http_listen: ["$prov_ip:80"]
 http_server_https_enabled: true
@@ -151,12 +180,33 @@ http_server_lab_subject_alt_names: ["IP:$prov_ip"]
 http_server_ssl_verify_client: "on"
 http_server_client_ca_certificates:
   - $pki/phones-ca.pem
+http_server_legacy_tls_listen: ["$prov_ip:$legacy_port"]
+http_server_notfound_limit_burst: $notfound_burst
+http_server_notfound_limit_exempt_networks: ["$exempt_net"]
 EOF
 } >"$work/lab-ca.yml"
 
 run_role() { # VARS_FILE LOG
     ip netns exec "$prov_ns" ansible-playbook -i "$INVENTORY_PATH" -c local \
         -e ansible_python_interpreter=/usr/bin/python3 -e "@$1" playbook.yml >"$2" 2>&1
+}
+# A run that must fail before anything changes: VARS_FILE LOG DESCRIPTION
+# EXPECTED_TEXT...; each EXPECTED_TEXT must be in the output.
+expect_run_fails() {
+    local vars=$1 log=$2 what=$3 text
+    shift 3
+    if run_role "$vars" "$log"; then
+        fail "$what: the run succeeded"
+        return
+    fi
+    for text in "$@"; do
+        if grep -qF -- "$text" "$log"; then
+            pass "$what: the run failed with \"$text\""
+        else
+            cat "$log"
+            fail "$what: the run failed, but without \"$text\""
+        fi
+    done
 }
 changed_count() {
     sed -n 's/^testhost *:.* changed=\([0-9]*\) .*/\1/p' "$1"
@@ -182,6 +232,14 @@ else
 fi
 key_mode=$(stat -c %a "$state/server.key")
 check "server key mode 0600 (is $key_mode)" test "$key_mode" = 600
+key_mode=$(stat -c %a "$state/lab-ca/ca.key")
+check "lab CA key mode 0600 (is $key_mode)" test "$key_mode" = 600
+htpasswd_mode=$(stat -c '%a %U:%G' "$state/htpasswd")
+check "password file 0640 root:www-data (is $htpasswd_mode)" test "$htpasswd_mode" = "640 root:www-data"
+for name in "${secret_files[@]}"; do
+    file_mode=$(stat -c '%a %G' "$root/$name")
+    check "$name is not world-readable ($file_mode)" test "$file_mode" = "640 www-data"
+done
 # shellcheck disable=SC2016  # a literal crypt prefix
 check "password file holds one SHA-512 crypt entry" grep -qxE 'grandstream:\$6\$[^$]+\$[./0-9A-Za-z]{86}' "$state/htpasswd"
 
@@ -198,8 +256,49 @@ expect() { # WANT DESCRIPTION URL [curl options...]
     got=$(status "$@")
     if [ "$got" = "$want" ]; then pass "$what: $got"; else fail "$what: want $want, got $got"; fi
 }
+# fetch_many SOURCE_ADDRESS CURL_CONFIG [curl options...]: one curl, one
+# connection where the server keeps it, "STATUS URL" a line for each URL of
+# CURL_CONFIG in order (000: no answer).
+fetch_many() {
+    local source=$1 config=$2
+    shift 2
+    ip netns exec "$phone_ns" curl -s --interface "$source" --max-time 10 -w '%{http_code} %{url_effective}\n' \
+        -K "$config" "$@" || true
+}
+# url_list BASE PATH...: a curl config that fetches each path, bodies discarded.
+url_list() {
+    local base=$1 path
+    shift
+    for path in "$@"; do
+        printf 'url = "%s%s"\noutput = "/dev/null"\n' "$base" "$path"
+    done
+}
+# tls_handshake PORT CA VERSION_OPTION CIPHERS [s_client options...]: the
+# protocol and cipher suite openssl s_client agreed with the server, or
+# "refused: " and the TLS alert the server sent.
+tls_handshake() {
+    local port=$1 ca=$2 version=$3 ciphers=$4 out
+    shift 4
+    if out=$(ip netns exec "$phone_ns" timeout 10 openssl s_client -connect "$prov_ip:$port" -verify_ip "$prov_ip" \
+        -CAfile "$ca" -verify_return_error "$version" -cipher "$ciphers" -brief "$@" </dev/null 2>&1); then
+        printf '%s %s\n' "$(sed -n 's/^Protocol version: //p' <<<"$out")" "$(sed -n 's/^Ciphersuite: //p' <<<"$out")"
+    else
+        printf 'refused: %s\n' "$(grep -o 'alert [a-z ]*' <<<"$out" | head -n 1)"
+    fi
+}
+expect_tls() { # WANT(glob) DESCRIPTION PORT CA VERSION_OPTION CIPHERS [s_client options...]
+    local want=$1 what=$2 got
+    shift 2
+    got=$(tls_handshake "$@")
+    # shellcheck disable=SC2254  # WANT is a pattern on purpose
+    case "$got" in
+        $want) pass "$what: $got" ;;
+        *) fail "$what: want $want, got $got" ;;
+    esac
+}
 http=http://$prov_ip
 https=https://$prov_ip
+https_legacy=https://$prov_ip:$legacy_port
 auth=(-u "grandstream:P1361 s3cret: with spaces")
 tls=(--cacert "$state/lab-ca/ca.pem")
 cert_a=(--cert "$pki/phone-a.pem" --key "$pki/phone-a.key")
@@ -276,6 +375,168 @@ else
     fail "access log"
 fi
 
+echo "--- access control: device files only to their device, shared files to all (certificates required)"
+# DEVICE_FILE OWNER_CERT OTHER_CERT: the owner gets it, the other phone 403.
+for entry in "cfg$mac_a.xml a b" "Config${mac_a^^}.cfg a b" "spa$mac_b.xml b a" "$mac_b.xml b a"; do
+    read -r name owner other <<<"$entry"
+    owner_cert=(--cert "$pki/phone-$owner.pem" --key "$pki/phone-$owner.key")
+    other_cert=(--cert "$pki/phone-$other.pem" --key "$pki/phone-$other.key")
+    expect 200 "${owner^^}: own $name" "$https/$name" "${tls[@]}" "${owner_cert[@]}"
+    expect 403 "${other^^}: $name of the other phone" "$https/$name" "${tls[@]}" "${other_cert[@]}"
+    expect 400 "no certificate: $name" "$https/$name" "${tls[@]}"
+done
+for name in "${shared_files[@]}"; do
+    expect 200 "A: shared $name" "$https/$name" "${tls[@]}" "${cert_a[@]}"
+    expect 200 "B: shared $name" "$https/$name" "${tls[@]}" "${cert_b[@]}"
+done
+
+echo "--- TLS: modern profile on 443, legacy listener on $legacy_port"
+lab_ca=$state/lab-ca/ca.pem
+# The client allows TLS 1.0 and 1.1 (@SECLEVEL=0), so a refusal is the server's.
+expect_tls "refused: alert protocol version" "443 refuses TLS 1.0" 443 "$lab_ca" -tls1 'DEFAULT:@SECLEVEL=0'
+expect_tls "refused: alert protocol version" "443 refuses TLS 1.1" 443 "$lab_ca" -tls1_1 'DEFAULT:@SECLEVEL=0'
+expect_tls "refused: alert protocol version" "443 refuses TLS 1.0 with AES256-SHA" 443 "$lab_ca" -tls1 'AES256-SHA:@SECLEVEL=0'
+expect_tls "TLSv1.2 ECDHE-*" "443 speaks TLS 1.2" 443 "$lab_ca" -tls1_2 DEFAULT
+expect_tls "TLSv1.3 TLS_*" "443 speaks TLS 1.3" 443 "$lab_ca" -tls1_3 DEFAULT
+expect_tls "TLSv1 AES256-SHA" "$legacy_port: TLS 1.0 with AES256-SHA" "$legacy_port" "$lab_ca" -tls1 'AES256-SHA:@SECLEVEL=0'
+expect_tls "TLSv1 AES128-SHA" "$legacy_port: TLS 1.0 with AES128-SHA" "$legacy_port" "$lab_ca" -tls1 'AES128-SHA:@SECLEVEL=0'
+expect_tls "TLSv1.1 AES256-SHA" "$legacy_port: TLS 1.1 with AES256-SHA" "$legacy_port" "$lab_ca" -tls1_1 'AES256-SHA:@SECLEVEL=0'
+expect_tls "TLSv1.3 TLS_*" "$legacy_port: TLS 1.3 for newer clients" "$legacy_port" "$lab_ca" -tls1_3 DEFAULT
+tls10=(--tlsv1.0 --tls-max 1.0 --ciphers 'AES256-SHA:@SECLEVEL=0')
+spa_agent="Linksys/SPA-2102-2.0.5 (88012BA01234) test-$$"
+expect 200 "$legacy_port, TLS 1.0, B: own spa<mac>.xml" "$https_legacy/spa$mac_b.xml" "${tls[@]}" "${cert_b[@]}" "${tls10[@]}" -A "$spa_agent"
+expect 403 "$legacy_port, TLS 1.0, A: B's spa<mac>.xml" "$https_legacy/spa$mac_b.xml" "${tls[@]}" "${cert_a[@]}" "${tls10[@]}"
+expect 400 "$legacy_port, TLS 1.0, no client certificate" "$https_legacy/cfg.xml" "${tls[@]}" "${tls10[@]}"
+expect 000 "443, TLS 1.0, B: refused" "$https/spa$mac_b.xml" "${tls[@]}" "${cert_b[@]}" "${tls10[@]}"
+sleep 0.2
+if grep -F "\"user_agent\":\"$spa_agent\"" "$access_log" | grep -qF '"ssl_protocol":"TLSv1",'; then
+    pass "access log: the SPA's fetch over TLSv1"
+else
+    fail "access log: no TLSv1 line for the SPA's fetch"
+fi
+
+echo "--- 404 limit: a MAC sweep from one address"
+# Existing files first: they must not use up the burst.
+existing_paths=()
+for _ in $(seq 30); do existing_paths+=(/cfg.xml); done
+url_list "$http" "${existing_paths[@]}" >"$work/existing.curl"
+existing_codes=$(fetch_many "$scanner_ip" "$work/existing.curl" "${auth[@]}" | cut -d' ' -f1 | sort | uniq -c | xargs)
+check "scanner: 30 fetches of an existing file all 200 ($existing_codes)" test "$existing_codes" = "30 200"
+# The sweep: Grandstream names with random MACs, every 25th request an
+# existing file.
+sweep_total=200
+macs=$(od -An -tx1 -N$((sweep_total * 3)) /dev/urandom | tr -d ' \n')
+sweep_paths=()
+for i in $(seq 0 $((sweep_total - 1))); do
+    if [ $(((i + 1) % 25)) -eq 0 ]; then
+        sweep_paths+=(/cfg.xml)
+    else
+        sweep_paths+=("/cfg000b82${macs:i*6:6}.xml")
+    fi
+done
+url_list "$http" "${sweep_paths[@]}" >"$work/sweep.curl"
+sweep_agent="sweep-$$"
+# Meanwhile a phone at another address of the same LAN keeps fetching.
+rm -f "$work/sweep.done"
+(
+    while [ ! -e "$work/sweep.done" ]; do
+        status "$http/cfg.xml" --interface "$phone2_ip" "${auth[@]}"
+        echo
+    done
+) >"$work/phone2.codes" &
+phone2_loop=$!
+sweep_start=$(date +%s.%N)
+fetch_many "$scanner_ip" "$work/sweep.curl" "${auth[@]}" -A "$sweep_agent" >"$work/sweep.out"
+sweep_end=$(date +%s.%N)
+touch "$work/sweep.done"
+wait "$phone2_loop"
+sweep_seconds=$(awk -v start="$sweep_start" -v end="$sweep_end" 'BEGIN { printf "%.2f", end - start }')
+read -r missing n404 n429 nother existing existing200 first_burst_ok <<<"$(awk -v burst="$notfound_burst" '
+    $2 ~ /\/cfg\.xml$/ { existing++; if ($1 == 200) existing200++; next }
+    { missing++; if ($1 == 404) n404++; else if ($1 == 429) n429++; else nother++
+      if (missing <= burst + 1 && $1 == 404) first++ }
+    END { printf "%d %d %d %d %d %d %d\n", missing, n404, n429, nother, existing, existing200, (first == burst + 1) }
+' "$work/sweep.out")"
+echo "sweep: $sweep_total requests from $scanner_ip in ${sweep_seconds}s: $missing missing names ($n404 answered 404, $n429 limited with 429, $nother other), $existing for an existing file ($existing200 answered 200)"
+check "every request of the sweep answered" test $((missing + existing)) -eq "$sweep_total"
+check "the first $((notfound_burst + 1)) missing names answered 404 (the burst)" test "$first_burst_ok" = 1
+# rate 10r/m: one more 404 every 6 seconds of the sweep.
+allowed=$((notfound_burst + 1 + ${sweep_seconds%.*} / 6 + 1))
+check "at most $allowed of $missing missing names answered 404 (got $n404)" test "$n404" -le "$allowed"
+check "all other missing names limited with 429 ($n429 of $missing)" test $((n404 + n429)) -eq "$missing"
+check "most of the sweep limited ($n429 of $missing)" test $((n429 * 4)) -ge $((missing * 3))
+check "existing file served to the scanner during the sweep ($existing200 of $existing)" test "$existing200" -eq "$existing"
+phone2_codes=$(sort "$work/phone2.codes" | uniq -c | xargs)
+check "other phone served during the sweep ($phone2_codes)" test "$(grep -vc '^200$' "$work/phone2.codes")" -eq 0
+check "other phone fetched during the sweep" test -s "$work/phone2.codes"
+expect 429 "scanner still limited after the sweep" "$http/cfg000b82ffffff.xml" --interface "$scanner_ip" "${auth[@]}"
+expect 200 "scanner still gets an existing file" "$http/spa2102.cfg" --interface "$scanner_ip" "${auth[@]}"
+expect 200 "other phone: existing file" "$http/cfg.xml" --interface "$phone2_ip" "${auth[@]}"
+expect 404 "other phone: missing file is 404, not limited" "$http/cfggxp2170.xml" --interface "$phone2_ip" "${auth[@]}"
+expect 429 "scanner: missing file still limited" "$http/cfggxp2170.xml" --interface "$scanner_ip" "${auth[@]}"
+# The exempt network is never limited.
+mapfile -t exempt_paths < <(seq -f '/cfg000b8200%04g.xml' 60)
+url_list "$http" "${exempt_paths[@]}" >"$work/exempt.curl"
+exempt_codes=$(fetch_many "$exempt_ip" "$work/exempt.curl" "${auth[@]}" | cut -d' ' -f1 | sort | uniq -c | xargs)
+check "exempt network: 60 missing names all 404 ($exempt_codes)" test "$exempt_codes" = "60 404"
+if grep -q 'limiting requests' "$work/error.log"; then
+    fail "the 404 limit writes to the error log at its default level"
+else
+    pass "refusals stay out of the error log (limit_req_log_level warn)"
+fi
+
+echo "--- access and scan logs"
+sleep 0.2
+if python3 - "$access_log" "$scan_log" "$sweep_agent" "$scanner_ip" "$exempt_ip" "$phone2_ip" "$n404" "$n429" <<'EOF'; then
+import json
+import re
+import sys
+
+access_log, scan_log, agent, scanner, exempt, phone2 = sys.argv[1:7]
+n404, n429 = int(sys.argv[7]), int(sys.argv[8])
+
+
+def read(path):
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+access, scan = read(access_log), read(scan_log)
+# The fields the fetch report (plugins/module_utils/_fetch_log.py) reads keep their types.
+for entry in access + scan:
+    assert isinstance(entry["status"], int) and isinstance(entry["bytes"], int), entry
+    assert isinstance(entry["notfound"], bool), entry
+    for field in ("time", "remote_addr", "path", "user_agent", "limit_req", "file_mac", "ssl_client_s_dn"):
+        assert isinstance(entry[field], str), (field, entry)
+# Only 404s and refusals reach the scan log, and all of them do.
+assert all(e["notfound"] for e in scan), [e for e in scan if not e["notfound"]]
+assert [e for e in access if e["notfound"]] == scan, "the scan log differs from the access log's notfound lines"
+assert all(e["notfound"] == (e["status"] in (404, 429, 444)) for e in access)
+sweep = [e for e in access if e["user_agent"] == agent]
+missing = [e for e in sweep if e["path"] != "/cfg.xml"]
+existing = [e for e in sweep if e["path"] == "/cfg.xml"]
+assert len(sweep) == 200, len(sweep)
+assert all(e["remote_addr"] == scanner for e in sweep)
+assert all(e["status"] == 200 and not e["notfound"] and e["limit_req"] == "" for e in existing), existing
+passed = [e for e in missing if e["limit_req"] == "PASSED"]
+rejected = [e for e in missing if e["limit_req"] == "REJECTED"]
+assert len(passed) == n404 and all(e["status"] == 404 for e in passed), passed
+assert len(rejected) == n429 and all(e["status"] == 429 for e in rejected), rejected
+for entry in missing:
+    mac = re.match(r"^/cfg([0-9a-f]{12})\.xml$", entry["path"]).group(1)
+    assert entry["notfound"] and entry["file_mac"] == mac, entry
+assert len([e for e in scan if e["user_agent"] == agent]) == len(missing)
+exempt_lines = [e for e in scan if e["remote_addr"] == exempt]
+assert len(exempt_lines) == 60 and all(e["status"] == 404 and e["limit_req"] == "" for e in exempt_lines), exempt_lines
+phone2_scan = [e for e in scan if e["remote_addr"] == phone2]
+assert len(phone2_scan) == 1 and phone2_scan[0]["limit_req"] == "PASSED", phone2_scan
+print(json.dumps(rejected[0]))
+EOF
+    pass "scan log: the sweep's missing names with status, limit_req, file_mac; no served file; JSON fields unchanged"
+else
+    fail "access and scan logs"
+fi
+
 echo "--- a bad setting fails the run and nginx keeps serving"
 site_before=$(sha256sum "$site")
 {
@@ -298,10 +559,33 @@ check "nginx master alive" kill -0 "$master_pid"
 expect 200 "still serving after the failed run" "$https/cfg$mac_a.xml" "${tls[@]}" "${cert_a[@]}"
 expect 403 "still binding files to devices" "$https/cfg$mac_a.xml" "${tls[@]}" "${cert_b[@]}"
 
-echo "--- certificate from inventory, ssl_verify_client optional"
+echo "--- bad TLS and 404 limit settings are refused before anything changes"
+{
+    cat "$work/lab-ca.yml"
+    echo "http_server_tls_profile: ancient"
+    echo "http_server_ssl_protocols: [TLSv1.2, SSLv3]"
+} >"$work/bad-tls.yml"
+expect_run_fails "$work/bad-tls.yml" "$work/bad-tls.log" "unknown TLS profile and version" \
+    "http_server_tls_profile must be one of: modern, legacy, got: ancient" \
+    "http_server_ssl_protocols must be one or more of: TLSv1, TLSv1.1, TLSv1.2, TLSv1.3. Got no match for: SSLv3"
+{
+    cat "$work/lab-ca.yml"
+    echo "http_server_notfound_limit_rate: 10/minute"
+    echo "http_server_notfound_limit_zone_size: 1 MB"
+} >"$work/bad-limit.yml"
+expect_run_fails "$work/bad-limit.yml" "$work/bad-limit.log" "bad 404 limit" "given: 10/minute" "given: 1 MB"
+printf 'http_server_https_enabled: false\nhttp_server_legacy_tls_listen: ["%s:%s"]\n' "$prov_ip" "$legacy_port" >"$work/bad-legacy.yml"
+expect_run_fails "$work/bad-legacy.yml" "$work/bad-legacy.log" "legacy listener without HTTPS" \
+    "http_server_legacy_tls_listen ($prov_ip:$legacy_port) needs http_server_https_enabled"
+check "live site file unchanged" test "$(sha256sum "$site")" = "$site_before"
+
+echo "--- certificate from inventory, ssl_verify_client optional, legacy TLS profile, 404 limit closing connections"
 {
     common_vars
     echo 'http_server_ssl_verify_client: "optional"'
+    echo "http_server_tls_profile: legacy"
+    echo "http_server_notfound_limit_status: 444"
+    echo "http_server_notfound_limit_burst: 2"
     # PEM text, as inventory would carry it.
     printf 'http_server_client_ca_certificates:\n  - |\n'
     sed 's/^/    /' "$pki/phones-ca.pem"
@@ -326,6 +610,48 @@ if grep -q 'BEGIN PRIVATE KEY\|BEGIN RSA PRIVATE KEY' "$work/run3.log"; then
 else
     pass "the private key stays out of the output"
 fi
+phones_ca=$pki/phones-ca.pem
+expect_tls "TLSv1 AES256-SHA" "legacy profile on 443: TLS 1.0 with AES256-SHA" 443 "$phones_ca" -tls1 'AES256-SHA:@SECLEVEL=0'
+expect_tls "TLSv1.3 TLS_*" "legacy profile on 443: TLS 1.3 still" 443 "$phones_ca" -tls1_3 DEFAULT
+expect 200 "legacy profile on 443, TLS 1.0, A: own file" "$https/cfg$mac_a.xml" "${tls[@]}" "${cert_a[@]}" "${tls10[@]}"
+expect 403 "legacy profile on 443, TLS 1.0, A: B's file" "$https/spa$mac_b.xml" "${tls[@]}" "${cert_a[@]}" "${tls10[@]}"
+expect_tls "refused: " "the legacy listener is gone" "$legacy_port" "$phones_ca" -tls1_2 DEFAULT
+# 444: nginx closes the connection; curl reports no status (000).
+mapfile -t close_paths < <(seq -f '/cfg000b82ee%04g.xml' 8)
+url_list "$http" "${close_paths[@]}" >"$work/close.curl"
+close_codes=$(fetch_many "$scanner2_ip" "$work/close.curl" "${auth[@]}" | cut -d' ' -f1 | xargs)
+check "burst 2, then the connection closed without an answer ($close_codes)" test "$close_codes" = "404 404 404 000 000 000 000 000"
+sleep 0.2
+# curl sends a request again once when a kept-alive connection closes
+# without an answer, so count the names.
+closed_logged=$(grep -F "\"remote_addr\":\"$scanner2_ip\"" "$scan_log" | grep -F '"status":444,' |
+    grep -o '"path":"[^"]*"' | sort -u | wc -l)
+check "scan log: the 5 names closed with 444 (got $closed_logged)" test "$closed_logged" = 5
+
+echo "--- clients without a certificate get the shared files only (anonymous shared files)"
+{
+    cat "$work/inventory-cert.yml"
+    echo "http_server_ssl_anonymous_shared_files: true"
+    # An explicit setting wins over the profile.
+    echo "http_server_ssl_protocols: [TLSv1.2, TLSv1.3]"
+} >"$work/anonymous.yml"
+run_role "$work/anonymous.yml" "$work/run4.log" || { cat "$work/run4.log"; exit 1; }
+pass "role applied with anonymous shared files"
+for name in "${shared_files[@]}"; do
+    expect 200 "no certificate: shared $name" "$https/$name" "${tls[@]}"
+    expect 200 "A: shared $name" "$https/$name" "${tls[@]}" "${cert_a[@]}"
+done
+for entry in "cfg$mac_a.xml a b" "Config${mac_a^^}.cfg a b" "spa$mac_b.xml b a" "$mac_b.xml b a"; do
+    read -r name owner other <<<"$entry"
+    owner_cert=(--cert "$pki/phone-$owner.pem" --key "$pki/phone-$owner.key")
+    other_cert=(--cert "$pki/phone-$other.pem" --key "$pki/phone-$other.key")
+    expect 403 "no certificate: $name" "$https/$name" "${tls[@]}"
+    expect 403 "${other^^}: $name of the other phone" "$https/$name" "${tls[@]}" "${other_cert[@]}"
+    expect 200 "${owner^^}: own $name" "$https/$name" "${tls[@]}" "${owner_cert[@]}"
+done
+expect 400 "certificate from another CA still refused" "$https/cfg.xml" "${tls[@]}" "${cert_stranger[@]}"
+expect_tls "refused: alert protocol version" "http_server_ssl_protocols wins over the legacy profile" 443 "$phones_ca" -tls1 'AES256-SHA:@SECLEVEL=0'
+expect_tls "TLSv1.2 *" "TLS 1.2 still" 443 "$phones_ca" -tls1_2 DEFAULT
 
 if [ "$failures" -ne 0 ]; then
     echo "$failures checks failed" >&2
