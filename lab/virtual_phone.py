@@ -1,0 +1,1580 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A virtual SIP phone: boots like a phone of one vendor family and reports what it would apply.
+
+    ip netns exec NS python3 lab/virtual_phone.py --vendor grandstream --model GXP2170 \\
+        --mac 00:0b:82:12:34:56 --interface eth0 [--resolve prov.example.net=10.99.20.1] \\
+        [--cacert CA --cert CERT --key KEY] [--state FILE] [--json FILE]
+
+scripts/lab and the end-to-end tests run it as root inside a phone's network
+namespace. It is a second implementation of the phone side, written from the
+vendor documents (docs/vendors/*.md, the vendors' provisioning guides) and not
+from the collection's code, which it does not import: a file the collection
+writes wrongly fails here instead of being read back by the code that wrote it.
+Like a phone it uses real clients, in this order:
+
+1. DHCP: sets the interface's MAC, runs dhclient once with the vendor's option
+   60 and asks for options 66, 43, 150, 159 and 160. Its lease script puts the
+   address (and default route) on the interface and never writes
+   /etc/resolv.conf. dhclient is stopped, without a release, at exit. Each
+   vendor takes its server from the options it prefers: Grandstream 66, 43;
+   Cisco SPA 66, 150; Cisco MPP 66, 160, 159, 150; Panasonic 160, 159, 66.
+2. Files in the vendor's order, over TFTP (tftp-hpa) or HTTP/HTTPS (curl with
+   the vendor's User-Agent, and a client certificate when given); encrypted
+   files are decrypted with openssl enc -d and the key the phone learned:
+   - grandstream: the legacy binary [prefix]cfg<mac>[postfix] (then .bin),
+     applied at once (P1359 key, P234/P235 prefix/postfix, P237/P212 server);
+     then [prefix]cfg<mac>.xml[postfix], cfg<model>.xml, cfg.xml: the first one
+     found is the only XML file applied. A file for another MAC is refused.
+     The legacy models (GXP2000 family) read no XML: their legacy file is the
+     profile, fetched again when it moves them to a new name or server.
+   - cisco_spa, cisco_mpp: the factory Profile_Rule (/spa$PSN.cfg, ata$PSN.cfg,
+     /$PSN.xml) on the DHCP server, or a profile URL DHCP named; then every new
+     Profile_Rule a profile sets (macros, [--key ...] decryption, gzip), until
+     a profile keeps the rule it was fetched with (at most 6 fetches).
+   - panasonic: <MODEL>.cfg from the DHCP URL, then CFG_STANDARD_FILE_PATH
+     (following a key file to the encrypted file it names),
+     CFG_PRODUCT_FILE_PATH and CFG_MASTER_FILE_PATH; the first file that sets
+     a parameter wins.
+3. A report: the lease, every request with its result, size and SHA-256, the
+   files applied, the settings in the vendor's terms and a summary (SIP
+   server, lines, admin password). Passwords and keys are printed as
+   ********; --json writes the same and the SHA-256 of each secret, so a test
+   can check the phone got the right password without it appearing anywhere.
+
+--state FILE keeps the phone's configuration (keys, server, prefix,
+Profile_Rule, file paths; in clear, mode 0600: it is the phone's flash) and a
+later run with the same file boots as an already provisioned phone:
+Grandstream asks for its prefixed names and decrypts with its P1359, Cisco
+goes to its stored Profile_Rule, Panasonic to its stored standard file.
+--option66 VALUE (or --dhcp-option CODE=VALUE) skips DHCP and leaves the
+interface alone.
+
+Exit status: 0 when the phone applied its device-specific profile; 1 when it
+did not (no lease, a file not found, a decryption failure, a file for another
+MAC, a malformed file, only a shared file found); 2 for a usage error.
+Needs Python 3.11+ (standard library only), dhclient, ip, tftp (tftp-hpa),
+curl and openssl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gzip
+import hashlib
+import ipaddress
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import zlib
+import xml.etree.ElementTree as ET
+
+MASK = "********"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+VENDORS = ("grandstream", "cisco_spa", "cisco_mpp", "panasonic")
+# The key derivation digest of openssl enc each family's firmware uses
+# (docs/vendors/*.md): MD5 where the firmware was built on OpenSSL before 1.1,
+# SHA-256 for Cisco MPP 11.3(1) and later.
+DEFAULT_DIGEST = {"grandstream": "md5", "cisco_spa": "md5", "cisco_mpp": "sha256", "panasonic": "md5"}
+SCHEMES = ("tftp", "http", "https")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# A phone that keeps getting a new Profile_Rule is in a loop; 6 fetches cover
+# the longest documented chain (factory rule, bootstrap, initial file, profile).
+MAX_PROFILE_FETCHES = 6
+# Panasonic: a key file points to the encrypted standard file; more redirects than this is a loop.
+MAX_STANDARD_REDIRECTS = 3
+# Grandstream legacy models: checks within one run while the legacy file moves them to a new name or server.
+MAX_LEGACY_CHECKS = 3
+
+
+class PhoneError(Exception):
+    """The boot failed (exit 1); the message says where and why."""
+
+
+class UsageError(Exception):
+    """Bad command line or state file (exit 2)."""
+
+
+class DecryptError(Exception):
+    """openssl enc -d failed; the message is openssl's reason."""
+
+
+def sha256_hex(data):
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def run_quiet(command, **kwargs):
+    """Run a command, capturing its output; a missing program is a PhoneError naming it."""
+    try:
+        return subprocess.run(command, capture_output=True, check=False, **kwargs)
+    except FileNotFoundError:
+        raise PhoneError(f"{command[0]} is not installed (needed by the virtual phone)")
+
+
+# ---------------------------------------------------------------------------
+# Who the phone is
+
+
+@dataclasses.dataclass
+class Identity:
+    vendor: str
+    model: str
+    mac: str                    # twelve lower-case hex digits
+    serial: str
+    digest: str
+    psn: str = ""               # Cisco $PSN
+    product_name: str = ""      # Cisco $PN
+    factory_rule: str = ""      # Cisco factory Profile_Rule
+    vendor_class: str = ""
+    user_agent: str = ""
+
+    @property
+    def mac_colons(self):
+        return ":".join(self.mac[index:index + 2] for index in range(0, 12, 2))
+
+    @property
+    def is_cisco_ata(self):
+        return self.vendor == "cisco_mpp" and self.factory_rule == "ata$PSN.cfg"
+
+
+def normalise_mac(text):
+    digits = re.sub(r"[:.\-]", "", text.strip()).lower()
+    if not re.fullmatch(r"[0-9a-f]{12}", digits):
+        raise UsageError(f"--mac {text!r} is not a MAC address")
+    return digits
+
+
+def cisco_product(vendor, model, psn):
+    """($PSN, $PN, factory Profile_Rule) of a Cisco model, as docs/vendors/cisco_*.md list them."""
+    if vendor == "cisco_spa":
+        match = re.fullmatch(r"SPA-?(\w+)", model, re.IGNORECASE)
+        psn = psn or (match.group(1) if match else "")
+        if not psn:
+            raise UsageError(f"--model {model}: cannot tell its product series ($PSN) from the name; give --psn")
+        return psn, model, "/spa$PSN.cfg"
+    match = re.fullmatch(r"ATA(\d+)(?:-MPP)?", model, re.IGNORECASE)
+    if match:
+        return psn or match.group(1), f"ATA{match.group(1)}-MPP", "ata$PSN.cfg"
+    match = re.fullmatch(r"CP-(\d+)-3PCC", model, re.IGNORECASE)
+    if match:
+        # The 6800 guide names its series "6841-3PCC", the 7800/8800 guides "7841".
+        number = match.group(1)
+        return psn or (f"{number}-3PCC" if number.startswith("6") else number), model.upper(), "/$PSN.xml"
+    if psn:
+        return psn, model, "/$PSN.xml"
+    raise UsageError(f"--model {model}: not an MPP model name (ATA19x, CP-<number>-3PCC); give --psn")
+
+
+def build_identity(args):
+    if args.vendor == "panasonic":
+        model = args.model.upper()
+    else:
+        model = args.model
+    mac = normalise_mac(args.mac)
+    identity = Identity(vendor=args.vendor, model=model, mac=mac,
+                        serial=args.serial or f"CBT{int(mac[6:], 16):09d}",
+                        digest=args.digest or DEFAULT_DIGEST[args.vendor])
+    if args.vendor.startswith("cisco"):
+        identity.psn, identity.product_name, identity.factory_rule = cisco_product(args.vendor, model, args.psn)
+    identity.vendor_class = args.vendor_class or default_vendor_class(identity)
+    identity.user_agent = args.user_agent or default_user_agent(identity)
+    for name, value in (("--vendor-class", identity.vendor_class), ("--user-agent", identity.user_agent)):
+        if not value or not value.isprintable() or '"' in value or "\\" in value:
+            raise UsageError(f"{name} must be printable text without quotes or backslashes")
+    return identity
+
+
+def default_vendor_class(identity):
+    """Option 60 as the phones send it; the dhcp role matches these on their prefix."""
+    if identity.vendor == "grandstream":
+        return f"Grandstream {identity.model} dslforum.org"
+    if identity.vendor == "cisco_spa":
+        return f"Cisco {identity.model}"
+    if identity.vendor == "cisco_mpp":
+        return f"Cisco ATA {identity.psn}" if identity.is_cisco_ata else f"Cisco IP Phone {identity.model}"
+    return f"Panasonic {identity.model}"
+
+
+def default_user_agent(identity):
+    """The User-Agent forms the phones send (their guides, captures), with this phone's MAC, which servers check."""
+    mac = identity.mac
+    if identity.vendor == "grandstream":
+        return f"Grandstream Model HW {identity.model} SW 1.0.11.16 DevId {mac}"
+    if identity.vendor == "cisco_spa":
+        return f"Cisco/{identity.model}-7.6.2 ({mac.upper()})({identity.serial})"
+    if identity.vendor == "cisco_mpp":
+        if identity.is_cisco_ata:
+            return f"Cisco/{identity.product_name}-12-0-1 ({mac})"
+        return f"Cisco-{identity.model}/12.0.1 ({mac})"
+    return f"Panasonic_{identity.model}/01.133 ({mac})"
+
+
+# ---------------------------------------------------------------------------
+# Where files are
+
+
+@dataclasses.dataclass(frozen=True)
+class Location:
+    """A file or directory on a provisioning server. For TFTP, path is the file name sent as is."""
+
+    scheme: str
+    host: str
+    port: int | None = None
+    path: str = ""
+    credentials: tuple[str, str] | None = None
+
+    @property
+    def url(self):
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        port = f":{self.port}" if self.port else ""
+        user = f"{self.credentials[0]}:{MASK}@" if self.credentials else ""
+        return f"{self.scheme}://{user}{host}{port}/{self.path.lstrip('/')}"
+
+    def join(self, name):
+        """The file NAME in this directory; a server without a path gets NAME exactly as the phone sends it."""
+        if self.path.strip("/"):
+            path = self.path.rstrip("/") + "/" + name.lstrip("/")
+        else:
+            path = name
+        return dataclasses.replace(self, path=path)
+
+    def parent(self):
+        return dataclasses.replace(self, path=self.path.rsplit("/", 1)[0] if "/" in self.path else "")
+
+    def names_a_file(self):
+        """A URL whose last segment has a dot names a file (ata192.cfg), anything else a server or directory."""
+        return "." in self.path.rstrip("/").rsplit("/", 1)[-1] and not self.path.endswith("/")
+
+
+def parse_location(text, default_scheme="tftp"):
+    """tftp/http/https URL; without a scheme, host[:port][/path] on DEFAULT_SCHEME (the phones' rule)."""
+    text = text.strip()
+    if not text:
+        raise PhoneError("empty server address")
+    if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", text):
+        text = f"{default_scheme}://{text}"
+    parts = urllib.parse.urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEMES:
+        raise PhoneError(f"{scheme}:// is not a scheme this phone fetches with (tftp, http, https)")
+    try:
+        port = parts.port
+    except ValueError:
+        raise PhoneError(f"bad port in {parts.netloc!r}")
+    if not parts.hostname:
+        raise PhoneError(f"no server in {scheme}:// address")
+    credentials = None
+    if parts.username is not None:
+        credentials = (urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password or ""))
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return Location(scheme, parts.hostname, port, path, credentials)
+
+
+def is_ip_address(text):
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------
+# DHCP with the real dhclient
+
+# Option names of dhclient for the options the phones use; dhclient passes
+# option NAME to its script as new_NAME, with "-" turned into "_".
+DHCLIENT_CONF = """\
+# dhclient configuration of a virtual phone (lab/virtual_phone.py)
+option sipfleet-tftp-servers code 150 = array of ip-address;
+option sipfleet-option-159 code 159 = string;
+option sipfleet-option-160 code 160 = string;
+timeout {timeout};
+send vendor-class-identifier "{vendor_class}";
+request subnet-mask, routers, tftp-server-name, vendor-encapsulated-options,
+        sipfleet-tftp-servers, sipfleet-option-159, sipfleet-option-160;
+"""
+
+# The lease script. It does what a phone does with a lease (address, default
+# route) and writes the lease for the virtual phone to read; unlike Debian's
+# dhclient-script it never touches /etc/resolv.conf, which the namespace shares
+# with the host. On STOP (dhclient -x) it leaves the address in place.
+DHCLIENT_SCRIPT = """\
+#!/bin/sh
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+case "$reason" in
+BOUND|RENEW|REBIND|REBOOT)
+    ip -4 addr replace "$new_ip_address/${{new_subnet_mask:-255.255.255.255}}" dev "$interface" || exit 1
+    if [ -n "$new_routers" ]; then
+        set -- $new_routers
+        ip -4 route replace default via "$1" dev "$interface"
+    fi
+    env | grep -E '^(new_[A-Za-z0-9_]+|reason|interface)=' >{lease}.tmp && mv {lease}.tmp {lease}
+    ;;
+esac
+exit 0
+"""
+
+
+def dhclient_unescape(value):
+    """Bytes of a value dhclient passed to its script: it writes \\ooo for unprintable bytes and \\X for $ " ' ` \\."""
+    out = bytearray()
+    index = 0
+    while index < len(value):
+        char = value[index]
+        if char == "\\" and index + 1 < len(value):
+            if re.fullmatch(r"[0-7]{3}", value[index + 1:index + 4]):
+                out.append(int(value[index + 1:index + 4], 8))
+                index += 4
+                continue
+            char = value[index + 1]
+            index += 1
+        out += char.encode("latin-1")
+        index += 1
+    return bytes(out)
+
+
+def dhclient_hex(value):
+    """dhclient prints a string option that has unprintable bytes as colon-separated hex (1:16:68:...)."""
+    if ":" in value and re.fullmatch(r"[0-9a-f]{1,2}(?::[0-9a-f]{1,2})+", value):
+        return bytes(int(part, 16) for part in value.split(":"))
+    return None
+
+
+def option_text(data):
+    """Text of an option; dnsmasq ends option 66 with a NUL, which is not part of the name."""
+    return data.rstrip(b"\0").decode("utf-8", "replace")
+
+
+def parse_suboptions(data):
+    """[(code, bytes)] of encapsulated options (option 43), or None when DATA is not code-length-value."""
+    suboptions = []
+    index = 0
+    while index < len(data):
+        code = data[index]
+        if code == 0:
+            index += 1
+            continue
+        if code == 255:
+            break
+        if index + 1 >= len(data) or index + 2 + data[index + 1] > len(data):
+            return None
+        length = data[index + 1]
+        suboptions.append((code, data[index + 2:index + 2 + length]))
+        index += 2 + length
+    return suboptions
+
+
+@dataclasses.dataclass
+class Lease:
+    address: str
+    routers: list
+    server: str
+    lease_time: str
+    options: dict             # DHCP option code -> text (66, 159, 160), bytes (43), list of addresses (150)
+    seconds: float
+
+
+class DhcpClient:
+    """The real dhclient on the phone's interface, kept running (it renews) until stop()."""
+
+    def __init__(self, interface, identity, timeout, workdir):
+        self.interface = interface
+        self.identity = identity
+        self.timeout = timeout
+        self.files = {name: os.path.join(workdir, f"dhclient.{name}") for name in ("conf", "script", "leases", "pid", "lease", "log")}
+        self.pid = None
+
+    def ip(self, *args):
+        result = run_quiet(["ip", *args])
+        if result.returncode != 0:
+            message = result.stderr.decode("utf-8", "replace").strip()
+            raise PhoneError(f"ip {' '.join(args)}: {message}")
+
+    def obtain(self):
+        started = time.monotonic()
+        # A phone boots with its own MAC and no address.
+        self.ip("link", "set", "dev", self.interface, "down")
+        self.ip("link", "set", "dev", self.interface, "address", self.identity.mac_colons)
+        self.ip("link", "set", "dev", self.interface, "up")
+        self.ip("-4", "addr", "flush", "dev", self.interface)
+        with open(self.files["conf"], "w") as handle:
+            handle.write(DHCLIENT_CONF.format(timeout=self.timeout, vendor_class=self.identity.vendor_class))
+        with open(self.files["script"], "w") as handle:
+            handle.write(DHCLIENT_SCRIPT.format(lease=shlex.quote(self.files["lease"])))
+        os.chmod(self.files["script"], 0o700)
+        for name in ("lease", "leases", "pid"):
+            if os.path.exists(self.files[name]):
+                os.unlink(self.files[name])
+        command = ["dhclient", "-1", "-v", "-cf", self.files["conf"], "-sf", self.files["script"],
+                   "-lf", self.files["leases"], "-pf", self.files["pid"], self.interface]
+        # Output to a file, not a pipe: the dhclient that holds the lease runs
+        # on in the background and would keep a pipe open.
+        with open(self.files["log"], "wb") as log:
+            try:
+                result = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, timeout=self.timeout + 15, check=False)
+            except FileNotFoundError:
+                raise PhoneError("dhclient is not installed (Debian: isc-dhcp-client)")
+            except subprocess.TimeoutExpired:
+                raise PhoneError(f"DHCP: dhclient did not finish within {self.timeout + 15} s")
+        if result.returncode != 0 or not os.path.exists(self.files["lease"]):
+            raise PhoneError(f"DHCP: no lease on {self.interface} within {self.timeout} s with vendor class "
+                             f"{self.identity.vendor_class!r} (dhclient: {self.log_tail()})")
+        self.pid = self.wait_for_pid()
+        return self.read_lease(time.monotonic() - started)
+
+    def log_tail(self):
+        try:
+            with open(self.files["log"], "rb") as handle:
+                lines = handle.read().decode("utf-8", "replace").strip().splitlines()
+        except OSError:
+            return "no output"
+        return lines[-1] if lines else "no output"
+
+    def wait_for_pid(self):
+        # The dhclient that keeps the lease writes its pid file after the one we ran has exited.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                with open(self.files["pid"]) as handle:
+                    return int(handle.read().strip())
+            except (OSError, ValueError):
+                time.sleep(0.05)
+        return None
+
+    def read_lease(self, seconds):
+        env = {}
+        with open(self.files["lease"], "rb") as handle:
+            for line in handle.read().decode("latin-1").splitlines():
+                name, sep, value = line.partition("=")
+                if sep:
+                    env[name] = value
+        options = {}
+        if env.get("new_tftp_server_name"):
+            options[66] = option_text(dhclient_unescape(env["new_tftp_server_name"]))
+        if env.get("new_vendor_encapsulated_options"):
+            value = env["new_vendor_encapsulated_options"]
+            options[43] = dhclient_hex(value) or dhclient_unescape(value)
+        if env.get("new_sipfleet_tftp_servers"):
+            options[150] = env["new_sipfleet_tftp_servers"].split()
+        for code in (159, 160):
+            value = env.get(f"new_sipfleet_option_{code}")
+            if value:
+                data = dhclient_hex(value)
+                # Option 159 may be a server address: four raw bytes.
+                if data is not None and len(data) == 4:
+                    options[code] = str(ipaddress.IPv4Address(data))
+                else:
+                    options[code] = option_text(data if data is not None else dhclient_unescape(value))
+        mask = env.get("new_subnet_mask", "255.255.255.255")
+        prefix = ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen
+        return Lease(address=f"{env.get('new_ip_address', '?')}/{prefix}", routers=env.get("new_routers", "").split(),
+                     server=env.get("new_dhcp_server_identifier", ""), lease_time=env.get("new_dhcp_lease_time", ""),
+                     options=options, seconds=seconds)
+
+    def stop(self):
+        """Stop the dhclient we started, without a release (a phone that is switched off sends none)."""
+        if not self.pid:
+            return
+        try:
+            run_quiet(["dhclient", "-x", "-cf", self.files["conf"], "-sf", self.files["script"],
+                       "-lf", self.files["leases"], "-pf", self.files["pid"], self.interface], timeout=15)
+        except subprocess.TimeoutExpired:
+            pass        # the SIGTERM below stops it
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and process_exists(self.pid):
+            time.sleep(0.05)
+        if process_exists(self.pid):
+            os.kill(self.pid, signal.SIGTERM)
+        self.pid = None
+
+
+def process_exists(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def options_from_arguments(values):
+    """DHCP options given on the command line instead of a DHCP exchange."""
+    options = {}
+    for code, value in values:
+        if code == 43:
+            try:
+                options[43] = bytes.fromhex(value.replace(":", ""))
+            except ValueError:
+                raise UsageError(f"--dhcp-option 43={value}: give option 43 as hex")
+        elif code == 150:
+            options[150] = [part.strip() for part in value.split(",") if part.strip()]
+        else:
+            options[code] = value
+    return options
+
+
+def describe_option(code, value):
+    if code == 43:
+        suboptions = parse_suboptions(value)
+        if suboptions is None:
+            return f"{value.hex(':')} (not sub-options)"
+        return ", ".join(f"{sub}={describe_suboption(data)}" for sub, data in suboptions)
+    if code == 150:
+        return " ".join(value)
+    return value
+
+
+def describe_suboption(data):
+    if data and data.isascii() and data.decode("ascii").isprintable():
+        return json.dumps(data.decode("ascii"))
+    return data.hex(":")
+
+
+# ---------------------------------------------------------------------------
+# Fetching with the real clients
+
+
+@dataclasses.dataclass
+class Download:
+    location: Location
+    path: str       # the fetched file, kept in the work directory
+    data: bytes
+
+
+class Fetcher:
+    """Fetches files with tftp (tftp-hpa) and curl as the phone would, and records every request."""
+
+    def __init__(self, identity, names, tls, timeout, workdir):
+        self.identity = identity
+        self.names = names          # host name -> address (the lab's DNS A records)
+        self.tls = tls              # curl's --cacert/--cert/--key
+        self.timeout = timeout
+        self.workdir = workdir
+        self.requests = []
+
+    def address(self, host):
+        if is_ip_address(host):
+            return host
+        # The lab's DNS is --resolve: no query leaves for the resolvers the namespace shares with the host.
+        if host.lower() in self.names:
+            return self.names[host.lower()]
+        raise PhoneError(f"no address for {host}: give --resolve {host}=ADDRESS")
+
+    def fetch(self, location, purpose):
+        """The file's Download, or None when the server does not have it (TFTP error 1, HTTP 404)."""
+        number = len(self.requests) + 1
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", location.path.rsplit("/", 1)[-1]) or "index"
+        local = os.path.join(self.workdir, f"{number:02d}-{name}")
+        record = {"number": number, "protocol": location.scheme, "url": location.url, "purpose": purpose}
+        self.requests.append(record)
+        started = time.monotonic()
+        try:
+            if location.scheme == "tftp":
+                status, error = self.tftp(location, local)
+            else:
+                status, error = self.http(location, local)
+        except PhoneError as failure:
+            status, error = None, str(failure)
+        record["seconds"] = round(time.monotonic() - started, 3)
+        record["status"] = status
+        if error:
+            record["result"] = "error"
+            record["error"] = error
+            raise PhoneError(f"{purpose}: {location.url}: {error}")
+        if status in (404, "error 1", "empty file"):
+            record["result"] = "not found"
+            return None
+        with open(local, "rb") as handle:
+            data = handle.read()
+        record.update(result="ok", bytes=len(data), sha256=sha256_hex(data))
+        return Download(location, local, data)
+
+    def tftp(self, location, local):
+        if not location.path.strip("/"):
+            raise PhoneError("no file name")
+        command = ["tftp", "-m", "binary", self.address(location.host)]
+        if location.port:
+            command.append(str(location.port))
+        command += ["-c", "get", location.path, local]
+        try:
+            result = run_quiet(command, timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            return None, f"no answer from the TFTP server within {self.timeout} s"
+        output = (result.stdout + result.stderr).decode("utf-8", "replace").strip()
+        # tftp-hpa exits 0 after a server error and leaves an empty local file: its message tells.
+        match = re.search(r"Error code (\d+): (.*)", output)
+        if match:
+            # Error 1 is "file not found".
+            status = f"error {match.group(1)}"
+            return status, None if status == "error 1" else f"TFTP error {match.group(1)}: {match.group(2).strip()}"
+        if result.returncode != 0 or output:
+            return None, f"tftp failed: {output.splitlines()[0] if output else f'exit status {result.returncode}'}"
+        if not os.path.exists(local) or os.path.getsize(local) == 0:
+            return "empty file", None
+        return "ok", None
+
+    def http(self, location, local):
+        port = location.port or DEFAULT_PORTS[location.scheme]
+        command = ["curl", "-sS", "--proto", "=http,https", "--proto-redir", "=http,https",
+                   "-o", local, "-w", "%{http_code}", "-A", self.identity.user_agent,
+                   "--connect-timeout", str(min(5, self.timeout)), "--max-time", str(self.timeout),
+                   # The phones follow 301/302 at once (Cisco ATA19x provisioning guide).
+                   "--location", "--max-redirs", "3",
+                   "--resolve", f"{location.host}:{port}:{self.address(location.host)}"]
+        if location.scheme == "https":
+            for option in ("cacert", "cert", "key"):
+                if self.tls.get(option):
+                    command += [f"--{option}", self.tls[option]]
+        config = ""
+        if location.credentials:
+            # On curl's standard input, not its command line, where ps would show the password.
+            user = ":".join(location.credentials).replace("\\", "\\\\").replace('"', '\\"')
+            config = f'user = "{user}"\nanyauth\n'
+            command += ["--config", "-"]
+        command.append(dataclasses.replace(location, credentials=None).url)
+        try:
+            result = run_quiet(command, input=config.encode(), timeout=self.timeout + 5)
+        except subprocess.TimeoutExpired:
+            return None, f"no answer within {self.timeout} s"
+        if result.returncode != 0:
+            # curl's own line ("curl: (60) SSL certificate problem: ..."), not the advice it prints after it.
+            lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            reasons = [line for line in lines if line.startswith("curl: (")]
+            return None, (reasons or lines or [f"curl exit status {result.returncode}"])[0]
+        status = int(result.stdout.decode().strip() or 0)
+        if status == 200:
+            return 200, None
+        if status == 404:
+            return 404, None
+        # Cisco ATA19x guide: any status but 200 and 404 (after redirects and authentication) is a connection error.
+        return status, f"HTTP status {status}"
+
+
+def openssl_decrypt(path, password, digest, base64_text=False):
+    """Plain bytes of an openssl enc -aes-256-cbc file, decrypted by the real openssl CLI.
+
+    The password goes to openssl on its standard input (-pass stdin), where ps cannot show it.
+    """
+    command = ["openssl", "enc", "-d", "-aes-256-cbc", "-md", digest, "-pass", "stdin", "-in", path]
+    if base64_text:
+        command.append("-a")
+        with open(path, "rb") as handle:
+            if max((len(line) for line in handle.read().splitlines()), default=0) > 76:
+                command.append("-A")     # one long base64 line
+    result = run_quiet(command, input=password.encode("utf-8") + b"\n", timeout=30)
+    if result.returncode != 0:
+        # openssl 3 also warns about the one-iteration key derivation the phones use: not the reason.
+        lines = [line for line in result.stderr.decode("utf-8", "replace").splitlines()
+                 if line.strip() and "deprecated key derivation" not in line and "-iter or -pbkdf2" not in line]
+        reason = lines[0].strip() if lines else f"exit status {result.returncode}"
+        raise DecryptError(reason)
+    return result.stdout
+
+
+# ---------------------------------------------------------------------------
+# The phones
+
+
+class Phone:
+    """What every vendor's phone shares: its configuration, the files it applied, the report's summary."""
+
+    title = ""
+    dhcp_preference = (66,)
+    secret_names = frozenset()
+    secret_pattern = None
+
+    def __init__(self, identity, fetcher, configuration, dhcp_options):
+        self.identity = identity
+        self.fetcher = fetcher
+        self.config = dict(configuration)   # what the phone has: earlier boots, then this one
+        self.applied = {}                   # the parameters this boot applied, in order
+        self.access = {}                    # Cisco ua attributes
+        self.files = []
+        self.notes = []
+        self.warnings = []
+        self.source = None                  # the DHCP option the server came from
+        self.device_profile = None          # URL of the device-specific profile, once applied
+        self.failure = None                 # why the boot ended without it, when no PhoneError says so
+        self.lease_address = ""             # for the Cisco $IP macro
+        self.dhcp_options = dhcp_options    # options given on the command line instead of DHCP
+        # Every secret value the phone held during the boot, for the report to mask: a rotation
+        # replaces GPP_B, yet the old directory still shows in the URL fetched before.
+        self.seen_secrets = set()
+        self.remember_secrets(self.config)
+
+    def boot(self, options):
+        raise NotImplementedError
+
+    def summary(self):
+        raise NotImplementedError
+
+    def is_secret(self, name):
+        return name in self.secret_names or bool(self.secret_pattern and self.secret_pattern.search(name))
+
+    def remember_secrets(self, params):
+        self.seen_secrets.update(value for name, value in params.items() if value and self.is_secret(name))
+
+    def secret_values(self):
+        return sorted(self.seen_secrets)
+
+    def apply(self, params, download, role, encrypted=False):
+        self.remember_secrets(params)
+        for name, value in params.items():
+            self.config[name] = value
+            self.applied.pop(name, None)
+            self.applied[name] = value
+        self.files.append({"url": download.location.url, "role": role, "encrypted": encrypted, "parameters": len(params)})
+
+    def provisioning_option(self, options):
+        """(code, value) of the first option of the vendor's preference that DHCP sent."""
+        for code in self.dhcp_preference:
+            value = options.get(code)
+            if code == 43 and value:
+                value = dict(parse_suboptions(value) or []).get(1)
+                value = option_text(value) if value else None
+            elif code == 150 and value:
+                value = value[0]
+            if value:
+                self.source = {"option": code, "value": value}
+                others = [str(other) for other in self.dhcp_preference if other != code and options.get(other)]
+                if others:
+                    self.notes.append(f"server from option {code}, not {', '.join(others)}: "
+                                      f"a {self.title} phone prefers {', '.join(map(str, self.dhcp_preference))} in this order")
+                return code, value
+        return None
+
+    def decrypt(self, download, password, what, base64_text=False):
+        if not password:
+            raise PhoneError(f"{download.location.url}: encrypted, but the phone has no {what} to decrypt it")
+        try:
+            return openssl_decrypt(download.path, password, self.identity.digest, base64_text)
+        except DecryptError as error:
+            raise PhoneError(f"{download.location.url}: openssl enc -d -aes-256-cbc -md {self.identity.digest} with {what} "
+                             f"failed: {error} (wrong key or digest, or not an encrypted file)")
+
+    def secret_view(self, name):
+        value = self.config.get(name)
+        if value is None:
+            return None
+        return MASK if value else ""
+
+    def line_entry(self, number, enabled, extension, auth_user, display_name, password_name, sip_server):
+        password = self.config.get(password_name)
+        entry = {"line": number, "enabled": enabled, "extension": extension, "auth_user": auth_user,
+                 "display_name": display_name, "sip_server": sip_server, "password": self.secret_view(password_name)}
+        if password:
+            entry["password_sha256"] = sha256_hex(password)
+        return entry
+
+    def admin_entry(self, summary, name):
+        summary["admin_password"] = self.secret_view(name)
+        if self.config.get(name):
+            summary["admin_password_sha256"] = sha256_hex(self.config[name])
+
+
+# --- Grandstream
+
+# Accounts 1-6: active, account name, SIP server, user ID, authenticate ID, password, display name.
+GS_ACCOUNTS = (
+    ("P271", "P270", "P47", "P35", "P36", "P34", "P3"),
+    ("P401", "P417", "P402", "P404", "P405", "P406", "P407"),
+    ("P501", "P517", "P502", "P504", "P505", "P506", "P507"),
+    ("P601", "P617", "P602", "P604", "P605", "P606", "P607"),
+    ("P1701", "P1717", "P1702", "P1704", "P1705", "P1706", "P1707"),
+    ("P1801", "P1817", "P1802", "P1804", "P1805", "P1806", "P1807"),
+)
+# P2 admin password, P196 end-user password, P1359 XML config file password,
+# P1361 config server HTTP password, and the account passwords.
+GS_SECRETS = frozenset({"P2", "P196", "P1359", "P1361"} | {account[5] for account in GS_ACCOUNTS})
+# P212 "config upgrade via" (newer firmware); 3 and 4 are FTP and FTPS, which this phone does not fetch with.
+GS_SCHEMES = {"0": "tftp", "1": "http", "2": "https"}
+# Models whose firmware reads only the legacy binary format (the gxp_legacy template family).
+GS_LEGACY_MODELS = frozenset({"GXP1200", "GXP280", "GXP285", "GXP2000", "GXP2010", "GXP2020"})
+
+
+def parse_grandstream_legacy(data, url, mac):
+    """P-values of a legacy binary cfg<mac> file, after checking length, checksum, MAC and framing."""
+    if len(data) < 16 or len(data) % 2:
+        raise PhoneError(f"{url}: {len(data)} bytes: not a legacy binary config file")
+    words = int.from_bytes(data[0:4], "big")
+    if words * 2 != len(data):
+        raise PhoneError(f"{url}: the length field says {words * 2} bytes, the file has {len(data)}: refused")
+    total = sum(int.from_bytes(data[index:index + 2], "big") for index in range(0, len(data), 2)) % 65536
+    if total:
+        raise PhoneError(f"{url}: bad checksum (the 16-bit words sum to {total:#06x}, not 0): refused")
+    if data[6:12].hex() != mac:
+        raise PhoneError(f"{url} is for MAC {data[6:12].hex()}, not for this phone ({mac}): refused")
+    if data[12:16] != b"\r\n\r\n":
+        raise PhoneError(f"{url}: no CR LF CR LF after the MAC: refused")
+    try:
+        body = data[16:].rstrip(b"\0").decode("ascii")
+    except UnicodeDecodeError:
+        raise PhoneError(f"{url}: the body is not URL-encoded ASCII: refused")
+    pairs = body.split("&")
+    if pairs[-1] != "gnkey=0b82":
+        raise PhoneError(f"{url}: the body does not end with gnkey=0b82: refused")
+    params = {}
+    for pair in pairs[:-1]:
+        name, sep, value = pair.partition("=")
+        if not sep or not re.fullmatch(r"P[1-9][0-9]*", name):
+            raise PhoneError(f"{url}: {name[:20]!r} is not a P-value assignment: refused")
+        try:
+            params[name] = urllib.parse.unquote(value, errors="strict")
+        except UnicodeDecodeError:
+            raise PhoneError(f"{url}: the value of {name} is not UTF-8 once URL-decoded: refused")
+    return params
+
+
+def parse_grandstream_xml(data, url, mac, encrypted):
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as error:
+        hint = " (wrong P1359 or digest?)" if encrypted else ""
+        raise PhoneError(f"{url}: not XML{hint}: {error}")
+    if root.tag != "gs_provision":
+        raise PhoneError(f"{url}: the root element is <{root.tag}>, not <gs_provision>: refused")
+    mac_element = root.find("mac")
+    if mac_element is not None:
+        file_mac = re.sub(r"[^0-9a-f]", "", (mac_element.text or "").lower())
+        if file_mac != mac:
+            raise PhoneError(f"{url} is for MAC {file_mac or '(empty)'}, not for this phone ({mac}): refused")
+    config = root.find("config")
+    if config is None:
+        raise PhoneError(f"{url}: no <config> element: refused")
+    params = {}
+    for element in config:
+        if not re.fullmatch(r"P[1-9][0-9]*", element.tag):
+            raise PhoneError(f"{url}: <{element.tag}> is not a P-value: refused")
+        params[element.tag] = element.text or ""
+    return params
+
+
+class GrandstreamPhone(Phone):
+    title = "Grandstream"
+    # Option 66 on every model; option 43 (sub-option 1) on newer GXP/GRP.
+    dhcp_preference = (66, 43)
+    secret_names = GS_SECRETS
+
+    def boot(self, options):
+        server = self.server_at_boot(options)
+        if self.identity.model.upper() in GS_LEGACY_MODELS:
+            self.boot_legacy_model(server)
+            return
+        download, params = self.fetch_legacy(server, "bootstrap (legacy binary)")
+        if download is not None:
+            server = self.server_after(server, params)
+        self.fetch_xml(server)
+
+    def server_at_boot(self, options):
+        found = self.provisioning_option(options)
+        dhcp_server = parse_location(found[1]) if found else None
+        # P145 (default 1) lets the DHCP option override the config server the phone has in P237.
+        if dhcp_server and (self.config.get("P145", "1") != "0" or not self.config.get("P237")):
+            self.source["server"] = dhcp_server.url
+            return dhcp_server
+        if self.config.get("P237"):
+            self.notes.append("config server from the stored P237/P212 (P145=0: DHCP does not override it)" if found else
+                              "config server from the stored P237/P212")
+            return self.pvalue_server("tftp")
+        raise PhoneError("no config server: DHCP sent neither option 66 nor option 43, and the phone has no P237")
+
+    def pvalue_server(self, current_scheme):
+        path, via = self.config["P237"], self.config.get("P212")
+        if re.match(r"[A-Za-z]+://", path):
+            return parse_location(path)
+        if via is not None and via not in GS_SCHEMES:
+            raise PhoneError(f"P212={via}: config upgrade via FTP/FTPS is not something this phone fetches with")
+        return parse_location(path, GS_SCHEMES.get(via, current_scheme))
+
+    def server_after(self, server, params):
+        """The server after a legacy file: it applies at once, so P237/P212 from it take effect now."""
+        if ("P237" in params or "P212" in params) and self.config.get("P237"):
+            new_server = self.pvalue_server(server.scheme)
+            if new_server != server:
+                self.notes.append(f"P237/P212 move the phone to {new_server.url}")
+            return new_server
+        return server
+
+    def legacy_names(self):
+        prefix, postfix = self.config.get("P234", ""), self.config.get("P235", "")
+        return [f"{prefix}cfg{self.identity.mac}{postfix}", f"{prefix}cfg{self.identity.mac}.bin{postfix}"]
+
+    def fetch_legacy(self, server, role):
+        for name in self.legacy_names():
+            download = self.fetcher.fetch(server.join(name), "legacy binary config file")
+            if download is not None:
+                params = parse_grandstream_legacy(download.data, download.location.url, self.identity.mac)
+                self.apply(params, download, role)
+                return download, params
+        return None, {}
+
+    def boot_legacy_model(self, server):
+        for check in range(1, MAX_LEGACY_CHECKS + 1):
+            before = (self.legacy_names(), server)
+            download, params = self.fetch_legacy(server, "profile (legacy binary)")
+            if download is None:
+                raise PhoneError(f"no profile: neither {' nor '.join(self.legacy_names())} on {server.url}")
+            server = self.server_after(server, params)
+            if (self.legacy_names(), server) == before:
+                self.device_profile = download.location.url
+                return
+            # The phone would use its new names or server at its next check (P193); do that check now.
+            self.notes.append(f"check {check}: new file names or server; checking again as at the next P193 check")
+        raise PhoneError(f"the legacy file moved the phone to new names or servers {MAX_LEGACY_CHECKS} times")
+
+    def fetch_xml(self, server):
+        prefix, postfix = self.config.get("P234", ""), self.config.get("P235", "")
+        candidates = (("device profile", f"cfg{self.identity.mac}.xml"),
+                      ("model profile", f"cfg{self.identity.model.lower()}.xml"),
+                      ("generic profile", "cfg.xml"))
+        names = [prefix + name + postfix for role, name in candidates]
+        for (role, dummy), name in zip(candidates, names):
+            download = self.fetcher.fetch(server.join(name), role)
+            if download is None:
+                continue
+            data, encrypted = download.data, download.data.startswith(b"Salted__")
+            if encrypted:
+                data = self.decrypt(download, self.config.get("P1359"), "P1359 (the XML config file password)")
+            params = parse_grandstream_xml(data, download.location.url, self.identity.mac, encrypted)
+            # Only one XML file applies: the first one found.
+            self.apply(params, download, role, encrypted)
+            if role == "device profile":
+                self.device_profile = download.location.url
+            else:
+                self.failure = f"no device profile ({names[0]} not found on {server.url}); applied the {role} {download.location.url}"
+            return
+        raise PhoneError(f"no XML profile: none of {', '.join(names)} on {server.url}")
+
+    def summary(self):
+        lines = []
+        for number, (active, dummy, server, user, auth, password, display) in enumerate(GS_ACCOUNTS, 1):
+            if any(name in self.config for name in (active, user, password)):
+                lines.append(self.line_entry(number, self.config.get(active) == "1", self.config.get(user),
+                                             self.config.get(auth), self.config.get(display), password, self.config.get(server)))
+        summary = {"sip_server": self.config.get("P47"), "lines": lines}
+        self.admin_entry(summary, "P2")
+        return summary
+
+
+# --- Cisco SPA and MPP
+
+
+@dataclasses.dataclass
+class ProfileRule:
+    url: str
+    key: str | None = None
+    uid: str | None = None
+    pwd: str | None = None
+
+
+def parse_profile_rule(text):
+    """[options] URL of the first alternative of a Profile_Rule (alternatives are separated by |)."""
+    rule = text.strip().split("|")[0].strip()
+    if not rule:
+        raise PhoneError("empty Profile_Rule")
+    if rule.startswith("("):
+        raise PhoneError("conditional or assignment Profile_Rules ( ... )? are not supported by this virtual phone")
+    options = []
+    if rule.startswith("["):
+        end = rule.find("]")
+        if end < 0:
+            raise PhoneError("Profile_Rule: [ without ]")
+        try:
+            options = shlex.split(rule[1:end])
+        except ValueError as error:
+            raise PhoneError(f"Profile_Rule options: {error}")
+        rule = rule[end + 1:].strip()
+    if not rule or any(char.isspace() for char in rule):
+        raise PhoneError("Profile_Rule: the URL is missing or has white space")
+    parsed = ProfileRule(url=rule)
+    index = 0
+    while index < len(options):
+        option = options[index]
+        takes_value = option in ("--key", "--uid", "--pwd", "--post", "--alias")
+        if takes_value and index + 1 >= len(options):
+            raise PhoneError(f"Profile_Rule: {option} without a value")
+        if option in ("--key", "--uid", "--pwd"):
+            setattr(parsed, option[2:], options[index + 1])
+        elif not takes_value:
+            raise PhoneError(f"Profile_Rule: unknown option {option[:20]!r}")
+        index += 2 if takes_value else 1
+    return parsed
+
+
+def parse_flat_profile(data, url, encrypted, warnings):
+    """(parameters, ua attributes) of a flat-profile XML file: elements anywhere inside <flat-profile>, last one wins."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as error:
+        hint = " (wrong --key or digest?)" if encrypted else ""
+        raise PhoneError(f"{url}: not XML{hint}: {error}")
+    profile = root if root.tag == "flat-profile" else root.find(".//flat-profile")
+    if profile is None:
+        raise PhoneError(f"{url}: no <flat-profile> element: refused")
+    params, access = {}, {}
+    for element in profile.iter():
+        if element is profile or len(element):
+            continue
+        # The firmware strips leading and trailing white space and turns new lines into spaces.
+        value = re.sub(r"\r\n|\r|\n", " ", element.text or "").strip()
+        if not value.isascii():
+            warnings.append(f"{url}: <{element.tag}> has non-ASCII characters, which the firmware does not read")
+        params.pop(element.tag, None)
+        params[element.tag] = value
+        user_access = element.get("ua")
+        if user_access is not None:
+            if user_access not in ("na", "ro", "rw"):
+                raise PhoneError(f"{url}: <{element.tag} ua={user_access!r}>: ua must be na, ro or rw: refused")
+            access[element.tag] = user_access
+    return params, access
+
+
+# Macros a Profile_Rule may use, longest first so $MAU is not read as $MA + U.
+CISCO_MACROS = ("SWVER", "HWVER", "MAU", "MAC", "PSN", "MA", "PN", "SN", "IP", "SA", "SB", "SC", "SD") + tuple("ABCDEFGHIJKLMNOP")
+
+
+class CiscoPhone(Phone):
+    secret_pattern = re.compile(r"passw|^GPP_(?:[A-P]|S[A-D])$", re.IGNORECASE)
+
+    def __init__(self, identity, *args, **kwargs):
+        super().__init__(identity, *args, **kwargs)
+        self.title = "Cisco SPA" if identity.vendor == "cisco_spa" else "Cisco MPP"
+        self.dhcp_preference = (66, 150) if identity.vendor == "cisco_spa" else (66, 160, 159, 150)
+
+    def remember_secrets(self, params):
+        super().remember_secrets(params)
+        # A literal --key or --pwd in a rule is as secret as GPP_A.
+        if params.get("Profile_Rule"):
+            self.seen_secrets.update(re.findall(r"--(?:key|pwd)\s+([^\s\]$][^\s\]]*)", params["Profile_Rule"]))
+
+    def macro(self, name, where):
+        values = {"MA": self.identity.mac, "MAU": self.identity.mac.upper(), "MAC": self.identity.mac_colons,
+                  "PN": self.identity.product_name, "PSN": self.identity.psn, "SN": self.identity.serial,
+                  "SWVER": "12.0.1", "HWVER": "1.0.0", "IP": self.lease_address.partition("/")[0]}
+        if name in values:
+            return values[name]
+        if name in CISCO_MACROS:
+            return self.config.get(f"GPP_{name}", "")
+        raise PhoneError(f"{where}: unknown macro ${name}")
+
+    def expand(self, text, where):
+        """Expand $NAME, $(NAME) and $$ as the firmware does."""
+        def replace(match):
+            if match.group(0) == "$$":
+                return "$"
+            if match.group(1):
+                return self.macro(match.group(1), where)
+            letters = match.group(2) or ""
+            for name in CISCO_MACROS:
+                if letters.startswith(name):
+                    return self.macro(name, where) + letters[len(name):]
+            raise PhoneError(f"{where}: unknown macro ${letters or '(nothing)'}")
+        return re.sub(r"\$\$|\$\((\w+)\)|\$([A-Za-z]*)", replace, text)
+
+    def resolve(self, rule_text, base):
+        """(Location, key or None) a rule names now, with the phone's current GPP values."""
+        rule = parse_profile_rule(rule_text)
+        url = self.expand(rule.url, "Profile_Rule")
+        key = None
+        if rule.key is not None:
+            key = self.expand(rule.key, "Profile_Rule --key")
+            if not key:
+                raise PhoneError(f"Profile_Rule --key {rule.key} expands to nothing: the phone has no such key")
+        if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", url):
+            location = parse_location(url)
+        elif url.startswith("/") or "/" not in url:
+            # "/spa2102.cfg" and "ata192.cfg" are files on the server DHCP named.
+            if base is None:
+                raise PhoneError(f"Profile_Rule {url} is relative, but DHCP named no provisioning server")
+            location = base.join(url)
+        else:
+            location = parse_location(url)      # server/path, on TFTP
+        if rule.uid is not None or rule.pwd is not None:
+            credentials = (self.expand(rule.uid or "", "--uid"), self.expand(rule.pwd or "", "--pwd"))
+            location = dataclasses.replace(location, credentials=credentials)
+        return location, key
+
+    def starting_rule(self, options):
+        """(base server, rule, how the phone came to it)."""
+        found = self.provisioning_option(options)
+        base, dhcp_rule = None, None
+        if found:
+            code, value = found
+            location = parse_location(self.expand(value, f"DHCP option {code}"))
+            if location.names_a_file():
+                base, dhcp_rule = location.parent(), value
+            else:
+                base = location
+            self.source["server"] = base.url
+        if self.config.get("Profile_Rule"):
+            return base, self.config["Profile_Rule"], "stored Profile_Rule"
+        if dhcp_rule:
+            return base, dhcp_rule, f"profile URL of DHCP option {found[0]}"
+        return base, self.identity.factory_rule, f"factory Profile_Rule {self.identity.factory_rule}"
+
+    def names_this_phone(self, url):
+        text = url.lower()
+        return self.identity.mac in text or self.identity.mac_colons in text
+
+    def boot(self, options):
+        base, rule, origin = self.starting_rule(options)
+        location, key = self.resolve(rule, base)
+        for dummy in range(MAX_PROFILE_FETCHES):
+            download = self.fetcher.fetch(location, f"profile ({origin})")
+            if download is None:
+                raise PhoneError(f"{location.url} not found ({origin}); the phone keeps its configuration and retries at its next resync")
+            data = download.data
+            if key is not None:
+                data = self.decrypt(download, key, "the --key of Profile_Rule")
+            compressed = data[:2] == b"\x1f\x8b"
+            if compressed:
+                try:
+                    data = gzip.decompress(data)
+                except (OSError, EOFError, zlib.error) as error:
+                    raise PhoneError(f"{location.url}: bad gzip data: {error}")
+            params, access = parse_flat_profile(data, location.url, key is not None, self.warnings)
+            self.apply(params, download, origin, key is not None)
+            self.files[-1]["gzip"] = compressed
+            self.access.update(access)
+            if "Profile_Rule" in params:
+                rule = self.config["Profile_Rule"]
+            # The rule is expanded again: a profile may change GPP_A/GPP_B (new key, new directory) under the same rule.
+            next_location, next_key = self.resolve(rule, base)
+            if (next_location, next_key) == (location, key):
+                if key is not None or self.names_this_phone(location.url):
+                    self.device_profile = location.url
+                else:
+                    self.failure = (f"the Profile_Rule ends at {location.url}, which is neither encrypted with a key of "
+                                    f"this phone nor named after its MAC: no device-specific profile")
+                return
+            location, key, origin = next_location, next_key, "Profile_Rule"
+        raise PhoneError(f"Profile_Rule changed at each of {MAX_PROFILE_FETCHES} fetches: a loop")
+
+    def summary(self):
+        numbers = sorted({int(match.group(1)) for name in self.config for match in [re.fullmatch(r"(?:User_ID|Line_Enable)_(\d+)_", name)] if match})
+        lines = []
+        for number in numbers:
+            user = self.config.get(f"User_ID_{number}_")
+            auth = self.config.get(f"Auth_ID_{number}_") if self.config.get(f"Use_Auth_ID_{number}_") == "Yes" else user
+            lines.append(self.line_entry(number, self.config.get(f"Line_Enable_{number}_", "Yes") == "Yes", user, auth,
+                                         self.config.get(f"Display_Name_{number}_"), f"Password_{number}_",
+                                         self.config.get(f"Proxy_{number}_")))
+        summary = {"sip_server": self.config.get("Proxy_1_"), "lines": lines}
+        self.admin_entry(summary, "Admin_Password" if "Admin_Password" in self.config else "Admin_Passwd")
+        return summary
+
+
+# --- Panasonic
+
+PANASONIC_HEADER = "# Panasonic SIP Phone Standard Format File #"
+PANASONIC_LINE = re.compile(r'([A-Za-z0-9_]+)="([^"]*)"')
+PANASONIC_MAX_LINE = 537
+PANASONIC_MAX_TOTAL = 120000
+
+
+def parse_panasonic(data, url, warnings):
+    """NAME="value" parameters of a Panasonic configuration file; a malformed file is refused whole."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PhoneError(f"{url}: not UTF-8 text: refused")
+    lines = text.split("\n")
+    if lines[-1] != "":
+        raise PhoneError(f"{url}: the last line does not end with CR LF: refused")
+    lines.pop()
+    for number, line in enumerate(lines, 1):
+        if not line.endswith("\r"):
+            raise PhoneError(f"{url}: line {number} ends with LF, not CR LF: refused")
+    lines = [line[:-1] for line in lines]
+    if not lines or PANASONIC_HEADER not in lines[0]:
+        raise PhoneError(f"{url}: the first line is not {PANASONIC_HEADER!r}: refused")
+    params = {}
+    for number, line in enumerate(lines[1:], 2):
+        if len(line.encode("utf-8")) > PANASONIC_MAX_LINE:
+            warnings.append(f"{url}: line {number} is longer than {PANASONIC_MAX_LINE} bytes: the phone ignores it")
+            continue
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = PANASONIC_LINE.fullmatch(line)
+        if not match:
+            # The line is not shown: it may carry a password.
+            raise PhoneError(f"{url}: line {number} is not NAME=\"value\": refused")
+        if match.group(1) in params:
+            warnings.append(f"{url}: {match.group(1)} is set twice (line {number})")
+        params[match.group(1)] = match.group(2)
+    if lines[-1] != "":
+        warnings.append(f"{url}: does not end with an empty line")
+    return params
+
+
+class PanasonicPhone(Phone):
+    title = "Panasonic"
+    dhcp_preference = (160, 159, 66)
+    secret_pattern = re.compile(r"PASS|^CFG_FILE_KEY[0-9]*$")
+
+    def location(self, path):
+        return parse_location(path.replace("{MAC}", self.identity.mac.upper()).replace("{MODEL}", self.identity.model))
+
+    def read(self, download, cycle):
+        """(parameters, encrypted): a file without the header line is decrypted with the phone's CFG_FILE_KEY."""
+        data, encrypted = download.data, False
+        if PANASONIC_HEADER.encode() not in data.split(b"\n", 1)[0]:
+            key = cycle.get("CFG_FILE_KEY") or self.config.get("CFG_FILE_KEY")
+            if not key:
+                raise PhoneError(f"{download.location.url}: no {PANASONIC_HEADER!r} line, and the phone has no CFG_FILE_KEY "
+                                 "to decrypt it: refused")
+            data, encrypted = self.decrypt(download, key, "CFG_FILE_KEY", base64_text=True), True
+        return parse_panasonic(data, download.location.url, self.warnings), encrypted
+
+    def apply_first_wins(self, params, download, role, cycle, encrypted):
+        self.remember_secrets(params)
+        taken = {name: value for name, value in params.items() if name not in cycle}
+        cycle.update(taken)
+        self.files.append({"url": download.location.url, "role": role, "encrypted": encrypted,
+                           "parameters": len(taken), "ignored": len(params) - len(taken)})
+        return len(download.data)
+
+    def boot(self, options):
+        found = self.provisioning_option(options)
+        if self.config.get("CFG_STANDARD_FILE_PATH"):
+            self.notes.append("already provisioned: starts from its stored CFG_STANDARD_FILE_PATH")
+        else:
+            if not found:
+                raise PhoneError("DHCP sent none of options 160, 159, 66: the phone has no provisioning server")
+            server = parse_location(found[1])
+            self.source["server"] = server.url
+            download = self.fetcher.fetch(server.join(f"{self.identity.model}.cfg"), "bootstrap")
+            if download is None:
+                raise PhoneError(f"bootstrap {server.join(self.identity.model + '.cfg').url} not found")
+            params, encrypted = self.read(download, {})
+            self.apply(params, download, "bootstrap", encrypted)
+            if not self.config.get("CFG_STANDARD_FILE_PATH"):
+                raise PhoneError(f"{download.location.url} sets no CFG_STANDARD_FILE_PATH")
+        cycle = {}
+        total = self.fetch_standard(cycle)
+        for name, role in (("CFG_PRODUCT_FILE_PATH", "product file"), ("CFG_MASTER_FILE_PATH", "master file")):
+            path = cycle.get(name) or self.config.get(name)
+            if not path:
+                self.notes.append(f"no {name}: no {role}")
+                continue
+            download = self.fetcher.fetch(self.location(path), role)
+            if download is None:
+                self.notes.append(f"{role} {self.location(path).url} not found")
+                continue
+            params, encrypted = self.read(download, cycle)
+            total += self.apply_first_wins(params, download, role, cycle, encrypted)
+        if total > PANASONIC_MAX_TOTAL:
+            self.warnings.append(f"the files total {total} bytes, over the {PANASONIC_MAX_TOTAL} bytes a KX-UT reads")
+        for name, value in cycle.items():
+            self.config[name] = value
+            self.applied.pop(name, None)
+            self.applied[name] = value
+
+    def fetch_standard(self, cycle):
+        """Fetch the standard file, following a key file to the file it names; returns the bytes read."""
+        path, role, total = self.config["CFG_STANDARD_FILE_PATH"], "standard file", 0
+        for dummy in range(MAX_STANDARD_REDIRECTS):
+            location = self.location(path)
+            download = self.fetcher.fetch(location, role)
+            if download is None:
+                self.failure = f"standard file {location.url} not found: the phone keeps its last configuration"
+                return total
+            params, encrypted = self.read(download, cycle)
+            next_path = params.get("CFG_STANDARD_FILE_PATH")
+            redirect = bool(next_path) and self.location(next_path) != location
+            is_key_file = redirect and "CFG_FILE_KEY" in params
+            total += self.apply_first_wins(params, download, "key file" if is_key_file else role, cycle, encrypted)
+            if not redirect:
+                self.device_profile = location.url
+                return total
+            path, role = next_path, "standard file (named by the key file)" if is_key_file else "standard file"
+        raise PhoneError(f"CFG_STANDARD_FILE_PATH changed {MAX_STANDARD_REDIRECTS} times in a row: a loop")
+
+    def summary(self):
+        numbers = sorted({int(match.group(1)) for name in self.config
+                          for match in [re.fullmatch(r"(?:PHONE_NUMBER|SIP_PASS|SIP_AUTHID)_(\d+)", name)] if match})
+        lines = []
+        for number in numbers:
+            server = self.config.get(f"SIP_RGSTR_ADDR_{number}")
+            if server and self.config.get(f"SIP_RGSTR_PORT_{number}"):
+                server = f"{server}:{self.config[f'SIP_RGSTR_PORT_{number}']}"
+            lines.append(self.line_entry(number, bool(self.config.get(f"PHONE_NUMBER_{number}")), self.config.get(f"PHONE_NUMBER_{number}"),
+                                         self.config.get(f"SIP_AUTHID_{number}"), self.config.get(f"DISPLAY_NAME_{number}"),
+                                         f"SIP_PASS_{number}", server))
+        summary = {"sip_server": lines[0]["sip_server"] if lines else None, "lines": lines}
+        self.admin_entry(summary, "ADMIN_PASS")
+        return summary
+
+
+PHONES = {"grandstream": GrandstreamPhone, "cisco_spa": CiscoPhone, "cisco_mpp": CiscoPhone, "panasonic": PanasonicPhone}
+
+
+# ---------------------------------------------------------------------------
+# State between boots
+
+
+def load_state(path, identity):
+    if not os.path.exists(path):
+        return {}
+    try:
+        with open(path) as handle:
+            state = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise UsageError(f"--state {path}: cannot read it: {error}")
+    if not isinstance(state, dict) or not isinstance(state.get("configuration"), dict):
+        raise UsageError(f"--state {path}: not a virtual phone state file")
+    if (state.get("vendor"), state.get("mac")) != (identity.vendor, identity.mac):
+        raise UsageError(f"--state {path} belongs to {state.get('vendor')} {state.get('mac')}, not to this phone")
+    return {str(name): str(value) for name, value in state["configuration"].items()}
+
+
+def save_state(path, identity, configuration):
+    # The phone's flash: keys and passwords in clear, so only root may read it.
+    temporary = f"{path}.tmp"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump({"vendor": identity.vendor, "model": identity.model, "mac": identity.mac, "configuration": configuration},
+                  handle, indent=1, sort_keys=True)
+    os.replace(temporary, path)
+
+
+# ---------------------------------------------------------------------------
+# The report
+
+
+class Redactor:
+    """Replaces every secret value the phone knows wherever it appears (URLs with a key directory, messages)."""
+
+    # Shorter values would also match unrelated text; they only appear masked by name.
+    MIN_LENGTH = 6
+
+    def __init__(self, values):
+        self.values = sorted({value for value in values if len(value) >= self.MIN_LENGTH}, key=len, reverse=True)
+
+    def __call__(self, item):
+        if isinstance(item, str):
+            for value in self.values:
+                item = item.replace(value, MASK)
+            return item
+        if isinstance(item, dict):
+            return {key: self(value) for key, value in item.items()}
+        if isinstance(item, list):
+            return [self(value) for value in item]
+        return item
+
+
+def build_result(identity, args, phone, lease, dhcp_error, failure, seconds):
+    ok = failure is None and phone.failure is None and phone.device_profile is not None
+    if ok:
+        message = f"device profile {phone.device_profile} applied"
+    else:
+        message = failure or phone.failure or "no device-specific profile applied"
+    dhcp = {"skipped": bool(phone.dhcp_options), "interface": args.interface, "vendor_class": identity.vendor_class}
+    if lease is not None:
+        dhcp.update(address=lease.address, routers=lease.routers, server=lease.server, lease_time=lease.lease_time,
+                    seconds=round(lease.seconds, 2))
+    if dhcp_error:
+        dhcp["error"] = dhcp_error
+    options = lease.options if lease is not None else phone.dhcp_options
+    dhcp["options"] = {str(code): describe_option(code, value) for code, value in sorted(options.items())}
+    dhcp["provisioning_source"] = phone.source
+    settings = {name: (MASK if value and phone.is_secret(name) else value) for name, value in phone.applied.items()}
+    secrets = {name: sha256_hex(value) for name, value in sorted(phone.config.items()) if phone.is_secret(name)}
+    result = {
+        "vendor": identity.vendor, "model": identity.model, "mac": identity.mac_colons, "user_agent": identity.user_agent,
+        "digest": identity.digest, "ok": ok, "message": message, "seconds": round(seconds, 2), "dhcp": dhcp,
+        "requests": phone.fetcher.requests, "files": phone.files, "settings": settings, "access": phone.access,
+        "summary": phone.summary(), "notes": phone.notes, "warnings": phone.warnings,
+    }
+    result = Redactor(phone.secret_values())(result)
+    result["secrets"] = secrets
+    return result
+
+
+def format_report(result):
+    out = []
+    write = out.append
+    write(f"== virtual {result['vendor']} phone {result['model']} {result['mac']} (openssl -md {result['digest']})")
+    write(f"   User-Agent: {result['user_agent']}")
+    dhcp = result["dhcp"]
+    if dhcp["skipped"]:
+        write("DHCP: skipped (options from the command line)")
+    elif "address" in dhcp:
+        routers = ", ".join(dhcp["routers"]) or "none"
+        write(f"DHCP on {dhcp['interface']}, option 60 {dhcp['vendor_class']!r}: lease {dhcp['address']}, router {routers}, "
+              f"from {dhcp['server']}, {dhcp['seconds']:.2f} s")
+    else:
+        write(f"DHCP on {dhcp['interface']}, option 60 {dhcp['vendor_class']!r}: no lease")
+    for code, value in dhcp["options"].items():
+        write(f"   option {code}: {value}")
+    if dhcp["provisioning_source"]:
+        source = dhcp["provisioning_source"]
+        write(f"   provisioning server: {source.get('server', source['value'])} (option {source['option']})")
+    write("Requests:")
+    for request in result["requests"]:
+        if request["result"] == "ok":
+            outcome = f"{request['status']} {request['bytes']} bytes sha256 {request['sha256'][:16]}"
+        elif request["result"] == "not found":
+            outcome = f"not found ({'HTTP' if isinstance(request['status'], int) else 'TFTP'} {request['status']})"
+        else:
+            outcome = f"ERROR {request['error']}"
+        write(f"   {request['number']:2d} {request['protocol']:5s} {request['url']}")
+        write(f"      {request['purpose']}: {outcome}, {request['seconds']:.2f} s")
+    if result["files"]:
+        write("Files applied:")
+        for applied in result["files"]:
+            ignored = f", {applied['ignored']} already set by an earlier file" if applied.get("ignored") else ""
+            encrypted = (", decrypted" if applied["encrypted"] else "") + (", gunzipped" if applied.get("gzip") else "")
+            write(f"   {applied['url']}: {applied['role']}{encrypted}, {applied['parameters']} parameters{ignored}")
+    if result["settings"]:
+        write(f"Settings applied ({len(result['settings'])}):")
+        width = max(len(name) for name in result["settings"])
+        for name, value in result["settings"].items():
+            access = f"  (ua={result['access'][name]})" if name in result["access"] else ""
+            write(f"   {name.ljust(width)} = {value if value else '(empty)'}{access}")
+    summary = result["summary"]
+    write("Summary:")
+    write(f"   sip_server:     {summary.get('sip_server') or '(not set)'}")
+    write(f"   admin_password: {summary.get('admin_password') or '(not set)'}")
+    off = [str(line["line"]) for line in summary["lines"] if not line["enabled"]]
+    for line in summary["lines"]:
+        if line["enabled"]:
+            write(f"   line {line['line']}: extension {line['extension']}, auth {line['auth_user']}, "
+                  f"display name {line['display_name']!r}, password {line['password']}, server {line['sip_server']}")
+    if off:
+        write(f"   lines off: {', '.join(off)}")
+    for note in result["notes"]:
+        write(f"Note: {note}")
+    for warning in result["warnings"]:
+        write(f"WARNING: {warning}")
+    write(f"Result: {'OK' if result['ok'] else 'FAILED'}: {result['message']} ({result['seconds']:.2f} s)")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------
+# Command line
+
+
+def dhcp_option_argument(text):
+    code, sep, value = text.partition("=")
+    if not sep or code not in ("43", "66", "150", "159", "160") or not value:
+        raise argparse.ArgumentTypeError("give CODE=VALUE with CODE one of 43, 66, 150, 159, 160")
+    return int(code), value
+
+
+def resolve_argument(text):
+    name, sep, address = text.partition("=")
+    if not sep or not name or not is_ip_address(address):
+        raise argparse.ArgumentTypeError("give NAME=ADDRESS")
+    return name.lower(), address
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description="Boot a virtual SIP phone with real DHCP, TFTP, HTTP(S) and openssl clients and report what it would apply.")
+    parser.add_argument("--vendor", required=True, choices=VENDORS)
+    parser.add_argument("--model", required=True, help="GXP2170, SPA2102, ATA192, CP-8841-3PCC, KX-UT133, ...")
+    parser.add_argument("--mac", required=True, help="the phone's MAC address, set on the interface")
+    parser.add_argument("--interface", help="the phone's interface (needed unless DHCP options are given)")
+    parser.add_argument("--vendor-class", help="DHCP option 60 (default: the vendor's form with the model)")
+    parser.add_argument("--user-agent", help="HTTP User-Agent (default: the vendor's form with the MAC)")
+    parser.add_argument("--psn", help="Cisco product series $PSN (default: from the model)")
+    parser.add_argument("--serial", help="serial number ($SN, SPA User-Agent)")
+    parser.add_argument("--digest", choices=("md5", "sha256"), help="openssl enc -md of encrypted files (default: the vendor's)")
+    parser.add_argument("--resolve", action="append", type=resolve_argument, default=[], metavar="NAME=ADDRESS",
+                        help="a DNS A record of the lab (repeatable)")
+    parser.add_argument("--cacert", help="CA certificate(s) to verify HTTPS servers with")
+    parser.add_argument("--cert", help="client certificate for HTTPS (PEM)")
+    parser.add_argument("--key", help="private key of the client certificate (PEM)")
+    parser.add_argument("--dhcp-timeout", type=int, default=15, help="seconds dhclient waits for a lease (default 15)")
+    parser.add_argument("--fetch-timeout", type=int, default=10, help="seconds for one TFTP or HTTP request (default 10)")
+    parser.add_argument("--option66", help="skip DHCP: use this as option 66")
+    parser.add_argument("--dhcp-option", action="append", type=dhcp_option_argument, default=[], metavar="CODE=VALUE",
+                        help="skip DHCP: use this option (43 as hex, 150 as a comma-separated list; repeatable)")
+    parser.add_argument("--state", help="the phone's flash: read at boot when it exists, written after")
+    parser.add_argument("--workdir", help="keep lease and fetched files here (default: a temporary directory, removed)")
+    parser.add_argument("--json", help="write the result here as JSON")
+    args = parser.parse_args(argv)
+    if args.option66:
+        args.dhcp_option.append((66, args.option66))
+    if not args.dhcp_option and not args.interface:
+        parser.error("--interface is needed for DHCP (or give --option66 / --dhcp-option)")
+    if args.dhcp_timeout < 1 or args.fetch_timeout < 1:
+        parser.error("timeouts must be at least 1 second")
+    for option in ("cacert", "cert", "key"):
+        path = getattr(args, option)
+        if path and not os.path.isfile(path):
+            parser.error(f"--{option} {path}: no such file")
+    return args
+
+
+def boot(args, identity, phone):
+    """Lease, then the vendor's boot; the result as build_result makes it."""
+    started = time.monotonic()
+    lease, dhcp_error, failure, dhcp_client = None, None, None, None
+    try:
+        if not phone.dhcp_options:
+            dhcp_client = DhcpClient(args.interface, identity, args.dhcp_timeout, phone.fetcher.workdir)
+            try:
+                if os.geteuid() != 0:
+                    raise PhoneError("DHCP needs root (it sets the interface's MAC and address): run as root in the phone's namespace")
+                lease = dhcp_client.obtain()
+            except PhoneError as error:
+                dhcp_error = str(error)
+                raise
+            phone.lease_address = lease.address
+        phone.boot(lease.options if lease else phone.dhcp_options)
+    except PhoneError as error:
+        failure = str(error)
+    finally:
+        if dhcp_client is not None:
+            dhcp_client.stop()
+    return build_result(identity, args, phone, lease, dhcp_error, failure, time.monotonic() - started)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        identity = build_identity(args)
+        stored = load_state(args.state, identity) if args.state else {}
+        cli_options = options_from_arguments(args.dhcp_option)
+    except UsageError as error:
+        print(f"virtual_phone: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    workdir = args.workdir or tempfile.mkdtemp(prefix="virtual-phone-")
+    try:
+        os.makedirs(workdir, exist_ok=True)
+        tls = {"cacert": args.cacert, "cert": args.cert, "key": args.key}
+        fetcher = Fetcher(identity, dict(args.resolve), tls, args.fetch_timeout, workdir)
+        phone = PHONES[identity.vendor](identity, fetcher, stored, cli_options)
+        result = boot(args, identity, phone)
+        if args.state:
+            save_state(args.state, identity, phone.config)
+        print(format_report(result))
+        if args.json:
+            with open(args.json, "w") as handle:
+                json.dump(result, handle, indent=1)
+                handle.write("\n")
+        return EXIT_OK if result["ok"] else EXIT_FAILED
+    finally:
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
