@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# End to end, as ./scripts/lab does it: the example inventory deployed with
+# deploy.yml into network namespaces, one virtual phone per vendor family
+# booting from it with real clients (dhclient, tftp, curl, openssl), then the
+# GitOps cycle: a rerun changes nothing, check mode reports a change and
+# writes nothing, a changed device reaches its phone, a removed device's
+# phone falls back as its vendor does, an added device provisions, and a bad
+# device fails the run while the servers keep serving the previous files.
+set -euo pipefail
+
+# ansible-test runs this from a copy of the target inside the collection's
+# tests/output/: the collection is the nearest directory with galaxy.yml.
+collection=$PWD
+while [ ! -f "$collection/galaxy.yml" ]; do
+    [ "$collection" != / ] || { echo "no galaxy.yml above $PWD" >&2; exit 1; }
+    collection=$(dirname "$collection")
+done
+# shellcheck source=lab/network.sh
+. "$collection/lab/network.sh"
+# shellcheck source=lab/machine_state.sh
+. "$collection/lab/machine_state.sh"
+
+prefix=sfe
+root=/srv/provisioning
+python=$(command -v python)
+
+# The tftpd-hpa init script finds its daemon by name: another in.tftpd on
+# this host would be restarted by the deploy, or keep the lab's from starting.
+if ps -eo stat=,comm= | awk '$1 !~ /^Z/ && $2 == "in.tftpd" { found = 1 } END { exit !found }'; then
+    echo "an in.tftpd process is already running on this host; not testing" >&2
+    exit 1
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/e2e_lab.XXXXXX")
+cleanup() {
+    lab_net_down "$prefix"
+    lab_machine_restore "$work"
+    rm -rf "$work"
+}
+trap cleanup EXIT
+# The deploy writes the servers' configuration under /etc; the role targets
+# that run later expect the machine as it was.
+lab_machine_save "$work"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { printf '\n== %s\n' "$*"; }
+
+# The inventory repository, as scripts/lab prepares it.
+cp -r "$collection/examples" "$work/repo"
+cp "$collection/lab/hosts.yml" "$work/repo/inventory/hosts.yml"
+install -m 600 /dev/null "$work/vault-password"
+printf 'sipfleet-example\n' >"$work/vault-password"
+"$collection/lab/phone_certificates.sh" "$work/pki" 0c1167abcdef ATA192-MPP FCH2118DGQP >/dev/null
+cp "$work/pki/maker-ca.pem" "$work/repo/pki/lab-maker-ca.pem"
+export ANSIBLE_VAULT_PASSWORD_FILE="$work/vault-password" ANSIBLE_NOCOLOR=1
+
+lab_net_up "$prefix" gs spa mpp pana
+
+# deploy OUT [ARGS...]: deploy.yml in the provisioning namespace; the output
+# goes to $work/OUT. The modules run with this test's Python (python3-apt and
+# cryptography), not whatever /usr/bin/python3 has.
+deploy() {
+    local out=$1
+    shift
+    ip netns exec "$prefix-prov" ansible-playbook -i "$work/repo/inventory" sipfleet.provisioning.deploy \
+        -e "ansible_python_interpreter=$python" "$@" >"$work/$out" 2>&1
+}
+recap() {  # recap OUT FIELD: that field of lab-prov's PLAY RECAP line
+    sed -n "s/^lab-prov *:.*$2=\([0-9]*\).*/\1/p" "$work/$1"
+}
+snapshot() {  # every served file with its hash, size and change time
+    (cd "$root" && find . -type f -printf '%p %s %C@ ' -exec sha256sum {} \; | awk '{print $1, $2, $3, $4}' | sort)
+}
+
+server_ca=/etc/nginx/sipfleet-provisioning/lab-ca/ca.pem
+declare -A phone_args=(
+    [gs]="--vendor grandstream --model GXP2170 --mac 00:0b:82:12:34:56"
+    [spa]="--vendor cisco_spa --model SPA2102 --mac 00:0e:08:ab:cd:ef"
+    [mpp]="--vendor cisco_mpp --model ATA192 --mac 0c:11:67:ab:cd:ef --cacert $server_ca --cert $work/pki/phone.pem --key $work/pki/phone.key"
+    [pana]="--vendor panasonic --model KX-UT133 --mac 00:80:f0:c8:c3:81"
+)
+# boot NAMESPACE RESULT [ARGS...]: boot that namespace's phone, remembering
+# what it learned in $work/NAMESPACE.state (a later boot is a reboot, not a
+# factory reset); its report goes to $work/RESULT.out and .json.
+boot() {
+    local namespace=$1 result=$2
+    shift 2
+    # shellcheck disable=SC2086  # phone_args holds several words
+    ip netns exec "$prefix-$namespace" python3 "$collection/lab/virtual_phone.py" --interface eth0 \
+        --resolve "prov.example.net=$LAB_SERVER_ADDRESS" --state "$work/$namespace.state" \
+        --json "$work/$result.json" ${phone_args[$namespace]} "$@" >"$work/$result.out" 2>&1
+}
+check() {  # check RESULT EXPECTATION...: assert on a boot's JSON report
+    "$python" "$collection/tests/integration/targets/e2e_lab/check_phone.py" "$work/$1.json" "${@:2}" ||
+        { cat "$work/$1.out"; fail "phone report $1 does not match"; }
+}
+
+step "deploy the example inventory (first run creates the key store)"
+deploy first -e sipfleet_key_store_create=true || { cat "$work/first"; fail "the first deploy failed"; }
+[ "$(recap first failed)" = 0 ] || fail "the first deploy had failures"
+[ "$(head -c 14 "$work/repo/sipfleet_keys.vault")" = "\$ANSIBLE_VAULT" ] || fail "the key store is not vault-encrypted"
+[ "$(stat -c %a "$work/repo/sipfleet_keys.vault")" = 600 ] || fail "the key store is not mode 0600"
+[ "$(stat -c '%U:%G %a' "$root")" = "root:tftp 750" ] || fail "the served root is not root:tftp 0750"
+# Files that carry a readable key or password: readable by the servers'
+# group only. Encrypted profiles and shared files may be 0644.
+for secret_file in cfg000b82123456 cfg000b82123456.bin spa000e08abcdef.xml 0c1167abcdef.xml Config0080F0C8C381.cfg; do
+    [ "$(stat -c '%U:%G %a' "$root/$secret_file")" = "root:tftp 640" ] || fail "$secret_file is not root:tftp 0640"
+done
+[ -z "$(find "$root" -perm -o+w)" ] || fail "something in the served root is world-writable"
+
+step "boot one phone of each vendor family"
+for namespace in gs spa mpp pana; do boot "$namespace" "$namespace-1" & done
+failed=0
+for job in $(jobs -p); do wait "$job" || failed=$((failed + 1)); done
+for namespace in gs spa mpp pana; do cat "$work/$namespace-1.out"; done
+[ "$failed" = 0 ] || fail "$failed phone(s) did not provision"
+check gs-1 applied=cfg000b82123456.xml sip_server=pbx.berlin.example.net line1.extension=201 \
+    line1.display_name=Reception secret:P34=Ber-recep-4Kd9 secret:P2=AdminExample2Vw8 transport=http
+check spa-1 applied=profile/ sip_server=pbx.munich.example.net line1.extension=301 \
+    line1.display_name=Door secret:Password_1_=Muc-door-3Rv8 transport=tftp
+check mpp-1 applied=profile/ sip_server=pbx.berlin.example.net line1.extension=290 \
+    secret:Password_1_=Ber-fax-9Lc4 transport=https
+check pana-1 applied=Config0080F0C8C381.enc sip_server=pbx.berlin.example.net line1.extension=221 \
+    line1.display_name="Back office" secret:SIP_PASS_1=Ber-office-5Tz1 transport=http
+
+step "rerun: the fetches the servers logged close the bootstrap windows"
+deploy second || { cat "$work/second"; fail "the second deploy failed"; }
+for carrier in cfg000b82123456 cfg000b82123456.bin 0c1167abcdef.xml Config0080F0C8C381.cfg; do
+    [ ! -e "$root/$carrier" ] || fail "$carrier is still served after its phone fetched it over HTTP(S)"
+done
+# tftpd's read requests reach no syslog daemon in the lab, so the TFTP
+# fetch of the SPA's key carrier is not seen and its window stays open.
+[ -e "$root/spa000e08abcdef.xml" ] || fail "spa000e08abcdef.xml was removed without a logged fetch"
+
+step "rerun with nothing changed: changed=0"
+deploy third || { cat "$work/third"; fail "the third deploy failed"; }
+[ "$(recap third changed)" = 0 ] || { cat "$work/third"; fail "a rerun with no change reported changes"; }
+
+step "change one device; check mode reports it and writes nothing"
+sed -i 's/display_name: Reception/display_name: Front desk/' "$work/repo/fleet/berlin/reception.yml"
+before=$(snapshot)
+deploy check --check --diff -vvv || { cat "$work/check"; fail "the check-mode run failed"; }
+[ "$(recap check changed)" -ge 1 ] || fail "check mode reported no change"
+[ "$(snapshot)" = "$before" ] || fail "check mode changed served files"
+grep -q "Front desk" "$work/check" || fail "the diff does not show the new display name"
+# No password of the vault and no key of the store in the whole output.
+secrets=$(ansible-vault view "$work/repo/inventory/group_vars/all/vault.yml" | sed -n 's/^ *"*[0-9a-z_]*"*: *\([A-Za-z0-9-]\{8,\}\)$/\1/p')
+keys=$(ansible-vault view "$work/repo/sipfleet_keys.vault" | grep -oE '"[0-9a-f]{32,}"' | tr -d '"')
+[ "$(printf '%s\n' "$secrets" | wc -l)" -ge 12 ] || fail "could not read the passwords to look for"
+[ "$(printf '%s\n' "$keys" | wc -l)" -ge 8 ] || fail "could not read the keys to look for"
+for secret in $secrets $keys; do
+    if grep -qF -- "$secret" "$work/check"; then fail "a secret appears in the --check --diff -vvv output"; fi
+done
+
+step "apply the change: only that device's files change, its phone gets the new name"
+deploy change --tags profiles || { cat "$work/change"; fail "the change failed"; }
+after=$(snapshot)
+changed_files=$(comm -13 <(printf '%s\n' "$before") <(printf '%s\n' "$after") | sed -n 's/^\.\/\([^ ]*\) .*/\1/p')
+[ "$changed_files" = "cfg000b82123456.xml" ] || fail "expected only cfg000b82123456.xml to change, got: $changed_files"
+boot gs gs-2 || { cat "$work/gs-2.out"; fail "the Grandstream phone did not provision after the change"; }
+check gs-2 applied=cfg000b82123456.xml line1.display_name="Front desk"
+
+step "remove two devices: their files go, their phones fall back"
+rm "$work/repo/fleet/berlin/reception.yml" "$work/repo/fleet/berlin/office.yml"
+deploy remove --tags profiles || { cat "$work/remove"; fail "the removal failed"; }
+for gone in cfg000b82123456.xml Config0080F0C8C381.enc ConfigKX-UT133.cfg KX-UT133.cfg; do
+    [ ! -e "$root/$gone" ] || fail "$gone is still served after its device was removed"
+done
+# Grandstream: no file of its own or of its model, so the generic cfg.xml.
+boot gs gs-3 || true
+check gs-3 applied=cfg.xml no_device_profile
+# Panasonic: its standard and product files are gone (404); the master file
+# (still written for the Munich phone) applies, and the phone keeps its last
+# configuration for the rest.
+boot pana pana-2 || true
+check pana-2 not_found=Config0080F0C8C381.enc not_found=ConfigKX-UT133.cfg applied=ConfigCom.cfg no_device_profile
+
+step "add a device: a new phone provisions"
+cat >"$work/repo/fleet/berlin/reception.yml" <<'EOF'
+name: berlin-reception
+mac: "00:0B:82:12:34:70"
+model: GXP2170
+site: berlin
+lines:
+  - extension: "201"
+    display_name: Reception
+EOF
+deploy add --tags profiles || { cat "$work/add"; fail "adding a device failed"; }
+rm -f "$work/gs.state"  # a factory-new phone
+phone_args[gs]="--vendor grandstream --model GXP2170 --mac 00:0b:82:12:34:70"
+boot gs gs-4 || { cat "$work/gs-4.out"; fail "the added phone did not provision"; }
+check gs-4 applied=cfg000b82123470.xml line1.extension=201 line1.display_name=Reception secret:P34=Ber-recep-4Kd9
+
+step "a bad device fails the run; the servers keep serving the previous files"
+before=$(snapshot)
+printf 'name: berlin-broken\nmac: "00:0B:82:12:34:7G"\nmodel: GXP2170\n' >"$work/repo/fleet/berlin/broken.yml"
+if deploy bad --tags profiles; then fail "a run with a malformed MAC succeeded"; fi
+grep -q "device berlin-broken, field mac" "$work/bad" || { cat "$work/bad"; fail "the error does not name the device and field"; }
+[ "$(snapshot)" = "$before" ] || fail "the failed run changed served files"
+boot spa spa-2 || { cat "$work/spa-2.out"; fail "the SPA did not provision while the inventory was broken"; }
+check spa-2 applied=profile/ line1.extension=301
+echo "all end-to-end checks passed"
