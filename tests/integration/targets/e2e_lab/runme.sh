@@ -54,7 +54,10 @@ printf 'sipfleet-example\n' >"$work/vault-password"
 cp "$work/pki/maker-ca.pem" "$work/repo/pki/lab-maker-ca.pem"
 export ANSIBLE_VAULT_PASSWORD_FILE="$work/vault-password" ANSIBLE_NOCOLOR=1
 
-lab_net_up "$prefix" gs spa mpp pana
+lab_net_up "$prefix" gs spa mpp pana scan
+# A stranger on the phone LAN, with an address of its own.
+scanner=10.99.20.66
+ip -n "$prefix-scan" addr add "$scanner/$LAB_PREFIX_LENGTH" dev eth0
 
 # deploy OUT [ARGS...]: deploy.yml in the provisioning namespace; the output
 # goes to $work/OUT. The modules run with this test's Python (python3-apt and
@@ -135,6 +138,46 @@ done
 step "rerun with nothing changed: changed=0"
 deploy third || { cat "$work/third"; fail "the third deploy failed"; }
 [ "$(recap third changed)" = 0 ] || { cat "$work/third"; fail "a rerun with no change reported changes"; }
+
+step "a stranger gets no credentials: TFTP writes and ../ refused, HTTPS device files need the device's certificate"
+in_scan() { ip netns exec "$prefix-scan" "$@"; }
+printf 'x\n' >"$work/upload.cfg"
+out=$(in_scan tftp "$LAB_SERVER_ADDRESS" -c put "$work/upload.cfg" upload.cfg 2>&1 || true)
+grep -q "Error code" <<<"$out" || fail "a TFTP write was not refused: $out"
+[ ! -e "$root/upload.cfg" ] || fail "a TFTP write created a file"
+out=$(cd "$work" && in_scan tftp "$LAB_SERVER_ADDRESS" -c get ../../etc/passwd passwd.out 2>&1 || true)
+grep -q "Error code" <<<"$out" || fail "a TFTP ../ path was not refused: $out"
+[ "$(in_scan curl -s --path-as-is -o /dev/null -w '%{http_code}' "http://$LAB_SERVER_ADDRESS/../../etc/passwd")" = 400 ] ||
+    fail "an HTTP ../ path was not refused"
+https_get() {  # https_get PATH [curl options...]: the status of an HTTPS fetch from the stranger's namespace
+    local path=$1
+    shift
+    in_scan curl -s -o /dev/null -w '%{http_code}' --resolve "prov.example.net:443:$LAB_SERVER_ADDRESS" \
+        --cacert "$server_ca" "$@" "https://prov.example.net/$path"
+}
+# The MPP's key carrier is gone once fetched; its encrypted profile's name is
+# secret (GPP_B). The SPA's key carrier is still served: it must need the
+# SPA's own certificate.
+[ "$(https_get spa000e08abcdef.xml)" = 403 ] || fail "a device file was served over HTTPS without a certificate"
+[ "$(https_get spa000e08abcdef.xml --cert "$work/pki/phone.pem" --key "$work/pki/phone.key")" = 403 ] ||
+    fail "a device file was served over HTTPS to another device's certificate"
+[ "$(https_get ata192.cfg --cert "$work/pki/phone.pem" --key "$work/pki/phone.key")" = 200 ] ||
+    fail "a shared bootstrap file was refused to a phone's certificate"
+
+step "a MAC sweep from one address is throttled while a phone provisions"
+in_scan bash -c 'for i in $(seq 1 150); do
+    curl -s -o /dev/null -w "%{http_code}\n" "http://$0/cfg000b82$(printf %06x $((RANDOM * 32 + i))).xml"
+done' "$LAB_SERVER_ADDRESS" >"$work/sweep" &
+sweep=$!
+boot pana pana-1b || { cat "$work/pana-1b.out"; fail "the Panasonic phone did not provision during the sweep"; }
+check pana-1b applied=Config0080F0C8C381.enc
+wait "$sweep"
+limited=$(grep -c '^429$' "$work/sweep" || true)
+notfound=$(grep -c '^404$' "$work/sweep" || true)
+echo "sweep: 150 requests, $notfound answered 404, $limited limited (429)"
+[ "$((limited + notfound))" = 150 ] || fail "the sweep got answers other than 404 and 429: $(sort "$work/sweep" | uniq -c)"
+[ "$limited" -ge 100 ] || fail "the sweep was not throttled: only $limited of 150 limited"
+grep -q "\"$scanner\"" /var/log/nginx/sipfleet-provisioning.scan.log || fail "the sweep is not in the scan log"
 
 step "change one device; check mode reports it and writes nothing"
 sed -i 's/display_name: Reception/display_name: Front desk/' "$work/repo/fleet/berlin/reception.yml"
