@@ -145,7 +145,7 @@ printf 'x\n' >"$work/upload.cfg"
 out=$(in_scan tftp "$LAB_SERVER_ADDRESS" -c put "$work/upload.cfg" upload.cfg 2>&1 || true)
 grep -q "Error code" <<<"$out" || fail "a TFTP write was not refused: $out"
 [ ! -e "$root/upload.cfg" ] || fail "a TFTP write created a file"
-out=$(cd "$work" && in_scan tftp "$LAB_SERVER_ADDRESS" -c get ../../etc/passwd passwd.out 2>&1 || true)
+out=$(cd "$work" || exit 1; in_scan tftp "$LAB_SERVER_ADDRESS" -c get ../../etc/passwd passwd.out 2>&1; true)
 grep -q "Error code" <<<"$out" || fail "a TFTP ../ path was not refused: $out"
 [ "$(in_scan curl -s --path-as-is -o /dev/null -w '%{http_code}' "http://$LAB_SERVER_ADDRESS/../../etc/passwd")" = 400 ] ||
     fail "an HTTP ../ path was not refused"
@@ -165,6 +165,7 @@ https_get() {  # https_get PATH [curl options...]: the status of an HTTPS fetch 
     fail "a shared bootstrap file was refused to a phone's certificate"
 
 step "a MAC sweep from one address is throttled while a phone provisions"
+# shellcheck disable=SC2016  # the loop is expanded by the shell in the namespace
 in_scan bash -c 'for i in $(seq 1 150); do
     curl -s -o /dev/null -w "%{http_code}\n" "http://$0/cfg000b82$(printf %06x $((RANDOM * 32 + i))).xml"
 done' "$LAB_SERVER_ADDRESS" >"$work/sweep" &
