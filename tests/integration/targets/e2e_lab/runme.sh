@@ -195,6 +195,19 @@ keys=$(ansible-vault view "$work/repo/sipfleet_keys.vault" | grep -oE '"[0-9a-f]
 for secret in $secrets $keys; do
     if grep -qF -- "$secret" "$work/check"; then fail "a secret appears in the --check --diff -vvv output"; fi
 done
+# Nor in the servers' logs after every boot so far. A Cisco profile's
+# directory (gpp_b) is in its URL, so in the access log, by design: it hides
+# the file's name from strangers, its content is encrypted with gpp_a.
+log_keys=$(ansible-vault view "$work/repo/sipfleet_keys.vault" | "$python" -c '
+import json, sys
+for entry in json.load(sys.stdin)["devices"].values():
+    for name, value in entry.items():
+        if name != "gpp_b" and isinstance(value, str) and len(value) >= 32:
+            print(value)')
+logs=(/var/log/nginx/sipfleet-provisioning.access.log /var/log/nginx/sipfleet-provisioning.error.log /var/log/sipfleet)
+for secret in $secrets $log_keys; do
+    if grep -rqF -- "$secret" "${logs[@]}"; then fail "a secret appears in the servers' logs"; fi
+done
 
 step "apply the change: only that device's files change, its phone gets the new name"
 deploy change --tags profiles || { cat "$work/change"; fail "the change failed"; }
