@@ -19,6 +19,8 @@ done
 . "$collection/lab/network.sh"
 # shellcheck source=lab/machine_state.sh
 . "$collection/lab/machine_state.sh"
+# shellcheck source=lab/setup.sh
+. "$collection/lab/setup.sh"
 
 prefix=sfe
 root=/srv/provisioning
@@ -45,16 +47,10 @@ lab_machine_save "$work"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { printf '\n== %s\n' "$*"; }
 
-# The inventory repository, as scripts/lab prepares it.
-cp -r "$collection/examples" "$work/repo"
-cp "$collection/lab/hosts.yml" "$work/repo/inventory/hosts.yml"
-install -m 600 /dev/null "$work/vault-password"
-printf 'sipfleet-example\n' >"$work/vault-password"
-"$collection/lab/phone_certificates.sh" "$work/pki" 0c1167abcdef ATA192-MPP FCH2118DGQP >/dev/null
-cp "$work/pki/maker-ca.pem" "$work/repo/pki/lab-maker-ca.pem"
+lab_prepare_repo "$collection" "$work"
 export ANSIBLE_VAULT_PASSWORD_FILE="$work/vault-password" ANSIBLE_NOCOLOR=1
 
-lab_net_up "$prefix" gs spa mpp pana scan
+lab_net_up "$prefix" "${LAB_PHONES[@]}" scan
 # A stranger on the phone LAN, with an address of its own.
 scanner=10.99.20.66
 ip -n "$prefix-scan" addr add "$scanner/$LAB_PREFIX_LENGTH" dev eth0
@@ -75,23 +71,17 @@ snapshot() {  # every served file with its hash, size and change time
     (cd "$root" && find . -type f -printf '%p %s %C@ ' -exec sha256sum {} \; | awk '{print $1, $2, $3, $4}' | sort)
 }
 
-server_ca=/etc/nginx/sipfleet-provisioning/lab-ca/ca.pem
-declare -A phone_args=(
-    [gs]="--vendor grandstream --model GXP2170 --mac 00:0b:82:12:34:56"
-    [spa]="--vendor cisco_spa --model SPA2102 --mac 00:0e:08:ab:cd:ef"
-    [mpp]="--vendor cisco_mpp --model ATA192 --mac 0c:11:67:ab:cd:ef --cacert $server_ca --cert $work/pki/phone.pem --key $work/pki/phone.key"
-    [pana]="--vendor panasonic --model KX-UT133 --mac 00:80:f0:c8:c3:81"
-)
-# boot NAMESPACE RESULT [ARGS...]: boot that namespace's phone, remembering
-# what it learned in $work/NAMESPACE.state (a later boot is a reboot, not a
-# factory reset); its report goes to $work/RESULT.out and .json.
+# boot NAMESPACE RESULT [ARGS...]: boot that namespace's phone (lab/setup.sh;
+# ARGS override its arguments), remembering what it learned in
+# $work/NAMESPACE.state (a later boot is a reboot, not a factory reset); its
+# report goes to $work/RESULT.out and .json.
 boot() {
-    local namespace=$1 result=$2
+    local namespace=$1 result=$2 args
     shift 2
-    # shellcheck disable=SC2086  # phone_args holds several words
+    mapfile -t args < <(lab_phone_args "$namespace" "$work")
     ip netns exec "$prefix-$namespace" python3 "$collection/lab/virtual_phone.py" --interface eth0 \
         --resolve "prov.example.net=$LAB_SERVER_ADDRESS" --state "$work/$namespace.state" \
-        --json "$work/$result.json" ${phone_args[$namespace]} "$@" >"$work/$result.out" 2>&1
+        --json "$work/$result.json" "${args[@]}" "$@" >"$work/$result.out" 2>&1
 }
 check() {  # check RESULT EXPECTATION...: assert on a boot's JSON report
     "$python" "$collection/tests/integration/targets/e2e_lab/check_phone.py" "$work/$1.json" "${@:2}" ||
@@ -112,10 +102,10 @@ done
 [ -z "$(find "$root" -perm -o+w)" ] || fail "something in the served root is world-writable"
 
 step "boot one phone of each vendor family"
-for namespace in gs spa mpp pana; do boot "$namespace" "$namespace-1" & done
+for namespace in "${LAB_PHONES[@]}"; do boot "$namespace" "$namespace-1" & done
 failed=0
 for job in $(jobs -p); do wait "$job" || failed=$((failed + 1)); done
-for namespace in gs spa mpp pana; do cat "$work/$namespace-1.out"; done
+for namespace in "${LAB_PHONES[@]}"; do cat "$work/$namespace-1.out"; done
 [ "$failed" = 0 ] || fail "$failed phone(s) did not provision"
 check gs-1 applied=cfg000b82123456.xml sip_server=pbx.berlin.example.net line1.extension=201 \
     line1.display_name=Reception secret:P34=Ber-recep-4Kd9 secret:P2=AdminExample2Vw8 transport=http
@@ -153,7 +143,7 @@ https_get() {  # https_get PATH [curl options...]: the status of an HTTPS fetch 
     local path=$1
     shift
     in_scan curl -s -o /dev/null -w '%{http_code}' --resolve "prov.example.net:443:$LAB_SERVER_ADDRESS" \
-        --cacert "$server_ca" "$@" "https://prov.example.net/$path"
+        --cacert "$LAB_SERVER_CA" "$@" "https://prov.example.net/$path"
 }
 # The MPP's key carrier is gone once fetched; its encrypted profile's name is
 # secret (GPP_B). The SPA's key carrier is still served: it must need the
@@ -244,8 +234,7 @@ lines:
 EOF
 deploy add --tags profiles || { cat "$work/add"; fail "adding a device failed"; }
 rm -f "$work/gs.state"  # a factory-new phone
-phone_args[gs]="--vendor grandstream --model GXP2170 --mac 00:0b:82:12:34:70"
-boot gs gs-4 || { cat "$work/gs-4.out"; fail "the added phone did not provision"; }
+boot gs gs-4 --mac 00:0b:82:12:34:70 || { cat "$work/gs-4.out"; fail "the added phone did not provision"; }
 check gs-4 applied=cfg000b82123470.xml line1.extension=201 line1.display_name=Reception secret:P34=Ber-recep-4Kd9
 
 step "a bad device fails the run; the servers keep serving the previous files"

@@ -1,0 +1,40 @@
+# shellcheck shell=bash
+# The lab's inventory repository and its phones, for scripts/lab and the
+# end-to-end test alike.
+#
+#   lab_prepare_repo CHECKOUT DIR   DIR/repo: the example inventory, as a user
+#                                   would have cloned it, with lab/hosts.yml
+#                                   for its hosts; DIR/vault-password; DIR/pki
+#   lab_phone_args PHONE DIR        lab/virtual_phone.py's arguments for one
+#                                   of LAB_PHONES, one a line
+
+# shellcheck disable=SC2034  # read by the scripts that source this file
+LAB_PHONES=(gs spa mpp pana)
+# The CA of the server certificate the http_server role makes (lab_ca).
+LAB_SERVER_CA=/etc/nginx/sipfleet-provisioning/lab-ca/ca.pem
+
+lab_prepare_repo() {
+    local checkout=$1 dir=$2
+    cp -r "$checkout/examples" "$dir/repo"
+    cp "$checkout/lab/hosts.yml" "$dir/repo/inventory/hosts.yml"
+    # The example's vault password (examples/README.md); yours goes elsewhere.
+    install -m 600 /dev/null "$dir/vault-password"
+    printf 'sipfleet-example\n' >"$dir/vault-password"
+    # The Cisco ATA presents a client certificate from its maker, as real
+    # ones do (Cisco's manufacturing CA). The lab plays the maker: its CA goes
+    # where the example inventory takes the makers' CAs from (pki/*.pem).
+    "$checkout/lab/phone_certificates.sh" "$dir/pki" 0c1167abcdef ATA192-MPP FCH2118DGQP >/dev/null
+    cp "$dir/pki/maker-ca.pem" "$dir/repo/pki/lab-maker-ca.pem"
+}
+
+lab_phone_args() {
+    local phone=$1 dir=$2
+    case $phone in
+        gs) printf '%s\n' --vendor grandstream --model GXP2170 --mac 00:0b:82:12:34:56 ;;
+        spa) printf '%s\n' --vendor cisco_spa --model SPA2102 --mac 00:0e:08:ab:cd:ef ;;
+        mpp) printf '%s\n' --vendor cisco_mpp --model ATA192 --mac 0c:11:67:ab:cd:ef --cacert "$LAB_SERVER_CA" \
+                 --cert "$dir/pki/phone.pem" --key "$dir/pki/phone.key" ;;
+        pana) printf '%s\n' --vendor panasonic --model KX-UT133 --mac 00:80:f0:c8:c3:81 ;;
+        *) echo "lab_phone_args: no phone $phone" >&2; return 1 ;;
+    esac
+}
