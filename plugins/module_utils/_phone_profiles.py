@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import time
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
@@ -23,12 +24,15 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_dif
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import (
     SHA256,
     FilePolicy,
+    RunLock,
     WriterError,
     _write_json_atomic,
     apply_plans,
+    check_state_dir,
     manifest_path_for,
     parse_mode,
     plan_root,
+    read_served_file,
     resolve_owner,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import load_fleet, render_fleet
@@ -36,6 +40,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors imp
 BOOTSTRAP_MODES = ("window", "always", "never")
 BOOTSTRAP_STATE_FILE = "bootstrap.json"
 BOOTSTRAP_STATE_VERSION = 1
+LOCK_TIMEOUT = 300
 
 
 def keys_by_mac(keys, field):
@@ -76,7 +81,39 @@ def load_bootstrap_state(state_dir):
         raise WriterError("%s is not a version %d bootstrap state file" % (path, BOOTSTRAP_STATE_VERSION),
                           field="state_dir")
     data.setdefault("devices", {})
+    problem = _bootstrap_state_problem(data["devices"])
+    if problem:
+        raise WriterError("%s was altered: %s; move it away to start afresh (every key carrier is then served "
+                          "again until fetched)" % (path, problem), field="state_dir")
     return data
+
+
+_MAC_KEY = re.compile(r"\A[0-9a-f]{12}\Z")
+# The types of the fields decide_bootstrap and plan_rotations write; a
+# field they do not know is left alone.
+_ENTRY_TYPES = {"key_id": (str,), "opened": (int,), "closed": (int, type(None)), "reason": (str, type(None)),
+                "fetched": (int, type(None)), "paths": (list,), "sizes": (dict,), "vendor": (str,),
+                "device": (str,), "rotation": (bool,)}
+
+
+def _bootstrap_state_problem(devices):
+    if not isinstance(devices, dict):
+        return "its devices are not a mapping"
+    for mac, entry in devices.items():
+        if not _MAC_KEY.match(mac):
+            return "%r is not a MAC address in 12 lower-case hex digits" % (mac[:40],)
+        if not isinstance(entry, dict):
+            return "the entry of %s is not a mapping" % mac
+        for name, types in _ENTRY_TYPES.items():
+            value = entry.get(name)
+            if name in entry and (not isinstance(value, types) or (isinstance(value, bool) and bool not in types)):
+                return "the field %s of %s has the wrong type (%s)" % (name, mac, type(value).__name__)
+        if not all(isinstance(item, str) for item in entry.get("paths") or []):
+            return "the paths of %s are not strings" % mac
+        if not all(isinstance(key, str) and isinstance(value, int) and not isinstance(value, bool)
+                   for key, value in (entry.get("sizes") or {}).items()):
+            return "the sizes of %s are not path: integer" % mac
+    return None
 
 
 def _normalise_fetched(fetched):
@@ -213,12 +250,25 @@ def run(params, check_mode=False, want_diff=False, now=None):
         dir_mode=parse_mode(params.get("dir_mode") or "0755", "dir_mode"),
     )
     state_dir = params.get("state_dir") or "/var/lib/sipfleet-provisioning"
+    lock_timeout = params.get("lock_timeout")
+    lock_timeout = LOCK_TIMEOUT if lock_timeout is None else lock_timeout
+    if isinstance(lock_timeout, bool) or not isinstance(lock_timeout, int) or lock_timeout < 0:
+        raise ProvisioningError("must be 0 or more seconds", field="lock_timeout")
 
     # Everything is validated and rendered before the first byte is written:
     # one bad device stops the run with the files of the last good run served.
     inventory, fleet = load_fleet(params.get("devices") or [], params.get("defaults"), params.get("sites"),
                                   params.get("models"))
     attach_keys(fleet, params.get("keys"))
+    # Runs sharing the state directory or a root take turns, from reading the
+    # state to saving it; check mode too, since it reads them.
+    with RunLock(state_dir, roots, lock_timeout, policy.dir_mode, create=not check_mode) as lock:
+        return _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap, window, policy,
+                           state_dir, inventory, fleet)
+
+
+def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap, window, policy, state_dir,
+                inventory, fleet):
     state = load_bootstrap_state(state_dir)
     state_as_loaded = json.dumps(state, sort_keys=True)
     fetched = _normalise_fetched(params.get("bootstrap_fetched"))
@@ -237,7 +287,7 @@ def run(params, check_mode=False, want_diff=False, now=None):
         if real in seen:
             continue
         seen[real] = root
-        plans.append(plan_root(root, files, manifest_path_for(state_dir, root), policy))
+        plans.append(plan_root(root, files, manifest_path_for(state_dir, root), policy, lock.tree(root)))
     if not params.get("prune", True):
         for plan in plans:
             plan.changes = [change for change in plan.changes if change.action != "delete"]
@@ -302,7 +352,7 @@ def _manifest_stale(plan):
 
 
 def _save_bootstrap_state(state_dir, state):
-    os.makedirs(state_dir, mode=0o700, exist_ok=True)
+    check_state_dir(state_dir)
     _write_json_atomic(os.path.join(state_dir, BOOTSTRAP_STATE_FILE), state)
 
 
@@ -321,16 +371,11 @@ def _diffs(plans, fleet, secrets, params, rotating=None):
             total += 1
             if len(diffs) >= max_files:
                 continue
-            target = os.path.join(plan.root, change.path)
             if change.action == "attributes":
                 continue
             before = None
             if change.action in ("update", "delete"):
-                try:
-                    with open(target, "rb") as handle:
-                        before = handle.read()
-                except OSError:
-                    before = None
+                before = read_served_file(plan.root, change.path)
             after = change.new.content if change.new is not None else None
             owner = change.device if change.action != "delete" else plan.old_devices.get(change.path)
             diffs.append(file_diff(plan.root, change.path, before, after, keys_by_label.get(owner), secrets, limit))

@@ -17,7 +17,16 @@ Guarantees, for every root:
   what the manifest recorded is not even read;
 * only files this writer wrote are ever deleted: the manifest, kept outside
   the served root, lists them; a file that was changed by someone else since
-  is left alone and reported.
+  is left alone and reported;
+* nothing follows a symbolic link below a root: every operation is made
+  relative to directory descriptors opened one component at a time with
+  ``O_NOFOLLOW``, so a link planted in a root (by whoever can write there)
+  cannot make the writer create, change, read or delete anything outside it;
+  the manifests and the journal are validated before any path they hold is
+  used, and the state directory must belong to the user running the writer;
+* runs that share a state directory or a root take turns: :class:`RunLock`
+  holds ``flock`` locks on ``<state_dir>/lock`` and on every root for the
+  whole plan and apply.
 
 Nothing here imports Ansible, so the logic is unit-tested directly.
 """
@@ -26,15 +35,20 @@ from __future__ import annotations
 
 import binascii
 import errno
+import fcntl
 import grp
 import hashlib
 import json
 import os
+import posixpath
 import pwd
+import re
 import stat
-import tempfile
+import time
+from collections import OrderedDict
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import ProfileFile
 
 MANIFEST_VERSION = 2
 
@@ -44,6 +58,24 @@ SHA256, DEVICE, ROLE, SIZE, MTIME_NS = range(5)
 
 #: Temporary files start with this, so a crash leftover is recognisable.
 TEMP_PREFIX = ".sipfleet-tmp-"
+
+#: The roles a rendered file can have; a manifest record naming another one
+#: was not written by this writer.
+ROLES = ProfileFile.ROLES
+
+#: The lock file in the state directory; it holds the PID of the run holding it.
+LOCK_FILE = "lock"
+
+_SHA256_HEX = re.compile(r"\A[0-9a-f]{64}\Z")
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+# Directories below a root are opened with these: a symbolic link fails
+# with ELOOP instead of being followed.
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
+# Directory descriptors kept open per root. Files are planned and written in
+# render order, which keeps a device's directories together, so a small
+# cache opens each directory about once; a bound keeps a fleet with a
+# directory per device (Cisco's ``profile/<dir>``) under the descriptor limit.
+_DIR_CACHE_SIZE = 256
 
 
 class WriterError(ProvisioningError):
@@ -136,12 +168,236 @@ class RootPlan:
         self.old_entries = {}
         self.old_devices = {}       # path -> device of the old manifest, for deletions
         self.extra_state = {}
+        self.tree = None            # the _RootTree the plan was made through, kept for apply
+        self.owns_tree = False
+
+    def close(self):
+        """Close the directory descriptors of a plan made without a :class:`RunLock`."""
+        if self.owns_tree and self.tree is not None:
+            self.tree.close()
+
+
+def is_relative_path(path):
+    """True for a path a root may hold: relative, normalised, no ``..``, no empty or ``.`` part."""
+    return (isinstance(path, str) and path != "" and not path.startswith("/") and "\x00" not in path
+            and posixpath.normpath(path) == path
+            and all(part not in ("", ".", "..") for part in path.split("/")))
+
+
+def _symlink_error(root, relpath):
+    return WriterError("%s is a symbolic link inside the root %s: the writer never follows one below a root "
+                       "(replace it by a real directory or file, or configure its target as a root)"
+                       % (posixpath.join(root, relpath), root), field="roots")
+
+
+class _RootTree:
+    """One root, reached by descriptors: the root's own (the configured path, a link the admin made
+    is followed) and its subdirectories', each opened from its parent with ``O_NOFOLLOW``."""
+
+    def __init__(self, root, create=False, dir_mode=0o755):
+        self.root = root
+        self.fd = None
+        self._cache = OrderedDict()
+        self.created = []           # directories this run made, parents first
+        if create:
+            try:
+                os.makedirs(root, mode=dir_mode, exist_ok=True)
+            except OSError as exc:
+                raise WriterError("cannot create the root %s: %s" % (root, exc.strerror or exc), field="roots")
+        try:
+            self.fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | _CLOEXEC)
+        except FileNotFoundError:
+            self.fd = None
+        except NotADirectoryError:
+            raise WriterError("%s exists and is not a directory" % root, field="roots")
+        except OSError as exc:
+            raise WriterError("cannot open the root %s: %s" % (root, exc.strerror or exc), field="roots")
+
+    def close(self):
+        for fd in self._cache.values():
+            os.close(fd)
+        self._cache.clear()
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except OSError:
+            pass
+
+    def ensure_root(self, dir_mode):
+        if self.fd is None:
+            try:
+                os.makedirs(self.root, mode=dir_mode, exist_ok=True)
+                self.fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | _CLOEXEC)
+            except OSError as exc:
+                raise WriterError("cannot create the root %s: %s" % (self.root, exc.strerror or exc), field="roots")
+
+    def dir_fd(self, reldir, policy=None):
+        """The descriptor of ``reldir`` (``""``: the root); None when it does not exist.
+
+        With ``policy`` missing directories are made (owner and mode from it).
+        A symbolic link or a non-directory on the way is an error naming it.
+        """
+        if self.fd is None:
+            if policy is None:
+                return None
+            self.ensure_root(policy.dir_mode)
+        if reldir == "":
+            return self.fd
+        fd = self._cache.get(reldir)
+        if fd is not None:
+            self._cache.move_to_end(reldir)
+            return fd
+        parent, name = posixpath.split(reldir)
+        parent_fd = self.dir_fd(parent, policy)
+        if parent_fd is None:
+            return None
+        fd = self._open_child(parent_fd, name, reldir, policy)
+        if fd is not None:
+            self._cache[reldir] = fd
+            while len(self._cache) > _DIR_CACHE_SIZE:
+                os.close(self._cache.popitem(last=False)[1])
+        return fd
+
+    def _open_child(self, parent_fd, name, reldir, policy):
+        try:
+            return os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+        except FileNotFoundError:
+            if policy is None:
+                return None
+        except OSError as exc:
+            if exc.errno not in (errno.ELOOP, errno.ENOTDIR):
+                raise
+            st = os.stat(name, dir_fd=parent_fd, follow_symlinks=False)
+            if stat.S_ISLNK(st.st_mode):
+                raise _symlink_error(self.root, reldir)
+            raise WriterError("%s is not a directory" % posixpath.join(self.root, reldir), field="roots")
+        os.mkdir(name, policy.dir_mode, dir_fd=parent_fd)
+        self.created.append(reldir)
+        fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+        try:
+            os.fchmod(fd, policy.dir_mode)
+            if policy.uid != -1 or policy.gid != -1:
+                os.fchown(fd, policy.uid, policy.gid)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def forget(self, reldir):
+        """Drop ``reldir`` and what is below it from the cache (before removing it)."""
+        for key in [key for key in self._cache if key == reldir or key.startswith(reldir + "/")]:
+            os.close(self._cache.pop(key))
+
+    def existing_dir_fd(self, reldir):
+        """Like :meth:`dir_fd`, but a missing directory is an error (never None: that would mean the cwd)."""
+        fd = self.dir_fd(reldir)
+        if fd is None:
+            raise FileNotFoundError(errno.ENOENT, "No such directory", posixpath.join(self.root, reldir))
+        return fd
+
+    def lstat(self, relpath):
+        """``lstat`` of a file below the root; None when it or a parent does not exist."""
+        parent, name = posixpath.split(relpath)
+        parent_fd = self.dir_fd(parent)
+        if parent_fd is None:
+            return None
+        try:
+            return os.stat(name, dir_fd=parent_fd, follow_symlinks=False)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def read(self, relpath):
+        """The bytes of a regular file below the root, opened without following a link."""
+        parent, name = posixpath.split(relpath)
+        parent_fd = self.dir_fd(parent)
+        if parent_fd is None:
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory", posixpath.join(self.root, relpath))
+        return _read_at(parent_fd, name)
+
+
+def _read_at(dir_fd, name):
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC, dir_fd=dir_fd)
+    with open(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", name)
+        return handle.read()
+
+
+def read_served_file(root, relpath):
+    """The bytes served at ``relpath`` in ``root``, or None when missing, unreadable or reached
+    through a symbolic link (``--diff`` must never show the file a planted link points to)."""
+    if not is_relative_path(relpath):
+        return None
+    tree = _RootTree(root)
+    try:
+        return tree.read(relpath)
+    except (OSError, WriterError):
+        return None
+    finally:
+        tree.close()
+
+
+def check_state_dir(state_dir, create=True):
+    """Refuse a state directory others could write to; make it 0700 when missing (with ``create``).
+
+    Returns False when it does not exist (and ``create`` is false). Whoever
+    can write there can edit the manifests, which decide what is deleted.
+    """
+    try:
+        st = os.stat(state_dir)
+    except FileNotFoundError:
+        if not create:
+            return False
+        try:
+            os.makedirs(state_dir, mode=0o700, exist_ok=True)
+            st = os.stat(state_dir)
+        except OSError as exc:
+            raise WriterError("cannot create the state directory %s: %s" % (state_dir, exc.strerror or exc),
+                              field="state_dir")
+    except OSError as exc:
+        raise WriterError("cannot use the state directory %s: %s" % (state_dir, exc.strerror or exc),
+                          field="state_dir")
+    if not stat.S_ISDIR(st.st_mode):
+        raise WriterError("%s is not a directory" % state_dir, field="state_dir")
+    if st.st_uid != os.geteuid():
+        raise WriterError("the state directory %s is owned by uid %d, not by the user running the writer (uid %d): "
+                          "its manifests decide which files are deleted" % (state_dir, st.st_uid, os.geteuid()),
+                          field="state_dir")
+    if st.st_mode & 0o022:
+        raise WriterError("the state directory %s is writable by its group or by others (mode %04o): its manifests "
+                          "decide which files are deleted; chmod go-w it" % (state_dir, stat.S_IMODE(st.st_mode)),
+                          field="state_dir")
+    return True
 
 
 def manifest_path_for(state_dir, root):
     """The manifest of ``root`` lives in ``state_dir``, outside what the servers publish."""
     name = hashlib.sha256(os.path.realpath(root).encode("utf-8")).hexdigest()[:16]
     return os.path.join(state_dir, "manifest-%s.json" % name)
+
+
+def _is_int_or_none(value):
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _record_problem(path, record):
+    if not is_relative_path(path):
+        return "the path %r is not a normalised path inside the root" % (path[:120] if isinstance(path, str) else path,)
+    if not isinstance(record, list) or len(record) != 5:
+        return "the record of %s is not a list of 5 fields" % path
+    if not isinstance(record[SHA256], str) or not _SHA256_HEX.match(record[SHA256]):
+        return "the record of %s has no SHA-256 hex digest" % path
+    if record[DEVICE] is not None and not isinstance(record[DEVICE], str):
+        return "the record of %s names no device" % path
+    if record[ROLE] not in ROLES:
+        return "the record of %s has an unknown role %r" % (path, record[ROLE])
+    if not _is_int_or_none(record[SIZE]) or not _is_int_or_none(record[MTIME_NS]):
+        return "the record of %s has a size or mtime that is not an integer" % path
+    return None
 
 
 def load_manifest(path, root):
@@ -156,16 +412,17 @@ def load_manifest(path, root):
     if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION or not isinstance(data.get("files"), dict):
         raise WriterError("%s is not a version %d manifest" % (path, MANIFEST_VERSION), field="state_dir")
     data.setdefault("state", {})
+    if not isinstance(data["state"], dict):
+        raise WriterError("the manifest %s has a state that is not a mapping: it was not written by this writer; "
+                          "nothing was changed" % path, field="state_dir")
+    # Its paths decide what is deleted: one that leads out of the root, or a
+    # record this writer cannot have written, stops the run before anything.
+    for relpath, record in data["files"].items():
+        problem = _record_problem(relpath, record)
+        if problem:
+            raise WriterError("the manifest %s was altered: %s; nothing was changed or deleted; move it away to "
+                              "start a new one" % (path, problem), field="state_dir")
     return data
-
-
-def _stat_or_none(path):
-    try:
-        return os.lstat(path)
-    except FileNotFoundError:
-        return None
-    except NotADirectoryError:
-        return None
 
 
 def _stat_matches(entry, st, mode, policy):
@@ -174,30 +431,45 @@ def _stat_matches(entry, st, mode, policy):
             and stat.S_IMODE(st.st_mode) == mode and policy.owner_matches(st))
 
 
-def _read(path):
-    with open(path, "rb") as handle:
-        return handle.read()
+def plan_root(root, files, manifest_path, policy, tree=None):
+    """Compare ``files`` (ProfileFile objects) with ``root``; returns a :class:`RootPlan`.
 
-
-def plan_root(root, files, manifest_path, policy):
-    """Compare ``files`` (ProfileFile objects) with ``root``; returns a :class:`RootPlan`."""
+    ``tree`` is the root as a :class:`RunLock` opened it; without one the
+    plan opens its own (close it with :meth:`RootPlan.close`).
+    """
     if not os.path.isabs(root):
         raise WriterError("%r is not an absolute path" % (root,), field="roots")
-    if os.path.exists(root) and not os.path.isdir(root):
-        raise WriterError("%s exists and is not a directory" % root, field="roots")
     manifest = load_manifest(manifest_path, root)
     plan = RootPlan(root, manifest_path)
+    if tree is None:
+        tree, plan.owns_tree = _RootTree(root), True
+    plan.tree = tree
+    try:
+        _plan_files(plan, tree, files, manifest, policy)
+    except BaseException:
+        plan.close()
+        raise
+    return plan
+
+
+def _plan_files(plan, tree, files, manifest, policy):
+    root = plan.root
     plan.old_entries = manifest["files"]
     plan.extra_state = manifest.get("state", {})
     wanted = set()
     for profile_file in files:
         path = profile_file.path
+        if not is_relative_path(path):
+            raise WriterError("%r is not a normalised relative path" % (path,), device=profile_file.device,
+                              field="path")
+        if profile_file.role not in ROLES:
+            raise WriterError("unknown file role %r of %s" % (profile_file.role, path), device=profile_file.device,
+                              field="path")
         wanted.add(path)
-        target = os.path.join(root, path)
         mode = policy.mode_for(profile_file)
         new_sha = sha256_hex(profile_file.content)
         entry = plan.old_entries.get(path)
-        st = _stat_or_none(target)
+        st = tree.lstat(path)
         record = [new_sha, profile_file.device, profile_file.role, None, None]
         plan.entries[path] = record
         if entry is not None and entry[SHA256] == new_sha and _stat_matches(entry, st, mode, policy):
@@ -207,11 +479,13 @@ def plan_root(root, files, manifest_path, policy):
         if st is None:
             plan.changes.append(Change(root, path, "create", profile_file))
             continue
+        if stat.S_ISLNK(st.st_mode):
+            raise _symlink_error(root, path)
         if stat.S_ISDIR(st.st_mode):
-            raise WriterError("%s is a directory where a profile must be written" % target,
+            raise WriterError("%s is a directory where a profile must be written" % posixpath.join(root, path),
                               device=profile_file.device, field="path")
         if stat.S_ISREG(st.st_mode) and st.st_size == len(profile_file.content):
-            current = _read(target)
+            current = tree.read(path)
         else:
             current = None
         if current == profile_file.content:
@@ -224,71 +498,72 @@ def plan_root(root, files, manifest_path, policy):
         plan.changes.append(Change(root, path, "update", profile_file))
     for path in sorted(set(plan.old_entries) - wanted):
         entry = plan.old_entries[path]
-        target = os.path.join(root, path)
-        st = _stat_or_none(target)
+        st = tree.lstat(path)
         if st is None:
+            parent = posixpath.dirname(path)
+            if parent and tree.lstat(parent) is not None:
+                # Gone already (an earlier run stopped between pruning it and
+                # removing its directory): the directory may still go.
+                plan.changes.append(Change(root, path, "delete"))
+                plan.old_devices[path] = entry[DEVICE]
             continue
         if not stat.S_ISREG(st.st_mode):
             plan.kept_foreign.append(path)
             continue
         ours = (entry[SIZE] == st.st_size and entry[MTIME_NS] == st.st_mtime_ns) or (
-            entry[SHA256] == sha256_hex(_read(target)))
+            entry[SHA256] == sha256_hex(tree.read(path)))
         if ours:
             plan.changes.append(Change(root, path, "delete"))
             plan.old_devices[path] = entry[DEVICE]
         else:
             plan.kept_foreign.append(path)
-    return plan
-
-
-def _check_inside(root_real, directory):
-    real = os.path.realpath(directory)
-    if real != root_real and not real.startswith(root_real + os.sep):
-        raise WriterError("%s leads outside the root %s (a symbolic link?)" % (directory, root_real), field="roots")
-
-
-def _ensure_dirs(root, path, policy, created, checked):
-    """Create the parent directories of ``path`` inside ``root``; never follow a link out of it."""
-    parent = os.path.dirname(path)
-    if not parent or (root, parent) in checked:
-        return
-    root_real = os.path.realpath(root)
-    current = root
-    for part in [p for p in parent.split("/") if p]:
-        current = os.path.join(current, part)
-        try:
-            os.mkdir(current, policy.dir_mode)
-        except FileExistsError:
-            pass
-        else:
-            os.chmod(current, policy.dir_mode)
-            if policy.uid != -1 or policy.gid != -1:
-                os.chown(current, policy.uid, policy.gid)
-            created.append(current)
-        _check_inside(root_real, current)
-    checked.add((root, parent))
-
-
-class _Staged:
-    __slots__ = ("change", "temp", "target")
-
-    def __init__(self, change, temp, target):
-        self.change = change
-        self.temp = temp
-        self.target = target
 
 
 def _journal_path(state_dir):
     return os.path.join(state_dir, "in-progress.json")
 
 
-def clean_leftovers(state_dir):
+def _journal_problem(journal, trees):
+    """``(tree, reldir)`` pairs of a journal's directories, or an error naming it when one is outside every root."""
+    pairs = []
+    token = journal.get("token") if isinstance(journal, dict) else None
+    directories = journal.get("directories") if isinstance(journal, dict) else journal
+    if not isinstance(directories, list) or (isinstance(journal, dict) and not (
+            isinstance(token, str) and re.match(r"\A[0-9a-f]{1,64}\Z", token))):
+        return None, "it is not a journal of this writer"
+    for item in directories:
+        if isinstance(journal, list):
+            # The journal of earlier versions names the temporary files themselves.
+            if not isinstance(item, str) or not posixpath.basename(item).startswith(TEMP_PREFIX):
+                return None, "%r is not a temporary file of this writer" % (item,)
+        found = None
+        for tree in trees:
+            for base in (posixpath.normpath(tree.root), os.path.realpath(tree.root)):
+                if isinstance(item, str) and item.startswith(base.rstrip("/") + "/"):
+                    rel = item[len(base.rstrip("/")) + 1:]
+                    if is_relative_path(rel):
+                        found = (tree, rel)
+                elif item == base and isinstance(journal, dict):
+                    found = (tree, "")
+                if found:
+                    break
+            if found:
+                break
+        if found is None:
+            return None, "%r is not inside a configured root" % (item,)
+        pairs.append(found)
+    return pairs, None
+
+
+def clean_leftovers(state_dir, trees):
     """Remove the temporary files of a run that was killed before it finished.
 
     The journal is written before the first temporary file is made: it names
     the run's token and every directory the run stages files in, so whatever
     a kill leaves behind (a complete temporary file, or one still being
-    written) is found by listing those directories only. Temporary files of
+    written) is found by listing those directories only. A journal naming a
+    directory outside the roots ``trees`` (``_RootTree``) stops the run; its
+    directories are reached without following a link. Temporary files of
     the state directory's own atomic writes are removed as well.
     """
     removed = 0
@@ -298,56 +573,73 @@ def clean_leftovers(state_dir):
             recorded = json.loads(handle.read().decode("utf-8"))
     except FileNotFoundError:
         recorded = None
-    except (OSError, ValueError):
-        recorded = {}
+    except (OSError, ValueError) as exc:
+        raise WriterError("cannot read the journal %s (%s); remove it (the temporary files it names are then left "
+                          "for you to remove)" % (journal, exc), field="state_dir")
     if recorded is not None:
-        token = recorded.get("token") if isinstance(recorded, dict) else None
-        directories = recorded.get("directories") if isinstance(recorded, dict) else None
+        pairs, problem = _journal_problem(recorded, trees)
+        if problem:
+            raise WriterError("the journal %s was altered: %s; nothing was deleted; remove it (the temporary files "
+                              "it names are then left for you to remove)" % (journal, problem), field="state_dir")
         if isinstance(recorded, list):
-            # The journal of earlier versions: the temporary files themselves.
-            for temp in recorded:
-                if isinstance(temp, str) and os.path.basename(temp).startswith(TEMP_PREFIX):
-                    try:
-                        os.unlink(temp)
-                        removed += 1
-                    except FileNotFoundError:
-                        pass
-        elif isinstance(token, str) and token and isinstance(directories, list):
-            suffix = "." + token
-            for directory in directories:
-                if isinstance(directory, str):
-                    removed += _remove_temps(directory, lambda name: name.endswith(suffix))
+            for tree, rel in pairs:
+                parent, name = posixpath.split(rel)
+                parent_fd = tree.dir_fd(parent)
+                if parent_fd is not None:
+                    removed += _unlink_quietly(name, parent_fd)
+        else:
+            suffix = "." + recorded["token"]
+            for tree, rel in pairs:
+                directory_fd = tree.dir_fd(rel)
+                if directory_fd is not None:
+                    removed += _remove_temps(directory_fd, lambda name: name.endswith(suffix))
         os.unlink(journal)
-    removed += _remove_temps(state_dir, lambda name: True)
-    return removed
-
-
-def _remove_temps(directory, matches):
-    removed = 0
+    state_fd = os.open(state_dir, os.O_RDONLY | os.O_DIRECTORY | _CLOEXEC)
     try:
-        entries = list(os.scandir(directory))
-    except (FileNotFoundError, NotADirectoryError):
-        return 0
-    for entry in entries:
-        if entry.name.startswith(TEMP_PREFIX) and matches(entry.name) and not entry.is_dir(follow_symlinks=False):
-            try:
-                os.unlink(entry.path)
-                removed += 1
-            except FileNotFoundError:
-                pass
+        removed += _remove_temps(state_fd, lambda name: True)
+    finally:
+        os.close(state_fd)
     return removed
+
+
+def _unlink_quietly(name, dir_fd):
+    try:
+        os.unlink(name, dir_fd=dir_fd)
+        return 1
+    except (FileNotFoundError, IsADirectoryError):
+        return 0
+
+
+def _remove_temps(directory_fd, matches):
+    removed = 0
+    for entry in os.scandir(directory_fd):
+        if entry.name.startswith(TEMP_PREFIX) and matches(entry.name) and not entry.is_dir(follow_symlinks=False):
+            removed += _unlink_quietly(entry.name, directory_fd)
+    return removed
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _new_token():
+    return binascii.hexlify(os.urandom(8)).decode("ascii")
 
 
 def write_file_atomic(path, data, mode=0o600):
     """Replace ``path`` with ``data`` (bytes) through a flushed temporary file in its directory."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
+    directory, name = os.path.split(os.path.abspath(path))
+    temp = os.path.join(directory, "%s%s.%s" % (TEMP_PREFIX, name, _new_token()))
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o600)
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+            os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
         os.replace(temp, path)
     except BaseException:
         try:
@@ -361,29 +653,15 @@ def _write_json_atomic(path, data, mode=0o600):
     write_file_atomic(path, json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8"), mode)
 
 
-def _stage(change, policy, token, created_dirs, checked_dirs):
-    target = os.path.join(change.root, change.path)
-    _ensure_dirs(change.root, change.path, policy, created_dirs, checked_dirs)
-    directory, name = os.path.split(target)
-    temp = os.path.join(directory, "%s%s.%s" % (TEMP_PREFIX, name, token))
-    # 0600 until complete, so no server can hand out a partial file under the
-    # temporary name; the final owner and mode are set once every byte is
-    # out of Python's buffer.
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(change.new.content)
-            handle.flush()
-            if policy.uid != -1 or policy.gid != -1:
-                os.fchown(handle.fileno(), policy.uid, policy.gid)
-            os.fchmod(handle.fileno(), policy.mode_for(change.new))
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
-    return _Staged(change, temp, target)
+class _Staged:
+    __slots__ = ("tree", "reldir", "name", "temp", "renamed")
+
+    def __init__(self, tree, reldir, name, temp):
+        self.tree = tree
+        self.reldir = reldir
+        self.name = name
+        self.temp = temp
+        self.renamed = False
 
 
 def _staging_directories(plans):
@@ -391,8 +669,53 @@ def _staging_directories(plans):
     for plan in plans:
         for change in plan.changes:
             if change.action in ("create", "update"):
-                directories.add(os.path.dirname(os.path.join(change.root, change.path)))
+                directories.add(posixpath.normpath(posixpath.join(plan.root, posixpath.dirname(change.path))))
     return sorted(directories)
+
+
+def _stage(plan, change, policy, token, staged):
+    reldir, name = posixpath.split(change.path)
+    directory_fd = plan.tree.dir_fd(reldir, policy)
+    temp = "%s%s.%s" % (TEMP_PREFIX, name, token)
+    # 0600 until complete, so no server can hand out a partial file under the
+    # temporary name; the final owner and mode are set once every byte is out.
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o600, dir_fd=directory_fd)
+    staged.append(_Staged(plan.tree, reldir, name, temp))
+    try:
+        _write_all(fd, change.new.content)
+        if policy.uid != -1 or policy.gid != -1:
+            os.fchown(fd, policy.uid, policy.gid)
+        os.fchmod(fd, policy.mode_for(change.new))
+    finally:
+        os.close(fd)
+
+
+def _undo_staging(staged, plans, journal):
+    """After a failure: remove the temporary files not yet renamed, the directories this run made, the journal."""
+    for item in staged:
+        if not item.renamed:
+            try:
+                directory_fd = item.tree.dir_fd(item.reldir)
+                if directory_fd is not None:
+                    _unlink_quietly(item.temp, directory_fd)
+            except (OSError, WriterError):
+                pass
+    for plan in plans:
+        if plan.tree is None:
+            continue
+        for reldir in reversed(plan.tree.created):
+            try:
+                parent_fd = plan.tree.dir_fd(posixpath.dirname(reldir))
+                plan.tree.forget(reldir)
+                if parent_fd is not None:
+                    os.rmdir(posixpath.basename(reldir), dir_fd=parent_fd)
+            except (OSError, WriterError):
+                pass
+        del plan.tree.created[:]
+    try:
+        os.unlink(journal)
+    except OSError:
+        pass
 
 
 def apply_plans(plans, policy, state_dir):
@@ -400,98 +723,226 @@ def apply_plans(plans, policy, state_dir):
 
     Every new file is staged and flushed to disk before the first rename, so
     an error while staging (disk full, permission) leaves every root as it
-    was. Manifests are written last; a crash in between is repaired by the
-    next run, which compares contents and cleans up temporary files.
+    was. Manifests are written last; a failure after the first rename leaves
+    old and new files side by side, complete, for the next run to finish (it
+    compares contents). Whatever fails, and however (an exception that is
+    not an ``OSError``, an interrupt), the run's temporary files and its
+    journal are removed before the error goes on.
     """
-    os.makedirs(state_dir, mode=0o700, exist_ok=True)
-    clean_leftovers(state_dir)
+    check_state_dir(state_dir)
     for plan in plans:
-        os.makedirs(plan.root, mode=policy.dir_mode, exist_ok=True)
+        if plan.tree is None:
+            plan.tree, plan.owns_tree = _RootTree(plan.root), True
     staged = []
-    created_dirs = []
-    checked_dirs = set()
     journal = _journal_path(state_dir)
-    token = binascii.hexlify(os.urandom(8)).decode("ascii")
-    where, field = journal, "state_dir"
+    token = _new_token()
     try:
-        directories = _staging_directories(plans)
-        if directories:
-            # Before the first temporary file: a kill at any later point
-            # leaves a journal that finds every file this run made.
-            _write_json_atomic(journal, {"token": token, "directories": directories})
-        for plan in plans:
-            for change in plan.changes:
-                if change.action in ("create", "update"):
-                    where, field = os.path.join(change.root, change.path), "roots"
-                    staged.append(_stage(change, policy, token, created_dirs, checked_dirs))
-        if staged:
-            where, field = "the profile roots", "roots"
-            # One flush of everything rather than an fsync per file: at fleet
-            # scale thousands of fsyncs would dominate the run.
-            os.sync()
-    except OSError as exc:
-        for item in staged:
-            try:
-                os.unlink(item.temp)
-            except OSError:
-                pass
-        for directory in reversed(created_dirs):
-            try:
-                os.rmdir(directory)
-            except OSError:
-                pass
         try:
-            os.unlink(journal)
-        except OSError:
-            pass
-        if exc.errno == errno.ENOSPC:
-            raise WriterError("no space left on the device of %s: nothing was changed, the previous files are "
-                              "still served" % where, field=field)
-        raise WriterError("cannot write %s: %s; nothing was changed, the previous files are still served"
-                          % (where, exc.strerror or exc), field=field)
+            where, field = state_dir, "state_dir"
+            clean_leftovers(state_dir, [plan.tree for plan in plans])
+            for plan in plans:
+                plan.tree.ensure_root(policy.dir_mode)
+            where, field = journal, "state_dir"
+            directories = _staging_directories(plans)
+            if directories:
+                # Before the first temporary file: a kill at any later point
+                # leaves a journal that finds every file this run made.
+                _write_json_atomic(journal, {"token": token, "directories": directories})
+            for plan in plans:
+                for change in plan.changes:
+                    if change.action in ("create", "update"):
+                        where, field = posixpath.join(change.root, change.path), "roots"
+                        _stage(plan, change, policy, token, staged)
+            if staged:
+                where, field = "the profile roots", "roots"
+                # One flush of everything rather than an fsync per file: at
+                # fleet scale thousands of fsyncs would dominate the run.
+                os.sync()
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise WriterError("no space left on the device of %s: nothing was changed, the previous files are "
+                                  "still served" % where, field=field)
+            raise WriterError("cannot write %s: %s; nothing was changed, the previous files are still served"
+                              % (where, exc.strerror or exc), field=field)
+        try:
+            result = _commit(plans, policy, staged)
+            try:
+                os.unlink(journal)
+            except FileNotFoundError:
+                pass
+        except OSError as exc:
+            raise WriterError("cannot finish writing the profile roots (%s); old and new files are served side by "
+                              "side, run again to finish" % (exc,), field="roots")
+    except BaseException:
+        _undo_staging(staged, plans, journal)
+        raise
+    return result
+
+
+def _commit(plans, policy, staged):
     written = pruned = 0
     for item in staged:
-        os.replace(item.temp, item.target)
+        directory_fd = item.tree.existing_dir_fd(item.reldir)
+        os.rename(item.temp, item.name, src_dir_fd=directory_fd, dst_dir_fd=directory_fd)
+        item.renamed = True
         written += 1
     for plan in plans:
+        del plan.tree.created[:]    # now holding served files: never removed by a clean-up
         for change in plan.changes:
-            target = os.path.join(change.root, change.path)
             if change.action == "attributes":
-                if policy.uid != -1 or policy.gid != -1:
-                    os.lchown(target, policy.uid, policy.gid)
-                os.chmod(target, policy.mode_for(change.new))
+                _set_attributes(plan.tree, change.path, policy, policy.mode_for(change.new))
                 written += 1
             elif change.action == "delete":
-                try:
-                    os.unlink(target)
-                    pruned += 1
-                except FileNotFoundError:
-                    pass
-                _remove_empty_parents(plan.root, change.path)
+                parent, name = posixpath.split(change.path)
+                parent_fd = plan.tree.dir_fd(parent)
+                if parent_fd is not None:
+                    pruned += _unlink_quietly(name, parent_fd)
+                _remove_empty_parents(plan.tree, change.path)
     if staged:
         os.sync()
     for plan in plans:
         files = {}
         for path, record in plan.entries.items():
             if record[SIZE] is None:
-                st = os.lstat(os.path.join(plan.root, path))
+                st = plan.tree.lstat(path)
                 record[SIZE], record[MTIME_NS] = st.st_size, st.st_mtime_ns
             files[path] = record
         _write_json_atomic(plan.manifest_path, {
             "version": MANIFEST_VERSION, "root": plan.root, "files": files, "state": plan.extra_state})
-    try:
-        os.unlink(journal)
-    except FileNotFoundError:
-        pass
     return {"written": written, "pruned": pruned}
 
 
-def _remove_empty_parents(root, path):
+def _set_attributes(tree, relpath, policy, mode):
+    """Owner and mode of an existing file, through a descriptor opened without following a link."""
+    parent, name = posixpath.split(relpath)
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC, dir_fd=tree.existing_dir_fd(parent))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise WriterError("%s is no longer a regular file" % posixpath.join(tree.root, relpath), field="roots")
+        if policy.uid != -1 or policy.gid != -1:
+            os.fchown(fd, policy.uid, policy.gid)
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+
+
+def _remove_empty_parents(tree, path):
     """Remove directories left empty by pruning (Cisco's per-device ``profile/<dir>``), never the root."""
-    parent = os.path.dirname(path)
+    parent = posixpath.dirname(path)
     while parent:
-        try:
-            os.rmdir(os.path.join(root, parent))
-        except OSError:
+        grandparent_fd = tree.dir_fd(posixpath.dirname(parent))
+        if grandparent_fd is None:
             return
-        parent = os.path.dirname(parent)
+        tree.forget(parent)
+        try:
+            os.rmdir(posixpath.basename(parent), dir_fd=grandparent_fd)
+        except OSError as exc:
+            # Not empty (another device's files, someone else's) is the end
+            # of it; any other failure is reported so the next run retries.
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
+                return
+            raise
+        parent = posixpath.dirname(parent)
+
+
+def _lock_holder(fd, st, is_file):
+    """The PID holding ``fd``'s lock: what the holder wrote into the lock file, else from /proc/locks."""
+    if is_file:
+        try:
+            text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            if text.isdigit():
+                return text
+        except OSError:
+            pass
+    wanted = "%02x:%02x:%d" % (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
+    try:
+        with open("/proc/locks", "r") as handle:
+            for line in handle:
+                fields = line.split()
+                if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == wanted and fields[4].isdigit():
+                    return fields[4]
+    except OSError:
+        pass
+    return "unknown"
+
+
+class RunLock:
+    """Serialise runs that share a state directory or a root.
+
+    ``flock`` locks on ``<state_dir>/lock`` and on each root's directory,
+    taken in the order of their real paths (two runs sharing some of them
+    cannot each wait for the other), waiting up to ``timeout`` seconds. The
+    roots' descriptors are the ones the plan and the writing go through
+    (:meth:`tree`). With ``create`` false (check mode) a missing state
+    directory is neither made nor locked: there is nothing to read. A root
+    that does not exist yet is not locked (it is made when the first file is
+    written): runs sharing it share their state directory, whose lock covers it.
+    """
+
+    def __init__(self, state_dir, roots, timeout, dir_mode=0o755, create=True):
+        self.trees = {}
+        self._locks = []            # (real path, fd, is the lock file)
+        self._lock_fd = None
+        try:
+            self._acquire(state_dir, roots, timeout, dir_mode, create)
+        except BaseException:
+            self.release()
+            raise
+
+    def _acquire(self, state_dir, roots, timeout, dir_mode, create):
+        if check_state_dir(state_dir, create):
+            path = os.path.join(os.path.realpath(state_dir), LOCK_FILE)
+            try:
+                self._lock_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | _CLOEXEC, 0o600)
+            except OSError as exc:
+                raise WriterError("cannot open the lock file %s: %s" % (path, exc.strerror or exc), field="state_dir")
+            self._locks.append((path, self._lock_fd, True))
+        for root in roots:
+            real = os.path.realpath(root)
+            if real in self.trees:
+                continue
+            tree = _RootTree(root)
+            self.trees[real] = tree
+            if tree.fd is not None:
+                self._locks.append((real, tree.fd, False))
+        deadline = time.monotonic() + max(0, timeout)
+        for path, fd, is_file in sorted(self._locks, key=lambda item: item[0]):
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise WriterError(
+                            "another run still holds the lock %s (PID %s) after %d seconds of waiting: wait for it "
+                            "to finish, or raise lock_timeout" % (path, _lock_holder(fd, os.fstat(fd), is_file),
+                                                                 timeout), field="lock_timeout")
+                    time.sleep(0.1)
+        if self._lock_fd is not None:
+            # Best effort: who holds it is for the error of a run that waits,
+            # and a full state directory must not stop the run here.
+            try:
+                os.ftruncate(self._lock_fd, 0)
+                os.pwrite(self._lock_fd, b"%d\n" % os.getpid(), 0)
+            except OSError:
+                pass
+
+    def tree(self, root):
+        """The descriptors of ``root`` this lock holds."""
+        return self.trees.get(os.path.realpath(root))
+
+    def release(self):
+        # Closing the descriptors releases their flock locks.
+        for tree in self.trees.values():
+            tree.close()
+        self.trees = {}
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+        self._locks = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.release()

@@ -88,6 +88,14 @@ options:
         server.
     type: path
     default: /var/lib/sipfleet-provisioning
+  lock_timeout:
+    description:
+      - Seconds to wait for another run that uses the same O(state_dir) or one of the same O(roots) (two pipelines,
+        two merges at once). Runs take turns through C(flock) locks on C(<state_dir>/lock) and on each root
+        directory, held from reading the state to writing the last file; check mode takes them too.
+      - Past this wait the run fails naming the lock and the PID of the run holding it. V(0) fails at once.
+    type: int
+    default: 300
   owner:
     description: Owner of the written files and directories (name or number); default the user the module runs as.
     type: str
@@ -313,6 +321,7 @@ def main():
             inventory_file=dict(type="path"),
             roots=dict(type="list", elements="path", required=True),
             state_dir=dict(type="path", default="/var/lib/sipfleet-provisioning"),
+            lock_timeout=dict(type="int", default=300),
             owner=dict(type="str"),
             group=dict(type="str"),
             mode=dict(type="raw", default="0644"),

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import copy
-import errno
 import json
 import os
 import stat
@@ -261,46 +260,6 @@ def test_leftover_temporary_files_of_the_earlier_journal_format_are_removed(env)
     params["devices"][0]["lines"][0]["display_name"] = "Changed"
     run(params)
     assert not leftover.exists()
-
-
-def test_a_full_disk_fails_naming_the_file_and_changes_nothing(env, monkeypatch):
-    params, root = env
-    run(params)
-    before = snapshot(root)
-    real_fdopen = os.fdopen
-    calls = []
-
-    class FullFile:
-        def __init__(self, handle):
-            self.handle = handle
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.handle.close()
-
-        def write(self, data):
-            calls.append(len(data))
-            if len(calls) > 1:
-                raise OSError(errno.ENOSPC, "No space left on device")
-            return self.handle.write(data)
-
-        def flush(self):
-            self.handle.flush()
-
-        def fileno(self):
-            return self.handle.fileno()
-
-    monkeypatch.setattr(os, "fdopen", lambda fd, *args, **kwargs: FullFile(real_fdopen(fd, *args, **kwargs)))
-    params["defaults"]["ntp_server"] = "ntp2.example.net"
-    with pytest.raises(ProvisioningError) as failure:
-        run(params)
-    monkeypatch.undo()
-    assert "no space left on the device of %s/" % root in str(failure.value)
-    assert failure.value.field == "roots"
-    assert snapshot(root) == before
-    assert [name for name in os.listdir(root) if name.startswith(TEMP_PREFIX)] == []
 
 
 def test_bootstrap_window_closes_once_fetched(env):
