@@ -43,6 +43,7 @@ import os
 import posixpath
 import pwd
 import re
+import resource
 import stat
 import time
 from collections import OrderedDict
@@ -71,11 +72,26 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 # Directories below a root are opened with these: a symbolic link fails
 # with ELOOP instead of being followed.
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
-# Directory descriptors kept open per root. Files are planned and written in
-# render order, which keeps a device's directories together, so a small
-# cache opens each directory about once; a bound keeps a fleet with a
-# directory per device (Cisco's ``profile/<dir>``) under the descriptor limit.
-_DIR_CACHE_SIZE = 256
+
+
+def _dir_cache_size():
+    """Directory descriptors kept open per root: as many as a quarter of the descriptor limit allows.
+
+    Files are planned and written in render order, which keeps a device's
+    directories together, so even a cache smaller than the number of
+    directories (Cisco's ``profile/<dir>``, one per device) opens each one
+    about once per phase; the bound keeps a fleet under the descriptor limit.
+    """
+    try:
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ValueError, OSError):
+        soft = 1024
+    if soft == resource.RLIM_INFINITY or soft < 0:
+        soft = 1 << 20
+    return max(256, min(65536, (soft - 1024) // 4))
+
+
+_DIR_CACHE_SIZE = _dir_cache_size()
 
 
 class WriterError(ProvisioningError):
