@@ -929,10 +929,10 @@ class RunLock:
                     break
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
-                        raise WriterError(
-                            "another run still holds the lock %s (PID %s) after %d seconds of waiting: wait for it "
-                            "to finish, or raise lock_timeout" % (path, _lock_holder(fd, os.fstat(fd), is_file),
-                                                                 timeout), field="lock_timeout")
+                        holder = _lock_holder(fd, os.fstat(fd), is_file)
+                        raise WriterError("another run still holds the lock %s (PID %s) after %d seconds of waiting: "
+                                          "wait for it to finish, or raise lock_timeout" % (path, holder, timeout),
+                                          field="lock_timeout")
                     time.sleep(0.1)
         if self._lock_fd is not None:
             # Best effort: who holds it is for the error of a run that waits,

@@ -20,7 +20,6 @@ import time
 
 import pytest
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils import _profile_writer as writer
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import run
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import (
