@@ -238,9 +238,10 @@ class _RootTree:
             self.fd = None
 
     def __del__(self):
+        # A plan made without a RunLock and never closed: do not leak its descriptors.
         try:
             self.close()
-        except OSError:
+        except (OSError, TypeError, AttributeError):
             pass
 
     def ensure_root(self, dir_mode):
