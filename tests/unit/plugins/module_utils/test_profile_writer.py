@@ -342,6 +342,8 @@ CONCURRENT = r"""
 import json, sys
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import run
 params = json.load(open(sys.argv[1]))
+print("ready", flush=True)
+sys.stdin.readline()            # both start together
 for dummy in range(int(sys.argv[2])):
     run(params)
 print("ok", flush=True)
@@ -366,8 +368,13 @@ def test_concurrent_runs_take_turns(tmp_path):
         path.write_text(json.dumps(params))
         variants.append((params, path))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(item for item in sys.path if item))
-    workers = [subprocess.Popen([sys.executable, "-c", CONCURRENT, str(path), "20"], env=env,
+    workers = [subprocess.Popen([sys.executable, "-c", CONCURRENT, str(path), "20"], env=env, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE) for dummy, path in variants]
+    for worker in workers:
+        assert worker.stdout.readline() == b"ready\n", worker.stderr.read().decode()[-2000:]
+    for worker in workers:
+        worker.stdin.write(b"go\n")
+        worker.stdin.flush()
     outputs = [worker.communicate(timeout=600) for worker in workers]
     for worker, (out, err) in zip(workers, outputs):
         assert worker.returncode == 0 and out == b"ok\n", err.decode()[-2000:]
