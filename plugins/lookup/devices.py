@@ -51,7 +51,9 @@ options:
         none, so that CSV files and device files can be kept without secrets.
     type: dict
 notes:
-  - The files are data, not templates - C({{ }}) in them is kept as written. Give passwords through O(passwords).
+  - The files are data, not templates - C({{), C({%) and C({#) in them are kept as written, and the values the lookup
+    returns (passwords from O(passwords) included) are never templated by Ansible or by the collection's actions.
+    Give passwords through O(passwords).
   - The lookup runs each time the variable that calls it is templated. Reading 10,000 devices takes about a second;
     when many tasks use the fleet, set it once with C(ansible.builtin.set_fact) at the start of the play.
 seealso:
@@ -93,6 +95,7 @@ _raw:
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
+from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._device_import import import_devices
@@ -113,7 +116,11 @@ class LookupModule(LookupBase):
                 (extension, password if password is None or isinstance(password, (str, int)) else str(password))
                 for extension, password in passwords.items())
         try:
-            return import_devices(terms, str(basedir), passwords=passwords, decrypt=self._decrypt)
+            # Device files are data: wrap_var marks every value as one
+            # Ansible must never template (since ansible-core 2.19 it drops
+            # the trust a string from a vars file would carry), so
+            # "Lobby {#2}" or a password with "{{" reaches the phone as written.
+            return wrap_var(import_devices(terms, str(basedir), passwords=passwords, decrypt=self._decrypt))
         except ProvisioningError as exc:
             # Ansible's message already names the lookup.
             raise AnsibleLookupError(str(exc)) from None

@@ -29,8 +29,13 @@ import re
 
 import yaml
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import DEVICE_FIELDS, LINE_FIELDS
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import (
+    DEVICE_FIELDS,
+    LINE_FIELDS,
+    check_text,
+    label_text,
+)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, quote_value
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
 
 try:
@@ -55,6 +60,7 @@ _LINE_COLUMN_RE = re.compile(r"^line_?([1-9][0-9]?)_(.+)$")
 _GLOB_CHARS = re.compile(r"[*?[]")
 _DELIMITERS = (",", ";", "\t")
 _VAULT_HEADER = b"$ANSIBLE_VAULT"
+_MAX_MAC_CHARS = 64
 
 
 class DeviceImportError(ProvisioningError):
@@ -129,7 +135,7 @@ def _files(terms, basedir):
     seen = set()
     for term in terms:
         if not isinstance(term, str) or not term.strip():
-            raise ProvisioningError("each term must be a file, directory or glob pattern, got %r" % (term,))
+            raise ProvisioningError("each term must be a file, directory or glob pattern, got %s" % quote_value(term))
         path = os.path.normpath(os.path.join(basedir, os.path.expanduser(term.strip())))
         if _GLOB_CHARS.search(term):
             matches = sorted(glob.glob(path, recursive=True))
@@ -230,7 +236,7 @@ class _Importer:
         if not isinstance(raw, dict):
             raise origin.error("a device must be a mapping, got %s" % type(raw).__name__)
         label = _label(raw.get("name"), raw.get("mac"))
-        unknown = sorted(str(key) for key in raw if key not in DEVICE_FIELDS)
+        unknown = sorted(label_text(key) for key in raw if key not in DEVICE_FIELDS)
         if unknown:
             raise origin.error("unknown field(s) %s; a device has %s (put settings under 'settings')"
                                % (", ".join(unknown), ", ".join(DEVICE_FIELDS)), device=label, field=unknown[0])
@@ -247,7 +253,7 @@ class _Importer:
         field = "lines[%d]" % index
         if not isinstance(raw, dict):
             raise origin.error("must be a mapping, got %s" % type(raw).__name__, device=label, field=field)
-        unknown = sorted(str(key) for key in raw if key not in LINE_FIELDS)
+        unknown = sorted(label_text(key) for key in raw if key not in LINE_FIELDS)
         if unknown:
             raise origin.error("unknown field(s) %s; a line has %s" % (", ".join(unknown), ", ".join(LINE_FIELDS)),
                                device=label, field="%s.%s" % (field, unknown[0]))
@@ -316,10 +322,12 @@ class _Importer:
     def _mac(self, value, origin, label):
         if value is None or value == "":
             raise origin.error("is required", device=label, field="mac")
-        if isinstance(value, int) and not isinstance(value, bool):
-            raise origin.error("read as the number %d: quote the MAC address (YAML reads 12:34:56 as a number)"
-                               % value, device=label, field="mac")
         try:
+            # YAML reads 112233445566 and 11:22:33:44:55:66 as integers:
+            # the hint says to quote the MAC address as written.
+            value = check_text(value, label, "mac", what="MAC address")
+            if len(value) > _MAX_MAC_CHARS:
+                raise ProvisioningError("%s is not a MAC address" % quote_value(value), device=label, field="mac")
             return normalize_mac(value, device=label)
         except ProvisioningError as exc:
             raise origin.error(exc.message, device=label, field="mac")
@@ -349,7 +357,7 @@ def _label(name, mac):
     """How errors name a device: its name, else its MAC as written."""
     for value in (name, mac):
         if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
-            return str(value).strip()
+            return label_text(value)
     return None
 
 
@@ -376,12 +384,12 @@ def _columns(header, origin):
         column = re.sub(r"[\s-]+", "_", cell.lower())
         target = _column_target(column)
         if target is None:
-            raise origin.error("unknown column %r (column %d); known columns: %s, line columns %s and lineN_<line column> "
-                               "for line N" % (cell, position, ", ".join(DEVICE_COLUMNS), ", ".join(LINE_COLUMNS)),
-                               field=column)
+            raise origin.error("unknown column %s (column %d); known columns: %s, line columns %s and lineN_<line column> "
+                               "for line N" % (quote_value(cell), position, ", ".join(DEVICE_COLUMNS), ", ".join(LINE_COLUMNS)),
+                               field=label_text(column))
         if target in seen:
-            raise origin.error("column %r (column %d) sets what column %d sets" % (cell, position, seen[target]),
-                               field=column)
+            raise origin.error("column %s (column %d) sets what column %d sets" % (quote_value(cell), position, seen[target]),
+                               field=label_text(column))
         seen[target] = position
         columns.append((column, target))
     missing = [column for column in _REQUIRED_COLUMNS if (None, column) not in seen]

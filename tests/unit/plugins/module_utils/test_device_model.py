@@ -72,7 +72,7 @@ def test_canonical_fields_and_line_defaults():
 
 
 def test_line_overrides():
-    raw = device(lines=[{"extension": 7, "password": "p", "auth_user": "u7", "display_name": "Desk",
+    raw = device(lines=[{"extension": "7", "password": "p", "auth_user": "u7", "display_name": "Desk",
                          "sip_server": "pbx2", "sip_port": "5080", "transport": "tls"}])
     line = build_device(raw, 0, INVENTORY, vendor_for_model).lines[0]
     assert (line.extension, line.auth_user, line.display_name, line.sip_server, line.sip_port, line.transport) == (
@@ -128,12 +128,15 @@ def test_line_without_any_sip_server():
 def test_duplicate_mac_names_both_devices():
     with pytest.raises(ProvisioningError) as excinfo:
         build_fleet([device(), device(name="desk-2", mac="000b.8212.3456")], INVENTORY, vendor_for_model)
-    assert str(excinfo.value) == "device desk-2, field mac: duplicate MAC 000b82123456: also used by device desk-1"
+    assert str(excinfo.value) == ("device desk-2, field mac: duplicate MAC 000b82123456: also used by device desk-1 "
+                                  "(sipfleet_devices[0]; this is sipfleet_devices[1])")
 
 
-def test_duplicate_name():
-    with pytest.raises(ProvisioningError, match="device desk-1, field name: duplicate name"):
+def test_duplicate_name_names_both_devices():
+    with pytest.raises(ProvisioningError) as excinfo:
         build_fleet([device(), device(mac="00:0b:82:00:00:02")], INVENTORY, vendor_for_model)
+    assert str(excinfo.value) == ("device desk-1, field name: duplicate name: the devices with MAC 000b82123456 "
+                                  "(sipfleet_devices[0]) and 000b82000002 (sipfleet_devices[1]) both have it")
 
 
 @pytest.mark.parametrize("kwargs, expected", [
