@@ -160,9 +160,13 @@ def canonical_model(model):
     return model.strip().upper()
 
 
-def check_setting(name, value, device=None, field_prefix="settings"):
-    """Return ``value`` converted to the setting's type, or raise naming device and field."""
-    field = "%s.%s" % (field_prefix, name)
+def check_setting(name, value, device=None, field_prefix="settings", field=None):
+    """Return ``value`` converted to the setting's type, or raise naming device and field.
+
+    The field is ``<field_prefix>.<name>`` unless ``field`` names it.
+    """
+    if field is None:
+        field = "%s.%s" % (field_prefix, label_text(name))
     spec = SETTINGS.get(name)
     if spec is None:
         raise ProvisioningError(
@@ -409,8 +413,7 @@ def _build_device(raw, index, inventory, vendor_for_model, errors):
     if unknown:
         errors.add(ProvisioningError(
             "unknown field(s) %s; a device has %s (put settings under 'settings')"
-            % (", ".join(quote_value(key) if not key.isidentifier() else key for key in unknown), ", ".join(DEVICE_FIELDS)),
-            device=label, field=label_text(unknown[0])))
+            % (", ".join(map(label_text, unknown)), ", ".join(DEVICE_FIELDS)), device=label, field=label_text(unknown[0])))
     name = mac = model = vendor = site = None
     with errors.check():
         name = _text(raw.get("name"), label, "name", required=False, pattern=_NAME_RE, what="device name")
@@ -519,7 +522,8 @@ def _build_line(number, raw, label, settings, errors):
     with errors.check():
         port = check_setting("sip_port", raw.get("sip_port"), label, field)
     with errors.check():
-        transport = check_setting("sip_transport", raw.get("transport"), label, field)
+        # The line's field is "transport", the setting's "sip_transport".
+        transport = check_setting("sip_transport", raw.get("transport"), label, field=field + ".transport")
     with errors.check():
         sip_server = _text(raw.get("sip_server"), label, field + ".sip_server", required=False) or settings.get("sip_server")
         if sip_server is None:

@@ -225,7 +225,7 @@ def test_errors_never_show_the_row(tmp_path):
 @pytest.mark.parametrize("content, message", [
     ("{mac: '000b8200000', model: GXP2170}", "d.yml: device 000b8200000, field mac: '000b8200000' is not a MAC address"),
     ("{mac: 10:20:30:40:50:11, model: GXP2170}",
-     "d.yml: device 8041827011, field mac: read as the number 8041827011: quote the MAC address"),
+     "d.yml: device 8041827011, field mac: must be a string, but YAML read it as the integer 8041827011: quote the MAC address exactly as written"),
     ("{name: desk, model: GXP2170}", "d.yml: device desk, field mac: is required"),
     ("{mac: '000b82000001', model: GXP2170, colour: red}",
      "d.yml: device 000b82000001, field colour: unknown field(s) colour; a device has name, mac, model"),
@@ -351,3 +351,34 @@ def test_bad_passwords(tmp_path, passwords, message):
     message_seen = error_of(tmp_path, "d.yml", passwords=passwords)
     assert message_seen == message
     assert "secret" not in message_seen
+
+
+@pytest.mark.parametrize("mac, reading", [("112233445566", "the integer 112233445566"),
+                                          ("11:22:33:44:55:06", "the integer 8846009706")])
+def test_a_mac_yaml_read_as_an_integer_is_refused_with_a_hint(tmp_path, mac, reading):
+    write(tmp_path, "d.yml", "{mac: %s, model: GXP2170}\n" % mac)
+    assert error_of(tmp_path, "d.yml").startswith(
+        "d.yml: device %s, field mac: must be a string, but YAML read it as %s: quote the MAC address exactly as written"
+        % (reading.split()[-1], reading))
+
+
+def test_a_mac_without_separators_and_with_a_letter_is_text(tmp_path):
+    write(tmp_path, "d.yml", "{mac: 000b82123456, model: GXP2170}\n")
+    assert load(tmp_path, "d.yml")[0]["mac"] == "000b82123456"
+
+
+def test_template_markers_are_kept_as_written(tmp_path):
+    write(tmp_path, "d.yml", "{mac: '00:0b:82:00:00:01', model: GXP2170, lines: [{extension: '201', password: 'p{{x}}',"
+                             " display_name: 'Lobby {#2} {% if %}'}]}\n")
+    line = load(tmp_path, "d.yml")[0]["lines"][0]
+    assert line == {"extension": "201", "password": "p{{x}}", "display_name": "Lobby {#2} {% if %}"}
+
+
+def test_huge_values_are_quoted_cut(tmp_path):
+    huge = "0" * (1 << 20)
+    write(tmp_path, "d.yml", "{mac: '%s', model: GXP2170}\n" % huge)
+    message = error_of(tmp_path, "d.yml")
+    assert "(1048576 characters)" in message and len(message) < 400
+    write(tmp_path, "s.csv", "mac,model,%s\n000b82000001,GXP2170,x\n" % ("c" * 5000))
+    message = error_of(tmp_path, "s.csv")
+    assert "(5000 characters)" in message and len(message) < 600
