@@ -27,7 +27,7 @@ import tempfile
 from xml.etree import ElementTree
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, ProvisioningErrors
@@ -113,6 +113,9 @@ def _panasonic_text():
         lambda size_char: size_char[1] * size_char[0] if size_char[1] in "a<&" else
         "a" * (size_char[0] - 30) + size_char[1] * 30)
 
+
+_GRANDSTREAM = ("grandstream", "GXP2170")
+_PANASONIC = ("panasonic", "KX-UT133")
 
 _LINE_FIELDS = ["extension", "auth_user", "password", "display_name", "sip_server"]
 
@@ -238,7 +241,10 @@ def test_mac_values():
     def examples(outcomes):
         @_SETTINGS
         @given(mac=_MAC, vendor_model=_vendor_and_model())
-        def example(mac, vendor_model):
+        # Every run includes MACs YAML read as integers (bare digits, base 60).
+        @example(mac=112233445566, vendor_model=_GRANDSTREAM)
+        @example(mac=8846009706, vendor_model=_PANASONIC)
+        def one(mac, vendor_model):
             exc, files = _attempt([_device(vendor_model, mac=mac)])
             outcomes.record(exc)
             if _is_yaml_typed(mac):
@@ -247,7 +253,7 @@ def test_mac_values():
                 _check_refusal(exc, fields="mac")
             else:
                 _check_files(files)
-        example()
+        one()
     _run_counted(examples)
 
 
@@ -258,7 +264,8 @@ def test_model_and_vendor_values():
     def examples(outcomes):
         @_SETTINGS
         @given(vendor_model=models, case=st.sampled_from([str, str.lower, str.upper]))
-        def example(vendor_model, case):
+        @example(vendor_model=("cisco_spa", 2102), case=str)
+        def one(vendor_model, case):
             vendor, model = vendor_model
             device = _device(vendor_model)
             device["model"] = case(model) if isinstance(model, str) else model
@@ -272,7 +279,7 @@ def test_model_and_vendor_values():
                 _check_refusal(exc)
             else:
                 _check_files(files)
-        example()
+        one()
     _run_counted(examples)
 
 
@@ -280,7 +287,9 @@ def test_name_and_site_values():
     def examples(outcomes):
         @_SETTINGS
         @given(name=_NAME, site=_SITE, vendor_model=_vendor_and_model())
-        def example(name, site, vendor_model):
+        @example(name=1234, site="berlin", vendor_model=_GRANDSTREAM)
+        @example(name="desk", site=True, vendor_model=_PANASONIC)
+        def one(name, site, vendor_model):
             device = _device(vendor_model, name=name)
             device["site"] = site
             sites = {site: {"language": "de"}} if isinstance(site, str) else {}
@@ -294,7 +303,7 @@ def test_name_and_site_values():
                 _check_refusal(exc, device_level=False)
             else:
                 _check_files(files)
-        example()
+        one()
     _run_counted(examples)
 
 
@@ -307,7 +316,9 @@ def test_prefix_postfix_and_text_settings():
     def examples(outcomes):
         @_SETTINGS
         @given(name=names, value=values, vendor_model=_vendor_and_model())
-        def example(name, value, vendor_model):
+        @example(name="admin_password", value=511, vendor_model=_GRANDSTREAM)
+        @example(name="ntp_server", value=10.5, vendor_model=_PANASONIC)
+        def one(name, value, vendor_model):
             device = _device(vendor_model)
             device["settings"] = {name: value}
             exc, files = _attempt([device])
@@ -318,7 +329,7 @@ def test_prefix_postfix_and_text_settings():
                 _check_refusal(exc)
             else:
                 _check_files(files)
-        example()
+        one()
     _run_counted(examples)
 
 
@@ -328,7 +339,10 @@ def test_line_values_stay_data():
     def examples(outcomes):
         @_SETTINGS
         @given(field=st.sampled_from(_LINE_FIELDS), value=values, vendor_model=_vendor_and_model())
-        def example(field, value, vendor_model):
+        @example(field="password", value=511, vendor_model=_GRANDSTREAM)
+        @example(field="extension", value=129, vendor_model=_PANASONIC)
+        @example(field="auth_user", value=750, vendor_model=("cisco_mpp", _KNOWN_MODELS["cisco_mpp"][0]))
+        def one(field, value, vendor_model):
             device = _device(vendor_model)
             device["lines"][0][field] = value
             exc, files = _attempt([device])
@@ -339,7 +353,7 @@ def test_line_values_stay_data():
                 _check_refusal(exc, fields="lines[0].")
             else:
                 _check_files(files)
-        example()
+        one()
     _run_counted(examples)
 
 
@@ -351,7 +365,7 @@ def test_panasonic_values_near_the_line_limit():
     def examples(outcomes):
         @_SETTINGS
         @given(place=places, value=_panasonic_text(), vendor_model=panasonic_models)
-        def example(place, value, vendor_model):
+        def one(place, value, vendor_model):
             device = _device(vendor_model, mac="00:80:f0:c8:c3:81")
             kind, name = place.split(".")
             if kind == "lines":
@@ -366,7 +380,7 @@ def test_panasonic_values_near_the_line_limit():
             _check_files(files)
             # What is written is the value itself, on a line of its own.
             assert any(value.encode("utf-8") in content for content in files.values())
-        example()
+        one()
     outcomes = _Outcomes()
     examples(outcomes)
     counts = outcomes.counts
@@ -384,7 +398,7 @@ def test_grandstream_and_cisco_values_with_markup_and_macros():
     def examples(outcomes):
         @_SETTINGS
         @given(field=st.sampled_from(["display_name", "password", "auth_user"]), value=markup, vendor_model=models)
-        def example(field, value, vendor_model):
+        def one(field, value, vendor_model):
             device = _device(vendor_model)
             device["lines"][0][field] = value
             exc, files = _attempt([device])
@@ -400,7 +414,7 @@ def test_grandstream_and_cisco_values_with_markup_and_macros():
                     texts.update(element.text for element in ElementTree.fromstring(content).iter())
             if texts:
                 assert value in texts, (value, vendor_model)
-        example()
+        one()
     _run_counted(examples)
 
 
