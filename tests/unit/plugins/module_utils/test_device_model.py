@@ -260,7 +260,7 @@ def test_yaml_typed_text_is_refused_with_a_hint_to_quote_it(path, field, secret,
     assert 'quote the %s exactly as written in the inventory (%s: "...")' % (what, field.rsplit(".", 1)[-1]) in message
     if secret:
         # A secret's value is never shown, not even as YAML's number.
-        assert reading not in message and reading.split(" ", 2)[-1] not in message.split("(YAML reads")[0]
+        assert reading not in message and reading.split(" ", 2)[-1] not in message.split("(YAML reads", maxsplit=1)[0]
     else:
         assert ("YAML read it as %s:" % reading) in message
 
@@ -281,7 +281,7 @@ def test_unquoted_yaml_line_values_never_reach_a_profile(text, field, reading):
     # The hint never pretends to know what was written: the octal text is lost.
     assert "0201" not in str(excinfo.value) and '"0777"' not in str(excinfo.value)
     if field.endswith("password"):
-        assert "511" not in str(excinfo.value).split("(YAML reads")[0]
+        assert "511" not in str(excinfo.value).split("(YAML reads", maxsplit=1)[0]
 
 
 @pytest.mark.parametrize("text, reading", [

@@ -92,9 +92,8 @@ def _mac_forms(octets):
 
 
 #: A unicast, non-zero MAC in any accepted form.
-_VALID_MAC = st.lists(st.integers(0, 255), min_size=6, max_size=6).filter(
-    lambda octets: any(octets)).map(lambda octets: [octets[0] & 0xFE] + octets[1:]).flatmap(
-    lambda octets: st.sampled_from(_mac_forms(octets)))
+_VALID_MAC = st.lists(st.integers(0, 255), min_size=6, max_size=6).map(
+    lambda octets: [octets[0] & 0xFE] + octets[1:]).filter(any).flatmap(lambda octets: st.sampled_from(_mac_forms(octets)))
 
 _MAC = _mostly(_VALID_MAC, _with_hostile_part(_VALID_MAC), _TEXT, _YAML_TYPED)
 _NAME = _mostly(_SAFE, _with_hostile_part(_SAFE), _TEXT, _YAML_TYPED)
