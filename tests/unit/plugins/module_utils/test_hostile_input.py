@@ -258,7 +258,7 @@ def test_mac_values():
 
 def test_model_and_vendor_values():
     models = _mostly(_vendor_and_model(), st.tuples(st.sampled_from(sorted(_KNOWN_MODELS) + [None]), _TEXT),
-                     st.tuples(st.sampled_from(sorted(_KNOWN_MODELS)), _YAML_TYPED))
+                     st.tuples(st.sampled_from(sorted(_KNOWN_MODELS)), _YAML_TYPED), tenths=9)
 
     def examples(outcomes):
         @_SETTINGS
@@ -310,7 +310,7 @@ def test_prefix_postfix_and_text_settings():
     names = st.sampled_from(["config_prefix", "config_postfix", "firmware_prefix", "firmware_postfix", "ntp_server",
                              "syslog_server", "admin_password", "firmware_version"])
     values = _mostly(st.one_of(_SAFE, _with_hostile_part(st.text(alphabet=_SAFE_CHARS + ".-_", min_size=1, max_size=12))),
-                     _with_hostile_part(_SAFE), _TEXT, _YAML_TYPED)
+                     _with_hostile_part(_SAFE), _TEXT, _YAML_TYPED, tenths=9)
 
     def examples(outcomes):
         @_SETTINGS
@@ -333,7 +333,7 @@ def test_prefix_postfix_and_text_settings():
 
 
 def test_line_values_stay_data():
-    values = _mostly(_with_hostile_part(_SAFE), _SAFE, _TEXT, _panasonic_text(), _YAML_TYPED, tenths=7)
+    values = _mostly(st.one_of(_SAFE, _with_hostile_part(_SAFE)), _TEXT, _panasonic_text(), _YAML_TYPED, tenths=9)
 
     def examples(outcomes):
         @_SETTINGS
@@ -385,7 +385,7 @@ def test_panasonic_values_near_the_line_limit():
     counts = outcomes.counts
     print("written %d of %d examples" % (counts["written"], sum(counts.values())))
     # Both sides of the limits are exercised: some values are written, some refused.
-    assert counts["written"] >= 0.2 * _EXAMPLES and counts["refused"] >= 0.2 * _EXAMPLES, counts
+    assert counts["written"] >= 0.1 * _EXAMPLES and counts["refused"] >= 0.1 * _EXAMPLES, counts
 
 
 def test_grandstream_and_cisco_values_with_markup_and_macros():
