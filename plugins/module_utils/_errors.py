@@ -10,6 +10,7 @@ the logic itself never depends on Ansible.
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 #: How many characters of a value an error message quotes at most: enough to
@@ -38,6 +39,30 @@ def quote_value(value, limit=QUOTE_CHARS):
     if shown == len(value):
         return repr(value)
     return "%s... (%d characters)" % (repr(value[:shown]), len(value))
+
+
+#: A Python repr of a string in a message: '...' or "..." with escapes.
+_QUOTED_RE = re.compile(r"'(?:[^'\\\n]|\\.)*'" + r'|"(?:[^"\\\n]|\\.)*"')
+
+
+def cut_quoted_values(message, limit=QUOTE_CHARS):
+    """``message`` with every quoted value longer than about ``limit`` characters cut, saying how long it was.
+
+    The safety net for messages that quote a value with ``%r`` instead of
+    :func:`quote_value`: every error of :class:`ProvisioningErrors` goes
+    through it, so no value of a megabyte reaches a log whoever wrote the
+    check. Short messages are left alone (an apostrophe in prose is not a
+    quote, and only a long message can hide a long value).
+    """
+    if len(message) <= 4 * limit:
+        return message
+
+    def cut(match):
+        quoted = match.group(0)
+        if len(quoted) <= limit + 2:
+            return quoted
+        return "%s%s... (%d characters quoted)" % (quoted[:limit + 1], quoted[0], len(quoted) - 2)
+    return _QUOTED_RE.sub(cut, message)
 
 
 class ProvisioningError(ValueError):
@@ -88,6 +113,8 @@ class ProvisioningErrors(ProvisioningError):
             flat.extend(error.errors if isinstance(error, ProvisioningErrors) else [error])
         if not flat:
             raise ValueError("ProvisioningErrors needs at least one error")
+        for error in flat:
+            error.message = cut_quoted_values(error.message)
         self.errors = flat
         first = flat[0]
         lines = [ProvisioningError.__str__(error) for error in flat[:MAX_LISTED_ERRORS]]

@@ -26,6 +26,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_mode
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import (
     ProvisioningError,
     ProvisioningErrors,
+    cut_quoted_values,
     error_list,
     quote_value,
 )
@@ -410,3 +411,23 @@ def test_quote_value():
     assert quote_value("\x00" * 100).endswith("... (100 characters)") and len(quote_value("\x00" * 100)) < 110
     assert quote_value(511) == "511"
     assert len(quote_value(list(range(10000)))) <= 83
+
+
+@pytest.mark.parametrize("vendor_model", [("grandstream", "GXP2170"), ("cisco_spa", "SPA2102"), ("cisco_mpp", "ATA192"),
+                                          ("panasonic", "KX-UT133")])
+@pytest.mark.parametrize("setting", ["sip_server", "ntp_server", "provisioning_url", "outbound_proxy"])
+def test_vendor_errors_quote_a_huge_value_cut_too(vendor_model, setting):
+    # Vendor checks may quote a value whole; every error of a run is cut on its way out.
+    raw = {"name": "d", "mac": "00:0b:82:00:00:01", "model": vendor_model[1], "settings": {setting: HUGE},
+           "lines": [{"extension": "201", "password": "pw"}]}
+    with pytest.raises(ProvisioningErrors) as excinfo:
+        load_fleet([raw], defaults={"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net"})
+    assert len(str(excinfo.value)) < 1000 and "x" * 81 not in str(excinfo.value)
+    assert all(len(entry["msg"]) < 1000 for entry in error_list(excinfo.value))
+
+
+def test_cut_quoted_values():
+    message = "field x: %r is bad, so is %r" % ("a" * 500, "it's " + "b" * 300)
+    assert cut_quoted_values(message) == "field x: '%s'... (500 characters quoted) is bad, so is \"it's %s\"... " \
+        "(305 characters quoted)" % ("a" * 80, "b" * 75)
+    assert cut_quoted_values("short 'x'") == "short 'x'"
