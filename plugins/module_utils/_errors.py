@@ -117,7 +117,8 @@ class ProvisioningErrors(ProvisioningError):
             error.message = cut_quoted_values(error.message)
         self.errors = flat
         first = flat[0]
-        lines = [ProvisioningError.__str__(error) for error in flat[:MAX_LISTED_ERRORS]]
+        # str(): a subclass may say more (the file a device came from).
+        lines = [str(error) for error in flat[:MAX_LISTED_ERRORS]]
         if len(flat) > MAX_LISTED_ERRORS:
             more = len(flat) - MAX_LISTED_ERRORS
             lines.append("... and %d more error%s (%d in all)" % (more, "" if more == 1 else "s", len(flat)))

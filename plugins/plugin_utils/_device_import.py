@@ -35,7 +35,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_mode
     check_text,
     label_text,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, quote_value
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ErrorCollector, ProvisioningError, quote_value
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
 
 try:
@@ -104,13 +104,20 @@ def import_devices(terms, basedir, passwords=None, decrypt=None):
 
     ``decrypt(path)`` returns the text of an Ansible Vault encrypted file; an
     encrypted file is an error without it.
+
+    Every file is read and every device checked before an error is raised:
+    all the problems of every file (the first of each device or row, and
+    each file that cannot be read) are raised together as one
+    :class:`~._errors.ProvisioningErrors`.
     """
     if isinstance(terms, str):
         terms = [terms]
     passwords = _check_passwords(passwords)
     importer = _Importer(basedir, passwords, decrypt)
     for path in _files(terms, basedir):
-        importer.read(path)
+        with importer.errors.check():
+            importer.read(path)
+    importer.errors.raise_if_any()
     return importer.devices
 
 
@@ -183,6 +190,7 @@ class _Importer:
         self.passwords = passwords
         self.decrypt = decrypt
         self.devices = []
+        self.errors = ErrorCollector()
         self._by_mac = {}
         self._by_name = {}
 
@@ -227,7 +235,8 @@ class _Importer:
             self._add_mapping(document, _Origin(shown))
         elif isinstance(document, list):
             for index, raw in enumerate(document, start=1):
-                self._add_mapping(raw, _Origin(shown, "entry %d" % index))
+                with self.errors.check():
+                    self._add_mapping(raw, _Origin(shown, "entry %d" % index))
         else:
             raise DeviceImportError("must hold a device mapping or a list of them, got %s" % type(document).__name__,
                                     shown)
@@ -276,7 +285,8 @@ class _Importer:
                 if columns is None:
                     columns = _columns(cells, _Origin(shown, "line %d" % rows.line_num))
                     continue
-                self._add_row(columns, cells, _Origin(shown, "line %d" % rows.line_num))
+                with self.errors.check():
+                    self._add_row(columns, cells, _Origin(shown, "line %d" % rows.line_num))
         except csv.Error as exc:
             raise DeviceImportError("cannot parse: %s" % exc, "%s line %d" % (shown, rows.line_num))
         if columns is None:

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_fleet
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, ProvisioningErrors
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils import _device_import
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._device_import import DeviceImportError, import_devices
 
@@ -273,9 +273,34 @@ def test_duplicate_name_across_files_names_both(tmp_path):
 
 def test_errors_carry_the_source(tmp_path):
     write(tmp_path, "scans.csv", "mac,model\nbad,GXP2170\n")
-    with pytest.raises(DeviceImportError) as info:
+    with pytest.raises(ProvisioningErrors) as info:
         load(tmp_path, "scans.csv")
-    assert (info.value.source, info.value.device, info.value.field) == ("scans.csv line 2", "bad", "mac")
+    first = info.value.errors[0]
+    assert isinstance(first, DeviceImportError)
+    assert (first.source, first.device, first.field) == ("scans.csv line 2", "bad", "mac")
+    assert (info.value.device, info.value.field) == ("bad", "mac")
+
+
+def test_every_bad_device_of_every_file_is_reported_at_once(tmp_path):
+    write(tmp_path, "scans.csv", "mac,model\nbad,GXP2170\n000b82000001,GXP2170\n000b82000001,GXP2170\n,GXP2170\n")
+    write(tmp_path, "devices/a.yml", "[{mac: 112233445566, model: GXP2170}, {mac: '00:0b:82:00:00:02', model: x, colour: red}]\n")
+    write(tmp_path, "devices/b.yml", "{mac: [\n")
+    write(tmp_path, "devices/c.yml", "{mac: '00:0b:82:00:00:03', model: GXP2170}\n")
+    with pytest.raises(ProvisioningErrors) as info:
+        load(tmp_path, "scans.csv", "devices/")
+    assert str(info.value).splitlines() == [
+        "scans.csv line 2: device bad, field mac: 'bad' is not a MAC address; use one of the forms 00:0B:82:12:34:56, "
+        "00-0b-82-12-34-56, 000b.8212.3456 or 000B82123456",
+        "scans.csv line 4: device 000b82000001, field mac: duplicate MAC 000b82000001: also in scans.csv line 3",
+        "scans.csv line 5: field mac: is required",
+        "devices/a.yml entry 1: device 112233445566, field mac: must be a string, but YAML read it as the integer "
+        "112233445566: quote the MAC address exactly as written in the inventory (mac: \"...\") so that it reaches the "
+        "phone as written (YAML reads unquoted 0777 as 511, 12:30 as 750, yes as true)",
+        "devices/a.yml entry 2: device 00:0b:82:00:00:02, field colour: unknown field(s) colour; a device has name, mac, "
+        "model, vendor, site, lines, params, settings, keys (put settings under 'settings')",
+        info.value.lines[5],
+    ]
+    assert info.value.lines[5].startswith("devices/b.yml: cannot parse: ")
 
 
 def test_files_outside_the_base_directory_are_named_absolutely(tmp_path):
