@@ -24,7 +24,8 @@ description:
     row; a UTF-8 byte order mark, white space around cells, empty rows and empty cells are ignored.
   - MAC addresses are normalised to twelve lower-case hex digits. Errors name the file, the line (CSV) or entry (a
     YAML list) and the field - a malformed MAC, a MAC or name used twice (both files named), an unknown column or
-    field, a row with too few cells. Everything else about a device is checked when the fleet is rendered.
+    field, a row with too few cells. Every file is read before failing, and all the errors are reported together, one
+    line each. Everything else about a device is checked when the fleet is rendered.
   - Call it with C(query()), or with C(lookup()) and C(wantlist=true); a plain C(lookup()) returns a fleet of one
     device as a mapping instead of a list.
   - See C(docs/device-import.md) in the collection for the formats, examples and figures.
