@@ -129,10 +129,15 @@ def _check_passwords(passwords):
                                 field="passwords")
     checked = {}
     for extension, password in passwords.items():
-        if isinstance(password, bool) or not isinstance(password, (str, int)):
+        if not isinstance(password, str):
             # The value is never shown: it may be a password of another type.
-            raise ProvisioningError("the password of extension %s must be a string, got %s"
-                                    % (extension, type(password).__name__), field="passwords")
+            # A number is what YAML made of an unquoted one (0777 is 511).
+            raise ProvisioningError(
+                "the password of extension %s must be a string, got %s%s" % (
+                    label_text(extension), type(password).__name__,
+                    ": quote it exactly as written (YAML reads unquoted 0777 as 511)"
+                    if isinstance(password, (int, float)) else ""),
+                field="passwords")
         checked[str(extension)] = password
     return checked
 

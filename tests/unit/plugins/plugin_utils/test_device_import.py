@@ -369,7 +369,10 @@ def test_encrypted_csv_files_may_begin_with_a_bom(tmp_path):
 @pytest.mark.parametrize("passwords, message", [
     (["201"], "field passwords: must be a mapping of extension to password, got list"),
     ({"201": ["secret"]}, "field passwords: the password of extension 201 must be a string, got list"),
-    ({"201": True}, "field passwords: the password of extension 201 must be a string, got bool"),
+    ({"201": True}, "field passwords: the password of extension 201 must be a string, got bool: quote it exactly as "
+                    "written (YAML reads unquoted 0777 as 511)"),
+    ({"201": 0o777}, "field passwords: the password of extension 201 must be a string, got int: quote it exactly as "
+                     "written (YAML reads unquoted 0777 as 511)"),
 ])
 def test_bad_passwords(tmp_path, passwords, message):
     write(tmp_path, "d.yml", RECEPTION)
