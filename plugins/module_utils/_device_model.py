@@ -182,7 +182,7 @@ def check_setting(name, value, device=None, field_prefix="settings", field=None)
         # A number written as a string ("5060", as CSV files give it) is
         # still the number; a boolean or a float is not.
         if isinstance(value, bool) or not isinstance(value, (int, str)) or (
-                isinstance(value, str) and not _INTEGER_RE.match(value)):
+                isinstance(value, str) and not _INTEGER_RE.fullmatch(value)):
             raise ProvisioningError("must be an integer, got %s" % _shown(value, spec.secret), device=device, field=field)
         number = int(value)
         if (spec.minimum is not None and number < spec.minimum) or (spec.maximum is not None and number > spec.maximum):
