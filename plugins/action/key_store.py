@@ -13,8 +13,8 @@ from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.parsing.vault import VaultLib, is_encrypted, match_encrypt_secret
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_fleet
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import build_model
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, error_list
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import (
     ARGUMENT_SPEC,
     KeyStoreError,
@@ -44,14 +44,14 @@ class ActionModule(ActionBase):
         try:
             result.update(self._run(args))
         except ProvisioningError as exc:
-            result.update(failed=True, msg=str(exc), field=exc.field, device=exc.device)
+            result.update(failed=True, msg=str(exc), field=exc.field, device=exc.device, errors=error_list(exc))
         return result
 
     def _run(self, args):
         path = args["path"]
         # The data model alone says which keys each device needs; the vendors'
         # full checks run in phone_profiles, before anything is written.
-        fleet = build_fleet(args["devices"], Inventory(args["defaults"], args["sites"], args["models"]), vendor_for_model)
+        dummy, fleet = build_model(args["devices"], args["defaults"], args["sites"], args["models"], vendor_for_model)
         specs_by_label = required_keys(fleet)
         wanted = {}
         inventory_keys = 0

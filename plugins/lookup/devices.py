@@ -24,7 +24,8 @@ description:
     row; a UTF-8 byte order mark, white space around cells, empty rows and empty cells are ignored.
   - MAC addresses are normalised to twelve lower-case hex digits. Errors name the file, the line (CSV) or entry (a
     YAML list) and the field - a malformed MAC, a MAC or name used twice (both files named), an unknown column or
-    field, a row with too few cells. Everything else about a device is checked when the fleet is rendered.
+    field, a row with too few cells. Every file is read before failing, and all the errors are reported together, one
+    line each. Everything else about a device is checked when the fleet is rendered.
   - Call it with C(query()), or with C(lookup()) and C(wantlist=true); a plain C(lookup()) returns a fleet of one
     device as a mapping instead of a list.
   - See C(docs/device-import.md) in the collection for the formats, examples and figures.
@@ -51,7 +52,9 @@ options:
         none, so that CSV files and device files can be kept without secrets.
     type: dict
 notes:
-  - The files are data, not templates - C({{ }}) in them is kept as written. Give passwords through O(passwords).
+  - The files are data, not templates - C({{), C({%) and C({#) in them are kept as written, and the values the lookup
+    returns (passwords from O(passwords) included) are never templated by Ansible or by the collection's actions.
+    Give passwords through O(passwords).
   - The lookup runs each time the variable that calls it is templated. Reading 10,000 devices takes about a second;
     when many tasks use the fleet, set it once with C(ansible.builtin.set_fact) at the start of the play.
 seealso:
@@ -93,6 +96,7 @@ _raw:
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
+from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._device_import import import_devices
@@ -113,7 +117,11 @@ class LookupModule(LookupBase):
                 (extension, password if password is None or isinstance(password, (str, int)) else str(password))
                 for extension, password in passwords.items())
         try:
-            return import_devices(terms, str(basedir), passwords=passwords, decrypt=self._decrypt)
+            # Device files are data: wrap_var marks every value as one
+            # Ansible must never template (since ansible-core 2.19 it drops
+            # the trust a string from a vars file would carry), so
+            # "Lobby {#2}" or a password with "{{" reaches the phone as written.
+            return wrap_var(import_devices(terms, str(basedir), passwords=passwords, decrypt=self._decrypt))
         except ProvisioningError as exc:
             # Ansible's message already names the lookup.
             raise AnsibleLookupError(str(exc)) from None

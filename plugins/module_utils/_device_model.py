@@ -23,14 +23,26 @@ replaces a key of an earlier one. Raw vendor ``params`` are not settings; a
 vendor renderer applies them after its mapped settings, so they always win.
 
 Everything here is pure data checking: each error names the device and the
-field, and nothing is rendered until the whole fleet is valid.
+field, and nothing is rendered until the whole fleet is valid. Every
+independent error is collected, so that one run lists all of them (see
+:class:`~._errors.ProvisioningErrors`).
+
+Free text and credentials must be strings: YAML reads an unquoted ``0777`` as
+the integer 511, ``12:30`` as 750 and ``yes`` as true, and a phone would get
+that number instead of what the inventory says. Such values are refused with
+a hint to quote them, never converted back (the original text is lost).
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import (
+    ErrorCollector,
+    ProvisioningError,
+    quote_value,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
 
@@ -94,6 +106,11 @@ DEVICE_FIELDS = ("name", "mac", "model", "vendor", "site", "lines", "params", "s
 LINE_FIELDS = ("extension", "auth_user", "password", "display_name", "sip_server", "sip_port", "transport")
 
 _MODEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$")
+_INTEGER_RE = re.compile(r"^-?[0-9]{1,12}$")
+#: Longer values are refused before a parser quotes them in a message.
+_MAX_TZ_CHARS = 64
+_MAX_MAC_CHARS = 64
+_MAX_LABEL_CHARS = 80
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$")
 
 
@@ -143,61 +160,127 @@ def canonical_model(model):
     return model.strip().upper()
 
 
-def check_setting(name, value, device=None, field_prefix="settings"):
-    """Return ``value`` converted to the setting's type, or raise naming device and field."""
-    field = "%s.%s" % (field_prefix, name)
+def check_setting(name, value, device=None, field_prefix="settings", field=None):
+    """Return ``value`` converted to the setting's type, or raise naming device and field.
+
+    The field is ``<field_prefix>.<name>`` unless ``field`` names it.
+    """
+    if field is None:
+        field = "%s.%s" % (field_prefix, label_text(name))
     spec = SETTINGS.get(name)
     if spec is None:
         raise ProvisioningError(
-            "unknown setting %r; known settings: %s" % (name, ", ".join(sorted(SETTINGS))), device=device, field=field)
+            "unknown setting %s; known settings: %s" % (quote_value(name), ", ".join(sorted(SETTINGS))),
+            device=device, field=field)
     if value is None:
         return None
     if spec.kind == "bool":
         if not isinstance(value, bool):
-            raise ProvisioningError("must be true or false, got %r" % (value,), device=device, field=field)
+            raise ProvisioningError("must be true or false, got %s" % _shown(value, spec.secret), device=device, field=field)
         return value
     if spec.kind == "int":
-        if isinstance(value, bool) or not isinstance(value, (int, str)):
-            raise ProvisioningError("must be an integer, got %r" % (value,), device=device, field=field)
-        try:
-            number = int(value)
-        except ValueError:
-            raise ProvisioningError("must be an integer, got %r" % (value,), device=device, field=field)
+        # A number written as a string ("5060", as CSV files give it) is
+        # still the number; a boolean or a float is not.
+        if isinstance(value, bool) or not isinstance(value, (int, str)) or (
+                isinstance(value, str) and not _INTEGER_RE.fullmatch(value)):
+            raise ProvisioningError("must be an integer, got %s" % _shown(value, spec.secret), device=device, field=field)
+        number = int(value)
         if (spec.minimum is not None and number < spec.minimum) or (spec.maximum is not None and number > spec.maximum):
             raise ProvisioningError(
                 "must be from %s to %s, got %d" % (spec.minimum, spec.maximum, number), device=device, field=field)
         return number
     if spec.kind == "list":
         return _check_range(value, device, field)
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ProvisioningError("must be a string, got %r" % (value,), device=device, field=field)
-    text = str(value)
+    text = check_text(value, device, field, secret=spec.secret)
     if spec.choices and text not in spec.choices:
         raise ProvisioningError(
-            "must be one of %s, got %r" % (", ".join(spec.choices), text), device=device, field=field)
+            "must be one of %s, got %s" % (", ".join(spec.choices), quote_value(text)), device=device, field=field)
     if name == "timezone":
+        if len(text) > _MAX_TZ_CHARS:
+            # parse_tz quotes what it cannot parse: keep that short.
+            raise ProvisioningError("%s is not a POSIX TZ string such as CET-1CEST,M3.5.0,M10.5.0/3 (at most %d "
+                                    "characters)" % (quote_value(text), _MAX_TZ_CHARS), device=device, field=field)
         parse_tz(text, device=device, field=field)
     return text
+
+
+def _shown(value, secret):
+    """A value for a message: its type only when it is a secret."""
+    return type(value).__name__ if secret else quote_value(value)
+
+
+def yaml_reading(value, secret=False):
+    """What YAML made of an unquoted scalar that is not text ("the integer 511"), or ``None`` for anything else.
+
+    With ``secret`` only the kind is named ("an integer"): the value of a
+    password is never shown.
+    """
+    if isinstance(value, bool):
+        kind, shown = "boolean", "true" if value else "false"
+    elif isinstance(value, int):
+        kind, shown = "integer", "%d" % value
+    elif isinstance(value, float):
+        kind, shown = "number", repr(value)
+    elif isinstance(value, (datetime.date, datetime.datetime)):
+        kind, shown = "date", value.isoformat()
+    else:
+        return None
+    if secret:
+        return "an integer" if kind == "integer" else "a %s" % kind
+    return "the %s %s" % (kind, shown)
+
+
+def check_text(value, device, field, secret=False, what="value"):
+    """``value`` if it is a string; otherwise an error naming device and field.
+
+    A number, boolean or date is what YAML made of an unquoted value. The
+    text the user wrote is lost (``0777`` and ``511`` both read as 511), so
+    the hint never pretends to know it: it says what YAML read and to quote
+    the value as written. A secret's value is never shown.
+    """
+    if isinstance(value, str):
+        return value
+    reading = yaml_reading(value, secret)
+    if reading is None:
+        raise ProvisioningError("must be a string, got %s" % type(value).__name__, device=device, field=field)
+    raise ProvisioningError(
+        "must be a string, but YAML read it as %s: quote the %s exactly as written in the inventory (%s: \"...\") so "
+        "that it reaches the phone as written (YAML reads unquoted 0777 as 511, 12:30 as 750, yes as true)"
+        % (reading, what, field.rsplit(".", 1)[-1]), device=device, field=field)
 
 
 def _check_range(value, device, field):
     if (not isinstance(value, (list, tuple)) or len(value) != 2
             or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
-        raise ProvisioningError("must be a list of two integers [low, high], got %r" % (value,), device=device, field=field)
+        raise ProvisioningError("must be a list of two integers [low, high], got %s" % quote_value(value),
+                                device=device, field=field)
     low, high = value
     if not 1 <= low <= high:
-        raise ProvisioningError("needs 1 <= low <= high, got %r" % (value,), device=device, field=field)
+        raise ProvisioningError("needs 1 <= low <= high, got %s" % quote_value(value), device=device, field=field)
     return [low, high]
 
 
-def check_settings(settings, device=None, field_prefix="settings"):
-    """Check a whole settings mapping; returns a new dict with converted values."""
+def check_settings(settings, device=None, field_prefix="settings", errors=None):
+    """Check a whole settings mapping; returns a new dict with converted values.
+
+    Every bad setting is an error; with an :class:`~._errors.ErrorCollector`
+    they are recorded there and the good settings returned, else they are
+    raised together.
+    """
+    collector = ErrorCollector() if errors is None else errors
+    checked = {}
     if settings is None:
-        return {}
+        return checked
     if not isinstance(settings, dict):
-        raise ProvisioningError("must be a mapping of settings, got %s" % type(settings).__name__,
-                                device=device, field=field_prefix)
-    return dict((name, check_setting(name, value, device, field_prefix)) for name, value in settings.items())
+        collector.add(ProvisioningError("must be a mapping of settings, got %s" % type(settings).__name__,
+                                        device=device, field=field_prefix))
+    else:
+        for name, value in settings.items():
+            with collector.check():
+                checked[name] = check_setting(name, value, device, field_prefix)
+    if errors is None:
+        collector.raise_if_any()
+    return checked
 
 
 def merge_settings(*levels):
@@ -214,23 +297,32 @@ def merge_settings(*levels):
 
 
 class Inventory:
-    """The validated ``sipfleet_defaults``, ``sipfleet_sites`` and ``sipfleet_models``."""
+    """The validated ``sipfleet_defaults``, ``sipfleet_sites`` and ``sipfleet_models``.
 
-    def __init__(self, defaults=None, sites=None, models=None):
-        self.defaults = check_settings(defaults, field_prefix="sipfleet_defaults")
+    Without ``errors`` every error is raised together; with an
+    :class:`~._errors.ErrorCollector` they are recorded there and the
+    inventory keeps what is valid, so the devices can still be checked.
+    """
+
+    def __init__(self, defaults=None, sites=None, models=None, errors=None):
+        collector = ErrorCollector() if errors is None else errors
+        self.defaults = check_settings(defaults, field_prefix="sipfleet_defaults", errors=collector)
         self.sites = {}
-        for site, settings in _mapping(sites, "sipfleet_sites").items():
-            self.sites[str(site)] = check_settings(settings, field_prefix="sipfleet_sites.%s" % site)
+        for site, settings in _mapping(sites, "sipfleet_sites", collector).items():
+            self.sites[str(site)] = check_settings(settings, field_prefix="sipfleet_sites.%s" % site, errors=collector)
         self.models = {}
-        for model, settings in _mapping(models, "sipfleet_models").items():
+        for model, settings in _mapping(models, "sipfleet_models", collector).items():
             key = canonical_model(str(model))
             if key in self.models:
-                raise ProvisioningError("model %s is listed twice (names are case-insensitive)" % key,
-                                        field="sipfleet_models.%s" % model)
-            self.models[key] = check_settings(settings, field_prefix="sipfleet_models.%s" % model)
+                collector.add(ProvisioningError("model %s is listed twice (names are case-insensitive)" % key,
+                                                field="sipfleet_models.%s" % model))
+                continue
+            self.models[key] = check_settings(settings, field_prefix="sipfleet_models.%s" % model, errors=collector)
         #: Values renderers derive from these settings alone (shared parameter
         #: sets): computed once per run, not once per device.
         self.derived = {}
+        if errors is None:
+            collector.raise_if_any()
 
     def model_settings(self, model):
         """Settings of files shared by every device of ``model``: defaults -> model."""
@@ -242,25 +334,32 @@ class Inventory:
                               self.models.get(canonical_model(model), {}), own)
 
 
-def _mapping(value, field):
+def _mapping(value, field, errors):
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ProvisioningError("must be a mapping, got %s" % type(value).__name__, field=field)
+        errors.add(ProvisioningError("must be a mapping, got %s" % type(value).__name__, field=field))
+        return {}
     return value
 
 
-def _text(value, device, field, required=True, pattern=None, what=None):
+def _text(value, device, field, required=True, pattern=None, what=None, secret=False):
     if value is None or value == "":
         if required:
             raise ProvisioningError("is required", device=device, field=field)
         return None
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ProvisioningError("must be a string, got %r" % (value,), device=device, field=field)
-    text = str(value)
-    if pattern is not None and not pattern.match(text):
-        raise ProvisioningError("%r is not a valid %s" % (text, what), device=device, field=field)
+    text = check_text(value, device, field, secret=secret)
+    if pattern is not None and not pattern.fullmatch(text):
+        raise ProvisioningError("%s is not a valid %s" % (quote_value(text), what), device=device, field=field)
     return text
+
+
+def label_text(value):
+    """A name or MAC as it appears in messages: as written when short and printable, else quoted and cut."""
+    text = str(value).strip()
+    if len(text) <= _MAX_LABEL_CHARS and text.isprintable():
+        return text
+    return quote_value(text, _MAX_LABEL_CHARS)
 
 
 def device_label(raw, index):
@@ -269,117 +368,233 @@ def device_label(raw, index):
         for key in ("name", "mac"):
             value = raw.get(key)
             if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
-                return str(value).strip()
+                return label_text(value)
     return "sipfleet_devices[%d]" % index
 
 
-def build_device(raw, index, inventory, vendor_for_model):
+def _mac(value, label):
+    if value is None or value == "":
+        raise ProvisioningError("is required", device=label, field="mac")
+    if not isinstance(value, str):
+        check_text(value, label, "mac", what="MAC address")
+    if len(value) > _MAX_MAC_CHARS:
+        raise ProvisioningError("%s is not a MAC address" % quote_value(value), device=label, field="mac")
+    return normalize_mac(value, device=label, field="mac")
+
+
+def build_device(raw, index, inventory, vendor_for_model, errors=None):
     """Validate one ``sipfleet_devices`` entry and return a :class:`Device`.
 
     ``vendor_for_model(model)`` returns the vendor name of a known model or
     ``None``; it comes from the vendor registry, which this module does not
     import so that it stays free of vendor details.
+
+    Every independent field error is reported: without ``errors`` they are
+    raised together, with an :class:`~._errors.ErrorCollector` they are
+    recorded there and ``None`` is returned for an invalid device.
     """
+    collector = ErrorCollector()
+    device = _build_device(raw, index, inventory, vendor_for_model, collector)
+    if errors is None:
+        collector.raise_if_any()
+    elif collector:
+        for error in collector.errors:
+            errors.add(error)
+        return None
+    return device
+
+
+def _build_device(raw, index, inventory, vendor_for_model, errors):
     label = device_label(raw, index)
     if not isinstance(raw, dict):
-        raise ProvisioningError("must be a mapping, got %s" % type(raw).__name__, device=label)
-    unknown = sorted(set(raw) - set(DEVICE_FIELDS))
+        errors.add(ProvisioningError("must be a mapping, got %s" % type(raw).__name__, device=label))
+        return None
+    unknown = sorted((str(key) for key in raw if key not in DEVICE_FIELDS))
     if unknown:
-        raise ProvisioningError("unknown field(s) %s; a device has %s (put settings under 'settings')"
-                                % (", ".join(map(str, unknown)), ", ".join(DEVICE_FIELDS)), device=label, field=unknown[0])
-    name = _text(raw.get("name"), label, "name", required=False, pattern=_NAME_RE, what="device name")
-    mac = normalize_mac(raw.get("mac"), device=label, field="mac") if raw.get("mac") is not None else None
-    if mac is None:
-        raise ProvisioningError("is required", device=label, field="mac")
-    model = canonical_model(_text(raw.get("model"), label, "model", pattern=_MODEL_RE, what="model name"))
-    known_vendor = vendor_for_model(model)
-    vendor = _text(raw.get("vendor"), label, "vendor", required=False)
-    if vendor is None:
-        if known_vendor is None:
-            raise ProvisioningError(
-                "unknown model %r: set 'vendor' for a model the collection does not know" % model, device=label, field="model")
-        vendor = known_vendor
-    elif known_vendor is not None and known_vendor != vendor:
-        raise ProvisioningError("model %s is a %s model, not %s" % (model, known_vendor, vendor), device=label, field="vendor")
-    site = _text(raw.get("site"), label, "site", required=False)
-    if site is not None and site not in inventory.sites:
-        raise ProvisioningError("unknown site %r; sipfleet_sites has %s" % (site, ", ".join(sorted(inventory.sites)) or "none"),
-                                device=label, field="site")
-    own = check_settings(raw.get("settings"), device=label)
-    settings = inventory.device_settings(site, model, own)
-    params = _mapping_of(raw.get("params"), label, "params")
-    keys = _mapping_of(raw.get("keys"), label, "keys")
-    lines = _build_lines(raw.get("lines"), label, settings)
+        errors.add(ProvisioningError(
+            "unknown field(s) %s; a device has %s (put settings under 'settings')"
+            % (", ".join(map(label_text, unknown)), ", ".join(DEVICE_FIELDS)), device=label, field=label_text(unknown[0])))
+    name = mac = model = vendor = site = None
+    with errors.check():
+        name = _text(raw.get("name"), label, "name", required=False, pattern=_NAME_RE, what="device name")
+    with errors.check():
+        mac = _mac(raw.get("mac"), label)
+    with errors.check():
+        model = canonical_model(_text(raw.get("model"), label, "model", pattern=_MODEL_RE, what="model name"))
+    with errors.check():
+        vendor = _text(raw.get("vendor"), label, "vendor", required=False)
+        if model is not None:
+            known_vendor = vendor_for_model(model)
+            if vendor is None:
+                if known_vendor is None:
+                    raise ProvisioningError("unknown model %s: set 'vendor' for a model the collection does not know"
+                                            % quote_value(model), device=label, field="model")
+                vendor = known_vendor
+            elif known_vendor is not None and known_vendor != vendor:
+                raise ProvisioningError("model %s is a %s model, not %s" % (model, known_vendor, quote_value(vendor)),
+                                        device=label, field="vendor")
+    with errors.check():
+        site = _text(raw.get("site"), label, "site", required=False)
+        if site is not None and site not in inventory.sites:
+            raise ProvisioningError("unknown site %s; sipfleet_sites has %s"
+                                    % (quote_value(site), ", ".join(sorted(inventory.sites)) or "none"),
+                                    device=label, field="site")
+    own = check_settings(raw.get("settings"), device=label, errors=errors)
+    settings = inventory.device_settings(site if site in inventory.sites else None, model or "", own)
+    params = _params(raw.get("params"), label, errors)
+    keys = _keys(raw.get("keys"), label, errors)
+    lines = _build_lines(raw.get("lines"), label, settings, errors)
+    if errors:
+        return None
     return Device(label, name, mac, model, vendor, site, lines, params, settings, keys)
 
 
-def _mapping_of(value, label, field):
+def _params(value, label, errors):
+    """Raw vendor parameters: names are the vendor's to check, values must be text.
+
+    A value is a scalar or (Cisco) a mapping with ``value`` and ``ua``; a
+    number is what YAML made of it, as for every other field. Values are not
+    shown: a parameter may hold a password.
+    """
+    params = _mapping_of(value, label, "params", errors)
+    for name, raw in params.items():
+        field = "params.%s" % (label_text(name),)
+        # Other types (lists, null) are the vendor's to refuse, in its terms.
+        value, field = (raw.get("value"), field + ".value") if isinstance(raw, dict) else (raw, field)
+        if yaml_reading(value) is not None:
+            with errors.check():
+                check_text(value, label, field, secret=True)
+    return params
+
+
+def _keys(value, label, errors):
+    keys = _mapping_of(value, label, "keys", errors)
+    for name, key in keys.items():
+        with errors.check():
+            check_text(key, label, "keys.%s" % (label_text(name),), secret=True, what="key")
+    return keys
+
+
+def _mapping_of(value, label, field, errors):
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ProvisioningError("must be a mapping, got %s" % type(value).__name__, device=label, field=field)
+        errors.add(ProvisioningError("must be a mapping, got %s" % type(value).__name__, device=label, field=field))
+        return {}
     return dict(value)
 
 
-def _build_lines(raw_lines, label, settings):
+def _build_lines(raw_lines, label, settings, errors):
     if raw_lines is None:
         return []
     if not isinstance(raw_lines, list):
-        raise ProvisioningError("must be a list of lines, got %s" % type(raw_lines).__name__, device=label, field="lines")
+        errors.add(ProvisioningError("must be a list of lines, got %s" % type(raw_lines).__name__, device=label,
+                                     field="lines"))
+        return []
     lines = []
     for number, raw in enumerate(raw_lines, start=1):
-        field = "lines[%d]" % (number - 1)
-        if not isinstance(raw, dict):
-            raise ProvisioningError("must be a mapping, got %s" % type(raw).__name__, device=label, field=field)
-        unknown = sorted(set(raw) - set(LINE_FIELDS))
-        if unknown:
-            raise ProvisioningError("unknown field(s) %s; a line has %s" % (", ".join(map(str, unknown)), ", ".join(LINE_FIELDS)),
-                                    device=label, field="%s.%s" % (field, unknown[0]))
+        line = _build_line(number, raw, label, settings, errors)
+        if line is not None:
+            lines.append(line)
+    return lines
+
+
+def _build_line(number, raw, label, settings, errors):
+    field = "lines[%d]" % (number - 1)
+    if not isinstance(raw, dict):
+        errors.add(ProvisioningError("must be a mapping, got %s" % type(raw).__name__, device=label, field=field))
+        return None
+    before = len(errors)
+    unknown = sorted(str(key) for key in raw if key not in LINE_FIELDS)
+    if unknown:
+        errors.add(ProvisioningError(
+            "unknown field(s) %s; a line has %s" % (", ".join(map(label_text, unknown)), ", ".join(LINE_FIELDS)),
+            device=label, field="%s.%s" % (field, label_text(unknown[0]))))
+    extension = auth_user = password = display_name = sip_server = port = transport = None
+    with errors.check():
         extension = _text(raw.get("extension"), label, field + ".extension")
+    with errors.check():
         password = raw.get("password")
         if password is None or password == "":
-            raise ProvisioningError("is required (the SIP password of extension %s)" % extension,
+            raise ProvisioningError("is required (the SIP password of extension %s)" % label_text(extension or "?"),
                                     device=label, field=field + ".password")
-        password = _text(password, label, field + ".password")
+        password = _text(password, label, field + ".password", secret=True)
+    with errors.check():
         port = check_setting("sip_port", raw.get("sip_port"), label, field)
-        transport = check_setting("sip_transport", raw.get("transport"), label, field)
+    with errors.check():
+        # The line's field is "transport", the setting's "sip_transport".
+        transport = check_setting("sip_transport", raw.get("transport"), label, field=field + ".transport")
+    with errors.check():
         sip_server = _text(raw.get("sip_server"), label, field + ".sip_server", required=False) or settings.get("sip_server")
         if sip_server is None:
             raise ProvisioningError("no SIP server: set sip_server on the line or in the settings", device=label,
                                     field=field + ".sip_server")
-        lines.append(Line(
-            number=number,
-            extension=extension,
-            auth_user=_text(raw.get("auth_user"), label, field + ".auth_user", required=False) or extension,
-            password=password,
-            display_name=_text(raw.get("display_name"), label, field + ".display_name", required=False) or extension,
-            sip_server=sip_server,
-            sip_port=port if port is not None else settings["sip_port"],
-            transport=transport if transport is not None else settings["sip_transport"],
-        ))
-    return lines
+    with errors.check():
+        auth_user = _text(raw.get("auth_user"), label, field + ".auth_user", required=False)
+    with errors.check():
+        display_name = _text(raw.get("display_name"), label, field + ".display_name", required=False)
+    if len(errors) != before:
+        return None
+    return Line(
+        number=number,
+        extension=extension,
+        auth_user=auth_user or extension,
+        password=password,
+        display_name=display_name or extension,
+        sip_server=sip_server,
+        sip_port=port if port is not None else settings["sip_port"],
+        transport=transport if transport is not None else settings["sip_transport"],
+    )
 
 
-def build_fleet(devices, inventory, vendor_for_model):
-    """Validate every device; duplicate MACs and names are errors naming both devices."""
+def build_fleet(devices, inventory, vendor_for_model, errors=None):
+    """Validate every device; duplicate MACs and names are errors naming both devices.
+
+    Every device's errors are reported: without ``errors`` they are raised
+    together as one :class:`~._errors.ProvisioningErrors`; with an
+    :class:`~._errors.ErrorCollector` they are recorded there and the valid
+    devices are returned.
+    """
+    collector = ErrorCollector() if errors is None else errors
+    fleet = []
     if devices is None:
         devices = []
     if not isinstance(devices, list):
-        raise ProvisioningError("must be a list of devices, got %s" % type(devices).__name__, field="sipfleet_devices")
-    fleet = []
+        collector.add(ProvisioningError("must be a list of devices, got %s" % type(devices).__name__,
+                                        field="sipfleet_devices"))
+        devices = []
     by_mac = {}
     by_name = {}
     for index, raw in enumerate(devices):
-        device = build_device(raw, index, inventory, vendor_for_model)
+        device = build_device(raw, index, inventory, vendor_for_model, errors=collector)
+        if device is None:
+            continue
         other = by_mac.get(device.mac)
         if other is not None:
-            raise ProvisioningError("duplicate MAC %s: also used by device %s" % (device.mac, other.label),
-                                    device=device.label, field="mac")
-        by_mac[device.mac] = device
+            collector.add(ProvisioningError(
+                "duplicate MAC %s: also used by device %s (sipfleet_devices[%d]; this is sipfleet_devices[%d])"
+                % (device.mac, other[0].label, other[1], index), device=device.label, field="mac"))
+            continue
+        by_mac[device.mac] = (device, index)
         if device.name is not None:
             other = by_name.get(device.name)
             if other is not None:
-                raise ProvisioningError("duplicate name: device %s has it too" % other.mac, device=device.label, field="name")
-            by_name[device.name] = device
+                collector.add(ProvisioningError(
+                    "duplicate name: the devices with MAC %s (sipfleet_devices[%d]) and %s (sipfleet_devices[%d]) "
+                    "both have it" % (other[0].mac, other[1], device.mac, index), device=device.label, field="name"))
+                continue
+            by_name[device.name] = (device, index)
         fleet.append(device)
+    if errors is None:
+        collector.raise_if_any()
     return fleet
+
+
+def build_model(devices, defaults, sites, models, vendor_for_model, errors=None):
+    """``(inventory, fleet)`` of the data model, every error of both reported together."""
+    collector = ErrorCollector() if errors is None else errors
+    inventory = Inventory(defaults, sites, models, errors=collector)
+    fleet = build_fleet(devices, inventory, vendor_for_model, errors=collector)
+    if errors is None:
+        collector.raise_if_any()
+    return inventory, fleet

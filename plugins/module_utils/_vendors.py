@@ -16,8 +16,8 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils import (
     _vendor_grandstream,
     _vendor_panasonic,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_fleet
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import build_model
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ErrorCollector, ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import check_relative_path
 
 _VENDOR_MODULES = (
@@ -46,11 +46,19 @@ def renderer_for(device):
 
 
 def load_fleet(devices, defaults=None, sites=None, models=None):
-    """Validate the whole inventory: returns ``(inventory, devices)`` or raises naming device and field."""
-    inventory = Inventory(defaults, sites, models)
-    fleet = build_fleet(devices, inventory, vendor_for_model)
+    """Validate the whole inventory: returns ``(inventory, devices)``.
+
+    Every error is collected - each independent field error of the data
+    model, then the first vendor error of each device the model accepts -
+    and raised together as one :class:`~._errors.ProvisioningErrors`, so one
+    run shows everything there is to fix.
+    """
+    errors = ErrorCollector()
+    inventory, fleet = build_model(devices, defaults, sites, models, vendor_for_model, errors=errors)
     for device in fleet:
-        renderer_for(device).validate(device, inventory)
+        with errors.check():
+            renderer_for(device).validate(device, inventory)
+    errors.raise_if_any()
     return inventory, fleet
 
 

@@ -300,7 +300,7 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, error_list
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import (
     BOOTSTRAP_MODES,
     inventory_secrets,
@@ -348,7 +348,9 @@ def main():
     except ProvisioningError as exc:
         # An error names a device and field; should it quote a value, never
         # let that be a password or key.
-        module.fail_json(msg=redact(str(exc), inventory_secrets(params)), device=exc.device, field=exc.field)
+        secrets = inventory_secrets(params)
+        module.fail_json(msg=redact(str(exc), secrets), device=exc.device, field=exc.field,
+                         errors=[dict(error, msg=redact(error["msg"], secrets)) for error in error_list(exc)])
     module.exit_json(**result)
 
 

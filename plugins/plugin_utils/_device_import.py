@@ -29,8 +29,13 @@ import re
 
 import yaml
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import DEVICE_FIELDS, LINE_FIELDS
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import (
+    DEVICE_FIELDS,
+    LINE_FIELDS,
+    check_text,
+    label_text,
+)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ErrorCollector, ProvisioningError, quote_value
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
 
 try:
@@ -55,6 +60,7 @@ _LINE_COLUMN_RE = re.compile(r"^line_?([1-9][0-9]?)_(.+)$")
 _GLOB_CHARS = re.compile(r"[*?[]")
 _DELIMITERS = (",", ";", "\t")
 _VAULT_HEADER = b"$ANSIBLE_VAULT"
+_MAX_MAC_CHARS = 64
 
 
 class DeviceImportError(ProvisioningError):
@@ -98,13 +104,20 @@ def import_devices(terms, basedir, passwords=None, decrypt=None):
 
     ``decrypt(path)`` returns the text of an Ansible Vault encrypted file; an
     encrypted file is an error without it.
+
+    Every file is read and every device checked before an error is raised:
+    all the problems of every file (the first of each device or row, and
+    each file that cannot be read) are raised together as one
+    :class:`~._errors.ProvisioningErrors`.
     """
     if isinstance(terms, str):
         terms = [terms]
     passwords = _check_passwords(passwords)
     importer = _Importer(basedir, passwords, decrypt)
     for path in _files(terms, basedir):
-        importer.read(path)
+        with importer.errors.check():
+            importer.read(path)
+    importer.errors.raise_if_any()
     return importer.devices
 
 
@@ -116,10 +129,15 @@ def _check_passwords(passwords):
                                 field="passwords")
     checked = {}
     for extension, password in passwords.items():
-        if isinstance(password, bool) or not isinstance(password, (str, int)):
+        if not isinstance(password, str):
             # The value is never shown: it may be a password of another type.
-            raise ProvisioningError("the password of extension %s must be a string, got %s"
-                                    % (extension, type(password).__name__), field="passwords")
+            # A number is what YAML made of an unquoted one (0777 is 511).
+            raise ProvisioningError(
+                "the password of extension %s must be a string, got %s%s" % (
+                    label_text(extension), type(password).__name__,
+                    ": quote it exactly as written (YAML reads unquoted 0777 as 511)"
+                    if isinstance(password, (int, float)) else ""),
+                field="passwords")
         checked[str(extension)] = password
     return checked
 
@@ -129,7 +147,7 @@ def _files(terms, basedir):
     seen = set()
     for term in terms:
         if not isinstance(term, str) or not term.strip():
-            raise ProvisioningError("each term must be a file, directory or glob pattern, got %r" % (term,))
+            raise ProvisioningError("each term must be a file, directory or glob pattern, got %s" % quote_value(term))
         path = os.path.normpath(os.path.join(basedir, os.path.expanduser(term.strip())))
         if _GLOB_CHARS.search(term):
             matches = sorted(glob.glob(path, recursive=True))
@@ -177,6 +195,7 @@ class _Importer:
         self.passwords = passwords
         self.decrypt = decrypt
         self.devices = []
+        self.errors = ErrorCollector()
         self._by_mac = {}
         self._by_name = {}
 
@@ -221,7 +240,8 @@ class _Importer:
             self._add_mapping(document, _Origin(shown))
         elif isinstance(document, list):
             for index, raw in enumerate(document, start=1):
-                self._add_mapping(raw, _Origin(shown, "entry %d" % index))
+                with self.errors.check():
+                    self._add_mapping(raw, _Origin(shown, "entry %d" % index))
         else:
             raise DeviceImportError("must hold a device mapping or a list of them, got %s" % type(document).__name__,
                                     shown)
@@ -230,7 +250,7 @@ class _Importer:
         if not isinstance(raw, dict):
             raise origin.error("a device must be a mapping, got %s" % type(raw).__name__)
         label = _label(raw.get("name"), raw.get("mac"))
-        unknown = sorted(str(key) for key in raw if key not in DEVICE_FIELDS)
+        unknown = sorted(label_text(key) for key in raw if key not in DEVICE_FIELDS)
         if unknown:
             raise origin.error("unknown field(s) %s; a device has %s (put settings under 'settings')"
                                % (", ".join(unknown), ", ".join(DEVICE_FIELDS)), device=label, field=unknown[0])
@@ -247,7 +267,7 @@ class _Importer:
         field = "lines[%d]" % index
         if not isinstance(raw, dict):
             raise origin.error("must be a mapping, got %s" % type(raw).__name__, device=label, field=field)
-        unknown = sorted(str(key) for key in raw if key not in LINE_FIELDS)
+        unknown = sorted(label_text(key) for key in raw if key not in LINE_FIELDS)
         if unknown:
             raise origin.error("unknown field(s) %s; a line has %s" % (", ".join(unknown), ", ".join(LINE_FIELDS)),
                                device=label, field="%s.%s" % (field, unknown[0]))
@@ -270,7 +290,8 @@ class _Importer:
                 if columns is None:
                     columns = _columns(cells, _Origin(shown, "line %d" % rows.line_num))
                     continue
-                self._add_row(columns, cells, _Origin(shown, "line %d" % rows.line_num))
+                with self.errors.check():
+                    self._add_row(columns, cells, _Origin(shown, "line %d" % rows.line_num))
         except csv.Error as exc:
             raise DeviceImportError("cannot parse: %s" % exc, "%s line %d" % (shown, rows.line_num))
         if columns is None:
@@ -316,10 +337,12 @@ class _Importer:
     def _mac(self, value, origin, label):
         if value is None or value == "":
             raise origin.error("is required", device=label, field="mac")
-        if isinstance(value, int) and not isinstance(value, bool):
-            raise origin.error("read as the number %d: quote the MAC address (YAML reads 12:34:56 as a number)"
-                               % value, device=label, field="mac")
         try:
+            # YAML reads 112233445566 and 11:22:33:44:55:66 as integers:
+            # the hint says to quote the MAC address as written.
+            value = check_text(value, label, "mac", what="MAC address")
+            if len(value) > _MAX_MAC_CHARS:
+                raise ProvisioningError("%s is not a MAC address" % quote_value(value), device=label, field="mac")
             return normalize_mac(value, device=label)
         except ProvisioningError as exc:
             raise origin.error(exc.message, device=label, field="mac")
@@ -349,7 +372,7 @@ def _label(name, mac):
     """How errors name a device: its name, else its MAC as written."""
     for value in (name, mac):
         if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
-            return str(value).strip()
+            return label_text(value)
     return None
 
 
@@ -376,12 +399,12 @@ def _columns(header, origin):
         column = re.sub(r"[\s-]+", "_", cell.lower())
         target = _column_target(column)
         if target is None:
-            raise origin.error("unknown column %r (column %d); known columns: %s, line columns %s and lineN_<line column> "
-                               "for line N" % (cell, position, ", ".join(DEVICE_COLUMNS), ", ".join(LINE_COLUMNS)),
-                               field=column)
+            raise origin.error("unknown column %s (column %d); known columns: %s, line columns %s and lineN_<line column> "
+                               "for line N" % (quote_value(cell), position, ", ".join(DEVICE_COLUMNS), ", ".join(LINE_COLUMNS)),
+                               field=label_text(column))
         if target in seen:
-            raise origin.error("column %r (column %d) sets what column %d sets" % (cell, position, seen[target]),
-                               field=column)
+            raise origin.error("column %s (column %d) sets what column %d sets" % (quote_value(cell), position, seen[target]),
+                               field=label_text(column))
         seen[target] = position
         columns.append((column, target))
     missing = [column for column in _REQUIRED_COLUMNS if (None, column) not in seen]

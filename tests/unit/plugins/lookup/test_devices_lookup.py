@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import pytest
 
+from ansible._internal._datatag._tags import TrustedAsTemplate
 from ansible.errors import AnsibleLookupError
 from ansible.parsing.dataloader import DataLoader
 from ansible.parsing.vault import VaultLib, VaultSecret
 from ansible.plugins.loader import lookup_loader
+from ansible.template import Templar
 
 DEVICE = "{mac: '00:0B:82:00:00:01', model: GXP2170, lines: [{extension: '201'}]}\n"
 VAULT_SECRETS = [("default", VaultSecret(b"lookup-test-vault-password"))]
@@ -87,3 +89,21 @@ def test_errors_are_lookup_errors_naming_file_line_and_field(tmp_path, loader):
 def test_missing_files_are_lookup_errors(tmp_path, loader):
     with pytest.raises(AnsibleLookupError, match=r"^devices does not exist$"):
         lookup(loader).run(["devices"], variables={"inventory_dir": str(tmp_path)})
+
+
+MARKED = ("{mac: '00:0B:82:00:00:01', model: GXP2170, lines: [{extension: '201', display_name: 'Lobby {#2}',"
+          " auth_user: '{% if %}'}]}\n")
+
+
+def test_values_are_never_templated(tmp_path, loader):
+    (tmp_path / "d.yml").write_text(MARKED)
+    # A password from a vars file carries Ansible's trust: the lookup drops it.
+    passwords = {"201": TrustedAsTemplate().tag("pw{{ secret }}")}
+    devices = lookup(loader).run(["d.yml"], variables={"inventory_dir": str(tmp_path)}, passwords=passwords)
+    line = devices[0]["lines"][0]
+    assert line == {"extension": "201", "display_name": "Lobby {#2}", "auth_user": "{% if %}", "password": "pw{{ secret }}"}
+    assert not any(TrustedAsTemplate.is_tagged_on(value) for value in line.values())
+    # Through Ansible's templar, as a playbook reads them: kept as written.
+    templar = Templar(loader=loader, variables={"fleet": devices, "secret": "S"})
+    assert templar.template(TrustedAsTemplate().tag("{{ fleet }}")) == devices
+    assert templar.template(TrustedAsTemplate().tag("{{ fleet[0].lines[0].password }}")) == "pw{{ secret }}"

@@ -172,7 +172,7 @@ def flow_plain():
     raws = [{"name": "reception", "mac": "00:0B:82:12:34:56", "model": "GXP2170",
              "lines": [line("201", "Sip&Secret<201>", display_name="Reception & Co"),
                        line("202", "sip-secret-202", auth_user="a202", transport="tcp", sip_port=5080)],
-             "params": {"P8463": 1, "P33": "*97"}}]
+             "params": {"P8463": "1", "P33": "*97"}}]
     return raws, defaults
 
 
@@ -419,12 +419,12 @@ def test_raw_params_win_over_mapped_settings():
 
 def test_unknown_model_with_vendor_gets_syntax_check_only():
     raw = {"name": "ht", "mac": "c0:74:ad:27:3a:10", "model": "HT802", "vendor": "grandstream",
-           "lines": [line("1", "pw")], "params": {"P193": "not a number", "P99999": 7}, "keys": {"p1359": KEY_A}}
+           "lines": [line("1", "pw")], "params": {"P193": "not a number", "P99999": "7"}, "keys": {"p1359": KEY_A}}
     files = render([raw])
     assert [item.path for item in files] == ["cfgc074ad273a10", "cfgc074ad273a10.bin", "cfgc074ad273a10.xml"]
     values = dict(read_xml(files[-1].plaintext)[1])
     assert values["P193"] == "not a number" and "P401" not in values
-    raw["params"] = {"P193x": 1}
+    raw["params"] = {"P193x": "1"}
     with pytest.raises(ProvisioningError, match=r"^device ht, field params\.P193x: 'P193x' is not a Grandstream parameter"):
         render([raw])
 
@@ -533,7 +533,7 @@ def test_timezone_turns_off_the_dhcp_option_2_override(model, mac, extra):
     no_zone = dict(DEFAULTS)
     del no_zone["timezone"]
     assert "P143" not in pvalues_of(render([raw], no_zone)[0])
-    raw["params"] = {"P143": 1}
+    raw["params"] = {"P143": "1"}
     assert pvalues_of(render([raw])[0])["P143"] == "1"
 
 
@@ -646,14 +646,14 @@ def base(**extra):
 @pytest.mark.parametrize("raw, expected", [
     ({"name": "bad", "mac": "c0:74:ad:00:00:01", "model": "GXP9999"},
      "device bad, field model: unknown model 'GXP9999'"),
-    (base(params={"p193": 600}), "device bad, field params.p193: 'p193' is not a Grandstream parameter name"),
-    (base(params={"P0193": 600}), "device bad, field params.P0193: "),
-    (base(params={"P123456": 1}), "device bad, field params.P123456: "),
-    (base(params={"P193": 30}), "device bad, field params.P193: must be an integer from 60 to 86400"),
+    (base(params={"p193": "600"}), "device bad, field params.p193: 'p193' is not a Grandstream parameter name"),
+    (base(params={"P0193": "600"}), "device bad, field params.P0193: "),
+    (base(params={"P123456": "1"}), "device bad, field params.P123456: "),
+    (base(params={"P193": "30"}), "device bad, field params.P193: must be an integer from 60 to 86400"),
     (base(params={"P193": "1.5"}), "device bad, field params.P193: must be an integer from 60 to 86400"),
     (base(params={"P271": ""}), "device bad, field params.P271: is mandatory and must not be empty"),
-    (base(params={"P130": 3}), "device bad, field params.P130: must be one of 0, 1, 2"),
-    (base(params={"P3": True}), "device bad, field params.P3: must be a string or an integer, got True"),
+    (base(params={"P130": "3"}), "device bad, field params.P130: must be one of 0, 1, 2"),
+    (base(params={"P3": True}), "device bad, field params.P3: must be a string, but YAML read it as a boolean"),
     (base(params={"P3": ["x"]}), "device bad, field params.P3: must be a string or an integer"),
     (base(params={"P3": None}), "device bad, field params.P3: must be a string or an integer, got None"),
     (base(params={"P3": "a\rb"}), "device bad, field params.P3: contains the control character U+000D"),
@@ -747,7 +747,7 @@ def with_secrets(**changes):
     with_secrets(timezone="CET-1CEST,M13.5.0,M10.5.0/3"),
     with_secrets(config_prefix="a/b"),
     with_secrets(params={"P193": "soon"}),
-    with_secrets(params={"P0193": 1}),
+    with_secrets(params={"P0193": "1"}),
     with_secrets(lines=[line(str(n), SIP_SECRET) for n in range(5)]),
     with_secrets(line0={"transport": "tls"}, model="GXP2000", encrypt_profiles=False, provisioning_url="http://x/y"),
     # credentials where a host or URL belongs

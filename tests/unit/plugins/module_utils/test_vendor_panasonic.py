@@ -466,7 +466,7 @@ def one_device(**changes):
     (one_device(params={"A" * 33: "x"}), {}, r"^device desk, field params\.A{33}: parameter names have at most 32"),
     (one_device(params={"CFG_FILE_KEY": "x"}), {}, r"^device desk, field params\.CFG_FILE_KEY: CFG_FILE_KEY is written by"),
     (one_device(params={"CFG_STANDARD_FILE_PATH": "x"}), {}, r"^device desk, field params\.CFG_STANDARD_FILE_PATH: .*provisioning_url"),
-    (one_device(params={"VM_NUMBER_1": True}), {}, r"^device desk, field params\.VM_NUMBER_1: must be a string or an integer"),
+    (one_device(params={"VM_NUMBER_1": True}), {}, r"^device desk, field params\.VM_NUMBER_1: must be a string, but YAML read it as a boolean"),
     (one_device(params={"VM_NUMBER_1": ["1"]}), {}, r"^device desk, field params\.VM_NUMBER_1: must be a string or an integer"),
     (one_device(params={"VM_NUMBER_1": None}), {}, r"^device desk, field params\.VM_NUMBER_1: must be a string or an integer"),
     (one_device(params={"VM_NUMBER_1": 'say "hi"'}), {}, r"^device desk, field params\.VM_NUMBER_1: contains a double quote"),
@@ -535,7 +535,7 @@ def test_known_models_are_canonical():
 
 
 def test_raw_params_win_over_mapped_settings_and_appear_once():
-    inventory, fleet = load([one_device(params={"NTP_ADDR": "raw.example.net", "VM_NUMBER_1": 8000})],
+    inventory, fleet = load([one_device(params={"NTP_ADDR": "raw.example.net", "VM_NUMBER_1": "8000"})],
                             {"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net", "encrypt_profiles": False,
                              "ntp_server": "ntp.example.net"})
     files = render(inventory, fleet)

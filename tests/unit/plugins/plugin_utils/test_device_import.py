@@ -11,7 +11,7 @@ import re
 import pytest
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_fleet
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, ProvisioningErrors
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils import _device_import
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._device_import import DeviceImportError, import_devices
 
@@ -225,7 +225,7 @@ def test_errors_never_show_the_row(tmp_path):
 @pytest.mark.parametrize("content, message", [
     ("{mac: '000b8200000', model: GXP2170}", "d.yml: device 000b8200000, field mac: '000b8200000' is not a MAC address"),
     ("{mac: 10:20:30:40:50:11, model: GXP2170}",
-     "d.yml: device 8041827011, field mac: read as the number 8041827011: quote the MAC address"),
+     "d.yml: device 8041827011, field mac: must be a string, but YAML read it as the integer 8041827011: quote the MAC address exactly as written"),
     ("{name: desk, model: GXP2170}", "d.yml: device desk, field mac: is required"),
     ("{mac: '000b82000001', model: GXP2170, colour: red}",
      "d.yml: device 000b82000001, field colour: unknown field(s) colour; a device has name, mac, model"),
@@ -273,9 +273,34 @@ def test_duplicate_name_across_files_names_both(tmp_path):
 
 def test_errors_carry_the_source(tmp_path):
     write(tmp_path, "scans.csv", "mac,model\nbad,GXP2170\n")
-    with pytest.raises(DeviceImportError) as info:
+    with pytest.raises(ProvisioningErrors) as info:
         load(tmp_path, "scans.csv")
-    assert (info.value.source, info.value.device, info.value.field) == ("scans.csv line 2", "bad", "mac")
+    first = info.value.errors[0]
+    assert isinstance(first, DeviceImportError)
+    assert (first.source, first.device, first.field) == ("scans.csv line 2", "bad", "mac")
+    assert (info.value.device, info.value.field) == ("bad", "mac")
+
+
+def test_every_bad_device_of_every_file_is_reported_at_once(tmp_path):
+    write(tmp_path, "scans.csv", "mac,model\nbad,GXP2170\n000b82000001,GXP2170\n000b82000001,GXP2170\n,GXP2170\n")
+    write(tmp_path, "devices/a.yml", "[{mac: 112233445566, model: GXP2170}, {mac: '00:0b:82:00:00:02', model: x, colour: red}]\n")
+    write(tmp_path, "devices/b.yml", "{mac: [\n")
+    write(tmp_path, "devices/c.yml", "{mac: '00:0b:82:00:00:03', model: GXP2170}\n")
+    with pytest.raises(ProvisioningErrors) as info:
+        load(tmp_path, "scans.csv", "devices/")
+    assert str(info.value).splitlines() == [
+        "scans.csv line 2: device bad, field mac: 'bad' is not a MAC address; use one of the forms 00:0B:82:12:34:56, "
+        "00-0b-82-12-34-56, 000b.8212.3456 or 000B82123456",
+        "scans.csv line 4: device 000b82000001, field mac: duplicate MAC 000b82000001: also in scans.csv line 3",
+        "scans.csv line 5: field mac: is required",
+        "devices/a.yml entry 1: device 112233445566, field mac: must be a string, but YAML read it as the integer "
+        "112233445566: quote the MAC address exactly as written in the inventory (mac: \"...\") so that it reaches the "
+        "phone as written (YAML reads unquoted 0777 as 511, 12:30 as 750, yes as true)",
+        "devices/a.yml entry 2: device 00:0b:82:00:00:02, field colour: unknown field(s) colour; a device has name, mac, "
+        "model, vendor, site, lines, params, settings, keys (put settings under 'settings')",
+        info.value.lines[5],
+    ]
+    assert info.value.lines[5].startswith("devices/b.yml: cannot parse: ")
 
 
 def test_files_outside_the_base_directory_are_named_absolutely(tmp_path):
@@ -344,10 +369,44 @@ def test_encrypted_csv_files_may_begin_with_a_bom(tmp_path):
 @pytest.mark.parametrize("passwords, message", [
     (["201"], "field passwords: must be a mapping of extension to password, got list"),
     ({"201": ["secret"]}, "field passwords: the password of extension 201 must be a string, got list"),
-    ({"201": True}, "field passwords: the password of extension 201 must be a string, got bool"),
+    ({"201": True}, "field passwords: the password of extension 201 must be a string, got bool: quote it exactly as "
+                    "written (YAML reads unquoted 0777 as 511)"),
+    ({"201": 0o777}, "field passwords: the password of extension 201 must be a string, got int: quote it exactly as "
+                     "written (YAML reads unquoted 0777 as 511)"),
 ])
 def test_bad_passwords(tmp_path, passwords, message):
     write(tmp_path, "d.yml", RECEPTION)
     message_seen = error_of(tmp_path, "d.yml", passwords=passwords)
     assert message_seen == message
     assert "secret" not in message_seen
+
+
+@pytest.mark.parametrize("mac, reading", [("112233445566", "the integer 112233445566"),
+                                          ("11:22:33:44:55:06", "the integer 8846009706")])
+def test_a_mac_yaml_read_as_an_integer_is_refused_with_a_hint(tmp_path, mac, reading):
+    write(tmp_path, "d.yml", "{mac: %s, model: GXP2170}\n" % mac)
+    assert error_of(tmp_path, "d.yml").startswith(
+        "d.yml: device %s, field mac: must be a string, but YAML read it as %s: quote the MAC address exactly as written"
+        % (reading.split()[-1], reading))
+
+
+def test_a_mac_without_separators_and_with_a_letter_is_text(tmp_path):
+    write(tmp_path, "d.yml", "{mac: 000b82123456, model: GXP2170}\n")
+    assert load(tmp_path, "d.yml")[0]["mac"] == "000b82123456"
+
+
+def test_template_markers_are_kept_as_written(tmp_path):
+    write(tmp_path, "d.yml", "{mac: '00:0b:82:00:00:01', model: GXP2170, lines: [{extension: '201', password: 'p{{x}}',"
+                             " display_name: 'Lobby {#2} {% if %}'}]}\n")
+    line = load(tmp_path, "d.yml")[0]["lines"][0]
+    assert line == {"extension": "201", "password": "p{{x}}", "display_name": "Lobby {#2} {% if %}"}
+
+
+def test_huge_values_are_quoted_cut(tmp_path):
+    huge = "0" * (1 << 20)
+    write(tmp_path, "d.yml", "{mac: '%s', model: GXP2170}\n" % huge)
+    message = error_of(tmp_path, "d.yml")
+    assert "(1048576 characters)" in message and len(message) < 400
+    write(tmp_path, "s.csv", "mac,model,%s\n000b82000001,GXP2170,x\n" % ("c" * 5000))
+    message = error_of(tmp_path, "s.csv")
+    assert "(5000 characters)" in message and len(message) < 600
