@@ -66,8 +66,8 @@ def _renderers(vendor, text=None):
     if vendor in VENDORS:
         chosen.append(VENDORS[vendor])
     if text is not None:
-        chosen.extend(renderer for name, renderer in sorted(VENDORS.items())
-                      if renderer not in chosen and renderer.recognizes_text(text))
+        chosen.extend(VENDORS[name] for name in sorted(VENDORS)
+                      if VENDORS[name] not in chosen and VENDORS[name].recognizes_text(text))
     return chosen or [VENDORS[name] for name in sorted(VENDORS)]
 
 
@@ -95,7 +95,9 @@ def raw_secrets(devices, defaults=None, sites=None, models=None, *key_maps):
     secrets = set()
 
     def add(value):
-        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
+        # A float too: an unquoted YAML password (12.50) is refused, and the
+        # error may quote it.
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value):
             secrets.add(str(value))
 
     def add_key(value):
