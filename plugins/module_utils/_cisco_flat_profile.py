@@ -89,6 +89,8 @@ SECRET_PARAM_RE = re.compile(
 
 #: A key written literally in a rule (``[--key 0123...]``); ``$A``-style macros are shown.
 _RULE_KEY_RE = re.compile(r"""(--key\s+)(?!\$)("[^"]*"|'[^']*'|[^\s\]<"']+)""")
+#: A ``GPP_B`` directory written literally in a URL (the collection writes ``$B``).
+_URL_DIRECTORY_RE = re.compile(r"(/profile/)[0-9A-Fa-f]{32}(?=/)")
 
 #: Resync period (seconds) written into the bootstrap and initial files, so a
 #: phone moves on to its next file within a minute even on firmware that does
@@ -466,8 +468,9 @@ class CiscoFlatProfileRenderer(VendorRenderer):
         return "<flat-profile" in text[:4096]
 
     def mask_text(self, text):
-        """Every secret element (``<Admin_Passwd ua="na">..</Admin_Passwd>``) or attribute, and literal rule keys."""
+        """Every secret element (``<Admin_Passwd ua="na">..</Admin_Passwd>``) or attribute, literal rule keys and directories."""
         text = mask_xml_elements(text, self.is_secret_param)
+        text = _URL_DIRECTORY_RE.sub(lambda match: match.group(1) + MASK, text)
         return _RULE_KEY_RE.sub(lambda match: match.group(1) + MASK, text)
 
     def mask_path(self, path):

@@ -99,9 +99,10 @@ _ATTRIBUTE_RE = re.compile(r"""(\s+)([^\s=/>"']+)(?:(\s*=\s*)("[^"]*"|'[^']*'|[^
 _START_TAG_RE = re.compile(
     r"""<([A-Za-z_][A-Za-z0-9_.:-]*)((?:\s+[^\s=/>"']+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*)\s*(/?)>""")
 # A NAME=value line (Panasonic's NAME="value", the Grandstream legacy
-# binary's P34=value as the diff shows it). The value runs to the end of the
+# binary's P34=value as the diff shows it), commented out or not (an old
+# password kept in a comment is still one). The value runs to the end of the
 # line, a lone CR included: only LF ends it.
-_ASSIGNMENT_RE = re.compile(r"^([ \t]*)([A-Za-z0-9_.\[\]-]+)([ \t]*=[ \t]*)([^\n]*?)(\r?)$", re.MULTILINE)
+_ASSIGNMENT_RE = re.compile(r"^([ \t#;]*)([A-Za-z0-9_.\[\]-]+)([ \t]*=[ \t]*)([^\n]*?)(\r?)$", re.MULTILINE)
 
 
 def _element_content_end(text, start, name):

@@ -233,6 +233,10 @@ def test_a_changed_password_is_reported_as_a_masked_change(env):
     ("Config%s.cfg" % PANA_MAC.upper(), '# Panasonic SIP Phone Standard Format File #\r\nADMIN_PASS="a\rplantedSecretB"\r\n',
      "plantedSecretB"),
     ("Config%s.cfg" % PANA_MAC.upper(), "CFG_FILE_KEY = plantedSecretC\n", "plantedSecretC"),
+    ("Config%s.cfg" % PANA_MAC.upper(), '# Panasonic SIP Phone Standard Format File #\r\n# SIP_PASS_2="plantedSecretE"\r\n',
+     "plantedSecretE"),
+    ("%s.xml" % MPP_MAC, "<flat-profile><Profile_Rule_B>http://p/profile/0123456789abcdef0123456789ABCDEF/x.cfg"
+     "</Profile_Rule_B></flat-profile>", "0123456789abcdef0123456789ABCDEF"),
 ])
 def test_a_planted_file_cannot_smuggle_a_secret_out(tmp_path, path, planted, secret):
     """Whatever is on disk at a served path, the before side masks the fields a phone would read."""
@@ -245,6 +249,29 @@ def test_a_planted_file_cannot_smuggle_a_secret_out(tmp_path, path, planted, sec
     result = run(params, check_mode=True, want_diff=True)
     [item] = [item for item in result["diff"] if item["before_header"] == str(root / path)]
     assert secret not in item["before"] and MASK in item["before"]
+
+
+@pytest.mark.parametrize("kind, password", [
+    ("grandstream", "Mk1</P34><P35>Mk2"),
+    ("grandstream", "Mk1]]><![CDATA[<P406>Mk2"),
+    ("legacy", "Mk1&P35=Mk2&P3=x"),
+    ("legacy", "Mk1%0AP35=Mk2"),
+    ("cisco_spa", "Mk1</Password_1_><User_ID_1_>Mk2"),
+    ("cisco_mpp", "Mk1<!-- </Password_1_> -->Mk2"),
+    ("panasonic", "Mk1' SIP_AUTHID_1='Mk2&lt;x"),
+])
+def test_a_password_with_markup_cannot_smuggle_itself_out(tmp_path, kind, password):
+    """Through a real run: the password as the new value, then as the old one on disk, then of a removed device."""
+    devices = [_device(kind, password, password)]
+    params = {"devices": devices, "defaults": dict(DEFAULTS), "sites": {}, "models": {}, "keys": store_keys(devices),
+              "roots": [str(tmp_path / "root")], "state_dir": str(tmp_path / "state"), "bootstrap_serve": "always"}
+    texts = [diff_text(run(params, check_mode=True, want_diff=True)["diff"])]
+    run(params)
+    changed = dict(params, devices=[_device(kind, "other1", "other2")])
+    texts.append(diff_text(run(changed, check_mode=True, want_diff=True)["diff"]))
+    texts.append(diff_text(run(dict(params, devices=[], keys={}), check_mode=True, want_diff=True)["diff"]))
+    for text in texts:
+        assert "Mk1" not in text and "Mk2" not in text and MASK in text
 
 
 def test_a_planted_legacy_binary_cannot_put_a_secret_on_a_line_of_its_own(tmp_path):
