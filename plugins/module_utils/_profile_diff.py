@@ -39,7 +39,9 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors imp
 
 # The user:password@ part of a URL in any value (Panasonic's FIRM_FILE_PATH,
 # a raw parameter's URL): masked whole, as it is the password.
-_URL_USERINFO_RE = re.compile(r"""([A-Za-z][A-Za-z0-9+.-]*://)[^/\s"'<>]*@""")
+# The scheme starts at a word boundary and is short, so a long run of
+# letters is not scanned again from each of its characters.
+_URL_USERINFO_RE = re.compile(r"""\b([A-Za-z][A-Za-z0-9+.-]{0,31}://)[^/\s"'<>]*@""")
 
 # "openssl enc -a" output: base64 of "Salted__..." in lines of 64 characters.
 _ARMOURED_SALTED = b"U2FsdGVkX1"

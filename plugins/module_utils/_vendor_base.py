@@ -95,9 +95,11 @@ def check_relative_path(path, device=None, field="path"):
 # A start tag: name, then attributes (quoted values may hold ">"; unquoted
 # and bare ones are accepted as lenient firmware parsers might), then "/>"
 # or ">". Names as XML allows them in practice (ASCII).
-_ATTRIBUTE_RE = re.compile(r"""(\s+)([^\s=/>"']+)(?:(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+))?""")
+# Neither a name nor an unquoted value holds "<", so a scan from one "<" stops
+# at the next: no quadratic time on a hostile file.
+_ATTRIBUTE_RE = re.compile(r"""(\s+)([^\s=/<>"']+)(?:(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'<>]+))?""")
 _START_TAG_RE = re.compile(
-    r"""<([A-Za-z_][A-Za-z0-9_.:-]*)((?:\s+[^\s=/>"']+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*)\s*(/?)>""")
+    r"""<([A-Za-z_][A-Za-z0-9_.:-]*)((?:\s+[^\s=/<>"']+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]+))?)*)\s*(/?)>""")
 # A NAME=value line (Panasonic's NAME="value", the Grandstream legacy
 # binary's P34=value as the diff shows it), commented out or not (an old
 # password kept in a comment is still one). The value runs to the end of the
