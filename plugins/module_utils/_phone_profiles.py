@@ -19,7 +19,7 @@ import time
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import key_id
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import file_diff, raw_secrets
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import file_diff, mask_path, raw_secrets
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import (
     SHA256,
     FilePolicy,
@@ -281,7 +281,8 @@ def run(params, check_mode=False, want_diff=False, now=None):
         counts["written"] += per_root["created"] + per_root["updated"]
         counts["pruned"] += per_root["pruned"]
         counts["unchanged"] += plan.unchanged
-        result["kept_foreign_files"].extend("%s/%s" % (plan.root.rstrip("/"), path) for path in plan.kept_foreign)
+        # A path can hold a key (Cisco's GPP_B directory): masked like the diff's.
+        result["kept_foreign_files"].extend("%s/%s" % (plan.root.rstrip("/"), mask_path(path)) for path in plan.kept_foreign)
     result.update(counts)
 
     if want_diff:

@@ -167,6 +167,16 @@ def test_removed_device_diff_masks_its_passwords_and_keys(env):
     assert str(root / "profile" / MASK / "spa2102.cfg") in deleted
 
 
+def test_a_kept_foreign_file_is_reported_without_its_gpp_b_directory(env):
+    """A pruned file someone changed is kept and listed: the listing masks the directory like the diff."""
+    params, root = env
+    directory = params["keys"][SPA_MAC]["gpp_b"]
+    (root / "profile" / directory / "spa2102.cfg").write_bytes(b"edited by hand")
+    result = run(dict(params, devices=[device for device in params["devices"] if device["name"] != "spa"]))
+    assert result["kept_foreign_files"] == [str(root / "profile" / MASK / "spa2102.cfg")]
+    assert directory not in repr(result) and directory.upper() not in repr(result)
+
+
 def rotation(params):
     keys = params["keys"]
     store = empty_store()
