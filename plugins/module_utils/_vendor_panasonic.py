@@ -194,7 +194,8 @@ class _Param:
         self.name = name
         self.value = value
         self.field = field
-        self.secret = secret
+        # The declaration decides too: a secret never goes to a shared file.
+        self.secret = secret or is_secret_param(name)
         self.per_device = per_device
 
     @property

@@ -34,6 +34,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_dif
     text_view,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_grandstream import ACCOUNTS, render_legacy_binary
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_panasonic import _Param as panasonic_param
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import VENDORS, load_fleet, render_fleet, renderer_for
 
 DEFAULTS = {
@@ -402,6 +403,9 @@ def test_declarations_spare_what_is_not_secret():
     assert all(panasonic.is_secret_param(name) for name in ("SIP_PASS_1", "ADMIN_PASS", "USER_PASS", "CFG_FILE_KEY",
                                                             "CFG_FILE_KEY2", "HTTP_AUTH_PASS"))
     assert not any(panasonic.is_secret_param(name) for name in ("CFG_FILE_KEY_LENGTH", "SIP_AUTHID_1", "PHONE_NUMBER_1"))
+    # The same declarations decide which Panasonic parameters may go to a shared file.
+    assert not panasonic_param("USER_PASS", "x", "settings.x").shareable
+    assert panasonic_param("NTP_ADDR", "x", "settings.x").shareable
 
 
 # --- every password, every vendor: a property ----------------------------------------
