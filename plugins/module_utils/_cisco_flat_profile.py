@@ -53,7 +53,12 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc
     gzip_compress,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import ProfileFile, VendorRenderer
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import (
+    MASK,
+    ProfileFile,
+    VendorRenderer,
+    mask_xml_elements,
+)
 
 #: Values of the ``ua`` (user access) attribute.
 UA_VALUES = ("na", "ro", "rw")
@@ -69,6 +74,23 @@ KEY_SPECS = {"gpp_a": 32, "gpp_b": 16}
 
 #: Parameters the encrypted flow owns while encryption is on.
 RESERVED_WHEN_ENCRYPTED = ("GPP_A", "GPP_B")
+
+#: Parameters that hold a secret: the one declaration of Cisco secrets
+#: (``--diff`` masks them on both sides whatever their value). ``GPP_A``
+#: (the profile key) and ``GPP_B`` (the random directory, itself a secret
+#: path), and every name, in any case, that says password, passwd,
+#: passphrase, pwd or secret anywhere (``Admin_Passwd``, ``User_Password``,
+#: ``Password_1_``, ``SIP_TLS_Key_Passphrase``), or whose last word is
+#: ``Key``, ``Pass`` or ``PIN`` (``Encryption_Key``, ``Voice_Mail_PIN_1_``).
+#: A ``Key`` followed by a number (``Unit_1_Key_3_``, ``Line_Key_2_``) is a
+#: button, not a secret, and is shown.
+SECRET_PARAM_RE = re.compile(
+    r"passw|passphrase|pwd|secret|(?:^|_)(?:pass|pin)(?:_?[0-9]+)?_?$|(?:^|_)key_?$|^gpp_[ab]$", re.IGNORECASE)
+
+#: A key written literally in a rule (``[--key 0123...]``); ``$A``-style macros are shown.
+_RULE_KEY_RE = re.compile(r"""(--key\s+)(?!\$)("[^"]*"|'[^']*'|[^\s\]<"']+)""")
+#: A ``GPP_B`` directory written literally in a URL (the collection writes ``$B``).
+_URL_DIRECTORY_RE = re.compile(r"(/profile/)[0-9A-Fa-f]{32}(?=/)")
 
 #: Resync period (seconds) written into the bootstrap and initial files, so a
 #: phone moves on to its next file within a minute even on firmware that does
@@ -436,6 +458,27 @@ class CiscoFlatProfileRenderer(VendorRenderer):
     def upgrade_rule(self, device):
         """The ``Upgrade_Rule`` value, or ``None``."""
         raise NotImplementedError
+
+    # -- secrets -----------------------------------------------------------------
+
+    def is_secret_param(self, name):
+        return isinstance(name, str) and SECRET_PARAM_RE.search(name) is not None
+
+    def recognizes_text(self, text):
+        return "<flat-profile" in text[:4096]
+
+    def mask_text(self, text):
+        """Every secret element (``<Admin_Passwd ua="na">..</Admin_Passwd>``) or attribute, literal rule keys and directories."""
+        text = mask_xml_elements(text, self.is_secret_param)
+        text = _URL_DIRECTORY_RE.sub(lambda match: match.group(1) + MASK, text)
+        return _RULE_KEY_RE.sub(lambda match: match.group(1) + MASK, text)
+
+    def mask_path(self, path):
+        """``profile/<GPP_B>/...``: the directory is the device's second key."""
+        parts = path.split("/")
+        if len(parts) > 1 and parts[0] == PROFILE_DIRECTORY:
+            parts[1] = MASK
+        return "/".join(parts)
 
     # -- interface ---------------------------------------------------------------
 

@@ -20,7 +20,7 @@ import time
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import key_id
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import file_diff, raw_secrets
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import file_diff, mask_path, raw_secrets
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import (
     SHA256,
     FilePolicy,
@@ -331,7 +331,8 @@ def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap,
         counts["written"] += per_root["created"] + per_root["updated"]
         counts["pruned"] += per_root["pruned"]
         counts["unchanged"] += plan.unchanged
-        result["kept_foreign_files"].extend("%s/%s" % (plan.root.rstrip("/"), path) for path in plan.kept_foreign)
+        # A path can hold a key (Cisco's GPP_B directory): masked like the diff's.
+        result["kept_foreign_files"].extend("%s/%s" % (plan.root.rstrip("/"), mask_path(path)) for path in plan.kept_foreign)
     result.update(counts)
 
     if want_diff:
@@ -360,6 +361,7 @@ def _diffs(plans, fleet, secrets, params, rotating=None):
     limit = int(params.get("diff_max_bytes") or 16384)
     max_files = int(params.get("diff_max_files") or 50)
     keys_by_label = dict((device.label, device.keys) for device in fleet)
+    vendor_by_label = dict((device.label, device.vendor) for device in fleet)
     for label, successor in (rotating or {}).items():
         # A handover is encrypted with the old keys, the rest with the new.
         keys_by_label[label] = dict(list(keys_by_label[label].items())
@@ -378,7 +380,12 @@ def _diffs(plans, fleet, secrets, params, rotating=None):
                 before = read_served_file(plan.root, change.path)
             after = change.new.content if change.new is not None else None
             owner = change.device if change.action != "delete" else plan.old_devices.get(change.path)
-            diffs.append(file_diff(plan.root, change.path, before, after, keys_by_label.get(owner), secrets, limit))
+            # The manifest does not record a removed file's vendor: the
+            # device's, if it is still in the fleet, is a hint, and the diff
+            # also masks with every vendor whose format the old text is in.
+            vendor = change.new.vendor if change.new is not None else None
+            diffs.append(file_diff(plan.root, change.path, before, after, keys_by_label.get(owner), secrets, limit,
+                                   vendor=vendor, before_vendor=vendor or vendor_by_label.get(owner)))
     if total > len(diffs) and len(diffs) >= max_files:
         diffs.append({"before_header": "(more changes)", "after_header": "(more changes)", "before": "",
                       "after": "%d more changed files not shown (diff_max_files=%d)\n" % (total - len(diffs), max_files)})

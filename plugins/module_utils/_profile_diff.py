@@ -2,17 +2,28 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""``--diff`` output for profile changes, with every secret redacted.
+"""``--diff`` output for profile changes, with every secret masked.
 
 A profile is shown as text: encrypted files decrypted with the device's
-keys, gzip unpacked, the Grandstream legacy binary as its parameter list.
-Then every secret the inventory holds (SIP and admin passwords, keys, secret
-raw parameters) is replaced by ``********`` in each form a format writes it
-(as is, XML-escaped, URL-encoded), before the text leaves the module.
+keys (Panasonic's base64-armoured ones too), gzip unpacked, the Grandstream
+legacy binary as its parameter list. Then two nets mask the secrets, on
+both sides of the diff (before: the file on disk; after: the rendered one):
+
+1. by field: each vendor declares its secret parameters once
+   (:meth:`~._vendor_base.VendorRenderer.is_secret_param`) and masks their
+   values in its formats, whatever the value and whether or not the
+   inventory still holds it (a changed, rotated or removed password or key),
+   and its secret path parts (Cisco's ``GPP_B`` directory); the password of
+   any ``scheme://user:password@`` URL is masked too;
+2. by value: every secret the inventory holds (SIP and admin passwords,
+   keys, secret raw parameters) is replaced in each form a format writes it
+   (as is, XML-escaped, URL-encoded), wherever it appears.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from html import escape as xml_escape
 from urllib.parse import quote, quote_plus, unquote_plus
@@ -23,15 +34,57 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc
     gunzip,
     plaintext_as_text,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import MASK
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import VENDORS
 
-MASK = "********"
+# The user:password@ part of a URL in any value (Panasonic's FIRM_FILE_PATH,
+# a raw parameter's URL): masked whole, as it is the password.
+# The scheme starts at a word boundary and is short, so a long run of
+# letters is not scanned again from each of its characters.
+_URL_USERINFO_RE = re.compile(r"""\b([A-Za-z][A-Za-z0-9+.-]{0,31}://)[^/\s"'<>]*@""")
 
-#: Raw vendor parameters whose values are secrets: Grandstream P2 (admin
-#: password), P34 (account 1 password), P1359 (XML key), P1361 (HTTP
-#: password); Cisco and Panasonic names that say password, passwd, secret or
-#: end in KEY (GPP_A carries Cisco's key). Passwords set through ``lines`` are
-#: collected from the lines themselves.
-_SECRET_PARAM_RE = re.compile(r"(pass|pwd|secret|(^|_)key$|^gpp_a$|^p2$|^p34$|^p1359$|^p1361$)", re.IGNORECASE)
+# "openssl enc -a" output: base64 of "Salted__..." in lines of 64 characters.
+_ARMOURED_SALTED = b"U2FsdGVkX1"
+_BASE64_TEXT_RE = re.compile(rb"^[A-Za-z0-9+/=\r\n]+$")
+
+# Written at the top of the legacy binary's view; the Grandstream renderer
+# recognises its files by it.
+LEGACY_VIEW_HEADER = "# Grandstream legacy binary profile"
+
+
+def is_secret_param(name):
+    """Whether any vendor declares parameter ``name`` secret (for raw parameters of a device not yet validated)."""
+    return any(renderer.is_secret_param(name) for renderer in VENDORS.values())
+
+
+def _renderers(vendor, text=None):
+    """The renderers whose masks apply to ``text`` of a file made by ``vendor``.
+
+    The file's own vendor, and any vendor whose format ``text`` is in (a
+    removed file, or one a device of another vendor left at that path); with
+    none of those, every vendor: masking too much is safe, too little is not.
+    """
+    chosen = []
+    if vendor in VENDORS:
+        chosen.append(VENDORS[vendor])
+    if text is not None:
+        chosen.extend(VENDORS[name] for name in sorted(VENDORS)
+                      if VENDORS[name] not in chosen and VENDORS[name].recognizes_text(text))
+    return chosen or [VENDORS[name] for name in sorted(VENDORS)]
+
+
+def mask_fields(text, vendor=None):
+    """``text`` with every secret field masked by the vendors :func:`_renderers` picks, and URL passwords."""
+    for renderer in _renderers(vendor, text):
+        text = renderer.mask_text(text)
+    return _URL_USERINFO_RE.sub(lambda match: match.group(1) + MASK + "@", text)
+
+
+def mask_path(path, vendor=None):
+    """``path`` (relative to its root) with the secret parts any applicable vendor declares masked."""
+    for renderer in _renderers(vendor):
+        path = renderer.mask_path(path)
+    return path
 
 
 def raw_secrets(devices, defaults=None, sites=None, models=None, *key_maps):
@@ -44,7 +97,9 @@ def raw_secrets(devices, defaults=None, sites=None, models=None, *key_maps):
     secrets = set()
 
     def add(value):
-        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
+        # A float too: an unquoted YAML password (12.50) is refused, and the
+        # error may quote it.
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value):
             secrets.add(str(value))
 
     def add_key(value):
@@ -73,7 +128,7 @@ def raw_secrets(devices, defaults=None, sites=None, models=None, *key_maps):
         params = device.get("params")
         if isinstance(params, dict):
             for name, value in params.items():
-                if _SECRET_PARAM_RE.search(str(name)):
+                if is_secret_param(str(name)):
                     add(value.get("value") if isinstance(value, dict) else value)
     for keys in key_maps:
         for values in (keys or {}).values() if isinstance(keys, dict) else []:
@@ -87,7 +142,7 @@ def redact(text, secrets):
     """``text`` with every secret, in its raw, XML-escaped and URL-encoded forms, masked."""
     for secret in secrets:
         forms = (secret, xml_escape(secret, quote=True), xml_escape(secret, quote=False), quote(secret, safe=""),
-                 quote_plus(secret))
+                 quote(secret, safe="/"), quote_plus(secret), quote_plus(secret, safe="/"))
         for form in sorted(set(forms), key=len, reverse=True):
             if form and form in text:
                 text = text.replace(form, MASK)
@@ -101,11 +156,27 @@ def _legacy_grandstream_text(content):
         text = body.decode("ascii")
     except UnicodeDecodeError:
         return None
-    lines = ["# Grandstream legacy binary profile for %s" % content[6:12].hex()]
+    lines = ["%s for %s" % (LEGACY_VIEW_HEADER, content[6:12].hex())]
     for pair in text.split("&"):
         name, _sep, value = pair.partition("=")
-        lines.append("%s=%s" % (name, unquote_plus(value)))
+        # One pair, one line: a line break in a value is shown escaped, so
+        # the rest of a secret value cannot land on a line of its own.
+        lines.append("%s=%s" % (name, _one_line(unquote_plus(value))))
     return "\n".join(lines) + "\n"
+
+
+def _one_line(value):
+    return "".join(char if char >= " " and char != "\x7f" else "\\x%02x" % ord(char) for char in value)
+
+
+def _unarmour(data):
+    """The binary of an ``openssl enc -a`` file, or ``None`` if ``data`` is not one."""
+    if not data.startswith(_ARMOURED_SALTED) or not _BASE64_TEXT_RE.match(data):
+        return None
+    try:
+        return base64.b64decode(b"".join(data.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None
 
 
 def text_view(content, keys=None):
@@ -116,12 +187,16 @@ def text_view(content, keys=None):
     """
     data = content
     note = ""
+    binary = _unarmour(data)
+    if binary is not None:
+        data = binary
+        note = "# (base64 armour removed for display)\n"
     if data[:8] == b"Salted__":
         for key in (keys or {}).values():
             plain = _try_decrypt(data, key)
             if plain is not None:
                 data = plain
-                note = "# (decrypted for display; served encrypted)\n"
+                note += "# (decrypted for display; served encrypted)\n"
                 break
         else:
             return "(%d bytes encrypted with a key this run does not hold)\n" % len(content)
@@ -165,15 +240,32 @@ def capped(text, limit):
     return encoded[:limit].decode("utf-8", "ignore") + "\n... (cut: %d more bytes not shown)\n" % (len(encoded) - limit)
 
 
-def file_diff(root, path, before, after, keys, secrets, limit):
-    """One entry of Ansible's ``diff`` list; ``before``/``after`` are bytes or ``None``."""
-    before_text = "" if before is None else capped(redact(text_view(before, keys), secrets), limit)
-    after_text = "" if after is None else capped(redact(text_view(after, keys), secrets), limit)
-    # Cisco's per-device directory is a key too (GPP_B): paths are redacted as well.
-    name = redact("%s/%s" % (root.rstrip("/"), path), secrets)
+def file_diff(root, path, before, after, keys, secrets, limit, vendor=None, before_vendor=None):
+    """One entry of Ansible's ``diff`` list; ``before``/``after`` are bytes or ``None``.
+
+    ``vendor`` made the new file; ``before_vendor`` the file on disk, when it
+    is known (for a removed file it usually is not: the text's format then
+    tells, see :func:`_renderers`). Both sides are masked by field and by
+    value, and so is the path.
+    """
+    before_vendor = before_vendor or vendor
+    before_text = "" if before is None else capped(_masked_view(before, keys, secrets, before_vendor), limit)
+    after_text = "" if after is None else capped(_masked_view(after, keys, secrets, vendor), limit)
+    if before is not None and after is not None and before_text == after_text:
+        # Otherwise a changed password would look like no change at all.
+        after_text += "# (what changed is masked: a password or key)\n"
+    # Cisco's per-device directory is a key too (GPP_B): paths are masked as well.
+    relative = path
+    for owner in set([vendor, before_vendor]):
+        relative = mask_path(relative, owner)
+    name = redact("%s/%s" % (root.rstrip("/"), relative), secrets)
     return {
         "before_header": name if before is not None else "%s (absent)" % name,
         "after_header": name if after is not None else "%s (deleted)" % name,
         "before": before_text,
         "after": after_text,
     }
+
+
+def _masked_view(content, keys, secrets, vendor):
+    return redact(mask_fields(text_view(content, keys), vendor), secrets)

@@ -21,6 +21,9 @@ import re
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 
+#: What a masked secret is shown as in a diff (and the value masking of ``_profile_diff``).
+MASK = "********"
+
 # Relative POSIX paths of plain names: no "..", no absolute paths, no hidden
 # files, nothing a shell or nginx would treat specially.
 _PATH_PART_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
@@ -81,6 +84,121 @@ def check_relative_path(path, device=None, field="path"):
     return path
 
 
+# --- masking secrets by field --------------------------------------------------
+#
+# The text forms of the served files, read by a human in ``--diff``: each
+# vendor's :meth:`VendorRenderer.mask_text` combines these with its own
+# :meth:`VendorRenderer.is_secret_param`. They mask a field's value whatever
+# it is, so a password that was changed, rotated or removed from the inventory
+# is masked as well as the current one.
+
+# A start tag: name, then attributes (quoted values may hold ">"; unquoted
+# and bare ones are accepted as lenient firmware parsers might), then "/>"
+# or ">". Names as XML allows them in practice (ASCII).
+# Neither a name nor an unquoted value holds "<", so a scan from one "<" stops
+# at the next: no quadratic time on a hostile file.
+_ATTRIBUTE_RE = re.compile(r"""(\s+)([^\s=/<>"']+)(?:(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'<>]+))?""")
+_START_TAG_RE = re.compile(
+    r"""<([A-Za-z_][A-Za-z0-9_.:-]*)((?:\s+[^\s=/<>"']+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]+))?)*)\s*(/?)>""")
+# A NAME=value line (Panasonic's NAME="value", the Grandstream legacy
+# binary's P34=value as the diff shows it), commented out or not (an old
+# password kept in a comment is still one). The value runs to the end of the
+# line, a lone CR included: only LF ends it.
+_ASSIGNMENT_RE = re.compile(r"^([ \t#;]*)([A-Za-z0-9_.\[\]-]+)([ \t]*=[ \t]*)([^\n]*?)(\r?)$", re.MULTILINE)
+
+
+def _element_content_end(text, start, name):
+    """``(end of content, end of end tag)`` of element ``name`` whose content starts at ``start``.
+
+    CDATA sections and comments are skipped (a ``</name>`` inside them does
+    not close the element) and nested elements of the same name are counted.
+    With no end tag, the content runs to the end of the text: a malformed
+    file is masked too much rather than too little.
+    """
+    close_re = re.compile(r"</%s\s*>" % re.escape(name))
+    depth = 0
+    position = start
+    while True:
+        lt = text.find("<", position)
+        if lt < 0:
+            return len(text), len(text)
+        for opener, closer in (("<![CDATA[", "]]>"), ("<!--", "-->")):
+            if text.startswith(opener, lt):
+                end = text.find(closer, lt + len(opener))
+                if end < 0:
+                    return len(text), len(text)
+                position = end + len(closer)
+                break
+        else:
+            close = close_re.match(text, lt)
+            if close is not None:
+                if depth == 0:
+                    return lt, close.end()
+                depth -= 1
+                position = close.end()
+                continue
+            tag = _START_TAG_RE.match(text, lt)
+            if tag is not None and tag.group(1) == name and not tag.group(3):
+                depth += 1
+                position = tag.end()
+                continue
+            position = lt + 1
+
+
+def _masked_attribute(is_secret):
+    def masked(match):
+        value = match.group(4)
+        if value is None or not is_secret(match.group(2)) or value in ('""', "''"):
+            return match.group(0)
+        quote = value[0] if value[0] in "\"'" else ""
+        return match.group(1) + match.group(2) + match.group(3) + quote + MASK + quote
+    return masked
+
+
+def mask_xml_elements(text, is_secret):
+    """``text`` (XML) with the content of every element whose name ``is_secret`` masked, and such attributes too.
+
+    ``<Admin_Passwd ua="na">x</Admin_Passwd>`` becomes
+    ``<Admin_Passwd ua="na">********</Admin_Passwd>``; an empty element
+    stays empty (it says the value is cleared, which is no secret). The
+    content is everything up to the element's real end tag: a value that
+    holds markup is escaped in the file, and a hand-made file with CDATA,
+    comments or nested tags is masked up to where a parser would end it.
+    """
+    out = []
+    position = 0
+    while True:
+        tag = _START_TAG_RE.search(text, position)
+        if tag is None:
+            out.append(text[position:])
+            return "".join(out)
+        out.append(text[position:tag.start()])
+        out.append(_ATTRIBUTE_RE.sub(_masked_attribute(is_secret), tag.group(0)))
+        position = tag.end()
+        if tag.group(3) or not is_secret(tag.group(1)):
+            continue
+        content_end, element_end = _element_content_end(text, position, tag.group(1))
+        if content_end > position:
+            out.append(MASK)
+        out.append(text[content_end:element_end])
+        position = element_end
+
+
+def mask_assignments(text, is_secret):
+    """``text`` with the value of every ``NAME=value`` line whose name ``is_secret`` masked.
+
+    A quoted value keeps its quotes (``SIP_PASS_1="********"``); an empty
+    value stays empty.
+    """
+    def masked(match):
+        value = match.group(4)
+        if not is_secret(match.group(2)) or value in ("", '""'):
+            return match.group(0)
+        shown = '"%s"' % MASK if value.startswith('"') else MASK
+        return match.group(1) + match.group(2) + match.group(3) + shown + match.group(5)
+    return _ASSIGNMENT_RE.sub(masked, text)
+
+
 class VendorRenderer:
     """Base class of the vendor renderers.
 
@@ -133,6 +251,33 @@ class VendorRenderer:
         """
         raise device.error("changing keys in place is not supported for %s devices" % (self.title or self.name),
                            field="keys")
+
+    # -- secrets: declared once, used by the diff, the file marking and the errors --
+
+    def is_secret_param(self, name):
+        """Whether parameter ``name`` (as it appears in this vendor's files) holds a password or key.
+
+        The one declaration of a vendor's secrets: ``--diff`` masks these
+        fields on both sides whatever their value, renderers that decide a
+        file's ``secret`` marking from its parameters and error messages that
+        would quote a value use it too. The default declares nothing.
+        """
+        return False
+
+    def recognizes_text(self, text):
+        """Whether ``text`` (a served file as :func:`~._profile_diff.text_view` shows it) is in one of this vendor's formats.
+
+        Used for a removed file, whose vendor the manifest does not record.
+        """
+        return False
+
+    def mask_text(self, text):
+        """``text`` with the value of every field :meth:`is_secret_param` declares masked, in this vendor's formats."""
+        return text
+
+    def mask_path(self, path):
+        """``path`` (relative to the root) with any part that is a secret (a key used as a directory) masked."""
+        return path
 
     def require_key(self, device, name):
         """``device.keys[name]``, or an error naming the missing secret."""

@@ -58,6 +58,8 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base
     ProfileFile,
     VendorRenderer,
     check_relative_path,
+    mask_assignments,
+    mask_xml_elements,
 )
 
 #: How the legacy binary body encodes a space. Open implementations differ
@@ -135,8 +137,42 @@ ACCOUNTS = (
 #: P-values that hold a secret: the account passwords, P2 "Admin password for
 #: web interface", P196 "End User Password", P1359 "XML Config File Password"
 #: and P1361 "Config HTTP/HTTPS Password" (grp261x 1.0.5.15 and gxp21xx
-#: 1.0.11.16 templates). Error messages never show their values.
-SECRET_PARAMS = frozenset([account["password"] for account in ACCOUNTS] + ["P2", "P196", "P1359", "P1361"])
+#: 1.0.11.16 templates), and every other P-value those templates and gxp
+#: 1.2.5.3 describe as a password, private key or authentication/privacy key
+#: (:data:`TEMPLATE_SECRET_PARAMS`). The one declaration of Grandstream
+#: secrets: ``--diff`` masks them on both sides, a bootstrap carrying one is
+#: a secret file, and error messages never show their values.
+TEMPLATE_SECRET_PARAMS = (
+    "P83",  # PPPoE Password
+    "P279", "P281",  # SIP TLS Private Key, SIP TLS Private Key Password
+    "P1383",  # Password to Lock/Unlock
+    "P1594",  # Login Password
+    "P2967",  # Password.
+    "P4505", "P4512",  # TR-069 Password, Connection Request Password
+    "P6714", "P6769", "P6773",  # HTTP/HTTPS Password, Firmware HTTP/HTTPS Password, SIP Password
+    "P7903",  # MD5 Password
+    "P8024",  # LDAP bind Password
+    "P8221",  # CPE SSL Private Key
+    "P8395", "P9904",  # OpenVPN Password, OpenVPN Client Key
+    "P8404", "P8407", "P8410", "P8413", "P8416", "P8419", "P8422", "P8425", "P8428", "P8431",  # Wi-Fi Password
+    "P8452",  # FTP/HTTP Password
+    "P21908", "P21909", "P21914", "P21915",  # SNMP (Trap) Authentication Key, Privacy Key
+    "P22022", "P22137", "P22140", "P22143", "P22146", "P22149", "P22152", "P22155", "P22158", "P22161",  # EAP Password
+    "P32004", "P32009", "P32014", "P32019", "P32024", "P32029", "P32034", "P32039", "P32044", "P32049",  # Access Password
+)
+SECRET_PARAMS = frozenset([account["password"] for account in ACCOUNTS] + ["P2", "P196", "P1359", "P1361"]
+                          + list(TEMPLATE_SECRET_PARAMS))
+
+
+def is_secret_param(name):
+    """Whether P-value ``name`` holds a secret (:data:`SECRET_PARAMS`); ``p34`` is ``P34``."""
+    return isinstance(name, str) and name.upper() in SECRET_PARAMS
+
+
+# The diff's view of a legacy binary: "# Grandstream legacy binary profile"
+# then one P34=value line per pair (``_profile_diff``).
+_LEGACY_VIEW_HEADER = "# Grandstream legacy binary profile"
+
 
 #: What the bootstrap carries, in this order: where and how to fetch (config
 #: server path P237, config upgrade via P212), the names to ask for (config
@@ -258,7 +294,7 @@ def shown_type(value):
 
 def shown_param(name, value):
     """A P-value's value for an error message, or a placeholder for a secret one."""
-    return "a secret value" if name in SECRET_PARAMS else repr(value)
+    return "a secret value" if is_secret_param(name) else repr(value)
 
 
 # A pure function of a string; every device of a fleet repeats the same
@@ -607,6 +643,19 @@ class GrandstreamRenderer(VendorRenderer):
         # see _validate_shared.
         self._shared_checks = None
 
+    # -- secrets --
+
+    def is_secret_param(self, name):
+        return is_secret_param(name)
+
+    def recognizes_text(self, text):
+        head = text[:4096]
+        return "<gs_provision" in head or _LEGACY_VIEW_HEADER in head
+
+    def mask_text(self, text):
+        """XML ``<P34>..</P34>`` and the legacy binary's ``P34=..`` lines, for every secret P-value."""
+        return mask_assignments(mask_xml_elements(text, is_secret_param), is_secret_param)
+
     def model_info(self, model):
         family = family_for_model(model)
         if family is None:
@@ -853,7 +902,7 @@ class GrandstreamRenderer(VendorRenderer):
         if bootstrap_names:
             pairs = [(name, pvalues.values[name]) for name in BOOTSTRAP_PARAMS if name in pvalues.values]
             bootstrap = render_legacy_binary(device.mac, pairs)
-            secret = any(name in SECRET_PARAMS for name, dummy in pairs)
+            secret = any(is_secret_param(name) for name, dummy in pairs)
             files.extend(ProfileFile(path, bootstrap, device=device.label, secret=secret, role="bootstrap")
                          for path, dummy in bootstrap_names)
         if not xml:

@@ -42,7 +42,11 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_mode
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import STABLE_SALT, encrypt
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import ProfileFile, VendorRenderer
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import (
+    ProfileFile,
+    VendorRenderer,
+    mask_assignments,
+)
 
 #: The first line of every file. The phones require the first 44 bytes
 #: (``# Panasonic SIP Phone Standard Format File #``); the guides recommend
@@ -146,6 +150,22 @@ MANAGED_PARAMS = {
     "CFG_FILE_KEY_LENGTH": "the collection sets it with the key",
 }
 
+#: Parameters that hold a secret, the one declaration of Panasonic secrets
+#: (``--diff`` masks them on both sides whatever their value): every name
+#: with PASS, PWD, SECRET or KEY in it (``SIP_PASS_1``, ``ADMIN_PASS``,
+#: ``USER_PASS``, ``HTTP_AUTH_PASS``, ``CFG_FILE_KEY``, ``CFG_FILE_KEY2``)
+#: or ending in a PIN, except a key's length (``CFG_FILE_KEY_LENGTH``
+#: names an algorithm, not a secret).
+_SECRET_PARAM_RE = re.compile(r"PASS|PWD|SECRET|KEY|(?:^|_)PIN(?:_[0-9]+)?$", re.IGNORECASE)
+_NOT_SECRET_PARAM_RE = re.compile(r"KEY[0-9]*_LENGTH$", re.IGNORECASE)
+
+
+def is_secret_param(name):
+    """Whether parameter ``name`` holds a password or key (see :data:`_SECRET_PARAM_RE`)."""
+    return (isinstance(name, str) and _SECRET_PARAM_RE.search(name) is not None
+            and _NOT_SECRET_PARAM_RE.search(name) is None)
+
+
 _HOST_RE = re.compile(
     r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})"
     r"|\[[0-9A-Fa-f:.]{2,45}\]"
@@ -174,7 +194,8 @@ class _Param:
         self.name = name
         self.value = value
         self.field = field
-        self.secret = secret
+        # The declaration decides too: a secret never goes to a shared file.
+        self.secret = secret or is_secret_param(name)
         self.per_device = per_device
 
     @property
@@ -245,6 +266,16 @@ class PanasonicRenderer(VendorRenderer):
     name = "panasonic"
     title = "Panasonic"
     mac_case = MAC_CASE
+
+    def is_secret_param(self, name):
+        return is_secret_param(name)
+
+    def recognizes_text(self, text):
+        return HEADER[:44] in text[:4096]
+
+    def mask_text(self, text):
+        """``NAME="value"`` lines of every secret parameter."""
+        return mask_assignments(text, is_secret_param)
 
     # -- models ------------------------------------------------------------
 

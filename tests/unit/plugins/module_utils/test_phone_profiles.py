@@ -321,6 +321,9 @@ def test_raw_secrets_cover_passwords_keys_and_secret_params():
                           {"000b82123456": {"p1359": "k" * 64}})
     assert set(SIP_PASSWORDS + [ADMIN_PASSWORD, "http-pass", "site-admin", "k" * 64]) <= secrets
     assert "201" not in secrets
+    # A password YAML read as a number is refused, and its error may quote it.
+    device_list[2]["lines"][0]["password"] = 12.5
+    assert "12.5" in raw_secrets(device_list)
     assert redact("user=201&pw=http-pass&x=spa%26Secret%3C202%3E", sorted(secrets, key=len, reverse=True)) == \
         "user=201&pw=********&x=********"
 
