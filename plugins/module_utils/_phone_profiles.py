@@ -31,6 +31,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_wri
     plan_root,
     resolve_owner,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import select_window_files
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import load_fleet, render_fleet
 
 BOOTSTRAP_MODES = ("window", "always", "never")
@@ -226,9 +227,12 @@ def run(params, check_mode=False, want_diff=False, now=None):
     # --diff decrypts what it shows from the files themselves: the decrypted
     # copies the renderers keep are not needed, and at fleet scale they are
     # half the memory.
-    files = render_fleet(inventory, fleet, rotating, keep_plaintext=False)
+    warnings = []
+    files = render_fleet(inventory, fleet, rotating, keep_plaintext=False, warnings=warnings)
 
     files, bootstrap_report = decide_bootstrap(files, fleet, state, mode_bootstrap, window, fetched, now, rotating)
+    # A carrier's after_window replacement is served once the carrier is not.
+    files = select_window_files(files)
 
     seen = {}
     plans = []
@@ -267,6 +271,7 @@ def run(params, check_mode=False, want_diff=False, now=None):
         "rotation": rotation_report,
         "roots": [],
         "kept_foreign_files": [],
+        "warnings": warnings,
     }
     counts = {"written": 0, "unchanged": 0, "pruned": 0}
     for plan in plans:

@@ -33,7 +33,7 @@ _TEXT = st.one_of(st.text(max_size=40), st.lists(_NASTY, max_size=6).map("".join
 _BASE = {"mac": "00:0b:82:12:34:56", "model": "GXP2170", "name": "desk",
          "lines": [{"extension": "201", "password": "Secret201"}]}
 _DEFAULTS = {"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net",
-             "encrypt_profiles": False}
+             "encrypt_profiles": False, "allow_plain_credentials": True}
 
 
 def _attempt(devices, defaults=None, sites=None):

@@ -8,6 +8,8 @@ Golden files live in ``golden/panasonic/<flow>/`` as ``<served path>.bin``
 (the exact bytes; ``.bin`` because the files have CR LF line ends, which
 ansible-test's line-endings check rejects in text files), with
 ``<served path>.plaintext.bin`` next to each encrypted file for review.
+A key carrier's ``after_window`` replacement (served at the same path once
+the window has closed) is stored as ``<served path>.after-window.bin``.
 Regenerate them with ``SIPFLEET_REGENERATE_GOLDEN=1`` and check the diff by
 hand against the Panasonic administrator guides before committing.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import subprocess
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -25,6 +28,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils import _vend
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_device
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import decrypt
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import ProfileFile, select_window_files
 from ansible_collections.sipfleet.provisioning.tests.unit import openssl_cli
 
 RENDERER = pana.RENDERER
@@ -50,13 +54,18 @@ def load(devices, defaults=None, sites=None, models=None):
     return inventory, fleet
 
 
+#: Suffix of the key under which :func:`render` keeps an after_window file.
+AFTER = ".after-window"
+
+
 def render(inventory, fleet):
-    """``{path: ProfileFile}``; a path rendered twice is a test failure."""
+    """``{path: ProfileFile}`` (an after_window file under ``path + AFTER``); a path rendered twice is a test failure."""
     files = {}
     for device in fleet:
         for item in RENDERER.render_device(device, inventory):
-            assert item.path not in files, item.path
-            files[item.path] = item
+            name = item.path + AFTER if item.after_window else item.path
+            assert name not in files, name
+            files[name] = item
     for item in RENDERER.render_shared(fleet, inventory):
         assert item.path not in files, item.path
         files[item.path] = item
@@ -102,10 +111,10 @@ def check_golden(flow, files):
     """Compare every rendered file (and the plaintext of encrypted ones) byte for byte with golden/panasonic/<flow>/."""
     directory = os.path.join(GOLDEN, flow)
     wanted = {}
-    for item in files.values():
-        wanted[item.path + ".bin"] = item.content
+    for name, item in files.items():
+        wanted[name + ".bin"] = item.content
         if item.plaintext is not None:
-            wanted[item.path + ".plaintext.bin"] = item.plaintext
+            wanted[name + ".plaintext.bin"] = item.plaintext
     if REGENERATE:
         os.makedirs(directory, exist_ok=True)
         for name in os.listdir(directory):
@@ -319,10 +328,10 @@ KEY_DEFAULTS = {
 
 def key_devices():
     return [
-        {"name": "desk", "mac": "00:80:f0:c8:c3:81", "model": "KX-UT133",
+        {"name": "desk", "mac": "00:80:f0:c8:c3:81", "model": "KX-UTG300",
          "lines": [{"extension": "301", "password": "Sip-Secret-301", "display_name": "Front desk"}],
          "keys": {"cfg_file_key": KEY_1}},
-        {"name": "dect", "mac": "00:80:f0:c8:c3:82", "model": "KX-TGP600",
+        {"name": "dect", "mac": "00:80:f0:c8:c3:82", "model": "KX-UTG200",
          "lines": [{"extension": "302", "password": "Sip-Secret-302"}],
          "settings": {"encryption_digest": "sha256"},
          "keys": {"cfg_file_key": KEY_2}},
@@ -353,11 +362,11 @@ def test_key_file_is_plain_and_secret_and_carries_only_the_key():
     params = parse_cfg(item.content)
     assert params["CFG_FILE_KEY"] == KEY_1 and params["CFG_FILE_KEY_LENGTH"] == "256"
     assert params["CFG_STANDARD_FILE_PATH"] == "http://prov.example.net/Config0080F0C8C381.enc"
-    assert params["CFG_PRODUCT_FILE_PATH"] == "http://prov.example.net/ConfigKX-UT133.cfg"
+    assert params["CFG_PRODUCT_FILE_PATH"] == "http://prov.example.net/ConfigKX-UTG300.cfg"
     assert params["CFG_MASTER_FILE_PATH"] == "http://prov.example.net/ConfigCom.cfg"
     assert b"Sip-Secret" not in item.content and b"Admin-Secret" not in item.content
-    # The spread interval is this phone's own, so the key file brings its next check forward.
-    assert params["CFG_CYCLIC"] == "Y" and 60 <= int(params["CFG_CYCLIC_INTVL"]) <= 120
+    # The short bootstrap-phase interval: the phone fetches its encrypted profile within minutes.
+    assert params["CFG_CYCLIC"] == "Y" and params["CFG_CYCLIC_INTVL"] == str(pana.BOOTSTRAP_RESYNC_MINUTES) == "5"
 
 
 @pytest.mark.parametrize("path, key, digest", [
@@ -409,9 +418,9 @@ def test_both_phases_of_the_key_flow():
         second.pop("CFG_PRODUCT_FILE_PATH")
         second.pop("CFG_MASTER_FILE_PATH")
         assert second == dict((param.name, param.value) for param in RENDERER.device_params(device))
-        # Nothing the key file sets contradicts the encrypted profile.
-        for name in ("CFG_CYCLIC", "CFG_CYCLIC_INTVL"):
-            assert first[name] == second[name]
+        # The key file's short interval is replaced by the device's own (resync_spread: 60 to 120).
+        assert first["CFG_CYCLIC_INTVL"] == "5"
+        assert second["CFG_CYCLIC"] == "Y" and 60 <= int(second["CFG_CYCLIC_INTVL"]) <= 120
 
 
 def test_encryption_is_deterministic():
@@ -423,8 +432,9 @@ def test_encryption_is_deterministic():
 def test_encrypted_fleet_shares_no_secret():
     dummy, files = key_files()
     assert sorted(files) == [
-        "Config0080F0C8C381.cfg", "Config0080F0C8C381.enc", "Config0080F0C8C382.cfg", "Config0080F0C8C382.enc",
-        "ConfigCom.cfg", "ConfigKX-TGP600.cfg", "ConfigKX-UT133.cfg", "KX-TGP600.cfg", "KX-UT133.cfg",
+        "Config0080F0C8C381.cfg", "Config0080F0C8C381.cfg" + AFTER, "Config0080F0C8C381.enc",
+        "Config0080F0C8C382.cfg", "Config0080F0C8C382.cfg" + AFTER, "Config0080F0C8C382.enc",
+        "ConfigCom.cfg", "ConfigKX-UTG200.cfg", "ConfigKX-UTG300.cfg", "KX-UTG200.cfg", "KX-UTG300.cfg",
     ]
     for item in files.values():
         if item.device is None:
@@ -505,7 +515,7 @@ def test_bad_input_names_device_and_field(device, defaults, pattern):
 
 
 def test_bad_model_level_value_names_the_model_field():
-    defaults = {"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net"}
+    defaults = {"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net", "encrypt_profiles": False}
     with pytest.raises(ProvisioningError, match=r"^device desk, field sipfleet_models\.KX-UT133\.syslog_server: 'a b' is not a host"):
         load([one_device(settings={"syslog_server": "ok.example.net"})], defaults, models={"KX-UT133": {"syslog_server": "a b"}})
 
@@ -530,7 +540,8 @@ def test_known_models_are_canonical():
     for model in RENDERER.known_models():
         assert model == model.upper() and model.startswith("KX-")
         assert RENDERER.model_info(model)["lines"] >= 1
-    assert RENDERER.model_info("KX-UT133") == {"lines": 4}
+    assert RENDERER.model_info("KX-UT133") == {"lines": 4, "encryption": None}
+    assert RENDERER.model_info("KX-UTG300") == {"lines": 6, "encryption": "openssl-enc"}
     assert RENDERER.model_info("kx-ut133") is None
 
 
