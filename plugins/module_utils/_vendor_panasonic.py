@@ -562,8 +562,10 @@ class PanasonicRenderer(VendorRenderer):
             return
         family = re.sub(r"[0-9]+[A-Z]*$", "", device.model)
         documented = _UNPUBLISHED_ENCRYPTION.get(family)
-        why = ("its guides describe %s, whose algorithm is not published" % documented if documented
-               else "the collection does not know this model")
+        why = "its guides describe %s, whose algorithm is not published" % documented if documented else ""
+        if device.model not in MODELS:
+            why = "the collection does not know this model" + ("; the %s guides describe %s, whose algorithm is not published"
+                                                               % (family, documented) if documented else "")
         raise device.error(
             "is on (the default), but the %s is not documented to read an encrypted file the collection can make (%s; "
             "only the KX-UTG family reads openssl enc files), and a phone must never be served a file it cannot read: "

@@ -608,3 +608,131 @@ def test_raw_param_value_round_trips_or_is_refused(value):
         return
     assert set(parsed) == _expected_names(["SIP_PRSNC_ADDR_1"])
     assert parsed["SIP_PRSNC_ADDR_1"] == str(value)
+
+
+# -- encryption per model family ------------------------------------------------
+
+#: What the administrator guides document per family (docs/vendors/panasonic.md, "Encryption by model family").
+FAMILY_ENCRYPTION = {"KX-UTG": "openssl-enc", "KX-UT": None, "KX-HDV": None, "KX-TGP": None}
+
+
+@pytest.mark.parametrize("model", sorted(pana.MODELS))
+def test_every_model_has_its_familys_documented_encryption(model):
+    family = re.sub(r"[0-9]+[A-Z]*$", "", model)
+    assert RENDERER.model_info(model)["encryption"] == FAMILY_ENCRYPTION[family]
+
+
+@pytest.mark.parametrize("model, documented", [
+    ("KX-UT133", r"\.e1c/\.e2c/\.e3c files decrypted with CFG_FILE_KEY1/2/3"),
+    ("KX-UT670", r"\.e1c/\.e2c/\.e3c files decrypted with CFG_FILE_KEY1/2/3"),
+    ("KX-HDV130", r"\.e2c/\.e3c files decrypted with CFG_FILE_KEY2/3"),
+    ("KX-TGP600", r"\.e2c/\.e3c files decrypted with CFG_FILE_KEY2/3"),
+    ("KX-HDV800", r"the collection does not know this model; the KX-HDV guides describe \.e2c/\.e3c files"),
+    ("KX-ABC1", r"\(the collection does not know this model; only the KX-UTG family"),
+])
+def test_encrypt_profiles_on_a_model_without_a_documented_method_is_an_error(model, documented):
+    raw = one_device(model=model, vendor="panasonic", keys={"cfg_file_key": KEY_1})
+    with pytest.raises(ProvisioningError) as failure:
+        load([raw], {"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net"})
+    message = str(failure.value)
+    assert message.startswith("device desk, field settings.encrypt_profiles: is on (the default), but the %s is not "
+                              "documented to read an encrypted file" % model), message
+    assert re.search(documented, message)
+    for hint in ("use a KX-UTG model", "encrypt_profiles: false with an https provisioning_url", "allow_plain_credentials: true"):
+        assert hint in message
+
+
+def test_a_model_without_encryption_gets_no_key_and_no_encrypted_file():
+    inventory, fleet = load([one_device(model="KX-HDV130")], {"sip_server": "pbx.example.net",
+                                                              "provisioning_url": "https://prov.example.net", "encrypt_profiles": False})
+    assert RENDERER.key_specs(fleet[0]) == {}
+    files = render(inventory, fleet)
+    assert not any(name.endswith(".enc") or name.endswith(AFTER) for name in files)
+    assert files["Config0080F0C8C381.cfg"].role == "profile" and files["Config0080F0C8C381.cfg"].secret
+
+
+@pytest.mark.parametrize("model", ["KX-UTG200", "KX-UTG300"])
+def test_the_utg_family_is_served_openssl_enc_files(model):
+    inventory, fleet = load([one_device(model=model, keys={"cfg_file_key": KEY_1})],
+                            {"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net"})
+    assert RENDERER.key_specs(fleet[0]) == {"cfg_file_key": 16}
+    files = render(inventory, fleet)
+    code, out, err = openssl_cli.dec(files["Config0080F0C8C381.enc"].content, base64_armor=True, password=KEY_1, digest="md5")
+    assert code == 0, err
+    assert parse_cfg(out)["SIP_PASS_1"] == "pw-201"
+    assert parse_cfg(files["Config0080F0C8C381.cfg"].content)["CFG_FILE_KEY_LENGTH"] == pana.CFG_FILE_KEY_LENGTH == "256"
+
+
+# -- the file served once the window has closed, and the bootstrap-phase interval ------
+
+def _openssl_stdin_decrypt(data, key):
+    """The real ``openssl enc -d -a -aes-256-cbc -md md5 -pass stdin``."""
+    result = subprocess.run(["openssl", "enc", "-d", "-a", "-aes-256-cbc", "-md", "md5", "-pass", "stdin"],
+                            input=key.encode() + b"\n" + data, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    assert result.returncode == 0, result.stderr.decode()
+    return result.stdout
+
+
+def test_after_window_file_is_the_encrypted_profile_at_the_key_files_path():
+    fleet, files = key_files()
+    desk = fleet[0]
+    after = files["Config0080F0C8C381.cfg" + AFTER]
+    assert after.path == RENDERER.standard_path(desk) == files["Config0080F0C8C381.cfg"].path
+    assert after.after_window and after.role == "profile" and not after.secret and after.device == "desk"
+    assert after.content == files["Config0080F0C8C381.enc"].content
+    plaintext = _openssl_stdin_decrypt(after.content, KEY_1)
+    assert plaintext == after.plaintext
+    params = parse_cfg(plaintext)
+    assert params["SIP_PASS_1"] == "Sip-Secret-301" and "CFG_FILE_KEY" not in params
+    # A phone that reads it at Config<MAC>.cfg is pointed at the .enc name from then on.
+    assert params["CFG_STANDARD_FILE_PATH"] == "http://prov.example.net/Config0080F0C8C381.enc"
+
+
+def test_select_window_files_on_the_rendered_files():
+    dummy, files = key_files()
+    items = list(files.values())
+    carrier = files["Config0080F0C8C381.cfg"]
+    after = files["Config0080F0C8C381.cfg" + AFTER]
+    served = select_window_files(items)
+    assert carrier in served and after not in served
+    served = select_window_files(items, {id(carrier)})
+    assert carrier not in served and after in served
+    # The other device's window is still open.
+    assert files["Config0080F0C8C382.cfg"] in served and files["Config0080F0C8C382.cfg" + AFTER] not in served
+    assert len(set(item.path for item in served)) == len(served)
+    assert isinstance(after, ProfileFile)
+
+
+def _resync_of(files, mac):
+    key = parse_cfg(files["Config%s.cfg" % mac].content)
+    profile = parse_cfg(files["Config%s.enc" % mac].plaintext)
+    return (key["CFG_CYCLIC"], key["CFG_CYCLIC_INTVL"]), (profile["CFG_CYCLIC"], profile["CFG_CYCLIC_INTVL"])
+
+
+@pytest.mark.parametrize("settings_, key_file, profile", [
+    # The normal interval in the master file: the key file's 5 minutes, the profile's own value restores it.
+    ({"resync_interval": 1440}, ("Y", "5"), ("Y", "1440")),
+    # A normal interval shorter than the bootstrap one is kept.
+    ({"resync_interval": 3}, ("Y", "3"), ("Y", "3")),
+    # No resync setting: the profile restores the sample default (no cyclic check), never leaves 5 minutes behind.
+    ({}, ("Y", "5"), ("N", "10080")),
+    ({"resync_interval": 60, "encryption_digest": "sha256"}, ("Y", "5"), ("Y", "60")),
+])
+def test_key_file_sets_a_short_interval_and_the_profile_the_normal_one(settings_, key_file, profile):
+    digest = settings_.get("encryption_digest", "md5")
+    defaults = dict({"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net"}, **settings_)
+    inventory, fleet = load([one_device(model="KX-UTG300", keys={"cfg_file_key": KEY_1})], defaults)
+    files = render(inventory, fleet)
+    assert _resync_of(files, "0080F0C8C381") == (key_file, profile)
+    code, out, err = openssl_cli.dec(files["Config0080F0C8C381.enc"].content, base64_armor=True, password=KEY_1, digest=digest)
+    assert code == 0, err
+    # What the phone applies after the encrypted profile: standard first, so its interval wins over the master file's.
+    device = fleet[0]
+    assert phone_view(files, device, standard=out)["CFG_CYCLIC_INTVL"] == profile[1]
+    assert phone_view(files, device)["CFG_CYCLIC_INTVL"] == key_file[1]
+
+
+def test_a_raw_cyclic_interval_is_the_normal_one():
+    inventory, fleet = load([one_device(model="KX-UTG300", keys={"cfg_file_key": KEY_1}, params={"CFG_CYCLIC_INTVL": "720"})],
+                            {"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net"})
+    assert _resync_of(render(inventory, fleet), "0080F0C8C381") == (("Y", "5"), ("N", "720"))
