@@ -34,7 +34,7 @@ lab_phone_args() {
         spa) printf '%s\n' --vendor cisco_spa --model SPA2102 --mac 00:0e:08:ab:cd:ef ;;
         mpp) printf '%s\n' --vendor cisco_mpp --model ATA192 --mac 0c:11:67:ab:cd:ef --cacert "$LAB_SERVER_CA" \
                  --cert "$dir/pki/phone.pem" --key "$dir/pki/phone.key" ;;
-        pana) printf '%s\n' --vendor panasonic --model KX-UT133 --mac 00:80:f0:c8:c3:81 ;;
+        pana) printf '%s\n' --vendor panasonic --model KX-UTG300 --mac 00:80:f0:c8:c3:81 ;;
         *) echo "lab_phone_args: no phone $phone" >&2; return 1 ;;
     esac
 }

@@ -23,6 +23,10 @@ description:
   - Encryption (C(encrypt_profiles), on by default) needs each device's keys in its C(keys) field, as lower-case hex
     strings. The C(sipfleet.provisioning.phone_profiles) module manages them for you; this filter is for custom
     pipelines that only want the files.
+  - There are no bootstrap windows here. Files that deliver a device's key in plain text are always in the result;
+    what the module serves at their path once a window has closed (the encrypted Panasonic C(Config{MAC}.cfg)) is not.
+  - A device file that carries a SIP or administrator password in plain text over TFTP, plain HTTP or FTP is an error
+    unless the device's settings have C(allow_plain_credentials=true); each such device is then a warning.
   - See the C(docs/) directory of the collection for the data model and each vendor's files, fetch order and
     parameter tables.
 options:
@@ -97,6 +101,8 @@ _value:
 
 import base64
 
+from ansible.utils.display import Display
+
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import load_fleet, render_fleet
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._filters import filter_errors
 
@@ -105,8 +111,15 @@ from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._filters imp
 def render_profiles(devices, defaults=None, sites=None, models=None):
     """Render every file of the fleet; see DOCUMENTATION."""
     inventory, fleet = load_fleet(devices, defaults, sites, models)
+    warnings = []
+    rendered = render_fleet(inventory, fleet, warnings=warnings)
+    for warning in warnings:
+        Display().warning(warning)
     result = []
-    for profile_file in sorted(render_fleet(inventory, fleet), key=lambda item: item.path):
+    for profile_file in sorted(rendered, key=lambda item: item.path):
+        if profile_file.after_window:
+            # Without windows the key carrier at that path is what is served.
+            continue
         result.append({
             "path": profile_file.path,
             "content": base64.b64encode(profile_file.content).decode("ascii"),

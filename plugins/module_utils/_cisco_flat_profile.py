@@ -482,6 +482,14 @@ class CiscoFlatProfileRenderer(VendorRenderer):
 
     # -- interface ---------------------------------------------------------------
 
+    secure_transport = ("an https provisioning_url with the http_server role's client-certificate binding "
+                        "(http_server_ssl_verify_client: the phones' factory certificates name their MAC)")
+
+    def transport(self, device):
+        # Without a provisioning_url the Profile_Rule is relative: the phone
+        # resolves it against the TFTP server DHCP option 66/150 names.
+        return super().transport(device) or "tftp"
+
     def model_info(self, model):
         return self.models.get(model)
 

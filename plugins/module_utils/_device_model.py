@@ -83,6 +83,9 @@ SETTINGS = {
     "firmware_version": Setting("str", "firmware version the phone should run"),
     "syslog_server": Setting("str", "syslog server host name or address"),
     "encrypt_profiles": Setting("bool", "encrypt per-device profiles with the device's key", default=True),
+    "allow_plain_credentials": Setting(
+        "bool", "serve a device file that carries a SIP or admin password in plain text over TFTP, plain HTTP or FTP "
+        "(an unencrypted profile on a plain transport); the run warns for each such device", default=False),
     "compress_profiles": Setting(
         "bool", "gzip profiles before encrypting them (Cisco SPA and MPP; other vendors ignore it)", default=False),
     "encryption_digest": Setting(

@@ -35,6 +35,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_wri
     read_served_file,
     resolve_owner,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import select_window_files
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import load_fleet, render_fleet
 
 BOOTSTRAP_MODES = ("window", "always", "never")
@@ -276,9 +277,12 @@ def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap,
     # --diff decrypts what it shows from the files themselves: the decrypted
     # copies the renderers keep are not needed, and at fleet scale they are
     # half the memory.
-    files = render_fleet(inventory, fleet, rotating, keep_plaintext=False)
+    warnings = []
+    files = render_fleet(inventory, fleet, rotating, keep_plaintext=False, warnings=warnings)
 
     files, bootstrap_report = decide_bootstrap(files, fleet, state, mode_bootstrap, window, fetched, now, rotating)
+    # A carrier's after_window replacement is served once the carrier is not.
+    files = select_window_files(files)
 
     seen = {}
     plans = []
@@ -317,6 +321,7 @@ def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap,
         "rotation": rotation_report,
         "roots": [],
         "kept_foreign_files": [],
+        "warnings": warnings,
     }
     counts = {"written": 0, "unchanged": 0, "pruned": 0}
     for plan in plans:

@@ -54,13 +54,23 @@ class ProfileFile:
     ``delivers_keys``
         during a key rotation, the file whose complete download proves the
         phone has its new keys (see :meth:`VendorRenderer.render_rotation`).
+    ``after_window``
+        the file served at the path of a key carrier of the same device once
+        that carrier's bootstrap window has closed (Panasonic: the encrypted
+        standard file at ``Config<MAC>.cfg``, where ``<MODEL>.cfg`` sends a
+        rebooting phone). Never a key carrier itself; see
+        :func:`select_window_files`.
     """
 
     ROLES = ("profile", "bootstrap", "model", "common")
 
-    def __init__(self, path, content, device=None, secret=False, plaintext=None, role="profile"):
+    def __init__(self, path, content, device=None, secret=False, plaintext=None, role="profile", after_window=False):
         if role not in self.ROLES:
             raise ValueError("unknown file role %r" % (role,))
+        if after_window and (secret or role != "profile" or device is None):
+            # A replacement is what the device reads once its key has been
+            # delivered: it must not look like (or be handled as) a carrier.
+            raise ValueError("an after_window file is a device's profile and carries nothing readable")
         self.path = path
         self.content = content
         self.device = device
@@ -69,10 +79,43 @@ class ProfileFile:
         self.role = role
         self.vendor = None
         self.delivers_keys = False
+        self.after_window = after_window
 
     def __repr__(self):
-        return "ProfileFile(%r, %d bytes, device=%r, role=%s, secret=%s)" % (
-            self.path, len(self.content), self.device, self.role, self.secret)
+        return "ProfileFile(%r, %d bytes, device=%r, role=%s, secret=%s%s)" % (
+            self.path, len(self.content), self.device, self.role, self.secret, ", after_window" if self.after_window else "")
+
+
+def is_key_carrier(profile_file):
+    """Whether ``profile_file`` hands a device its keys: a plain key bootstrap or a rotation handover.
+
+    The same rule as the bootstrap windows apply (``_phone_profiles``).
+    """
+    if profile_file.device is None or profile_file.after_window:
+        return False
+    return bool(profile_file.delivers_keys or (profile_file.role == "bootstrap" and profile_file.secret))
+
+
+def select_window_files(files, dropped=()):
+    """The files to serve once the closed bootstrap windows are known.
+
+    ``dropped`` holds the ``id()`` of the key carriers whose window is closed:
+    they are left out. An ``after_window`` file is served only where its path
+    is served by nothing else, that is once the carrier at that path is
+    dropped (or was never rendered); while the carrier's window is open the
+    replacement is left out. Pure: the order of ``files`` is kept, nothing is
+    changed, and applying it twice gives the same list.
+    """
+    kept = [item for item in files if id(item) not in dropped]
+    taken = set(item.path for item in kept if not item.after_window)
+    selected = []
+    for item in kept:
+        if item.after_window:
+            if item.path in taken:
+                continue
+            taken.add(item.path)
+        selected.append(item)
+    return selected
 
 
 def check_relative_path(path, device=None, field="path"):
@@ -212,6 +255,26 @@ class VendorRenderer:
 
     #: Human-readable name for documentation and errors.
     title = None
+
+    #: What to tell an inventory whose device file carries a password in
+    #: plain text over a plain transport: the secure transport this vendor's
+    #: phones are documented to use.
+    secure_transport = "an https provisioning_url"
+
+    def transport(self, device):
+        """The URL scheme the device fetches its own files over (``tftp``, ``http``, ``https``, ...), or ``None``.
+
+        ``None`` means the inventory does not say (no ``provisioning_url``):
+        the phone uses whatever its DHCP options or factory settings name.
+        """
+        url = device.settings.get("provisioning_url")
+        if not isinstance(url, str) or "://" not in url:
+            return None
+        return url.split("://", 1)[0].strip().lower()
+
+    def can_encrypt(self, device):
+        """Whether this device's model is documented to read an encrypted profile."""
+        return True
 
     def model_info(self, model):
         """Facts about a known model (canonical upper-case name), or ``None``."""

@@ -595,6 +595,8 @@ SETTINGS_MAP = (
     _Row("config_postfix", "P235 and the served file names", _ALL + ": Config File Postfix", _map_config_postfix),
     _Row("encrypt_profiles", "P1359 = the device key; which files are written", _ALL + ": XML Config File Password", None),
     _Row("encryption_digest", "the openssl enc digest (default md5)", "vendor-facts section 2", None),
+    _Row("allow_plain_credentials", "no P-value: lets an unencrypted profile be served over TFTP, HTTP or FTP",
+         "the collection's own rule (docs/inventory.md)", None),
     _Row("compress_profiles", "not supported (ignored)", "seed 000: the phones read plain or encrypted XML and the legacy binary, "
          "no compressed profile", None),
     _Row("model_profiles", "writes cfg<model>.xml", "seed 000", None),
@@ -636,6 +638,8 @@ class GrandstreamRenderer(VendorRenderer):
 
     name = "grandstream"
     title = "Grandstream"
+    secure_transport = ("an https provisioning_url with the http_server role's client-certificate binding "
+                        "(http_server_ssl_verify_client: a Grandstream phone's factory certificate names its MAC)")
 
     def __init__(self):
         super().__init__()
@@ -673,6 +677,10 @@ class GrandstreamRenderer(VendorRenderer):
     @staticmethod
     def _encrypted(device):
         return bool(device.settings.get("encrypt_profiles"))
+
+    def can_encrypt(self, device):
+        # The legacy binary profile has no encrypted form.
+        return _features(self._family(device)).xml
 
     def key_specs(self, device):
         if self._encrypted(device) and _features(self._family(device)).xml:

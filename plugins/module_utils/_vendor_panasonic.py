@@ -14,10 +14,19 @@ Files, all relative to the provisioning root, which is served at the
 ``Config<MAC>.cfg`` (``Config0080F0C8C381.cfg``)
     the standard (per-device) file. Without encryption it is the device's
     profile; with encryption it is the plain key file that delivers
-    ``CFG_FILE_KEY`` once and points the phone at the encrypted profile.
+    ``CFG_FILE_KEY`` during the device's bootstrap window and points the
+    phone at the encrypted profile, and once the window has closed the
+    encrypted profile itself (seed 004 step 3: the server replaces the plain
+    MAC file by an encrypted version), so a phone that reboots and re-reads
+    ``<MODEL>.cfg`` still reaches its account.
 ``Config<MAC>.enc``
     the encrypted profile (``openssl enc -aes-256-cbc -a -salt``), served once
     the phone holds its key.
+
+Encryption is a per-model fact (:data:`MODELS`): only the KX-UTG family is
+documented to read ``openssl enc`` files; the KX-UT, KX-HDV and KX-TGP
+families decrypt ``.e1c``/``.e2c``/``.e3c`` files with an algorithm that is
+not published, so they are never served an encrypted file.
 ``Config<MODEL>.cfg`` and ``ConfigCom.cfg``
     the product and master files, shared by all phones of a model and by the
     whole fleet.
@@ -89,9 +98,25 @@ KEY_NAME = "cfg_file_key"
 KEY_RANDOM_BYTES = 16
 _KEY_RE = re.compile(r"^[0-9a-fA-F]{%d}$" % (2 * KEY_RANDOM_BYTES))
 
-#: CFG_FILE_KEY_LENGTH "specifies the encrypt/decrypt algorithm" (AES-128,
-#: -192 or -256-CBC); the value is taken to be the AES key size in bits.
+#: CFG_FILE_KEY_LENGTH "specifies the encrypt/decrypt algorithm" (KX-UTG
+#: guide 2.6.1: AES-128-CBC, AES-192-CBC or AES-256-CBC); the value is the
+#: AES key size in bits and must match the cipher the file is encrypted with.
+#: The peers' templates write "128" next to an empty CFG_FILE_KEY (the sample
+#: value of a phone that decrypts nothing); this collection encrypts with
+#: AES-256-CBC, so it writes "256".
 CFG_FILE_KEY_LENGTH = "256"
+
+#: CFG_CYCLIC_INTVL the plain key file sets (minutes): the phone fetches its
+#: encrypted profile at its next cyclic check, so a short one brings the
+#: account within minutes of the first boot. The encrypted profile carries
+#: the normal interval, which replaces this one once the phone has read it.
+BOOTSTRAP_RESYNC_MINUTES = 5
+
+#: What the encrypted profile sets when the inventory gives no resync
+#: interval: the phones' sample defaults (no cyclic check; 10080 minutes), so
+#: the short bootstrap interval does not stay on the phone.
+FACTORY_CYCLIC = "N"
+FACTORY_CYCLIC_INTVL = "10080"
 
 #: openssl enc key-derivation digest: the KX-UTG tools date from 2014
 #: (OpenSSL 1.0, MD5 default); ``encryption_digest`` overrides it.
@@ -108,35 +133,53 @@ MAX_UTC_OFFSET = 780
 #: DST_OFFSET range, minutes.
 MAX_DST_OFFSET = 720
 
+#: The parameters of the cyclic check.
+_CYCLIC_PARAMS = ("CFG_CYCLIC", "CFG_CYCLIC_INTVL")
+
 #: SIP_TRANSPORT_n values.
 TRANSPORTS = {"udp": "0", "tcp": "1", "tls": "2"}
 
-#: Known models and their number of SIP lines.
+#: Encryption method a model's firmware is documented to read:
+#: ``openssl-enc`` is ``openssl enc -aes-<CFG_FILE_KEY_LENGTH>-cbc -a -salt``
+#: with ``CFG_FILE_KEY`` from a plain key file (KX-UTG200/300 Administrator
+#: Guide, 2.6.1); ``None`` is no method the collection can produce (KX-UT,
+#: KX-HDV, KX-TGP: ``.e1c``/``.e2c``/``.e3c`` with ``CFG_FILE_KEY1..3``, an
+#: unpublished algorithm). See docs/vendors/panasonic.md for the sources.
+OPENSSL_ENC = "openssl-enc"
+
+#: What the guides of the families without an openssl method describe instead.
+_UNPUBLISHED_ENCRYPTION = {
+    "KX-UT": ".e1c/.e2c/.e3c files decrypted with CFG_FILE_KEY1/2/3",
+    "KX-HDV": ".e2c/.e3c files decrypted with CFG_FILE_KEY2/3",
+    "KX-TGP": ".e2c/.e3c files decrypted with CFG_FILE_KEY2/3",
+}
+
+#: Known models: number of SIP lines and encryption method.
 MODELS = {
-    "KX-HDV100": 1,
-    "KX-HDV130": 2,
-    "KX-HDV230": 6,
-    "KX-HDV330": 12,
-    "KX-HDV340": 12,
-    "KX-HDV430": 16,
-    "KX-TGP500": 8,
-    "KX-TGP550": 8,
-    "KX-TGP600": 8,
-    "KX-UT113": 2,
-    "KX-UT123": 2,
-    "KX-UT133": 4,
-    "KX-UT136": 4,
-    "KX-UT248": 6,
-    "KX-UT670": 6,
-    "KX-UTG200": 4,
-    "KX-UTG300": 6,
+    "KX-HDV100": {"lines": 1, "encryption": None},
+    "KX-HDV130": {"lines": 2, "encryption": None},
+    "KX-HDV230": {"lines": 6, "encryption": None},
+    "KX-HDV330": {"lines": 12, "encryption": None},
+    "KX-HDV340": {"lines": 12, "encryption": None},
+    "KX-HDV430": {"lines": 16, "encryption": None},
+    "KX-TGP500": {"lines": 8, "encryption": None},
+    "KX-TGP550": {"lines": 8, "encryption": None},
+    "KX-TGP600": {"lines": 8, "encryption": None},
+    "KX-UT113": {"lines": 2, "encryption": None},
+    "KX-UT123": {"lines": 2, "encryption": None},
+    "KX-UT133": {"lines": 4, "encryption": None},
+    "KX-UT136": {"lines": 4, "encryption": None},
+    "KX-UT248": {"lines": 6, "encryption": None},
+    "KX-UT670": {"lines": 6, "encryption": None},
+    "KX-UTG200": {"lines": 4, "encryption": OPENSSL_ENC},
+    "KX-UTG300": {"lines": 6, "encryption": OPENSSL_ENC},
 }
 
 #: A model the collection does not know (with ``vendor: panasonic``): the name
 #: must look like a Panasonic model, which also keeps <MODEL>.cfg and
 #: Config<MODEL>.cfg clear of the per-device and master file names.
 _UNKNOWN_MODEL_RE = re.compile(r"^KX-[A-Z0-9][A-Z0-9-]*$")
-UNKNOWN_MODEL_MAX_LINES = max(MODELS.values())
+UNKNOWN_MODEL_MAX_LINES = max(info["lines"] for info in MODELS.values())
 
 #: Raw parameter names: what the phones use.
 _PARAM_NAME_RE = re.compile(r"^[A-Z0-9_]+$")
@@ -279,15 +322,34 @@ class PanasonicRenderer(VendorRenderer):
 
     # -- models ------------------------------------------------------------
 
+    #: Where a Panasonic phone's device file must come from when it is not
+    #: encrypted: no client certificate is documented for these phones.
+    secure_transport = ("an https provisioning_url (the guides recommend HTTPS for unencrypted files; no client "
+                        "certificate is documented for Panasonic phones, so restrict the HTTPS server to the phones' network)")
+
     def model_info(self, model):
-        lines = MODELS.get(model)
-        return None if lines is None else {"lines": lines}
+        info = MODELS.get(model)
+        return None if info is None else dict(info)
 
     def known_models(self):
         return sorted(MODELS)
 
+    @staticmethod
+    def encryption(device):
+        """The encryption method ``device``'s model is documented to read, or ``None`` (unknown models too)."""
+        info = MODELS.get(device.model)
+        return info["encryption"] if info is not None else None
+
+    def can_encrypt(self, device):
+        return self.encryption(device) is not None
+
+    def _encrypted(self, device):
+        # validate() refuses encrypt_profiles on a model without a method, so
+        # this never hands a model a file it cannot read.
+        return bool(device.settings.get("encrypt_profiles")) and self.can_encrypt(device)
+
     def key_specs(self, device):
-        return {KEY_NAME: KEY_RANDOM_BYTES} if device.settings.get("encrypt_profiles") else {}
+        return {KEY_NAME: KEY_RANDOM_BYTES} if self._encrypted(device) else {}
 
     # -- file names --------------------------------------------------------
 
@@ -526,15 +588,33 @@ class PanasonicRenderer(VendorRenderer):
                                % (2 * KEY_RANDOM_BYTES, KEY_RANDOM_BYTES, 2 * KEY_RANDOM_BYTES), field="keys.%s" % KEY_NAME)
         return key.lower()
 
+    def _check_encryption(self, device):
+        if not device.settings.get("encrypt_profiles") or self.can_encrypt(device):
+            return
+        family = re.sub(r"[0-9]+[A-Z]*$", "", device.model)
+        documented = _UNPUBLISHED_ENCRYPTION.get(family)
+        why = "its guides describe %s, whose algorithm is not published" % documented if documented else ""
+        if device.model not in MODELS:
+            why = "the collection does not know this model" + ("; the %s guides describe %s, whose algorithm is not published"
+                                                               % (family, documented) if documented else "")
+        raise device.error(
+            "is on (the default), but the %s is not documented to read an encrypted file the collection can make (%s; "
+            "only the KX-UTG family reads openssl enc files), and a phone must never be served a file it cannot read: "
+            "use a KX-UTG model, or set encrypt_profiles: false with an https provisioning_url, or with "
+            "allow_plain_credentials: true to serve its passwords in plain text anyway" % (device.model, why),
+            field="settings.encrypt_profiles")
+
     def validate(self, device, inventory):
         limit = self._line_limit(device)
         if len(device.lines) > limit:
             raise device.error("the %s has %d line(s) and this device lists %d: lines[%d] and later have no line on the phone"
                                % (device.model, limit, len(device.lines), limit), field="lines[%d]" % limit)
+        self._check_encryption(device)
         self._check_provisioning_url(device, inventory)
-        if device.settings.get("encrypt_profiles") and device.keys.get(KEY_NAME):
+        encrypted = self._encrypted(device)
+        if encrypted and device.keys.get(KEY_NAME):
             self._check_key(device, device.keys[KEY_NAME])
-        own = self.standard_params(device, inventory)
+        own = self._own_params(device, inventory, encrypted)
         cache_key = ("panasonic-shared-sizes", device.model)
         shared_size = inventory.derived.get(cache_key)
         if shared_size is None:
@@ -546,7 +626,6 @@ class PanasonicRenderer(VendorRenderer):
                 self._check_param(device.label, param)
             shared_size = len(_file_bytes(product)) + len(_file_bytes(common))
             inventory.derived[cache_key] = shared_size
-        encrypted = bool(device.settings.get("encrypt_profiles"))
         base_url = self._base_url(device.settings["provisioning_url"])
         paths = self._paths(device, base_url, encrypted)
         for param in paths + own:
@@ -565,10 +644,32 @@ class PanasonicRenderer(VendorRenderer):
 
     # -- rendering ---------------------------------------------------------
 
+    def _resync(self, device):
+        """``(CFG_CYCLIC, CFG_CYCLIC_INTVL)`` parameters of the device's normal checks (the factory values without a setting)."""
+        mapped = dict((param.name, param) for param in self.device_params(device) if param.name in _CYCLIC_PARAMS)
+        field = "settings.resync_interval"
+        cyclic = mapped.get("CFG_CYCLIC") or _Param("CFG_CYCLIC", FACTORY_CYCLIC, field)
+        interval = mapped.get("CFG_CYCLIC_INTVL") or _Param("CFG_CYCLIC_INTVL", FACTORY_CYCLIC_INTVL, field)
+        return cyclic, interval
+
+    def _own_params(self, device, inventory, encrypted):
+        """The standard file's parameters besides the paths.
+
+        Encrypted, it always sets the normal resync parameters itself: the key
+        file set a short bootstrap interval, which would otherwise stay on a
+        phone whose product and master files set none.
+        """
+        own = self.standard_params(device, inventory)
+        if not encrypted:
+            return own
+        restore = [_Param(param.name, param.value, param.field, per_device=True) for param in self._resync(device)]
+        return [param for param in own if param.name not in _CYCLIC_PARAMS] + restore
+
     def render_device(self, device, inventory):
         base_url = self._base_url(device.settings["provisioning_url"])
-        own = self.standard_params(device, inventory)
-        if not device.settings.get("encrypt_profiles"):
+        encrypted = self._encrypted(device)
+        own = self._own_params(device, inventory, encrypted)
+        if not encrypted:
             content = _file_bytes(self._paths(device, base_url, encrypted=False) + own)
             # A device's own file may carry SIP or admin passwords, or credentials in raw params.
             return [ProfileFile(self.standard_path(device), content, device=device.label, secret=True, role="profile")]
@@ -581,16 +682,33 @@ class PanasonicRenderer(VendorRenderer):
             ProfileFile(self.standard_path(device), key_file, device=device.label, secret=True, role="bootstrap"),
             ProfileFile(self.encrypted_path(device), ciphertext, device=device.label, secret=False, plaintext=plaintext,
                         role="profile"),
+            # Seed 004 step 3: once the key file's window has closed, the
+            # plain MAC file is replaced by an encrypted version. <MODEL>.cfg
+            # sends a rebooting phone to Config<MAC>.cfg; it decrypts this
+            # with the key it already holds.
+            ProfileFile(self.standard_path(device), ciphertext, device=device.label, secret=False, plaintext=plaintext,
+                        role="profile", after_window=True),
         ]
 
+    def bootstrap_interval(self, device):
+        """CFG_CYCLIC_INTVL of the key file: :data:`BOOTSTRAP_RESYNC_MINUTES`, or the normal interval if that is shorter."""
+        cyclic, interval = self._resync(device)
+        if cyclic.value == "Y" and int(interval.value) < BOOTSTRAP_RESYNC_MINUTES:
+            return int(interval.value)
+        return BOOTSTRAP_RESYNC_MINUTES
+
     def _key_file_params(self, device, base_url, key):
-        """The plain key file: the key, the paths to the encrypted file, and when to check again; nothing secret besides the key."""
-        params = self._paths(device, base_url, encrypted=True) + [
-            _Param("CFG_FILE_KEY", key, "keys.%s" % KEY_NAME, secret=True),
-            _Param("CFG_FILE_KEY_LENGTH", CFG_FILE_KEY_LENGTH, "keys.%s" % KEY_NAME),
+        """The plain key file: the key, the paths to the encrypted file, and a short check interval; nothing secret besides the key."""
+        field = "keys.%s" % KEY_NAME
+        return self._paths(device, base_url, encrypted=True) + [
+            _Param("CFG_FILE_KEY", key, field, secret=True),
+            _Param("CFG_FILE_KEY_LENGTH", CFG_FILE_KEY_LENGTH, field),
+            # The phone fetches Config<MAC>.enc only at its next cyclic
+            # check: soon, so the account arrives within minutes. The
+            # encrypted profile then sets the normal interval again.
+            _Param("CFG_CYCLIC", "Y", field),
+            _Param("CFG_CYCLIC_INTVL", str(self.bootstrap_interval(device)), field),
         ]
-        # The phone fetches Config<MAC>.enc at its next check: say when that is (the same values the profile gives it).
-        return params + [param for param in self.device_params(device) if param.name in ("CFG_CYCLIC", "CFG_CYCLIC_INTVL")]
 
     def render_rotation(self, device, next_device, inventory):
         """Seed 004, key renewal: a new plain MAC file with the new key, then files encrypted with it."""

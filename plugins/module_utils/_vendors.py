@@ -18,7 +18,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils import (
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import build_model
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ErrorCollector, ProvisioningError
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import check_relative_path
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import check_relative_path, is_key_carrier
 
 _VENDOR_MODULES = (
     _vendor_grandstream,
@@ -72,7 +72,7 @@ def required_keys(fleet):
     return wanted
 
 
-def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True):
+def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings=None):
     """Render every file of a validated fleet; returns a list of :class:`ProfileFile`.
 
     ``rotations`` maps the label of a device whose keys are being changed to
@@ -83,7 +83,14 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True):
     is half of the memory the files take.
 
     Two files with the same path are an error naming both owners: one phone
-    must never be served another's profile.
+    must never be served another's profile. The one exception is a key
+    carrier and its ``after_window`` replacement, of the same device (see
+    :func:`~._vendor_base.select_window_files`).
+
+    A device file that carries a password in plain text over a plain
+    transport is an error unless the inventory allows it (see
+    :func:`check_plain_credentials`); the warnings it gives then are appended
+    to ``warnings`` when a list is passed.
     """
     files = []
     by_vendor = {}
@@ -102,16 +109,81 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True):
     for name in sorted(by_vendor):
         files.extend(_tagged(VENDORS[name], VENDORS[name].render_shared(by_vendor[name], inventory)))
     owners = {}
+    replacements = {}
     for profile_file in files:
         check_relative_path(profile_file.path, device=profile_file.device)
-        other = owners.get(profile_file.path)
+        table = replacements if profile_file.after_window else owners
+        other = table.get(profile_file.path)
         if other is not None:
             raise ProvisioningError(
                 "file %s would be written twice, for %s and for %s"
                 % (profile_file.path, other.device or "shared files", profile_file.device or "shared files"),
                 device=profile_file.device, field="path")
-        owners[profile_file.path] = profile_file
+        table[profile_file.path] = profile_file
+    for path, replacement in replacements.items():
+        carrier = owners.get(path)
+        if carrier is not None and not (carrier.device == replacement.device and is_key_carrier(carrier)):
+            raise ProvisioningError(
+                "file %s would be written twice, for %s and for %s"
+                % (path, carrier.device or "shared files", replacement.device), device=replacement.device, field="path")
+    found = check_plain_credentials(fleet, files)
+    if warnings is not None:
+        warnings.extend(found)
     return files
+
+
+#: URL schemes that carry a file in readable form to whoever listens or asks.
+PLAIN_SCHEMES = ("tftp", "http", "ftp")
+
+
+def credential_fields(device):
+    """The inventory fields of the passwords a device's own file carries: every line's, the admin password."""
+    fields = ["lines[%d].password" % index for index, line in enumerate(device.lines) if line.password]
+    if device.settings.get("admin_password"):
+        fields.append("settings.admin_password")
+    return fields
+
+
+def check_plain_credentials(fleet, files):
+    """No SIP or admin password in plain text over a plain transport, unless the inventory says so.
+
+    A device whose own served file (not a key carrier: those are the
+    bootstrap windows) is marked ``secret`` carries its passwords readable by
+    anyone who fetches or overhears it. When the device fetches it over
+    TFTP, plain HTTP or FTP, or the inventory does not say how (no
+    ``provisioning_url``), the run stops naming the device and the field
+    (``settings.encrypt_profiles`` where the model can encrypt, else the first
+    password), unless ``allow_plain_credentials`` is true: then it returns a
+    warning for the device. Returns the list of warnings.
+    """
+    readable = set(item.device for item in files
+                   if item.device is not None and item.secret and not is_key_carrier(item) and not item.after_window)
+    warnings = []
+    for device in fleet:
+        if device.label not in readable:
+            continue
+        fields = credential_fields(device)
+        if not fields:
+            continue
+        renderer = renderer_for(device)
+        scheme = renderer.transport(device)
+        if scheme is not None and scheme not in PLAIN_SCHEMES:
+            continue
+        how = ("over %s (settings.provisioning_url)" % scheme.upper() if scheme is not None
+               else "over whatever transport its DHCP options or factory settings name (no provisioning_url)")
+        encryptable = renderer.can_encrypt(device)
+        what = ("its profile is not encrypted (encrypt_profiles is false)" if encryptable
+                else "its model %s is not documented to read an encrypted profile" % device.model)
+        if device.settings.get("allow_plain_credentials"):
+            warnings.append("%s: %s carries %s in plain text %s; allowed by allow_plain_credentials"
+                            % (device.label, ", ".join(fields), "its passwords" if len(fields) > 1 else "a password", how))
+            continue
+        remedy = "set encrypt_profiles to true, or use " if encryptable else "use "
+        raise ProvisioningError(
+            "%s, so the file that carries %s would reach anyone %s: %s%s, or set allow_plain_credentials: true "
+            "to serve it anyway" % (what, ", ".join(fields), how, remedy, renderer.secure_transport),
+            device=device.label, field="settings.encrypt_profiles" if encryptable else fields[0])
+    return warnings
 
 
 def _tagged(renderer, files):

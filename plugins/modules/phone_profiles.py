@@ -26,7 +26,12 @@ description:
     per-device initial profile, the Panasonic C(Config<MAC>.cfg) key file) is served only while that device is being
     bootstrapped. The window closes once the device is known to have fetched it (O(bootstrap_fetched), from the
     servers' logs, see M(sipfleet.provisioning.provisioning_fetches)) or after O(bootstrap_window) minutes; new keys
-    open a new window.
+    open a new window. Where a vendor replaces the key file by the encrypted profile at the same path (Panasonic
+    C(Config<MAC>.cfg), which C(<MODEL>.cfg) names), that replacement is served once the window has closed.
+  - No plain credentials to strangers. A device file that carries a SIP or administrator password in plain text (an
+    unencrypted profile) and that the device fetches over TFTP, plain HTTP or FTP, or whose provisioning URL the
+    inventory does not give, fails the run naming the device and the field, unless the device's settings have
+    C(allow_plain_credentials=true); each such device is then reported as a warning.
   - See the collection's C(docs/) directory for the data model, each vendor's files and the deployment playbook that
     calls this module.
 options:
@@ -356,6 +361,9 @@ def main():
         secrets = inventory_secrets(params)
         module.fail_json(msg=redact(str(exc), secrets), device=exc.device, field=exc.field,
                          errors=[dict(error, msg=redact(error["msg"], secrets)) for error in error_list(exc)])
+    # Devices served passwords in plain text because the inventory allows it.
+    for warning in result.pop("warnings", []):
+        module.warn(warning)
     module.exit_json(**result)
 
 

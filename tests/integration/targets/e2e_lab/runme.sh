@@ -118,9 +118,21 @@ check pana-1 applied=Config0080F0C8C381.enc sip_server=pbx.berlin.example.net li
 
 step "rerun: the fetches the servers logged close the bootstrap windows"
 deploy second || { cat "$work/second"; fail "the second deploy failed"; }
-for carrier in cfg000b82123456 cfg000b82123456.bin 0c1167abcdef.xml Config0080F0C8C381.cfg; do
+for carrier in cfg000b82123456 cfg000b82123456.bin 0c1167abcdef.xml; do
     [ ! -e "$root/$carrier" ] || fail "$carrier is still served after its phone fetched it over HTTP(S)"
 done
+# Panasonic (seed 004 step 3): the key file is replaced by the encrypted
+# profile, where <MODEL>.cfg sends a rebooting phone; its key decrypts it.
+cmp -s "$root/Config0080F0C8C381.cfg" "$root/Config0080F0C8C381.enc" ||
+    fail "Config0080F0C8C381.cfg is not the encrypted profile once its window has closed"
+pana_key=$(ansible-vault view "$work/repo/sipfleet_keys.vault" |
+    "$python" -c 'import json, sys; print(json.load(sys.stdin)["devices"]["0080f0c8c381"]["cfg_file_key"])')
+ip netns exec "$prefix-scan" curl -s -o "$work/pana-after-window.cfg" --resolve "prov.example.net:80:$LAB_SERVER_ADDRESS" \
+    http://prov.example.net/Config0080F0C8C381.cfg || fail "Config0080F0C8C381.cfg is not served after the window"
+grep -q CFG_FILE_KEY "$work/pana-after-window.cfg" && fail "the key file is still served after the window"
+printf '%s' "$pana_key" | openssl enc -d -a -aes-256-cbc -md md5 -pass stdin -in "$work/pana-after-window.cfg" |
+    grep -q '^CFG_STANDARD_FILE_PATH="http://prov.example.net/Config0080F0C8C381.enc"' ||
+    fail "Config0080F0C8C381.cfg served after the window does not decrypt with the phone's key"
 # tftpd's read requests reach no syslog daemon in the lab, so the TFTP
 # fetch of the SPA's key carrier is not seen and its window stays open.
 [ -e "$root/spa000e08abcdef.xml" ] || fail "spa000e08abcdef.xml was removed without a logged fetch"
@@ -210,7 +222,7 @@ check gs-2 applied=cfg000b82123456.xml line1.display_name="Front desk"
 step "remove two devices: their files go, their phones fall back"
 rm "$work/repo/fleet/berlin/reception.yml" "$work/repo/fleet/berlin/office.yml"
 deploy remove --tags profiles || { cat "$work/remove"; fail "the removal failed"; }
-for gone in cfg000b82123456.xml Config0080F0C8C381.enc ConfigKX-UT133.cfg KX-UT133.cfg; do
+for gone in cfg000b82123456.xml Config0080F0C8C381.cfg Config0080F0C8C381.enc ConfigKX-UTG300.cfg KX-UTG300.cfg; do
     [ ! -e "$root/$gone" ] || fail "$gone is still served after its device was removed"
 done
 # Grandstream: no file of its own or of its model, so the generic cfg.xml.
@@ -220,7 +232,7 @@ check gs-3 applied=cfg.xml no_device_profile
 # (still written for the Munich phone) applies, and the phone keeps its last
 # configuration for the rest.
 boot pana pana-2 || true
-check pana-2 not_found=Config0080F0C8C381.enc not_found=ConfigKX-UT133.cfg applied=ConfigCom.cfg no_device_profile
+check pana-2 not_found=Config0080F0C8C381.enc not_found=ConfigKX-UTG300.cfg applied=ConfigCom.cfg no_device_profile
 
 step "add a device: a new phone provisions"
 cat >"$work/repo/fleet/berlin/reception.yml" <<'EOF'

@@ -47,7 +47,7 @@ VENDOR_MODELS = (
     ("grandstream", "GXP2170", "00:0b:82", {"p1359": 32}),
     ("cisco_spa", "SPA2102", "88:01:2b", {"gpp_a": 32, "gpp_b": 16}),
     ("cisco_mpp", "ATA192", "00:56:2b", {"gpp_a": 32, "gpp_b": 16}),
-    ("panasonic", "KX-UT133", "00:80:f0", {"cfg_file_key": 16}),
+    ("panasonic", "KX-UTG300", "00:80:f0", {"cfg_file_key": 16}),
 )
 # Every this many devices, one brings its own keys in the inventory
 # instead of taking them from the key store.

@@ -25,7 +25,7 @@ devices = [
      "lines": [{"extension": "202", "password": "spa-202-secret"}]},
     {"name": "store-ata", "mac": "00:56:2b:04:36:15", "model": "ATA192",
      "lines": [{"extension": "203", "password": "mpp-203-secret"}]},
-    {"name": "office", "mac": "00:80:f0:c8:c3:81", "model": "KX-UT133",
+    {"name": "office", "mac": "00:80:f0:c8:c3:81", "model": "KX-UTG300",
      "lines": [{"extension": "204", "password": "pana-204-secret"}]},
 ]
 if spare == "with-spare":

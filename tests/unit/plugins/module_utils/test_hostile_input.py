@@ -120,7 +120,7 @@ _LINE_FIELDS = ["extension", "auth_user", "password", "display_name", "sip_serve
 
 #: Defaults every example starts from: plain files, served at once.
 _DEFAULTS = {"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net",
-             "encrypt_profiles": False}
+             "encrypt_profiles": False, "allow_plain_credentials": True}
 
 
 def _device(vendor_model, mac="00:0b:82:12:34:56", name="desk"):

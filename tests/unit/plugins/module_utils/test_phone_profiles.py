@@ -41,7 +41,7 @@ def devices():
          "lines": [{"extension": "202", "password": SIP_PASSWORDS[1]}]},
         {"name": "mpp", "mac": "00:56:2b:04:36:15", "model": "ATA192",
          "lines": [{"extension": "203", "password": SIP_PASSWORDS[2]}]},
-        {"name": "pana", "mac": "00:80:f0:c8:c3:81", "model": "KX-UT133",
+        {"name": "pana", "mac": "00:80:f0:c8:c3:81", "model": "KX-UTG300",
          "lines": [{"extension": "204", "password": SIP_PASSWORDS[3]}]},
     ]
 
@@ -272,9 +272,8 @@ def test_bootstrap_window_closes_once_fetched(env):
     params["bootstrap_fetched"] = {"00:80:f0:c8:c3:81": [key_id(keys)]}
     closed = run(params, now=2000)
     assert closed["bootstrap"]["closed"] == ["pana"] and "pana" in closed["changed_devices"]
-    assert not carrier.exists()
-    # The encrypted profile stays.
-    assert (root / "Config0080F0C8C381.enc").exists()
+    # The key file is replaced by the encrypted profile (seed 004 step 3), which stays at its own name too.
+    assert carrier.read_bytes() == (root / "Config0080F0C8C381.enc").read_bytes()
     again = run(params, now=3000)
     assert not again["changed"] and "pana" not in again["bootstrap"]["open"]
 
@@ -286,7 +285,7 @@ def test_bootstrap_window_expires_unused_and_new_keys_reopen_it(env):
     run(params, now=0)
     expired = run(params, now=601 + 0)
     assert "pana" in expired["bootstrap"]["expired"]
-    assert not (root / "Config0080F0C8C381.cfg").exists()
+    assert (root / "Config0080F0C8C381.cfg").read_bytes() == (root / "Config0080F0C8C381.enc").read_bytes()
     params["keys"]["0080f0c8c381"] = {"cfg_file_key": "cd" * 16}
     reopened = run(params, now=700)
     assert "pana" in reopened["bootstrap"]["open"]
@@ -297,8 +296,8 @@ def test_bootstrap_never_serves_no_key_carrier(env):
     params, root = env
     params["bootstrap_serve"] = "never"
     run(params)
-    assert not (root / "Config0080F0C8C381.cfg").exists()
-    assert (root / "Config0080F0C8C381.enc").exists()
+    assert b"CFG_FILE_KEY" not in (root / "Config0080F0C8C381.cfg").read_bytes()
+    assert (root / "Config0080F0C8C381.cfg").read_bytes() == (root / "Config0080F0C8C381.enc").read_bytes()
 
 
 def test_bad_options_name_their_field(env, tmp_path):
@@ -399,8 +398,7 @@ def test_rotation_panasonic_new_plain_key_file_then_new_encryption(env):
     params["bootstrap_fetched"] = {mac: [key_id(new[mac])]}
     finished = run(params, now=20)
     assert "pana" in finished["rotation"]["finished"]
-    assert not (root / "Config0080F0C8C381.cfg").exists()
-    assert (root / "Config0080F0C8C381.enc").exists()
+    assert (root / "Config0080F0C8C381.cfg").read_bytes() == (root / "Config0080F0C8C381.enc").read_bytes()
 
 
 def test_rotation_finishes_in_the_store_and_the_next_run_changes_nothing(env):

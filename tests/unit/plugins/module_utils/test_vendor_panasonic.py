@@ -8,6 +8,8 @@ Golden files live in ``golden/panasonic/<flow>/`` as ``<served path>.bin``
 (the exact bytes; ``.bin`` because the files have CR LF line ends, which
 ansible-test's line-endings check rejects in text files), with
 ``<served path>.plaintext.bin`` next to each encrypted file for review.
+A key carrier's ``after_window`` replacement (served at the same path once
+the window has closed) is stored as ``<served path>.after-window.bin``.
 Regenerate them with ``SIPFLEET_REGENERATE_GOLDEN=1`` and check the diff by
 hand against the Panasonic administrator guides before committing.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import subprocess
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -25,6 +28,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils import _vend
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_device
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import decrypt
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import ProfileFile, select_window_files
 from ansible_collections.sipfleet.provisioning.tests.unit import openssl_cli
 
 RENDERER = pana.RENDERER
@@ -50,13 +54,18 @@ def load(devices, defaults=None, sites=None, models=None):
     return inventory, fleet
 
 
+#: Suffix of the key under which :func:`render` keeps an after_window file.
+AFTER = ".after-window"
+
+
 def render(inventory, fleet):
-    """``{path: ProfileFile}``; a path rendered twice is a test failure."""
+    """``{path: ProfileFile}`` (an after_window file under ``path + AFTER``); a path rendered twice is a test failure."""
     files = {}
     for device in fleet:
         for item in RENDERER.render_device(device, inventory):
-            assert item.path not in files, item.path
-            files[item.path] = item
+            name = item.path + AFTER if item.after_window else item.path
+            assert name not in files, name
+            files[name] = item
     for item in RENDERER.render_shared(fleet, inventory):
         assert item.path not in files, item.path
         files[item.path] = item
@@ -102,10 +111,10 @@ def check_golden(flow, files):
     """Compare every rendered file (and the plaintext of encrypted ones) byte for byte with golden/panasonic/<flow>/."""
     directory = os.path.join(GOLDEN, flow)
     wanted = {}
-    for item in files.values():
-        wanted[item.path + ".bin"] = item.content
+    for name, item in files.items():
+        wanted[name + ".bin"] = item.content
         if item.plaintext is not None:
-            wanted[item.path + ".plaintext.bin"] = item.plaintext
+            wanted[name + ".plaintext.bin"] = item.plaintext
     if REGENERATE:
         os.makedirs(directory, exist_ok=True)
         for name in os.listdir(directory):
@@ -319,10 +328,10 @@ KEY_DEFAULTS = {
 
 def key_devices():
     return [
-        {"name": "desk", "mac": "00:80:f0:c8:c3:81", "model": "KX-UT133",
+        {"name": "desk", "mac": "00:80:f0:c8:c3:81", "model": "KX-UTG300",
          "lines": [{"extension": "301", "password": "Sip-Secret-301", "display_name": "Front desk"}],
          "keys": {"cfg_file_key": KEY_1}},
-        {"name": "dect", "mac": "00:80:f0:c8:c3:82", "model": "KX-TGP600",
+        {"name": "dect", "mac": "00:80:f0:c8:c3:82", "model": "KX-UTG200",
          "lines": [{"extension": "302", "password": "Sip-Secret-302"}],
          "settings": {"encryption_digest": "sha256"},
          "keys": {"cfg_file_key": KEY_2}},
@@ -353,11 +362,11 @@ def test_key_file_is_plain_and_secret_and_carries_only_the_key():
     params = parse_cfg(item.content)
     assert params["CFG_FILE_KEY"] == KEY_1 and params["CFG_FILE_KEY_LENGTH"] == "256"
     assert params["CFG_STANDARD_FILE_PATH"] == "http://prov.example.net/Config0080F0C8C381.enc"
-    assert params["CFG_PRODUCT_FILE_PATH"] == "http://prov.example.net/ConfigKX-UT133.cfg"
+    assert params["CFG_PRODUCT_FILE_PATH"] == "http://prov.example.net/ConfigKX-UTG300.cfg"
     assert params["CFG_MASTER_FILE_PATH"] == "http://prov.example.net/ConfigCom.cfg"
     assert b"Sip-Secret" not in item.content and b"Admin-Secret" not in item.content
-    # The spread interval is this phone's own, so the key file brings its next check forward.
-    assert params["CFG_CYCLIC"] == "Y" and 60 <= int(params["CFG_CYCLIC_INTVL"]) <= 120
+    # The short bootstrap-phase interval: the phone fetches its encrypted profile within minutes.
+    assert params["CFG_CYCLIC"] == "Y" and params["CFG_CYCLIC_INTVL"] == str(pana.BOOTSTRAP_RESYNC_MINUTES) == "5"
 
 
 @pytest.mark.parametrize("path, key, digest", [
@@ -409,9 +418,9 @@ def test_both_phases_of_the_key_flow():
         second.pop("CFG_PRODUCT_FILE_PATH")
         second.pop("CFG_MASTER_FILE_PATH")
         assert second == dict((param.name, param.value) for param in RENDERER.device_params(device))
-        # Nothing the key file sets contradicts the encrypted profile.
-        for name in ("CFG_CYCLIC", "CFG_CYCLIC_INTVL"):
-            assert first[name] == second[name]
+        # The key file's short interval is replaced by the device's own (resync_spread: 60 to 120).
+        assert first["CFG_CYCLIC_INTVL"] == "5"
+        assert second["CFG_CYCLIC"] == "Y" and 60 <= int(second["CFG_CYCLIC_INTVL"]) <= 120
 
 
 def test_encryption_is_deterministic():
@@ -423,8 +432,9 @@ def test_encryption_is_deterministic():
 def test_encrypted_fleet_shares_no_secret():
     dummy, files = key_files()
     assert sorted(files) == [
-        "Config0080F0C8C381.cfg", "Config0080F0C8C381.enc", "Config0080F0C8C382.cfg", "Config0080F0C8C382.enc",
-        "ConfigCom.cfg", "ConfigKX-TGP600.cfg", "ConfigKX-UT133.cfg", "KX-TGP600.cfg", "KX-UT133.cfg",
+        "Config0080F0C8C381.cfg", "Config0080F0C8C381.cfg" + AFTER, "Config0080F0C8C381.enc",
+        "Config0080F0C8C382.cfg", "Config0080F0C8C382.cfg" + AFTER, "Config0080F0C8C382.enc",
+        "ConfigCom.cfg", "ConfigKX-UTG200.cfg", "ConfigKX-UTG300.cfg", "KX-UTG200.cfg", "KX-UTG300.cfg",
     ]
     for item in files.values():
         if item.device is None:
@@ -505,7 +515,7 @@ def test_bad_input_names_device_and_field(device, defaults, pattern):
 
 
 def test_bad_model_level_value_names_the_model_field():
-    defaults = {"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net"}
+    defaults = {"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net", "encrypt_profiles": False}
     with pytest.raises(ProvisioningError, match=r"^device desk, field sipfleet_models\.KX-UT133\.syslog_server: 'a b' is not a host"):
         load([one_device(settings={"syslog_server": "ok.example.net"})], defaults, models={"KX-UT133": {"syslog_server": "a b"}})
 
@@ -530,7 +540,8 @@ def test_known_models_are_canonical():
     for model in RENDERER.known_models():
         assert model == model.upper() and model.startswith("KX-")
         assert RENDERER.model_info(model)["lines"] >= 1
-    assert RENDERER.model_info("KX-UT133") == {"lines": 4}
+    assert RENDERER.model_info("KX-UT133") == {"lines": 4, "encryption": None}
+    assert RENDERER.model_info("KX-UTG300") == {"lines": 6, "encryption": "openssl-enc"}
     assert RENDERER.model_info("kx-ut133") is None
 
 
@@ -597,3 +608,131 @@ def test_raw_param_value_round_trips_or_is_refused(value):
         return
     assert set(parsed) == _expected_names(["SIP_PRSNC_ADDR_1"])
     assert parsed["SIP_PRSNC_ADDR_1"] == str(value)
+
+
+# -- encryption per model family ------------------------------------------------
+
+#: What the administrator guides document per family (docs/vendors/panasonic.md, "Encryption by model family").
+FAMILY_ENCRYPTION = {"KX-UTG": "openssl-enc", "KX-UT": None, "KX-HDV": None, "KX-TGP": None}
+
+
+@pytest.mark.parametrize("model", sorted(pana.MODELS))
+def test_every_model_has_its_familys_documented_encryption(model):
+    family = re.sub(r"[0-9]+[A-Z]*$", "", model)
+    assert RENDERER.model_info(model)["encryption"] == FAMILY_ENCRYPTION[family]
+
+
+@pytest.mark.parametrize("model, documented", [
+    ("KX-UT133", r"\.e1c/\.e2c/\.e3c files decrypted with CFG_FILE_KEY1/2/3"),
+    ("KX-UT670", r"\.e1c/\.e2c/\.e3c files decrypted with CFG_FILE_KEY1/2/3"),
+    ("KX-HDV130", r"\.e2c/\.e3c files decrypted with CFG_FILE_KEY2/3"),
+    ("KX-TGP600", r"\.e2c/\.e3c files decrypted with CFG_FILE_KEY2/3"),
+    ("KX-HDV800", r"the collection does not know this model; the KX-HDV guides describe \.e2c/\.e3c files"),
+    ("KX-ABC1", r"\(the collection does not know this model; only the KX-UTG family"),
+])
+def test_encrypt_profiles_on_a_model_without_a_documented_method_is_an_error(model, documented):
+    raw = one_device(model=model, vendor="panasonic", keys={"cfg_file_key": KEY_1})
+    with pytest.raises(ProvisioningError) as failure:
+        load([raw], {"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net"})
+    message = str(failure.value)
+    assert message.startswith("device desk, field settings.encrypt_profiles: is on (the default), but the %s is not "
+                              "documented to read an encrypted file" % model), message
+    assert re.search(documented, message)
+    for hint in ("use a KX-UTG model", "encrypt_profiles: false with an https provisioning_url", "allow_plain_credentials: true"):
+        assert hint in message
+
+
+def test_a_model_without_encryption_gets_no_key_and_no_encrypted_file():
+    inventory, fleet = load([one_device(model="KX-HDV130")], {"sip_server": "pbx.example.net",
+                                                              "provisioning_url": "https://prov.example.net", "encrypt_profiles": False})
+    assert RENDERER.key_specs(fleet[0]) == {}
+    files = render(inventory, fleet)
+    assert not any(name.endswith(".enc") or name.endswith(AFTER) for name in files)
+    assert files["Config0080F0C8C381.cfg"].role == "profile" and files["Config0080F0C8C381.cfg"].secret
+
+
+@pytest.mark.parametrize("model", ["KX-UTG200", "KX-UTG300"])
+def test_the_utg_family_is_served_openssl_enc_files(model):
+    inventory, fleet = load([one_device(model=model, keys={"cfg_file_key": KEY_1})],
+                            {"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net"})
+    assert RENDERER.key_specs(fleet[0]) == {"cfg_file_key": 16}
+    files = render(inventory, fleet)
+    code, out, err = openssl_cli.dec(files["Config0080F0C8C381.enc"].content, base64_armor=True, password=KEY_1, digest="md5")
+    assert code == 0, err
+    assert parse_cfg(out)["SIP_PASS_1"] == "pw-201"
+    assert parse_cfg(files["Config0080F0C8C381.cfg"].content)["CFG_FILE_KEY_LENGTH"] == pana.CFG_FILE_KEY_LENGTH == "256"
+
+
+# -- the file served once the window has closed, and the bootstrap-phase interval ------
+
+def _openssl_stdin_decrypt(data, key):
+    """The real ``openssl enc -d -a -aes-256-cbc -md md5 -pass stdin``."""
+    result = subprocess.run(["openssl", "enc", "-d", "-a", "-aes-256-cbc", "-md", "md5", "-pass", "stdin"],
+                            input=key.encode() + b"\n" + data, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    assert result.returncode == 0, result.stderr.decode()
+    return result.stdout
+
+
+def test_after_window_file_is_the_encrypted_profile_at_the_key_files_path():
+    fleet, files = key_files()
+    desk = fleet[0]
+    after = files["Config0080F0C8C381.cfg" + AFTER]
+    assert after.path == RENDERER.standard_path(desk) == files["Config0080F0C8C381.cfg"].path
+    assert after.after_window and after.role == "profile" and not after.secret and after.device == "desk"
+    assert after.content == files["Config0080F0C8C381.enc"].content
+    plaintext = _openssl_stdin_decrypt(after.content, KEY_1)
+    assert plaintext == after.plaintext
+    params = parse_cfg(plaintext)
+    assert params["SIP_PASS_1"] == "Sip-Secret-301" and "CFG_FILE_KEY" not in params
+    # A phone that reads it at Config<MAC>.cfg is pointed at the .enc name from then on.
+    assert params["CFG_STANDARD_FILE_PATH"] == "http://prov.example.net/Config0080F0C8C381.enc"
+
+
+def test_select_window_files_on_the_rendered_files():
+    dummy, files = key_files()
+    items = list(files.values())
+    carrier = files["Config0080F0C8C381.cfg"]
+    after = files["Config0080F0C8C381.cfg" + AFTER]
+    served = select_window_files(items)
+    assert carrier in served and after not in served
+    served = select_window_files(items, {id(carrier)})
+    assert carrier not in served and after in served
+    # The other device's window is still open.
+    assert files["Config0080F0C8C382.cfg"] in served and files["Config0080F0C8C382.cfg" + AFTER] not in served
+    assert len(set(item.path for item in served)) == len(served)
+    assert isinstance(after, ProfileFile)
+
+
+def _resync_of(files, mac):
+    key = parse_cfg(files["Config%s.cfg" % mac].content)
+    profile = parse_cfg(files["Config%s.enc" % mac].plaintext)
+    return (key["CFG_CYCLIC"], key["CFG_CYCLIC_INTVL"]), (profile["CFG_CYCLIC"], profile["CFG_CYCLIC_INTVL"])
+
+
+@pytest.mark.parametrize("settings_, key_file, profile", [
+    # The normal interval in the master file: the key file's 5 minutes, the profile's own value restores it.
+    ({"resync_interval": 1440}, ("Y", "5"), ("Y", "1440")),
+    # A normal interval shorter than the bootstrap one is kept.
+    ({"resync_interval": 3}, ("Y", "3"), ("Y", "3")),
+    # No resync setting: the profile restores the sample default (no cyclic check), never leaves 5 minutes behind.
+    ({}, ("Y", "5"), ("N", "10080")),
+    ({"resync_interval": 60, "encryption_digest": "sha256"}, ("Y", "5"), ("Y", "60")),
+])
+def test_key_file_sets_a_short_interval_and_the_profile_the_normal_one(settings_, key_file, profile):
+    digest = settings_.get("encryption_digest", "md5")
+    defaults = dict({"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net"}, **settings_)
+    inventory, fleet = load([one_device(model="KX-UTG300", keys={"cfg_file_key": KEY_1})], defaults)
+    files = render(inventory, fleet)
+    assert _resync_of(files, "0080F0C8C381") == (key_file, profile)
+    code, out, err = openssl_cli.dec(files["Config0080F0C8C381.enc"].content, base64_armor=True, password=KEY_1, digest=digest)
+    assert code == 0, err
+    # What the phone applies after the encrypted profile: standard first, so its interval wins over the master file's.
+    device = fleet[0]
+    assert phone_view(files, device, standard=out)["CFG_CYCLIC_INTVL"] == profile[1]
+    assert phone_view(files, device)["CFG_CYCLIC_INTVL"] == key_file[1]
+
+
+def test_a_raw_cyclic_interval_is_the_normal_one():
+    inventory, fleet = load([one_device(model="KX-UTG300", keys={"cfg_file_key": KEY_1}, params={"CFG_CYCLIC_INTVL": "720"})],
+                            {"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net"})
+    assert _resync_of(render(inventory, fleet), "0080F0C8C381") == (("Y", "5"), ("N", "720"))

@@ -42,7 +42,7 @@ def fleet_devices():
          "lines": [{"extension": "202", "password": SIP_PASSWORDS[1]}]},
         {"name": "mpp", "mac": "00:56:2b:04:36:15", "model": "ATA192",
          "lines": [{"extension": "203", "password": SIP_PASSWORDS[2]}]},
-        {"name": "pana", "mac": "00:80:f0:c8:c3:81", "model": "KX-UT133",
+        {"name": "pana", "mac": "00:80:f0:c8:c3:81", "model": "KX-UTG300",
          "lines": [{"extension": "204", "password": SIP_PASSWORDS[3]}]},
     ]
 
@@ -63,7 +63,8 @@ def render(devices, defaults=None):
 
 @pytest.fixture(name="rendered", params=[True, False], ids=["encrypted", "plain"])
 def rendered_fixture(request):
-    defaults = dict(DEFAULTS, encrypt_profiles=request.param)
+    # Plain profiles over http: allowed explicitly, or the run refuses them.
+    defaults = dict(DEFAULTS, encrypt_profiles=request.param, allow_plain_credentials=not request.param)
     dummy, fleet = load_fleet(fleet_devices(), defaults)
     return request.param, render(with_keys(fleet_devices(), fleet), defaults)
 
