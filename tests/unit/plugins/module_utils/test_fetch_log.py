@@ -205,7 +205,7 @@ def test_a_directory_or_unreadable_log_is_an_error_naming_option_and_file(tmp_pa
     with pytest.raises(ProvisioningError) as info:
         log_files(str(tmp_path / "nginx"), "http_logs")
     assert info.value.field == "http_logs" and str(tmp_path / "nginx") in str(info.value)
-    assert "directory" in str(info.value)
+    assert str(info.value).endswith("is a directory; give the log file itself")
     (tmp_path / "syslog.1").mkdir()
     (tmp_path / "syslog").write_bytes(b"")
     with pytest.raises(ProvisioningError) as info:
