@@ -242,3 +242,41 @@ def test_a_large_compressed_log_is_streamed(tmp_path):
         tracemalloc.stop()
     # The unpacked log is 18 MB; reading it whole would show here.
     assert peak < 2 * 1024 * 1024, peak
+
+
+def run_module(tmp_path, **args):
+    """The provisioning_fetches module as Ansible runs it: a separate Python reading its arguments from a file."""
+    import subprocess
+    import sys
+    import ansible_collections
+    module = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "plugins", "modules",
+                          "provisioning_fetches.py")
+    args_file = tmp_path / "args.json"
+    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": dict(args, _ansible_tmpdir=str(tmp_path))}))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [os.path.dirname(list(ansible_collections.__path__)[0])] + sys.path))
+    done = subprocess.run([sys.executable, module, str(args_file)], stdout=subprocess.PIPE, env=env, check=False)
+    return json.loads(done.stdout.decode())
+
+
+def test_the_module_warns_about_a_missing_log_and_fails_on_a_directory_naming_option_and_file(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "bootstrap.json").write_text(json.dumps(STATE))
+    log = tmp_path / "access.log"
+    write_log(tmp_path / "access.log.1", [access("/Config0080F0C8C381.cfg", agent="curl/8.5.0")])
+    write_log(tmp_path / "syslog.2.gz", [
+        "Nov 21 10:01:02 prov myapp[9]: in.tftpd[1]: RRQ from 1.2.3.4 filename cfg000b82123456"], compress=True)
+    result = run_module(tmp_path, state_dir=str(state), http_logs=[str(log), str(tmp_path / "gone.log")],
+                        tftp_logs=[str(tmp_path / "syslog")])
+    assert not result.get("failed"), result
+    assert result["fetched"] == {"0080f0c8c381": ["k-pana"]} and result["proven"] == {}
+    assert [item["claimed"] for item in result["foreign_fetches"]] == [""]
+    # Warnings are plain strings or, from ansible-core 2.19, structured: read them as text.
+    warnings = json.dumps(result["warnings"])
+    assert "the log %s does not exist (http_logs)" % (tmp_path / "gone.log") in warnings
+    assert "which names no device" in warnings
+    (tmp_path / "nginx").mkdir()
+    failed = run_module(tmp_path, state_dir=str(state), tftp_logs=[str(tmp_path / "nginx")])
+    assert failed["failed"] and failed["field"] == "tftp_logs"
+    assert str(tmp_path / "nginx") in failed["msg"] and "Traceback" not in json.dumps(failed)
