@@ -27,8 +27,8 @@ description:
     not the device's (Grandstream C(DevId), Cisco MPP and Panasonic C((mac))), or the client certificate the server
     verified is another device's, the fetch does not count and is reported in RV(foreign_fetches), since that key
     must be taken as known to whoever fetched it; rotate it. A fetch whose User-Agent names no MAC at all, from a
-    vendor whose phones always send theirs, is reported there too, and counts as fetched: the key is exposed either
-    way.
+    vendor whose phones always send theirs, is reported there too, and counts as fetched (the key is exposed
+    either way).
   - A TFTP read request counts as a fetch (tftpd-hpa logs no completion). Only lines whose syslog tag is
     C(in.tftpd[PID]:) are read; the same words in another program's message are not.
   - "Proof that a device holds a rotation's new keys (RV(proven)): a complete fetch of one of its rotation files by a
@@ -183,12 +183,12 @@ def main():
     for item in foreign:
         if item["claimed"]:
             module.warn("device %s: its key carrier %s was fetched by %s with User-Agent %r, which names another "
-                        "device (%s); rotate its keys" % (item["device"], item["path"], item["client"],
-                                                         item["user_agent"], item["claimed"]))
+                        "device (%s); rotate its keys"
+                        % (item["device"], item["path"], item["client"], item["user_agent"], item["claimed"]))
         else:
             module.warn("device %s: its key carrier %s was fetched by %s with User-Agent %r, which names no device; "
-                        "the key is exposed, rotate its keys unless that was the phone" % (
-                            item["device"], item["path"], item["client"], item["user_agent"]))
+                        "the key is exposed, rotate its keys unless that was the phone"
+                        % (item["device"], item["path"], item["client"], item["user_agent"]))
     module.exit_json(changed=False, fetched=fetched, proven=proven, foreign_fetches=foreign,
                      open_windows=open_windows)
 

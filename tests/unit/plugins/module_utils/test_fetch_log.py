@@ -181,8 +181,8 @@ def test_rotated_and_compressed_logs_are_read_oldest_first(tmp_path):
     write_log(tmp_path / "syslog.10.gz", ["tenth"], compress=True)
     files, warning, lines = read_all(log)
     assert warning is None
-    assert [os.path.basename(name) for name in files] == ["syslog.10.gz", "syslog.3.gz", "syslog.2.gz", "syslog.1",
-                                                           "syslog"]
+    names = [os.path.basename(name) for name in files]
+    assert names == ["syslog.10.gz", "syslog.3.gz", "syslog.2.gz", "syslog.1", "syslog"]
     assert [line.strip() for line in lines] == ["tenth", "oldest", first, second, "newest"]
     fetched, proven = tftp_fetches(iter(lines), STATE, now=OPENED + 3600)
     assert fetched == {"000b82123456": {"k-gs"}, "0080f0c8c381": {"k-pana"}}
