@@ -189,15 +189,20 @@ def _watched(state):
     keys. ``secret_path``: a file whose path only the new keys reveal.
     """
     result = {}
+
+    def watch(paths, mac, entry, kind):
+        # Only strings: the state file is validated on load, and a path that
+        # is not one can match no request anyway.
+        for path in paths or []:
+            if isinstance(path, str):
+                result.setdefault(path.lstrip("/"), []).append((mac, entry, kind))
+
     for mac, entry in (state.get("devices") or {}).items():
         if entry.get("closed") is None:
-            for path in entry.get("paths") or []:
-                result.setdefault(path.lstrip("/"), []).append((mac, entry, CARRIER))
+            watch(entry.get("paths"), mac, entry, CARRIER)
         if entry.get("rotation") and not entry.get("proven"):
-            for path in entry.get("proof_paths") or []:
-                result.setdefault(path.lstrip("/"), []).append((mac, entry, PROOF))
-            for path in entry.get("secret_paths") or []:
-                result.setdefault(path.lstrip("/"), []).append((mac, entry, SECRET_PATH))
+            watch(entry.get("proof_paths"), mac, entry, PROOF)
+            watch(entry.get("secret_paths"), mac, entry, SECRET_PATH)
     return result
 
 
