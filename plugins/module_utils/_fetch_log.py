@@ -2,28 +2,48 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Which devices fetched their key-carrying bootstrap file, from the servers' logs.
+"""Which devices fetched their key-carrying files, and which proved they hold new keys, from the servers' logs.
 
 Inputs: the bootstrap state ``phone_profiles`` keeps (per device: the paths
-of its key carriers, their sizes, the key id and when the window opened),
-nginx access logs in the JSON format of the ``http_server`` role, and the
-syslog lines of tftpd-hpa (``in.tftpd[PID]: RRQ from ADDRESS filename
-PATH``).
+of its key carriers, their sizes, the key id and when the window opened;
+during a rotation also the files that prove the new keys), nginx access logs
+in the JSON format of the ``http_server`` role, and the syslog lines of
+tftpd-hpa (``in.tftpd[PID]: RRQ from ADDRESS filename PATH``).
 
-A fetch counts when it is a complete, successful download after the window
-opened: HTTP status 200 with all the bytes, or a TFTP read request (tftpd-hpa
-logs no completion). Over HTTP, when the User-Agent names a MAC (Grandstream
-``DevId``, Cisco MPP and Panasonic ``(mac)``) that is not the device's, the
-fetch is someone else's: it does not close the window and is reported, since
-that key must be considered known to whoever fetched it.
+Two kinds of evidence come out, per device and key id:
+
+``fetched``
+    a complete, successful download of a key carrier after its window
+    opened: HTTP status 200 with all the bytes, or a TFTP read request
+    (tftpd-hpa logs no completion). Whoever made it, the key it carried is
+    known to them: the window closes. Over HTTP, a User-Agent that names
+    another device's MAC (Grandstream ``DevId``, Cisco MPP and Panasonic
+    ``(mac)``), or a client certificate of another device, makes the fetch
+    someone else's: it does not count and is reported. A User-Agent that
+    names no MAC at all, from a vendor whose phones always send one, is
+    reported the same way but counts (the key is exposed all the same).
+``proven``
+    evidence that the device itself holds a rotation's new keys: a complete
+    fetch of one of its rotation files (the handover, or a file only
+    readable with the new keys) by a client whose certificate the server
+    verified and which names the device's MAC; or any fetch of a file in
+    the device's new Cisco ``GPP_B`` directory, a path only the new keys
+    reveal. An anonymous fetch is never proof: anyone can send a
+    User-Agent.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
 import re
+import stat
 import time
+import zlib
 from datetime import datetime
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 
 #: MAC in the User-Agent, per vendor. Cisco SPA User-Agents carry the serial
 #: number, not the MAC, so they are not checked.
@@ -33,7 +53,14 @@ _UA_MAC_RE = {
     "panasonic": re.compile(r"\(([0-9A-Fa-f]{12})\)"),
 }
 
-_TFTP_RE = re.compile(r"in\.tftpd\[\d+\]:\s+RRQ from (\S+) filename (\S+)")
+#: A tftpd-hpa read request as syslog files it: the time (traditional
+#: ``Mmm dd hh:mm:ss`` or RFC 3339), the host name, then ``in.tftpd[PID]:``
+#: as the line's tag. Anchored at the start: another program can log any
+#: text after its own tag, ``in.tftpd[1]: RRQ ...`` included, and that must
+#: never close a window.
+_TFTP_RE = re.compile(
+    r"^(?:[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))"
+    r" \S+ in\.tftpd\[\d+\]: RRQ from (\S+) filename (\S+)")
 _TRADITIONAL_TIME_RE = re.compile(r"^([A-Z][a-z]{2})\s+(\d{1,2}) (\d{2}):(\d{2}):(\d{2})\s")
 _MONTHS = dict((name, index) for index, name in enumerate(
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1))
@@ -75,21 +102,124 @@ def _syslog_time(line, now):
     return moment
 
 
-def _carriers(state):
-    """``{path: (mac, entry)}`` of every open window's key carriers."""
+# -- log files --------------------------------------------------------------
+
+def _rotation_index(base, name):
+    """The number of a logrotate generation of ``base`` (``base.1``, ``base.2.gz``), or ``None``."""
+    if not name.startswith(base + "."):
+        return None
+    rest = name[len(base) + 1:]
+    if rest.endswith(".gz"):
+        rest = rest[:-3]
+    return int(rest) if rest.isdigit() else None
+
+
+def _check_file(path, option):
+    """Raise naming ``option`` and ``path`` unless ``path`` is a readable regular file; False when it is missing."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise ProvisioningError("cannot read the log %s (%s)" % (path, exc.strerror or exc), field=option)
+    if stat.S_ISDIR(info.st_mode):
+        raise ProvisioningError("the log %s is a directory; give the log file itself" % path, field=option)
+    if not stat.S_ISREG(info.st_mode):
+        raise ProvisioningError("the log %s is not a regular file" % path, field=option)
+    if not os.access(path, os.R_OK):
+        raise ProvisioningError("cannot read the log %s (permission denied)" % path, field=option)
+    return True
+
+
+def log_files(path, option):
+    """``(files, warning)``: ``path`` and its rotated generations, oldest first.
+
+    The logrotate (and Debian) naming: ``path.1`` (the last one, often not
+    yet compressed), ``path.2.gz``, ``path.3.gz``... A fetch made just
+    before the last rotation is in ``path.1``; the files are read oldest
+    first. ``warning`` is a message when neither ``path`` nor any generation
+    exists (a server not installed yet, or a wrong name); a directory or an
+    unreadable file raises, naming ``option`` and the file.
+    """
+    directory, base = os.path.split(path)
+    rotated = []
+    try:
+        names = os.listdir(directory or ".")
+    except FileNotFoundError:
+        names = []
+    except OSError as exc:
+        raise ProvisioningError("cannot list the directory of the log %s (%s)" % (path, exc.strerror or exc),
+                                field=option)
+    for name in names:
+        index = _rotation_index(base, name)
+        if index is not None:
+            rotated.append((index, os.path.join(directory, name)))
+    files = [item for index, item in sorted(rotated, reverse=True) if _check_file(item, option)]
+    if _check_file(path, option):
+        files.append(path)
+    if not files:
+        return [], "the log %s does not exist (%s); no fetch was read from it" % (path, option)
+    return files, None
+
+
+def read_lines(path, option):
+    """The lines of one log file as text, one at a time (bounded memory); ``.gz`` files are unpacked as they are read."""
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as handle:
+            for raw in handle:
+                yield raw.decode("utf-8", "replace")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ProvisioningError("cannot read the log %s (%s)" % (path, getattr(exc, "strerror", None) or exc),
+                                field=option)
+
+
+# -- what to look for ---------------------------------------------------------
+
+CARRIER = "carrier"
+PROOF = "proof"
+SECRET_PATH = "secret_path"
+
+
+def _watched(state):
+    """``{path: [(mac, entry, kind), ...]}`` of the files whose fetch is evidence.
+
+    ``carrier``: a key carrier of an open window. ``proof``: a file of a
+    running rotation whose fetch by the authenticated device proves the new
+    keys. ``secret_path``: a file whose path only the new keys reveal.
+    """
     result = {}
+
+    def watch(paths, mac, entry, kind):
+        # Only strings: the state file is validated on load, and a path that
+        # is not one can match no request anyway.
+        for path in paths or []:
+            if isinstance(path, str):
+                result.setdefault(path.lstrip("/"), []).append((mac, entry, kind))
+
     for mac, entry in (state.get("devices") or {}).items():
-        if entry.get("closed") is not None:
-            continue
-        for path in entry.get("paths") or []:
-            result[path.lstrip("/")] = (mac, entry)
+        if entry.get("closed") is None:
+            watch(entry.get("paths"), mac, entry, CARRIER)
+        if entry.get("rotation") and not entry.get("proven"):
+            watch(entry.get("proof_paths"), mac, entry, PROOF)
+            watch(entry.get("secret_paths"), mac, entry, SECRET_PATH)
     return result
 
 
+def _complete(entry, path, status, sent):
+    return status == 200 and sent == (entry.get("sizes") or {}).get(path, sent)
+
+
 def http_fetches(lines, state):
-    """``(fetched, foreign)`` from nginx JSON access log lines."""
-    carriers = _carriers(state)
-    fetched, foreign = {}, []
+    """``(fetched, proven, foreign)`` from nginx JSON access log lines.
+
+    ``fetched`` and ``proven`` map MACs to sets of key ids; ``foreign``
+    lists the fetches of a device's key carrier by a client that named
+    another device or no device at all (``claimed`` says which: a MAC, or
+    an empty string).
+    """
+    watched = _watched(state)
+    fetched, proven, foreign = {}, {}, []
     for line in lines:
         line = line.strip()
         if not line.startswith("{"):
@@ -98,50 +228,109 @@ def http_fetches(lines, state):
             record = json.loads(line)
         except ValueError:
             continue
-        path = str(record.get("path") or "").lstrip("/")
-        found = carriers.get(path)
-        if found is None:
+        if not isinstance(record, dict):
             continue
-        mac, entry = found
+        path = str(record.get("path") or "").lstrip("/")
+        found = watched.get(path)
+        if not found:
+            continue
         try:
             status = int(record.get("status"))
             sent = int(record.get("bytes"))
         except (TypeError, ValueError):
             continue
         moment = parse_iso_time(str(record.get("time") or ""))
-        if status != 200 or moment is None or moment < entry.get("opened", 0):
-            continue
-        if sent != (entry.get("sizes") or {}).get(path, sent):
+        if moment is None:
             continue
         agent = str(record.get("user_agent") or "")
-        pattern = _UA_MAC_RE.get(entry.get("vendor"))
-        claimed = pattern.search(agent) if pattern else None
-        if claimed and claimed.group(1).lower() != mac:
-            foreign.append({"device": entry.get("device"), "path": path, "client": record.get("remote_addr"),
-                            "user_agent": agent, "time": record.get("time")})
-            continue
-        fetched.setdefault(mac, set()).add(entry["key_id"])
-    return fetched, foreign
+        # A certificate the server verified names the client for sure; a
+        # User-Agent is what the client chose to say.
+        certified = str(record.get("ssl_client_verify") or "") == "SUCCESS"
+        cert_mac = re.sub(r"[^0-9a-f]", "", str(record.get("client_mac") or "").lower()) if certified else ""
+        for mac, entry, kind in found:
+            if moment < entry.get("opened", 0):
+                continue
+            pattern = _UA_MAC_RE.get(entry.get("vendor"))
+            claimed = pattern.search(agent) if pattern else None
+            claimed_mac = claimed.group(1).lower() if claimed else None
+            if cert_mac:
+                # The certificate names the client; what its User-Agent says does not matter.
+                claimed_mac = cert_mac
+            if claimed_mac is not None and claimed_mac != mac:
+                if kind == CARRIER and _complete(entry, path, status, sent):
+                    foreign.append(_foreign(entry, path, record, agent, claimed_mac))
+                continue
+            if kind == SECRET_PATH:
+                # Only a phone that read the new GPP_B knows this path: even
+                # a "not modified" answer proves it asked for it.
+                if status in (200, 304):
+                    proven.setdefault(mac, set()).add(entry["key_id"])
+                continue
+            if not _complete(entry, path, status, sent):
+                continue
+            if cert_mac == mac:
+                if kind == PROOF:
+                    proven.setdefault(mac, set()).add(entry["key_id"])
+                else:
+                    fetched.setdefault(mac, set()).add(entry["key_id"])
+                continue
+            if kind != CARRIER:
+                continue
+            if pattern is not None and claimed_mac is None:
+                # Every phone of this vendor names its MAC: this client did
+                # not. The key is exposed all the same, so the window closes.
+                foreign.append(_foreign(entry, path, record, agent, ""))
+            fetched.setdefault(mac, set()).add(entry["key_id"])
+    return fetched, proven, foreign
+
+
+def _foreign(entry, path, record, agent, claimed):
+    return {"device": entry.get("device"), "path": path, "client": record.get("remote_addr"),
+            "user_agent": agent, "time": record.get("time"), "claimed": claimed or ""}
 
 
 def tftp_fetches(lines, state, now=None):
-    """``fetched`` from tftpd-hpa's syslog lines (read requests)."""
+    """``(fetched, proven)`` from tftpd-hpa's syslog lines (read requests).
+
+    TFTP authenticates nobody, so the only proof it gives is a request for
+    a path only the new keys reveal.
+    """
     now = time.time() if now is None else now
-    carriers = _carriers(state)
-    fetched = {}
+    watched = _watched(state)
+    fetched, proven = {}, {}
     for line in lines:
-        match = _TFTP_RE.search(line)
+        match = _TFTP_RE.match(line)
         if not match:
             continue
-        found = carriers.get(match.group(2).lstrip("/"))
-        if found is None:
+        found = watched.get(match.group(2).lstrip("/"))
+        if not found:
             continue
-        mac, entry = found
         moment = _syslog_time(line, now)
-        if moment is None or moment < entry.get("opened", 0):
+        if moment is None:
             continue
-        fetched.setdefault(mac, set()).add(entry["key_id"])
-    return fetched
+        for mac, entry, kind in found:
+            if moment < entry.get("opened", 0):
+                continue
+            if kind == CARRIER:
+                fetched.setdefault(mac, set()).add(entry["key_id"])
+            elif kind == SECRET_PATH:
+                proven.setdefault(mac, set()).add(entry["key_id"])
+    return fetched, proven
+
+
+def recorded(state):
+    """``(fetched, proven)`` that earlier runs on this host recorded in ``state``.
+
+    A host that joins later, or whose logs were rotated away, learns them
+    through the result merged over every host.
+    """
+    fetched, proven = {}, {}
+    for mac, entry in (state.get("devices") or {}).items():
+        if entry.get("fetched"):
+            fetched.setdefault(mac, set()).add(entry["key_id"])
+        if entry.get("proven"):
+            proven.setdefault(mac, set()).add(entry["key_id"])
+    return fetched, proven
 
 
 def merge_fetched(*maps):

@@ -94,7 +94,9 @@ _MAC_KEY = re.compile(r"\A[0-9a-f]{12}\Z")
 # field they do not know is left alone.
 _ENTRY_TYPES = {"key_id": (str,), "opened": (int,), "closed": (int, type(None)), "reason": (str, type(None)),
                 "fetched": (int, type(None)), "paths": (list,), "sizes": (dict,), "vendor": (str,),
-                "device": (str,), "rotation": (bool,)}
+                "device": (str,), "rotation": (bool,), "proof_paths": (list,), "secret_paths": (list,),
+                "proven": (int, type(None)), "reopened": (int, type(None)), "handover_served": (int, type(None)),
+                "handover_key_id": (str, type(None))}
 
 
 def _bootstrap_state_problem(devices):
@@ -109,23 +111,39 @@ def _bootstrap_state_problem(devices):
             value = entry.get(name)
             if name in entry and (not isinstance(value, types) or (isinstance(value, bool) and bool not in types)):
                 return "the field %s of %s has the wrong type (%s)" % (name, mac, type(value).__name__)
-        if not all(isinstance(item, str) for item in entry.get("paths") or []):
-            return "the paths of %s are not strings" % mac
+        for name in ("paths", "proof_paths", "secret_paths"):
+            if not all(isinstance(item, str) for item in entry.get(name) or []):
+                return "the %s of %s are not strings" % (name, mac)
         if not all(isinstance(key, str) and isinstance(value, int) and not isinstance(value, bool)
                    for key, value in (entry.get("sizes") or {}).items()):
             return "the sizes of %s are not path: integer" % mac
     return None
 
 
-def _normalise_fetched(fetched):
-    """``{mac: set(key ids)}`` from the module's ``bootstrap_fetched`` option."""
+def _normalise_fetched(fetched, field="bootstrap_fetched"):
+    """``{mac: set(key ids)}`` from a ``{MAC: [key id, ...]}`` option (``bootstrap_fetched``, ``_delivered``, ``_proven``)."""
+    if not fetched:
+        return {}
+    if not isinstance(fetched, dict):
+        raise ProvisioningError("must be a mapping of MAC address to a list of key ids", field=field)
     result = {}
-    for mac, ids in (fetched or {}).items():
-        canonical = normalize_mac(mac, device=mac, field="bootstrap_fetched")
+    for mac, ids in fetched.items():
+        canonical = normalize_mac(mac, device=mac, field=field)
         if isinstance(ids, str):
             ids = [ids]
+        elif not isinstance(ids, (list, tuple, set)):
+            raise ProvisioningError("must be a list of key ids", device=mac, field=field)
         result.setdefault(canonical, set()).update(str(item) for item in ids or [])
     return result
+
+
+def _normalise_macs(macs, field):
+    """The canonical MACs of a list option (``rebootstrap``)."""
+    if not macs:
+        return set()
+    if isinstance(macs, str) or not isinstance(macs, (list, tuple, set)):
+        raise ProvisioningError("must be a list of MAC addresses", field=field)
+    return set(normalize_mac(mac, device=str(mac), field=field) for mac in macs)
 
 
 def _carriers_by_device(files):
@@ -139,45 +157,113 @@ def _carriers_by_device(files):
     return carriers
 
 
-def decide_bootstrap(files, fleet, state, mode, window_minutes, fetched, now, rotating=None):
+#: Fields of a bootstrap state entry that belong to a running rotation and
+#: outlive the entry of one key id (a re-opened window of the current keys).
+_HANDOVER_FIELDS = ("handover_key_id", "handover_served")
+
+
+def reopen_windows(fleet, state, rebootstrap, now):
+    """Re-open the bootstrap window of the devices in ``rebootstrap`` for their current keys.
+
+    The recovery of a phone that lost its key (a factory reset, a rotation
+    it missed): its key carriers are served again, whatever the logs, the
+    key store's delivered keys or this host's state said, until the phone
+    fetches them (seen in the logs after now) or ``bootstrap_window``
+    passes. Returns the labels re-opened.
+    """
+    reopened = []
+    for device in fleet:
+        if device.mac not in rebootstrap or not device.keys:
+            continue
+        old = state["devices"].get(device.mac) or {}
+        entry = {"key_id": key_id(device.keys), "opened": now, "closed": None, "reason": None, "reopened": now}
+        entry.update((name, old[name]) for name in _HANDOVER_FIELDS if name in old)
+        state["devices"][device.mac] = entry
+        reopened.append(device.label)
+    return sorted(reopened)
+
+
+def _reopened_window(entry, keys):
+    """Whether ``entry`` is a re-opened window of ``keys``, still open."""
+    return bool(entry.get("reopened")) and entry.get("closed") is None and entry.get("key_id") == key_id(keys)
+
+
+def decide_bootstrap(files, fleet, state, mode, window_minutes, fetched, now, rotating=None, delivered=None,
+                     proven=None, reopened=None, pending=None):
     """Drop the key carriers whose window is closed; update ``state``.
 
     Returns ``(files to serve, report)``. A window opens the first time a
     device's keys need delivering (its current keys, or during a rotation
-    its new ones), and closes for good, for those keys, once the logs show
-    the device fetched the carrier. A window of plain carriers (the key
-    readable by whoever fetches it) also closes when ``window_minutes`` pass
-    unused, and follows ``mode``; a rotation's encrypted handover is
-    readable only with the device's current key, so it stays until fetched.
+    its new ones), and closes for good, for those keys, once the device is
+    known to have them: the logs show a fetch of the carrier (``fetched``),
+    a proof (``proven``), or the key store lists the keys as delivered
+    (``delivered``, which travels with the inventory: a rebuilt host or an
+    empty state directory never re-opens a closed window). A window of
+    plain carriers (the key readable by whoever fetches it) also closes
+    when ``window_minutes`` pass unused, and follows ``mode``. A rotation's
+    encrypted handover is readable only with the device's current key: it
+    stays served until the rotation finishes, on proof.
+
+    ``reopened``: MACs whose window :func:`reopen_windows` re-opened in this
+    run; this run's evidence predates it and is ignored for them, and the
+    key store's ``delivered`` never closes a re-opened window (only a fetch
+    logged after it does). ``pending``: labels of devices whose rotation
+    is not finished (the state keeps when their handover was first served).
     """
     rotating = rotating or {}
+    delivered = delivered or {}
+    proven = proven or {}
+    reopened = reopened or set()
+    pending = pending or set()
     report = {"open": [], "closed": [], "expired": []}
     carriers = _carriers_by_device(files)
+    files_by_device = {}
+    for profile_file in files:
+        if profile_file.device is not None:
+            files_by_device.setdefault(profile_file.device, []).append(profile_file)
     by_label = dict((device.label, device) for device in fleet)
     devices_state = state["devices"]
     dropped = set()
     for label, carrier_files in carriers.items():
         device = by_label[label]
-        current = key_id(rotating[label].keys if label in rotating else device.keys or {})
+        in_rotation = label in rotating
+        current = key_id(rotating[label].keys if in_rotation else device.keys or {})
         plain = any(item.secret for item in carrier_files)
         entry = devices_state.get(device.mac)
         if entry is None or entry.get("key_id") != current:
+            old = entry or {}
             entry = {"key_id": current, "opened": now, "closed": None, "reason": None}
+            entry.update((name, old[name]) for name in _HANDOVER_FIELDS if name in old)
             devices_state[device.mac] = entry
         entry["paths"] = sorted(item.path for item in carrier_files)
         entry["sizes"] = dict((item.path, len(item.content)) for item in carrier_files)
         entry["vendor"] = device.vendor
         entry["device"] = label
-        entry["rotation"] = label in rotating
-        if current in fetched.get(device.mac, ()) and not entry.get("fetched"):
-            entry["fetched"] = now
-        if entry["closed"] is None:
-            if entry.get("fetched") and not (plain and mode == "always"):
+        entry["rotation"] = in_rotation
+        if in_rotation:
+            _record_rotation_proofs(entry, files_by_device.get(label, []), rotating[label].keys, current, now)
+        else:
+            for name in ("proof_paths", "secret_paths"):
+                entry.pop(name, None)
+        if label not in pending:
+            for name in _HANDOVER_FIELDS:
+                entry.pop(name, None)
+        if device.mac not in reopened:
+            if current in proven.get(device.mac, ()) and not entry.get("proven"):
+                entry["proven"] = now
+            if (current in fetched.get(device.mac, ()) or entry.get("proven")) and not entry.get("fetched"):
+                entry["fetched"] = now
+        was_delivered = current in delivered.get(device.mac, ()) and not entry.get("reopened")
+        if entry["closed"] is None and plain:
+            if entry.get("fetched") and mode != "always":
                 entry.update(closed=now, reason="fetched")
                 report["closed"].append(label)
-            elif plain and mode == "never":
+            elif was_delivered and mode != "always":
+                entry.update(closed=now, reason="delivered")
+                report["closed"].append(label)
+            elif mode == "never":
                 entry.update(closed=now, reason="never")
-            elif plain and mode == "window" and now - entry["opened"] > window_minutes * 60:
+            elif mode == "window" and now - entry["opened"] > window_minutes * 60:
                 entry.update(closed=now, reason="expired")
                 report["expired"].append(label)
         if entry["closed"] is None:
@@ -194,17 +280,50 @@ def decide_bootstrap(files, fleet, state, mode, window_minutes, fetched, now, ro
     return [item for item in files if id(item) not in dropped], report
 
 
-def plan_rotations(fleet, next_keys, state, fetched, now):
-    """Split devices with new keys into finished rotations and running ones.
+def _record_rotation_proofs(entry, device_files, new_keys, new_id, now):
+    """What :mod:`._fetch_log` needs to recognise proof that the device holds ``new_keys``.
 
-    A rotation is finished once the device fetched the file that handed the
-    new keys over (in ``fetched``, or recorded in ``state`` by an earlier
-    run, on this host or, through ``fetched``, on another): from then on the
-    device is served with its new keys only. Returns ``(rotating, report)``,
-    ``rotating`` mapping labels to the device with its new keys.
+    ``proof_paths``: every file of the device during the rotation (the
+    handover, files encrypted with the new keys); fetched complete by a
+    client authenticated as the device, each proves it. ``secret_paths``:
+    the files in the new Cisco ``GPP_B`` directory, a path only the new
+    keys reveal; any fetch of one proves it.
     """
+    directory = str(new_keys.get("gpp_b") or "")
+    entry["proof_paths"] = sorted(item.path for item in device_files)
+    entry["secret_paths"] = sorted(item.path for item in device_files if directory and directory in item.path.split("/"))
+    entry["sizes"].update((item.path, len(item.content)) for item in device_files)
+    if entry.get("handover_key_id") != new_id:
+        entry["handover_key_id"] = new_id
+        entry["handover_served"] = now
+
+
+def plan_rotations(fleet, next_keys, state, proven, now, rebootstrap=None, fetched=None):
+    """Split devices with new keys into finished rotations and pending ones.
+
+    A rotation finishes only on proof that the device itself holds the new
+    keys (in ``proven``, or recorded in ``state`` by an earlier run, on
+    this host or, through ``proven``, on another): a fetch authenticated as
+    the device, or a fetch from its new Cisco ``GPP_B`` directory. A fetch
+    anyone could have made is not enough: a phone that did not apply the
+    new keys would be locked out. From then on the device is served with
+    its new keys only. Until then the handover stays served, so a phone
+    that missed it takes it at its next resync.
+
+    A device in ``rebootstrap``, or whose re-opened window of its current
+    keys is still open and not fetched (``fetched``), is held: it is served
+    its current keys' bootstrap (a phone that lost its key gets it back),
+    and its handover again once the phone fetched that bootstrap or the
+    window closed.
+
+    Returns ``(rotating, report)``, ``rotating`` mapping labels to the
+    device with its new keys; ``report`` has ``pending`` (handover served,
+    or held) and ``finished``.
+    """
+    rebootstrap = rebootstrap or set()
+    fetched = fetched or {}
     rotating = {}
-    report = {"rotating": [], "finished": []}
+    report = {"pending": [], "finished": []}
     by_mac = keys_by_mac(next_keys, "next_keys")
     for device in fleet:
         new = by_mac.get(device.mac)
@@ -212,15 +331,30 @@ def plan_rotations(fleet, next_keys, state, fetched, now):
             continue
         new_id = key_id(new)
         entry = state["devices"].get(device.mac) or {}
-        if new_id in fetched.get(device.mac, ()) or (entry.get("key_id") == new_id and entry.get("fetched")):
+        if new_id in proven.get(device.mac, ()) or (entry.get("key_id") == new_id and entry.get("proven")):
             device.keys = dict(new)
             report["finished"].append(device.label)
+            continue
+        report["pending"].append(device.label)
+        if device.mac in rebootstrap or (_reopened_window(entry, device.keys or {})
+                                         and entry["key_id"] not in fetched.get(device.mac, ())):
             continue
         successor = copy.copy(device)
         successor.keys = dict(new)
         rotating[device.label] = successor
-        report["rotating"].append(device.label)
     return rotating, report
+
+
+def stalled_rotations(fleet, state, pending, stall_days, now):
+    """Labels of the pending rotations whose handover was first served more than ``stall_days`` ago."""
+    stalled = []
+    for device in fleet:
+        if device.label not in pending:
+            continue
+        served = (state["devices"].get(device.mac) or {}).get("handover_served")
+        if served is not None and now - served > stall_days * 86400:
+            stalled.append(device.label)
+    return sorted(stalled)
 
 
 def inventory_secrets(params):
@@ -243,6 +377,10 @@ def run(params, check_mode=False, want_diff=False, now=None):
     window = 1440 if window is None else int(window)
     if window < 0:
         raise ProvisioningError("must be 0 or more minutes", field="bootstrap_window")
+    stall_days = params.get("rotation_stall_days")
+    stall_days = 14 if stall_days is None else stall_days
+    if isinstance(stall_days, bool) or not isinstance(stall_days, int) or stall_days < 0:
+        raise ProvisioningError("must be 0 or more days", field="rotation_stall_days")
     uid, gid = resolve_owner(params.get("owner"), params.get("group"))
     policy = FilePolicy(
         uid, gid,
@@ -273,14 +411,22 @@ def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap,
     state = load_bootstrap_state(state_dir)
     state_as_loaded = json.dumps(state, sort_keys=True)
     fetched = _normalise_fetched(params.get("bootstrap_fetched"))
-    rotating, rotation_report = plan_rotations(fleet, params.get("next_keys"), state, fetched, now)
+    delivered = _normalise_fetched(params.get("bootstrap_delivered"), "bootstrap_delivered")
+    proven = _normalise_fetched(params.get("bootstrap_proven"), "bootstrap_proven")
+    rebootstrap = _normalise_macs(params.get("rebootstrap"), "rebootstrap")
+    rotating, rotation_report = plan_rotations(fleet, params.get("next_keys"), state, proven, now, rebootstrap,
+                                               fetched)
+    reopened = reopen_windows(fleet, state, rebootstrap, now)
     # --diff decrypts what it shows from the files themselves: the decrypted
     # copies the renderers keep are not needed, and at fleet scale they are
     # half the memory.
     warnings = []
     files = render_fleet(inventory, fleet, rotating, keep_plaintext=False, warnings=warnings)
 
-    files, bootstrap_report = decide_bootstrap(files, fleet, state, mode_bootstrap, window, fetched, now, rotating)
+    files, bootstrap_report = decide_bootstrap(files, fleet, state, mode_bootstrap, window, fetched, now, rotating,
+                                               delivered, proven, rebootstrap, set(rotation_report["pending"]))
+    bootstrap_report["reopened"] = reopened
+    rotation_report["stalled"] = stalled_rotations(fleet, state, set(rotation_report["pending"]), stall_days, now)
     # A carrier's after_window replacement is served once the carrier is not.
     files = select_window_files(files)
 

@@ -25,9 +25,10 @@ description:
   - Bootstrap windows. A plain file that carries a device's key (the Grandstream C(cfg<mac>) bootstrap, the Cisco
     per-device initial profile, the Panasonic C(Config<MAC>.cfg) key file) is served only while that device is being
     bootstrapped. The window closes once the device is known to have fetched it (O(bootstrap_fetched), from the
-    servers' logs, see M(sipfleet.provisioning.provisioning_fetches)) or after O(bootstrap_window) minutes; new keys
-    open a new window. Where a vendor replaces the key file by the encrypted profile at the same path (Panasonic
-    C(Config<MAC>.cfg), which C(<MODEL>.cfg) names), that replacement is served once the window has closed.
+    servers' logs, see M(sipfleet.provisioning.provisioning_fetches); or O(bootstrap_delivered), from the key store)
+    or after O(bootstrap_window) minutes; new keys open a new window, and so does O(rebootstrap). Where a vendor
+    replaces the key file by the encrypted profile at the same path (Panasonic C(Config<MAC>.cfg), which
+    C(<MODEL>.cfg) names), that replacement is served once the window has closed.
   - No plain credentials to strangers. A device file that carries a SIP or administrator password in plain text (an
     unencrypted profile) and that the device fetches over TFTP, plain HTTP or FTP, or whose provisioning URL the
     inventory does not give, fails the run naming the device and the field, unless the device's settings have
@@ -70,8 +71,9 @@ options:
       - Such a device is served the files that hand the new keys over in the way its vendor documents (Grandstream,
         the new P1359 inside the profile encrypted with the old one; Cisco, the new C(GPP_A) key and C(GPP_B)
         directory in the file at the old directory, encrypted with the old key; Panasonic, a new plain key file
-        and files encrypted with the new key) until O(bootstrap_fetched) shows it fetched them; from then on it is
-        served with its new keys only. See C(docs/keys.md).
+        and files encrypted with the new key) until O(bootstrap_proven) shows the device itself holds the new keys;
+        from then on it is served with its new keys only. A fetch anyone could have made does not finish a
+        rotation. See C(docs/keys.md).
     type: dict
   inventory_file:
     description:
@@ -148,8 +150,45 @@ options:
       - "Devices known to have fetched their key-carrying bootstrap file: C({MAC: [key id, ...]}), as returned by
         M(sipfleet.provisioning.provisioning_fetches) (merged over every provisioning host). The window of a device
         closes once its current key id is listed."
+      - A rotation's encrypted handover is not closed by this; see O(bootstrap_proven).
     type: dict
     default: {}
+  bootstrap_delivered:
+    description:
+      - "Keys the key store records as delivered, C({MAC: [key id, ...]}), as returned by
+        M(sipfleet.provisioning.key_store) in RV(sipfleet.provisioning.key_store#module:device_delivered)."
+      - A listed key id counts as fetched (the window of those keys closes, reason C(delivered)) even when
+        O(state_dir) has no record of it, so a rebuilt host, a lost state directory or a new redundant host never
+        serves a delivered key again. It does not close a window O(rebootstrap) re-opened.
+    type: dict
+    default: {}
+  bootstrap_proven:
+    description:
+      - "Devices that proved they hold the keys of an id, C({MAC: [key id, ...]}), as returned by
+        M(sipfleet.provisioning.provisioning_fetches) in
+        RV(sipfleet.provisioning.provisioning_fetches#module:proven) (merged over every provisioning host): a fetch
+        authenticated as the device by its client certificate, or a fetch from its new Cisco C(GPP_B) directory."
+      - A rotation (see O(next_keys)) finishes only when the new keys' id is listed here, or was recorded by an
+        earlier run on this host.
+    type: dict
+    default: {}
+  rebootstrap:
+    description:
+      - MAC addresses of devices whose bootstrap window to re-open now, for their current keys (those of O(keys)),
+        as returned by M(sipfleet.provisioning.key_store) in RV(sipfleet.provisioning.key_store#module:rebootstrap)
+        from C(sipfleet_rebootstrap). The recovery of a phone that lost its key; factory-reset it to fetch it.
+      - The window then follows O(bootstrap_serve) and O(bootstrap_window) and closes on a fetch logged after this
+        run. A device whose rotation is pending is served its current keys' bootstrap while the window is open, and
+        its handover again afterwards.
+    type: list
+    elements: str
+    default: []
+  rotation_stall_days:
+    description:
+      - Days after its handover was first served that a rotation still not proven is reported in
+        RV(rotation.stalled).
+    type: int
+    default: 14
   diff_max_bytes:
     description: With C(--diff), the most bytes of text shown for each side of one file.
     type: int
@@ -291,17 +330,29 @@ bootstrap:
       description: Devices whose window closed in this run unused; they have not received their keys.
       type: list
       elements: str
+    reopened:
+      description: Devices whose window O(rebootstrap) re-opened in this run.
+      type: list
+      elements: str
 rotation:
   description: Devices whose keys are being changed (see O(next_keys)).
   returned: success
   type: dict
   contains:
-    rotating:
-      description: Devices served the handover files; they have not fetched them yet.
+    pending:
+      description:
+        - Devices whose rotation is not proven yet. They are served the handover files (or, while a window
+          O(rebootstrap) re-opened is open, their current keys' bootstrap) and keep their current keys in the store.
       type: list
       elements: str
     finished:
-      description: Devices known to have their new keys, served with those only.
+      description: Devices that proved they hold their new keys, served with those only.
+      type: list
+      elements: str
+    stalled:
+      description:
+        - Pending devices whose handover was first served more than O(rotation_stall_days) days ago. See
+          C(docs/keys.md) for why and how to recover such a phone.
       type: list
       elements: str
 """
@@ -341,6 +392,10 @@ def main():
             bootstrap_serve=dict(type="str", choices=list(BOOTSTRAP_MODES), default="window"),
             bootstrap_window=dict(type="int", default=1440),
             bootstrap_fetched=dict(type="dict", default={}),
+            bootstrap_delivered=dict(type="dict", default={}),
+            bootstrap_proven=dict(type="dict", default={}),
+            rebootstrap=dict(type="list", elements="str", default=[]),
+            rotation_stall_days=dict(type="int", default=14),
             diff_max_bytes=dict(type="int", default=16384),
             diff_max_files=dict(type="int", default=50),
         ),

@@ -14,14 +14,30 @@ author:
 description:
   - Reads the bootstrap windows M(sipfleet.provisioning.phone_profiles) keeps in O(state_dir), the nginx access logs
     of the M(sipfleet.provisioning.http_server) role (JSON lines) and the syslog lines of tftpd-hpa, and reports the
-    devices that fetched their key-carrying bootstrap file since its window opened.
-  - Pass RV(fetched), merged over every provisioning host, to the O(sipfleet.provisioning.phone_profiles#module:bootstrap_fetched)
-    option of the next M(sipfleet.provisioning.phone_profiles) run; it then stops serving those files, so a rerun
-    of the deployment moves a device from bootstrap to encrypted-only by itself.
+    devices that fetched their key-carrying files since their window opened (RV(fetched)) and the devices that proved
+    they hold the new keys of a rotation (RV(proven)).
+  - Pass RV(fetched) and RV(proven), each merged over every provisioning host, to M(sipfleet.provisioning.key_store)
+    (its O(sipfleet.provisioning.key_store#module:fetched) and O(sipfleet.provisioning.key_store#module:proven)) and to
+    the next M(sipfleet.provisioning.phone_profiles) run (its
+    O(sipfleet.provisioning.phone_profiles#module:bootstrap_fetched) and
+    O(sipfleet.provisioning.phone_profiles#module:bootstrap_proven)); C(playbooks/profiles.yml) does so. A fetched key
+    carrier stops being served, so a rerun of the deployment moves a device from bootstrap to encrypted-only by itself;
+    a proven rotation finishes.
   - An HTTP fetch counts when it is complete (status 200, all bytes). When the User-Agent names a MAC address that is
-    not the device's (Grandstream C(DevId), Cisco MPP and Panasonic C((mac))), the fetch does not count and is
-    reported in RV(foreign_fetches), since that key must be taken as known to whoever fetched it; rotate it.
-  - A TFTP read request counts as a fetch (tftpd-hpa logs no completion).
+    not the device's (Grandstream C(DevId), Cisco MPP and Panasonic C((mac))), or the client certificate the server
+    verified is another device's, the fetch does not count and is reported in RV(foreign_fetches), since that key
+    must be taken as known to whoever fetched it; rotate it. A fetch whose User-Agent names no MAC at all, from a
+    vendor whose phones always send theirs, is reported there too, and counts as fetched (the key is exposed
+    either way).
+  - A TFTP read request counts as a fetch (tftpd-hpa logs no completion). Only lines whose syslog tag is
+    C(in.tftpd[PID]:) are read; the same words in another program's message are not.
+  - "Proof that a device holds a rotation's new keys (RV(proven)): a complete fetch of one of its rotation files by a
+    client whose certificate the server verified (C(ssl_client_verify) C(SUCCESS)) and names the device's MAC
+    (C(client_mac)); or, for Cisco, any fetch from the device's new C(GPP_B) directory, a path only the new keys
+    reveal. An anonymous fetch is never proof."
+  - Each log is read with its rotated generations (C(.1), C(.2.gz), ...), oldest first, line by line. A log that
+    does not exist is a warning; one that is a directory or cannot be read fails the task, naming the option and
+    the file.
   - Reads only; changes nothing.
 options:
   state_dir:
@@ -29,12 +45,17 @@ options:
     type: path
     default: /var/lib/sipfleet-provisioning
   http_logs:
-    description: nginx access logs in the JSON format of the C(http_server) role. Missing files are skipped.
+    description:
+      - nginx access logs in the JSON format of the C(http_server) role, read with their rotated generations.
+      - A missing log is a warning; a directory or an unreadable file fails the task.
     type: list
     elements: path
     default: []
   tftp_logs:
-    description: Syslog files that receive tftpd-hpa's messages (run it with C(--verbose)). Missing files are skipped.
+    description:
+      - Syslog files that receive tftpd-hpa's messages (run it with C(--verbose)), read with their rotated
+        generations.
+      - A missing log is a warning; a directory or an unreadable file fails the task.
     type: list
     elements: path
     default: []
@@ -60,10 +81,13 @@ EXAMPLES = r"""
 
 - name: Close the windows of the devices that fetched theirs, on every host
   sipfleet.provisioning.phone_profiles:
-    keys: "{{ key_store['keys'] }}"
+    keys: "{{ key_store['device_keys'] }}"
+    next_keys: "{{ key_store['device_next_keys'] }}"
     roots: [/srv/tftp]
     bootstrap_fetched: >-
       {{ ansible_play_hosts | map('extract', hostvars, ['fetches', 'fetched']) | combine(list_merge='append_rp') }}
+    bootstrap_proven: >-
+      {{ ansible_play_hosts | map('extract', hostvars, ['fetches', 'proven']) | combine(list_merge='append_rp') }}
 """
 
 RETURN = r"""
@@ -72,8 +96,19 @@ fetched:
   returned: success
   type: dict
   sample: {"0080f0c8c381": ["3f1c0a9b2d4e5f60"]}
+proven:
+  description:
+    - "C({MAC: [key id, ...]}): devices that proved they hold the keys of that id (the new keys of a rotation): a
+      fetch authenticated as the device by its client certificate, or a fetch from its new Cisco C(GPP_B)
+      directory. Includes what earlier runs recorded on this host."
+  returned: success
+  type: dict
+  sample: {"88012ba01234": ["9d2e4f60a1b3c5d7"]}
 foreign_fetches:
-  description: Fetches of a device's key carrier by a client that named another MAC address.
+  description:
+    - Complete fetches of a device's key carrier by a client that named another MAC address (in its User-Agent or its
+      verified client certificate; not counted in RV(fetched)), or that named none although the vendor's phones
+      always do (counted in RV(fetched)).
   returned: success
   type: list
   elements: dict
@@ -93,6 +128,9 @@ foreign_fetches:
     time:
       description: When, as logged.
       type: str
+    claimed:
+      description: The MAC address the client named, or an empty string when it named none.
+      type: str
 open_windows:
   description: Number of devices whose bootstrap window is open on this host.
   returned: success
@@ -104,19 +142,13 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fetch_log import (
     http_fetches,
+    log_files,
     merge_fetched,
+    read_lines,
+    recorded,
     tftp_fetches,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import load_bootstrap_state
-
-
-def _lines(path):
-    try:
-        with open(path, "rb") as handle:
-            for raw in handle:
-                yield raw.decode("utf-8", "replace")
-    except FileNotFoundError:
-        return
 
 
 def main():
@@ -128,26 +160,46 @@ def main():
         ),
         supports_check_mode=True,
     )
+    fetched_maps, proven_maps, foreign = [], [], []
     try:
         state = load_bootstrap_state(module.params["state_dir"])
+        for option, reader in (("http_logs", _read_http), ("tftp_logs", _read_tftp)):
+            for path in module.params[option]:
+                files, warning = log_files(path, option)
+                if warning:
+                    module.warn(warning)
+                for name in files:
+                    fetched, proven, strangers = reader(read_lines(name, option), state)
+                    fetched_maps.append(fetched)
+                    proven_maps.append(proven)
+                    foreign.extend(strangers)
     except ProvisioningError as exc:
         module.fail_json(msg=str(exc), field=exc.field)
-    found, foreign = [], []
-    for path in module.params["http_logs"]:
-        fetched, strangers = http_fetches(_lines(path), state)
-        found.append(fetched)
-        foreign.extend(strangers)
-    for path in module.params["tftp_logs"]:
-        found.append(tftp_fetches(_lines(path), state))
-    # Deliveries this host recorded earlier count too: a host that joins later,
-    # or whose logs were rotated, learns them through the merged result.
-    found.append(dict((mac, set([entry["key_id"]])) for mac, entry in state["devices"].items() if entry.get("fetched")))
+    fetched, proven = recorded(state)
+    # A proof is also a delivery: the keys it proves reached the device.
+    proven = merge_fetched(proven, *proven_maps)
+    fetched = merge_fetched(fetched, proven, *fetched_maps)
     open_windows = sum(1 for entry in state["devices"].values() if entry.get("closed") is None)
     for item in foreign:
-        module.warn("device %s: its key carrier %s was fetched by %s with User-Agent %r, which names another "
-                    "device; rotate its keys" % (item["device"], item["path"], item["client"], item["user_agent"]))
-    module.exit_json(changed=False, fetched=merge_fetched(*found), foreign_fetches=foreign,
+        if item["claimed"]:
+            module.warn("device %s: its key carrier %s was fetched by %s with User-Agent %r, which names another "
+                        "device (%s); rotate its keys"
+                        % (item["device"], item["path"], item["client"], item["user_agent"], item["claimed"]))
+        else:
+            module.warn("device %s: its key carrier %s was fetched by %s with User-Agent %r, which names no device; "
+                        "the key is exposed, rotate its keys unless that was the phone"
+                        % (item["device"], item["path"], item["client"], item["user_agent"]))
+    module.exit_json(changed=False, fetched=fetched, proven=proven, foreign_fetches=foreign,
                      open_windows=open_windows)
+
+
+def _read_http(lines, state):
+    return http_fetches(lines, state)
+
+
+def _read_tftp(lines, state):
+    fetched, proven = tftp_fetches(lines, state)
+    return fetched, proven, []
 
 
 if __name__ == "__main__":

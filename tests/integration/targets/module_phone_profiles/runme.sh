@@ -162,13 +162,22 @@ openssl enc -d -aes-256-cbc -md md5 -k "$gs_key" -in "$work/prov1/root/cfg000b82
 grep -q "<P1359>$new_key</P1359>" "$work/gs.xml" || fail "the profile does not hand the new key over"
 grep -q 'Changed again' "$work/gs.xml" || fail "the profile lost the inventory's settings"
 
-echo "== the phone fetched its handover (access log): the rotation finishes"
+echo "== a fetch of the handover anyone could have made (no client certificate): the rotation stays pending"
 size=$(stat -c %s "$work/prov2/root/cfg000b82123456.xml")
-printf '{"time":"%s","remote_addr":"10.99.0.2","path":"/cfg000b82123456.xml","status":200,"bytes":%s,"user_agent":"Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82123456"}\n' \
+printf '{"time":"%s","remote_addr":"10.99.0.66","path":"/cfg000b82123456.xml","status":200,"bytes":%s,"user_agent":"Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82123456","ssl_client_verify":"NONE","client_mac":""}\n' \
     "$(date -u +%Y-%m-%dT%H:%M:%S+00:00)" "$size" >"$work/prov2/access.log"
+playbook >"$work/out" 2>&1 || { cat "$work/out"; fail "run after the anonymous fetch failed"; }
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["rotation"]["pending"] == ["reception"] and r["rotation"]["finished"] == [], r' "$work/prov1-result.json"
+openssl enc -d -aes-256-cbc -md md5 -k "$gs_key" -in "$work/prov1/root/cfg000b82123456.xml" 2>/dev/null | grep -q "<P1359>$new_key</P1359>" \
+    || fail "after an anonymous fetch the handover is no longer served with the key the phone has"
+ansible-vault view "$work/inventory/sipfleet_keys.vault" | grep -q '"next"' || fail "an anonymous fetch promoted the new key"
+
+echo "== the phone fetched its handover with its client certificate (access log): the rotation finishes"
+printf '{"time":"%s","remote_addr":"10.99.0.2","path":"/cfg000b82123456.xml","status":200,"bytes":%s,"user_agent":"Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82123456","ssl_client_verify":"SUCCESS","client_mac":"000b82123456"}\n' \
+    "$(date -u +%Y-%m-%dT%H:%M:%S+00:00)" "$size" >>"$work/prov2/access.log"
 playbook >"$work/out" 2>&1 || { cat "$work/out"; fail "run after the fetch failed"; }
 # The key store promoted the new key in the same run: the device is now served with it alone.
-python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["changed_devices"] == ["reception"] and r["rotation"]["rotating"] == [], r' "$work/prov1-result.json"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["changed_devices"] == ["reception"] and r["rotation"]["pending"] == [], r' "$work/prov1-result.json"
 for host in prov1 prov2; do
     openssl enc -d -aes-256-cbc -md md5 -k "$new_key" -in "$work/$host/root/cfg000b82123456.xml" >"$work/gs.xml" 2>"$work/openssl.err" \
         || fail "after the rotation $host's profile does not decrypt with the new key"
@@ -185,5 +194,33 @@ assert entry["p1359"] == sys.argv[2] and "next" not in entry, entry
 PY
 playbook >"$work/out" 2>&1 || { cat "$work/out"; fail "run after the rotation failed"; }
 [ "$(recap_changed "$work/out" prov1)" = 0 ] || { cat "$work/out"; fail "the run after the rotation changed files"; }
+
+echo "== a delivered key travels with the key store: a lost state directory re-opens no window"
+key_file=Config0080F0C8C381.cfg
+playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || { cat "$work/out"; fail "run with windows failed"; }
+[ -f "$work/prov1/root/$key_file" ] || fail "the Panasonic key file is not served in its window"
+size=$(stat -c %s "$work/prov1/root/$key_file")
+printf '{"time":"%s","remote_addr":"10.99.0.4","path":"/%s","status":200,"bytes":%s,"user_agent":"Panasonic_KX-UT133/01.133 (0080f0c8c381)"}\n' \
+    "$(date -u +%Y-%m-%dT%H:%M:%S+00:00)" "$key_file" "$size" >>"$work/prov1/access.log"
+playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || { cat "$work/out"; fail "run after the key file fetch failed"; }
+if [ -e "$work/prov1/root/$key_file" ] || [ -e "$work/prov2/root/$key_file" ]; then
+    fail "the fetched key file is still served"
+fi
+rm -rf "$work/prov1/state" "$work/prov2/state" "$work/prov1/access.log" "$work/prov2/access.log"
+playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || { cat "$work/out"; fail "run with lost state directories failed"; }
+if [ -e "$work/prov1/root/$key_file" ] || [ -e "$work/prov2/root/$key_file" ]; then
+    fail "losing the state directories re-opened a delivered key's window"
+fi
+
+echo "== sipfleet_rebootstrap re-opens it, for the current key"
+playbook -e sipfleet_bootstrap_serve=window -e '{"sipfleet_rebootstrap": ["office"]}' >"$work/out" 2>&1 \
+    || { cat "$work/out"; fail "run with sipfleet_rebootstrap failed"; }
+pana_key=$(ansible-vault view "$work/inventory/sipfleet_keys.vault" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["devices"]["0080f0c8c381"]["cfg_file_key"])')
+for host in prov1 prov2; do
+    grep -q "$pana_key" "$work/$host/root/$key_file" || fail "$host does not serve the current key after sipfleet_rebootstrap"
+done
+playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || { cat "$work/out"; fail "run after the re-opening failed"; }
+[ -f "$work/prov1/root/$key_file" ] || fail "the re-opened window closed without a fetch"
 
 echo "phone_profiles, key_store and key rotation: all checks passed"

@@ -6,12 +6,21 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
+import tracemalloc
 
+import pytest
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fetch_log import (
     http_fetches,
+    log_files,
     merge_fetched,
     parse_iso_time,
+    read_lines,
+    recorded,
     tftp_fetches,
 )
 
@@ -27,14 +36,16 @@ STATE = {"version": 1, "devices": {
 }}
 
 
-def access(path, status=200, sent=300, when="2026-11-21T10:05:00+00:00", agent="", client="10.99.0.2"):
+def access(path, status=200, sent=300, when="2026-11-21T10:05:00+00:00", agent="", client="10.99.0.2",
+           verify="NONE", client_mac=""):
     return json.dumps({"time": when, "remote_addr": client, "path": path, "status": status, "bytes": sent,
-                       "user_agent": agent})
+                       "user_agent": agent, "ssl_client_verify": verify, "client_mac": client_mac})
 
 
 def test_complete_fetch_after_the_window_opened_counts():
-    fetched, foreign = http_fetches([access("/Config0080F0C8C381.cfg", agent="Panasonic_KX-UT133/01.133 (0080f0c8c381)")], STATE)
-    assert fetched == {"0080f0c8c381": {"k-pana"}} and foreign == []
+    fetched, proven, foreign = http_fetches(
+        [access("/Config0080F0C8C381.cfg", agent="Panasonic_KX-UT133/01.133 (0080f0c8c381)")], STATE)
+    assert fetched == {"0080f0c8c381": {"k-pana"}} and foreign == [] and proven == {}
 
 
 def test_partial_failed_early_and_closed_window_fetches_do_not_count():
@@ -46,14 +57,16 @@ def test_partial_failed_early_and_closed_window_fetches_do_not_count():
         "not json",
         "{broken json",
     ]
-    assert http_fetches(lines, STATE) == ({}, [])
+    assert http_fetches(lines, STATE) == ({}, {}, [])
 
 
 def test_a_user_agent_naming_another_device_is_reported_not_counted():
     agent = "Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82999999"
-    fetched, foreign = http_fetches([access("/cfg000b82123456", sent=120, agent=agent, client="10.99.0.66")], STATE)
-    assert fetched == {}
+    fetched, proven, foreign = http_fetches([access("/cfg000b82123456", sent=120, agent=agent, client="10.99.0.66")],
+                                            STATE)
+    assert fetched == {} and proven == {}
     assert foreign[0]["device"] == "reception" and foreign[0]["client"] == "10.99.0.66"
+    assert foreign[0]["claimed"] == "000b82999999"
     own = "Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82123456"
     assert http_fetches([access("/cfg000b82123456", sent=120, agent=own)], STATE)[0] == {"000b82123456": {"k-gs"}}
 
@@ -64,8 +77,206 @@ def test_tftp_read_requests_in_both_syslog_time_formats():
         "2026-11-21T09:00:00+00:00 prov in.tftpd[812]: RRQ from 10.99.0.3 filename Config0080F0C8C381.cfg",
         "Nov 21 10:00:00 prov in.tftpd[1]: something else",
     ]
-    assert tftp_fetches(lines, STATE, now=OPENED + 3600) == {"000b82123456": {"k-gs"}}
+    assert tftp_fetches(lines, STATE, now=OPENED + 3600) == ({"000b82123456": {"k-gs"}}, {})
+    traditional = ["Nov 21 10:01:02 prov in.tftpd[812]: RRQ from 10.99.0.2 filename /Config0080F0C8C381.cfg"]
+    assert tftp_fetches(traditional, STATE, now=OPENED + 3600) == ({"0080f0c8c381": {"k-pana"}}, {})
 
 
 def test_merge_over_hosts():
     assert merge_fetched({"a": {"1"}}, {"a": {"2"}, "b": {"3"}}) == {"a": ["1", "2"], "b": ["3"]}
+
+
+def test_a_forged_tftp_line_in_another_programs_message_does_not_count():
+    # Anyone who can log (logger, a web application) can write these words;
+    # only tftpd-hpa's own tag counts.
+    forged = [
+        "Nov 21 10:01:02 prov myapp[9]: in.tftpd[1]: RRQ from 1.2.3.4 filename cfg000b82123456",
+        "2026-11-21T10:01:02+00:00 prov myapp[9]: in.tftpd[1]: RRQ from 1.2.3.4 filename cfg000b82123456",
+        "2026-11-21T10:01:02+00:00 prov logger: x in.tftpd[1]: RRQ from 1.2.3.4 filename cfg000b82123456",
+        "in.tftpd[1]: RRQ from 1.2.3.4 filename cfg000b82123456",
+    ]
+    assert tftp_fetches(forged, STATE, now=OPENED + 3600) == ({}, {})
+    genuine = "Nov 21 10:01:02 prov in.tftpd[1]: RRQ from 1.2.3.4 filename cfg000b82123456"
+    assert tftp_fetches([genuine], STATE, now=OPENED + 3600) == ({"000b82123456": {"k-gs"}}, {})
+
+
+def test_a_user_agent_naming_no_mac_is_reported_counts_as_fetched_and_proves_nothing():
+    rotating = {"version": 1, "devices": {"000b82123456": dict(
+        STATE["devices"]["000b82123456"], paths=["cfg000b82123456.xml"], rotation=True,
+        proof_paths=["cfg000b82123456.xml"], sizes={"cfg000b82123456.xml": 500})}}
+    curl = access("/cfg000b82123456.xml", sent=500, agent="curl/8.5.0", client="203.0.113.9")
+    fetched, proven, foreign = http_fetches([curl], rotating)
+    assert fetched == {"000b82123456": {"k-gs"}}
+    assert proven == {}
+    assert foreign == [{"device": "reception", "path": "cfg000b82123456.xml", "client": "203.0.113.9",
+                        "user_agent": "curl/8.5.0", "time": "2026-11-21T10:05:00+00:00", "claimed": ""}]
+    # The device's own User-Agent without a certificate: fetched, not reported, still not proof.
+    own = access("/cfg000b82123456.xml", sent=500, agent="Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82123456")
+    assert http_fetches([own], rotating) == ({"000b82123456": {"k-gs"}}, {}, [])
+
+
+def test_only_a_fetch_authenticated_as_the_device_proves_a_rotation():
+    entry = dict(STATE["devices"]["000b82123456"], paths=["cfg000b82123456.xml"], rotation=True,
+                 proof_paths=["cfg000b82123456.xml"], sizes={"cfg000b82123456.xml": 500})
+    state = {"version": 1, "devices": {"000b82123456": entry}}
+    certified = access("/cfg000b82123456.xml", sent=500, agent="curl/8.5.0", verify="SUCCESS",
+                       client_mac="00:0b:82:12:34:56")
+    assert http_fetches([certified], state) == ({"000b82123456": {"k-gs"}}, {"000b82123456": {"k-gs"}}, [])
+    # A certificate of another device: someone else's fetch, whatever the User-Agent says.
+    other = access("/cfg000b82123456.xml", sent=500, agent="Grandstream DevId 000b82123456", verify="SUCCESS",
+                   client_mac="000b82999999")
+    fetched, proven, foreign = http_fetches([other], state)
+    assert fetched == {} and proven == {} and foreign[0]["claimed"] == "000b82999999"
+    # A certificate the server did not verify names nobody; nor does a partial download prove anything.
+    failed = access("/cfg000b82123456.xml", sent=500, verify="FAILED:certificate has expired",
+                    client_mac="000b82123456", agent="Grandstream DevId 000b82123456")
+    partial = access("/cfg000b82123456.xml", sent=100, verify="SUCCESS", client_mac="000b82123456")
+    assert http_fetches([failed, partial], state)[1] == {}
+    # Once this host recorded the proof, it reports it without the logs.
+    assert recorded({"devices": {"000b82123456": dict(entry, proven=5, fetched=5)}}) == (
+        {"000b82123456": {"k-gs"}}, {"000b82123456": {"k-gs"}})
+
+
+def test_a_fetch_from_the_new_cisco_gpp_b_directory_proves_the_rotation_over_http_and_tftp():
+    new_file = "profile/0123456789abcdef0123456789abcdef/spa2102.cfg"
+    entry = {"key_id": "k-new", "opened": OPENED, "closed": None, "paths": ["profile/old/spa2102.cfg"],
+             "sizes": {"profile/old/spa2102.cfg": 400, new_file: 900}, "vendor": "cisco_spa", "device": "lobby",
+             "rotation": True, "proof_paths": ["profile/old/spa2102.cfg", new_file], "secret_paths": [new_file]}
+    state = {"version": 1, "devices": {"88012ba01234": entry}}
+    fetch = access("/" + new_file, sent=900, agent="Linksys/SPA-2102-2.0.5 (88012BA01234)")
+    assert http_fetches([fetch], state) == ({}, {"88012ba01234": {"k-new"}}, [])
+    line = "Nov 21 10:02:00 prov in.tftpd[4]: RRQ from 10.99.0.5 filename /" + new_file
+    assert tftp_fetches([line], state, now=OPENED + 3600) == ({}, {"88012ba01234": {"k-new"}})
+    # The old directory's handover, fetched anonymously, closes nothing and proves nothing.
+    old = "Nov 21 10:02:00 prov in.tftpd[4]: RRQ from 10.99.0.5 filename profile/old/spa2102.cfg"
+    assert tftp_fetches([old], state, now=OPENED + 3600) == ({"88012ba01234": {"k-new"}}, {})
+    # A fetch from before the rotation started is no proof.
+    early = "Nov 21 09:02:00 prov in.tftpd[4]: RRQ from 10.99.0.5 filename " + new_file
+    assert tftp_fetches([early], state, now=OPENED + 3600) == ({}, {})
+
+
+def write_log(path, lines, compress=False):
+    data = "".join(line + "\n" for line in lines).encode()
+    if compress:
+        with gzip.open(str(path), "wb") as handle:
+            handle.write(data)
+    else:
+        path.write_bytes(data)
+
+
+def read_all(path, option="tftp_logs"):
+    files, warning = log_files(str(path), option)
+    return files, warning, [line for name in files for line in read_lines(name, option)]
+
+
+def test_rotated_and_compressed_logs_are_read_oldest_first(tmp_path):
+    log = tmp_path / "syslog"
+    first = "Nov 21 10:01:00 prov in.tftpd[1]: RRQ from 10.0.0.1 filename cfg000b82123456"
+    second = "Nov 21 10:02:00 prov in.tftpd[1]: RRQ from 10.0.0.2 filename Config0080F0C8C381.cfg"
+    write_log(tmp_path / "syslog.3.gz", ["oldest"], compress=True)
+    write_log(tmp_path / "syslog.2.gz", [first], compress=True)
+    write_log(tmp_path / "syslog.1", [second])
+    write_log(log, ["newest"])
+    write_log(tmp_path / "syslog.old", ["not a generation"])
+    write_log(tmp_path / "syslog.10.gz", ["tenth"], compress=True)
+    files, warning, lines = read_all(log)
+    assert warning is None
+    names = [os.path.basename(name) for name in files]
+    assert names == ["syslog.10.gz", "syslog.3.gz", "syslog.2.gz", "syslog.1", "syslog"]
+    assert [line.strip() for line in lines] == ["tenth", "oldest", first, second, "newest"]
+    fetched, proven = tftp_fetches(iter(lines), STATE, now=OPENED + 3600)
+    assert fetched == {"000b82123456": {"k-gs"}, "0080f0c8c381": {"k-pana"}}
+
+
+def test_a_log_rotated_away_is_still_read_from_its_generations(tmp_path):
+    write_log(tmp_path / "access.log.1", ["one"])
+    files, warning, lines = read_all(tmp_path / "access.log", "http_logs")
+    assert warning is None and lines == ["one\n"]
+
+
+def test_a_missing_log_is_a_warning_naming_option_and_file(tmp_path):
+    files, warning = log_files(str(tmp_path / "nowhere.log"), "http_logs")
+    assert files == []
+    assert str(tmp_path / "nowhere.log") in warning and "http_logs" in warning
+
+
+def test_a_directory_or_unreadable_log_is_an_error_naming_option_and_file(tmp_path):
+    (tmp_path / "nginx").mkdir()
+    with pytest.raises(ProvisioningError) as info:
+        log_files(str(tmp_path / "nginx"), "http_logs")
+    assert info.value.field == "http_logs" and str(tmp_path / "nginx") in str(info.value)
+    assert str(info.value).endswith("is a directory; give the log file itself")
+    (tmp_path / "syslog.1").mkdir()
+    (tmp_path / "syslog").write_bytes(b"")
+    with pytest.raises(ProvisioningError) as info:
+        log_files(str(tmp_path / "syslog"), "tftp_logs")
+    assert info.value.field == "tftp_logs" and str(tmp_path / "syslog.1") in str(info.value)
+    broken = tmp_path / "auth.log.2.gz"
+    broken.write_bytes(b"\x1f\x8b\x08\x00garbage")
+    with pytest.raises(ProvisioningError) as info:
+        list(read_lines(str(broken), "tftp_logs"))
+    assert info.value.field == "tftp_logs" and str(broken) in str(info.value)
+    if os.geteuid() != 0:
+        locked = tmp_path / "locked.log"
+        locked.write_bytes(b"x")
+        locked.chmod(0)
+        with pytest.raises(ProvisioningError) as info:
+            log_files(str(locked), "http_logs")
+        assert info.value.field == "http_logs" and str(locked) in str(info.value)
+
+
+def test_a_large_compressed_log_is_streamed(tmp_path):
+    # 200,000 lines: read one at a time, never all of them at once.
+    log = tmp_path / "syslog.2.gz"
+    line = "Nov 21 10:01:00 prov other[1]: " + "x" * 60 + "\n"
+    with gzip.open(str(log), "wb") as handle:
+        for dummy in range(200000):
+            handle.write(line.encode())
+    tracemalloc.start()
+    try:
+        lines = read_lines(str(log), "tftp_logs")
+        assert next(lines) == line
+        assert sum(1 for dummy in lines) == 199999
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # The unpacked log is 18 MB; reading it whole would show here.
+    assert peak < 2 * 1024 * 1024, peak
+
+
+def run_module(tmp_path, **args):
+    """The provisioning_fetches module as Ansible runs it: a separate Python reading its arguments from a file."""
+    import subprocess
+    import sys
+    import ansible_collections
+    module = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "plugins", "modules",
+                          "provisioning_fetches.py")
+    args_file = tmp_path / "args.json"
+    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": dict(args, _ansible_tmpdir=str(tmp_path))}))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [os.path.dirname(list(ansible_collections.__path__)[0])] + sys.path))
+    done = subprocess.run([sys.executable, module, str(args_file)], stdout=subprocess.PIPE, env=env, check=False)
+    return json.loads(done.stdout.decode())
+
+
+def test_the_module_warns_about_a_missing_log_and_fails_on_a_directory_naming_option_and_file(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "bootstrap.json").write_text(json.dumps(STATE))
+    log = tmp_path / "access.log"
+    write_log(tmp_path / "access.log.1", [access("/Config0080F0C8C381.cfg", agent="curl/8.5.0")])
+    write_log(tmp_path / "syslog.2.gz", [
+        "Nov 21 10:01:02 prov myapp[9]: in.tftpd[1]: RRQ from 1.2.3.4 filename cfg000b82123456"], compress=True)
+    result = run_module(tmp_path, state_dir=str(state), http_logs=[str(log), str(tmp_path / "gone.log")],
+                        tftp_logs=[str(tmp_path / "syslog")])
+    assert not result.get("failed"), result
+    assert result["fetched"] == {"0080f0c8c381": ["k-pana"]} and result["proven"] == {}
+    assert [item["claimed"] for item in result["foreign_fetches"]] == [""]
+    # Warnings are plain strings or, from ansible-core 2.19, structured: read them as text.
+    warnings = json.dumps(result["warnings"])
+    assert "the log %s does not exist (http_logs)" % (tmp_path / "gone.log") in warnings
+    assert "which names no device" in warnings
+    (tmp_path / "nginx").mkdir()
+    failed = run_module(tmp_path, state_dir=str(state), tftp_logs=[str(tmp_path / "nginx")])
+    assert failed["failed"] and failed["field"] == "tftp_logs"
+    assert str(tmp_path / "nginx") in failed["msg"] and "Traceback" not in json.dumps(failed)

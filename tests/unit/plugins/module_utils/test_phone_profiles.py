@@ -15,8 +15,15 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fetch_log import (
+    http_fetches,
+    merge_fetched,
+    parse_iso_time,
+    recorded,
+    tftp_fetches,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import empty_store, key_id, reconcile
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import run
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import load_bootstrap_state, run
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import raw_secrets, redact
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import TEMP_PREFIX
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import load_fleet, renderer_for
@@ -351,14 +358,14 @@ def test_rotation_grandstream_new_key_inside_the_profile_the_phone_can_read(env)
     params, root, store, wanted, old, new = rotation_env(env)
     mac = "000b82123456"
     result = run(params, now=10)
-    assert "gs" in result["rotation"]["rotating"]
+    assert "gs" in result["rotation"]["pending"]
     # Step 1: still decryptable with the key the phone has, and it carries the new one.
     handover = decrypt_cli((root / "cfg000b82123456.xml").read_bytes(), old[mac]["p1359"])
     assert ("<P1359>%s</P1359>" % new[mac]["p1359"]).encode() in handover
     # No plain bootstrap is served during a rotation.
     assert not (root / "cfg000b82123456").exists()
-    # Step 2: the logs show the phone fetched it; from now on the new key only.
-    params["bootstrap_fetched"] = {mac: [key_id(new[mac])]}
+    # Step 2: the phone proved it has the new key; from now on the new key only.
+    params["bootstrap_proven"] = {mac: [key_id(new[mac])]}
     finished = run(params, now=20)
     assert "gs" in finished["rotation"]["finished"] and "gs" in finished["changed_devices"]
     assert b"<P35>201</P35>" in decrypt_cli((root / "cfg000b82123456.xml").read_bytes(), new[mac]["p1359"])
@@ -380,7 +387,7 @@ def test_rotation_cisco_new_key_and_directory_from_the_old_directory(env):
     assert "--key $A" in handover
     assert "spa&amp;Secret&lt;202&gt;" in decrypt_cli(new_file.read_bytes(), new[mac]["gpp_a"]).decode()
     assert not (root / "spa88012ba01234.xml").exists()
-    params["bootstrap_fetched"] = {mac: [key_id(new[mac])]}
+    params["bootstrap_proven"] = {mac: [key_id(new[mac])]}
     run(params, now=20)
     assert not old_file.exists() and not old_file.parent.exists()
     assert new_file.exists() and not (root / "spa88012ba01234.xml").exists()
@@ -395,7 +402,7 @@ def test_rotation_panasonic_new_plain_key_file_then_new_encryption(env):
     assert new[mac]["cfg_file_key"].encode() in key_file and old[mac]["cfg_file_key"].encode() not in key_file
     profile = decrypt_cli((root / "Config0080F0C8C381.enc").read_bytes(), new[mac]["cfg_file_key"], base64_armor=True)
     assert b"pana-Secret-204" in profile
-    params["bootstrap_fetched"] = {mac: [key_id(new[mac])]}
+    params["bootstrap_proven"] = {mac: [key_id(new[mac])]}
     finished = run(params, now=20)
     assert "pana" in finished["rotation"]["finished"]
     assert (root / "Config0080F0C8C381.cfg").read_bytes() == (root / "Config0080F0C8C381.enc").read_bytes()
@@ -404,9 +411,9 @@ def test_rotation_panasonic_new_plain_key_file_then_new_encryption(env):
 def test_rotation_finishes_in_the_store_and_the_next_run_changes_nothing(env):
     params, root, store, wanted, old, new = rotation_env(env)
     run(params, now=10)
-    params["bootstrap_fetched"] = dict((mac, [key_id(keys)]) for mac, keys in new.items())
+    params["bootstrap_proven"] = dict((mac, [key_id(keys)]) for mac, keys in new.items())
     run(params, now=20)
-    promoted = reconcile(store, wanted, promote=params["bootstrap_fetched"])
+    promoted = reconcile(store, wanted, promote=params["bootstrap_proven"])
     assert sorted(promoted.promoted) == sorted(new) and promoted.keys == new and promoted.next_keys == {}
     params["keys"] = promoted.keys
     params["next_keys"] = {}
@@ -422,3 +429,195 @@ def test_rotation_diff_masks_old_and_new_keys(env):
         for value in keys.values():
             assert value not in text and value.upper() not in text
     assert "********" in text
+
+
+# -- rotation evidence, delivered keys, re-bootstrap ---------------------------
+
+LOG_TIME = "2026-11-21T10:05:00+00:00"
+T0 = int(parse_iso_time("2026-11-21T10:00:00+00:00"))
+
+
+def fetches(params, http=(), tftp=()):
+    """What provisioning_fetches reports from these log lines against the run's own state: ``(fetched, proven)``."""
+    state = load_bootstrap_state(params["state_dir"])
+    fetched, proven, dummy = http_fetches(list(http), state)
+    tftp_fetched, tftp_proven = tftp_fetches(list(tftp), state, now=T0 + 86400)
+    old_fetched, old_proven = recorded(state)
+    proven = merge_fetched(old_proven, proven, tftp_proven)
+    return merge_fetched(old_fetched, proven, fetched, tftp_fetched), proven
+
+
+def access_line(root, path, agent="", verify="NONE", client_mac="", when=LOG_TIME, client="10.99.0.2"):
+    return json.dumps({"time": when, "remote_addr": client, "path": "/" + path, "status": 200,
+                       "bytes": os.path.getsize(os.path.join(str(root), path)), "user_agent": agent,
+                       "ssl_client_verify": verify, "client_mac": client_mac})
+
+
+def test_an_anonymous_fetch_of_the_grandstream_handover_does_not_finish_the_rotation(env):
+    params, root, store, wanted, old, new = rotation_env(env)
+    mac = "000b82123456"
+    run(params, now=T0)
+    # What a curl of the handover leaves in the access log: complete, no MAC, no certificate.
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(
+        params, http=[access_line(root, "cfg000b82123456.xml", agent="curl/8.5.0", client="203.0.113.9")])
+    assert params["bootstrap_fetched"].get(mac) == [key_id(new[mac])]
+    assert mac not in params["bootstrap_proven"]
+    result = run(params, now=T0 + 600)
+    assert "gs" in result["rotation"]["pending"] and "gs" not in result["rotation"]["finished"]
+    # The phone, rebooting later, still decrypts what it is served with the key it has.
+    handover = decrypt_cli((root / "cfg000b82123456.xml").read_bytes(), old[mac]["p1359"])
+    assert ("<P1359>%s</P1359>" % new[mac]["p1359"]).encode() in handover
+    # The phone's own User-Agent is no proof either: anyone can send it.
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(params, http=[access_line(
+        root, "cfg000b82123456.xml", agent="Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82123456")])
+    assert "gs" in run(params, now=T0 + 700)["rotation"]["pending"]
+
+
+def test_a_fetch_authenticated_by_the_devices_client_certificate_finishes_the_rotation(env):
+    params, root, store, wanted, old, new = rotation_env(env)
+    mac = "000b82123456"
+    run(params, now=T0)
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(params, http=[access_line(
+        root, "cfg000b82123456.xml", agent="Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82123456",
+        verify="SUCCESS", client_mac="00:0b:82:12:34:56")])
+    assert params["bootstrap_proven"] == {mac: [key_id(new[mac])]}
+    result = run(params, now=T0 + 600)
+    assert result["rotation"]["finished"] == ["gs"] and "gs" not in result["rotation"]["pending"]
+    assert b"<P35>201</P35>" in decrypt_cli((root / "cfg000b82123456.xml").read_bytes(), new[mac]["p1359"])
+    # Recorded on this host: the next run keeps it finished without the log line.
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(params)
+    assert params["bootstrap_proven"] == {mac: [key_id(new[mac])]}
+
+
+def test_a_certificate_of_another_device_does_not_finish_the_rotation(env):
+    params, root, store, wanted, old, new = rotation_env(env)
+    run(params, now=T0)
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(params, http=[access_line(
+        root, "cfg000b82123456.xml", verify="SUCCESS", client_mac="000b82999999",
+        agent="Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82123456")])
+    assert params["bootstrap_proven"] == {}
+    assert "gs" in run(params, now=T0 + 600)["rotation"]["pending"]
+
+
+def test_a_fetch_from_the_new_cisco_gpp_b_directory_finishes_the_rotation(env):
+    params, root, store, wanted, old, new = rotation_env(env)
+    mac = "88012ba01234"
+    params["bootstrap_serve"] = "window"
+    run(params, now=T0)
+    old_file = "profile/%s/spa2102.cfg" % old[mac]["gpp_b"]
+    new_file = "profile/%s/spa2102.cfg" % new[mac]["gpp_b"]
+    # The handover in the old directory, fetched over TFTP (no proof of who fetched it): still pending.
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(
+        params, tftp=["Nov 21 10:05:00 prov in.tftpd[7]: RRQ from 10.99.0.3 filename /" + old_file])
+    assert params["bootstrap_fetched"] == {mac: [key_id(new[mac])]} and params["bootstrap_proven"] == {}
+    pending = run(params, now=T0 + 600)
+    assert "spa" in pending["rotation"]["pending"] and (root / old_file).exists()
+    # Then the phone follows the new GPP_B: only a phone holding it knows that path.
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(
+        params, tftp=["Nov 21 10:10:00 prov in.tftpd[7]: RRQ from 10.99.0.3 filename /" + new_file])
+    assert params["bootstrap_proven"] == {mac: [key_id(new[mac])]}
+    finished = run(params, now=T0 + 1200)
+    assert "spa" in finished["rotation"]["finished"]
+    assert not (root / old_file).exists() and (root / new_file).exists()
+    # The phone has these keys: no plain initial profile carrying them is served again.
+    assert not (root / "spa88012ba01234.xml").exists()
+
+
+def test_delivered_keys_close_the_window_with_an_empty_state_directory(env):
+    params, root = env
+    params["bootstrap_serve"] = "window"
+    mac = "0080f0c8c381"
+    params["bootstrap_delivered"] = {"00:80:F0:C8:C3:81": [key_id(params["keys"][mac])]}
+    result = run(params, now=T0)
+    assert result["bootstrap"]["closed"] == ["pana"] and "pana" not in result["bootstrap"]["open"]
+    assert not (root / "Config0080F0C8C381.cfg").exists()
+    assert (root / "Config0080F0C8C381.enc").exists()
+    # The other devices' windows, not delivered, are open.
+    assert (root / "cfg000b82123456").exists() and (root / "spa88012ba01234.xml").exists()
+    state = load_bootstrap_state(params["state_dir"])
+    assert state["devices"][mac]["reason"] == "delivered"
+    # Another key id delivered does not close the window of this one.
+    params["keys"][mac] = {"cfg_file_key": "cd" * 16}
+    assert "pana" in run(params, now=T0 + 60)["bootstrap"]["open"]
+
+
+def test_rebootstrap_reopens_a_delivered_window_until_a_later_fetch(env):
+    params, root = env
+    params["bootstrap_serve"] = "window"
+    mac = "0080f0c8c381"
+    carrier = root / "Config0080F0C8C381.cfg"
+    delivered = {mac: [key_id(params["keys"][mac])]}
+    params["bootstrap_delivered"] = delivered
+    run(params, now=T0)
+    assert not carrier.exists()
+    # The phone lost its key. The fetch of long ago, still in the logs, does not close the new window.
+    params["rebootstrap"] = ["00-80-f0-c8-c3-81"]
+    params["bootstrap_fetched"] = delivered
+    reopened = run(params, now=T0 + 3600)
+    assert reopened["bootstrap"]["reopened"] == ["pana"] and "pana" in reopened["bootstrap"]["open"]
+    assert params["keys"][mac]["cfg_file_key"].encode() in carrier.read_bytes()
+    # Later runs without the request: the key store still lists the key as delivered; the window stays open.
+    params["rebootstrap"] = []
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(params, http=[access_line(
+        root, "Config0080F0C8C381.cfg", agent="Panasonic_KX-UT133/01.133 (0080f0c8c381)",
+        when="2026-11-21T10:30:00+00:00")])
+    assert params["bootstrap_fetched"] == {}
+    kept = run(params, now=T0 + 7200)
+    assert "pana" in kept["bootstrap"]["open"] and carrier.exists()
+    # The phone fetches it after the re-opening: closed again.
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(params, http=[access_line(
+        root, "Config0080F0C8C381.cfg", agent="Panasonic_KX-UT133/01.133 (0080f0c8c381)",
+        when="2026-11-21T12:30:00+00:00")])
+    closed = run(params, now=T0 + 9000)
+    assert closed["bootstrap"]["closed"] == ["pana"] and not carrier.exists()
+
+
+def test_rebootstrap_during_a_rotation_serves_the_current_keys_then_the_handover(env):
+    params, root, store, wanted, old, new = rotation_env(env)
+    mac = "000b82123456"
+    params["bootstrap_serve"] = "window"
+    run(params, now=T0)
+    assert not (root / "cfg000b82123456").exists()
+    params["rebootstrap"] = [mac]
+    held = run(params, now=T0 + 60)
+    assert "gs" in held["rotation"]["pending"] and held["bootstrap"]["reopened"] == ["gs"]
+    # A factory-reset phone gets its current key in the plain bootstrap, and a profile it decrypts with it.
+    assert old[mac]["p1359"].encode() in (root / "cfg000b82123456").read_bytes()
+    assert b"<P35>201</P35>" in decrypt_cli((root / "cfg000b82123456.xml").read_bytes(), old[mac]["p1359"])
+    params["rebootstrap"] = []
+    assert (root / "cfg000b82123456").exists() and "gs" in run(params, now=T0 + 120)["bootstrap"]["open"]
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(
+        params, tftp=["Nov 21 10:05:00 prov in.tftpd[7]: RRQ from 10.99.0.3 filename cfg000b82123456"])
+    resumed = run(params, now=T0 + 600)
+    assert "gs" in resumed["rotation"]["pending"] and not (root / "cfg000b82123456").exists()
+    handover = decrypt_cli((root / "cfg000b82123456.xml").read_bytes(), old[mac]["p1359"])
+    assert ("<P1359>%s</P1359>" % new[mac]["p1359"]).encode() in handover
+
+
+def test_a_rotation_not_proven_within_the_stall_days_is_reported_stalled(env):
+    params, root, store, wanted, old, new = rotation_env(env)
+    day = 86400
+    first = run(params, now=T0)
+    assert first["rotation"]["stalled"] == []
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(
+        params, http=[access_line(root, "cfg000b82123456.xml", agent="curl/8.5.0")])
+    assert run(params, now=T0 + 13 * day)["rotation"]["stalled"] == []
+    late = run(params, now=T0 + 14 * day + 1)
+    assert late["rotation"]["stalled"] == ["gs", "mpp", "pana", "spa"]
+    params["rotation_stall_days"] = 30
+    assert run(params, now=T0 + 14 * day + 2)["rotation"]["stalled"] == []
+    # Measured from when the handover was first served, not from the last run.
+    params["rotation_stall_days"] = 14
+    params["bootstrap_proven"] = {"00:0b:82:12:34:56": [key_id(new["000b82123456"])]}
+    done = run(params, now=T0 + 15 * day)
+    assert "gs" in done["rotation"]["finished"] and done["rotation"]["stalled"] == ["mpp", "pana", "spa"]
+
+
+def test_bad_evidence_options_name_their_field(env):
+    params, root = env
+    for name, value in (("bootstrap_delivered", ["000b82123456"]), ("bootstrap_proven", {"zz": ["1"]}),
+                        ("bootstrap_fetched", {"000b82123456": 5}), ("rebootstrap", "000b82123456"),
+                        ("rebootstrap", ["not-a-mac"]), ("rotation_stall_days", -1)):
+        with pytest.raises(ProvisioningError) as info:
+            run(dict(params, **{name: value}))
+        assert info.value.field == name, (name, value)
