@@ -403,11 +403,11 @@ def run(params, check_mode=False, want_diff=False, now=None):
     # state to saving it; check mode too, since it reads them.
     with RunLock(state_dir, roots, lock_timeout, policy.dir_mode, create=not check_mode) as lock:
         return _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap, window, policy,
-                           state_dir, inventory, fleet)
+                           state_dir, inventory, fleet, stall_days)
 
 
 def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap, window, policy, state_dir,
-                inventory, fleet):
+                inventory, fleet, stall_days):
     state = load_bootstrap_state(state_dir)
     state_as_loaded = json.dumps(state, sort_keys=True)
     fetched = _normalise_fetched(params.get("bootstrap_fetched"))

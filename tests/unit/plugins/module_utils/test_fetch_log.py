@@ -24,7 +24,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._fetch_log i
     tftp_fetches,
 )
 
-OPENED = parse_iso_time("2026-11-21T10:00:00+00:00")
+OPENED = int(parse_iso_time("2026-11-21T10:00:00+00:00"))  # phone_profiles writes whole seconds
 STATE = {"version": 1, "devices": {
     "0080f0c8c381": {"key_id": "k-pana", "opened": OPENED, "closed": None, "paths": ["Config0080F0C8C381.cfg"],
                      "sizes": {"Config0080F0C8C381.cfg": 300}, "vendor": "panasonic", "device": "office"},
