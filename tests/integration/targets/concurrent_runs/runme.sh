@@ -10,7 +10,9 @@
 #   served root: both runs exit 0, no temporary file is left anywhere, and
 #     every served profile decrypts with the real openssl CLI and the stored
 #     key.
-# Environment: CONCURRENT_ROUNDS (default 10), CONCURRENT_KEEP=1 keeps the work directory.
+# Environment: CONCURRENT_ROUNDS (default 10), CONCURRENT_BASE_DEVICES (shared
+# devices already there in round 1, default 150: enough work for the runs'
+# writers to overlap), CONCURRENT_KEEP=1 keeps the work directory.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +21,7 @@ cleanup() { [ -n "${CONCURRENT_KEEP:-}" ] || rm -rf "$work"; }
 trap cleanup EXIT
 python=${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}
 rounds=${CONCURRENT_ROUNDS:-10}
+base=${CONCURRENT_BASE_DEVICES:-150}
 
 export ANSIBLE_VAULT_PASSWORD_FILE="$work/vault-pass"
 printf 'concurrent-vault-password\n' >"$ANSIBLE_VAULT_PASSWORD_FILE"
@@ -45,17 +48,19 @@ ks_fail() { echo "KEY STORE FAIL (round $round): $*" >&2; keystore_failures=$((k
 root_fail() { echo "ROOT FAIL (round $round): $*" >&2; root_failures=$((root_failures + 1)); }
 
 # The devices of a round: 3 new shared ones a round (all earlier ones kept),
-# and one new one of each run's own.
+# and one new one of each run's own; every profile changes every round.
 write_round() {
-    "$python" - "$work/rounds/$1" "$1" <<'PY'
+    "$python" - "$work/rounds/$1" "$1" "$base" <<'PY'
 import json, os, sys
-directory, number = sys.argv[1], int(sys.argv[2])
+directory, number, base = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 os.makedirs(directory)
 def device(prefix, index):
+    # The display name changes every round: both runs rewrite every profile at once.
     mac = "%s%06x" % (prefix, index)
     return {"name": "phone-%s" % mac, "mac": mac, "model": "GXP2170",
-            "lines": [{"extension": "%d" % (1000 + index), "password": "Secret-%s" % mac}]}
-files = {"shared": [device("000b82", i) for i in range(3 * number)],
+            "lines": [{"extension": "%d" % (1000 + index), "password": "Secret-%s" % mac,
+                       "display_name": "Round %d" % number}]}
+files = {"shared": [device("000b82", i) for i in range(base + 3 * number)],
          "own-a": [device("000b83", i) for i in range(number)],
          "own-b": [device("000b84", i) for i in range(number)]}
 for name, devices in files.items():
@@ -120,24 +125,28 @@ for round in $(seq 1 "$rounds"); do
     temps=$(find "$work/root" "$work/state" -name '.sipfleet-tmp-*' 2>/dev/null | wc -l)
     [ "$temps" = 0 ] || root_fail "$temps temporary files left in the served root or the state directory"
     served=0
-    for mac in $("$python" -c 'import json,sys; [print(d["mac"]) for d in json.load(open(sys.argv[1]))]' \
-            "$work/rounds/$round/shared.json"); do
+    # "MAC key" of every shared device, for openssl; kept in the work directory, never shown.
+    "$python" - "$work/store.json" "$work/rounds/$round/shared.json" >"$work/keys.txt" <<'PY' || true
+import json, sys
+devices = json.load(open(sys.argv[1]))["devices"]
+for device in json.load(open(sys.argv[2])):
+    print(device["mac"], devices.get(device["mac"], {}).get("p1359", "-"))
+PY
+    while read -r mac key; do
         file="$work/root/cfg$mac.xml"
         if [ ! -e "$file" ]; then
             root_fail "no profile served for $mac"
-            continue
-        fi
-        key=$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["devices"][sys.argv[2]]["p1359"])' \
-            "$work/store.json" "$mac" 2>/dev/null) || { root_fail "no stored key for the served $mac"; continue; }
-        if openssl enc -d -aes-256-cbc -md md5 -k "$key" -in "$file" 2>/dev/null | grep -q "<P35>"; then
+        elif [ "$key" = - ]; then
+            root_fail "no stored key for the served $mac"
+        elif openssl enc -d -aes-256-cbc -md md5 -k "$key" -in "$file" 2>/dev/null | grep -q "<P35>"; then
             served=$((served + 1))
         else
             root_fail "cfg$mac.xml does not decrypt with the stored key"
         fi
-    done
+    done <"$work/keys.txt"
     echo "round $round: runs exited $rc_a and $rc_b, $served profiles decrypt with the stored keys"
 done
-rm -f "$work/store.json"
+rm -f "$work/store.json" "$work/keys.txt"
 
 echo "key store: $keystore_failures failure(s) in $rounds rounds"
 echo "served root: $root_failures failure(s) in $rounds rounds"
