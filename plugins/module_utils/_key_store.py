@@ -8,20 +8,36 @@ The store is one JSON document (kept Ansible-Vault encrypted by the
 ``key_store`` action plugin, which does the file and vault work)::
 
     {"sipfleet_key_store": 1,
-     "devices": {"000b82123456": {"p1359": "<64 hex>", "created": "2026-11-21T10:00:00Z"}}}
+     "devices": {"000b82123456": {"p1359": "<64 hex>", "created": "2026-11-21T10:00:00Z",
+                                  "delivered": {"<key id>": "2026-11-21T10:05:00Z"}}}}
 
 Devices are keyed by MAC, not by name, so renaming a phone keeps its keys.
 A key, once stored, is never replaced by this code except on an explicit
 rotation: new keys for a phone that already has some would lock it out.
+``delivered`` records which of a device's key sets have left in a fetched
+key carrier: it travels with the store, so a new provisioning host (or a
+lost state directory) never opens a closed bootstrap window again.
+
+Every run that may change the store reads, changes and writes it under an
+exclusive lock beside the store (:func:`update_store`), so two runs at once
+never lose each other's keys.
 """
 
 from __future__ import annotations
 
 import binascii
+import calendar
+import contextlib
+import errno
+import fcntl
+import fnmatch
 import hashlib
 import json
+import os
 import re
 import secrets as _random
+import stat
+import tempfile
 import time
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
@@ -29,9 +45,18 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import 
 
 FORMAT_VERSION = 1
 _HEX_RE = re.compile(r"^[0-9a-f]+$")
+_KEY_ID_RE = re.compile(r"^[0-9a-f]{16}$")
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 #: Fields of a device entry that are not keys; ``next`` holds the keys a
-#: rotation is moving the device to.
-META_FIELDS = ("created", "rotated", "next")
+#: rotation is moving the device to, ``delivered`` the ids of the key sets
+#: that left in a fetched key carrier, with the time it was first seen.
+META_FIELDS = ("created", "rotated", "next", "delivered")
+#: Seconds a run waits for another run's lock on the store.
+DEFAULT_LOCK_TIMEOUT = 300
+#: Days after which a rotation nobody finished is reported as stalled.
+DEFAULT_ROTATION_STALL_DAYS = 14
+#: Temporary files start with this, as the profile writer's do.
+TEMP_PREFIX = ".sipfleet-tmp-"
 
 
 class KeyStoreError(ProvisioningError):
@@ -61,6 +86,13 @@ def parse_store(text, source):
             if not isinstance(entry["next"], dict):
                 raise KeyStoreError("%s: the next keys of %s are not a mapping" % (source, mac), field="path")
             keys.update(("next." + name, value) for name, value in entry["next"].items())
+        delivered = entry.get("delivered", {})
+        if not isinstance(delivered, dict):
+            raise KeyStoreError("%s: the delivered keys of %s are not a mapping" % (source, mac), field="path")
+        for identifier, when in delivered.items():
+            if not _KEY_ID_RE.match(identifier) or not isinstance(when, str):
+                raise KeyStoreError("%s: the delivered keys of %s must map 16-hex-digit key ids to UTC times, "
+                                    "found %s" % (source, mac, _quote(identifier)), field="path")
         for name, value in keys.items():
             if not isinstance(value, str) or not _HEX_RE.match(value):
                 raise KeyStoreError("%s: key %s of %s is not lower-case hex" % (source, name, mac), field="path")
@@ -84,8 +116,21 @@ def new_key(nbytes):
     return binascii.hexlify(_random.token_bytes(nbytes)).decode("ascii")
 
 
+def _quote(value, limit=40):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _timestamp(now):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+    return time.strftime(_TIME_FORMAT, time.gmtime(now))
+
+
+def _parse_timestamp(text):
+    """Seconds since the epoch of a time :func:`_timestamp` wrote, or None."""
+    try:
+        return calendar.timegm(time.strptime(text, _TIME_FORMAT))
+    except (TypeError, ValueError):
+        return None
 
 
 def key_id(keys):
@@ -104,9 +149,37 @@ class Reconciled:
         self.rotated = []       # rotations started in this run
         self.promoted = []      # rotations finished in this run
         self.missing = []
+        self.delivered = {}     # {mac: [key id, ...]}: key sets known to have left in a key carrier
+        self.rebootstrapped = []  # devices whose current keys' delivery record was dropped on request
+        self.stalled = []       # rotations started longer ago than the stall limit
+
+    def rotation_report(self):
+        """``{"pending": [...], "finished": [...], "stalled": [...]}``, by MAC."""
+        return {"pending": sorted(self.next_keys), "finished": sorted(self.promoted), "stalled": sorted(self.stalled)}
 
 
-def reconcile(store, wanted, generate=True, rotate=(), promote=None, now=None):
+def normalise_evidence(evidence, field):
+    """``{mac: set(key ids)}`` from an option such as ``fetched`` or ``proven`` (``{mac: [key id, ...]}``)."""
+    result = {}
+    if not isinstance(evidence, dict):
+        raise KeyStoreError("must be a mapping of MAC addresses to lists of key ids", field=field)
+    for mac, ids in evidence.items():
+        canonical = normalize_mac(mac, device=mac, field=field)
+        if isinstance(ids, str):
+            ids = [ids]
+        if not isinstance(ids, (list, tuple, set, frozenset)):
+            raise KeyStoreError("must be a list of key ids, got %s" % type(ids).__name__, device=canonical,
+                                field=field)
+        result.setdefault(canonical, set()).update(str(item) for item in ids)
+    return result
+
+
+def _keys_of(keys, specs):
+    return dict((name, keys[name]) for name in specs if name in keys)
+
+
+def reconcile(store, wanted, generate=True, rotate=(), promote=None, now=None, fetched=None, rebootstrap=(),
+              stall_days=DEFAULT_ROTATION_STALL_DAYS):
     """Make sure every device in ``wanted`` has its keys; returns a :class:`Reconciled`.
 
     ``wanted`` is ``{mac: {key name: number of bytes}}`` for the devices whose
@@ -115,18 +188,29 @@ def reconcile(store, wanted, generate=True, rotate=(), promote=None, now=None):
     ``missing`` instead of creating keys. ``rotate`` names MACs that get new
     keys *next to* their current ones: the phones still have the current
     keys until they fetch the files that hand the new ones over.
-    ``promote`` is ``{mac: [key id, ...]}`` of key sets the phones are known
-    to have (from the servers' logs): a rotation whose new keys are listed is
-    finished, and the new keys become the current ones.
+
+    ``promote`` (the ``proven`` option) is ``{mac: [key id, ...]}`` of key
+    sets the *device itself* is known to hold (a fetch authenticated as the
+    device, a Cisco fetch from the new GPP_B directory): only such proof
+    finishes a rotation, making the new keys the current ones. ``fetched``
+    is ``{mac: [key id, ...]}`` of complete fetches of key carriers, by
+    anyone: never a proof that the phone has the keys (a stranger's fetch
+    would lock the phone out), but the keys have left, so they are recorded
+    in ``delivered`` and their plain window must stay closed. ``rebootstrap``
+    names MACs whose current keys' delivery record is dropped, so their
+    bootstrap window opens again (a phone that lost its key).
     """
     now = time.time() if now is None else now
     devices = store["devices"]
     result = Reconciled()
     rotate = set(rotate)
+    rebootstrap = set(rebootstrap)
     promote = promote or {}
+    fetched = fetched or {}
     for mac, specs in sorted(wanted.items()):
         entry = devices.get(mac)
-        if entry is not None and isinstance(entry.get("next"), dict) and key_id(entry["next"]) in promote.get(mac, ()):
+        if entry is not None and isinstance(entry.get("next"), dict) and key_id(
+                _keys_of(entry["next"], specs)) in promote.get(mac, ()):
             entry = dict((name, value) for name, value in entry.items() if name != "next")
             entry.update(devices[mac]["next"])
             devices[mac] = entry
@@ -154,16 +238,49 @@ def reconcile(store, wanted, generate=True, rotate=(), promote=None, now=None):
                 if len(value) != 2 * nbytes:
                     raise KeyStoreError("the stored %s key is %d hex digits, the vendor needs %d" % (
                         prefix + name, len(value), 2 * nbytes), device=mac, field="keys.%s" % name)
-        result.keys[mac] = dict((name, entry[name]) for name in specs)
+        result.keys[mac] = _keys_of(entry, specs)
         if entry.get("next"):
-            result.next_keys[mac] = dict((name, entry["next"][name]) for name in specs if name in entry["next"])
+            result.next_keys[mac] = _keys_of(entry["next"], specs)
+        _record_delivery(devices, mac, result, set(fetched.get(mac, ())) | set(promote.get(mac, ())),
+                         mac in rebootstrap, now)
+        if mac in result.next_keys:
+            started = _parse_timestamp(devices[mac].get("rotated"))
+            if started is not None and now - started > stall_days * 86400:
+                result.stalled.append(mac)
     return result
+
+
+def _record_delivery(devices, mac, result, seen, rebootstrap, now):
+    """Update the ``delivered`` record of ``mac`` from the ids ``seen`` in the logs."""
+    entry = devices[mac]
+    current = key_id(result.keys[mac])
+    live = set([current])
+    if mac in result.next_keys:
+        live.add(key_id(result.next_keys[mac]))
+    old = entry.get("delivered") or {}
+    # Records of keys the device no longer has (before a finished rotation)
+    # mean nothing any more.
+    delivered = dict((identifier, when) for identifier, when in old.items() if identifier in live)
+    for identifier in sorted(seen & live):
+        delivered.setdefault(identifier, _timestamp(now))
+    # Applied after the logs: the fetch that closed the window is still in
+    # them on the run that re-opens it.
+    if rebootstrap and current in delivered:
+        del delivered[current]
+        result.rebootstrapped.append(mac)
+    if delivered != old:
+        entry = dict(entry)
+        if delivered:
+            entry["delivered"] = delivered
+        else:
+            entry.pop("delivered", None)
+        devices[mac] = entry
+    if delivered:
+        result.delivered[mac] = sorted(delivered)
 
 
 def rotation_targets(fleet, patterns):
     """MACs of the devices whose name, label or MAC matches one of ``patterns`` (``*`` matches all)."""
-    import fnmatch
-
     macs = []
     for device in fleet:
         for pattern in patterns:
@@ -179,6 +296,177 @@ def rotation_targets(fleet, patterns):
     return macs
 
 
+def check_store_directory(directory, path):
+    """Refuse a key store directory that someone other than its owner could swap files in."""
+    try:
+        info = os.stat(directory)
+    except FileNotFoundError:
+        raise KeyStoreError("the directory %s of the key store %s does not exist" % (directory, path), field="path")
+    except OSError as exc:
+        raise KeyStoreError("cannot examine the directory %s of the key store %s: %s" % (directory, path, exc.strerror),
+                            field="path")
+    if not stat.S_ISDIR(info.st_mode):
+        raise KeyStoreError("%s, where the key store %s lives, is not a directory" % (directory, path), field="path")
+    # Whoever can write the directory can replace the store with keys of
+    # their own, or read the next plain copy: only its owner may.
+    writers = [who for bit, who in ((stat.S_IWGRP, "its group"), (stat.S_IWOTH, "others")) if info.st_mode & bit]
+    if writers:
+        raise KeyStoreError("the directory %s of the key store %s is writable by %s (mode %04o): anyone who can write "
+                            "there can replace the keys; chmod go-w %s" % (
+                                directory, path, " and ".join(writers), stat.S_IMODE(info.st_mode), directory),
+                            field="path")
+    if info.st_uid not in (os.geteuid(), 0):
+        raise KeyStoreError("the directory %s of the key store %s belongs to uid %d, neither the user running "
+                            "(uid %d) nor root; that user can replace the keys. Keep the store in a directory of "
+                            "yours" % (directory, path, info.st_uid, os.geteuid()), field="path")
+
+
+@contextlib.contextmanager
+def store_lock(lock_path, path, timeout):
+    """Hold the exclusive ``flock`` of ``lock_path`` for the block; wait at most ``timeout`` seconds for it.
+
+    The lock file stays (removing it would let a waiting run lock a file
+    nobody else opens); its content is the PID of the holder, for the
+    error message of whoever waits too long.
+    """
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except OSError as exc:
+        raise KeyStoreError("cannot open the lock file %s of the key store %s: %s" % (lock_path, path, exc.strerror),
+                            field="path")
+    try:
+        deadline = time.monotonic() + timeout
+        delay = 0.01
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise KeyStoreError("cannot lock %s for the key store %s: %s" % (lock_path, path, exc.strerror),
+                                        field="path")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+                raise KeyStoreError(
+                    "another run has held the lock %s of the key store %s for more than %s seconds (holder PID %s); "
+                    "wait for it to finish, or raise lock_timeout" % (lock_path, path, timeout, holder),
+                    field="lock_timeout")
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, 0.2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, ("%d\n" % os.getpid()).encode("ascii"), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def read_store_file(real, path, decode, create):
+    """``(store, created)`` from the file ``real``; ``decode`` turns its bytes into the JSON text."""
+    try:
+        with open(real, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        if not create:
+            raise KeyStoreError(
+                "the key store %s does not exist. New keys for phones that already have keys would lock them "
+                "out, so it is never created silently: restore it (it belongs in the inventory's git repository, "
+                "vault-encrypted), or, for a first deployment, set create: true (sipfleet_key_store_create)"
+                % path, field="path")
+        return empty_store(), True
+    except OSError as exc:
+        raise KeyStoreError("cannot read the key store %s: %s" % (path, exc.strerror), field="path")
+    return parse_store(decode(raw), path), False
+
+
+def write_store_file(real, path, data):
+    """Replace the file ``real`` with ``data`` through a flushed temporary file beside it.
+
+    An existing file keeps its owner, group and mode; a new one is 0600.
+    ``real`` is the store with every symbolic link resolved, so a symlinked
+    store path is written through to its target and stays a link.
+    """
+    directory, name = os.path.split(real)
+    try:
+        old = os.lstat(real)
+    except FileNotFoundError:
+        old = None
+    if old is not None and not stat.S_ISREG(old.st_mode):
+        raise KeyStoreError("the key store %s (%s) is not a regular file" % (path, real), field="path")
+    fd, temp = tempfile.mkstemp(prefix="%s%s." % (TEMP_PREFIX, name), dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if old is not None:
+                made = os.fstat(handle.fileno())
+                if (made.st_uid, made.st_gid) != (old.st_uid, old.st_gid):
+                    try:
+                        os.fchown(handle.fileno(), old.st_uid, old.st_gid)
+                    except OSError as exc:
+                        raise KeyStoreError("cannot give the new key store %s the owner %d:%d of the old one: %s; "
+                                            "run as that user or root" % (path, old.st_uid, old.st_gid, exc.strerror),
+                                            field="path")
+                os.fchmod(handle.fileno(), stat.S_IMODE(old.st_mode))
+            else:
+                os.fchmod(handle.fileno(), 0o600)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, real)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def update_store(path, decode, encode, mutate, create=False, timeout=DEFAULT_LOCK_TIMEOUT, write=True):
+    """Read, change and write the key store at ``path`` so that no other run can come in between.
+
+    ``decode(raw bytes) -> JSON text`` and ``encode(JSON text) -> bytes`` do
+    the vault work; ``mutate(store, created)`` changes the store in place
+    and returns what the caller wants back. The store is read *inside* the
+    exclusive lock ``<store>.lock`` (beside the real file), so a run that
+    waited for another one starts from that run's keys and keeps them.
+    ``write=False`` (check mode) reads without locking or writing anything:
+    the store is only ever replaced by a rename, so a read sees a whole one.
+    Returns ``(mutate's result, changed, created)``.
+    """
+    real = os.path.realpath(path)
+    check_store_directory(os.path.dirname(real), path)
+    if not write:
+        return _update(real, path, decode, None, mutate, create)
+    if timeout is None or timeout < 0:
+        raise KeyStoreError("must be 0 or more seconds", field="lock_timeout")
+    with store_lock(real + ".lock", path, timeout):
+        return _update(real, path, decode, encode, mutate, create)
+
+
+def _update(real, path, decode, encode, mutate, create):
+    store, created = read_store_file(real, path, decode, create)
+    before = dump_store(store)
+    outcome = mutate(store, created)
+    text = dump_store(store)
+    changed = created or text != before
+    if changed and encode is not None:
+        write_store_file(real, path, encode(text))
+    return outcome, changed, created
+
+
 #: Options of the ``key_store`` action, shared by its documentation stub.
 ARGUMENT_SPEC = dict(
     path=dict(type="path", required=True),
@@ -192,4 +480,8 @@ ARGUMENT_SPEC = dict(
     vault_id=dict(type="str"),
     rotate=dict(type="list", elements="str", default=[]),
     fetched=dict(type="dict", default={}),
+    proven=dict(type="dict", default={}),
+    rebootstrap=dict(type="list", elements="str", default=[]),
+    lock_timeout=dict(type="int", default=DEFAULT_LOCK_TIMEOUT),
+    rotation_stall_days=dict(type="int", default=DEFAULT_ROTATION_STALL_DAYS),
 )

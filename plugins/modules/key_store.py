@@ -21,6 +21,14 @@ description:
   - A store that does not exist is an error unless O(create=true). New keys for phones that already have keys would
     lock every phone out, so a missing or unreadable store is never replaced silently.
   - A device whose inventory entry has its own C(keys) uses those; the store keeps nothing for it.
+  - "Runs that share the store are serialised: the store is read, completed and written under an exclusive lock on
+    C(<store>.lock), beside the store, and read again once the lock is held, so two runs that generate keys for the
+    same new devices agree on them and no generated key is lost. A run waits at most O(lock_timeout) seconds."
+  - A O(path) that is a symbolic link is written through to its target, which keeps its owner, group and mode; a new
+    store is created with mode 0600. The store's directory (that of the link's target) must be writable by its owner
+    only and owned by the user running or root; otherwise the task fails naming O(path).
+  - The store also records, per device, the key sets that left in a fetched key carrier (C(delivered)), so a new
+    provisioning host or a lost state directory never re-opens a closed bootstrap window; see RV(device_delivered).
   - The task's result is never displayed (it holds keys); register it and pass RV(device_keys) on.
 options:
   path:
@@ -72,17 +80,48 @@ options:
     default: []
   fetched:
     description:
-      - "Key sets the phones are known to have, C({MAC: [key id, ...]}), from
-        M(sipfleet.provisioning.provisioning_fetches) merged over the provisioning hosts. A rotation whose new keys
-        are listed is finished: the new keys become the current ones in the store."
+      - "Complete fetches of key-carrying files, C({MAC: [key id, ...]}), from
+        M(sipfleet.provisioning.provisioning_fetches) merged over the provisioning hosts. Each listed key set that is
+        the device's current or new set is recorded as delivered (the store changes): its plain bootstrap window
+        stays closed for good, on every host. A fetch by anyone counts, since the key is exposed either way; it
+        never finishes a rotation (see O(proven))."
     type: dict
     default: {}
+  proven:
+    description:
+      - "Evidence that the device itself holds a key set, C({MAC: [key id, ...]}), from
+        M(sipfleet.provisioning.provisioning_fetches): a fetch authenticated as the device (client certificate or
+        per-device credentials), or a Cisco fetch from the new C(GPP_B) directory, which only the key's holder
+        knows. A rotation whose new keys are listed is finished: the new keys become the current ones. Nothing
+        else finishes a rotation, so a stranger's fetch of a handover cannot lock the phone out."
+    type: dict
+    default: {}
+  rebootstrap:
+    description:
+      - Recovery for a phone that lost its key (a factory reset after its window closed). For the devices whose
+        name, label or MAC matches one of these patterns (as O(rotate)), the record that their current keys were
+        delivered is dropped, and their MACs are returned in RV(rebootstrap) for
+        M(sipfleet.provisioning.phone_profiles) to open their bootstrap window again. Give it for one run only
+        (C(-e)); while it is set, every run re-opens those windows.
+    type: list
+    elements: str
+    default: []
+  lock_timeout:
+    description:
+      - Seconds to wait for another run's lock on the store before failing; the error names the lock file and the
+        PID of the run holding it.
+    type: int
+    default: 300
+  rotation_stall_days:
+    description: A rotation started more than this many days ago and still not finished is reported as stalled.
+    type: int
+    default: 14
 extends_documentation_fragment:
   - sipfleet.provisioning.attributes
 attributes:
   check_mode:
     support: full
-    details: New keys are generated in memory for the run and not written.
+    details: New keys are generated in memory for the run and not written; the store is read without taking its lock.
   diff_mode:
     support: none
   idempotent:
@@ -147,6 +186,35 @@ promoted:
   elements: str
 rotating:
   description: MACs of the devices whose rotation is under way.
+  returned: success
+  type: list
+  elements: str
+device_delivered:
+  description:
+    - "C({MAC: [key id, ...]}): the key sets of each device (current or new) known to have left in a fetched key
+      carrier, as recorded in the store after this run. Pass it to
+      O(sipfleet.provisioning.phone_profiles#module:bootstrap_delivered): their windows stay closed."
+  returned: success
+  type: dict
+rotation:
+  description: The state of the rotations, by MAC.
+  returned: success
+  type: dict
+  contains:
+    pending:
+      description: Devices between keys (new keys exist, not yet proven held by the device).
+      type: list
+      elements: str
+    finished:
+      description: Devices whose rotation finished in this run.
+      type: list
+      elements: str
+    stalled:
+      description: Pending devices whose rotation started more than O(rotation_stall_days) days ago.
+      type: list
+      elements: str
+rebootstrap:
+  description: MACs of the devices matching O(rebootstrap), whose bootstrap window is to open again.
   returned: success
   type: list
   elements: str
