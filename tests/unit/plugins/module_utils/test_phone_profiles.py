@@ -523,6 +523,15 @@ def test_a_fetch_from_the_new_cisco_gpp_b_directory_finishes_the_rotation(env):
     assert not (root / "spa88012ba01234.xml").exists()
 
 
+def serves_panasonic_key_file(root):
+    """Whether Config<MAC>.cfg is the plain key file; once the window closes it is the encrypted profile."""
+    served = (root / "Config0080F0C8C381.cfg").read_bytes()
+    if b"CFG_FILE_KEY=" in served:
+        return True
+    assert served == (root / "Config0080F0C8C381.enc").read_bytes()
+    return False
+
+
 def test_delivered_keys_close_the_window_with_an_empty_state_directory(env):
     params, root = env
     params["bootstrap_serve"] = "window"
@@ -530,7 +539,7 @@ def test_delivered_keys_close_the_window_with_an_empty_state_directory(env):
     params["bootstrap_delivered"] = {"00:80:F0:C8:C3:81": [key_id(params["keys"][mac])]}
     result = run(params, now=T0)
     assert result["bootstrap"]["closed"] == ["pana"] and "pana" not in result["bootstrap"]["open"]
-    assert not (root / "Config0080F0C8C381.cfg").exists()
+    assert not serves_panasonic_key_file(root)
     assert (root / "Config0080F0C8C381.enc").exists()
     # The other devices' windows, not delivered, are open.
     assert (root / "cfg000b82123456").exists() and (root / "spa88012ba01234.xml").exists()
@@ -549,7 +558,7 @@ def test_rebootstrap_reopens_a_delivered_window_until_a_later_fetch(env):
     delivered = {mac: [key_id(params["keys"][mac])]}
     params["bootstrap_delivered"] = delivered
     run(params, now=T0)
-    assert not carrier.exists()
+    assert not serves_panasonic_key_file(root)
     # The phone lost its key. The fetch of long ago, still in the logs, does not close the new window.
     params["rebootstrap"] = ["00-80-f0-c8-c3-81"]
     params["bootstrap_fetched"] = delivered
@@ -563,13 +572,13 @@ def test_rebootstrap_reopens_a_delivered_window_until_a_later_fetch(env):
         when="2026-11-21T10:30:00+00:00")])
     assert params["bootstrap_fetched"] == {}
     kept = run(params, now=T0 + 7200)
-    assert "pana" in kept["bootstrap"]["open"] and carrier.exists()
+    assert "pana" in kept["bootstrap"]["open"] and serves_panasonic_key_file(root)
     # The phone fetches it after the re-opening: closed again.
     params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(params, http=[access_line(
         root, "Config0080F0C8C381.cfg", agent="Panasonic_KX-UT133/01.133 (0080f0c8c381)",
         when="2026-11-21T12:30:00+00:00")])
     closed = run(params, now=T0 + 9000)
-    assert closed["bootstrap"]["closed"] == ["pana"] and not carrier.exists()
+    assert closed["bootstrap"]["closed"] == ["pana"] and not serves_panasonic_key_file(root)
 
 
 def test_rebootstrap_during_a_rotation_serves_the_current_keys_then_the_handover(env):
