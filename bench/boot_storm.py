@@ -81,8 +81,8 @@ MODELS = {
     "SPA504G": ("cisco_spa", "spa504G.cfg"),
     "ATA192": ("cisco_mpp", "ata192.cfg"),
     "CP-8841-3PCC": ("cisco_mpp", "8841.xml"),
-    "KX-UT133": ("panasonic", None),
-    "KX-HDV130": ("panasonic", None),
+    "KX-UTG300": ("panasonic", None),
+    "KX-UTG200": ("panasonic", None),
 }
 # Key derivation digest of each family's encrypted profile with the fleet's
 # settings (docs/vendors/*.md).
