@@ -162,11 +162,14 @@ carrier_status() {
 }
 # no_key_carriers PHONE: every key carrier of PHONE answers 404/403, or (a
 # Panasonic Config<MAC>.cfg once seed 004 step 3 applies) carries no key or
-# password in clear. Prints what is wrong; silent when all is well.
+# password in clear. Prints what is wrong; silent when all is well. What
+# each answered goes to $work/carriers.PHONE for the table.
 no_key_carriers() {
     local name=$1 path answer body
+    : >"$work/carriers.$name"
     for path in ${carriers[$name]}; do
         answer=$(carrier_status "$name" "$path")
+        printf '%s ' "${answer%% *}" >>"$work/carriers.$name"
         case $answer in
             404|403) ;;
             "200 "*)
@@ -174,6 +177,8 @@ no_key_carriers() {
                 if grep -qaE 'Panasonic SIP Phone Standard Format File|CFG_FILE_KEY|P1359|GPP_A' "$body" ||
                     grep -qaFf "$work/secrets" "$body"; then
                     echo "$path is served in clear"
+                else
+                    printf '(encrypted) ' >>"$work/carriers.$name"
                 fi ;;
             *) echo "$path answers $answer" ;;
         esac
@@ -229,7 +234,7 @@ for name in "${LAB_PHONES[@]}"; do
     # shellcheck disable=SC2086
     problem=$(problems "$name-b" ok resyncs=2 no_in_vain unchanged ${account[$name]} "${carrier_args[@]}")$(no_key_carriers "$name")
     if [ -z "$problem" ]; then
-        record "$name" resync PASS "2 checks, same files, account kept, nothing in vain, key carrier gone"
+        record "$name" resync PASS "2 checks, same files, account kept, nothing in vain; key carriers answer $(cat "$work/carriers.$name")"
     else
         record "$name" resync FAIL "$problem"
     fi
@@ -254,7 +259,7 @@ for name in "${LAB_PHONES[@]}"; do
     # shellcheck disable=SC2086
     problem=$(problems "$name-d" no_first_account ${credentials[$name]})$(no_key_carriers "$name")
     if [ -z "$problem" ]; then
-        record "$name" factory-reset PASS "no password, no key; key carriers: 404"
+        record "$name" factory-reset PASS "no password, no key; key carriers answer $(cat "$work/carriers.$name")"
     else
         record "$name" factory-reset FAIL "$problem"
     fi
