@@ -44,7 +44,9 @@ def check(report, expectation):
         return "a SIP account was applied by %s" % first["url"] if first else None
     if expectation.startswith("first_account_minutes<="):
         limit = float(expectation.split("<=", 1)[1])
-        return None if first and first["minutes"] <= limit else "first account: %s" % first
+        if not first:
+            return "no SIP account applied"
+        return None if first["minutes"] <= limit else "the account came at minute %g" % first["minutes"]
     if expectation == "no_in_vain":
         return "in vain: %s" % report["in_vain"] if report["in_vain"] else None
     if expectation == "unchanged":

@@ -234,7 +234,7 @@ for name in "${LAB_PHONES[@]}"; do
     # shellcheck disable=SC2086
     problem=$(problems "$name-b" ok resyncs=2 no_in_vain unchanged ${account[$name]} "${carrier_args[@]}")$(no_key_carriers "$name")
     if [ -z "$problem" ]; then
-        record "$name" resync PASS "2 checks, same files, account kept, nothing in vain; key carriers answer $(cat "$work/carriers.$name")"
+        record "$name" resync PASS "2 checks, same files, account kept, nothing in vain; key carriers answer $(xargs <"$work/carriers.$name")"
     else
         record "$name" resync FAIL "$problem"
     fi
@@ -259,7 +259,7 @@ for name in "${LAB_PHONES[@]}"; do
     # shellcheck disable=SC2086
     problem=$(problems "$name-d" no_first_account ${credentials[$name]})$(no_key_carriers "$name")
     if [ -z "$problem" ]; then
-        record "$name" factory-reset PASS "no password, no key; key carriers answer $(cat "$work/carriers.$name")"
+        record "$name" factory-reset PASS "no password, no key; key carriers answer $(xargs <"$work/carriers.$name")"
     else
         record "$name" factory-reset FAIL "$problem"
     fi
