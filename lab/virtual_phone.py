@@ -773,12 +773,12 @@ class Phone:
         self.failure = None
         self.in_vain = []
         self.download_failed = False        # a file the phone's configuration names was missing or unreadable
-        self.cycle_start = (len(self.fetcher.requests), len(self.files), len(self.notes))
+        self.cycle_start = (len(self.fetcher.requests), len(self.files))
         self.config_before_cycle = dict(self.config)
 
     def end_cycle(self, error):
         """Record the cycle that just ended; ERROR is the PhoneError that ended it early, if any."""
-        first_request, first_file, dummy = self.cycle_start
+        first_request, first_file = self.cycle_start
         requests = self.fetcher.requests[first_request:]
         for request in requests:
             request["cycle"] = self.cycle_number
