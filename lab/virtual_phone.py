@@ -5,7 +5,7 @@
 
     ip netns exec NS python3 lab/virtual_phone.py --vendor grandstream --model GXP2170 \\
         --mac 00:0b:82:12:34:56 --interface eth0 [--resolve prov.example.net=10.99.20.1] \\
-        [--cacert CA --cert CERT --key KEY] [--state FILE] [--json FILE]
+        [--cacert CA --cert CERT --key KEY] [--state FILE] [--resyncs N [--no-boot]] [--json FILE]
 
 scripts/lab and the end-to-end tests run it as root inside a phone's network
 namespace. It is a second implementation of the phone side, written from the
@@ -33,10 +33,15 @@ Like a phone it uses real clients, in this order:
      /$PSN.xml) on the DHCP server, or a profile URL DHCP named; then every new
      Profile_Rule a profile sets (macros, [--key ...] decryption, gzip), until
      a profile keeps the rule it was fetched with (at most 6 fetches).
-   - panasonic: <MODEL>.cfg from the DHCP URL, then CFG_STANDARD_FILE_PATH
-     (following a key file to the encrypted file it names),
-     CFG_PRODUCT_FILE_PATH and CFG_MASTER_FILE_PATH; the first file that sets
-     a parameter wins.
+   - panasonic: <MODEL>.cfg from the DHCP URL at every boot, then
+     CFG_STANDARD_FILE_PATH, CFG_PRODUCT_FILE_PATH and CFG_MASTER_FILE_PATH;
+     the first file that sets a parameter wins. A file without the header
+     line is decrypted (openssl enc -d -a) with the CFG_FILE_KEY the phone
+     holds (seed 004 step 3). A plain key file (CFG_FILE_KEY, with a
+     CFG_STANDARD_FILE_PATH naming another file, Config<MAC>.enc) is
+     applied, and the file it names is fetched only at the next cyclic check
+     (CFG_CYCLIC_INTVL minutes later), not in this boot: a factory-new phone
+     gets no SIP account from its first boot alone.
 3. A report: the lease, every request with its result, size and SHA-256, the
    files applied, the settings in the vendor's terms and a summary (SIP
    server, lines, admin password). Passwords and keys are printed as
@@ -45,14 +50,40 @@ Like a phone it uses real clients, in this order:
 
 --state FILE keeps the phone's configuration (keys, server, prefix,
 Profile_Rule, file paths; in clear, mode 0600: it is the phone's flash) and a
-later run with the same file boots as an already provisioned phone:
-Grandstream asks for its prefixed names and decrypts with its P1359, Cisco
-goes to its stored Profile_Rule, Panasonic to its stored standard file.
+later run with the same file boots as an already provisioned phone (a
+reboot; removing the file is a factory reset): Grandstream asks for its
+prefixed names and decrypts with its P1359, Cisco goes to its stored
+Profile_Rule. Panasonic keeps its CFG_FILE_KEY but, as the KX-UTG200/300
+administrator guide's start-up sequence says (2.4: load the flash; take the
+provisioning URL from option 160, 159 or 66; download the initial
+configuration file, then the device files; only when that fails, apply the
+locally saved configuration), starts every boot from <MODEL>.cfg at the DHCP
+URL, whose CFG_STANDARD_FILE_PATH (Config{MAC}.cfg) replaces the stored
+pointer to Config<MAC>.enc; only when <MODEL>.cfg is missing does it go on
+with its stored file paths.
+
+--resyncs N: after the boot (or, with --no-boot, on a phone that was already
+running with its --state), N periodic checks as the phone makes them, on a
+virtual clock (the phone does not sleep; each check adds the interval its
+configuration sets): Grandstream the boot's files again every P193 minutes
+(P194=1; 2 daily, 3 weekly, 0 or unset: none); Cisco its stored Profile_Rule
+every Resync_Periodic seconds (Resync_Error_Retry_Delay after a failure; 0:
+none); Panasonic the standard, product and master files (no <MODEL>.cfg) every
+CFG_CYCLIC_INTVL minutes when CFG_CYCLIC="Y" (CFG_RTRY_INTVL, default 30,
+after a failed download). The report lists each cycle (its minute, requests,
+whether the device profile was reached and an account is held), the first
+SIP account applied by a file of this run with its password (first_account:
+requests and virtual minutes; an account only remembered from --state does
+not count) and every request made in vain: a plain key carrier whose key the
+phone already held, or a file its configuration names that is not found
+(asked again at every check; Grandstream's 404s before the first name found
+are its documented search order, not in vain). DHCP requests are not counted.
 --option66 VALUE (or --dhcp-option CODE=VALUE) skips DHCP and leaves the
 interface alone.
 
-Exit status: 0 when the phone applied its device-specific profile; 1 when it
-did not (no lease, a file not found, a decryption failure, a file for another
+Exit status: 0 when the phone applied its device-specific profile (in the last
+cycle, with --resyncs); 1 when it did not (a Panasonic phone's first boot that
+applied only its key file) (no lease, a file not found, a decryption failure, a file for another
 MAC, a malformed file, only a shared file found); 2 for a usage error.
 Needs Python 3.11+ (standard library only), dhclient, ip, tftp (tftp-hpa),
 curl and openssl.
@@ -93,8 +124,6 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 # A phone that keeps getting a new Profile_Rule is in a loop; 6 fetches cover
 # the longest documented chain (factory rule, bootstrap, initial file, profile).
 MAX_PROFILE_FETCHES = 6
-# Panasonic: a key file points to the encrypted standard file; more redirects than this is a loop.
-MAX_STANDARD_REDIRECTS = 3
 # Grandstream legacy models: checks within one run while the legacy file moves them to a new name or server.
 MAX_LEGACY_CHECKS = 3
 
@@ -697,6 +726,9 @@ class Phone:
     dhcp_preference = (66,)
     secret_names = frozenset()
     secret_pattern = None
+    # The parameters that deliver the key encrypted files are read with: a plain file
+    # carrying one the phone already holds was fetched in vain.
+    key_names = ()
 
     def __init__(self, identity, fetcher, configuration, dhcp_options):
         self.identity = identity
@@ -716,9 +748,81 @@ class Phone:
         # replaces GPP_B, yet the old directory still shows in the URL fetched before.
         self.seen_secrets = set()
         self.remember_secrets(self.config)
+        # The virtual clock: a resync cycle does not wait, it adds the interval the phone's files set.
+        self.clock_minutes = 0.0
+        self.cycle_number = 0
+        self.cycles = []                    # one record per boot or resync cycle
+        self.in_vain = []                   # this cycle's requests that brought nothing the phone needed
+        self.run_applied = {}               # every parameter the files of this run applied
+        self.first_account = None           # {requests, minutes} when a SIP account with its password was applied
 
     def boot(self, options):
         raise NotImplementedError
+
+    def resync(self, options):
+        """A periodic check: by default the files of a boot again (the phone keeps its lease)."""
+        self.boot(options)
+
+    def next_check(self, failed):
+        """(minutes until the next periodic check, or None when the phone makes none; what set it)."""
+        raise NotImplementedError
+
+    def start_cycle(self, number):
+        self.cycle_number = number
+        self.device_profile = None
+        self.failure = None
+        self.in_vain = []
+        self.download_failed = False        # a file the phone's configuration names was missing or unreadable
+        self.cycle_start = (len(self.fetcher.requests), len(self.files))
+        self.config_before_cycle = dict(self.config)
+
+    def end_cycle(self, error):
+        """Record the cycle that just ended; ERROR is the PhoneError that ended it early, if any."""
+        first_request, first_file = self.cycle_start
+        requests = self.fetcher.requests[first_request:]
+        for request in requests:
+            request["cycle"] = self.cycle_number
+        for applied in self.files[first_file:]:
+            applied["cycle"] = self.cycle_number
+        reached = error is None and self.failure is None and self.device_profile is not None
+        for request in requests:
+            if request["result"] == "not found" and self.not_found_in_vain(request, reached):
+                self.in_vain.append({"url": request["url"], "why": "not found: the phone asks for it again at every check"})
+        self.cycles.append({
+            "cycle": self.cycle_number, "kind": "boot" if self.cycle_number == 0 else "resync",
+            "minute": round(self.clock_minutes, 2), "requests": len(requests),
+            "fetched": [request["url"] for request in requests if request["result"] == "ok"],
+            "not_found": [request["url"] for request in requests if request["result"] == "not found"],
+            "device_profile": self.device_profile if reached else None,
+            "failure": error or self.failure or (None if reached else "no device-specific profile applied"),
+            "account_held": self.holds_account(), "account_applied_by_then": self.first_account is not None,
+            "in_vain": self.in_vain, "download_failed": error is not None or self.download_failed,
+        })
+        return reached
+
+    def not_found_in_vain(self, request, reached):
+        """A 404 the phone will repeat at every check; vendors that probe a list of names override it."""
+        return True
+
+    def account_names(self):
+        """[(extension parameter, password parameter)] of each line."""
+        raise NotImplementedError
+
+    def holds_account(self):
+        return any(self.config.get(extension) and self.config.get(password) for extension, password in self.account_names())
+
+    def note_applied(self, params, download, encrypted):
+        """Bookkeeping of one applied file: a key carrier fetched again in vain, the first SIP account."""
+        for name in self.key_names:
+            value = params.get(name)
+            if value and not encrypted and value == self.config_before_cycle.get(name):
+                self.in_vain.append({"url": download.location.url,
+                                     "why": f"key carrier fetched again: the phone already holds this {name}"})
+        self.run_applied.update(params)
+        if self.first_account is None and any(self.run_applied.get(extension) and self.run_applied.get(password)
+                                              for extension, password in self.account_names()):
+            self.first_account = {"requests": len(self.fetcher.requests), "minutes": round(self.clock_minutes, 2),
+                                  "cycle": self.cycle_number, "url": download.location.url}
 
     def summary(self):
         raise NotImplementedError
@@ -734,6 +838,7 @@ class Phone:
 
     def apply(self, params, download, role, encrypted=False):
         self.remember_secrets(params)
+        self.note_applied(params, download, encrypted)
         for name, value in params.items():
             self.config[name] = value
             self.applied.pop(name, None)
@@ -869,6 +974,32 @@ class GrandstreamPhone(Phone):
     # Option 66 on every model; option 43 (sub-option 1) on newer GXP/GRP.
     dhcp_preference = (66, 43)
     secret_names = GS_SECRETS
+    key_names = ("P1359",)
+
+    def account_names(self):
+        return [(account[3], account[5]) for account in GS_ACCOUNTS]
+
+    def not_found_in_vain(self, request, reached):
+        # Every check walks the same list of names (legacy binary, then the XML names) and takes the
+        # first one found: the names before it answer 404 by design, unless none is found at all.
+        return not reached
+
+    def next_check(self, failed):
+        """P194 automatic upgrade: 0 no, 1 every P193 minutes, 2 daily, 3 weekly (Grandstream guide)."""
+        mode = self.config.get("P194")
+        if mode is None:
+            return None, "no P194 (automatic upgrade): the phone checks only when it boots"
+        if mode == "0":
+            return None, "P194=0: no automatic check"
+        if mode == "1":
+            try:
+                minutes = int(self.config.get("P193", "10080"))
+            except ValueError:
+                raise PhoneError(f"P193={self.config.get('P193')!r} is not a number of minutes")
+            return minutes, f"P194=1, P193={minutes}"
+        if mode in ("2", "3"):
+            return (1440 if mode == "2" else 10080), f"P194={mode} ({'daily' if mode == '2' else 'weekly'})"
+        raise PhoneError(f"P194={mode!r}: not an automatic upgrade mode (0-3)")
 
     def boot(self, options):
         server = self.server_at_boot(options)
@@ -1050,6 +1181,24 @@ CISCO_MACROS = ("SWVER", "HWVER", "MAU", "MAC", "PSN", "MA", "PN", "SN", "IP", "
 
 class CiscoPhone(Phone):
     secret_pattern = re.compile(r"passw|^GPP_(?:[A-P]|S[A-D])$", re.IGNORECASE)
+    key_names = ("GPP_A",)
+
+    def account_names(self):
+        numbers = sorted({int(match.group(1)) for name in {*self.config, *self.run_applied}
+                          for match in [re.fullmatch(r"User_ID_(\d+)_", name)] if match})
+        return [(f"User_ID_{number}_", f"Password_{number}_") for number in numbers]
+
+    def next_check(self, failed):
+        """Resync_Periodic seconds after a good resync, Resync_Error_Retry_Delay after a failed one (0: none)."""
+        name = "Resync_Error_Retry_Delay" if failed else "Resync_Periodic"
+        text = self.config.get(name, "3600")
+        try:
+            seconds = int(text)
+        except ValueError:
+            raise PhoneError(f"{name}={text!r} is not a number of seconds")
+        if seconds <= 0:
+            return None, f"{name}={text}: no periodic resync"
+        return seconds / 60, f"{name}={text} s" + ("" if name in self.config else " (factory default)")
 
     def __init__(self, identity, *args, **kwargs):
         super().__init__(identity, *args, **kwargs)
@@ -1226,6 +1375,22 @@ class PanasonicPhone(Phone):
     title = "Panasonic"
     dhcp_preference = (160, 159, 66)
     secret_pattern = re.compile(r"PASS|^CFG_FILE_KEY[0-9]*$")
+    key_names = ("CFG_FILE_KEY",)
+
+    def account_names(self):
+        return [(f"PHONE_NUMBER_{number}", f"SIP_PASS_{number}") for number in range(1, 17)]
+
+    def next_check(self, failed):
+        """CFG_CYCLIC="Y": every CFG_CYCLIC_INTVL minutes; after a failed download, CFG_RTRY_INTVL minutes."""
+        if self.config.get("CFG_CYCLIC", "N") != "Y":
+            return None, "CFG_CYCLIC is not Y: no cyclic check (the phone downloads only when it boots)"
+        name, default = ("CFG_RTRY_INTVL", "30") if failed else ("CFG_CYCLIC_INTVL", "10080")
+        text = self.config.get(name, default)
+        try:
+            minutes = int(text)
+        except ValueError:
+            raise PhoneError(f"{name}={text!r} is not a number of minutes")
+        return minutes, f"{name}={text}" + ("" if name in self.config else " (factory default)")
 
     def location(self, path):
         return parse_location(path.replace("{MAC}", self.identity.mac.upper()).replace("{MODEL}", self.identity.model))
@@ -1244,27 +1409,44 @@ class PanasonicPhone(Phone):
     def apply_first_wins(self, params, download, role, cycle, encrypted):
         self.remember_secrets(params)
         taken = {name: value for name, value in params.items() if name not in cycle}
+        self.note_applied(taken, download, encrypted)
         cycle.update(taken)
         self.files.append({"url": download.location.url, "role": role, "encrypted": encrypted,
                            "parameters": len(taken), "ignored": len(params) - len(taken)})
         return len(download.data)
 
     def boot(self, options):
+        """Every boot starts from the server DHCP names (KX-UTG guide, start-up steps 4-8): <MODEL>.cfg, then the files."""
         found = self.provisioning_option(options)
-        if self.config.get("CFG_STANDARD_FILE_PATH"):
-            self.notes.append("already provisioned: starts from its stored CFG_STANDARD_FILE_PATH")
-        else:
-            if not found:
+        if not found:
+            if not self.config.get("CFG_STANDARD_FILE_PATH"):
                 raise PhoneError("DHCP sent none of options 160, 159, 66: the phone has no provisioning server")
+            self.notes.append("DHCP named no provisioning server: the phone uses its stored file paths")
+        else:
             server = parse_location(found[1])
             self.source["server"] = server.url
-            download = self.fetcher.fetch(server.join(f"{self.identity.model}.cfg"), "bootstrap")
-            if download is None:
-                raise PhoneError(f"bootstrap {server.join(self.identity.model + '.cfg').url} not found")
-            params, encrypted = self.read(download, {})
-            self.apply(params, download, "bootstrap", encrypted)
+            bootstrap = server.join(f"{self.identity.model}.cfg")
+            download = self.fetcher.fetch(bootstrap, "bootstrap")
+            if download is not None:
+                params, encrypted = self.read(download, {})
+                self.apply(params, download, "bootstrap", encrypted)
+            elif self.config.get("CFG_STANDARD_FILE_PATH"):
+                # Start-up step 9: the locally saved configuration applies.
+                self.notes.append(f"bootstrap {bootstrap.url} not found: "
+                                  "the phone uses its stored file paths")
+            else:
+                raise PhoneError(f"bootstrap {bootstrap.url} not found")
             if not self.config.get("CFG_STANDARD_FILE_PATH"):
-                raise PhoneError(f"{download.location.url} sets no CFG_STANDARD_FILE_PATH")
+                raise PhoneError(f"{bootstrap.url} sets no CFG_STANDARD_FILE_PATH")
+        self.download_files()
+
+    def resync(self, options):
+        """A cyclic check: the standard, product and master files the phone's configuration names, no <MODEL>.cfg."""
+        self.download_files()
+
+    def download_files(self):
+        if not self.config.get("CFG_STANDARD_FILE_PATH"):
+            raise PhoneError("the phone has no CFG_STANDARD_FILE_PATH: nothing to check")
         cycle = {}
         total = self.fetch_standard(cycle)
         for name, role in (("CFG_PRODUCT_FILE_PATH", "product file"), ("CFG_MASTER_FILE_PATH", "master file")):
@@ -1286,24 +1468,32 @@ class PanasonicPhone(Phone):
             self.applied[name] = value
 
     def fetch_standard(self, cycle):
-        """Fetch the standard file, following a key file to the file it names; returns the bytes read."""
-        path, role, total = self.config["CFG_STANDARD_FILE_PATH"], "standard file", 0
-        for dummy in range(MAX_STANDARD_REDIRECTS):
-            location = self.location(path)
-            download = self.fetcher.fetch(location, role)
-            if download is None:
-                self.failure = f"standard file {location.url} not found: the phone keeps its last configuration"
-                return total
-            params, encrypted = self.read(download, cycle)
-            next_path = params.get("CFG_STANDARD_FILE_PATH")
-            redirect = bool(next_path) and self.location(next_path) != location
-            is_key_file = redirect and "CFG_FILE_KEY" in params
-            total += self.apply_first_wins(params, download, "key file" if is_key_file else role, cycle, encrypted)
-            if not redirect:
-                self.device_profile = location.url
-                return total
-            path, role = next_path, "standard file (named by the key file)" if is_key_file else "standard file"
-        raise PhoneError(f"CFG_STANDARD_FILE_PATH changed {MAX_STANDARD_REDIRECTS} times in a row: a loop")
+        """Fetch the standard file the phone's configuration names; returns the bytes read.
+
+        A plain key file (CFG_FILE_KEY) that names another standard file is applied, and the
+        phone fetches the file it names at its next cyclic check, not now (seed 004, KX-UTG guide).
+        """
+        location = self.location(self.config["CFG_STANDARD_FILE_PATH"])
+        download = self.fetcher.fetch(location, "standard file")
+        if download is None:
+            self.failure = f"standard file {location.url} not found: the phone keeps its last configuration"
+            self.download_failed = True
+            return 0
+        params, encrypted = self.read(download, cycle)
+        next_path = params.get("CFG_STANDARD_FILE_PATH")
+        moves = bool(next_path) and self.location(next_path) != location
+        is_key_file = "CFG_FILE_KEY" in params and not encrypted and moves
+        total = self.apply_first_wins(params, download, "key file" if is_key_file else "standard file", cycle, encrypted)
+        if is_key_file:
+            interval = cycle.get("CFG_CYCLIC_INTVL") if cycle.get("CFG_CYCLIC", self.config.get("CFG_CYCLIC")) == "Y" else None
+            when = f"in {interval} minutes (CFG_CYCLIC_INTVL)" if interval else "never (no CFG_CYCLIC), or at the next boot"
+            self.failure = (f"key file {location.url} applied; the phone fetches the encrypted standard file "
+                            f"{self.location(next_path).url} at its next cyclic check, {when}")
+            return total
+        if moves:
+            self.notes.append(f"{location.url} names the standard file {self.location(next_path).url} for the next checks")
+        self.device_profile = location.url
+        return total
 
     def summary(self):
         numbers = sorted({int(match.group(1)) for name in self.config
@@ -1400,6 +1590,8 @@ def build_result(identity, args, phone, lease, dhcp_error, failure, seconds):
         "digest": identity.digest, "ok": ok, "message": message, "seconds": round(seconds, 2), "dhcp": dhcp,
         "requests": phone.fetcher.requests, "files": phone.files, "settings": settings, "access": phone.access,
         "summary": phone.summary(), "notes": phone.notes, "warnings": phone.warnings,
+        "cycles": phone.cycles, "first_account": phone.first_account, "clock_minutes": round(phone.clock_minutes, 2),
+        "in_vain": [dict(entry, cycle=cycle["cycle"]) for cycle in phone.cycles for entry in cycle["in_vain"]],
     }
     result = Redactor(phone.secret_values())(result)
     result["secrets"] = secrets
@@ -1458,6 +1650,23 @@ def format_report(result):
                   f"display name {line['display_name']!r}, password {line['password']}, server {line['sip_server']}")
     if off:
         write(f"   lines off: {', '.join(off)}")
+    if len(result["cycles"]) > 1:
+        write("Cycles (minutes on the virtual clock):")
+        for cycle in result["cycles"]:
+            outcome = f"device profile {cycle['device_profile']}" if cycle["device_profile"] else f"FAILED: {cycle['failure']}"
+            write(f"   {cycle['cycle']:2d} {cycle['kind']:6s} minute {cycle['minute']:g}: {cycle['requests']} requests, {outcome}; "
+                  f"account {'held' if cycle['account_held'] else 'not held'}")
+            for entry in cycle["in_vain"]:
+                write(f"      in vain: {entry['url']}: {entry['why']}")
+    elif result["in_vain"]:
+        for entry in result["in_vain"]:
+            write(f"In vain: {entry['url']}: {entry['why']}")
+    first = result["first_account"]
+    if first:
+        write(f"First SIP account with its password: after {first['requests']} requests, minute {first['minutes']:g} "
+              f"(cycle {first['cycle']}, {first['url']})")
+    else:
+        write("First SIP account with its password: none applied in this run")
     for note in result["notes"]:
         write(f"Note: {note}")
     for warning in result["warnings"]:
@@ -1507,6 +1716,10 @@ def parse_args(argv):
     parser.add_argument("--dhcp-option", action="append", type=dhcp_option_argument, default=[], metavar="CODE=VALUE",
                         help="skip DHCP: use this option (43 as hex, 150 as a comma-separated list; repeatable)")
     parser.add_argument("--state", help="the phone's flash: read at boot when it exists, written after")
+    parser.add_argument("--resyncs", type=int, default=0, metavar="N",
+                        help="after the boot, make N periodic checks as the phone would, on a virtual clock (default 0)")
+    parser.add_argument("--no-boot", action="store_true",
+                        help="the phone was already running (its --state): no boot, only the --resyncs checks")
     parser.add_argument("--workdir", help="keep lease and fetched files here (default: a temporary directory, removed)")
     parser.add_argument("--json", help="write the result here as JSON")
     args = parser.parse_args(argv)
@@ -1514,6 +1727,10 @@ def parse_args(argv):
         args.dhcp_option.append((66, args.option66))
     if not args.dhcp_option and not args.interface:
         parser.error("--interface is needed for DHCP (or give --option66 / --dhcp-option)")
+    if args.resyncs < 0:
+        parser.error("--resyncs must be 0 or more")
+    if args.no_boot and not (args.state and args.resyncs):
+        parser.error("--no-boot needs --state (what the running phone holds) and --resyncs N (N >= 1)")
     if args.dhcp_timeout < 1 or args.fetch_timeout < 1:
         parser.error("timeouts must be at least 1 second")
     for option in ("cacert", "cert", "key"):
@@ -1523,8 +1740,20 @@ def parse_args(argv):
     return args
 
 
+def run_cycle(phone, number, step):
+    """One boot (number 0) or periodic check; the PhoneError that ends it early is that cycle's failure."""
+    phone.start_cycle(number)
+    error = None
+    try:
+        step()
+    except PhoneError as failure:
+        error = str(failure)
+    phone.end_cycle(error)
+    return error
+
+
 def boot(args, identity, phone):
-    """Lease, then the vendor's boot; the result as build_result makes it."""
+    """Lease, then the vendor's boot and --resyncs periodic checks; the result as build_result makes it."""
     started = time.monotonic()
     lease, dhcp_error, failure, dhcp_client = None, None, None, None
     try:
@@ -1538,7 +1767,25 @@ def boot(args, identity, phone):
                 dhcp_error = str(error)
                 raise
             phone.lease_address = lease.address
-        phone.boot(lease.options if lease else phone.dhcp_options)
+        options = lease.options if lease else phone.dhcp_options
+        if args.no_boot:
+            phone.notes.append("--no-boot: the phone was already running; only its periodic checks are made")
+        else:
+            failure = run_cycle(phone, 0, lambda: phone.boot(options))
+        for number in range(1, args.resyncs + 1):
+            failed = phone.cycles[-1]["download_failed"] if phone.cycles else False
+            try:
+                minutes, why = phone.next_check(failed)
+            except PhoneError as error:
+                minutes, why = None, str(error)
+            if minutes is None:
+                phone.notes.append(f"no periodic check after cycle {number - 1} ({why}): "
+                                   f"{args.resyncs - number + 1} of --resyncs {args.resyncs} not made")
+                break
+            # The phone does not sleep: the interval goes on the virtual clock.
+            phone.clock_minutes += minutes
+            phone.notes.append(f"check {number} at minute {phone.clock_minutes:g} ({why})")
+            failure = run_cycle(phone, number, lambda: phone.resync(options))
     except PhoneError as error:
         failure = str(error)
     finally:
