@@ -7,6 +7,8 @@
 #                                   for its hosts; DIR/vault-password; DIR/pki
 #   lab_phone_args PHONE DIR        lab/virtual_phone.py's arguments for one
 #                                   of LAB_PHONES, one a line
+#   lab_first_contact_args PHONE    what a factory-new PHONE needs on top of
+#                                   those to reach its account, one a line
 
 # shellcheck disable=SC2034  # read by the scripts that source this file
 LAB_PHONES=(gs spa mpp pana)
@@ -37,4 +39,10 @@ lab_phone_args() {
         pana) printf '%s\n' --vendor panasonic --model KX-UTG300 --mac 00:80:f0:c8:c3:81 ;;
         *) echo "lab_phone_args: no phone $phone" >&2; return 1 ;;
     esac
+}
+
+lab_first_contact_args() {
+    # A Panasonic phone's first boot applies its key file; it fetches the
+    # encrypted file the key file names at its next cyclic check.
+    [ "$1" != pana ] || printf '%s\n' --resyncs 1
 }
