@@ -84,7 +84,7 @@ boot() {
         --json "$work/$result.json" "${args[@]}" "$@" >"$work/$result.out" 2>&1
 }
 check() {  # check RESULT EXPECTATION...: assert on a boot's JSON report
-    "$python" "$collection/tests/integration/targets/e2e_lab/check_phone.py" "$work/$1.json" "${@:2}" ||
+    "$python" "$collection/lab/check_phone.py" "$work/$1.json" "${@:2}" ||
         { cat "$work/$1.out"; fail "phone report $1 does not match"; }
 }
 

@@ -101,7 +101,7 @@ record() {  # record PHONE STEP STATUS TEXT
 }
 # problems RESULT EXPECTATION...: what check_phone.py finds wrong in a report, on one line; empty when all hold
 problems() {
-    { "$python" "$here/check_phone.py" "$work/$1.json" "${@:2}" 2>&1 || true; } | head -2 |
+    { "$python" "$collection/lab/check_phone.py" "$work/$1.json" "${@:2}" 2>&1 || true; } | head -2 |
         sed 's/^[^ ]*\.json: expected //' | tr '\n' ';'
 }
 in_vain() {  # in_vain RESULT: "; N fetched in vain (...)" from a report, nothing when none

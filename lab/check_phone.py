@@ -1,3 +1,6 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Assert on the JSON report of lab/virtual_phone.py.
 
     python check_phone.py REPORT.json EXPECTATION...
@@ -21,8 +24,6 @@ Expectations:
     unchanged                   every URL fetched more than once had the same SHA-256 each time
     not_fetched=NAME            no request for a URL ending in NAME got a file
 Every failed expectation is printed; the exit status is 1 if any failed.
-
-(A copy of e2e_lab's check_phone.py with the life-cycle expectations.)
 """
 
 import hashlib
