@@ -200,15 +200,18 @@ key_file=Config0080F0C8C381.cfg
 playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || { cat "$work/out"; fail "run with windows failed"; }
 [ -f "$work/prov1/root/$key_file" ] || fail "the Panasonic key file is not served in its window"
 size=$(stat -c %s "$work/prov1/root/$key_file")
-printf '{"time":"%s","remote_addr":"10.99.0.4","path":"/%s","status":200,"bytes":%s,"user_agent":"Panasonic_KX-UT133/01.133 (0080f0c8c381)"}\n' \
+printf '{"time":"%s","remote_addr":"10.99.0.4","path":"/%s","status":200,"bytes":%s,"user_agent":"Panasonic_KX-UTG300/01.133 (0080f0c8c381)"}\n' \
     "$(date -u +%Y-%m-%dT%H:%M:%S+00:00)" "$key_file" "$size" >>"$work/prov1/access.log"
 playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || { cat "$work/out"; fail "run after the key file fetch failed"; }
-if [ -e "$work/prov1/root/$key_file" ] || [ -e "$work/prov2/root/$key_file" ]; then
+# Once its window closes, Config<MAC>.cfg is the encrypted profile (what a
+# rebooting phone is sent to), never the plain key file.
+serves_key_file() { grep -q '^CFG_FILE_KEY=' "$work/$1/root/$key_file"; }
+if serves_key_file prov1 || serves_key_file prov2; then
     fail "the fetched key file is still served"
 fi
 rm -rf "$work/prov1/state" "$work/prov2/state" "$work/prov1/access.log" "$work/prov2/access.log"
 playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || { cat "$work/out"; fail "run with lost state directories failed"; }
-if [ -e "$work/prov1/root/$key_file" ] || [ -e "$work/prov2/root/$key_file" ]; then
+if serves_key_file prov1 || serves_key_file prov2; then
     fail "losing the state directories re-opened a delivered key's window"
 fi
 
@@ -221,6 +224,6 @@ for host in prov1 prov2; do
     grep -q "$pana_key" "$work/$host/root/$key_file" || fail "$host does not serve the current key after sipfleet_rebootstrap"
 done
 playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || { cat "$work/out"; fail "run after the re-opening failed"; }
-[ -f "$work/prov1/root/$key_file" ] || fail "the re-opened window closed without a fetch"
+serves_key_file prov1 || fail "the re-opened window closed without a fetch"
 
 echo "phone_profiles, key_store and key rotation: all checks passed"
