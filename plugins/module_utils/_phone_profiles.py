@@ -28,6 +28,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_wri
     WriterError,
     _write_json_atomic,
     apply_plans,
+    clean_leftovers,
     check_state_dir,
     manifest_path_for,
     parse_mode,
@@ -492,6 +493,10 @@ def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap,
         stale = [plan for plan in plans if plan.changes or _manifest_stale(plan)]
         if stale:
             apply_plans(stale, policy, state_dir)
+        else:
+            # A killed run's temporary files go even when this run has
+            # nothing to write (its change may have been reverted since).
+            clean_leftovers(state_dir, [plan.tree for plan in plans if plan.tree is not None])
         if json.dumps(state, sort_keys=True) != state_as_loaded:
             _save_bootstrap_state(state_dir, state)
     return result

@@ -20,6 +20,7 @@ import time
 
 import pytest
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils import _profile_writer
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import run
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import (
@@ -543,3 +544,37 @@ def test_a_full_disk_fails_naming_the_file_and_changes_nothing(tmp_path, monkeyp
     assert failure.value.field == "roots"
     assert tree_snapshot(root) == before
     assert temps_under(root, tmp_path / "state") == []
+
+
+def test_a_killed_runs_temporary_files_go_even_when_later_runs_change_nothing(tmp_path, monkeypatch):
+    """A run killed after staging leaves temporary files and its journal; the next run removes them.
+
+    The operator reverts the change that was being written, so the next runs
+    find nothing to write: they must clean up all the same, or the killed
+    run's temporary files (complete profiles, in the served root) stay.
+    """
+    params = {"devices": devices(), "defaults": dict(DEFAULTS), "sites": {}, "models": {},
+              "keys": store_keys(devices()), "roots": [str(tmp_path / "root")], "state_dir": str(tmp_path / "state"),
+              "bootstrap_serve": "always"}
+    root, state = tmp_path / "root", tmp_path / "state"
+    run(params)
+    before = tree_snapshot(root)
+
+    def killed():
+        raise SystemExit("killed after staging")
+
+    # A kill runs no clean-up: the writer's own undo is skipped, as SIGKILL would skip it.
+    monkeypatch.setattr(_profile_writer, "_undo_staging", lambda *args: None)
+    monkeypatch.setattr(os, "sync", killed)
+    changed = copy.deepcopy(params)
+    changed["defaults"]["ntp_server"] = "ntp2.example.net"
+    with pytest.raises(SystemExit):
+        run(changed)
+    monkeypatch.undo()
+    assert temps_under(root) and (state / "in-progress.json").exists()
+    for dummy in range(2):
+        result = run(params)
+        assert result["changed"] is False
+        assert temps_under(root, state) == []
+        assert not (state / "in-progress.json").exists()
+        assert tree_snapshot(root) == before
