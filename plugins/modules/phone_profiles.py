@@ -361,13 +361,13 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, error_list
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import (
     BOOTSTRAP_MODES,
     inventory_secrets,
     run,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import redact
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import redact_error
 
 
 def main():
@@ -413,9 +413,8 @@ def main():
     except ProvisioningError as exc:
         # An error names a device and field; should it quote a value, never
         # let that be a password or key.
-        secrets = inventory_secrets(params)
-        module.fail_json(msg=redact(str(exc), secrets), device=exc.device, field=exc.field,
-                         errors=[dict(error, msg=redact(error["msg"], secrets)) for error in error_list(exc)])
+        message, errors = redact_error(exc, inventory_secrets(params))
+        module.fail_json(msg=message, device=exc.device, field=exc.field, errors=errors)
     # Devices served passwords in plain text because the inventory allows it.
     for warning in result.pop("warnings", []):
         module.warn(warning)
