@@ -561,6 +561,7 @@ def test_a_url_password_never_reaches_an_error_message():
     ("panasonic", "sip_server", "u:BadSecret@pbx example"),
     ("cisco_spa", "provisioning_url", "http://admin:BadSecret@prov.example.net/p"),
     ("cisco_spa", "firmware_url", "http://admin:Bad/Secret@fw.example.net/f"),
+    ("cisco_spa", "outbound_proxy", "admin:BadSecret@sbc example:5060"),
     ("cisco_mpp", "ntp_server", "admin:BadSecret@ntp example"),
     ("cisco_mpp", "sip_server", "admin:BadSecret@pbx.example.net:5060:1"),
     ("grandstream", "provisioning_url", "http://admin:Bad@Secret@prov.example.net/p?x"),
