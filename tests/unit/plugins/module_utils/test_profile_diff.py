@@ -543,8 +543,8 @@ def test_raw_secrets_collects_the_passwords_of_every_url_in_the_inventory():
 
 def test_a_url_password_never_reaches_an_error_message():
     """e.g. a provisioning_url that differs from the model's: both URLs shown, neither password."""
-    devices = [dict(copy.deepcopy(PANA_DEVICE), settings={"admin_password": "adm1",
-                                                           "provisioning_url": "https://prov:Top'Secret2@prov.example.net/q"})]
+    own = {"admin_password": "adm1", "provisioning_url": "https://prov:Top'Secret2@prov.example.net/q"}
+    devices = [dict(copy.deepcopy(PANA_DEVICE), settings=own)]
     params = {"devices": devices, "defaults": dict(DEFAULTS, provisioning_url="https://prov:Top<Secret>1@prov.example.net/p"),
               "sites": {}, "models": {}, "keys": {}, "roots": ["/nonexistent/root"], "state_dir": "/nonexistent/state"}
     with pytest.raises(ProvisioningError) as info:
