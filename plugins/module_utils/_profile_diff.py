@@ -209,11 +209,12 @@ def raw_secrets(devices, defaults=None, sites=None, models=None, *key_maps):
     return secrets
 
 
+@functools.lru_cache(maxsize=4096)
 def _forms(secret):
     """The ways a file or a message writes ``secret``, longest first."""
     forms = (secret, xml_escape(secret, quote=True), xml_escape(secret, quote=False), quote(secret, safe=""),
              quote(secret, safe="/"), quote_plus(secret), quote_plus(secret, safe="/"), repr(secret)[1:-1])
-    return sorted(set(form for form in forms if form), key=len, reverse=True)
+    return tuple(sorted(set(form for form in forms if form), key=len, reverse=True))
 
 
 @functools.lru_cache(maxsize=1024)

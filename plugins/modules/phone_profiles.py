@@ -209,8 +209,9 @@ attributes:
         binary as its parameters.
       - On both sides (the file on disk and the new one), the value of every parameter its vendor declares secret is
         replaced by C(********), whatever the value, so an old password or key (changed, rotated, or of a removed
-        device) is never shown; so is Cisco's C(GPP_B) directory in paths, and any C(user:password@) of a URL. Every
-        password and key of the inventory is replaced wherever it appears, as is, XML-escaped or URL-encoded.
+        device) is never shown; so is Cisco's C(GPP_B) directory in paths, and the C(user:password@) of any URL
+        (whatever characters it holds). Every password and key of the inventory, and the password of every URL in it,
+        is replaced wherever it stands as a whole token (not inside a longer word), as is, XML-escaped or URL-encoded.
       - "A change in masked values only is shown as the added line C(# (what changed is masked: a password or key))."
   idempotent:
     support: full
