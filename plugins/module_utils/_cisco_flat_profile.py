@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import quote_value, shown_url
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import (
     STABLE_SALT,
     encrypt,
@@ -149,21 +150,25 @@ _MPP_VERSION_RE = re.compile(r"^([0-9]{1,3})[.-]([0-9]{1,3})(?:[.(-]([0-9]{1,3})
 # --- values -------------------------------------------------------------------
 
 
-def check_text(value, device, field):
+def check_text(value, device, field, secret=False):
     """Return ``value`` as a string the phone reads back unchanged, or raise naming the field.
 
     Rejected: non-ASCII characters (the firmware handles ASCII only), control
     characters (newlines become spaces, others are not XML), and leading or
-    trailing white space (the phone strips it).
+    trailing white space (the phone strips it). A value of another type is
+    named by its type only, and a ``secret`` one's characters are never shown.
     """
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise device.error("must be a string or an integer, got %s %r" % (type(value).__name__, value), field=field)
+        raise device.error("must be a string or an integer, got %s" % (type(value).__name__,), field=field)
     text = str(value)
     for char in text:
         code = ord(char)
         if code > 0x7e:
             if code == 0x7f:
                 raise device.error("contains the control character U+007F, which a profile cannot carry", field=field)
+            if secret:
+                raise device.error("contains a non-ASCII character; Cisco firmware reads profiles as ASCII only",
+                                   field=field)
             raise device.error("contains the non-ASCII character %r (U+%04X); Cisco firmware reads profiles as ASCII only"
                                % (char, code), field=field)
         if code < 0x20:
@@ -181,9 +186,9 @@ def check_host(value, device, field, allow_port=False):
         match = _HOST_PORT_RE.match(text)
         if match and (match.group("port") is None or 1 <= int(match.group("port")) <= 65535):
             return text
-        raise device.error("%r is not a host name or address with an optional :port" % (text,), field=field)
+        raise device.error("%s is not a host name or address with an optional :port" % (shown_url(text),), field=field)
     if not _HOST_RE.match(text):
-        raise device.error("%r is not a host name or address" % (text,), field=field)
+        raise device.error("%s is not a host name or address" % (shown_url(text),), field=field)
     return text
 
 
@@ -193,9 +198,9 @@ def check_url(value, device, field):
     match = _URL_RE.match(text)
     if match is None or (match.group("port") is not None and not 1 <= int(match.group("port")) <= 65535):
         raise device.error(
-            "%r is not a URL a Cisco rule can carry: use scheme://host[:port]/path with scheme tftp, http or https, "
+            "%s is not a URL a Cisco rule can carry: use scheme://host[:port]/path with scheme tftp, http or https, "
             "no user:password@, no query (?) or fragment (#), and only letters, digits and . _ ~ %% / + - $ in the path"
-            % (text,), field=field)
+            % (shown_url(text),), field=field)
     return text.rstrip("/")
 
 
@@ -240,7 +245,7 @@ def check_raw_params(device, reserved=()):
             if "ua" in raw:
                 ua = raw["ua"]
                 if ua not in UA_VALUES:
-                    raise device.error("must be one of %s, got %r" % (", ".join(UA_VALUES), ua), field=field + ".ua")
+                    raise device.error("must be one of %s, got %s" % (", ".join(UA_VALUES), quote_value(ua)), field=field + ".ua")
             elif "value" not in raw:
                 raise device.error("a mapping needs 'value', 'ua' or both", field=field)
             value = raw.get("value")
@@ -248,11 +253,11 @@ def check_raw_params(device, reserved=()):
                 if value is None:
                     raise device.error("must be a string or an integer, got null (use \"\" for an empty value)",
                                        field=field + ".value")
-                value = check_text(value, device, field + ".value")
+                value = check_text(value, device, field + ".value", secret=SECRET_PARAM_RE.search(name) is not None)
         elif raw is None:
             raise device.error("must be a string or an integer, got null (use \"\" for an empty value)", field=field)
         else:
-            value = check_text(raw, device, field)
+            value = check_text(raw, device, field, secret=SECRET_PARAM_RE.search(name) is not None)
         checked[name] = (value, ua)
     return checked
 
@@ -519,7 +524,7 @@ class CiscoFlatProfileRenderer(VendorRenderer):
         for index, line in enumerate(device.lines):
             prefix = "lines[%d]." % index
             for name in ("extension", "auth_user", "password", "display_name"):
-                check_text(getattr(line, name), device, prefix + name)
+                check_text(getattr(line, name), device, prefix + name, secret=name == "password")
             from_settings = line.sip_server == device.settings.get("sip_server")
             check_host(line.sip_server, device, "settings.sip_server" if from_settings else prefix + "sip_server")
         settings = device.settings
@@ -527,7 +532,7 @@ class CiscoFlatProfileRenderer(VendorRenderer):
             if settings.get(name):
                 check_host(settings[name], device, "settings." + name, allow_port=allow_port)
         if settings.get("admin_password"):
-            check_text(settings["admin_password"], device, "settings.admin_password")
+            check_text(settings["admin_password"], device, "settings.admin_password", secret=True)
         if settings.get("provisioning_url"):
             check_url(settings["provisioning_url"], device, "settings.provisioning_url")
         self._check_model_url(device, inventory)

@@ -455,19 +455,30 @@ def _build_device(raw, index, inventory, vendor_for_model, errors):
 def _params(value, label, errors):
     """Raw vendor parameters: names are the vendor's to check, values must be text.
 
-    A value is a scalar or (Cisco) a mapping with ``value`` and ``ua``; a
-    number is what YAML made of it, as for every other field. Values are not
-    shown: a parameter may hold a password.
+    A value is a string or (Cisco) a mapping with a string ``value`` and a
+    string ``ua``; anything else (a number YAML read, null, a list, a
+    mapping) is refused here, before any vendor would quote it, with its type
+    only: a parameter may hold a password.
     """
     params = _mapping_of(value, label, "params", errors)
     for name, raw in params.items():
         field = "params.%s" % (label_text(name),)
-        # Other types (lists, null) are the vendor's to refuse, in its terms.
-        value, field = (raw.get("value"), field + ".value") if isinstance(raw, dict) else (raw, field)
-        if yaml_reading(value) is not None:
+        if isinstance(raw, dict):
+            for key in ("value", "ua"):
+                if key in raw:
+                    with errors.check():
+                        _param_text(raw[key], label, "%s.%s" % (field, key))
+        else:
             with errors.check():
-                check_text(value, label, field, secret=True)
+                _param_text(raw, label, field)
     return params
+
+
+def _param_text(value, label, field):
+    """``value`` if it is a string, else an error that names its type and never its content."""
+    if value is None:
+        raise ProvisioningError('must be a string, got null (use "" for an empty value)', device=label, field=field)
+    return check_text(value, label, field, secret=True)
 
 
 def _keys(value, label, errors):

@@ -41,6 +41,46 @@ def quote_value(value, limit=QUOTE_CHARS):
     return "%s... (%d characters)" % (repr(value[:shown]), len(value))
 
 
+#: What an error message shows instead of the ``user:password@`` part of a URL.
+CREDENTIALS = "<credentials>"
+
+
+def userinfo_span(value):
+    """``(start, end)`` of the user information of one URL or ``user:password@host`` value, or ``None``.
+
+    It runs from after ``scheme://`` (or the start of a value without one)
+    to the value's last ``@``, whatever characters it holds: a password may
+    contain ``'``, ``<``, ``>``, ``/`` or another ``@``, and a part of a
+    password left visible is a leak. An ``@`` further on in a path makes it
+    cover too much, which is safe.
+    """
+    end = value.rfind("@")
+    if end < 0:
+        return None
+    scheme_end = value.find("://", 0, end)
+    return (scheme_end + 3 if scheme_end >= 0 else 0), end
+
+
+def without_userinfo(value, placeholder=CREDENTIALS):
+    """``value`` (a URL or host) with its user information (see :func:`userinfo_span`) replaced by ``placeholder``."""
+    span = userinfo_span(value)
+    if span is None:
+        return value
+    return value[:span[0]] + placeholder + value[span[1]:]
+
+
+def shown_url(value):
+    """A URL or host value for an error message: quoted and cut like :func:`quote_value`, its credentials replaced.
+
+    Every vendor quotes URL and host values with this, so a password in a
+    ``provisioning_url`` never reaches a log; a value that is not a string is
+    shown by its type only.
+    """
+    if not isinstance(value, str):
+        return "a %s" % type(value).__name__
+    return quote_value(without_userinfo(value))
+
+
 #: A Python repr of a string in a message: '...' or "..." with escapes.
 _QUOTED_RE = re.compile(r"'(?:[^'\\\n]|\\.)*'" + r'|"(?:[^"\\\n]|\\.)*"')
 

@@ -13,22 +13,32 @@ both sides of the diff (before: the file on disk; after: the rendered one):
    (:meth:`~._vendor_base.VendorRenderer.is_secret_param`) and masks their
    values in its formats, whatever the value and whether or not the
    inventory still holds it (a changed, rotated or removed password or key),
-   and its secret path parts (Cisco's ``GPP_B`` directory); the password of
-   any ``scheme://user:password@`` URL is masked too;
+   and its secret path parts (Cisco's ``GPP_B`` directory); the user
+   information of any ``scheme://user:password@host`` URL is masked too,
+   whatever characters it holds;
 2. by value: every secret the inventory holds (SIP and admin passwords,
-   keys, secret raw parameters) is replaced in each form a format writes it
-   (as is, XML-escaped, URL-encoded), wherever it appears.
+   keys, secret raw parameters, the passwords of its URLs) is replaced in
+   each form a format or a message writes it (as is, XML-escaped,
+   URL-encoded, escaped as in a Python string), wherever it stands as a whole
+   token: not inside a longer word, so that a short password (``p``) neither
+   garbles the text around it nor gives itself away by the gaps it leaves.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from html import escape as xml_escape
-from urllib.parse import quote, quote_plus, unquote_plus
+from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import CryptoError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import (
+    CryptoError,
+    ProvisioningError,
+    ProvisioningErrors,
+    userinfo_span,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import (
     decrypt,
     gunzip,
@@ -37,11 +47,17 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import MASK
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import VENDORS
 
-# The user:password@ part of a URL in any value (Panasonic's FIRM_FILE_PATH,
-# a raw parameter's URL): masked whole, as it is the password.
-# The scheme starts at a word boundary and is short, so a long run of
-# letters is not scanned again from each of its characters.
-_URL_USERINFO_RE = re.compile(r"""\b([A-Za-z][A-Za-z0-9+.-]{0,31}://)[^/\s"'<>]*@""")
+# Where a secret form standing as a whole token may start: after a
+# character that is not part of a word, at the start of the text, or after an
+# escape that ends in a letter or digit (URL-encoded %2F, a message's quoted
+# \n, \x00 or \u202e), which is a separator of the text it encodes.
+_TOKEN_START = (r"(?:(?<!\w)|(?<=%[0-9A-Fa-f]{2})|(?<=\\[abfnrtv0])|(?<=\\x[0-9A-Fa-f]{2})"
+                r"|(?<=\\u[0-9A-Fa-f]{4})|(?<=\\U[0-9A-Fa-f]{8}))")
+_TOKEN_END = r"(?!\w)"
+_WORD_CHAR_RE = re.compile(r"\w")
+
+# Settings and line fields that name a host, which may be written user:password@host.
+_HOST_FIELDS = ("outbound_proxy", "ntp_server", "syslog_server", "sip_server")
 
 # "openssl enc -a" output: base64 of "Salted__..." in lines of 64 characters.
 _ARMOURED_SALTED = b"U2FsdGVkX1"
@@ -74,10 +90,54 @@ def _renderers(vendor, text=None):
 
 
 def mask_fields(text, vendor=None):
-    """``text`` with every secret field masked by the vendors :func:`_renderers` picks, and URL passwords."""
+    """``text`` with every secret field masked by the vendors :func:`_renderers` picks, and URL credentials."""
     for renderer in _renderers(vendor, text):
         text = renderer.mask_text(text)
-    return _URL_USERINFO_RE.sub(lambda match: match.group(1) + MASK + "@", text)
+    return mask_userinfo(text)
+
+
+def mask_userinfo(text):
+    """``text`` with the user information of the URLs on each line masked.
+
+    On a line that holds ``://`` before an ``@``, everything from the first
+    ``://`` to the last ``@`` is masked: a password may hold any character
+    (Panasonic takes ``'``, ``<`` and ``>``), so no character can be trusted
+    to end it, and several URLs on one line are masked as one. One pass per
+    line: linear time whatever the file holds.
+    """
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        span = userinfo_span(line)
+        if span is not None and span[0] > 0 and span[1] > span[0]:
+            lines[index] = line[:span[0]] + MASK + line[span[1]:]
+    return "\n".join(lines)
+
+
+def url_credentials(value, scheme_only=True):
+    """The secrets in the user information of the URLs in ``value``: each password, or a user given alone.
+
+    A user given with a password is a name, not a secret; one given alone
+    may be a token (``https://<token>@host``). With ``scheme_only`` off, a
+    value without ``scheme://`` is read as ``user:password@host`` (a host
+    setting). Each is returned as written and percent-decoded.
+    """
+    found = []
+    if not isinstance(value, str) or "@" not in value:
+        return found
+    starts = [match.end() for match in re.finditer("://", value)]
+    bare = not starts and not scheme_only
+    for index, start in enumerate([0] if bare else starts):
+        segment = value[start:starts[index + 1] if index + 1 < len(starts) else len(value)]
+        end = segment.rfind("@")
+        if end < 0:
+            continue
+        userinfo = segment[:end]
+        dummy, colon, password = userinfo.partition(":")
+        # user@host with no password: nothing secret in a host setting.
+        secret = password if colon else ("" if bare else userinfo)
+        if secret:
+            found.extend([secret, unquote(secret)])
+    return found
 
 
 def mask_path(path, vendor=None):
@@ -107,9 +167,18 @@ def raw_secrets(devices, defaults=None, sites=None, models=None, *key_maps):
             secrets.add(value)
             secrets.add(value.upper())
 
+    def add_urls(value, scheme_only=True):
+        if isinstance(value, dict):
+            value = value.get("value")
+        for secret in url_credentials(value, scheme_only):
+            secrets.add(secret)
+
     def add_settings(settings):
         if isinstance(settings, dict):
             add(settings.get("admin_password"))
+            # provisioning_url, firmware_url, and a user:password@ in a host.
+            for name, value in settings.items():
+                add_urls(value, scheme_only=name not in _HOST_FIELDS)
 
     add_settings(defaults)
     for level in (sites, models):
@@ -123,6 +192,7 @@ def raw_secrets(devices, defaults=None, sites=None, models=None, *key_maps):
         for line in device.get("lines") or []:
             if isinstance(line, dict):
                 add(line.get("password"))
+                add_urls(line.get("sip_server"), scheme_only=False)
         for value in (device.get("keys") or {}).values() if isinstance(device.get("keys"), dict) else []:
             add_key(value)
         params = device.get("params")
@@ -130,6 +200,7 @@ def raw_secrets(devices, defaults=None, sites=None, models=None, *key_maps):
             for name, value in params.items():
                 if is_secret_param(str(name)):
                     add(value.get("value") if isinstance(value, dict) else value)
+                add_urls(value)
     for keys in key_maps:
         for values in (keys or {}).values() if isinstance(keys, dict) else []:
             if isinstance(values, dict):
@@ -138,15 +209,49 @@ def raw_secrets(devices, defaults=None, sites=None, models=None, *key_maps):
     return secrets
 
 
+@functools.lru_cache(maxsize=4096)
+def _forms(secret):
+    """The ways a file or a message writes ``secret``, longest first."""
+    forms = (secret, xml_escape(secret, quote=True), xml_escape(secret, quote=False), quote(secret, safe=""),
+             quote(secret, safe="/"), quote_plus(secret), quote_plus(secret, safe="/"), repr(secret)[1:-1])
+    return tuple(sorted(set(form for form in forms if form), key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=1024)
+def _token_pattern(secret):
+    """A pattern of every form of ``secret`` standing as a whole token.
+
+    A form that begins (ends) with a letter, digit or ``_`` must not be
+    preceded (followed) by one; a form that begins or ends with punctuation
+    (``!pw``, ``&lt;x``, ``%40x``) carries its own boundary on that side.
+    """
+    parts = []
+    for form in _forms(secret):
+        parts.append("%s%s%s" % (_TOKEN_START if _WORD_CHAR_RE.match(form[0]) else "", re.escape(form),
+                                 _TOKEN_END if _WORD_CHAR_RE.match(form[-1]) else ""))
+    return re.compile("|".join(parts))
+
+
 def redact(text, secrets):
-    """``text`` with every secret, in its raw, XML-escaped and URL-encoded forms, masked."""
+    """``text`` with every secret masked where one of its forms stands as a whole token (see the module doc)."""
     for secret in secrets:
-        forms = (secret, xml_escape(secret, quote=True), xml_escape(secret, quote=False), quote(secret, safe=""),
-                 quote(secret, safe="/"), quote_plus(secret), quote_plus(secret, safe="/"))
-        for form in sorted(set(forms), key=len, reverse=True):
-            if form and form in text:
-                text = text.replace(form, MASK)
+        if secret and any(form in text for form in _forms(secret)):
+            text = _token_pattern(secret).sub(MASK, text)
     return text
+
+
+def redact_error(exc, secrets):
+    """``(message, errors)`` of a :class:`ProvisioningError` for a task result, every message redacted.
+
+    Only what each error says is redacted, not the device and field it
+    names: a short password equal to a name or a line number would garble
+    them and show where the secret was.
+    """
+    errors = exc.errors if isinstance(exc, ProvisioningErrors) else [exc]
+    redacted = [ProvisioningError(redact(error.message, secrets), device=error.device, field=error.field)
+                for error in errors]
+    shown = ProvisioningErrors(redacted) if len(redacted) > 1 else redacted[0]
+    return str(shown), [{"device": error.device, "field": error.field, "msg": error.message} for error in redacted]
 
 
 def _legacy_grandstream_text(content):

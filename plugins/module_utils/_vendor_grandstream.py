@@ -45,7 +45,7 @@ from urllib.parse import quote, quote_plus, urlsplit
 from xml.sax.saxutils import escape
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import merge_settings
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, shown_url
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._grandstream_catalog import (
     check_param,
     describe_family,
@@ -275,14 +275,9 @@ def unsafe_character(text):
     return None
 
 
-# The userinfo of a URL or host value, up to its last "@" before the path:
-# it may hold a password, so messages replace it.
-_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)?[^/?#]*@")
-
-
 def shown(value):
-    """``repr(value)`` for an error message, with any ``user:password@`` part replaced."""
-    return repr(_USERINFO.sub(lambda match: (match.group(1) or "") + "<credentials>@", value))
+    """A URL or host value for an error message, with any ``user:password@`` part replaced (see :func:`~._errors.shown_url`)."""
+    return shown_url(value)
 
 
 def shown_type(value):

@@ -48,7 +48,7 @@ import re
 import unicodedata
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import merge_settings
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, shown_url
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import STABLE_SALT, encrypt
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import (
@@ -266,16 +266,16 @@ class _Mapper:
 
     def host(self, value, setting, what="host name or address"):
         if not _HOST_RE.match(value):
-            raise self.error("%r is not a %s" % (value, what), setting)
+            raise self.error("%s is not a %s" % (shown_url(value), what), setting)
         return value
 
     def url(self, value, setting, allow_query=True):
         match = _URL_RE.match(value)
         if match is None or (not allow_query and re.search(r"[?#{}]", value)):
-            raise self.error("%r is not a URL of the form scheme://host[:port][/path] with scheme tftp, http or https%s"
-                             % (value, "" if allow_query else " (no query, fragment or braces)"), setting)
+            raise self.error("%s is not a URL of the form scheme://host[:port][/path] with scheme tftp, http or https%s"
+                             % (shown_url(value), "" if allow_query else " (no query, fragment or braces)"), setting)
         if match.group("port") is not None and not 1 <= int(match.group("port")) <= 65535:
-            raise self.error("%r has a port out of range 1 to 65535" % (value,), setting)
+            raise self.error("%s has a port out of range 1 to 65535" % (shown_url(value),), setting)
         return match
 
 
@@ -433,7 +433,7 @@ class PanasonicRenderer(VendorRenderer):
         proxy = self._outbound_proxy(mapper, device.settings.get("outbound_proxy"))
         for index, line in enumerate(device.lines):
             if not _HOST_RE.match(line.sip_server):
-                raise device.error("%r is not a host name or address" % (line.sip_server,), field="lines[%d].sip_server" % index)
+                raise device.error("%s is not a host name or address" % (shown_url(line.sip_server),), field="lines[%d].sip_server" % index)
             values = (
                 ("PHONE_NUMBER", line.extension, "extension", False),
                 ("DISPLAY_NAME", line.display_name, "display_name", False),
@@ -462,9 +462,9 @@ class PanasonicRenderer(VendorRenderer):
         match = re.match(r"^(\[[^\]]*\]|[^:]*)(?::([0-9]{1,5}))?$", value)
         host, port = (match.group(1), match.group(2)) if match else (value, None)
         if not _HOST_RE.match(host):
-            raise mapper.error("%r is not host[:port]" % (value,), "outbound_proxy")
+            raise mapper.error("%s is not host[:port]" % (shown_url(value),), "outbound_proxy")
         if port is not None and not 1 <= int(port) <= 65535:
-            raise mapper.error("%r has a port out of range 1 to 65535" % (value,), "outbound_proxy")
+            raise mapper.error("%s has a port out of range 1 to 65535" % (shown_url(value),), "outbound_proxy")
         return host, (str(int(port)) if port is not None else None)
 
     def _raw_params(self, device):
@@ -481,7 +481,8 @@ class PanasonicRenderer(VendorRenderer):
             if name in MANAGED_PARAMS:
                 raise device.error("%s is written by the collection: %s" % (name, MANAGED_PARAMS[name]), field=field)
             if isinstance(value, bool) or not isinstance(value, (str, int)):
-                raise device.error("must be a string or an integer, got %s %r" % (type(value).__name__, value), field=field)
+                # The type only: a raw parameter may hold a password.
+                raise device.error("must be a string or an integer, got %s" % (type(value).__name__,), field=field)
             params.append(_Param(name, str(value), field, per_device=True))
         return params
 
@@ -577,8 +578,9 @@ class PanasonicRenderer(VendorRenderer):
                                "the phone at its files by this URL" % (device.model, bootstrap, device.model),
                                field="settings.provisioning_url")
         if url != shared:
-            raise device.error("is %r here but %r for the model: every %s reads the same %s bootstrap, so set provisioning_url in "
-                               "sipfleet_defaults or sipfleet_models, not per site or device" % (url, shared, device.model, bootstrap),
+            raise device.error("is %s here but %s for the model: every %s reads the same %s bootstrap, so set provisioning_url in "
+                               "sipfleet_defaults or sipfleet_models, not per site or device"
+                               % (shown_url(url), shown_url(shared), device.model, bootstrap),
                                field="settings.provisioning_url")
         _Mapper(device.label, lambda setting: "settings.%s" % setting).url(url, "provisioning_url", allow_query=False)
 

@@ -209,8 +209,9 @@ attributes:
         binary as its parameters.
       - On both sides (the file on disk and the new one), the value of every parameter its vendor declares secret is
         replaced by C(********), whatever the value, so an old password or key (changed, rotated, or of a removed
-        device) is never shown; so is Cisco's C(GPP_B) directory in paths, and any C(user:password@) of a URL. Every
-        password and key of the inventory is replaced wherever it appears, as is, XML-escaped or URL-encoded.
+        device) is never shown; so is Cisco's C(GPP_B) directory in paths, and the C(user:password@) of any URL
+        (whatever characters it holds). Every password and key of the inventory, and the password of every URL in it,
+        is replaced wherever it stands as a whole token (not inside a longer word), as is, XML-escaped or URL-encoded.
       - "A change in masked values only is shown as the added line C(# (what changed is masked: a password or key))."
   idempotent:
     support: full
@@ -361,13 +362,13 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, error_list
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import (
     BOOTSTRAP_MODES,
     inventory_secrets,
     run,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import redact
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import redact_error
 
 
 def main():
@@ -413,9 +414,8 @@ def main():
     except ProvisioningError as exc:
         # An error names a device and field; should it quote a value, never
         # let that be a password or key.
-        secrets = inventory_secrets(params)
-        module.fail_json(msg=redact(str(exc), secrets), device=exc.device, field=exc.field,
-                         errors=[dict(error, msg=redact(error["msg"], secrets)) for error in error_list(exc)])
+        message, errors = redact_error(exc, inventory_secrets(params))
+        module.fail_json(msg=message, device=exc.device, field=exc.field, errors=errors)
     # Devices served passwords in plain text because the inventory allows it.
     for warning in result.pop("warnings", []):
         module.warn(warning)

@@ -249,7 +249,7 @@ def test_raw_params_forms_and_errors():
                                              "Hidden": ("v", "na"), "Password_1_": (None, "ro")}
     cases = [
         ({"Bad Name": "x"}, "field params.Bad Name: 'Bad Name' is not a Cisco parameter name"),
-        ({"X": True}, "field params.X: must be a string or an integer, got bool True"),
+        ({"X": True}, "field params.X: must be a string or an integer, got bool"),
         ({"X": None}, "field params.X: must be a string or an integer, got null"),
         ({"X": [1]}, "field params.X: must be a string or an integer, got list"),
         ({"X": {"value": "v", "ua": "rx"}}, "field params.X.ua: must be one of na, ro, rw, got 'rx'"),

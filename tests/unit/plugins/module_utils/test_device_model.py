@@ -431,3 +431,42 @@ def test_cut_quoted_values():
     assert cut_quoted_values(message) == "field x: '%s'... (500 characters quoted) is bad, so is \"it's %s\"... " \
         "(305 characters quoted)" % ("a" * 80, "b" * 75)
     assert cut_quoted_values("short 'x'") == "short 'x'"
+
+
+# --- raw parameter values of another type: the type, never the value ------------
+
+_PARAM_LEAK = "Le4kedValue"
+
+
+@pytest.mark.parametrize("model, params, field, shown", [
+    ("SPA2102", {"Admin_Passwd": [_PARAM_LEAK]}, "params.Admin_Passwd", "got list"),
+    ("SPA2102", {"Admin_Passwd": {"value": [_PARAM_LEAK]}}, "params.Admin_Passwd.value", "got list"),
+    ("SPA2102", {"Admin_Passwd": {"value": {"x": _PARAM_LEAK}}}, "params.Admin_Passwd.value", "got dict"),
+    ("SPA2102", {"Admin_Passwd": {"value": "ok", "ua": [_PARAM_LEAK]}}, "params.Admin_Passwd.ua", "got list"),
+    ("SPA2102", {"Admin_Passwd": {"ua": {"x": _PARAM_LEAK}}}, "params.Admin_Passwd.ua", "got dict"),
+    ("SPA2102", {"Dial_Plan_1_": (_PARAM_LEAK,)}, "params.Dial_Plan_1_", "got tuple"),
+    ("KX-UTG200", {"SIP_PASS_1": [_PARAM_LEAK]}, "params.SIP_PASS_1", "got list"),
+    ("KX-UTG200", {"VM_NUMBER_1": {_PARAM_LEAK: 1}}, "params.VM_NUMBER_1", "got dict"),
+    ("GXP2170", {"P34": [_PARAM_LEAK]}, "params.P34", "got list"),
+    ("GXP2170", {"P3": None}, "params.P3", "got null"),
+    ("GXP2170", {"P34": 12.5}, "params.P34", "YAML read it as a number"),
+])
+def test_a_raw_param_of_another_type_is_refused_naming_its_type_only(model, params, field, shown):
+    """The data model refuses it before any vendor check could quote the value (a parameter may be a password)."""
+    raw = device(model=model, mac="00:80:f0:c8:c3:81", params=params)
+    with pytest.raises(ProvisioningError) as info:
+        load_fleet([raw], {"sip_server": "pbx.example.net", "provisioning_url": "https://prov.example.net/p"})
+    errors = error_list(info.value)
+    assert [(error["device"], error["field"]) for error in errors] == [("desk-1", field)], errors
+    assert shown in errors[0]["msg"], errors
+    assert _PARAM_LEAK not in str(info.value) and "12.5" not in str(info.value)
+
+
+def test_a_raw_param_of_another_type_is_refused_by_the_data_model_itself():
+    """Without any vendor: build_device alone refuses a list, a null and a mapping's list ``ua``."""
+    raw = device(params={"A": [_PARAM_LEAK], "B": None, "C": {"value": "v", "ua": [_PARAM_LEAK]}, "D": "fine",
+                         "E": {"ua": "na"}})
+    with pytest.raises(ProvisioningErrors) as info:
+        build_device(raw, 0, INVENTORY, vendor_for_model)
+    assert [error["field"] for error in error_list(info.value)] == ["params.A", "params.B", "params.C.ua"]
+    assert _PARAM_LEAK not in str(info.value)

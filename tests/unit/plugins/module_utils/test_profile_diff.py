@@ -27,10 +27,19 @@ from hypothesis import strategies as st
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import empty_store, key_id, reconcile
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import run
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import (
+    ProvisioningError,
+    ProvisioningErrors,
+    shown_url,
+)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import inventory_secrets
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import (
     MASK,
     file_diff,
     mask_fields,
+    raw_secrets,
+    redact,
+    redact_error,
     text_view,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_grandstream import ACCOUNTS, render_legacy_binary
@@ -390,12 +399,15 @@ def test_a_removed_files_vendor_is_found_from_its_text():
         assert "s3cret" not in mask_fields(text, vendor)
 
 
-@pytest.mark.parametrize("unit", ["a", "a.", "<a b ", "<a b=\"", "<P34>", "<P34><![CDATA[", "SIP_PASS_1=\"x\r", "ab://"])
+@pytest.mark.parametrize("unit", ["a", "a.", "<a b ", "<a b=\"", "<P34>", "<P34><![CDATA[", "SIP_PASS_1=\"x\r", "ab://",
+                                  "a://@", "://a@", "%41%41", "\\x41"])
 def test_masking_a_hostile_file_takes_linear_time(unit):
     """A 60 KB file on disk of a repeated pattern is masked in a tenth of a second (a quadratic scan took a minute)."""
     text = unit * (60000 // len(unit))
     started = time.monotonic()
     mask_fields(text, None)
+    # Redaction by value too: its token boundaries look back a fixed width.
+    redact(text, ["a", "A41", "b"])
     assert time.monotonic() - started < 3
 
 
@@ -476,3 +488,155 @@ def test_no_password_or_key_in_any_diff(kind, values):
         assert MASK in texts[1] and ((old_first, old_last) == (new_first, new_last) or MASK in texts[0])
     finally:
         shutil.rmtree(workdir)
+
+
+# --- URL credentials ----------------------------------------------------------------
+
+PANA_DEVICE = {"name": "pana", "mac": PANA_MAC, "model": "KX-UTG200", "settings": {"admin_password": "adm1"},
+               "lines": [_line("601", "pw1")]}
+
+
+@pytest.mark.parametrize("setting, old_url", [
+    ("provisioning_url", "https://prov:Old'Secret@prov.example.net/p"),
+    ("provisioning_url", "https://prov:Old<Sec>@prov.example.net/p"),
+    ("provisioning_url", "https://prov:Old%40x@prov.example.net/p"),
+    ("provisioning_url", "https://Old'Sec:x@prov.example.net/p"),
+    ("provisioning_url", "https://OldToken@prov.example.net/p"),
+    ("firmware_url", "https://fw:Old'<>#?Sec@fw.example.net/f.fw"),
+])
+def test_a_changed_url_password_is_masked_whatever_it_holds(tmp_path, setting, old_url):
+    """Panasonic takes ' < > in the user information: the old URL, read back from disk, shows none of it."""
+    defaults = dict(DEFAULTS, provisioning_url="https://prov.example.net/p", allow_plain_credentials=False)
+    old = dict(defaults, **{setting: old_url})
+    new = dict(defaults, **{setting: old_url.replace("Old", "New")})
+    devices = [copy.deepcopy(PANA_DEVICE)]
+    params = {"devices": devices, "defaults": old, "sites": {}, "models": {}, "keys": store_keys(devices),
+              "roots": [str(tmp_path / "root")], "state_dir": str(tmp_path / "state"), "bootstrap_serve": "always"}
+    run(params)
+    text = diff_text(run(dict(params, defaults=new), check_mode=True, want_diff=True)["diff"])
+    assert "Old" not in text and "New" not in text and "%s@" % MASK in text
+    removed = diff_text(run(dict(params, devices=[], keys={}), check_mode=True, want_diff=True)["diff"])
+    # The firmware URL is in the encrypted file only, shown as such without its key.
+    assert "Old" not in removed and ("%s@" % MASK in removed or setting == "firmware_url")
+
+
+def test_mask_fields_masks_the_whole_userinfo_up_to_the_last_at():
+    text = ('FIRM_FILE_PATH="https://u:p\'w<x>@y@fw.example.net/f"\r\n'
+            "<Upgrade_Rule>http://admin:a/b@fw/x</Upgrade_Rule>\n"
+            "<Profile_Rule>http://prov.example.net/p/x.cfg</Profile_Rule>\n")
+    masked = mask_fields(text)
+    for part in ("p'w", "<x>@y", "a/b", "admin"):
+        assert part not in masked
+    assert '"https://%s@fw.example.net/f"\r\n' % MASK in masked
+    assert "http://prov.example.net/p/x.cfg" in masked
+
+
+def test_raw_secrets_collects_the_passwords_of_every_url_in_the_inventory():
+    devices = [{"settings": {"provisioning_url": "https://u:DevPass@h/p"},
+                "lines": [{"password": "x", "sip_server": "u:LinePass@pbx"}],
+                "params": {"Upgrade_Rule": "http://a:RawPass@fw/x | http://b:Raw2%40@fw2/y",
+                           "Profile_Rule_B": {"value": "https://RawToken@prov/b"}, "Display": "me@example.net"}}]
+    secrets = raw_secrets(devices, {"firmware_url": "tftp://fw:DefPass@fw/"}, {"s": {"ntp_server": "n:SitePass@ntp"}},
+                          {"M": {"provisioning_url": "https://m:ModelPass@h/p"}})
+    for secret in ("DevPass", "LinePass", "RawPass", "Raw2%40", "Raw2@", "RawToken", "DefPass", "SitePass", "ModelPass"):
+        assert secret in secrets, secret
+    # A user named with a password is a name, not a secret; an address is no URL.
+    assert not set(["u", "a", "m", "me", "n"]) & secrets
+
+
+def test_a_url_password_never_reaches_an_error_message():
+    """e.g. a provisioning_url that differs from the model's: both URLs shown, neither password."""
+    own = {"admin_password": "adm1", "provisioning_url": "https://prov:Top'Secret2@prov.example.net/q"}
+    devices = [dict(copy.deepcopy(PANA_DEVICE), settings=own)]
+    params = {"devices": devices, "defaults": dict(DEFAULTS, provisioning_url="https://prov:Top<Secret>1@prov.example.net/p"),
+              "sites": {}, "models": {}, "keys": {}, "roots": ["/nonexistent/root"], "state_dir": "/nonexistent/state"}
+    with pytest.raises(ProvisioningError) as info:
+        run(params, check_mode=True)
+    message = str(info.value)
+    assert "Secret" not in message, message
+    assert "'https://<credentials>@prov.example.net/q' here but 'https://<credentials>@prov.example.net/p'" in message
+
+
+@pytest.mark.parametrize("kind, setting, value", [
+    ("panasonic", "provisioning_url", "https://prov:Bad'Secret@prov example/p"),
+    ("panasonic", "firmware_url", "https://fw:Bad<Secret>@fw.example.net:99999/f"),
+    ("panasonic", "outbound_proxy", "u:BadSecret@sbc example"),
+    ("panasonic", "sip_server", "u:BadSecret@pbx example"),
+    ("cisco_spa", "provisioning_url", "http://admin:BadSecret@prov.example.net/p"),
+    ("cisco_spa", "firmware_url", "http://admin:Bad/Secret@fw.example.net/f"),
+    ("cisco_spa", "outbound_proxy", "admin:BadSecret@sbc example:5060"),
+    ("cisco_mpp", "ntp_server", "admin:BadSecret@ntp example"),
+    ("cisco_mpp", "sip_server", "admin:BadSecret@pbx.example.net:5060:1"),
+    ("grandstream", "provisioning_url", "http://admin:Bad@Secret@prov.example.net/p?x"),
+])
+def test_vendor_url_and_host_errors_mask_the_credentials(kind, setting, value):
+    template, dummy = _VENDOR_DEVICES[kind]
+    raw = dict(copy.deepcopy(template), lines=[_line("201", "pw1")])
+    raw.setdefault("settings", {})[setting] = value
+    defaults = dict(DEFAULTS)
+    if kind == "panasonic" and setting == "provisioning_url":
+        defaults[setting] = value
+    with pytest.raises(ProvisioningError) as info:
+        run({"devices": [raw], "defaults": defaults, "sites": {}, "models": {}, "keys": {},
+             "roots": ["/nonexistent/root"], "state_dir": "/nonexistent/state"}, check_mode=True)
+    message = str(info.value)
+    assert "Secret" not in message and "<credentials>@" in message, message
+
+
+def test_shown_url():
+    assert shown_url("https://u:p'<>@h/p") == "'https://<credentials>@h/p'"
+    assert shown_url("u:p@h:5060") == "'<credentials>@h:5060'"
+    assert shown_url("https://h/p") == "'https://h/p'"
+    assert shown_url(["https://u:p@h"]) == "a list"
+    assert shown_url("https://u:%s@h" % ("p" * 200)).startswith("'https://<credentials>@h'")
+
+
+# --- redaction by value: whole tokens -------------------------------------------------
+
+
+def test_a_short_password_neither_garbles_a_message_nor_shows_where_it_was():
+    message = "device spa, field params.Admin_Passwd: must be a string, got list"
+    assert redact(message, ["p", "s", "pa", "ring"]) == message
+    assert redact("the password is p.", ["p"]) == "the password is %s." % MASK
+    assert redact("p", ["p"]) == MASK
+
+
+@pytest.mark.parametrize("text, secret", [
+    # inside a URL path (a longer token, not a field)
+    ("http://prov.example.net/p/S3cret/x.cfg", "S3cret"),
+    ("http://prov.example.net/p/S3cret.cfg", "S3cret"),
+    # URL-encoded, glued to the escape before it
+    ("http://h/a%2FS3cret%2Fb", "S3cret"),
+    ("next=%2F" + quote("p@ss w0rd", safe=""), "p@ss w0rd"),
+    ("q=a+" + quote_plus("p@ss w0rd"), "p@ss w0rd"),
+    # XML-escaped, glued to letters on both sides
+    ("x" + xml_escape("<S3&cret>") + "y", "<S3&cret>"),
+    ('attr="' + xml_escape("S3\"cret", quote=True) + '"', 'S3"cret'),
+    # punctuation at either end: its own boundary
+    ("a!S3cret!b", "!S3cret!"),
+    ("user-S3cret.", "-S3cret"),
+    # quoted in a message, after an escape
+    (repr("first line\nS3cret"), "S3cret"),
+    (repr("S3\ncret"), "S3\ncret"),
+    (repr("\u202eS3cret"), "S3cret"),
+])
+def test_redaction_by_value_still_finds_a_secret_inside_a_longer_token(text, secret):
+    redacted = redact(text, [secret])
+    assert MASK in redacted
+    for form in forms(secret) | set([repr(secret)[1:-1]]):
+        if len(form) > 2:
+            assert form not in redacted, (form, redacted)
+
+
+def test_errors_are_redacted_in_their_messages_not_in_device_or_field():
+    secrets = inventory_secrets({"devices": [{"name": "spa", "lines": [{"password": "p"}],
+                                              "params": {"Admin_Passwd": "Adm1n"}}]})
+    single = ProvisioningError("got 'Adm1n' and p", device="spa", field="params.Admin_Passwd")
+    message, errors = redact_error(single, secrets)
+    assert message == "device spa, field params.Admin_Passwd: got '%s' and %s" % (MASK, MASK)
+    assert errors == [{"device": "spa", "field": "params.Admin_Passwd", "msg": "got '%s' and %s" % (MASK, MASK)}]
+    many = ProvisioningErrors([single, ProvisioningError("p", device="p", field="lines[0].password")])
+    message, errors = redact_error(many, secrets)
+    assert message.splitlines() == ["device spa, field params.Admin_Passwd: got '%s' and %s" % (MASK, MASK),
+                                    "device p, field lines[0].password: %s" % MASK]
+    assert [error["msg"] for error in errors] == ["got '%s' and %s" % (MASK, MASK), MASK]

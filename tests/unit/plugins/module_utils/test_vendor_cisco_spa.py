@@ -279,7 +279,7 @@ def test_admin_password_not_mapped_where_unknown():
     (lambda raw: raw.update(model="SPA504G", settings={"language": "xx"}),
      "device lobby, field settings.language: unknown language 'xx'"),
     (lambda raw: raw.update(settings={"admin_password": "caf\u00e9"}),
-     "device lobby, field settings.admin_password: contains the non-ASCII"),
+     "device lobby, field settings.admin_password: contains a non-ASCII character;"),
     (lambda raw: raw.update(settings={"ntp_server": "ntp example"}), "device lobby, field settings.ntp_server: "),
 ])
 def test_bad_input_names_device_and_field(change, expected):
