@@ -65,16 +65,17 @@ class ActionModule(ActionBase):
                 continue
             wanted[device.mac] = specs
         vault = VaultLib(self._loader._vault.secrets or [])
-        rotate = rotation_targets(fleet, args["rotate"]) if args["rotate"] else []
-        rebootstrap = rotation_targets(fleet, args["rebootstrap"]) if args["rebootstrap"] else []
+        rotate = rotation_targets(fleet, args["rotate"], "rotate") if args["rotate"] else []
+        rebootstrap = rotation_targets(fleet, args["rebootstrap"], "rebootstrap") if args["rebootstrap"] else []
         fetched = normalise_evidence(args["fetched"], "fetched")
         proven = normalise_evidence(args["proven"], "proven")
+        closed = normalise_evidence(args["closed"], "closed")
 
         def mutate(store, created):
             try:
                 outcome = reconcile(store, wanted, generate=args["generate"], rotate=rotate, promote=proven,
                                     fetched=fetched, rebootstrap=rebootstrap,
-                                    stall_days=args["rotation_stall_days"])
+                                    stall_days=args["rotation_stall_days"], closed=closed)
             except KeyStoreError as exc:
                 # A damaged entry is the store's fault: say which file holds it.
                 raise KeyStoreError("%s (in %s)" % (exc.message, path), device=exc.device, field=exc.field)
@@ -100,6 +101,7 @@ class ActionModule(ActionBase):
             "inventory_keys": inventory_keys,
             "generated": outcome.generated,
             "rotated": outcome.rotated,
+            "rotation_held": sorted(outcome.held),
             "promoted": outcome.promoted,
             "rotating": sorted(outcome.next_keys),
             "rotation": outcome.rotation_report(),

@@ -44,6 +44,12 @@ import zlib
 from datetime import datetime
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import (
+    BOOTSTRAP_STATE_VERSION,
+    load_bootstrap_state,
+)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import mask_path
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import check_state_dir
 
 #: MAC in the User-Agent, per vendor. Cisco SPA User-Agents carry the serial
 #: number, not the MAC, so they are not checked.
@@ -176,6 +182,19 @@ def read_lines(path, option):
 
 # -- what to look for ---------------------------------------------------------
 
+def read_state(state_dir):
+    """The bootstrap state of ``state_dir``, checked as ``phone_profiles`` checks it before trusting it.
+
+    Its recorded proofs finish rotations and its closed windows stay closed
+    on every host: a directory another user owns or can write is refused,
+    naming ``state_dir``. A missing one is empty, and is not created here
+    (reading changes nothing).
+    """
+    if not check_state_dir(state_dir, create=False):
+        return {"version": BOOTSTRAP_STATE_VERSION, "devices": {}}
+    return load_bootstrap_state(state_dir)
+
+
 CARRIER = "carrier"
 PROOF = "proof"
 SECRET_PATH = "secret_path"
@@ -285,7 +304,9 @@ def http_fetches(lines, state):
 
 
 def _foreign(entry, path, record, agent, claimed):
-    return {"device": entry.get("device"), "path": path, "client": record.get("remote_addr"),
+    # The path can hold a key (Cisco's GPP_B directory): masked as in a diff.
+    return {"device": entry.get("device"), "path": mask_path(path, entry.get("vendor")),
+            "client": record.get("remote_addr"),
             "user_agent": agent, "time": record.get("time"), "claimed": claimed or ""}
 
 
@@ -331,6 +352,20 @@ def recorded(state):
         if entry.get("proven"):
             proven.setdefault(mac, set()).add(entry["key_id"])
     return fetched, proven
+
+
+def closed_windows(state):
+    """``{mac: set(key ids)}`` of the windows ``state`` records as closed, whatever the reason.
+
+    Fetched, proven, expired unused or never served: the key store records
+    them all, so a host without this state (rebuilt, a new redundant one)
+    keeps them closed instead of serving the key in plain text again.
+    """
+    closed = {}
+    for mac, entry in (state.get("devices") or {}).items():
+        if entry.get("closed") is not None and entry.get("key_id"):
+            closed.setdefault(mac, set()).add(entry["key_id"])
+    return closed
 
 
 def merge_fetched(*maps):

@@ -15,8 +15,10 @@ Devices are keyed by MAC, not by name, so renaming a phone keeps its keys.
 A key, once stored, is never replaced by this code except on an explicit
 rotation: new keys for a phone that already has some would lock it out.
 ``delivered`` records which of a device's key sets have left in a fetched
-key carrier: it travels with the store, so a new provisioning host (or a
-lost state directory) never opens a closed bootstrap window again.
+key carrier, ``closed`` those whose bootstrap window a provisioning host
+closed for any other reason (unused until it expired, or never served):
+both travel with the store, so a new provisioning host (or a lost state
+directory) never opens a closed bootstrap window again.
 
 Every run that may change the store reads, changes and writes it under an
 exclusive lock beside the store (:func:`update_store`), so two runs at once
@@ -49,8 +51,9 @@ _KEY_ID_RE = re.compile(r"^[0-9a-f]{16}$")
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 #: Fields of a device entry that are not keys; ``next`` holds the keys a
 #: rotation is moving the device to, ``delivered`` the ids of the key sets
-#: that left in a fetched key carrier, with the time it was first seen.
-META_FIELDS = ("created", "rotated", "next", "delivered")
+#: that left in a fetched key carrier, with the time it was first seen,
+#: ``closed`` those whose window closed otherwise (expired), likewise.
+META_FIELDS = ("created", "rotated", "next", "delivered", "closed")
 #: Seconds a run waits for another run's lock on the store.
 DEFAULT_LOCK_TIMEOUT = 300
 #: Days after which a rotation nobody finished is reported as stalled.
@@ -86,13 +89,14 @@ def parse_store(text, source):
             if not isinstance(entry["next"], dict):
                 raise KeyStoreError("%s: the next keys of %s are not a mapping" % (source, mac), field="path")
             keys.update(("next." + name, value) for name, value in entry["next"].items())
-        delivered = entry.get("delivered", {})
-        if not isinstance(delivered, dict):
-            raise KeyStoreError("%s: the delivered keys of %s are not a mapping" % (source, mac), field="path")
-        for identifier, when in delivered.items():
-            if not _KEY_ID_RE.match(identifier) or not isinstance(when, str):
-                raise KeyStoreError("%s: the delivered keys of %s must map 16-hex-digit key ids to UTC times, "
-                                    "found %s" % (source, mac, _quote(identifier)), field="path")
+        for record in ("delivered", "closed"):
+            seen = entry.get(record, {})
+            if not isinstance(seen, dict):
+                raise KeyStoreError("%s: the %s keys of %s are not a mapping" % (source, record, mac), field="path")
+            for identifier, when in seen.items():
+                if not _KEY_ID_RE.match(identifier) or not isinstance(when, str):
+                    raise KeyStoreError("%s: the %s keys of %s must map 16-hex-digit key ids to UTC times, "
+                                        "found %s" % (source, record, mac, _quote(identifier)), field="path")
         for name, value in keys.items():
             if not isinstance(value, str) or not _HEX_RE.match(value):
                 raise KeyStoreError("%s: key %s of %s is not lower-case hex" % (source, name, mac), field="path")
@@ -149,7 +153,8 @@ class Reconciled:
         self.rotated = []       # rotations started in this run
         self.promoted = []      # rotations finished in this run
         self.missing = []
-        self.delivered = {}     # {mac: [key id, ...]}: key sets known to have left in a key carrier
+        self.delivered = {}     # {mac: [key id, ...]}: key sets whose window must stay closed (delivered or closed)
+        self.held = []          # rotations asked for and not started: the current keys never reached the phone
         self.rebootstrapped = []  # devices whose current keys' delivery record was dropped on request
         self.stalled = []       # rotations started longer ago than the stall limit
 
@@ -179,7 +184,7 @@ def _keys_of(keys, specs):
 
 
 def reconcile(store, wanted, generate=True, rotate=(), promote=None, now=None, fetched=None, rebootstrap=(),
-              stall_days=DEFAULT_ROTATION_STALL_DAYS):
+              stall_days=DEFAULT_ROTATION_STALL_DAYS, closed=None):
     """Make sure every device in ``wanted`` has its keys; returns a :class:`Reconciled`.
 
     ``wanted`` is ``{mac: {key name: number of bytes}}`` for the devices whose
@@ -196,9 +201,18 @@ def reconcile(store, wanted, generate=True, rotate=(), promote=None, now=None, f
     is ``{mac: [key id, ...]}`` of complete fetches of key carriers, by
     anyone: never a proof that the phone has the keys (a stranger's fetch
     would lock the phone out), but the keys have left, so they are recorded
-    in ``delivered`` and their plain window must stay closed. ``rebootstrap``
-    names MACs whose current keys' delivery record is dropped, so their
-    bootstrap window opens again (a phone that lost its key).
+    in ``delivered`` and their plain window must stay closed. ``closed`` is
+    ``{mac: [key id, ...]}`` of windows a provisioning host closed for any
+    reason (fetched, or unused until they expired): recorded in ``closed``
+    so they stay closed on every host too. ``rebootstrap`` names MACs whose
+    current keys' records are dropped, so their bootstrap window opens again
+    (a phone that lost its key).
+
+    A rotation in ``rotate`` starts only for a device whose current keys are
+    known to have reached it (``delivered``, or fetched or proven in this
+    run): the handover is encrypted with them, and it replaces the plain
+    bootstrap, so a phone that never had them would be locked out. Such
+    devices are listed in ``held``.
     """
     now = time.time() if now is None else now
     devices = store["devices"]
@@ -207,6 +221,7 @@ def reconcile(store, wanted, generate=True, rotate=(), promote=None, now=None, f
     rebootstrap = set(rebootstrap)
     promote = promote or {}
     fetched = fetched or {}
+    closed = closed or {}
     for mac, specs in sorted(wanted.items()):
         entry = devices.get(mac)
         if entry is not None and isinstance(entry.get("next"), dict) and key_id(
@@ -215,7 +230,11 @@ def reconcile(store, wanted, generate=True, rotate=(), promote=None, now=None, f
             entry.update(devices[mac]["next"])
             devices[mac] = entry
             result.promoted.append(mac)
-        if mac in rotate and entry is not None and "next" not in entry:
+        if mac in rotate and "next" not in (entry or {}) and (entry is None or not _current_keys_reached(
+                entry, specs, fetched.get(mac, ()), promote.get(mac, ()), mac in rebootstrap)):
+            # A new device (keys made in this run) or one not yet bootstrapped.
+            result.held.append(mac)
+        elif mac in rotate and entry is not None and "next" not in entry:
             entry = dict(entry)
             entry["next"] = dict((name, new_key(nbytes)) for name, nbytes in specs.items())
             entry["rotated"] = _timestamp(now)
@@ -242,7 +261,7 @@ def reconcile(store, wanted, generate=True, rotate=(), promote=None, now=None, f
         if entry.get("next"):
             result.next_keys[mac] = _keys_of(entry["next"], specs)
         _record_delivery(devices, mac, result, set(fetched.get(mac, ())) | set(promote.get(mac, ())),
-                         mac in rebootstrap, now)
+                         set(closed.get(mac, ())), mac in rebootstrap, now)
         if mac in result.next_keys:
             started = _parse_timestamp(devices[mac].get("rotated"))
             if started is not None and now - started > stall_days * 86400:
@@ -250,49 +269,79 @@ def reconcile(store, wanted, generate=True, rotate=(), promote=None, now=None, f
     return result
 
 
-def _record_delivery(devices, mac, result, seen, rebootstrap, now):
-    """Update the ``delivered`` record of ``mac`` from the ids ``seen`` in the logs."""
+def _current_keys_reached(entry, specs, fetched, proven, rebootstrap):
+    """Whether the device's current keys are known to have reached it (a logged fetch or proof, now or before)."""
+    if rebootstrap:
+        # Its window is being re-opened: the phone lost those keys.
+        return False
+    current = key_id(_keys_of(entry, specs))
+    return current in (entry.get("delivered") or {}) or current in fetched or current in proven
+
+
+def _record_delivery(devices, mac, result, seen, closed, rebootstrap, now):
+    """Update the ``delivered`` and ``closed`` records of ``mac`` from the ids ``seen`` in the logs and ``closed``."""
     entry = devices[mac]
     current = key_id(result.keys[mac])
     live = set([current])
     if mac in result.next_keys:
         live.add(key_id(result.next_keys[mac]))
-    old = entry.get("delivered") or {}
-    # Records of keys the device no longer has (before a finished rotation)
-    # mean nothing any more.
-    delivered = dict((identifier, when) for identifier, when in old.items() if identifier in live)
-    for identifier in sorted(seen & live):
-        delivered.setdefault(identifier, _timestamp(now))
-    # Applied after the logs: the fetch that closed the window is still in
-    # them on the run that re-opens it.
-    if rebootstrap and current in delivered:
-        del delivered[current]
-        result.rebootstrapped.append(mac)
-    if delivered != old:
-        entry = dict(entry)
-        if delivered:
-            entry["delivered"] = delivered
+    records = {}
+    for name, ids in (("delivered", seen), ("closed", closed)):
+        old = entry.get(name) or {}
+        # Records of keys the device no longer has (before a finished
+        # rotation) mean nothing any more.
+        record = dict((identifier, when) for identifier, when in old.items() if identifier in live)
+        for identifier in sorted(ids & live):
+            record.setdefault(identifier, _timestamp(now))
+        # Applied after the logs and the hosts' closed windows: the fetch
+        # that closed the window is still in the logs, and the window still
+        # closed in the hosts' state, on the run that re-opens it (each host
+        # re-opens it later in that run).
+        if rebootstrap and current in record:
+            del record[current]
+            if mac not in result.rebootstrapped:
+                result.rebootstrapped.append(mac)
+        records[name] = record
+    changed = dict(entry)
+    for name, record in records.items():
+        if record:
+            changed[name] = record
         else:
-            entry.pop("delivered", None)
-        devices[mac] = entry
-    if delivered:
-        result.delivered[mac] = sorted(delivered)
+            changed.pop(name, None)
+    if changed != entry:
+        devices[mac] = changed
+    keep_closed = set(records["delivered"]) | set(records["closed"])
+    if keep_closed:
+        result.delivered[mac] = sorted(keep_closed)
 
 
-def rotation_targets(fleet, patterns):
-    """MACs of the devices whose name, label or MAC matches one of ``patterns`` (``*`` matches all)."""
+def rotation_targets(fleet, patterns, field="rotate"):
+    """MACs of the devices whose name, label or MAC matches one of ``patterns`` (``*`` matches all).
+
+    A pattern that matches no device is an error naming ``field``: a typo
+    would otherwise rotate (or re-open) nothing, silently.
+    """
     macs = []
+    unmatched = [str(pattern) for pattern in patterns]
     for device in fleet:
+        matched = False
         for pattern in patterns:
             pattern = str(pattern)
             try:
-                mac_pattern = normalize_mac(pattern, device=pattern, field="rotate")
+                mac_pattern = normalize_mac(pattern, device=pattern, field=field)
             except ProvisioningError:
                 mac_pattern = None
             if (fnmatch.fnmatchcase(device.label, pattern) or (device.name and fnmatch.fnmatchcase(device.name, pattern))
                     or mac_pattern == device.mac or fnmatch.fnmatchcase(device.mac, pattern.lower())):
-                macs.append(device.mac)
-                break
+                matched = True
+                if pattern in unmatched:
+                    unmatched.remove(pattern)
+        if matched:
+            macs.append(device.mac)
+    if unmatched:
+        raise KeyStoreError("%s match%s no device (names, labels or MACs, shell patterns): %s" % (
+            "these patterns" if len(unmatched) > 1 else "the pattern", "" if len(unmatched) > 1 else "es",
+            ", ".join(_quote(pattern, 80) for pattern in unmatched)), field=field)
     return macs
 
 
@@ -481,6 +530,7 @@ ARGUMENT_SPEC = dict(
     rotate=dict(type="list", elements="str", default=[]),
     fetched=dict(type="dict", default={}),
     proven=dict(type="dict", default={}),
+    closed=dict(type="dict", default={}),
     rebootstrap=dict(type="list", elements="str", default=[]),
     lock_timeout=dict(type="int", default=DEFAULT_LOCK_TIMEOUT),
     rotation_stall_days=dict(type="int", default=DEFAULT_ROTATION_STALL_DAYS),

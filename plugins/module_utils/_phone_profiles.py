@@ -184,9 +184,17 @@ def reopen_windows(fleet, state, rebootstrap, now):
     return sorted(reopened)
 
 
-def _reopened_window(entry, keys):
-    """Whether ``entry`` is a re-opened window of ``keys``, still open."""
-    return bool(entry.get("reopened")) and entry.get("closed") is None and entry.get("key_id") == key_id(keys)
+def _bootstrap_pending(entry, keys, fetched, delivered):
+    """Whether ``entry`` is a window of ``keys`` still open and not known fetched.
+
+    ``fetched``: this run's key ids fetched; ``delivered``: the key store's,
+    which count unless the window was re-opened after them.
+    """
+    if entry.get("key_id") != key_id(keys) or entry.get("closed") is not None or entry.get("fetched"):
+        return False
+    if entry["key_id"] in fetched:
+        return False
+    return bool(entry.get("reopened")) or entry["key_id"] not in delivered
 
 
 def decide_bootstrap(files, fleet, state, mode, window_minutes, fetched, now, rotating=None, delivered=None,
@@ -299,7 +307,7 @@ def _record_rotation_proofs(entry, device_files, new_keys, new_id, now):
         entry["handover_served"] = now
 
 
-def plan_rotations(fleet, next_keys, state, proven, now, rebootstrap=None, fetched=None):
+def plan_rotations(fleet, next_keys, state, proven, now, rebootstrap=None, fetched=None, delivered=None):
     """Split devices with new keys into finished rotations and pending ones.
 
     A rotation finishes only on proof that the device itself holds the new
@@ -311,11 +319,14 @@ def plan_rotations(fleet, next_keys, state, proven, now, rebootstrap=None, fetch
     its new keys only. Until then the handover stays served, so a phone
     that missed it takes it at its next resync.
 
-    A device in ``rebootstrap``, or whose re-opened window of its current
-    keys is still open and not fetched (``fetched``), is held: it is served
-    its current keys' bootstrap (a phone that lost its key gets it back),
-    and its handover again once the phone fetched that bootstrap or the
-    window closed.
+    A device in ``rebootstrap``, or whose window of its current keys is
+    still open on this host and not fetched (``fetched``; nor, for a window
+    that was not re-opened, listed in the key store's ``delivered``), is
+    held: it is served its current keys' bootstrap (a phone that lost its
+    key, or was never bootstrapped, gets it), and its handover again once
+    the phone fetched that bootstrap or the window closed. The handover is
+    encrypted with the current keys and replaces the bootstrap: served to a
+    phone that never had them, it would lock the phone out.
 
     Returns ``(rotating, report)``, ``rotating`` mapping labels to the
     device with its new keys; ``report`` has ``pending`` (handover served,
@@ -323,6 +334,7 @@ def plan_rotations(fleet, next_keys, state, proven, now, rebootstrap=None, fetch
     """
     rebootstrap = rebootstrap or set()
     fetched = fetched or {}
+    delivered = delivered or {}
     rotating = {}
     report = {"pending": [], "finished": []}
     by_mac = keys_by_mac(next_keys, "next_keys")
@@ -337,8 +349,8 @@ def plan_rotations(fleet, next_keys, state, proven, now, rebootstrap=None, fetch
             report["finished"].append(device.label)
             continue
         report["pending"].append(device.label)
-        if device.mac in rebootstrap or (_reopened_window(entry, device.keys or {})
-                                         and entry["key_id"] not in fetched.get(device.mac, ())):
+        if device.mac in rebootstrap or _bootstrap_pending(entry, device.keys or {}, fetched.get(device.mac, ()),
+                                                           delivered.get(device.mac, ())):
             continue
         successor = copy.copy(device)
         successor.keys = dict(new)
@@ -416,7 +428,7 @@ def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap,
     proven = _normalise_fetched(params.get("bootstrap_proven"), "bootstrap_proven")
     rebootstrap = _normalise_macs(params.get("rebootstrap"), "rebootstrap")
     rotating, rotation_report = plan_rotations(fleet, params.get("next_keys"), state, proven, now, rebootstrap,
-                                               fetched)
+                                               fetched, delivered)
     reopened = reopen_windows(fleet, state, rebootstrap, now)
     # --diff decrypts what it shows from the files themselves: the decrypted
     # copies the renderers keep are not needed, and at fleet scale they are

@@ -75,6 +75,11 @@ options:
         as in shell globs; C(*) for all). They get new keys next to their current ones (RV(device_next_keys)); the
         phones keep the current keys until they fetch the files that hand the new ones over. A device already
         rotating is left as it is. See C(playbooks/rotate_keys.yml) and C(docs/keys.md).
+      - A device whose current keys are not known to have reached it (not recorded as delivered, nor fetched or proven
+        in this run; a device added but not yet bootstrapped, or one whose window is being re-opened) does not
+        rotate, since the handover is encrypted with its current keys and would replace its plain bootstrap, locking the
+        phone out. Such devices are returned in RV(rotation_held).
+      - A pattern that matches no device fails the task, naming it.
     type: list
     elements: str
     default: []
@@ -96,11 +101,21 @@ options:
         else finishes a rotation, so a stranger's fetch of a handover cannot lock the phone out."
     type: dict
     default: {}
+  closed:
+    description:
+      - "Bootstrap windows the provisioning hosts' state records as closed for any reason (fetched, proven, or unused
+        until O(sipfleet.provisioning.phone_profiles#module:bootstrap_window) passed), C({MAC: [key id, ...]}), from
+        M(sipfleet.provisioning.provisioning_fetches) merged over the provisioning hosts. Each listed key set that is
+        the device's current or new set is recorded in the store's C(closed) record (the store changes) and returned
+        in RV(device_delivered), so a host with a new or lost state directory keeps that window closed too."
+    type: dict
+    default: {}
   rebootstrap:
     description:
       - Recovery for a phone that lost its key (a factory reset after its window closed). For the devices whose
-        name, label or MAC matches one of these patterns (as O(rotate)), the record that their current keys were
-        delivered is dropped, and their MACs are returned in RV(rebootstrap) for
+        name, label or MAC matches one of these patterns (as O(rotate)), the records that their current keys were
+        delivered or their window closed are dropped (after this run's O(fetched) and O(closed) are recorded, which
+        still show the window that is being re-opened), and their MACs are returned in RV(rebootstrap) for
         M(sipfleet.provisioning.phone_profiles) to open their bootstrap window again. Give it for one run only
         (C(-e)); while it is set, every run re-opens those windows.
     type: list
@@ -184,6 +199,14 @@ promoted:
   returned: success
   type: list
   elements: str
+rotation_held:
+  description:
+    - MACs of the devices matching O(rotate) whose rotation did not start because their current keys are not known
+      to have reached the phone (no delivery recorded; not bootstrapped yet, keys made in this run, or a window being
+      re-opened). Bootstrap them first (or re-open their window), then rotate.
+  returned: success
+  type: list
+  elements: str
 rotating:
   description: MACs of the devices whose rotation is under way.
   returned: success
@@ -192,7 +215,8 @@ rotating:
 device_delivered:
   description:
     - "C({MAC: [key id, ...]}): the key sets of each device (current or new) known to have left in a fetched key
-      carrier, as recorded in the store after this run. Pass it to
+      carrier, or whose bootstrap window a host closed otherwise (O(closed)), as recorded in the store after this
+      run. Pass it to
       O(sipfleet.provisioning.phone_profiles#module:bootstrap_delivered): their windows stay closed."
   returned: success
   type: dict

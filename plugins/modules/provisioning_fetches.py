@@ -38,10 +38,18 @@ description:
   - Each log is read with its rotated generations (C(.1), C(.2.gz), ...), oldest first, line by line. A log that
     does not exist is a warning; one that is a directory or cannot be read fails the task, naming the option and
     the file.
+  - "RV(closed) lists the windows this host's state records as closed for any reason (fetched, proven, or unused until
+    they expired); pass it, merged over the hosts, to O(sipfleet.provisioning.key_store#module:closed), which records
+    them in the key store so a host with a new or lost state directory keeps them closed."
   - Reads only; changes nothing.
 options:
   state_dir:
-    description: The O(sipfleet.provisioning.phone_profiles#module:state_dir) of the profiles on this host.
+    description:
+      - The O(sipfleet.provisioning.phone_profiles#module:state_dir) of the profiles on this host.
+      - "It must be a directory owned by the user running the task and writable by nobody else (as
+        M(sipfleet.provisioning.phone_profiles) requires), or the task fails naming it: a state file someone else
+        could write would be read as proof. A state directory that does not exist is read as empty (and not
+        created)."
     type: path
     default: /var/lib/sipfleet-provisioning
   http_logs:
@@ -117,7 +125,7 @@ foreign_fetches:
       description: The device whose file was fetched.
       type: str
     path:
-      description: The file.
+      description: The file, with any part that is a key (the Cisco C(GPP_B) directory) masked.
       type: str
     client:
       description: The client's address.
@@ -131,6 +139,13 @@ foreign_fetches:
     claimed:
       description: The MAC address the client named, or an empty string when it named none.
       type: str
+closed:
+  description:
+    - "C({MAC: [key id, ...]}): the bootstrap windows this host's state records as closed, for any reason (fetched,
+      proven, unused until they expired, never served), by the id of the keys they carried."
+  returned: success
+  type: dict
+  sample: {"0080f0c8c381": ["3f1c0a9b2d4e5f60"]}
 open_windows:
   description: Number of devices whose bootstrap window is open on this host.
   returned: success
@@ -141,14 +156,15 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fetch_log import (
+    closed_windows,
     http_fetches,
     log_files,
     merge_fetched,
     read_lines,
+    read_state,
     recorded,
     tftp_fetches,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import load_bootstrap_state
 
 
 def main():
@@ -162,7 +178,7 @@ def main():
     )
     fetched_maps, proven_maps, foreign = [], [], []
     try:
-        state = load_bootstrap_state(module.params["state_dir"])
+        state = read_state(module.params["state_dir"])
         for option, reader in (("http_logs", _read_http), ("tftp_logs", _read_tftp)):
             for path in module.params[option]:
                 files, warning = log_files(path, option)
@@ -190,7 +206,7 @@ def main():
                         "the key is exposed, rotate its keys unless that was the phone"
                         % (item["device"], item["path"], item["client"], item["user_agent"]))
     module.exit_json(changed=False, fetched=fetched, proven=proven, foreign_fetches=foreign,
-                     open_windows=open_windows)
+                     closed=merge_fetched(closed_windows(state)), open_windows=open_windows)
 
 
 def _read_http(lines, state):

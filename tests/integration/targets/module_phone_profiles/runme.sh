@@ -152,6 +152,19 @@ data = json.load(open(path))
 data["sipfleet_devices"] = [d for d in data["sipfleet_devices"] if d["name"] != "broken"]
 json.dump(data, open(path, "w"))
 PY
+# Nothing shows that the phone ever fetched its bootstrap: a handover
+# encrypted with keys it may not have would lock it out, so it is held.
+ansible-playbook -i "$work/inventory/hosts.yml" sipfleet.provisioning.rotate_keys -e '{"sipfleet_rotate": ["reception"]}' \
+    >"$work/out" 2>&1 || { cat "$work/out"; fail "rotate_keys (held) failed"; }
+grep -q "Not rotated.*000b82123456" "$work/out" || { cat "$work/out"; fail "the held rotation is not reported"; }
+if ansible-vault view "$work/inventory/sipfleet_keys.vault" | grep -q '"next"'; then
+    fail "a rotation started for a device never known to have its keys"
+fi
+[ -f "$work/prov1/root/cfg000b82123456" ] || fail "the held rotation removed the device's bootstrap"
+# The phone fetches its bootstrap; the next run records the delivery in the key store.
+printf '{"time":"%s","remote_addr":"10.99.0.2","path":"/cfg000b82123456","status":200,"bytes":%s,"user_agent":"Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82123456"}\n' \
+    "$(date -u +%Y-%m-%dT%H:%M:%S+00:00)" "$(stat -c %s "$work/prov1/root/cfg000b82123456")" >"$work/prov1/access.log"
+playbook >"$work/out" 2>&1 || { cat "$work/out"; fail "run after the bootstrap fetch failed"; }
 ansible-playbook -i "$work/inventory/hosts.yml" sipfleet.provisioning.rotate_keys -e '{"sipfleet_rotate": ["reception"]}' \
     >"$work/out" 2>&1 || { cat "$work/out"; fail "rotate_keys failed"; }
 ansible-vault view "$work/inventory/sipfleet_keys.vault" >"$work/keys-rotating.json"
@@ -225,5 +238,23 @@ for host in prov1 prov2; do
 done
 playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || { cat "$work/out"; fail "run after the re-opening failed"; }
 serves_key_file prov1 || fail "the re-opened window closed without a fetch"
+
+echo "== a window closed by expiry travels with the key store: a lost state directory re-opens it no more"
+[ -f "$work/prov1/root/spa88012ba01234.xml" ] || fail "the unfetched Cisco SPA bootstrap is not served in its window"
+# The first run closes the windows (0 minutes); the next one reads that from the hosts' state into the store.
+for run in expire record; do
+    playbook -e sipfleet_bootstrap_serve=window -e sipfleet_bootstrap_window=0 >"$work/out" 2>&1 \
+        || { cat "$work/out"; fail "run ($run) with a 0-minute window failed"; }
+done
+for host in prov1 prov2; do
+    [ ! -e "$work/$host/root/spa88012ba01234.xml" ] || fail "$host still serves the expired Cisco SPA bootstrap"
+done
+ansible-vault view "$work/inventory/sipfleet_keys.vault" | grep '"88012ba01234"' | grep -q '"closed"' \
+    || fail "the key store does not record the expired window"
+rm -rf "$work/prov1/state" "$work/prov2/state"
+playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || { cat "$work/out"; fail "run with lost state directories failed"; }
+for host in prov1 prov2; do
+    [ ! -e "$work/$host/root/spa88012ba01234.xml" ] || fail "losing the state directory re-opened an expired window on $host"
+done
 
 echo "phone_profiles, key_store and key rotation: all checks passed"

@@ -60,13 +60,14 @@ def test_the_store_is_created_vault_encrypted_and_0600(tmp_path, run_task):
 def test_only_proof_finishes_a_rotation_and_fetches_are_recorded_as_delivered(tmp_path, run_task):
     path = str(tmp_path / "keys.vault")
     old = run_task(path=path, create=True)["device_keys"][MAC]
-    new = run_task(path=path, rotate=["reception"])["device_next_keys"][MAC]
+    new = run_task(path=path, rotate=["reception"], fetched={MAC: [key_id(old)]})["device_next_keys"][MAC]
     anonymous = run_task(path=path, fetched={"00:0B:82:12:34:56": [key_id(new)]})
     assert not anonymous.get("failed"), anonymous.get("msg")
     assert anonymous["promoted"] == [] and anonymous["device_keys"][MAC] == old
     assert anonymous["rotation"] == {"pending": [MAC], "finished": [], "stalled": []}
-    assert anonymous["changed"] and anonymous["device_delivered"] == {MAC: [key_id(new)]}
-    assert list(stored(path)[MAC]["delivered"]) == [key_id(new)]
+    both = sorted([key_id(old), key_id(new)])
+    assert anonymous["changed"] and anonymous["device_delivered"] == {MAC: both}
+    assert sorted(stored(path)[MAC]["delivered"]) == both
     proven = run_task(path=path, proven={MAC: [key_id(new)]})
     assert proven["promoted"] == [MAC] and proven["device_keys"][MAC] == new
     assert proven["rotation"] == {"pending": [], "finished": [MAC], "stalled": []}
@@ -94,3 +95,35 @@ def test_errors_name_the_field(tmp_path, run_task):
     assert result["failed"] and result["field"] == "lock_timeout"
     result = run_task(path=str(tmp_path / "keys.vault"), create=True, proven={"nonsense": ["0123456789abcdef"]})
     assert result["failed"] and result["field"] == "proven" and result["device"] == "nonsense"
+
+
+def test_a_device_not_yet_bootstrapped_is_not_rotated_and_is_reported(tmp_path, run_task):
+    path = str(tmp_path / "keys.vault")
+    keys = run_task(path=path, create=True)["device_keys"][MAC]
+    held = run_task(path=path, rotate=["*"])
+    assert not held.get("failed"), held.get("msg")
+    assert held["rotation_held"] == [MAC] and held["rotated"] == [] and held["device_next_keys"] == {}
+    assert "next" not in stored(path)[MAC]
+    started = run_task(path=path, rotate=["*"], fetched={MAC: [key_id(keys)]})
+    assert started["rotation_held"] == [] and started["rotated"] == [MAC]
+
+
+@pytest.mark.parametrize("field", ["rotate", "rebootstrap"])
+def test_a_pattern_matching_no_device_fails_naming_it(tmp_path, run_task, field):
+    path = str(tmp_path / "keys.vault")
+    result = run_task(path=path, create=True, **{field: ["recption"]})
+    assert result["failed"] and result["field"] == field and "'recption'" in result["msg"]
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_closed_windows_are_recorded_and_rebootstrap_drops_them_though_still_reported(tmp_path, run_task):
+    path = str(tmp_path / "keys.vault")
+    keys = run_task(path=path, create=True)["device_keys"][MAC]
+    closed = {"00:0b:82:12:34:56": [key_id(keys)]}
+    result = run_task(path=path, closed=closed)
+    assert result["changed"] and result["device_delivered"] == {MAC: [key_id(keys)]}
+    assert list(stored(path)[MAC]["closed"]) == [key_id(keys)]
+    reopened = run_task(path=path, closed=closed, rebootstrap=["reception"])
+    assert reopened["device_delivered"] == {} and "closed" not in stored(path)[MAC]
+    bad = run_task(path=path, closed={"nonsense": []})
+    assert bad["failed"] and bad["field"] == "closed"

@@ -14,12 +14,15 @@ import tracemalloc
 import pytest
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import MASK
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fetch_log import (
+    closed_windows,
     http_fetches,
     log_files,
     merge_fetched,
     parse_iso_time,
     read_lines,
+    read_state,
     recorded,
     tftp_fetches,
 )
@@ -280,3 +283,81 @@ def test_the_module_warns_about_a_missing_log_and_fails_on_a_directory_naming_op
     failed = run_module(tmp_path, state_dir=str(state), tftp_logs=[str(tmp_path / "nginx")])
     assert failed["failed"] and failed["field"] == "tftp_logs"
     assert str(tmp_path / "nginx") in failed["msg"] and "Traceback" not in json.dumps(failed)
+
+
+def test_closed_windows_lists_every_closed_window_whatever_the_reason():
+    state = {"devices": {
+        "0080f0c8c381": dict(STATE["devices"]["0080f0c8c381"], closed=OPENED + 60, reason="expired"),
+        "000b82123456": dict(STATE["devices"]["000b82123456"]),
+        "88012ba01234": dict(STATE["devices"]["88012ba01234"], reason="fetched", fetched=5),
+    }}
+    assert closed_windows(state) == {"0080f0c8c381": {"k-pana"}, "88012ba01234": {"k-spa"}}
+
+
+# A rotation this host's state says was proven: whoever can write the state can finish rotations.
+PROVEN_STATE = {"version": 1, "devices": {"000b82123456": {
+    "key_id": "0123456789abcdef", "rotation": True, "proven": 1, "opened": 1, "closed": None}}}
+
+
+@pytest.mark.parametrize("mode", [0o777, 0o775, 0o757])
+def test_a_state_directory_others_can_write_is_refused_naming_state_dir(tmp_path, mode):
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "bootstrap.json").write_text(json.dumps(PROVEN_STATE))
+    os.chmod(str(state), mode)
+    with pytest.raises(ProvisioningError) as info:
+        read_state(str(state))
+    assert info.value.field == "state_dir" and str(state) in str(info.value)
+    os.chmod(str(state), 0o700)
+    assert recorded(read_state(str(state)))[1] == {"000b82123456": {"0123456789abcdef"}}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a directory to another user needs root")
+def test_a_state_directory_of_another_user_is_refused(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    (state / "bootstrap.json").write_text(json.dumps(PROVEN_STATE))
+    os.chown(str(state), 65534, 65534)
+    with pytest.raises(ProvisioningError) as info:
+        read_state(str(state))
+    assert info.value.field == "state_dir" and "uid 65534" in str(info.value)
+
+
+def test_a_missing_state_directory_is_empty_and_not_created(tmp_path):
+    assert read_state(str(tmp_path / "none"))["devices"] == {}
+    assert not (tmp_path / "none").exists()
+
+
+def test_the_module_refuses_a_state_directory_others_can_write(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "bootstrap.json").write_text(json.dumps(PROVEN_STATE))
+    os.chmod(str(state), 0o777)
+    result = run_module(tmp_path, state_dir=str(state))
+    assert result["failed"] and result["field"] == "state_dir" and "proven" not in result
+    os.chmod(str(state), 0o755)
+    result = run_module(tmp_path, state_dir=str(state))
+    assert not result.get("failed"), result
+    assert result["proven"] == {"000b82123456": ["0123456789abcdef"]}
+
+
+def test_a_gpp_b_directory_is_masked_in_foreign_fetches_and_the_modules_warnings(tmp_path):
+    directory = "0123456789abcdef0123456789abcdef"
+    path = "profile/%s/mpp.xml" % directory
+    state = {"version": 1, "devices": {
+        "00562b043615": {"key_id": "aaaaaaaaaaaaaaaa", "opened": OPENED, "closed": None, "vendor": "cisco_mpp",
+                         "device": "mpp", "paths": [path], "sizes": {path: 10}},
+        "0080f0c8c381": dict(STATE["devices"]["0080f0c8c381"], closed=OPENED + 60, reason="expired")}}
+    line = access("/" + path, sent=10, agent="curl/8", client="10.0.0.9")
+    fetched, proven, foreign = http_fetches([line], state)
+    assert fetched == {"00562b043615": {"aaaaaaaaaaaaaaaa"}}
+    assert [item["path"] for item in foreign] == ["profile/%s/mpp.xml" % MASK]
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "bootstrap.json").write_text(json.dumps(state))
+    write_log(tmp_path / "access.log", [line])
+    result = run_module(tmp_path, state_dir=str(tmp_path / "state"), http_logs=[str(tmp_path / "access.log")])
+    assert not result.get("failed"), result
+    assert directory not in json.dumps(result["warnings"]) and directory not in json.dumps(result["foreign_fetches"])
+    assert "profile/%s/mpp.xml" % MASK in json.dumps(result["warnings"])
+    # The expired window is reported closed, for the key store to record.
+    assert result["closed"] == {"0080f0c8c381": ["k-pana"]}

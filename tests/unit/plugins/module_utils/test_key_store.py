@@ -61,7 +61,9 @@ def test_generate_off_lists_devices_without_keys():
 def test_rotation_adds_next_keys_then_promotes_them_once_proven():
     store = empty_store()
     keys = reconcile(store, WANTED).keys
-    started = reconcile(store, WANTED, rotate=["88012ba01234"])
+    # The phone fetched its bootstrap (a rotation needs that: see the held rotation tests).
+    bootstrapped = {"88012ba01234": [key_id(keys["88012ba01234"])]}
+    started = reconcile(store, WANTED, rotate=["88012ba01234"], fetched=bootstrapped)
     assert started.rotated == ["88012ba01234"]
     # The phones still have their keys: the current ones do not change yet.
     assert started.keys == keys
@@ -114,6 +116,7 @@ def rotating_store():
     """A store whose Cisco device is between keys; returns (store, current keys, next keys)."""
     store = empty_store()
     keys = reconcile(store, WANTED, now=1000).keys
+    reconcile(store, WANTED, fetched={CISCO: [key_id(keys[CISCO])]}, now=1500)
     new = reconcile(store, WANTED, rotate=[CISCO], now=2000).next_keys[CISCO]
     return store, keys, new
 
@@ -137,8 +140,8 @@ def test_an_anonymous_fetch_of_the_handover_never_finishes_a_rotation():
     store, keys, new = rotating_store()
     outcome = reconcile(store, WANTED, fetched={CISCO: [key_id(new)]}, now=3000)
     assert outcome.promoted == [] and outcome.keys[CISCO] == keys[CISCO] and outcome.next_keys[CISCO] == new
-    # ...but the new keys left, and are recorded so.
-    assert outcome.delivered[CISCO] == [key_id(new)]
+    # ...but the new keys left, and are recorded so (next to the current keys' bootstrap).
+    assert outcome.delivered[CISCO] == sorted([key_id(keys[CISCO]), key_id(new)])
     assert outcome.rotation_report() == {"pending": [CISCO], "finished": [], "stalled": []}
     assert "next" in store["devices"][CISCO]
 
@@ -391,3 +394,82 @@ def test_a_failed_write_leaves_the_old_store_and_no_temporary_file(tmp_path):
         update_store(str(path), plain, broken, generate_for(WANTED))
     assert path.read_bytes() == before
     assert sorted(os.listdir(str(tmp_path))) == ["keys.json", "keys.json.lock"]
+
+
+# --- a rotation only for a phone known to hold its current keys; closed windows travel with the store ---
+
+def test_a_rotation_of_a_device_never_bootstrapped_is_held():
+    store = empty_store()
+    keys = reconcile(store, WANTED, now=0).keys
+    # Added, not yet bootstrapped: a handover encrypted with keys the phone never got would lock it out.
+    held = reconcile(store, WANTED, rotate=[GS, CISCO], now=10)
+    assert held.held == [GS, CISCO] and held.rotated == [] and held.next_keys == {}
+    assert all("next" not in entry for entry in store["devices"].values())
+    # A window closed unused (expired) is no delivery either.
+    expired = reconcile(store, WANTED, rotate=[GS], closed={GS: [key_id(keys[GS])]}, now=20)
+    assert expired.held == [GS] and "next" not in store["devices"][GS]
+    # A device whose keys are made in this very run is held too.
+    fresh = reconcile(empty_store(), WANTED, rotate=[GS], now=0)
+    assert fresh.held == [GS] and fresh.rotated == [] and fresh.generated == sorted(WANTED)
+    # Its fetch seen in this run's logs is enough; a window being re-opened in the same run is not.
+    reopening = reconcile(store, WANTED, rotate=[CISCO], fetched={CISCO: [key_id(keys[CISCO])]}, rebootstrap=[CISCO],
+                          now=30)
+    assert reopening.held == [CISCO] and "next" not in store["devices"][CISCO]
+    started = reconcile(store, WANTED, rotate=[GS, CISCO], fetched={GS: [key_id(keys[GS])]}, now=40)
+    assert started.rotated == [GS] and started.held == [CISCO] and list(started.next_keys) == [GS]
+    # Recorded as delivered by an earlier run: a later run rotates without the log line.
+    reconcile(store, WANTED, fetched={CISCO: [key_id(keys[CISCO])]}, now=50)
+    later = reconcile(store, WANTED, rotate=[CISCO], now=60)
+    assert later.rotated == [CISCO] and later.held == []
+
+
+def test_a_window_closed_for_any_reason_is_recorded_and_survives_the_round_trip():
+    store = empty_store()
+    keys = reconcile(store, WANTED, now=0).keys
+    outcome = reconcile(store, WANTED, closed={GS: [key_id(keys[GS]), "0123456789abcdef"]}, now=86400)
+    # Only the id of keys the device has counts.
+    assert store["devices"][GS]["closed"] == {key_id(keys[GS]): "1970-01-02T00:00:00Z"}
+    assert "delivered" not in store["devices"][GS]
+    # What phone_profiles gets as bootstrap_delivered: that window stays closed on every host.
+    assert outcome.delivered == {GS: [key_id(keys[GS])]}
+    reloaded = parse_store(dump_store(store), "store")
+    assert reconcile(reloaded, WANTED, now=2 * 86400).delivered == {GS: [key_id(keys[GS])]}
+
+
+def test_rebootstrap_drops_the_closed_record_even_while_the_hosts_still_report_it():
+    store = empty_store()
+    keys = reconcile(store, WANTED, now=0).keys
+    closed = {GS: [key_id(keys[GS])], CISCO: [key_id(keys[CISCO])]}
+    reconcile(store, WANTED, closed=closed, fetched={GS: [key_id(keys[GS])]}, now=10)
+    # The run that re-opens: the hosts' state still says closed (phone_profiles re-opens it later in the run).
+    outcome = reconcile(store, WANTED, closed=closed, fetched={GS: [key_id(keys[GS])]}, rebootstrap=[GS], now=20)
+    assert outcome.rebootstrapped == [GS] and GS not in outcome.delivered
+    assert "closed" not in store["devices"][GS] and "delivered" not in store["devices"][GS]
+    assert outcome.delivered == {CISCO: [key_id(keys[CISCO])]}
+
+
+@pytest.mark.parametrize("closed", [
+    '["0123456789abcdef"]',
+    '{"0123456789ABCDEF": "2026-01-01T00:00:00Z"}',
+    '{"0123456789abcdef": null}',
+])
+def test_a_malformed_closed_record_is_an_error(closed):
+    text = '{"sipfleet_key_store": 1, "devices": {"000b82123456": {"p1359": "%s", "closed": %s}}}' % (
+        "ab" * 32, closed)
+    with pytest.raises(KeyStoreError) as info:
+        parse_store(text, "keys.vault")
+    assert "keys.vault" in str(info.value) and "closed" in str(info.value) and info.value.field == "path"
+
+
+@pytest.mark.parametrize("field", ["rotate", "rebootstrap"])
+def test_a_pattern_matching_no_device_is_an_error_naming_it(field):
+    dummy, fleet = load_fleet([
+        {"name": "berlin-1", "mac": "000b82000001", "model": "GXP2170"},
+        {"name": "berlin-2", "mac": "000b82000002", "model": "GXP2170"},
+    ])
+    with pytest.raises(KeyStoreError) as info:
+        rotation_targets(fleet, ["berlin-*", "bern-*", "00:0b:82:00:00:09"], field)
+    assert info.value.field == field
+    assert "'bern-*'" in str(info.value) and "'00:0b:82:00:00:09'" in str(info.value)
+    assert "berlin-*" not in str(info.value).replace("'bern-*'", "")
+    assert rotation_targets(fleet, ["berlin-*", "berlin-1"], field) == ["000b82000001", "000b82000002"]

@@ -16,13 +16,19 @@ import pytest
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fetch_log import (
+    closed_windows,
     http_fetches,
     merge_fetched,
     parse_iso_time,
     recorded,
     tftp_fetches,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import empty_store, key_id, reconcile
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import (
+    empty_store,
+    key_id,
+    new_key,
+    reconcile,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import load_bootstrap_state, run
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import raw_secrets, redact
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import TEMP_PREFIX
@@ -348,9 +354,12 @@ def rotation_env(env):
     for mac, keys in old.items():
         store["devices"][mac] = dict(keys)
     wanted = dict((mac, dict((name, len(value) // 2) for name, value in keys.items())) for mac, keys in old.items())
-    started = reconcile(store, wanted, rotate=list(old))
+    # The phones fetched their bootstraps (the logs showed it): only then may a rotation start.
+    started = reconcile(store, wanted, rotate=list(old),
+                        fetched=dict((mac, [key_id(keys)]) for mac, keys in old.items()))
     assert started.keys == old and sorted(started.next_keys) == sorted(old)
     params["next_keys"] = started.next_keys
+    params["bootstrap_delivered"] = started.delivered
     return params, root, store, wanted, old, started.next_keys
 
 
@@ -630,3 +639,65 @@ def test_bad_evidence_options_name_their_field(env):
         with pytest.raises(ProvisioningError) as info:
             run(dict(params, **{name: value}))
         assert info.value.field == name, (name, value)
+
+
+def store_of(keys):
+    """A key store holding ``keys`` and what reconcile wants for them."""
+    store = empty_store()
+    for mac, values in keys.items():
+        store["devices"][mac] = dict(values)
+    wanted = dict((mac, dict((name, len(value) // 2) for name, value in values.items())) for mac, values in keys.items())
+    return store, wanted
+
+
+def test_a_window_closed_by_expiry_stays_closed_on_a_new_host_until_rebootstrap(env, tmp_path):
+    params, root = env
+    params.update(bootstrap_serve="window", bootstrap_window=1)
+    mac = "000b82123456"
+    assert "gs" in run(params, now=T0)["bootstrap"]["open"]
+    assert "gs" in run(params, now=T0 + 100)["bootstrap"]["expired"]
+    # What provisioning_fetches reports from this host's state, recorded by the key store.
+    closed = merge_fetched(closed_windows(load_bootstrap_state(params["state_dir"])))
+    assert closed[mac] == [key_id(params["keys"][mac])]
+    store, wanted = store_of(params["keys"])
+    recorded_closed = reconcile(store, wanted, closed=closed, now=T0 + 200)
+    # A new redundant host (or this one with its state directory lost): same key store, nothing else.
+    new_host = dict(params, roots=[str(tmp_path / "root-new")], state_dir=str(tmp_path / "state-new"),
+                    bootstrap_delivered=recorded_closed.delivered)
+    result = run(new_host, now=T0 + 5000)
+    assert result["bootstrap"]["open"] == [] and "gs" in result["bootstrap"]["closed"]
+    assert not (tmp_path / "root-new" / "cfg000b82123456").exists()
+    assert not (tmp_path / "root-new" / "spa88012ba01234.xml").exists()
+    assert (tmp_path / "root-new" / "cfg000b82123456.xml").exists()
+    # sipfleet_rebootstrap: the hosts still report the window closed in that run; it re-opens all the same.
+    reopening = reconcile(store, wanted, closed=closed, rebootstrap=[mac], now=T0 + 6000)
+    assert mac not in reopening.delivered
+    new_host.update(bootstrap_delivered=reopening.delivered, rebootstrap=[mac])
+    reopened = run(new_host, now=T0 + 6000)
+    assert reopened["bootstrap"]["reopened"] == ["gs"]
+    assert params["keys"][mac]["p1359"].encode() in (tmp_path / "root-new" / "cfg000b82123456").read_bytes()
+
+
+def test_next_keys_for_a_phone_whose_window_is_open_and_unfetched_keep_its_bootstrap(env):
+    params, root = env
+    params["bootstrap_serve"] = "window"
+    mac = "000b82123456"
+    old = copy.deepcopy(params["keys"])
+    run(params, now=T0)
+    # New keys exist anyway (a store written by an older version): the phone never had the current ones.
+    params["next_keys"] = dict((m, dict((n, new_key(len(v) // 2)) for n, v in k.items())) for m, k in old.items())
+    held = run(params, now=T0 + 100)
+    assert "gs" in held["rotation"]["pending"] and "gs" in held["bootstrap"]["open"]
+    assert old[mac]["p1359"].encode() in (root / "cfg000b82123456").read_bytes()
+    assert (root / "spa88012ba01234.xml").exists()
+    profile = decrypt_cli((root / "cfg000b82123456.xml").read_bytes(), old[mac]["p1359"])
+    assert params["next_keys"][mac]["p1359"].encode() not in profile
+    # The phone fetches its bootstrap: now the handover, readable with the key it just got, is served.
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(params, http=[access_line(
+        root, "cfg000b82123456", agent="Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82123456")])
+    resumed = run(params, now=T0 + 600)
+    assert "gs" in resumed["rotation"]["pending"] and not (root / "cfg000b82123456").exists()
+    handover = decrypt_cli((root / "cfg000b82123456.xml").read_bytes(), old[mac]["p1359"])
+    assert ("<P1359>%s</P1359>" % params["next_keys"][mac]["p1359"]).encode() in handover
+    # The other devices, still unfetched, keep their bootstrap.
+    assert (root / "spa88012ba01234.xml").exists()

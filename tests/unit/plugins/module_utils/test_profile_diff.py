@@ -196,7 +196,10 @@ def rotation(params):
     for mac, values in keys.items():
         store["devices"][mac] = dict(values)
     wanted = dict((mac, dict((name, len(value) // 2) for name, value in values.items())) for mac, values in keys.items())
-    started = reconcile(store, wanted, rotate=list(keys))
+    # The phones fetched their bootstraps: only then may a rotation start.
+    started = reconcile(store, wanted, rotate=list(keys),
+                        fetched=dict((mac, [key_id(values)]) for mac, values in keys.items()))
+    params["bootstrap_delivered"] = started.delivered
     return store, wanted, started.next_keys
 
 
