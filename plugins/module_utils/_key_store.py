@@ -291,7 +291,10 @@ def _record_delivery(devices, mac, result, seen, closed, rebootstrap, now):
         # Records of keys the device no longer has (before a finished
         # rotation) mean nothing any more.
         record = dict((identifier, when) for identifier, when in old.items() if identifier in live)
-        for identifier in sorted(ids & live):
+        # A window closed by the fetch the delivered record already holds
+        # needs no second record: it would change the store one run late.
+        fresh = ids & live if name == "delivered" else ids & live - set(records["delivered"])
+        for identifier in sorted(fresh):
             record.setdefault(identifier, _timestamp(now))
         # Applied after the logs and the hosts' closed windows: the fetch
         # that closed the window is still in the logs, and the window still

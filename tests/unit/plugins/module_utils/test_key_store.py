@@ -436,6 +436,19 @@ def test_a_window_closed_for_any_reason_is_recorded_and_survives_the_round_trip(
     assert reconcile(reloaded, WANTED, now=2 * 86400).delivered == {GS: [key_id(keys[GS])]}
 
 
+def test_a_window_closed_by_its_recorded_fetch_changes_the_store_once():
+    """Run 1 records the fetch; run 2's hosts report that window closed: no second record, the store is unchanged."""
+    store = empty_store()
+    keys = reconcile(store, WANTED, now=0).keys
+    fetched = {GS: [key_id(keys[GS])]}
+    reconcile(store, WANTED, fetched=fetched, now=10)
+    after_fetch = dump_store(store)
+    outcome = reconcile(store, WANTED, fetched=fetched, closed=fetched, now=20)
+    assert dump_store(store) == after_fetch
+    assert "closed" not in store["devices"][GS]
+    assert outcome.delivered == {GS: [key_id(keys[GS])]}
+
+
 def test_rebootstrap_drops_the_closed_record_even_while_the_hosts_still_report_it():
     store = empty_store()
     keys = reconcile(store, WANTED, now=0).keys
