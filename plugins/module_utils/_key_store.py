@@ -30,7 +30,6 @@ from __future__ import annotations
 import binascii
 import calendar
 import contextlib
-import errno
 import fcntl
 import fnmatch
 import hashlib
@@ -39,11 +38,16 @@ import os
 import re
 import secrets as _random
 import stat
-import tempfile
 import time
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import (
+    flock_until,
+    lock_holder,
+    stamp_lock_holder,
+    write_file_atomic,
+)
 
 FORMAT_VERSION = 1
 _HEX_RE = re.compile(r"^[0-9a-f]+$")
@@ -58,8 +62,6 @@ META_FIELDS = ("created", "rotated", "next", "delivered", "closed")
 DEFAULT_LOCK_TIMEOUT = 300
 #: Days after which a rotation nobody finished is reported as stalled.
 DEFAULT_ROTATION_STALL_DAYS = 14
-#: Temporary files start with this, as the profile writer's do.
-TEMP_PREFIX = ".sipfleet-tmp-"
 
 
 class KeyStoreError(ProvisioningError):
@@ -387,27 +389,17 @@ def store_lock(lock_path, path, timeout):
         raise KeyStoreError("cannot open the lock file %s of the key store %s: %s" % (lock_path, path, exc.strerror),
                             field="path")
     try:
-        deadline = time.monotonic() + timeout
-        delay = 0.01
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                    raise KeyStoreError("cannot lock %s for the key store %s: %s" % (lock_path, path, exc.strerror),
-                                        field="path")
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-                raise KeyStoreError(
-                    "another run has held the lock %s of the key store %s for more than %s seconds (holder PID %s); "
-                    "wait for it to finish, or raise lock_timeout" % (lock_path, path, timeout, holder),
-                    field="lock_timeout")
-            time.sleep(min(delay, remaining))
-            delay = min(delay * 2, 0.2)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, ("%d\n" % os.getpid()).encode("ascii"), 0)
+        try:
+            locked = flock_until(fd, time.monotonic() + timeout)
+        except OSError as exc:
+            raise KeyStoreError("cannot lock %s for the key store %s: %s" % (lock_path, path, exc.strerror),
+                                field="path")
+        if not locked:
+            raise KeyStoreError(
+                "another run has held the lock %s of the key store %s for more than %s seconds (holder PID %s); "
+                "wait for it to finish, or raise lock_timeout"
+                % (lock_path, path, timeout, lock_holder(fd, os.fstat(fd), True)), field="lock_timeout")
+        stamp_lock_holder(fd)
         try:
             yield
         finally:
@@ -442,40 +434,27 @@ def write_store_file(real, path, data):
     ``real`` is the store with every symbolic link resolved, so a symlinked
     store path is written through to its target and stays a link.
     """
-    directory, name = os.path.split(real)
     try:
         old = os.lstat(real)
     except FileNotFoundError:
         old = None
     if old is not None and not stat.S_ISREG(old.st_mode):
         raise KeyStoreError("the key store %s (%s) is not a regular file" % (path, real), field="path")
-    fd, temp = tempfile.mkstemp(prefix="%s%s." % (TEMP_PREFIX, name), dir=directory)
+
+    def keep_owner(fd):
+        made = os.fstat(fd)
+        if old is not None and (made.st_uid, made.st_gid) != (old.st_uid, old.st_gid):
+            try:
+                os.fchown(fd, old.st_uid, old.st_gid)
+            except OSError as exc:
+                raise KeyStoreError("cannot give the new key store %s the owner %d:%d of the old one: %s; "
+                                    "run as that user or root" % (path, old.st_uid, old.st_gid, exc.strerror),
+                                    field="path")
+
+    write_file_atomic(real, data, stat.S_IMODE(old.st_mode) if old is not None else 0o600, prepare=keep_owner)
+    # The rename itself reaches the disk with its directory.
     try:
-        with os.fdopen(fd, "wb") as handle:
-            if old is not None:
-                made = os.fstat(handle.fileno())
-                if (made.st_uid, made.st_gid) != (old.st_uid, old.st_gid):
-                    try:
-                        os.fchown(handle.fileno(), old.st_uid, old.st_gid)
-                    except OSError as exc:
-                        raise KeyStoreError("cannot give the new key store %s the owner %d:%d of the old one: %s; "
-                                            "run as that user or root" % (path, old.st_uid, old.st_gid, exc.strerror),
-                                            field="path")
-                os.fchmod(handle.fileno(), stat.S_IMODE(old.st_mode))
-            else:
-                os.fchmod(handle.fileno(), 0o600)
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, real)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        dir_fd = os.open(os.path.dirname(real), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError:
         return
     try:

@@ -645,13 +645,19 @@ def _new_token():
     return binascii.hexlify(os.urandom(8)).decode("ascii")
 
 
-def write_file_atomic(path, data, mode=0o600):
-    """Replace ``path`` with ``data`` (bytes) through a flushed temporary file in its directory."""
+def write_file_atomic(path, data, mode=0o600, prepare=None):
+    """Replace ``path`` with ``data`` (bytes) through a flushed temporary file in its directory.
+
+    ``prepare(fd)``, when given, is called on the temporary file before the
+    first byte is written (the key store gives it the old store's owner).
+    """
     directory, name = os.path.split(os.path.abspath(path))
     temp = os.path.join(directory, "%s%s.%s" % (TEMP_PREFIX, name, _new_token()))
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o600)
         try:
+            if prepare is not None:
+                prepare(fd)
             _write_all(fd, data)
             os.fsync(fd)
             os.fchmod(fd, mode)
@@ -862,7 +868,32 @@ def _remove_empty_parents(tree, path):
         parent = posixpath.dirname(parent)
 
 
-def _lock_holder(fd, st, is_file):
+def flock_until(fd, deadline):
+    """Take the exclusive ``flock`` of ``fd``, retrying until ``time.monotonic()`` reaches ``deadline``.
+
+    Returns False if another process still holds it then; other errors
+    (``OSError``) go to the caller.
+    """
+    delay = 0.01
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, 0.2)
+
+
+def stamp_lock_holder(fd):
+    """Write this process's PID into the lock file ``fd``, for the error of a run that waits too long."""
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, b"%d\n" % os.getpid(), 0)
+
+
+def lock_holder(fd, st, is_file):
     """The PID holding ``fd``'s lock: what the holder wrote into the lock file, else from /proc/locks."""
     if is_file:
         try:
@@ -924,23 +955,16 @@ class RunLock:
                 self._locks.append((real, tree.fd, False))
         deadline = time.monotonic() + max(0, timeout)
         for path, fd, is_file in sorted(self._locks, key=lambda item: item[0]):
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        holder = _lock_holder(fd, os.fstat(fd), is_file)
-                        raise WriterError("another run still holds the lock %s (PID %s) after %d seconds of waiting: "
-                                          "wait for it to finish, or raise lock_timeout" % (path, holder, timeout),
-                                          field="lock_timeout")
-                    time.sleep(0.1)
+            if not flock_until(fd, deadline):
+                holder = lock_holder(fd, os.fstat(fd), is_file)
+                raise WriterError("another run still holds the lock %s (PID %s) after %d seconds of waiting: "
+                                  "wait for it to finish, or raise lock_timeout" % (path, holder, timeout),
+                                  field="lock_timeout")
         if self._lock_fd is not None:
             # Best effort: who holds it is for the error of a run that waits,
             # and a full state directory must not stop the run here.
             try:
-                os.ftruncate(self._lock_fd, 0)
-                os.pwrite(self._lock_fd, b"%d\n" % os.getpid(), 0)
+                stamp_lock_holder(self._lock_fd)
             except OSError:
                 pass
 

@@ -15,7 +15,6 @@ import pytest
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import (
-    TEMP_PREFIX,
     KeyStoreError,
     dump_store,
     empty_store,
@@ -26,6 +25,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store i
     rotation_targets,
     update_store,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import TEMP_PREFIX
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import load_fleet
 
 WANTED = {"000b82123456": {"p1359": 32}, "88012ba01234": {"gpp_a": 32, "gpp_b": 16}}
