@@ -71,7 +71,7 @@ def limit_and_module(count, directory, env):
 import json, os, sys, tempfile, time
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import empty_store, reconcile
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import run
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import load_fleet, render_fleet, renderer_for
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, render_fleet, renderer_for
 data = json.load(open(sys.argv[1]))
 devices, defaults = data["sipfleet_devices"], data["sipfleet_defaults"]
 start = time.monotonic()

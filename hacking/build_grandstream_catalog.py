@@ -8,9 +8,9 @@ Grandstream publishes, per product family and firmware, a configuration
 template listing every P-value with a description, a type line (``# String``,
 ``# Number: 0, 1``, ``# Number: 60 - 86400`` ...) and, for some, ``# Mandatory``.
 This script reads those templates and writes the compact catalog
-``plugins/module_utils/_grandstream_catalog_data.py`` (P-number -> spec, the
+``plugins/module_utils/_vendors/grandstream/catalog_data.py`` (P-number -> spec, the
 mandatory P-numbers, the models and firmware of each family), which
-``plugins/module_utils/_grandstream_catalog.py`` uses to check P-values. The
+``plugins/module_utils/_vendors/grandstream/catalog.py`` uses to check P-values. The
 templates themselves are reference data and are not shipped.
 
 Run it from anywhere, with the directory holding the templates::
@@ -88,7 +88,7 @@ TEMPLATES = (
 )
 
 DEFAULT_OUTPUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                              "plugins", "module_utils", "_grandstream_catalog_data.py")
+                              "plugins", "module_utils", "_vendors", "grandstream", "catalog_data.py")
 
 HEADER = """\
 # Copyright (c) sipfleet.provisioning contributors

@@ -21,7 +21,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store i
     rotation_targets,
     update_store,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import required_keys, vendor_for_model
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import required_keys, vendor_for_model
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_vars import inventory_options
 
 

@@ -103,7 +103,7 @@ import base64
 
 from ansible.utils.display import Display
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import load_fleet, render_fleet
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, render_fleet
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._filters import filter_errors
 
 

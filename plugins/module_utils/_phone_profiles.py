@@ -36,8 +36,8 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_wri
     read_served_file,
     resolve_owner,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import select_window_files
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import load_fleet, render_fleet
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import select_window_files
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, render_fleet
 
 BOOTSTRAP_MODES = ("window", "always", "never")
 BOOTSTRAP_STATE_FILE = "bootstrap.json"

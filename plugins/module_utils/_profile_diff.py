@@ -10,7 +10,7 @@ legacy binary as its parameter list. Then two nets mask the secrets, on
 both sides of the diff (before: the file on disk; after: the rendered one):
 
 1. by field: each vendor declares its secret parameters once
-   (:meth:`~._vendor_base.VendorRenderer.is_secret_param`) and masks their
+   (:meth:`~._vendors.base.VendorRenderer.is_secret_param`) and masks their
    values in its formats, whatever the value and whether or not the
    inventory still holds it (a changed, rotated or removed password or key),
    and its secret path parts (Cisco's ``GPP_B`` directory); the user
@@ -44,8 +44,8 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc
     gunzip,
     plaintext_as_text,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import MASK
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import VENDORS
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import MASK
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import VENDORS
 
 # Where a secret form standing as a whole token may start: after a
 # character that is not part of a word, at the start of the text, or after an

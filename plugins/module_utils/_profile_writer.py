@@ -49,7 +49,7 @@ import time
 from collections import OrderedDict
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import ProfileFile
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import ProfileFile
 
 MANIFEST_VERSION = 2
 

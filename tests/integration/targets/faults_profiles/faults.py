@@ -39,7 +39,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store i
 from ansible_collections.sipfleet.provisioning.plugins.module_utils import _phone_profiles as phone_profiles
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import run
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import TEMP_PREFIX
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import load_fleet, renderer_for
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, renderer_for
 
 # One model of each vendor, with an OUI of that vendor, and the keys
 # docs/keys.md documents for it ({name: bytes}).

@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils import _cisco_flat_profile as flat
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import cisco_flat_profile as flat
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Device
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.tests.unit import openssl_cli

@@ -30,9 +30,9 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors impo
     error_list,
     quote_value,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import load_fleet
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import check_relative_path
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import check_relative_path
 
 KNOWN = {"GXP2170": "grandstream", "SPA2102": "cisco_spa"}
 

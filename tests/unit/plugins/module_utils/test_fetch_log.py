@@ -14,7 +14,7 @@ import tracemalloc
 import pytest
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import MASK
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import MASK
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fetch_log import (
     closed_windows,
     http_fetches,

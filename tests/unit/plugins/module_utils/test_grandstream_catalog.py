@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils import _grandstream_catalog_data as data
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._grandstream_catalog import (
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream import catalog_data as data
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.catalog import (
     check_param,
     describe_family,
     family_for_model,

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, ProvisioningErrors
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import run
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import VENDORS
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import VENDORS
 
 #: Share of a test's examples that must reach the file-writing branch.
 MIN_WRITTEN = 0.6

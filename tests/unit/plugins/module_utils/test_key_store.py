@@ -26,7 +26,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store i
     update_store,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import TEMP_PREFIX
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import load_fleet
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet
 
 WANTED = {"000b82123456": {"p1359": 32}, "88012ba01234": {"gpp_a": 32, "gpp_b": 16}}
 

@@ -32,7 +32,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store i
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import load_bootstrap_state, run
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import raw_secrets, redact
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import TEMP_PREFIX
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import load_fleet, renderer_for
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, renderer_for
 from ansible_collections.sipfleet.provisioning.tests.unit import openssl_cli
 
 SIP_PASSWORDS = ["gs-Secret-201", "spa&Secret<202>", "mpp-Secret-203", "pana-Secret-204"]

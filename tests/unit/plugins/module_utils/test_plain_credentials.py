@@ -23,12 +23,12 @@ import pytest
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import key_id
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import run
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import (
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     ProfileFile,
     is_key_carrier,
     select_window_files,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import (
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import (
     check_plain_credentials,
     load_fleet,
     render_fleet,
@@ -219,7 +219,7 @@ def test_render_fleet_allows_only_the_carrier_and_its_replacement_at_one_path():
     assert [(item.role, item.secret, item.after_window) for item in at_path] == [("bootstrap", True, False), ("profile", False, True)]
     assert at_path[1].content == [item for item in files if item.path == "Config0080F0C8C381.enc"][0].content
 
-    from ansible_collections.sipfleet.provisioning.plugins.module_utils import _vendor_panasonic as pana
+    from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.panasonic import renderer as pana
 
     real = pana.RENDERER.render_device
 

@@ -42,9 +42,9 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_dif
     redact_error,
     text_view,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_grandstream import ACCOUNTS, render_legacy_binary
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_panasonic import _Param as panasonic_param
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import VENDORS, load_fleet, render_fleet, renderer_for
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.renderer import ACCOUNTS, render_legacy_binary
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.panasonic.renderer import _Param as panasonic_param
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import VENDORS, load_fleet, render_fleet, renderer_for
 
 DEFAULTS = {
     "sip_server": "pbx.example.net",

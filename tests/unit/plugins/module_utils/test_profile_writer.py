@@ -33,7 +33,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_wri
     plan_root,
     read_served_file,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import ProfileFile
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import ProfileFile
 from ansible_collections.sipfleet.provisioning.tests.unit.plugins.module_utils.test_phone_profiles import (
     DEFAULTS,
     devices,

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_device
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_cisco_mpp import RENDERER
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.cisco_mpp.renderer import RENDERER
 from ansible_collections.sipfleet.provisioning.tests.unit import openssl_cli
 from ansible_collections.sipfleet.provisioning.tests.unit.plugins.module_utils.test_cisco_flat_profile import (
     Phone,

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_device
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_cisco_spa import RENDERER, CiscoSpaRenderer
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.cisco_spa.renderer import RENDERER, CiscoSpaRenderer
 from ansible_collections.sipfleet.provisioning.tests.unit.plugins.module_utils.test_cisco_flat_profile import (
     Phone,
     check_golden,

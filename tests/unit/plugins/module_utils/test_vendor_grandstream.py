@@ -25,15 +25,15 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from lxml import etree
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils import _vendor_grandstream as gs
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream import renderer as gs
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_device
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._grandstream_catalog import (
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.catalog import (
     family_for_model,
     known_models,
     param_spec,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import check_relative_path
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import check_relative_path
 from ansible_collections.sipfleet.provisioning.tests.unit.openssl_cli import dec
 
 RENDERER = gs.RENDERER

@@ -24,11 +24,11 @@ import subprocess
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils import _vendor_panasonic as pana
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.panasonic import renderer as pana
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_device
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import decrypt
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import ProfileFile, select_window_files
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import ProfileFile, select_window_files
 from ansible_collections.sipfleet.provisioning.tests.unit import openssl_cli
 
 RENDERER = pana.RENDERER

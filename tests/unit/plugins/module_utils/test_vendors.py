@@ -11,8 +11,8 @@ import subprocess
 import pytest
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import ProfileFile, check_relative_path
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import (
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import ProfileFile, check_relative_path
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import (
     VENDORS,
     load_fleet,
     render_fleet,

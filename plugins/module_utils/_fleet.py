@@ -2,47 +2,22 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The vendor registry and the fleet renderer.
+"""The fleet renderer: validates a whole inventory and renders every device's files.
 
-To add a vendor: write ``_vendor_<name>.py`` with a ``RENDERER`` (see
-``_vendor_base.py``) and add its module to :data:`_VENDOR_MODULES`.
+The vendors themselves are packages under ``_vendors/``, listed by
+``_vendors/registry.py``; this module only reads the registry.
 """
 
 from __future__ import annotations
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils import (
-    _vendor_cisco_mpp,
-    _vendor_cisco_spa,
-    _vendor_grandstream,
-    _vendor_panasonic,
-)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import build_model
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ErrorCollector, ProvisioningError
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import check_relative_path, is_key_carrier
-
-_VENDOR_MODULES = (
-    _vendor_grandstream,
-    _vendor_cisco_spa,
-    _vendor_cisco_mpp,
-    _vendor_panasonic,
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import check_relative_path, is_key_carrier
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import (
+    VENDORS,
+    renderer_for,
+    vendor_for_model,
 )
-
-VENDORS = dict((module.RENDERER.name, module.RENDERER) for module in _VENDOR_MODULES)
-
-
-def vendor_for_model(model):
-    """The name of the vendor that knows ``model`` (canonical upper case), or ``None``."""
-    for renderer in VENDORS.values():
-        if renderer.model_info(model) is not None:
-            return renderer.name
-    return None
-
-
-def renderer_for(device):
-    renderer = VENDORS.get(device.vendor)
-    if renderer is None:
-        raise device.error("unknown vendor %r; known vendors: %s" % (device.vendor, ", ".join(sorted(VENDORS))), field="vendor")
-    return renderer
 
 
 def load_fleet(devices, defaults=None, sites=None, models=None):
@@ -77,7 +52,7 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
 
     ``rotations`` maps the label of a device whose keys are being changed to
     the same device with its new keys: such a device gets the files of
-    :meth:`~._vendor_base.VendorRenderer.render_rotation`.
+    :meth:`~._vendors.base.VendorRenderer.render_rotation`.
     ``keep_plaintext=False`` drops the decrypted copy of each encrypted file
     as soon as it is made (it only serves ``--diff``): at 100,000 devices it
     is half of the memory the files take.
@@ -85,7 +60,7 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
     Two files with the same path are an error naming both owners: one phone
     must never be served another's profile. The one exception is a key
     carrier and its ``after_window`` replacement, of the same device (see
-    :func:`~._vendor_base.select_window_files`).
+    :func:`~._vendors.base.select_window_files`).
 
     A device file that carries a password in plain text over a plain
     transport is an error unless the inventory allows it (see

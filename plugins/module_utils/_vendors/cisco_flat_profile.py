@@ -54,7 +54,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc
     gzip_compress,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import (
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     MASK,
     ProfileFile,
     VendorRenderer,
@@ -85,8 +85,11 @@ RESERVED_WHEN_ENCRYPTED = ("GPP_A", "GPP_B")
 #: ``Key``, ``Pass`` or ``PIN`` (``Encryption_Key``, ``Voice_Mail_PIN_1_``).
 #: A ``Key`` followed by a number (``Unit_1_Key_3_``, ``Line_Key_2_``) is a
 #: button, not a secret, and is shown.
-SECRET_PARAM_RE = re.compile(
-    r"passw|passphrase|pwd|secret|(?:^|_)(?:pass|pin)(?:_?[0-9]+)?_?$|(?:^|_)key_?$|^gpp_[ab]$", re.IGNORECASE)
+SECRET_PARAM_PATTERN = (
+    r"passw|passphrase|pwd|secret|(?:^|_)(?:pass|pin)(?:_?[0-9]+)?_?$|(?:^|_)key_?$|^gpp_[ab]$")
+SECRET_PARAM_RE = re.compile(SECRET_PARAM_PATTERN, re.IGNORECASE)
+#: No name needs listing: :data:`SECRET_PARAM_PATTERN` covers them all.
+SECRET_PARAMS = ()
 
 #: A key written literally in a rule (``[--key 0123...]``); ``$A``-style macros are shown.
 _RULE_KEY_RE = re.compile(r"""(--key\s+)(?!\$)("[^"]*"|'[^']*'|[^\s\]<"']+)""")
@@ -467,7 +470,7 @@ class CiscoFlatProfileRenderer(VendorRenderer):
     # -- secrets -----------------------------------------------------------------
 
     def is_secret_param(self, name):
-        return isinstance(name, str) and SECRET_PARAM_RE.search(name) is not None
+        return isinstance(name, str) and self.description.is_secret_param(name)
 
     def recognizes_text(self, text):
         return "<flat-profile" in text[:4096]

@@ -5,7 +5,7 @@
 """Cisco multiplatform (MPP, 3PCC) phones and ATA191/ATA192 (``vendor: cisco_mpp``).
 
 Same ``flat-profile`` format and flow as the SPA (see
-``_cisco_flat_profile``); what differs:
+``_vendors/cisco_flat_profile.py``); what differs:
 
 * default profile names: ``ata$PSN.cfg`` for the ATA19x (``ata192.cfg``),
   ``$PSN.xml`` for the phones (``6841-3PCC.xml``, ``7841.xml``, ``8841.xml``);
@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._cisco_flat_profile import (
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.cisco_mpp.description import DESCRIPTION
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.cisco_flat_profile import (
     CiscoFlatProfileRenderer,
     CiscoModel,
     check_text,
@@ -82,6 +83,7 @@ class CiscoMppRenderer(CiscoFlatProfileRenderer):
     """Cisco MPP: ``ata$PSN.cfg``/``$PSN.xml`` bootstrap, ``$MA.xml``, digest by firmware."""
 
     name = "cisco_mpp"
+    description = DESCRIPTION
     title = "Cisco MPP"
     models = MODELS
 

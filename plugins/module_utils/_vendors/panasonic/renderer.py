@@ -51,7 +51,8 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_mode
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, shown_url
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import STABLE_SALT, encrypt
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import (
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.panasonic.description import DESCRIPTION
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     ProfileFile,
     VendorRenderer,
     mask_assignments,
@@ -193,20 +194,10 @@ MANAGED_PARAMS = {
     "CFG_FILE_KEY_LENGTH": "the collection sets it with the key",
 }
 
-#: Parameters that hold a secret, the one declaration of Panasonic secrets
-#: (``--diff`` masks them on both sides whatever their value): every name
-#: with PASS, PWD, SECRET or KEY in it (``SIP_PASS_1``, ``ADMIN_PASS``,
-#: ``USER_PASS``, ``HTTP_AUTH_PASS``, ``CFG_FILE_KEY``, ``CFG_FILE_KEY2``)
-#: or ending in a PIN, except a key's length (``CFG_FILE_KEY_LENGTH``
-#: names an algorithm, not a secret).
-_SECRET_PARAM_RE = re.compile(r"PASS|PWD|SECRET|KEY|(?:^|_)PIN(?:_[0-9]+)?$", re.IGNORECASE)
-_NOT_SECRET_PARAM_RE = re.compile(r"KEY[0-9]*_LENGTH$", re.IGNORECASE)
-
 
 def is_secret_param(name):
-    """Whether parameter ``name`` holds a password or key (see :data:`_SECRET_PARAM_RE`)."""
-    return (isinstance(name, str) and _SECRET_PARAM_RE.search(name) is not None
-            and _NOT_SECRET_PARAM_RE.search(name) is None)
+    """Whether parameter ``name`` holds a password or key, as the description declares."""
+    return isinstance(name, str) and DESCRIPTION.is_secret_param(name)
 
 
 _HOST_RE = re.compile(
@@ -307,6 +298,7 @@ class PanasonicRenderer(VendorRenderer):
     """Renderer of the Panasonic standard/product/master text files."""
 
     name = "panasonic"
+    description = DESCRIPTION
     title = "Panasonic"
     mac_case = MAC_CASE
 

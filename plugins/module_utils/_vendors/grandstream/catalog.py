@@ -4,7 +4,7 @@
 
 """Grandstream P-value catalog: which model belongs to which template family, and P-value checks.
 
-The data (``_grandstream_catalog_data``) is generated from Grandstream's
+The data (``catalog_data``) is generated from Grandstream's
 configuration templates by ``hacking/build_grandstream_catalog.py``; this
 module only reads it. A family is the set of models one template covers, for
 one firmware: ``grp261x`` (GRP2612/2613/2614/2615/2616), ``gxp21xx``
@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._grandstream_catalog_data import (
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.catalog_data import (
     FAMILIES,
     MANDATORY,
     PARAMS,

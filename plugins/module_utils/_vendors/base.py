@@ -4,9 +4,10 @@
 
 """The one small interface every vendor renderer implements.
 
-A vendor is one file, ``_vendor_<name>.py``, that defines a subclass of
-:class:`VendorRenderer` and an instance of it named ``RENDERER``; adding a
-vendor means writing that file and adding it to the tuple in ``_vendors.py``.
+A vendor family is one package, ``_vendors/<family>/``: its ``renderer.py``
+defines a subclass of :class:`VendorRenderer` and an instance of it named
+``RENDERER``, its ``description.py`` the facts others read
+(``_vendors/description.py``); ``_vendors/registry.py`` lists the packages.
 Nothing else in the collection knows vendor details.
 
 A renderer turns validated :class:`~._device_model.Device` objects into

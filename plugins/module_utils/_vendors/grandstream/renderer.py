@@ -46,7 +46,7 @@ from xml.sax.saxutils import escape
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import merge_settings
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, shown_url
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._grandstream_catalog import (
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.catalog import (
     check_param,
     describe_family,
     family_for_model,
@@ -54,7 +54,8 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._grandstream
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import STABLE_SALT, encrypt
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendor_base import (
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.description import DESCRIPTION, SECRET_PARAMS
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     ProfileFile,
     VendorRenderer,
     check_relative_path,
@@ -133,35 +134,6 @@ ACCOUNTS = (
     {"active": "P1801", "name": "P1817", "server": "P1802", "proxy": "P1803", "user": "P1804", "auth": "P1805",
      "password": "P1806", "display": "P1807", "transport": "P1848"},
 )
-
-#: P-values that hold a secret: the account passwords, P2 "Admin password for
-#: web interface", P196 "End User Password", P1359 "XML Config File Password"
-#: and P1361 "Config HTTP/HTTPS Password" (grp261x 1.0.5.15 and gxp21xx
-#: 1.0.11.16 templates), and every other P-value those templates and gxp
-#: 1.2.5.3 describe as a password, private key or authentication/privacy key
-#: (:data:`TEMPLATE_SECRET_PARAMS`). The one declaration of Grandstream
-#: secrets: ``--diff`` masks them on both sides, a bootstrap carrying one is
-#: a secret file, and error messages never show their values.
-TEMPLATE_SECRET_PARAMS = (
-    "P83",  # PPPoE Password
-    "P279", "P281",  # SIP TLS Private Key, SIP TLS Private Key Password
-    "P1383",  # Password to Lock/Unlock
-    "P1594",  # Login Password
-    "P2967",  # Password.
-    "P4505", "P4512",  # TR-069 Password, Connection Request Password
-    "P6714", "P6769", "P6773",  # HTTP/HTTPS Password, Firmware HTTP/HTTPS Password, SIP Password
-    "P7903",  # MD5 Password
-    "P8024",  # LDAP bind Password
-    "P8221",  # CPE SSL Private Key
-    "P8395", "P9904",  # OpenVPN Password, OpenVPN Client Key
-    "P8404", "P8407", "P8410", "P8413", "P8416", "P8419", "P8422", "P8425", "P8428", "P8431",  # Wi-Fi Password
-    "P8452",  # FTP/HTTP Password
-    "P21908", "P21909", "P21914", "P21915",  # SNMP (Trap) Authentication Key, Privacy Key
-    "P22022", "P22137", "P22140", "P22143", "P22146", "P22149", "P22152", "P22155", "P22158", "P22161",  # EAP Password
-    "P32004", "P32009", "P32014", "P32019", "P32024", "P32029", "P32034", "P32039", "P32044", "P32049",  # Access Password
-)
-SECRET_PARAMS = frozenset([account["password"] for account in ACCOUNTS] + ["P2", "P196", "P1359", "P1361"]
-                          + list(TEMPLATE_SECRET_PARAMS))
 
 
 def is_secret_param(name):
@@ -633,6 +605,7 @@ class GrandstreamRenderer(VendorRenderer):
 
     name = "grandstream"
     title = "Grandstream"
+    description = DESCRIPTION
     secure_transport = ("an https provisioning_url with the http_server role's client-certificate binding "
                         "(http_server_ssl_verify_client: a Grandstream phone's factory certificate names its MAC)")
 

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._cisco_flat_profile import (
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.cisco_spa.description import DESCRIPTION
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.cisco_flat_profile import (
     CiscoFlatProfileRenderer,
     CiscoModel,
     check_spa_version,
@@ -70,6 +71,7 @@ class CiscoSpaRenderer(CiscoFlatProfileRenderer):
     """Cisco/Linksys SPA: ``spa$PSN.cfg`` bootstrap, ``spa$MA.xml``, MD5 key derivation."""
 
     name = "cisco_spa"
+    description = DESCRIPTION
     title = "Cisco/Linksys SPA"
     models = MODELS
     unknown_model_lines = 12

@@ -1,0 +1,55 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What Cisco multiplatform phones and ATA19x are, as data (see ``_vendors/description.py``).
+
+Sources: the MPP provisioning guide (seed 001) and ``docs/vendors/cisco_mpp.md``.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.description import (
+    DhcpFacts,
+    FirmwareFacts,
+    NotifyFacts,
+    UserAgent,
+    VendorDescription,
+)
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.cisco_flat_profile import (
+    SECRET_PARAM_PATTERN,
+    SECRET_PARAMS,
+)
+
+DESCRIPTION = VendorDescription(
+    name="cisco_mpp",
+    title="Cisco MPP",
+    user_agents=(
+        # "Cisco-CP-7832-3PCC/11.0.1 (00562b043615)".
+        UserAgent(r"^Cisco-(?P<model>CP-[0-9A-Za-z-]+)/(?P<firmware>\S+) \((?P<mac>[0-9A-Fa-f]{12})\)",
+                  "Cisco-CP-7832-3PCC/11.0.1 (00562b043615)"),
+        # ATA19x and the lab's form: "Cisco/ATA192-MPP-11-1-0MPP-16 (00562b043615)".
+        UserAgent(r"^Cisco/(?P<model>[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?)-(?P<firmware>[^\s(]+) \((?P<mac>[0-9A-Fa-f]{12})\)",
+                  "Cisco/ATA192-12-0-1 (00562b043615)"),
+    ),
+    macs_in_user_agent=True,
+    device_paths=(r"^/(?:[^/]+/)*{mac}\.xml$",),
+    # The MPP device certificate (seed 001) is Cisco-signed; where its subject
+    # carries the MAC is not documented there: none is assumed.
+    client_certificate_mac=(),
+    # Not documented by Cisco; what the phones are seen to send.
+    dhcp=DhcpFacts(vendor_class=("Cisco ATA", "Cisco IP Phone", "Cisco Systems"), match_type="prefix",
+                   options=(66, 150, 159, 160)),
+    secret_params=SECRET_PARAMS,
+    secret_param_patterns=(SECRET_PARAM_PATTERN,),
+    encodings={
+        "xml": ("plain",),
+        "xml_encrypted": ("openssl-aes-256-cbc",),
+        "xml_compressed_encrypted": ("gzip", "openssl-aes-256-cbc"),
+    },
+    notify=NotifyFacts("resync"),
+    firmware=FirmwareFacts("the image keeps the file name Cisco ships (the load name the phone compares), "
+                           "optionally in a directory"),
+    docs="docs/vendors/cisco_mpp.md",
+)

@@ -1,0 +1,274 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What a vendor family declares about its phones, as data.
+
+Each vendor package (``_vendors/<family>/``) has a ``description.py`` with
+one :class:`VendorDescription` named ``DESCRIPTION``. Everything outside the
+package that needs a fact about the family's phones reads it from there: the
+nginx device binding (:attr:`~VendorDescription.device_paths`,
+:attr:`~VendorDescription.client_certificate_mac`), the DHCP vendor classes
+(:attr:`~VendorDescription.dhcp`), the fetch-log attribution
+(:attr:`~VendorDescription.user_agents`), the ``--diff`` decoding and
+masking (:attr:`~VendorDescription.encodings`,
+:attr:`~VendorDescription.secret_params`), the firmware role's naming
+(:attr:`~VendorDescription.firmware`), the resync push
+(:attr:`~VendorDescription.notify`) and the generated docs tables.
+
+The patterns are written once, in the syntax both Python's ``re`` and
+nginx's PCRE read the same way (no named groups, no look-behind), with
+``{mac}`` where the device's MAC (12 hex digits) stands; they are matched
+case-insensitively. :func:`check_description` refuses a description with an
+empty field or a pattern that cannot work; the unit tests also check that
+each pattern matches the family's own rendered file names and sample
+User-Agents.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: What ``{mac}`` stands for in a pattern when Python matches it.
+MAC_PATTERN = "([0-9A-Fa-f]{12})"
+
+#: The encodings a served file can go through, innermost first (see ``_codec``).
+ENCODINGS = ("plain", "gzip", "openssl-aes-256-cbc", "base64")
+
+#: Where a declared fact comes from: the vendor's own documents, or other
+#: provisioning servers' code (wazo-provd-plugins, FusionPBX) only.
+SOURCES = ("documented", "code")
+
+
+class UserAgent:
+    """One form of the User-Agent a family's phones send when they fetch over HTTP.
+
+    ``pattern`` is a regular expression (searched, case-sensitive as the
+    phones write it) whose named groups ``model``, ``mac`` and ``firmware``
+    hold what the User-Agent says; a form that carries no MAC (Cisco SPA
+    sends its serial number) has no ``mac`` group. ``sample`` is a real
+    User-Agent of that form: the tests match the pattern against it.
+    """
+
+    def __init__(self, pattern, sample, source="code"):
+        self.pattern = pattern
+        self.sample = sample
+        self.source = source
+        self.regex = re.compile(pattern)
+
+    def parse(self, text):
+        """``{"model":, "mac":, "firmware":}`` (lower-case MAC, ``None`` where absent), or ``None`` if not this form."""
+        match = self.regex.search(text or "")
+        if match is None:
+            return None
+        found = match.groupdict()
+        mac = found.get("mac")
+        return {"model": found.get("model"), "mac": mac.lower() if mac else None, "firmware": found.get("firmware")}
+
+
+class DhcpFacts:
+    """How a DHCP server recognises the family's phones and what it hands them.
+
+    ``vendor_class``: strings compared with the vendor class identifier
+    (option 60) the phones send, the way ``match_type`` says (``prefix``,
+    ``exact`` or ``substring``). ``options``: the DHCP options the phones
+    read their provisioning server from, in the order they prefer them.
+    """
+
+    MATCH_TYPES = ("prefix", "exact", "substring")
+
+    def __init__(self, vendor_class, match_type, options, source="code"):
+        self.vendor_class = tuple(vendor_class)
+        self.match_type = match_type
+        self.options = tuple(options)
+        self.source = source
+
+
+class NotifyFacts:
+    """The SIP NOTIFY that makes a phone check its profile now (``Event:`` header value)."""
+
+    def __init__(self, event, source="code"):
+        self.event = event
+        self.source = source
+
+
+class FirmwareFacts:
+    """How the family's firmware images are named where the phones fetch them.
+
+    ``naming``: one sentence for the docs. ``versioned_name``: whether the
+    firmware role publishes an image under a name derived from its version
+    (Grandstream: ``prefix + basic name + postfix``), rather than under the
+    file name the vendor ships.
+    """
+
+    def __init__(self, naming, versioned_name=False):
+        self.naming = naming
+        self.versioned_name = versioned_name
+
+
+class VendorDescription:
+    """The facts a vendor family declares; see the module documentation for who reads each.
+
+    ``name``
+        the family's name as inventories write it in ``vendor``.
+    ``title``
+        its name for people.
+    ``user_agents``
+        :class:`UserAgent` forms, most specific first.
+    ``macs_in_user_agent``
+        whether every HTTP fetch of the family names the device's MAC in its
+        User-Agent (a fetch that names none is then reported as foreign).
+    ``device_paths``
+        request paths (beginning with ``/``) of the files that belong to one
+        device, ``{mac}`` its MAC: nginx binds them to that device's client
+        certificate; the fetch log attributes fetches by them.
+    ``client_certificate_mac``
+        where a client certificate's subject (RFC 2253, as nginx's
+        ``$ssl_client_s_dn``) carries the MAC; empty when the family's
+        phones carry no documented device certificate.
+    ``dhcp``
+        :class:`DhcpFacts`.
+    ``secret_params``
+        names of the native parameters that hold a password or key.
+    ``secret_param_patterns``
+        regular expressions for secret parameter names a list cannot hold
+        (searched, case-insensitive).
+    ``not_secret_param_patterns``
+        exceptions to ``secret_param_patterns`` (``..._KEY_LENGTH``).
+    ``encodings``
+        ``{file kind: (encoding, ...)}``, innermost first, each one of
+        :data:`ENCODINGS`: how each kind of file this family serves is
+        wrapped (``("plain",)``, ``("gzip", "openssl-aes-256-cbc")``...).
+    ``notify``
+        :class:`NotifyFacts`.
+    ``firmware``
+        :class:`FirmwareFacts`.
+    ``docs``
+        the family's page under ``docs/vendors/``.
+    """
+
+    def __init__(self, name, title, user_agents, macs_in_user_agent, device_paths, client_certificate_mac, dhcp,
+                 secret_params, encodings, notify, firmware, docs, secret_param_patterns=(),
+                 not_secret_param_patterns=()):
+        self.name = name
+        self.title = title
+        self.user_agents = tuple(user_agents)
+        self.macs_in_user_agent = macs_in_user_agent
+        self.device_paths = tuple(device_paths)
+        self.client_certificate_mac = tuple(client_certificate_mac)
+        self.dhcp = dhcp
+        self.secret_params = frozenset(secret_params)
+        self.secret_param_patterns = tuple(secret_param_patterns)
+        self.not_secret_param_patterns = tuple(not_secret_param_patterns)
+        self.encodings = dict(encodings)
+        self.notify = notify
+        self.firmware = firmware
+        self.docs = docs
+        self._secret_res = tuple(re.compile(pattern, re.IGNORECASE) for pattern in self.secret_param_patterns)
+        self._not_secret_res = tuple(re.compile(pattern, re.IGNORECASE) for pattern in self.not_secret_param_patterns)
+        self._path_res = tuple(_mac_regex(pattern) for pattern in self.device_paths)
+
+    def is_secret_param(self, name):
+        """Whether native parameter ``name`` holds a password or key, by the declared names and patterns."""
+        if name in self.secret_params:
+            return True
+        return (any(regex.search(name) for regex in self._secret_res)
+                and not any(regex.search(name) for regex in self._not_secret_res))
+
+    def device_path_mac(self, path):
+        """The lower-case MAC of the device a served path (relative to the root, or ``/``-rooted) belongs to, or ``None``."""
+        uri = path if path.startswith("/") else "/" + path
+        for regex in self._path_res:
+            match = regex.search(uri)
+            if match is not None:
+                return match.group(1).lower()
+        return None
+
+    def parse_user_agent(self, text):
+        """What the first matching :attr:`user_agents` form says of ``text``, or ``None``."""
+        for agent in self.user_agents:
+            found = agent.parse(text)
+            if found is not None:
+                return found
+        return None
+
+    def facts(self):
+        """The description as plain data (lists, strings, numbers), for roles and docs."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "user_agents": [{"pattern": agent.pattern, "sample": agent.sample, "source": agent.source}
+                            for agent in self.user_agents],
+            "macs_in_user_agent": self.macs_in_user_agent,
+            "device_paths": list(self.device_paths),
+            "client_certificate_mac": list(self.client_certificate_mac),
+            "dhcp": {"vendor_class": list(self.dhcp.vendor_class), "match_type": self.dhcp.match_type,
+                     "options": list(self.dhcp.options), "source": self.dhcp.source},
+            "secret_params": sorted(self.secret_params),
+            "secret_param_patterns": list(self.secret_param_patterns),
+            "encodings": dict((kind, list(chain)) for kind, chain in sorted(self.encodings.items())),
+            "notify": {"event": self.notify.event, "source": self.notify.source},
+            "firmware": {"naming": self.firmware.naming, "versioned_name": self.firmware.versioned_name},
+            "docs": self.docs,
+        }
+
+
+def _mac_regex(pattern):
+    return re.compile(pattern.replace("{mac}", MAC_PATTERN), re.IGNORECASE)
+
+
+def check_description(description):
+    """The list of what is wrong with ``description`` (empty when nothing is).
+
+    Every field must be filled (an empty ``client_certificate_mac`` is the
+    one exception: a family may have no documented device certificate); each
+    path and subject pattern must hold ``{mac}`` exactly once and compile;
+    the encodings must be known ones; the DHCP match type and options valid.
+    """
+    problems = []
+    for field in ("name", "title", "user_agents", "device_paths", "dhcp", "encodings", "notify", "firmware", "docs"):
+        if not getattr(description, field, None):
+            problems.append("%s is empty" % field)
+    if not (description.secret_params or description.secret_param_patterns):
+        problems.append("secret_params is empty")
+    if not isinstance(description.macs_in_user_agent, bool):
+        problems.append("macs_in_user_agent must be a boolean")
+    for field in ("device_paths", "client_certificate_mac"):
+        for pattern in getattr(description, field):
+            if pattern.count("{mac}") != 1:
+                problems.append("%s pattern %r must hold {mac} once" % (field, pattern))
+                continue
+            try:
+                _mac_regex(pattern)
+            except re.error as exc:
+                problems.append("%s pattern %r does not compile: %s" % (field, pattern, exc))
+            if "(?<" in pattern or "(?P" in pattern:
+                problems.append("%s pattern %r uses syntax nginx and Python read differently" % (field, pattern))
+    for pattern in description.device_paths:
+        if not pattern.startswith("^/"):
+            problems.append("device_paths pattern %r must be anchored at the root (^/)" % (pattern,))
+    for agent in description.user_agents:
+        if "model" not in agent.regex.groupindex:
+            problems.append("user agent pattern %r has no model group" % (agent.pattern,))
+        if agent.parse(agent.sample) is None:
+            problems.append("user agent pattern %r does not match its sample %r" % (agent.pattern, agent.sample))
+        if agent.source not in SOURCES:
+            problems.append("user agent source %r is not one of %s" % (agent.source, ", ".join(SOURCES)))
+    if description.macs_in_user_agent and any("mac" not in agent.regex.groupindex for agent in description.user_agents):
+        problems.append("macs_in_user_agent is true but a user agent pattern has no mac group")
+    dhcp = description.dhcp
+    if dhcp:
+        if not dhcp.vendor_class or any(not isinstance(text, str) or len(text) < 2 for text in dhcp.vendor_class):
+            problems.append("dhcp.vendor_class needs strings of at least two characters")
+        if dhcp.match_type not in DhcpFacts.MATCH_TYPES:
+            problems.append("dhcp.match_type %r is not one of %s" % (dhcp.match_type, ", ".join(DhcpFacts.MATCH_TYPES)))
+        if not dhcp.options or any(option not in (43, 66, 150, 159, 160) for option in dhcp.options):
+            problems.append("dhcp.options must be some of 43, 66, 150, 159, 160")
+    for kind, chain in description.encodings.items():
+        if not chain or any(step not in ENCODINGS for step in chain):
+            problems.append("encodings[%s] %r: each step must be one of %s" % (kind, chain, ", ".join(ENCODINGS)))
+    if description.notify and not description.notify.event:
+        problems.append("notify.event is empty")
+    if description.firmware and not description.firmware.naming:
+        problems.append("firmware.naming is empty")
+    return problems
