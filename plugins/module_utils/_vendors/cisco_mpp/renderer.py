@@ -74,6 +74,10 @@ MODELS = dict((
     _phone(8861, 10),
     _phone(8865, 10),
 ))
+# The ATA19x's product names ($PN), as seed 001 writes them ("ATA192-MPP"):
+# the same models under the name an inventory copied from the guide or a
+# User-Agent has.
+MODELS.update(("%s-MPP" % name, MODELS[name]) for name in ("ATA191", "ATA192"))
 
 _PHONE_RE = re.compile(r"^CP-?([0-9]{4})-3PCC$")
 _ATA_RE = re.compile(r"^ATA-?([0-9]{3})(?:-MPP)?$")

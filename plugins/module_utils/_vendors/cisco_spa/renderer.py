@@ -51,6 +51,20 @@ MODELS = dict((
     _model("SPA9000", "9000", 4, "ata"),
     # The PAP2T asks for /init.cfg (wazo-provd-plugins serves it there); its $PSN is not documented.
     _model("PAP2T", None, 2, "ata", bootstrap="init.cfg"),
+    # Seed 002: the SPA1001 is a "small VoIP adapter" with one phone port.
+    _model("SPA1001", "1001", 1, "ata"),
+    # The SPA900 series of seed 002, $PSN by its rule (/spa$PSN.cfg: a SPA942
+    # asks for spa942.cfg, as wazo-provd-plugins serves it). The SPA941 and
+    # SPA942 have "two lines, upgradeable to four": they are listed with four,
+    # because a profile may set lines a phone lacks (it ignores unknown
+    # elements) but the collection refuses lines a model does not list, which
+    # would lock an upgraded phone out of lines 3 and 4.
+    _model("SPA901", "901", 1, "phone"),
+    _model("SPA921", "921", 1, "phone"),
+    _model("SPA922", "922", 1, "phone"),
+    _model("SPA941", "941", 4, "phone"),
+    _model("SPA942", "942", 4, "phone"),
+    _model("SPA962", "962", 6, "phone"),
     _model("SPA301", "301", 1, "phone"),
     _model("SPA303", "303", 3, "phone"),
     _model("SPA501G", "501G", 8, "phone"),
@@ -62,6 +76,13 @@ MODELS = dict((
     _model("SPA514G", "514G", 4, "phone"),
     _model("SPA525G", "525G", 5, "phone"),
     _model("SPA525G2", "525G2", 5, "phone"),
+    # Seed 003 (the SPA300/SPA500/WIP310 administration guide) gives neither the
+    # WIP310's $PSN nor its factory profile name, only that its firmware
+    # default is /wip310.img where the SPA phones' is /spa.bin; wip310.cfg
+    # follows that naming. The same guide documents entering the profile rule
+    # from the WIP310's keypad, which points a phone that asks for another name.
+    # One line: the WIP310 data sheet (the seeds do not count its lines).
+    _model("WIP310", None, 1, "phone", bootstrap="wip310.cfg"),
 ))
 
 _DERIVABLE_RE = re.compile(r"^SPA-?([0-9]{3,4}[A-Z0-9]{0,3})$")
