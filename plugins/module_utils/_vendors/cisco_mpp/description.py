@@ -29,9 +29,9 @@ DESCRIPTION = VendorDescription(
         # "Cisco-CP-7832-3PCC/11.0.1 (00562b043615)".
         UserAgent(r"^Cisco-(?P<model>CP-[0-9A-Za-z-]+)/(?P<firmware>\S+) \((?P<mac>[0-9A-Fa-f]{12})\)",
                   "Cisco-CP-7832-3PCC/11.0.1 (00562b043615)"),
-        # ATA19x and the lab's form: "Cisco/ATA192-MPP-11-1-0MPP-16 (00562b043615)".
+        # ATA19x and the lab's form (README): "Cisco/ATA192-MPP-12-0-1 (0c1167abcdef)".
         UserAgent(r"^Cisco/(?P<model>[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?)-(?P<firmware>[^\s(]+) \((?P<mac>[0-9A-Fa-f]{12})\)",
-                  "Cisco/ATA192-12-0-1 (00562b043615)"),
+                  "Cisco/ATA192-MPP-12-0-1 (0c1167abcdef)"),
     ),
     macs_in_user_agent=True,
     device_paths=(r"^/(?:[^/]+/)*{mac}\.xml$",),

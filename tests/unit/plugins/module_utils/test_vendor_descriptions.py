@@ -1,0 +1,332 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Every registered vendor's description agrees with what its renderer does.
+
+The descriptions are what the rest of the collection reads (nginx binds a
+device's files to its certificate by ``device_paths``, the fetch log
+attributes fetches by them and by ``user_agents``, ``--diff`` masks by
+``secret_params``), so a description that disagrees with its renderer breaks
+things silently: a per-device file nginx takes for a shared one is served
+without the certificate check. :func:`description_problems` is the check; it
+runs on a fleet of every model each vendor lists, rendered with encryption on
+and off, with and without Grandstream's file name prefix and postfix, in its
+first (bootstrap) form and during a key rotation. The last tests prove that
+the check fails on broken copies of a real description.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import re
+
+import pytest
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import (
+    load_fleet,
+    render_fleet,
+    required_keys,
+)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import text_view
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
+    mask_assignments,
+    mask_xml_elements,
+)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.description import (
+    MAC_PATTERN,
+    UserAgent,
+    VendorDescription,
+    check_description,
+)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import (
+    DESCRIPTIONS,
+    VENDORS,
+)
+
+ADMIN_PASSWORD = "AdminSecret77"
+
+#: What each description's sample User-Agent says, written out by hand from
+#: the source the sample comes from: a pattern that parses its sample into
+#: something else fails here.
+SAMPLE_PARSES = {
+    "Grandstream Model HW GXP1628 SW 1.0.4.138 DevId c074ad2bd859":
+        {"model": "GXP1628", "mac": "c074ad2bd859", "firmware": "1.0.4.138"},
+    "Linksys/SPA-2102-2.0.5 (88012BA01234)": {"model": "SPA-2102", "mac": None, "firmware": "2.0.5"},
+    "Cisco-CP-7832-3PCC/11.0.1 (00562b043615)": {"model": "CP-7832-3PCC", "mac": "00562b043615", "firmware": "11.0.1"},
+    "Cisco/ATA192-MPP-12-0-1 (0c1167abcdef)": {"model": "ATA192-MPP", "mac": "0c1167abcdef", "firmware": "12-0-1"},
+    "Panasonic_KX-UT113/01.133 (0080f0c8c381)": {"model": "KX-UT113", "mac": "0080f0c8c381", "firmware": "01.133"},
+}
+
+#: Settings of the fleet's two name variants. Grandstream's config prefix and
+#: postfix (P234/P235) wrap every file name it serves; the other vendors
+#: ignore them.
+NAME_VARIANTS = {
+    "plain_names": {},
+    "prefixed_names": {"config_prefix": "gs_", "config_postfix": "_cfg001"},
+}
+
+
+# --- the check --------------------------------------------------------------------------
+
+
+def _path_regexes(description):
+    return [re.compile(pattern.replace("{mac}", MAC_PATTERN), re.IGNORECASE) for pattern in description.device_paths]
+
+
+def is_unbindable_device_file(vendor, directories, item):
+    """The documented exception to "a device's file names its MAC": Cisco's ``profile/<GPP_B>/`` directory.
+
+    Cisco's secure flow serves a device's encrypted profile from a random
+    directory (its ``gpp_b`` key) under the model's shared name, so the path
+    holds no MAC and nginx cannot bind it to a certificate; the secrecy of the
+    directory and the per-device key protect it (``docs/roles/http_server.md``).
+    Only a file directly in one of the device's own ``directories`` (its
+    current ``gpp_b``, and during a rotation its next one) is excused.
+    """
+    parts = item.path.split("/")
+    return (vendor in ("cisco_spa", "cisco_mpp") and len(parts) == 3 and parts[0] == "profile"
+            and parts[1] in directories)
+
+
+def _path_mac(regexes, uri):
+    """The MAC the first matching pattern finds in ``uri`` (``""`` if its ``{mac}`` took no part), or ``None``."""
+    for regex in regexes:
+        match = regex.search(uri)
+        if match is not None:
+            return (match.group(1) or "").lower()
+    return None
+
+
+def _secrets_left(text, description, secrets):
+    masked = mask_assignments(mask_xml_elements(text, description.is_secret_param), description.is_secret_param)
+    return sorted(secret for secret in secrets if secret in masked)
+
+
+def _file_text(item, device):
+    """What the phone reads of ``item``: the plaintext of an encrypted file, the text view of the rest."""
+    return text_view(item.plaintext if item.plaintext is not None else item.content, device.keys if device else None)
+
+
+def description_problems(description, files, fleet, secrets, directories):
+    """What is wrong with ``description`` against the files its vendor rendered for ``fleet``; empty if nothing.
+
+    ``files`` are every file of the run (any vendor's); ``secrets`` maps a
+    device label to the passwords and keys its files may carry,
+    ``directories`` to its Cisco ``gpp_b`` directories.
+    """
+    problems = ["%s: %s" % (description.name, problem) for problem in check_description(description)]
+    regexes = _path_regexes(description)
+    devices = dict((device.label, device) for device in fleet)
+    for item in files:
+        if item.vendor != description.name:
+            continue
+        uri = "/" + item.path
+        if item.device is None:
+            if any(regex.search(uri) for regex in regexes):
+                problems.append("%s: shared file %s matches a device path pattern" % (description.name, item.path))
+            continue
+        device = devices[item.device]
+        found = _path_mac(regexes, uri)
+        if found:
+            # What the fetch log and the key store use says the same.
+            assert description.device_path_mac(item.path) == found
+        if found != device.mac and not is_unbindable_device_file(description.name, directories.get(device.label, ()), item):
+            problems.append("%s: device %s's file %s %s" % (
+                description.name, device.label, item.path,
+                "matches no device path pattern" if found is None else "yields the MAC %s, not %s" % (found, device.mac)))
+        left = _secrets_left(_file_text(item, device), description, secrets.get(device.label, ()))
+        if left:
+            problems.append("%s: device %s's file %s carries %d secret value(s) in a parameter the description "
+                            "does not declare secret" % (description.name, device.label, item.path, len(left)))
+    for agent in description.user_agents:
+        parsed = agent.parse(agent.sample)
+        expected = SAMPLE_PARSES.get(agent.sample)
+        if parsed is None or not parsed["model"]:
+            problems.append("%s: user agent sample %r gives no model" % (description.name, agent.sample))
+        elif expected is None:
+            problems.append("%s: user agent sample %r has no expected parse in SAMPLE_PARSES"
+                            % (description.name, agent.sample))
+        elif parsed != expected:
+            problems.append("%s: user agent sample %r parses to %r, not %r"
+                            % (description.name, agent.sample, parsed, expected))
+        if description.macs_in_user_agent and parsed is not None and not parsed["mac"]:
+            problems.append("%s: user agent sample %r gives no MAC" % (description.name, agent.sample))
+    return problems
+
+
+# --- the fleet: every listed model of every vendor ----------------------------------------------
+
+
+def _key(label, name, size, generation):
+    return hashlib.sha256(("%s/%s/%d" % (label, name, generation)).encode()).hexdigest()[:2 * size]
+
+
+def fleet_devices():
+    devices = []
+    for vendor in sorted(VENDORS):
+        for model in VENDORS[vendor].known_models():
+            index = len(devices) + 1
+            label = "%s-%s" % (vendor, model.lower())
+            devices.append({"name": label, "mac": "00aa%08x" % index, "model": model,
+                            "lines": [{"extension": "%d" % (100 + index), "password": "SipSecret%d" % index}]})
+    return devices
+
+
+def render_variant(encrypted, names):
+    """``(files, fleet, secrets, directories)`` of the whole fleet, bootstrap and rotation forms together."""
+    defaults = dict({"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net/p",
+                     "admin_password": ADMIN_PASSWORD, "allow_plain_credentials": True,
+                     "encrypt_profiles": False, "model_profiles": True, "common_profile": True}, **NAME_VARIANTS[names])
+    devices = fleet_devices()
+    dummy, plain_fleet = load_fleet(devices, defaults)
+    encryptable = set(device.label for device in plain_fleet if VENDORS[device.vendor].can_encrypt(device))
+    for raw in devices:
+        raw["settings"] = {"encrypt_profiles": encrypted and raw["name"] in encryptable}
+    dummy, unkeyed = load_fleet(devices, defaults)
+    wanted = required_keys(unkeyed)
+    for raw in devices:
+        raw["keys"] = dict((name, _key(raw["name"], name, size, 0)) for name, size in wanted.get(raw["name"], {}).items())
+    inventory, fleet = load_fleet(devices, defaults)
+    files = render_fleet(inventory, fleet)
+    secrets = {}
+    rotations = {}
+    for raw, device in zip(devices, fleet):
+        secrets[device.label] = set([raw["lines"][0]["password"], ADMIN_PASSWORD] + list(raw["keys"].values()))
+        if raw["keys"]:
+            rotated = dict(raw, keys=dict((name, _key(raw["name"], name, len(value) // 2, 1))
+                                          for name, value in raw["keys"].items()))
+            dummy, (next_device,) = load_fleet([rotated], defaults)
+            rotations[device.label] = next_device
+            secrets[device.label].update(next_device.keys.values())
+    assert rotations or not encrypted
+    # The rotation form: the files of a run that moves every keyed device to new keys.
+    rotation_files = render_fleet(inventory, fleet, rotations=rotations) if rotations else []
+    directories = {}
+    for device in fleet:
+        for each in (device, rotations.get(device.label)):
+            if each is not None and each.keys.get("gpp_b"):
+                directories.setdefault(device.label, set()).add(each.keys["gpp_b"])
+    return files + rotation_files, fleet, secrets, directories
+
+
+@pytest.fixture(name="variant", scope="module", params=[
+    (encrypted, names) for encrypted in (True, False) for names in sorted(NAME_VARIANTS)],
+    ids=lambda param: "%s-%s" % ("encrypted" if param[0] else "plain", param[1]))
+def variant_fixture(request):
+    return render_variant(*request.param)
+
+
+# --- the tests --------------------------------------------------------------------------------
+
+
+def test_every_vendor_has_a_description_of_its_own():
+    assert sorted(DESCRIPTIONS) == sorted(VENDORS)
+    for name, renderer in VENDORS.items():
+        assert renderer.description is DESCRIPTIONS[name]
+        assert DESCRIPTIONS[name].name == name
+
+
+@pytest.mark.parametrize("vendor", sorted(DESCRIPTIONS))
+def test_description_has_no_empty_field(vendor):
+    assert check_description(DESCRIPTIONS[vendor]) == []
+
+
+def test_fleet_covers_every_vendor_and_file_kind(variant):
+    files, fleet, dummy, dummy = variant
+    assert set(device.vendor for device in fleet) == set(VENDORS)
+    assert set(item.vendor for item in files) == set(VENDORS)
+    # Each vendor renders device files and shared files: both sides of the check run.
+    for vendor in VENDORS:
+        mine = [item for item in files if item.vendor == vendor]
+        assert any(item.device for item in mine) and any(item.device is None for item in mine), vendor
+
+
+@pytest.mark.parametrize("vendor", sorted(DESCRIPTIONS))
+def test_description_matches_rendered_files(vendor, variant):
+    assert description_problems(DESCRIPTIONS[vendor], *variant) == []
+
+
+def test_every_sample_user_agent_is_checked():
+    samples = set(agent.sample for description in DESCRIPTIONS.values() for agent in description.user_agents)
+    assert samples == set(SAMPLE_PARSES)
+
+
+# --- the check fails where it must --------------------------------------------------------------
+
+
+def replaced(description, **changes):
+    """A copy of ``description`` built by its constructor, with ``changes``."""
+    names = [name for name in inspect.signature(VendorDescription.__init__).parameters if name != "self"]
+    arguments = dict((name, getattr(description, name)) for name in names)
+    arguments.update(changes)
+    return VendorDescription(**arguments)
+
+
+@pytest.fixture(name="encrypted_fleet", scope="module")
+def encrypted_fleet_fixture():
+    return render_variant(True, "prefixed_names")
+
+
+@pytest.mark.parametrize("vendor, changes, expected", [
+    ("panasonic", {"title": ""}, "panasonic: title is empty"),
+    ("cisco_spa", {"device_paths": ()}, "cisco_spa: device_paths is empty"),
+    # A pattern that misses the phone's own file: nginx would serve it without the certificate check.
+    ("cisco_mpp", {"device_paths": (r"^/(?:[^/]+/)*SEP{mac}\.cnf\.xml$",)}, "matches no device path pattern"),
+    ("grandstream", {"device_paths": (r"^/(?:[^/]+/)*cfg{mac}\.xml$",)}, "matches no device path pattern"),
+    # A pattern so broad that a shared file matches it.
+    ("cisco_spa", {"device_paths": (r"^/(?:[^/]+/)*spa(?:{mac}\.xml|[0-9]+\.cfg)$",)},
+     "shared file spa2102.cfg matches a device path pattern"),
+    # Undeclared secrets: the account passwords, the keys.
+    ("cisco_spa", {"secret_param_patterns": (r"^gpp_[ab]$|passwd",)}, "does not declare secret"),
+    ("panasonic", {"secret_param_patterns": (r"PASS",)}, "does not declare secret"),
+    ("grandstream", {"secret_params": frozenset(["P2", "P1359"])}, "does not declare secret"),
+    ("grandstream", {"secret_params": frozenset(["P2", "P34", "P406", "P506", "P606", "P1706", "P1806"])},
+     "does not declare secret"),
+    # A User-Agent pattern that matches its sample but reads the wrong model.
+    ("panasonic", {"user_agents": (UserAgent(r"^Panasonic_(?P<model>KX)-[0-9A-Z]+/(?P<firmware>\S+) \((?P<mac>[0-9a-f]{12})\)",
+                                             "Panasonic_KX-UT113/01.133 (0080f0c8c381)"),)},
+     "parses to"),
+    ("grandstream", {"user_agents": (UserAgent(r"^Grandstream Model HW (?P<model>\S+) SW (?P<firmware>\S+)",
+                                               "Grandstream Model HW GXP1628 SW 1.0.4.138 DevId c074ad2bd859"),)},
+     "macs_in_user_agent is true but a user agent pattern has no mac group"),
+])
+def test_check_fails_on_a_broken_description(vendor, changes, expected, encrypted_fleet):
+    assert description_problems(DESCRIPTIONS[vendor], *encrypted_fleet) == []
+    problems = description_problems(replaced(DESCRIPTIONS[vendor], **changes), *encrypted_fleet)
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_unbindable_exception_is_only_the_devices_own_directory(encrypted_fleet):
+    """A Cisco file in another device's random directory, or deeper, or of another vendor, is no exception."""
+    files, fleet, dummy, directories = encrypted_fleet
+    item = next(item for item in files if item.vendor == "cisco_spa" and item.device and item.path.startswith("profile/"))
+    own = directories[item.device]
+    other = next(directories[device.label] for device in fleet
+                 if device.vendor == "cisco_spa" and device.label != item.device)
+    assert is_unbindable_device_file("cisco_spa", own, item)
+    assert not is_unbindable_device_file("cisco_spa", other, item)
+    assert not is_unbindable_device_file("grandstream", own, item)
+    deeper = type(item)(item.path.replace("/", "/x/", 1), item.content, device=item.device)
+    assert not is_unbindable_device_file("cisco_spa", own, deeper)
+
+
+def test_check_reads_what_every_device_is_served(encrypted_fleet):
+    """The secret check is not vacuous: each device's SIP password is in the text it reads from its files."""
+    files, fleet, secrets, dummy = encrypted_fleet
+    texts = {}
+    for item in files:
+        if item.device is not None:
+            texts.setdefault(item.device, []).append(_file_text(item, next(d for d in fleet if d.label == item.device)))
+    for device in fleet:
+        password = device.lines[0].password
+        assert password in secrets[device.label]
+        assert any(password in text for text in texts[device.label]), device.label
+
+
+@pytest.mark.parametrize("vendor", sorted(DESCRIPTIONS))
+def test_check_fails_when_nothing_is_declared_secret(vendor, encrypted_fleet):
+    problems = description_problems(replaced(DESCRIPTIONS[vendor], secret_params=frozenset(["NONE"]),
+                                             secret_param_patterns=(), not_secret_param_patterns=()), *encrypted_fleet)
+    assert any("does not declare secret" in problem for problem in problems), problems
