@@ -8,7 +8,7 @@ Users describe phones with these inventory variables (the names are part of
 the collection's interface):
 
 ``sipfleet_defaults``
-    Generic settings for every device (see :data:`SETTINGS`).
+    Generic settings for every device (see :func:`all_settings`).
 ``sipfleet_sites``
     ``{site name: {settings}}``, applied to the devices of that site.
 ``sipfleet_models``
@@ -61,10 +61,13 @@ class Setting:
 
 
 #: The generic settings every vendor renderer understands; each vendor maps
-#: them to its native parameters in one table. A key not listed here is an
-#: error. A vendor that has no equivalent for a setting ignores it and says so
-#: in its table.
-SETTINGS = {
+#: them to its native parameters in one table. A vendor that has no
+#: equivalent for a setting ignores it and says so in its table. The settings
+#: only some families read (Grandstream's file name prefixes, Cisco's
+#: compression) are declared by those families' descriptions
+#: (``VendorDescription.settings``); :func:`all_settings` is the union, and
+#: a key in neither is an error.
+GENERIC_SETTINGS = {
     "sip_server": Setting("str", "SIP registrar/proxy host name or address for every line"),
     "sip_port": Setting("int", "SIP port", minimum=1, maximum=65535, default=5060),
     "sip_transport": Setting("str", "SIP transport", choices=("udp", "tcp", "tls"), default="udp"),
@@ -86,21 +89,31 @@ SETTINGS = {
     "allow_plain_credentials": Setting(
         "bool", "serve a device file that carries a SIP or admin password in plain text over TFTP, plain HTTP or FTP "
         "(an unencrypted profile on a plain transport); the run warns for each such device", default=False),
-    "compress_profiles": Setting(
-        "bool", "gzip profiles before encrypting them (Cisco SPA and MPP; other vendors ignore it)", default=False),
     "encryption_digest": Setting(
         "str", "key-derivation digest of openssl enc; default per vendor and model", choices=("md5", "sha256")),
-    "model_profiles": Setting(
-        "bool", "also write the per-model shared profile (Grandstream cfg<model>.xml); Panasonic always splits "
-        "settings into Config{MAC}.cfg, Config{MODEL}.cfg and ConfigCom.cfg", default=False),
-    "common_profile": Setting(
-        "bool", "also write the fleet-wide generic profile (Grandstream cfg.xml), served to phones that have no "
-        "profile of their own", default=False),
-    "config_prefix": Setting("str", "profile file name prefix (Grandstream P234)"),
-    "config_postfix": Setting("str", "profile file name postfix (Grandstream P235)"),
-    "firmware_prefix": Setting("str", "firmware file name prefix (Grandstream P232)"),
-    "firmware_postfix": Setting("str", "firmware file name postfix (Grandstream P233)"),
 }
+
+_ALL_SETTINGS = {}
+
+
+def all_settings():
+    """``{name: Setting}`` of every setting an inventory may use: the generic ones and each registered family's own.
+
+    The registry is read on first use, not when this module is imported: it
+    imports the vendor packages, and they import this module. Two families
+    may declare the same setting (the two Cisco families' compress_profiles)
+    only as one :class:`Setting`; a family may not redeclare a generic one.
+    """
+    if not _ALL_SETTINGS:
+        from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import DESCRIPTIONS
+        table = dict(GENERIC_SETTINGS)
+        for description in DESCRIPTIONS.values():
+            for name, spec in sorted(description.settings.items()):
+                if table.setdefault(name, spec) is not spec:
+                    raise ValueError("setting %s of vendor %s is declared twice, differently" % (name, description.name))
+        _ALL_SETTINGS.update(table)
+    return _ALL_SETTINGS
+
 
 #: Fields of an entry of ``sipfleet_devices``.
 DEVICE_FIELDS = ("name", "mac", "model", "vendor", "site", "lines", "params", "settings", "keys")
@@ -170,10 +183,10 @@ def check_setting(name, value, device=None, field_prefix="settings", field=None)
     """
     if field is None:
         field = "%s.%s" % (field_prefix, label_text(name))
-    spec = SETTINGS.get(name)
+    spec = all_settings().get(name)
     if spec is None:
         raise ProvisioningError(
-            "unknown setting %s; known settings: %s" % (quote_value(name), ", ".join(sorted(SETTINGS))),
+            "unknown setting %s; known settings: %s" % (quote_value(name), ", ".join(sorted(all_settings()))),
             device=device, field=field)
     if value is None:
         return None
@@ -293,7 +306,7 @@ def merge_settings(*levels):
         for name, value in level.items():
             if value is not None:
                 merged[name] = value
-    for name, spec in SETTINGS.items():
+    for name, spec in all_settings().items():
         if spec.default is not None:
             merged.setdefault(name, spec.default)
     return merged

@@ -10,7 +10,7 @@ The vendors themselves are packages under ``_vendors/``, listed by
 
 from __future__ import annotations
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import build_model
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import all_settings, build_model
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ErrorCollector, ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import check_relative_path, is_key_carrier
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import (
@@ -18,6 +18,10 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.reg
     renderer_for,
     vendor_for_model,
 )
+
+#: ``{name: Setting}`` of every setting an inventory may use: the generic ones
+#: and those the registered families declare (``VendorDescription.settings``).
+SETTINGS = all_settings()
 
 
 def load_fleet(devices, defaults=None, sites=None, models=None):

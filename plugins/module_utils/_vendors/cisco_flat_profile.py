@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Setting
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import quote_value, shown_url
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import (
     STABLE_SALT,
@@ -90,6 +91,12 @@ SECRET_PARAM_PATTERN = (
 SECRET_PARAM_RE = re.compile(SECRET_PARAM_PATTERN, re.IGNORECASE)
 #: No name needs listing: :data:`SECRET_PARAM_PATTERN` covers them all.
 SECRET_PARAMS = ()
+
+#: The inventory settings only the two Cisco families read (their descriptions' ``settings``).
+SETTINGS = {
+    "compress_profiles": Setting(
+        "bool", "gzip profiles before encrypting them (Cisco SPA and MPP; other vendors ignore it)", default=False),
+}
 
 #: A key written literally in a rule (``[--key 0123...]``); ``$A``-style macros are shown.
 _RULE_KEY_RE = re.compile(r"""(--key\s+)(?!\$)("[^"]*"|'[^']*'|[^\s\]<"']+)""")

@@ -145,11 +145,16 @@ class VendorDescription:
         :class:`FirmwareFacts`.
     ``docs``
         the family's page under ``docs/vendors/``.
+    ``settings``
+        ``{name: _device_model.Setting}`` of the inventory settings only this
+        family reads (Grandstream's ``config_prefix``); the data model accepts
+        them beside the generic ones (``_device_model.all_settings``). Two
+        families that read the same one declare the same object.
     """
 
     def __init__(self, name, title, user_agents, macs_in_user_agent, device_paths, client_certificate_mac, dhcp,
                  secret_params, encodings, notify, firmware, docs, secret_param_patterns=(),
-                 not_secret_param_patterns=()):
+                 not_secret_param_patterns=(), settings=None):
         self.name = name
         self.title = title
         self.user_agents = tuple(user_agents)
@@ -164,6 +169,7 @@ class VendorDescription:
         self.notify = notify
         self.firmware = firmware
         self.docs = docs
+        self.settings = dict(settings or {})
         self._secret_res = tuple(re.compile(pattern, re.IGNORECASE) for pattern in self.secret_param_patterns)
         self._not_secret_res = tuple(re.compile(pattern, re.IGNORECASE) for pattern in self.not_secret_param_patterns)
         self._path_res = tuple(_mac_regex(pattern) for pattern in self.device_paths)
@@ -210,7 +216,15 @@ class VendorDescription:
             "notify": {"event": self.notify.event, "source": self.notify.source},
             "firmware": {"naming": self.firmware.naming, "versioned_name": self.firmware.versioned_name},
             "docs": self.docs,
+            "settings": dict((name, {"kind": spec.kind, "description": spec.description, "default": spec.default,
+                                     "choices": list(spec.choices) if spec.choices else None, "secret": spec.secret})
+                             for name, spec in sorted(self.settings.items())),
         }
+
+
+#: What a family's own setting may be named and hold (``_device_model.Setting.kind``).
+_SETTING_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+_SETTING_KINDS = ("str", "int", "bool", "list")
 
 
 def _mac_regex(pattern):
@@ -271,4 +285,10 @@ def check_description(description):
         problems.append("notify.event is empty")
     if description.firmware and not description.firmware.naming:
         problems.append("firmware.naming is empty")
+    for name, spec in sorted(description.settings.items()):
+        if not isinstance(name, str) or not _SETTING_NAME_RE.match(name):
+            problems.append("settings name %r must be lower-case words joined by _" % (name,))
+        if getattr(spec, "kind", None) not in _SETTING_KINDS or not getattr(spec, "description", None):
+            problems.append("settings[%s] must be a Setting with a kind (%s) and a description"
+                            % (name, ", ".join(_SETTING_KINDS)))
     return problems

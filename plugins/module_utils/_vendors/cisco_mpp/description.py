@@ -20,6 +20,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.des
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.cisco_flat_profile import (
     SECRET_PARAM_PATTERN,
     SECRET_PARAMS,
+    SETTINGS,
 )
 
 DESCRIPTION = VendorDescription(
@@ -52,4 +53,5 @@ DESCRIPTION = VendorDescription(
     firmware=FirmwareFacts("the image keeps the file name Cisco ships (the load name the phone compares), "
                            "optionally in a directory"),
     docs="docs/vendors/cisco_mpp.md",
+    settings=SETTINGS,
 )

@@ -21,6 +21,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.des
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.cisco_flat_profile import (
     SECRET_PARAM_PATTERN,
     SECRET_PARAMS,
+    SETTINGS,
 )
 
 DESCRIPTION = VendorDescription(
@@ -49,4 +50,5 @@ DESCRIPTION = VendorDescription(
     notify=NotifyFacts("resync"),
     firmware=FirmwareFacts("the image keeps the file name Cisco ships (spa525g-7-6-2b.bin), optionally in a directory"),
     docs="docs/vendors/cisco_spa.md",
+    settings=SETTINGS,
 )

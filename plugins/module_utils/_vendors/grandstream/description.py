@@ -11,6 +11,7 @@ in ``docs/vendors/grandstream.md``.
 
 from __future__ import annotations
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Setting
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.description import (
     DhcpFacts,
     FirmwareFacts,
@@ -50,6 +51,20 @@ TEMPLATE_SECRET_PARAMS = (
 )
 SECRET_PARAMS = frozenset(ACCOUNT_PASSWORD_PARAMS + ("P2", "P196", "P1359", "P1361") + TEMPLATE_SECRET_PARAMS)
 
+#: The inventory settings only Grandstream phones read.
+SETTINGS = {
+    "model_profiles": Setting(
+        "bool", "also write the per-model shared profile (Grandstream cfg<model>.xml); Panasonic always splits "
+        "settings into Config{MAC}.cfg, Config{MODEL}.cfg and ConfigCom.cfg", default=False),
+    "common_profile": Setting(
+        "bool", "also write the fleet-wide generic profile (Grandstream cfg.xml), served to phones that have no "
+        "profile of their own", default=False),
+    "config_prefix": Setting("str", "profile file name prefix (Grandstream P234)"),
+    "config_postfix": Setting("str", "profile file name postfix (Grandstream P235)"),
+    "firmware_prefix": Setting("str", "firmware file name prefix (Grandstream P232)"),
+    "firmware_postfix": Setting("str", "firmware file name postfix (Grandstream P233)"),
+}
+
 DESCRIPTION = VendorDescription(
     name="grandstream",
     title="Grandstream",
@@ -77,4 +92,5 @@ DESCRIPTION = VendorDescription(
     firmware=FirmwareFacts("firmware prefix (P232) + the image's basic name + firmware postfix (P233), the postfix "
                            "defaulting to _<version>", versioned_name=True),
     docs="docs/vendors/grandstream.md",
+    settings=SETTINGS,
 )

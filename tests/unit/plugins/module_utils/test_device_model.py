@@ -16,7 +16,6 @@ import yaml
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import (
     DEVICE_FIELDS,
     LINE_FIELDS,
-    SETTINGS,
     Inventory,
     build_device,
     build_fleet,
@@ -30,7 +29,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors impo
     error_list,
     quote_value,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import SETTINGS, load_fleet
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import check_relative_path
 

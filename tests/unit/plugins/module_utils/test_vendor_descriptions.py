@@ -24,7 +24,11 @@ import re
 
 import pytest
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils import _device_model
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import GENERIC_SETTINGS, Setting
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import (
+    SETTINGS,
     load_fleet,
     render_fleet,
     required_keys,
@@ -109,13 +113,16 @@ def _file_text(item, device):
     return text_view(item.plaintext if item.plaintext is not None else item.content, device.keys if device else None)
 
 
-def description_problems(description, files, fleet, secrets, directories):
+def description_problems(description, files, fleet, secrets, directories, sample_parses=None):
     """What is wrong with ``description`` against the files its vendor rendered for ``fleet``; empty if nothing.
 
     ``files`` are every file of the run (any vendor's); ``secrets`` maps a
     device label to the passwords and keys its files may carry,
-    ``directories`` to its Cisco ``gpp_b`` directories.
+    ``directories`` to its Cisco ``gpp_b`` directories. ``sample_parses``
+    maps each sample User-Agent to what it says (default
+    :data:`SAMPLE_PARSES`).
     """
+    sample_parses = SAMPLE_PARSES if sample_parses is None else sample_parses
     problems = ["%s: %s" % (description.name, problem) for problem in check_description(description)]
     regexes = _path_regexes(description)
     devices = dict((device.label, device) for device in fleet)
@@ -142,11 +149,11 @@ def description_problems(description, files, fleet, secrets, directories):
                             "does not declare secret" % (description.name, device.label, item.path, len(left)))
     for agent in description.user_agents:
         parsed = agent.parse(agent.sample)
-        expected = SAMPLE_PARSES.get(agent.sample)
+        expected = sample_parses.get(agent.sample)
         if parsed is None or not parsed["model"]:
             problems.append("%s: user agent sample %r gives no model" % (description.name, agent.sample))
         elif expected is None:
-            problems.append("%s: user agent sample %r has no expected parse in SAMPLE_PARSES"
+            problems.append("%s: user agent sample %r has no expected parse"
                             % (description.name, agent.sample))
         elif parsed != expected:
             problems.append("%s: user agent sample %r parses to %r, not %r"
@@ -330,3 +337,64 @@ def test_check_fails_when_nothing_is_declared_secret(vendor, encrypted_fleet):
     problems = description_problems(replaced(DESCRIPTIONS[vendor], secret_params=frozenset(["NONE"]),
                                              secret_param_patterns=(), not_secret_param_patterns=()), *encrypted_fleet)
     assert any("does not declare secret" in problem for problem in problems), problems
+
+
+# --- the settings only some families read ------------------------------------------------------
+
+#: Which family declares which of its own settings.
+FAMILY_SETTINGS = {
+    "grandstream": ["common_profile", "config_postfix", "config_prefix", "firmware_postfix", "firmware_prefix",
+                    "model_profiles"],
+    "cisco_spa": ["compress_profiles"],
+    "cisco_mpp": ["compress_profiles"],
+    "panasonic": [],
+}
+
+
+def test_vendor_settings_live_in_their_families_descriptions():
+    for vendor, names in FAMILY_SETTINGS.items():
+        assert sorted(DESCRIPTIONS[vendor].settings) == names
+        assert not set(names) & set(GENERIC_SETTINGS)
+        assert sorted(DESCRIPTIONS[vendor].facts()["settings"]) == names
+    # The two Cisco families share one declaration.
+    assert DESCRIPTIONS["cisco_spa"].settings["compress_profiles"] is DESCRIPTIONS["cisco_mpp"].settings["compress_profiles"]
+    assert DESCRIPTIONS["grandstream"].facts()["settings"]["model_profiles"]["default"] is False
+
+
+def test_inventory_accepts_the_union_and_nothing_else():
+    assert set(SETTINGS) == set(GENERIC_SETTINGS) | set(name for names in FAMILY_SETTINGS.values() for name in names)
+    inventory, fleet = load_fleet([{"name": "a", "mac": "000b82000001", "model": "GXP2170",
+                                    "lines": [{"extension": "1", "password": "p"}]}],
+                                  {"sip_server": "pbx", "config_prefix": "gs_", "compress_profiles": True,
+                                   "encrypt_profiles": False, "allow_plain_credentials": True})
+    assert fleet[0].settings["config_prefix"] == "gs_" and inventory.defaults["compress_profiles"] is True
+    # A family's boolean setting is checked like a generic one, and its default applies to every device.
+    with pytest.raises(ProvisioningError, match=r"field sipfleet_defaults.model_profiles: must be true or false"):
+        load_fleet([], {"model_profiles": "yes"})
+    with pytest.raises(ProvisioningError, match=r"unknown setting 'no_such_setting'; known settings: admin_password, "):
+        load_fleet([], {"no_such_setting": 1})
+
+
+def test_two_families_declaring_one_setting_differently_is_refused(monkeypatch):
+    other = replaced(DESCRIPTIONS["panasonic"], name="clash",
+                     settings={"compress_profiles": Setting("bool", "something else", default=True)})
+    monkeypatch.setitem(DESCRIPTIONS, "clash", other)
+    monkeypatch.setattr(_device_model, "_ALL_SETTINGS", {})
+    with pytest.raises(ValueError, match="setting compress_profiles of vendor .* is declared twice"):
+        _device_model.all_settings()
+    generic = replaced(DESCRIPTIONS["panasonic"], name="clash", settings={"sip_server": Setting("str", "mine")})
+    monkeypatch.setitem(DESCRIPTIONS, "clash", generic)
+    monkeypatch.setattr(_device_model, "_ALL_SETTINGS", {})
+    with pytest.raises(ValueError, match="setting sip_server of vendor clash is declared twice"):
+        _device_model.all_settings()
+
+
+@pytest.mark.parametrize("settings, expected", [
+    ({"Config-Prefix": Setting("str", "x")}, "settings name 'Config-Prefix' must be lower-case words"),
+    ({"config_prefix": Setting("text", "x")}, "settings[config_prefix] must be a Setting with a kind"),
+    ({"config_prefix": Setting("str", "")}, "settings[config_prefix] must be a Setting with a kind"),
+    ({"config_prefix": "gs_"}, "settings[config_prefix] must be a Setting with a kind"),
+])
+def test_check_description_refuses_a_bad_setting(settings, expected):
+    problems = check_description(replaced(DESCRIPTIONS["grandstream"], settings=settings))
+    assert any(problem.startswith(expected) for problem in problems), problems

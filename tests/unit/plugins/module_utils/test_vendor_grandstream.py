@@ -358,7 +358,7 @@ def test_every_catalog_model_has_a_line_count():
 
 
 def test_every_generic_setting_has_a_row():
-    from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import SETTINGS
+    from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import SETTINGS
     rows = set(row.setting for row in gs.SETTINGS_MAP)
     assert set(SETTINGS) <= rows
     assert all(row.confirmed_by for row in gs.SETTINGS_MAP)
