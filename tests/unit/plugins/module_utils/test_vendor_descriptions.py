@@ -136,9 +136,9 @@ def description_problems(description, files, fleet, secrets, directories, sample
             continue
         device = devices[item.device]
         found = _path_mac(regexes, uri)
-        if found:
-            # What the fetch log and the key store use says the same.
-            assert description.device_path_mac(item.path) == found
+        if found and description.device_path_mac(item.path) != found:
+            # What the fetch log uses must say the same as nginx's reading of the patterns.
+            problems.append("%s: device_path_mac(%s) is not %s" % (description.name, item.path, found))
         if found != device.mac and not is_unbindable_device_file(description.name, directories.get(device.label, ()), item):
             problems.append("%s: device %s's file %s %s" % (
                 description.name, device.label, item.path,
