@@ -63,6 +63,16 @@ SAMPLE_PARSES = {
     "Panasonic_KX-UT113/01.133 (0080f0c8c381)": {"model": "KX-UT113", "mac": "0080f0c8c381", "firmware": "01.133"},
 }
 
+#: A device certificate subject of each family that has one, as nginx gives it
+#: (``$ssl_client_s_dn``, RFC 2253), and the MAC it names: seed 002's SPA2102
+#: subject (``S=`` in the guide, ``ST=`` in OpenSSL's output), and the
+#: subject form of docs/roles/http_server.md for Grandstream.
+SUBJECT_SAMPLES = {
+    "grandstream": [("OU=GXP2170,CN=c074ad000001", "c074ad000001")],
+    "cisco_spa": [("ST=000e08abcdef,L=88012BA01234,OU=SPA-2102", "000e08abcdef"),
+                  ("OU=SPA-2102,L=88012BA01234,S=000e08abcdef", "000e08abcdef")],
+}
+
 #: Settings of the fleet's two name variants. Grandstream's config prefix and
 #: postfix (P234/P235) wrap every file name it serves; the other vendors
 #: ignore them.
@@ -253,6 +263,20 @@ def test_fleet_covers_every_vendor_and_file_kind(variant):
 @pytest.mark.parametrize("vendor", sorted(DESCRIPTIONS))
 def test_description_matches_rendered_files(vendor, variant):
     assert description_problems(DESCRIPTIONS[vendor], *variant) == []
+
+
+@pytest.mark.parametrize("vendor", sorted(DESCRIPTIONS))
+def test_certificate_subject_patterns_find_the_mac(vendor):
+    patterns = [re.compile(pattern.replace("{mac}", MAC_PATTERN), re.IGNORECASE)
+                for pattern in DESCRIPTIONS[vendor].client_certificate_mac]
+    samples = SUBJECT_SAMPLES.get(vendor, [])
+    # A family declares subject patterns exactly when the tests know a subject of its phones.
+    assert bool(patterns) == bool(samples)
+    for subject, mac in samples:
+        assert [match.group(1).lower() for match in (regex.search(subject) for regex in patterns) if match] == [mac]
+        # A MAC in another attribute (the serial number's place) is not the device's.
+        assert not any(regex.search(subject.replace("CN=", "L=").replace("ST=", "L=").replace("S=", "L="))
+                       for regex in patterns)
 
 
 def test_every_sample_user_agent_is_checked():
