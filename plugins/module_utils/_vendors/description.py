@@ -186,7 +186,8 @@ class VendorDescription:
         uri = path if path.startswith("/") else "/" + path
         for regex in self._path_res:
             match = regex.search(uri)
-            if match is not None:
+            # A {mac} inside an alternative that did not match leaves the group empty.
+            if match is not None and match.group(1) is not None:
                 return match.group(1).lower()
         return None
 
