@@ -47,7 +47,16 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import quote_value, shown_url
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses import (
+    IPV6_LOOSE,
+    AddressError,
+    HostRules,
+    UrlRules,
+    parse_host,
+    parse_host_port,
+    parse_url,
+)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import quote_value
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import (
     STABLE_SALT,
     encrypt,
@@ -137,15 +146,15 @@ LANGUAGES = {
 
 _TRANSPORTS = {"udp": "UDP", "tcp": "TCP", "tls": "TLS"}
 
-_HOSTNAME = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\.?"
-_IPV6 = r"\[[0-9A-Fa-f:.]{2,45}\]"
-_HOST_RE = re.compile(r"^(?:%s|%s)$" % (_HOSTNAME, _IPV6))
-_HOST_PORT_RE = re.compile(r"^(?P<host>%s|%s)(?::(?P<port>[0-9]{1,5}))?$" % (_HOSTNAME, _IPV6))
+# Host names of labels of letters, digits and "-" (a label may end in "-";
+# no length limit for the whole name), IPv6 in brackets by its characters;
+# ports of at most 5 digits.
+_HOSTS = HostRules(hyphen_ends_label=True, max_length=None, ipv6=IPV6_LOOSE, bare_ipv6=False, port_digits=5)
 # No user info, query or fragment: "#" starts a comment in a Profile_Rule,
 # "|", "[", "]", "(", ")" and "?" are rule syntax, white space separates terms.
-_URL_RE = re.compile(
-    r"^(?P<scheme>tftp|http|https)://(?P<host>%s|%s)(?::(?P<port>[0-9]{1,5}))?(?P<path>/[A-Za-z0-9._~%%/+$-]*)?$"
-    % (_HOSTNAME, _IPV6))
+_URLS = UrlRules(("tftp", "http", "https"), _HOSTS, scheme_case="sensitive", path=re.compile(r"/[A-Za-z0-9._~%/+$-]*"))
+_URL_MESSAGE = ("{value} is not a URL a Cisco rule can carry: use scheme://host[:port]/path with scheme tftp, http or https, "
+                "no user:password@, no query (?) or fragment (#), and only letters, digits and . _ ~ % / + - $ in the path")
 _SPA_VERSION_RE = re.compile(r"^[0-9]+(?:\.[0-9A-Za-z]+){1,3}(?:\([0-9A-Za-z]+\))?$")
 _MPP_VERSION_RE = re.compile(r"^([0-9]{1,3})[.-]([0-9]{1,3})(?:[.(-]([0-9]{1,3}))?")
 
@@ -185,25 +194,24 @@ def check_text(value, device, field, secret=False):
 def check_host(value, device, field, allow_port=False):
     """A host name, IPv4 address or bracketed IPv6 address (with ``allow_port``, optionally ``:port``)."""
     text = check_text(value, device, field)
-    if allow_port:
-        match = _HOST_PORT_RE.match(text)
-        if match and (match.group("port") is None or 1 <= int(match.group("port")) <= 65535):
-            return text
-        raise device.error("%s is not a host name or address with an optional :port" % (shown_url(text),), field=field)
-    if not _HOST_RE.match(text):
-        raise device.error("%s is not a host name or address" % (shown_url(text),), field=field)
+    try:
+        if allow_port:
+            message = "{value} is not a host name or address with an optional :port"
+            parse_host_port(text, _HOSTS, messages={"host": message, "port": message})
+        else:
+            parse_host(text, _HOSTS)
+    except AddressError as exc:
+        raise device.error(exc.message, field=field)
     return text
 
 
 def check_url(value, device, field):
     """A ``tftp://``, ``http://`` or ``https://`` URL a Profile_Rule can carry; returns it without a trailing ``/``."""
     text = check_text(value, device, field)
-    match = _URL_RE.match(text)
-    if match is None or (match.group("port") is not None and not 1 <= int(match.group("port")) <= 65535):
-        raise device.error(
-            "%s is not a URL a Cisco rule can carry: use scheme://host[:port]/path with scheme tftp, http or https, "
-            "no user:password@, no query (?) or fragment (#), and only letters, digits and . _ ~ %% / + - $ in the path"
-            % (shown_url(text),), field=field)
+    try:
+        parse_url(text, _URLS, messages=dict.fromkeys(("scheme", "syntax", "port"), _URL_MESSAGE))
+    except AddressError as exc:
+        raise device.error(exc.message, field=field)
     return text.rstrip("/")
 
 

@@ -2,25 +2,40 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""What each vendor accepts as a host, host:port or URL, before one shared parser replaces their grammars.
+"""The shared host/URL parser (``_addresses``) and what each vendor accepts through it.
 
-What every vendor accepts and refuses today (commit 49385e8, recorded on
-Python 3.11 and 3.13), rendering each value through the whole vendor:
-:data:`TABLE` has one row per setting and value, ``+``/``-`` per vendor in
-:data:`VENDORS` order, and a digest of every outcome of the row (the error's
-field and exact message, or the bytes of every rendered file). A row that
-fails shows the outcomes now, to compare with the row.
+Three parts:
+
+* :data:`TABLE`: what every vendor accepted and refused before the three
+  grammars moved into ``_addresses`` (commit 49385e8, recorded on Python
+  3.11 and 3.13), rendering each value through the whole vendor: one row per
+  setting and value, ``+``/``-`` per vendor in :data:`VENDORS` order, and a
+  digest of every outcome of the row (the error's field and exact message,
+  or the bytes of every rendered file). A row that fails shows the outcomes
+  now, to compare with the row.
+* Differential tests: the three old grammars, copied verbatim from that
+  commit as oracles, against the vendors' functions on generated values.
+* The parser's own interface: parsed parts, error kinds, messages.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, ProvisioningErrors
+from ansible_collections.sipfleet.provisioning.plugins.module_utils import _addresses as addresses
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Device
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, ProvisioningErrors, shown_url
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, render_fleet
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import cisco_flat_profile as flat
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream import renderer as grandstream
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.panasonic import renderer as panasonic
 
 #: The vendors of :data:`TABLE`, each by one model (both Grandstream template
 #: families: the legacy one fetches over tftp and http only).
@@ -33,6 +48,8 @@ VENDORS = (
 )
 #: Cisco upgrades firmware only with a version to compare.
 _FIRMWARE_VERSIONS = {"cisco_spa": "7.6.2", "cisco_mpp": "12.0.1"}
+
+_SETTINGS = settings(max_examples=400, deadline=None, database=None)
 
 
 def vendor_outcome(vendor, model, setting, value):
@@ -58,6 +75,332 @@ def vendor_outcome(vendor, model, setting, value):
 
 def row_digest(outcomes):
     return hashlib.sha256(json.dumps(outcomes).encode()).hexdigest()[:12]
+
+
+# --- the old grammars, verbatim (49385e8), as oracles ----------------------------
+
+_OLD_GS_HOST_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_OLD_GS_HOST_NAME = re.compile(r"(?=.{1,253}$)%s(?:\.%s)*\.?" % (_OLD_GS_HOST_LABEL, _OLD_GS_HOST_LABEL))
+_OLD_GS_URL_REST = re.compile(r"[A-Za-z0-9._~%!$&'()*+,;=:@/\[\]-]+")
+
+
+def _old_gs_host(value):
+    import ipaddress
+    bracketed = value.startswith("[") and value.endswith("]")
+    text = value[1:-1] if bracketed else value
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        if not bracketed and _OLD_GS_HOST_NAME.fullmatch(value):
+            return value, False
+        return None
+    if address.version == 4:
+        return None if bracketed else (text, False)
+    return text, True
+
+
+def _old_gs_host_port(value):
+    if value.startswith("["):
+        host, sep, rest = value.partition("]")
+        host += sep
+        port = rest[1:] if rest.startswith(":") else (None if not rest else "x")
+    elif value.count(":") == 1:
+        host, dummy, port = value.partition(":")
+    else:
+        host, port = value, None
+    if port is not None and not (port.isdigit() and port.isascii() and 1 <= int(port) <= 65535):
+        return False
+    return _old_gs_host(host) is not None
+
+
+def _old_gs_server_path(value, schemes):
+    """``(rest, scheme)``, or the message of the old ``_server_path``."""
+    wanted = ", ".join("%s://" % scheme for scheme in schemes)
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:
+        return "%s is not a URL%s" % (shown_url(value), "" if "@" in value else " (%s)" % exc)
+    scheme = parts.scheme.lower()
+    if scheme not in schemes or not value.lower().startswith(scheme + "://"):
+        return "%s must start with one of %s (what this model can fetch from)" % (shown_url(value), wanted)
+    rest = value[len(parts.scheme) + 3:].rstrip("/")
+    if (not parts.hostname or parts.username is not None or parts.query or parts.fragment or "?" in value or "#" in value
+            or not _OLD_GS_URL_REST.fullmatch(rest)
+            or _old_gs_host(parts.netloc.rsplit(":", 1)[0] if port else parts.netloc) is None):
+        return ("%s is not scheme://host[:port]/path (no user, query or fragment; a path of plain URL characters)"
+                % (shown_url(value),))
+    return rest, scheme
+
+
+_OLD_C_HOSTNAME = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\.?"
+_OLD_C_IPV6 = r"\[[0-9A-Fa-f:.]{2,45}\]"
+_OLD_C_HOST_RE = re.compile(r"^(?:%s|%s)$" % (_OLD_C_HOSTNAME, _OLD_C_IPV6))
+_OLD_C_HOST_PORT_RE = re.compile(r"^(?P<host>%s|%s)(?::(?P<port>[0-9]{1,5}))?$" % (_OLD_C_HOSTNAME, _OLD_C_IPV6))
+_OLD_C_URL_RE = re.compile(
+    r"^(?P<scheme>tftp|http|https)://(?P<host>%s|%s)(?::(?P<port>[0-9]{1,5}))?(?P<path>/[A-Za-z0-9._~%%/+$-]*)?$"
+    % (_OLD_C_HOSTNAME, _OLD_C_IPV6))
+
+
+def _old_c_host(text, allow_port):
+    if allow_port:
+        match = _OLD_C_HOST_PORT_RE.match(text)
+        return bool(match and (match.group("port") is None or 1 <= int(match.group("port")) <= 65535))
+    return bool(_OLD_C_HOST_RE.match(text))
+
+
+def _old_c_url(text):
+    match = _OLD_C_URL_RE.match(text)
+    return not (match is None or (match.group("port") is not None and not 1 <= int(match.group("port")) <= 65535))
+
+
+_OLD_P_HOST_RE = re.compile(
+    r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})"
+    r"|\[[0-9A-Fa-f:.]{2,45}\]"
+    r"|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})$")
+_OLD_P_URL_RE = re.compile(
+    r"^(?P<scheme>tftp|http|https)://(?P<userinfo>[^\s/\"@]+@)?"
+    r"(?P<host>\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9_.-]+)(?::(?P<port>[0-9]{1,5}))?(?P<path>/[^\s\"]*)?$")
+
+
+def _old_p_url(value, allow_query):
+    """``'format'``, ``'port'`` or the user information (``None`` without)."""
+    match = _OLD_P_URL_RE.match(value)
+    if match is None or (not allow_query and re.search(r"[?#{}]", value)):
+        return "format"
+    if match.group("port") is not None and not 1 <= int(match.group("port")) <= 65535:
+        return "port"
+    return ("userinfo", match.group("userinfo"))
+
+
+def _old_p_outbound_proxy(value):
+    match = re.match(r"^(\[[^\]]*\]|[^:]*)(?::([0-9]{1,5}))?$", value)
+    host, port = (match.group(1), match.group(2)) if match else (value, None)
+    if not _OLD_P_HOST_RE.match(host):
+        return "host"
+    if port is not None and not 1 <= int(port) <= 65535:
+        return "port"
+    return host, (str(int(port)) if port is not None else None)
+
+
+# --- generated values: mostly address-like, with the characters that matter --------
+
+_ADDRESS_CHARS = "aZ09_-.:[]@/%?#{}$!+*;=,~'\"() \t\n\u00e9\u0665\u00b2fF"
+_PIECES = ["http://", "https://", "tftp://", "ftp://", "HTTP://", "user:pw@", "[::1]", "[2001:db8::1]", "fe80::1%eth0",
+           ":5060", ":0", ":65536", ":00080", "example.com", "1.2.3.4", "a" * 63, "a" * 64, "/p", "//", "\n", "x" * 250]
+
+
+def _address_like():
+    piece = st.one_of(st.sampled_from(_PIECES), st.text(alphabet=_ADDRESS_CHARS, max_size=6))
+    return st.lists(piece, max_size=6).map("".join)
+
+
+class _Ctx:
+    """What Grandstream's mapping functions need: errors name the field."""
+
+    device = "desk"
+
+    @staticmethod
+    def error(message, name):
+        return ProvisioningError(message, device="desk", field="settings.%s" % name)
+
+
+DEVICE = Device("desk", None, "000e08aabbcc", "SPA504G", "cisco_spa", None, [], {}, {}, {})
+
+
+def _message(call, *args):
+    try:
+        return call(*args)
+    except ProvisioningError as exc:
+        return "error: " + exc.message
+
+
+@_SETTINGS
+@given(_address_like())
+@example("[::1]\n")
+@example("proxy:5060\n")
+@example("http://[::1]x:80/p")
+def test_grandstream_grammar_is_unchanged(value):
+    assert (grandstream._host(value) is None) == (_old_gs_host(value) is None)
+    found = grandstream._host(value)
+    if found is not None:
+        assert (found.name, found.ipv6) == _old_gs_host(value)
+    assert grandstream._host_port(value) == _old_gs_host_port(value)
+    for schemes in ({"tftp": 0, "http": 1, "https": 2, "ftp": 3, "ftps": 4}, {"tftp": 0, "http": 1}):
+        new = _message(grandstream._server_path, _Ctx, "provisioning_url", value, schemes)
+        old = _old_gs_server_path(value, schemes)
+        assert new == (old if isinstance(old, tuple) else "error: " + old)
+
+
+@_SETTINGS
+@given(_address_like())
+@example("a-.example")
+@example("[::::]")
+def test_cisco_grammar_is_unchanged(value):
+    text_ok = _message(flat.check_text, value, DEVICE, "f") == value
+    for allow_port in (False, True):
+        new = _message(flat.check_host, value, DEVICE, "f", allow_port)
+        assert (new == value) == (text_ok and _old_c_host(value, allow_port))
+    new = _message(flat.check_url, value, DEVICE, "f")
+    assert (new == value.rstrip("/")) == (text_ok and _old_c_url(value)), new
+
+
+@_SETTINGS
+@given(_address_like())
+@example("pbx\n")
+@example("[::1]\n")
+@example("proxy:5060\n")
+@example("http://u:p@h/p\n")
+def test_panasonic_grammar_is_unchanged(value):
+    mapper = panasonic._Mapper("desk", lambda setting: "settings.%s" % setting)
+    assert (_message(mapper.host, value, "ntp_server") == value) == bool(_OLD_P_HOST_RE.match(value))
+    for allow_query in (True, False):
+        old = _old_p_url(value, allow_query)
+        new = _message(mapper.url, value, "firmware_url", allow_query)
+        if old == "format":
+            assert new.startswith("error: ") and "is not a URL of the form" in new
+        elif old == "port":
+            assert new.startswith("error: ") and new.endswith("has a port out of range 1 to 65535")
+        else:
+            assert new.userinfo == (old[1][:-1] if old[1] else None)
+    old = _old_p_outbound_proxy(value)
+    new = _message(panasonic.PanasonicRenderer._outbound_proxy, mapper, value)
+    if old == "host":
+        assert new.startswith("error: ") and new.endswith("is not host[:port]")
+    elif old == "port":
+        assert new.startswith("error: ") and new.endswith("has a port out of range 1 to 65535")
+    else:
+        assert new == old
+
+
+# --- the parser's interface ---------------------------------------------------------
+
+STRICT = addresses.HostRules()
+LOOSE = addresses.HostRules(underscore=True, labels=False, ipv6=addresses.IPV6_LOOSE, port_digits=5)
+
+
+@pytest.mark.parametrize("rules, value, expected", [
+    (STRICT, "pbx.example.com", addresses.Host("pbx.example.com", False)),
+    (STRICT, "192.0.2.1", addresses.Host("192.0.2.1", False)),
+    (STRICT, "[2001:db8::1]", addresses.Host("2001:db8::1", True, text="[2001:db8::1]")),
+    (STRICT, "2001:db8::1", addresses.Host("2001:db8::1", True)),
+    (STRICT, "[192.0.2.1]", None),
+    (STRICT, "a_b", None),
+    (STRICT, "a-", None),
+    (STRICT, "a" * 64, None),
+    (STRICT, ("a" * 63 + ".") * 3 + "a" * 61, addresses.Host(("a" * 63 + ".") * 3 + "a" * 61, False)),
+    (STRICT, ("a" * 63 + ".") * 3 + "a" * 62, None),
+    (addresses.HostRules(bare_ipv6=False), "2001:db8::1", None),
+    (addresses.HostRules(underscore=True), "_sip._udp.example", addresses.Host("_sip._udp.example", False)),
+    (addresses.HostRules(hyphen_ends_label=True), "a-.b", addresses.Host("a-.b", False)),
+    (LOOSE, "a..b", addresses.Host("a..b", False)),
+    (LOOSE, ".a", None),
+    (addresses.HostRules(labels=False, dot_or_hyphen_first=True), ".a", addresses.Host(".a", False)),
+    (LOOSE, "[::::]", addresses.Host("::::", True, text="[::::]")),
+    (LOOSE, "a:b:c", addresses.Host("a:b:c", True)),
+    (LOOSE, "pbx\n", None),
+    (addresses.HostRules(final_newline=True), "pbx\n", addresses.Host("pbx", False, text="pbx\n")),
+    (addresses.HostRules(final_newline=True), "pbx\n\n", None),
+])
+def test_hosts(rules, value, expected):
+    assert rules.host(value) == expected
+
+
+@pytest.mark.parametrize("rules, value, expected", [
+    (STRICT, "sbc.example.com:5061", addresses.Host("sbc.example.com", False, 5061)),
+    (STRICT, "[2001:db8::1]:5060", addresses.Host("2001:db8::1", True, 5060, "[2001:db8::1]")),
+    (STRICT, "2001:db8::1", addresses.Host("2001:db8::1", True)),
+    (STRICT, "sbc:000080", addresses.Host("sbc", False, 80)),
+    (LOOSE, "sbc:000080", "host"),
+    (STRICT, "sbc:", "host"),
+    (STRICT, "sbc:x", "host"),
+    (STRICT, "sbc:\u0665", "host"),
+    (STRICT, "[::1]x", "host"),
+    (STRICT, "sbc:0", "port"),
+    (STRICT, "sbc:65536", "port"),
+    (STRICT, "bad host:70000", "host"),
+])
+def test_host_ports(rules, value, expected):
+    if isinstance(expected, str):
+        with pytest.raises(addresses.AddressError) as excinfo:
+            addresses.parse_host_port(value, rules, device="desk", field="settings.outbound_proxy")
+        assert excinfo.value.kind == expected
+        assert (excinfo.value.device, excinfo.value.field) == ("desk", "settings.outbound_proxy")
+    else:
+        assert addresses.parse_host_port(value, rules) == expected
+
+
+URLS = addresses.UrlRules(("tftp", "http", "https"), addresses.HostRules(bare_ipv6=False), userinfo=re.compile(r"[^@/\s]+"),
+                          path=re.compile(r"/[A-Za-z0-9._~%/+$-]*"))
+
+
+def test_url_parts():
+    url = addresses.parse_url("HTTPS://user:pw@[2001:db8::1]:8443/p/$MA/", URLS)
+    assert (url.scheme, url.userinfo, url.host, url.path) == (
+        "https", "user:pw", addresses.Host("2001:db8::1", True, 8443, "[2001:db8::1]"), "/p/$MA/")
+    assert url.after_scheme == "user:pw@[2001:db8::1]:8443/p/$MA/"
+    url = addresses.parse_url("tftp://192.0.2.1", URLS)
+    assert (url.scheme, url.userinfo, url.host, url.path) == ("tftp", None, addresses.Host("192.0.2.1", False), "")
+
+
+@pytest.mark.parametrize("rules, value, kind", [
+    (URLS, "ftp://h/p", "scheme"),
+    (URLS, "http:/h/p", "scheme"),
+    (addresses.UrlRules(("http",), STRICT, scheme_case="sensitive"), "HTTP://h/p", "scheme"),
+    (URLS, "http://h/a b", "syntax"),
+    (URLS, "http://2001:db8::1/p", "syntax"),
+    (URLS, "http://h:/p", "syntax"),
+    (URLS, "http://h:0/p", "port"),
+    (URLS, "http://h:65536/p", "port"),
+    (addresses.UrlRules(("http",), STRICT), "http://u@h/p", "syntax"),
+    (addresses.UrlRules(("http",), STRICT, forbidden="?#"), "http://h/p?x", "syntax"),
+    (addresses.UrlRules(("http",), STRICT, python_parsable=True), "http://h:65536/p", "unparsable"),
+    (addresses.UrlRules(("http",), STRICT, after_scheme=re.compile(r"[a-z/]+")), "http://h/P", "syntax"),
+])
+def test_url_errors(rules, value, kind):
+    with pytest.raises(addresses.AddressError) as excinfo:
+        addresses.parse_url(value, rules, device="desk", field="settings.provisioning_url")
+    assert excinfo.value.kind == kind
+    assert str(excinfo.value).startswith("device desk, field settings.provisioning_url: ")
+
+
+def test_messages_never_show_credentials():
+    rules = addresses.UrlRules(("http",), STRICT, python_parsable=True)
+    with pytest.raises(addresses.AddressError) as excinfo:
+        addresses.parse_url("http://user:s3cret@h:99999/p", rules)
+    # Python's reason may quote the authority: it is left out when a "@" is there.
+    assert excinfo.value.message == "'http://<credentials>@h:99999/p' is not a URL"
+    with pytest.raises(addresses.AddressError) as excinfo:
+        addresses.parse_url("http://h:99999/p", rules)
+    assert excinfo.value.message == "'http://h:99999/p' is not a URL (Port out of range 0-65535)"
+    with pytest.raises(addresses.AddressError) as excinfo:
+        addresses.parse_url("gopher://user:s3cret@h/p", URLS, messages={"scheme": "{value} wants {schemes}"})
+    assert excinfo.value.message == "'gopher://<credentials>@h/p' wants tftp://, http://, https://"
+
+
+def test_default_messages():
+    with pytest.raises(addresses.AddressError, match=r"^'a b' is not a host name or address$"):
+        addresses.parse_host("a b", STRICT)
+    with pytest.raises(addresses.AddressError, match=r"^'h:0' has a port out of range 1 to 65535$"):
+        addresses.parse_host_port("h:0", STRICT)
+
+
+def test_replaced_rules_keep_the_rest():
+    strict = URLS.replace(forbidden="?")
+    assert (strict.schemes, strict.host_rules, strict.userinfo, strict.path, strict.forbidden) == (
+        URLS.schemes, URLS.host_rules, URLS.userinfo, URLS.path, "?")
+    lenient = addresses.UrlRules(("http",), STRICT)
+    assert addresses.parse_url("http://h/p?x", lenient).path == "/p?x"
+    with pytest.raises(addresses.AddressError) as excinfo:
+        addresses.parse_url("http://h/p?x", lenient.replace(forbidden="?"))
+    assert excinfo.value.kind == "syntax"
+
+
+def test_rules_refuse_unknown_ipv6_modes():
+    with pytest.raises(ValueError):
+        addresses.HostRules(ipv6="strict")
+    with pytest.raises(ValueError):
+        addresses.UrlRules(("http",), STRICT, scheme_case="upper")
 
 
 # --- what each vendor accepted before the move ------------------------------------
