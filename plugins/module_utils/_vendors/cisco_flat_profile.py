@@ -433,47 +433,86 @@ class CiscoModel:
 
 
 class CiscoFlatProfileRenderer(VendorRenderer):
-    """The renderer of ``flat-profile`` devices; subclasses give the models, file names and digest."""
+    """The renderer of ``flat-profile`` devices, shared by the Cisco families.
 
-    #: ``{canonical model name: CiscoModel}``.
+    A family is a subclass that declares its facts as class attributes:
+
+    ``name``, ``description``, ``title``
+        as for every :class:`~._vendors.base.VendorRenderer`.
+    ``models``
+        ``{canonical model name: CiscoModel}``.
+    ``unknown_model_lines``
+        lines accepted for a model the collection does not list.
+    ``device_file_template``
+        the per-device file (initial file or unencrypted profile), ``{mac}``
+        standing for the 12 lower-case hex digits; the phone's rule writes the
+        same name with the ``$MA`` macro.
+    ``default_digest``
+        the ``openssl enc -md`` digest when ``encryption_digest`` is not set.
+    ``naming_hint``
+        how to name an unlisted model so its facts can be derived (errors
+        append the listed models).
+    ``upgrade_rule_template``
+        the ``Upgrade_Rule`` for a ``firmware_url``: ``{url}`` is the URL (its
+        ``$`` doubled, no final ``/``), ``{version}`` the ``firmware_version``.
+
+    and overrides only the methods where the families behave differently:
+
+    :meth:`derive_model`
+        facts of an unlisted model from its name (the default knows none);
+    :meth:`check_firmware`
+        the checks of ``firmware_url`` and ``firmware_version``;
+    :meth:`digest`
+        when more than ``encryption_digest`` and :attr:`default_digest` decide
+        (MPP: the firmware release).
+    """
+
     models = {}
-
-    #: Lines accepted for a model the collection does not list.
     unknown_model_lines = 16
+    device_file_template = None
+    default_digest = None
+    naming_hint = None
+    upgrade_rule_template = "{url}"
 
     def __init__(self, compress=False):
         #: gzip every encrypted profile before encrypting it (the phones accept both).
         self.compress = compress
 
-    # -- hooks -------------------------------------------------------------------
+    # -- what a family may override --------------------------------------------
 
     def derive_model(self, model):
         """Facts of an unlisted model from its name, or ``None``."""
         return None
 
-    def derive_hint(self):
-        """How to name an unlisted model so its facts can be derived (for errors)."""
-        raise NotImplementedError
-
-    def device_file(self, mac):
-        """Path of the per-device plain file (initial file or unencrypted profile)."""
-        raise NotImplementedError
-
-    def device_file_macro(self):
-        """The same path as the phone's rule writes it, with the MAC as a macro."""
-        raise NotImplementedError
-
-    def digest(self, device):
-        """The ``openssl enc -md`` digest the device's firmware uses."""
-        raise NotImplementedError
-
     def check_firmware(self, device):
         """Validate the firmware settings."""
         raise NotImplementedError
 
+    def digest(self, device):
+        """The ``openssl enc -md`` digest the device's firmware uses."""
+        return device.settings.get("encryption_digest") or self.default_digest
+
+    # -- the facts, applied --------------------------------------------------------
+
+    def derive_hint(self):
+        """How to name an unlisted model so its facts can be derived (for errors)."""
+        return "%s, or use a listed model: %s" % (self.naming_hint, ", ".join(self.known_models()))
+
+    def device_file(self, mac):
+        """Path of the per-device plain file (initial file or unencrypted profile)."""
+        return self.device_file_template.format(mac=mac)
+
+    def device_file_macro(self):
+        """The same path as the phone's rule writes it, with the MAC as a macro."""
+        return self.device_file_template.format(mac="$MA")
+
     def upgrade_rule(self, device):
-        """The ``Upgrade_Rule`` value, or ``None``."""
-        raise NotImplementedError
+        """The ``Upgrade_Rule`` value, or ``None`` without a ``firmware_url``."""
+        url = device.settings.get("firmware_url")
+        if not url:
+            return None
+        return self.upgrade_rule_template.format(url=escape_macros(url.rstrip("/")),
+                                                 version=device.settings.get("firmware_version"))
 
     # -- secrets -----------------------------------------------------------------
 
