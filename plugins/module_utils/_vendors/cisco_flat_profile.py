@@ -47,8 +47,17 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses import (
+    IPV6_LOOSE,
+    AddressError,
+    HostRules,
+    UrlRules,
+    parse_host,
+    parse_host_port,
+    parse_url,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Setting
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import quote_value, shown_url
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import quote_value
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import (
     STABLE_SALT,
     encrypt,
@@ -144,15 +153,15 @@ LANGUAGES = {
 
 _TRANSPORTS = {"udp": "UDP", "tcp": "TCP", "tls": "TLS"}
 
-_HOSTNAME = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\.?"
-_IPV6 = r"\[[0-9A-Fa-f:.]{2,45}\]"
-_HOST_RE = re.compile(r"^(?:%s|%s)$" % (_HOSTNAME, _IPV6))
-_HOST_PORT_RE = re.compile(r"^(?P<host>%s|%s)(?::(?P<port>[0-9]{1,5}))?$" % (_HOSTNAME, _IPV6))
+# Host names of labels of letters, digits and "-" (a label may end in "-";
+# no length limit for the whole name), IPv6 in brackets by its characters;
+# ports of at most 5 digits.
+_HOSTS = HostRules(hyphen_ends_label=True, max_length=None, ipv6=IPV6_LOOSE, bare_ipv6=False, port_digits=5)
 # No user info, query or fragment: "#" starts a comment in a Profile_Rule,
 # "|", "[", "]", "(", ")" and "?" are rule syntax, white space separates terms.
-_URL_RE = re.compile(
-    r"^(?P<scheme>tftp|http|https)://(?P<host>%s|%s)(?::(?P<port>[0-9]{1,5}))?(?P<path>/[A-Za-z0-9._~%%/+$-]*)?$"
-    % (_HOSTNAME, _IPV6))
+_URLS = UrlRules(("tftp", "http", "https"), _HOSTS, scheme_case="sensitive", path=re.compile(r"/[A-Za-z0-9._~%/+$-]*"))
+_URL_MESSAGE = ("{value} is not a URL a Cisco rule can carry: use scheme://host[:port]/path with scheme tftp, http or https, "
+                "no user:password@, no query (?) or fragment (#), and only letters, digits and . _ ~ % / + - $ in the path")
 _SPA_VERSION_RE = re.compile(r"^[0-9]+(?:\.[0-9A-Za-z]+){1,3}(?:\([0-9A-Za-z]+\))?$")
 _MPP_VERSION_RE = re.compile(r"^([0-9]{1,3})[.-]([0-9]{1,3})(?:[.(-]([0-9]{1,3}))?")
 
@@ -192,25 +201,24 @@ def check_text(value, device, field, secret=False):
 def check_host(value, device, field, allow_port=False):
     """A host name, IPv4 address or bracketed IPv6 address (with ``allow_port``, optionally ``:port``)."""
     text = check_text(value, device, field)
-    if allow_port:
-        match = _HOST_PORT_RE.match(text)
-        if match and (match.group("port") is None or 1 <= int(match.group("port")) <= 65535):
-            return text
-        raise device.error("%s is not a host name or address with an optional :port" % (shown_url(text),), field=field)
-    if not _HOST_RE.match(text):
-        raise device.error("%s is not a host name or address" % (shown_url(text),), field=field)
+    try:
+        if allow_port:
+            message = "{value} is not a host name or address with an optional :port"
+            parse_host_port(text, _HOSTS, messages={"host": message, "port": message})
+        else:
+            parse_host(text, _HOSTS)
+    except AddressError as exc:
+        raise device.error(exc.message, field=field)
     return text
 
 
 def check_url(value, device, field):
     """A ``tftp://``, ``http://`` or ``https://`` URL a Profile_Rule can carry; returns it without a trailing ``/``."""
     text = check_text(value, device, field)
-    match = _URL_RE.match(text)
-    if match is None or (match.group("port") is not None and not 1 <= int(match.group("port")) <= 65535):
-        raise device.error(
-            "%s is not a URL a Cisco rule can carry: use scheme://host[:port]/path with scheme tftp, http or https, "
-            "no user:password@, no query (?) or fragment (#), and only letters, digits and . _ ~ %% / + - $ in the path"
-            % (shown_url(text),), field=field)
+    try:
+        parse_url(text, _URLS, messages=dict.fromkeys(("scheme", "syntax", "port"), _URL_MESSAGE))
+    except AddressError as exc:
+        raise device.error(exc.message, field=field)
     return text.rstrip("/")
 
 
@@ -432,47 +440,86 @@ class CiscoModel:
 
 
 class CiscoFlatProfileRenderer(VendorRenderer):
-    """The renderer of ``flat-profile`` devices; subclasses give the models, file names and digest."""
+    """The renderer of ``flat-profile`` devices, shared by the Cisco families.
 
-    #: ``{canonical model name: CiscoModel}``.
+    A family is a subclass that declares its facts as class attributes:
+
+    ``name``, ``description``, ``title``
+        as for every :class:`~._vendors.base.VendorRenderer`.
+    ``models``
+        ``{canonical model name: CiscoModel}``.
+    ``unknown_model_lines``
+        lines accepted for a model the collection does not list.
+    ``device_file_template``
+        the per-device file (initial file or unencrypted profile), ``{mac}``
+        standing for the 12 lower-case hex digits; the phone's rule writes the
+        same name with the ``$MA`` macro.
+    ``default_digest``
+        the ``openssl enc -md`` digest when ``encryption_digest`` is not set.
+    ``naming_hint``
+        how to name an unlisted model so its facts can be derived (errors
+        append the listed models).
+    ``upgrade_rule_template``
+        the ``Upgrade_Rule`` for a ``firmware_url``: ``{url}`` is the URL (its
+        ``$`` doubled, no final ``/``), ``{version}`` the ``firmware_version``.
+
+    and overrides only the methods where the families behave differently:
+
+    :meth:`derive_model`
+        facts of an unlisted model from its name (the default knows none);
+    :meth:`check_firmware`
+        the checks of ``firmware_url`` and ``firmware_version``;
+    :meth:`digest`
+        when more than ``encryption_digest`` and :attr:`default_digest` decide
+        (MPP: the firmware release).
+    """
+
     models = {}
-
-    #: Lines accepted for a model the collection does not list.
     unknown_model_lines = 16
+    device_file_template = None
+    default_digest = None
+    naming_hint = None
+    upgrade_rule_template = "{url}"
 
     def __init__(self, compress=False):
         #: gzip every encrypted profile before encrypting it (the phones accept both).
         self.compress = compress
 
-    # -- hooks -------------------------------------------------------------------
+    # -- what a family may override --------------------------------------------
 
     def derive_model(self, model):
         """Facts of an unlisted model from its name, or ``None``."""
         return None
 
-    def derive_hint(self):
-        """How to name an unlisted model so its facts can be derived (for errors)."""
-        raise NotImplementedError
-
-    def device_file(self, mac):
-        """Path of the per-device plain file (initial file or unencrypted profile)."""
-        raise NotImplementedError
-
-    def device_file_macro(self):
-        """The same path as the phone's rule writes it, with the MAC as a macro."""
-        raise NotImplementedError
-
-    def digest(self, device):
-        """The ``openssl enc -md`` digest the device's firmware uses."""
-        raise NotImplementedError
-
     def check_firmware(self, device):
         """Validate the firmware settings."""
         raise NotImplementedError
 
+    def digest(self, device):
+        """The ``openssl enc -md`` digest the device's firmware uses."""
+        return device.settings.get("encryption_digest") or self.default_digest
+
+    # -- the facts, applied --------------------------------------------------------
+
+    def derive_hint(self):
+        """How to name an unlisted model so its facts can be derived (for errors)."""
+        return "%s, or use a listed model: %s" % (self.naming_hint, ", ".join(self.known_models()))
+
+    def device_file(self, mac):
+        """Path of the per-device plain file (initial file or unencrypted profile)."""
+        return self.device_file_template.format(mac=mac)
+
+    def device_file_macro(self):
+        """The same path as the phone's rule writes it, with the MAC as a macro."""
+        return self.device_file_template.format(mac="$MA")
+
     def upgrade_rule(self, device):
-        """The ``Upgrade_Rule`` value, or ``None``."""
-        raise NotImplementedError
+        """The ``Upgrade_Rule`` value, or ``None`` without a ``firmware_url``."""
+        url = device.settings.get("firmware_url")
+        if not url:
+            return None
+        return self.upgrade_rule_template.format(url=escape_macros(url.rstrip("/")),
+                                                 version=device.settings.get("firmware_version"))
 
     # -- secrets -----------------------------------------------------------------
 

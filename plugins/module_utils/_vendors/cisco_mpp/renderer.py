@@ -27,7 +27,6 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.cis
     CiscoModel,
     check_text,
     check_url,
-    escape_macros,
     parse_mpp_version,
 )
 
@@ -90,6 +89,12 @@ class CiscoMppRenderer(CiscoFlatProfileRenderer):
     description = DESCRIPTION
     title = "Cisco MPP"
     models = MODELS
+    device_file_template = "{mac}.xml"
+    # With neither encryption_digest nor firmware_version (see digest()).
+    default_digest = DEFAULT_DIGEST
+    naming_hint = "name it CP-<number>-3PCC or ATA<number>, for example CP-8832-3PCC"
+    # The phones compare the load name themselves.
+    upgrade_rule_template = "{url}"
 
     def derive_model(self, model):
         match = _PHONE_RE.match(model)
@@ -102,16 +107,6 @@ class CiscoMppRenderer(CiscoFlatProfileRenderer):
             psn = match.group(1)
             return CiscoModel(model, psn, self.unknown_model_lines, "ata%s.cfg" % psn, "ata", None, derived=True)
         return None
-
-    def derive_hint(self):
-        return "name it CP-<number>-3PCC or ATA<number>, for example CP-8832-3PCC, or use a listed model: %s" % (
-            ", ".join(self.known_models()))
-
-    def device_file(self, mac):
-        return "%s.xml" % mac
-
-    def device_file_macro(self):
-        return "$MA.xml"
 
     def digest(self, device):
         settings = device.settings
@@ -126,7 +121,7 @@ class CiscoMppRenderer(CiscoFlatProfileRenderer):
                     "sip88xx.11-3-1MPP-477), so cannot choose the key derivation digest; fix it or set "
                     "encryption_digest" % (version,), field="settings.firmware_version")
             return "sha256" if parsed[:2] >= SHA256_SINCE else "md5"
-        return DEFAULT_DIGEST
+        return self.default_digest
 
     def check_firmware(self, device):
         settings = device.settings
@@ -134,10 +129,6 @@ class CiscoMppRenderer(CiscoFlatProfileRenderer):
             check_url(settings["firmware_url"], device, "settings.firmware_url")
         if settings.get("firmware_version"):
             check_text(settings["firmware_version"], device, "settings.firmware_version")
-
-    def upgrade_rule(self, device):
-        url = device.settings.get("firmware_url")
-        return escape_macros(url.rstrip("/")) if url else None
 
 
 RENDERER = CiscoMppRenderer()

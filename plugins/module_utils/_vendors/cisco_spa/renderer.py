@@ -29,7 +29,6 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.cis
     CiscoModel,
     check_spa_version,
     check_url,
-    escape_macros,
 )
 
 _ADMIN = "Admin_Passwd"
@@ -96,6 +95,12 @@ class CiscoSpaRenderer(CiscoFlatProfileRenderer):
     title = "Cisco/Linksys SPA"
     models = MODELS
     unknown_model_lines = 12
+    device_file_template = "spa{mac}.xml"
+    default_digest = "md5"
+    naming_hint = "name it SPA<series>, for example SPA2102 or SPA502G"
+    # Only a phone that runs another version upgrades, so the same file is
+    # not flashed at every resync.
+    upgrade_rule_template = "( $SWVER ne {version} )? {url}"
 
     def derive_model(self, model):
         match = _DERIVABLE_RE.match(model)
@@ -105,19 +110,6 @@ class CiscoSpaRenderer(CiscoFlatProfileRenderer):
         # SPA3xx/5xx/9xx three-digit series are phones; the rest are ATAs and gateways.
         kind = "phone" if len(re.match(r"[0-9]*", psn).group(0)) == 3 and psn[0] in "359" else "ata"
         return CiscoModel(model, psn, self.unknown_model_lines, "spa%s.cfg" % psn, kind, _ADMIN, derived=True)
-
-    def derive_hint(self):
-        return "name it SPA<series>, for example SPA2102 or SPA502G, or use a listed model: %s" % ", ".join(
-            self.known_models())
-
-    def device_file(self, mac):
-        return "spa%s.xml" % mac
-
-    def device_file_macro(self):
-        return "spa$MA.xml"
-
-    def digest(self, device):
-        return device.settings.get("encryption_digest") or "md5"
 
     def check_firmware(self, device):
         settings = device.settings
@@ -129,12 +121,6 @@ class CiscoSpaRenderer(CiscoFlatProfileRenderer):
                                    field="settings.firmware_version")
         if settings.get("firmware_version"):
             check_spa_version(settings["firmware_version"], device, "settings.firmware_version")
-
-    def upgrade_rule(self, device):
-        url = device.settings.get("firmware_url")
-        if not url:
-            return None
-        return "( $SWVER ne %s )? %s" % (device.settings["firmware_version"], escape_macros(url.rstrip("/")))
 
 
 RENDERER = CiscoSpaRenderer()

@@ -36,14 +36,19 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import ipaddress
 import re
 import struct
 import unicodedata
 import weakref
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote, quote_plus
 from xml.sax.saxutils import escape
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses import (
+    AddressError,
+    HostRules,
+    UrlRules,
+    parse_url,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import merge_settings
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, shown_url
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.catalog import (
@@ -179,13 +184,28 @@ _PARAM_NAME = re.compile(r"P[1-9][0-9]{0,4}")
 _NAME_PARAMS = ("P234", "P235")
 _KEY_PARAM = "P1359"
 _HEX_KEY = re.compile(r"(?:[0-9a-f]{2})+")
-_HOST_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
-_HOST_NAME = re.compile(r"(?=.{1,253}$)%s(?:\.%s)*\.?" % (_HOST_LABEL, _HOST_LABEL))
+# Host names of RFC 1123 labels plus "_", at most 253 characters; IPv4, and
+# IPv6 with or without brackets (Python's ipaddress decides).
+_HOSTS = HostRules(underscore=True)
+# In a URL an IPv6 address needs its brackets.
+_URL_HOSTS = HostRules(underscore=True, bare_ipv6=False)
 # File-name parts a prefix or postfix may use (they become part of a path).
 _NAME_PART = re.compile(r"[A-Za-z0-9_.+-]{1,64}")
 # What may stand in a server path after the scheme (RFC 3986 characters
 # without query and fragment; P237/P192 carry no scheme).
 _URL_REST = re.compile(r"[A-Za-z0-9._~%!$&'()*+,;=:@/\[\]-]+")
+_SERVER_PATH_MESSAGES = {
+    "unparsable": "{value} is not a URL{reason}",
+    "scheme": "{value} must start with one of {schemes} (what this model can fetch from)",
+    "syntax": "{value} is not scheme://host[:port]/path (no user, query or fragment; a path of plain URL characters)",
+    "port": "{value} is not scheme://host[:port]/path (no user, query or fragment; a path of plain URL characters)",
+}
+
+
+@functools.lru_cache(maxsize=None)
+def _url_rules(schemes):
+    """P237/P192 URLs of a template family that fetches over ``schemes`` (a tuple)."""
+    return UrlRules(schemes, _URL_HOSTS, after_scheme=_URL_REST, forbidden="?#", python_parsable=True)
 
 
 class _Features:
@@ -268,33 +288,14 @@ def shown_param(name, value):
 # servers, so it is cached.
 @functools.lru_cache(maxsize=1024)
 def _host(value):
-    """``(host without brackets, is_ipv6)`` for a host name, an IPv4 address or an IPv6 address (bracketed or not), or None."""
-    bracketed = value.startswith("[") and value.endswith("]")
-    text = value[1:-1] if bracketed else value
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        if not bracketed and _HOST_NAME.fullmatch(value):
-            return value, False
-        return None
-    if address.version == 4:
-        return None if bracketed else (text, False)
-    return text, True
+    """The :class:`~._addresses.Host` of a host name, an IPv4 address or an IPv6 address (bracketed or not), or None."""
+    return _HOSTS.host(value)
 
 
 def _host_port(value):
-    """True for ``host``, ``host:port``, ``[v6]`` or ``[v6]:port``."""
-    if value.startswith("["):
-        host, sep, rest = value.partition("]")
-        host += sep
-        port = rest[1:] if rest.startswith(":") else (None if not rest else "x")
-    elif value.count(":") == 1:
-        host, dummy, port = value.partition(":")
-    else:
-        host, port = value, None
-    if port is not None and not (port.isdigit() and port.isascii() and 1 <= int(port) <= 65535):
-        return False
-    return _host(host) is not None
+    """True for ``host``, ``host:port``, ``[v6]`` or ``[v6]:port`` (port 1 to 65535)."""
+    found = _HOSTS.host_port(value)
+    return found is not None and (found.port is None or 1 <= found.port <= 65535)
 
 
 def resync_minutes(mac, low, high):
@@ -373,22 +374,11 @@ class _Context:
 
 def _server_path(ctx, name, value, schemes):
     """``scheme://host[:port]/path`` -> ``(host[:port]/path, scheme)`` for P237/P192."""
-    wanted = ", ".join("%s://" % scheme for scheme in schemes)
     try:
-        parts = urlsplit(value)
-        port = parts.port
-    except ValueError as exc:
-        # urlsplit's reason may quote the whole host part, user and password included.
-        raise ctx.error("%s is not a URL%s" % (shown(value), "" if "@" in value else " (%s)" % exc), name)
-    scheme = parts.scheme.lower()
-    if scheme not in schemes or not value.lower().startswith(scheme + "://"):
-        raise ctx.error("%s must start with one of %s (what this model can fetch from)" % (shown(value), wanted), name)
-    rest = value[len(parts.scheme) + 3:].rstrip("/")
-    if (not parts.hostname or parts.username is not None or parts.query or parts.fragment or "?" in value or "#" in value
-            or not _URL_REST.fullmatch(rest) or _host(parts.netloc.rsplit(":", 1)[0] if port else parts.netloc) is None):
-        raise ctx.error("%s is not scheme://host[:port]/path (no user, query or fragment; a path of plain URL characters)"
-                        % (shown(value),), name)
-    return rest, scheme
+        url = parse_url(value, _url_rules(tuple(schemes)), messages=_SERVER_PATH_MESSAGES)
+    except AddressError as exc:
+        raise ctx.error(exc.message, name)
+    return url.after_scheme.rstrip("/"), url.scheme
 
 
 def _map_ntp(ctx, value):
@@ -680,7 +670,7 @@ class GrandstreamRenderer(VendorRenderer):
             if host is None:
                 raise device.error("%s is not a host name or IP address (give the port as sip_port)" % (shown(line.sip_server),),
                                    field=server_field)
-            server = "[%s]:%d" % (host[0], line.sip_port) if host[1] else "%s:%d" % (host[0], line.sip_port)
+            server = host.with_port(line.sip_port)
             transport = ctx.features.transports.get(line.transport)
             if transport is None:
                 raise device.error("this model has no %s transport; it takes %s" % (

@@ -47,6 +47,14 @@ import base64
 import re
 import unicodedata
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses import (
+    IPV6_LOOSE,
+    AddressError,
+    HostRules,
+    UrlRules,
+    parse_host_port,
+    parse_url,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import merge_settings
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, shown_url
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import STABLE_SALT, encrypt
@@ -200,13 +208,21 @@ def is_secret_param(name):
     return isinstance(name, str) and DESCRIPTION.is_secret_param(name)
 
 
-_HOST_RE = re.compile(
-    r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})"
-    r"|\[[0-9A-Fa-f:.]{2,45}\]"
-    r"|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})$")
-_URL_RE = re.compile(
-    r"^(?P<scheme>tftp|http|https)://(?P<userinfo>[^\s/\"@]+@)?"
-    r"(?P<host>\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9_.-]+)(?::(?P<port>[0-9]{1,5}))?(?P<path>/[^\s\"]*)?$")
+# Hosts: a run of letters, digits, "_", "." and "-" (no label structure) of
+# at most 253 characters, or IPv6 by its characters, with or without
+# brackets; ports of at most 5 digits. A final LF is left to the line check,
+# which names the parameter that cannot carry it.
+_HOSTS = HostRules(underscore=True, labels=False, ipv6=IPV6_LOOSE, bare_ipv6=True, port_digits=5, final_newline=True)
+# URLs: tftp, http or https (lower case); user information allowed (a
+# firmware_url that carries one is secret); any path without white space or '"'.
+_URLS = UrlRules(
+    ("tftp", "http", "https"),
+    HostRules(underscore=True, labels=False, dot_or_hyphen_first=True, max_length=None, ipv6=IPV6_LOOSE, bare_ipv6=False,
+              port_digits=5),
+    scheme_case="sensitive", userinfo=re.compile(r"[^\s/\"@]+"), path=re.compile(r"/[^\s\"]*"), final_newline=True)
+# The provisioning_url becomes the start of CFG_*_FILE_PATH values the phone
+# completes: no query, fragment or the braces of its {MAC} macro.
+_PROVISIONING_URLS = _URLS.replace(forbidden="?#{}")
 _LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
 
 # Unicode categories no value may contain: control characters (C0, DEL, C1:
@@ -256,18 +272,19 @@ class _Mapper:
         self.params.append(_Param(name, str(value), self.field_of(setting), secret, per_device))
 
     def host(self, value, setting, what="host name or address"):
-        if not _HOST_RE.match(value):
+        if _HOSTS.host(value) is None:
             raise self.error("%s is not a %s" % (shown_url(value), what), setting)
         return value
 
     def url(self, value, setting, allow_query=True):
-        match = _URL_RE.match(value)
-        if match is None or (not allow_query and re.search(r"[?#{}]", value)):
-            raise self.error("%s is not a URL of the form scheme://host[:port][/path] with scheme tftp, http or https%s"
-                             % (shown_url(value), "" if allow_query else " (no query, fragment or braces)"), setting)
-        if match.group("port") is not None and not 1 <= int(match.group("port")) <= 65535:
-            raise self.error("%s has a port out of range 1 to 65535" % (shown_url(value),), setting)
-        return match
+        """The :class:`~._addresses.Url` of ``value``."""
+        wrong = "{value} is not a URL of the form scheme://host[:port][/path] with scheme tftp, http or https%s" % (
+            "" if allow_query else " (no query, fragment or braces)")
+        messages = {"scheme": wrong, "syntax": wrong, "port": "{value} has a port out of range 1 to 65535"}
+        try:
+            return parse_url(value, _URLS if allow_query else _PROVISIONING_URLS, messages=messages)
+        except AddressError as exc:
+            raise self.error(exc.message, setting)
 
 
 def _armor(data):
@@ -371,10 +388,10 @@ class PanasonicRenderer(VendorRenderer):
             mapper.add("ADMIN_PASS", settings["admin_password"], "admin_password", secret=True)
         self._resync_params(mapper, settings)
         if settings.get("firmware_url") is not None:
-            match = mapper.url(settings["firmware_url"], "firmware_url")
+            url = mapper.url(settings["firmware_url"], "firmware_url")
             mapper.add("FIRM_UPGRADE_ENABLE", "Y", "firmware_url")
             # A password in the URL must not reach a shared file.
-            mapper.add("FIRM_FILE_PATH", settings["firmware_url"], "firmware_url", secret=bool(match.group("userinfo")))
+            mapper.add("FIRM_FILE_PATH", settings["firmware_url"], "firmware_url", secret=bool(url.userinfo))
         if settings.get("firmware_version") is not None:
             mapper.add("FIRM_VERSION", settings["firmware_version"], "firmware_version")
         if settings.get("syslog_server") is not None:
@@ -424,7 +441,7 @@ class PanasonicRenderer(VendorRenderer):
     def _line_params(self, mapper, device):
         proxy = self._outbound_proxy(mapper, device.settings.get("outbound_proxy"))
         for index, line in enumerate(device.lines):
-            if not _HOST_RE.match(line.sip_server):
+            if _HOSTS.host(line.sip_server) is None:
                 raise device.error("%s is not a host name or address" % (shown_url(line.sip_server),), field="lines[%d].sip_server" % index)
             values = (
                 ("PHONE_NUMBER", line.extension, "extension", False),
@@ -451,13 +468,12 @@ class PanasonicRenderer(VendorRenderer):
         """``host[:port]`` -> (host, port or None)."""
         if value is None:
             return None
-        match = re.match(r"^(\[[^\]]*\]|[^:]*)(?::([0-9]{1,5}))?$", value)
-        host, port = (match.group(1), match.group(2)) if match else (value, None)
-        if not _HOST_RE.match(host):
-            raise mapper.error("%s is not host[:port]" % (shown_url(value),), "outbound_proxy")
-        if port is not None and not 1 <= int(port) <= 65535:
-            raise mapper.error("%s has a port out of range 1 to 65535" % (shown_url(value),), "outbound_proxy")
-        return host, (str(int(port)) if port is not None else None)
+        try:
+            found = parse_host_port(value, _HOSTS, messages={"host": "{value} is not host[:port]",
+                                                             "port": "{value} has a port out of range 1 to 65535"})
+        except AddressError as exc:
+            raise mapper.error(exc.message, "outbound_proxy")
+        return found.text, (str(found.port) if found.port is not None else None)
 
     def _raw_params(self, device):
         params = []
@@ -722,7 +738,7 @@ class PanasonicRenderer(VendorRenderer):
                 _Param("CFG_PRODUCT_FILE_PATH", base_url + PRODUCT_FILE.format(model=model), field),
                 _Param("CFG_MASTER_FILE_PATH", base_url + MASTER_FILE, field),
             ]
-            has_credentials = bool(_URL_RE.match(base_url.rstrip("/")).group("userinfo"))
+            has_credentials = bool(parse_url(base_url.rstrip("/"), _URLS).userinfo)
             files.append(ProfileFile(BOOTSTRAP_FILE.format(model=model), _file_bytes(bootstrap), secret=has_credentials, role="model"))
             files.append(ProfileFile(PRODUCT_FILE.format(model=model), _file_bytes(self.product_params(model, inventory)), role="model"))
         if devices:

@@ -24,6 +24,7 @@ from lxml import etree
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import cisco_flat_profile as flat
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Device
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import VENDORS
 from ansible_collections.sipfleet.provisioning.tests.unit import openssl_cli
 
 GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden")
@@ -405,3 +406,18 @@ def test_any_text_renders_back_exactly_or_is_rejected(value):
         return
     data = flat.render_flat_profile([("X", text, None), ("Y", "after", None)])
     assert parse_profile(data) == {"X": (value, None), "Y": ("after", None)}
+
+
+# --- the family contract ------------------------------------------------------------
+
+@pytest.mark.parametrize("family", ["cisco_spa", "cisco_mpp"])
+def test_families_declare_their_facts(family):
+    renderer = VENDORS[family]
+    for name in ("device_file_template", "default_digest", "naming_hint", "upgrade_rule_template"):
+        assert getattr(renderer, name), "%s declares no %s" % (family, name)
+    mac = "000e08aabbcc"
+    # The phone's rule and the served file name the same file.
+    assert renderer.device_file_macro().replace("$MA", mac) == renderer.device_file(mac)
+    # The description attributes fetches of that file to the device.
+    assert renderer.description.device_path_mac("/" + renderer.device_file(mac)) == mac
+    assert renderer.derive_hint().startswith(renderer.naming_hint + ", or use a listed model: ")
