@@ -52,7 +52,7 @@ _PANASONIC_TEXT = ('# Panasonic SIP Phone Standard Format File #\r\nSIP_PASS_1="
     ("openssl", encode(("openssl-aes-256-cbc",), _PANASONIC_TEXT, KEY, "md5")),
     ("armoured openssl", encode(("openssl-aes-256-cbc", "base64"), _PANASONIC_TEXT, KEY, "md5")),
     ("gzip", encode(("gzip",), _PANASONIC_TEXT)),
-])
+], ids=["openssl", "armoured-openssl", "gzip"])
 def test_bytes_that_look_encoded_but_are_tagged_plain_are_shown_as_they_are(looks_like, content):
     """The key is at hand: a guessing diff would decrypt or unpack them; a tagged one shows the plain file it is."""
     view = text_view(content, {"cfg_file_key": KEY}, PLAIN_PANASONIC)
