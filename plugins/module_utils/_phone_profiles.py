@@ -22,7 +22,6 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store i
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import file_diff, mask_path, raw_secrets
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import (
-    SHA256,
     FilePolicy,
     RunLock,
     WriterError,
@@ -34,6 +33,8 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_wri
     parse_mode,
     plan_root,
     read_served_file,
+    record_changed,
+    recorded_tag,
     resolve_owner,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import select_window_files
@@ -517,7 +518,8 @@ def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap,
 def _manifest_stale(plan):
     if set(plan.entries) != set(plan.old_entries):
         return True
-    return any(plan.old_entries[path][SHA256] != entry[SHA256] for path, entry in plan.entries.items())
+    # A record of an older writer (without the file's tag) is rewritten too.
+    return any(record_changed(plan.old_entries[path], entry) for path, entry in plan.entries.items())
 
 
 def _save_bootstrap_state(state_dir, state):
@@ -529,7 +531,6 @@ def _diffs(plans, fleet, secrets, params, rotating=None):
     limit = int(params.get("diff_max_bytes") or 16384)
     max_files = int(params.get("diff_max_files") or 50)
     keys_by_label = dict((device.label, device.keys) for device in fleet)
-    vendor_by_label = dict((device.label, device.vendor) for device in fleet)
     for label, successor in (rotating or {}).items():
         # A handover is encrypted with the old keys, the rest with the new.
         keys_by_label[label] = dict(list(keys_by_label[label].items())
@@ -548,12 +549,15 @@ def _diffs(plans, fleet, secrets, params, rotating=None):
                 before = read_served_file(plan.root, change.path)
             after = change.new.content if change.new is not None else None
             owner = change.device if change.action != "delete" else plan.old_devices.get(change.path)
-            # The manifest does not record a removed file's vendor: the
-            # device's, if it is still in the fleet, is a hint, and the diff
-            # also masks with every vendor whose format the old text is in.
-            vendor = change.new.vendor if change.new is not None else None
+            # Each side is decoded by its tag: the file on disk by what the
+            # manifest recorded for it, else (a record of an older writer, a
+            # file someone put there) by the new file's for the same path.
+            after_tag = change.new.tag if change.new is not None else None
+            before_tag = None
+            if before is not None:
+                before_tag = recorded_tag(plan.old_entries.get(change.path), before) or after_tag
             diffs.append(file_diff(plan.root, change.path, before, after, keys_by_label.get(owner), secrets, limit,
-                                   vendor=vendor, before_vendor=vendor or vendor_by_label.get(owner)))
+                                   after_tag=after_tag, before_tag=before_tag))
     if total > len(diffs) and len(diffs) >= max_files:
         diffs.append({"before_header": "(more changes)", "after_header": "(more changes)", "before": "",
                       "after": "%d more changed files not shown (diff_max_files=%d)\n" % (total - len(diffs), max_files)})

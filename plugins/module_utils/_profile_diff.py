@@ -4,10 +4,14 @@
 
 """``--diff`` output for profile changes, with every secret masked.
 
-A profile is shown as text: encrypted files decrypted with the device's
-keys (Panasonic's base64-armoured ones too), gzip unpacked, the Grandstream
-legacy binary as its parameter list. Then two nets mask the secrets, on
-both sides of the diff (before: the file on disk; after: the rendered one):
+A profile is shown as text, decoded by the encoding it is tagged with
+(:class:`~._vendors.base.FileTag`), never by what its bytes look like: the
+new file by its own tag, the file on disk by what the manifest recorded when
+it was written (see :func:`text_view`). Encrypted files are decrypted with
+the device's keys (Panasonic's base64-armoured ones too), gzip unpacked, and
+the vendor shows its kind of file as text (the Grandstream legacy binary as
+its parameter list). Then two nets mask the secrets, on both sides of the
+diff (before: the file on disk; after: the rendered one):
 
 1. by field: each vendor declares its secret parameters once
    (:meth:`~._vendors.base.VendorRenderer.is_secret_param`) and masks their
@@ -26,12 +30,10 @@ both sides of the diff (before: the file on disk; after: the rendered one):
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import re
 from html import escape as xml_escape
-from urllib.parse import quote, quote_plus, unquote, unquote_plus
+from urllib.parse import quote, quote_plus, unquote
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import (
     CryptoError,
@@ -39,12 +41,9 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors impo
     ProvisioningErrors,
     userinfo_span,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import (
-    decrypt,
-    gunzip,
-    plaintext_as_text,
-)
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import MASK
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._codec import BASE64, GZIP, OPENSSL, decode, describe
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import plaintext_as_text
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import MASK, plain_text_view
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import VENDORS
 
 # Where a secret form standing as a whole token may start: after a
@@ -59,13 +58,12 @@ _WORD_CHAR_RE = re.compile(r"\w")
 # Settings and line fields that name a host, which may be written user:password@host.
 _HOST_FIELDS = ("outbound_proxy", "ntp_server", "syslog_server", "sip_server")
 
-# "openssl enc -a" output: base64 of "Salted__..." in lines of 64 characters.
-_ARMOURED_SALTED = b"U2FsdGVkX1"
-_BASE64_TEXT_RE = re.compile(rb"^[A-Za-z0-9+/=\r\n]+$")
-
-# Written at the top of the legacy binary's view; the Grandstream renderer
-# recognises its files by it.
-LEGACY_VIEW_HEADER = "# Grandstream legacy binary profile"
+# What each step of a chain adds to the top of the view once undone.
+_NOTES = {
+    BASE64: "# (base64 armour removed for display)\n",
+    OPENSSL: "# (decrypted for display; served encrypted)\n",
+    GZIP: "# (gzip-decompressed for display)\n",
+}
 
 
 def is_secret_param(name):
@@ -254,83 +252,59 @@ def redact_error(exc, secrets):
     return str(shown), [{"device": error.device, "field": error.field, "msg": error.message} for error in redacted]
 
 
-def _legacy_grandstream_text(content):
-    # Layout: length(4) checksum(2) MAC(6) CRLFCRLF(4) body "P2=...&P3=...&gnkey=0b82".
-    body = content[16:].rstrip(b"\0")
-    try:
-        text = body.decode("ascii")
-    except UnicodeDecodeError:
-        return None
-    lines = ["%s for %s" % (LEGACY_VIEW_HEADER, content[6:12].hex())]
-    for pair in text.split("&"):
-        name, _sep, value = pair.partition("=")
-        # One pair, one line: a line break in a value is shown escaped, so
-        # the rest of a secret value cannot land on a line of its own.
-        lines.append("%s=%s" % (name, _one_line(unquote_plus(value))))
-    return "\n".join(lines) + "\n"
-
-
-def _one_line(value):
-    return "".join(char if char >= " " and char != "\x7f" else "\\x%02x" % ord(char) for char in value)
-
-
-def _unarmour(data):
-    """The binary of an ``openssl enc -a`` file, or ``None`` if ``data`` is not one."""
-    if not data.startswith(_ARMOURED_SALTED) or not _BASE64_TEXT_RE.match(data):
-        return None
-    try:
-        return base64.b64decode(b"".join(data.split()), validate=True)
-    except (binascii.Error, ValueError):
-        return None
-
-
-def text_view(content, keys=None):
+def text_view(content, keys=None, tag=None):
     """A readable text form of a served file, or a one-line summary of what it is.
 
-    ``keys`` are the device's keys (the openssl passwords its files are
-    encrypted with): an encrypted file is shown decrypted when one fits.
+    ``tag`` (a :class:`~._vendors.base.FileTag`) says how ``content`` is
+    encoded and which vendor shows its kind of file; without one nothing is
+    guessed from the bytes: the file is summarised, never shown. ``keys``
+    are the device's keys (the openssl passwords its files are encrypted
+    with): an encrypted file is shown decrypted when one of them fits, with
+    the digest the tag names.
     """
+    if tag is None:
+        return "(%d bytes not shown: how the file is encoded was not recorded)\n" % len(content)
     data = content
-    note = ""
-    binary = _unarmour(data)
-    if binary is not None:
-        data = binary
-        note = "# (base64 armour removed for display)\n"
-    if data[:8] == b"Salted__":
-        for key in (keys or {}).values():
-            plain = _try_decrypt(data, key)
-            if plain is not None:
-                data = plain
-                note += "# (decrypted for display; served encrypted)\n"
-                break
-        else:
-            return "(%d bytes encrypted with a key this run does not hold)\n" % len(content)
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gunzip(data)
-            note += "# (gzip-decompressed for display)\n"
-        except (CryptoError, OSError, EOFError):
-            return "(%d bytes of gzip data that does not decompress)\n" % len(data)
-    if len(data) > 16 and data[12:16] == b"\r\n\r\n":
-        legacy = _legacy_grandstream_text(data)
-        if legacy is not None:
-            return note + legacy
-    try:
-        return note + data.decode("utf-8")
-    except UnicodeDecodeError:
-        return "(%d bytes of binary data)\n" % len(data)
+    notes = ""
+    chain = tuple(tag.encoding)
+    for index in range(len(chain) - 1, -1, -1):
+        step = chain[index]
+        if step == OPENSSL:
+            plain = _decrypt(data, keys, chain[:index], tag.digest)
+            if plain is None:
+                return "(%d bytes encrypted with a key this run does not hold)\n" % len(content)
+            data = plain
+        elif step in _NOTES:
+            try:
+                data = decode((step,), data)
+            except CryptoError:
+                if step == GZIP:
+                    return "(%d bytes of gzip data that does not decompress)\n" % len(data)
+                return "(%d bytes that are not the base64 armour %s declares)\n" % (len(data), describe(chain))
+        notes += _NOTES.get(step, "")
+    return notes + _vendor_text(tag, data)
 
 
-def _try_decrypt(data, key):
-    for digest in ("md5", "sha256"):
+def _vendor_text(tag, data):
+    renderer = VENDORS.get(tag.vendor)
+    if renderer is None:
+        return plain_text_view(data)
+    return renderer.text_view(tag.kind, data)
+
+
+def _decrypt(data, keys, inner, digest):
+    """``data`` decrypted with the first of ``keys`` whose plaintext the ``inner`` steps decode.
+
+    AES-CBC has no MAC: a wrong key passes the padding check about once in
+    256. The inner steps catch it (a gzip stream's CRC), or, when there are
+    none, the plaintext must be text, as every encrypted kind is.
+    """
+    for key in (keys or {}).values():
         try:
-            plain = decrypt(data, password=key, digest=digest)
-        except CryptoError:
-            continue
-        if plain[:2] == b"\x1f\x8b":
-            return plain
-        try:
-            plaintext_as_text(plain)
+            plain = decode((OPENSSL,), data, key, digest)
+            inner_plain = decode(inner, plain) if inner else plain
+            if GZIP not in inner:
+                plaintext_as_text(inner_plain)
         except CryptoError:
             continue
         return plain
@@ -345,17 +319,20 @@ def capped(text, limit):
     return encoded[:limit].decode("utf-8", "ignore") + "\n... (cut: %d more bytes not shown)\n" % (len(encoded) - limit)
 
 
-def file_diff(root, path, before, after, keys, secrets, limit, vendor=None, before_vendor=None):
+def file_diff(root, path, before, after, keys, secrets, limit, after_tag=None, before_tag=None):
     """One entry of Ansible's ``diff`` list; ``before``/``after`` are bytes or ``None``.
 
-    ``vendor`` made the new file; ``before_vendor`` the file on disk, when it
-    is known (for a removed file it usually is not: the text's format then
-    tells, see :func:`_renderers`). Both sides are masked by field and by
-    value, and so is the path.
+    ``after_tag`` is the new file's :class:`~._vendors.base.FileTag`,
+    ``before_tag`` the one the manifest recorded for the file on disk (or,
+    with no record, the new file's for the same path; ``None`` for a removed
+    file without one: it is then not shown). Each side is decoded by its own
+    tag, then masked by field (by its vendor, and by any vendor whose format
+    the text is in, see :func:`_renderers`) and by value, and so is the path.
     """
-    before_vendor = before_vendor or vendor
-    before_text = "" if before is None else capped(_masked_view(before, keys, secrets, before_vendor), limit)
-    after_text = "" if after is None else capped(_masked_view(after, keys, secrets, vendor), limit)
+    vendor = after_tag.vendor if after_tag is not None else None
+    before_vendor = before_tag.vendor if before_tag is not None else None
+    before_text = "" if before is None else capped(_masked_view(before, keys, secrets, before_tag), limit)
+    after_text = "" if after is None else capped(_masked_view(after, keys, secrets, after_tag), limit)
     if before is not None and after is not None and before_text == after_text:
         # Otherwise a changed password would look like no change at all.
         after_text += "# (what changed is masked: a password or key)\n"
@@ -372,5 +349,5 @@ def file_diff(root, path, before, after, keys, secrets, limit, vendor=None, befo
     }
 
 
-def _masked_view(content, keys, secrets, vendor):
-    return redact(mask_fields(text_view(content, keys), vendor), secrets)
+def _masked_view(content, keys, secrets, tag):
+    return redact(mask_fields(text_view(content, keys, tag), tag.vendor if tag is not None else None), secrets)

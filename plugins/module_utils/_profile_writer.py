@@ -48,14 +48,19 @@ import stat
 import time
 from collections import OrderedDict
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._codec import chain_problem
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import ProfileFile
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import FileTag, ProfileFile
 
 MANIFEST_VERSION = 2
 
 # A manifest record is a list, not a dict: at 200,000 files the difference
-# is a few hundred megabytes. Fields, by index:
-SHA256, DEVICE, ROLE, SIZE, MTIME_NS = range(5)
+# is a few hundred megabytes. Fields, by index: the first five, then what
+# the file is (its FileTag: vendor, kind, encoding chain, openssl digest),
+# by which ``--diff`` decodes the file once it is no longer rendered. A
+# record written before the tag was recorded has the first five only.
+SHA256, DEVICE, ROLE, SIZE, MTIME_NS, VENDOR, KIND, ENCODING, DIGEST = range(9)
+_UNTAGGED_FIELDS, _TAGGED_FIELDS = 5, 9
 
 #: Temporary files start with this, so a crash leftover is recognisable.
 TEMP_PREFIX = ".sipfleet-tmp-"
@@ -68,6 +73,8 @@ ROLES = ProfileFile.ROLES
 LOCK_FILE = "lock"
 
 _SHA256_HEX = re.compile(r"\A[0-9a-f]{64}\Z")
+# A vendor or file kind name as the descriptions write them.
+_TAG_NAME = re.compile(r"\A[a-z][a-z0-9_]{0,63}\Z")
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 # Directories below a root are opened with these: a symbolic link fails
 # with ELOOP instead of being followed.
@@ -404,8 +411,8 @@ def _is_int_or_none(value):
 def _record_problem(path, record):
     if not is_relative_path(path):
         return "the path %r is not a normalised path inside the root" % (path[:120] if isinstance(path, str) else path,)
-    if not isinstance(record, list) or len(record) != 5:
-        return "the record of %s is not a list of 5 fields" % path
+    if not isinstance(record, list) or len(record) not in (_UNTAGGED_FIELDS, _TAGGED_FIELDS):
+        return "the record of %s is not a list of %d or %d fields" % (path, _UNTAGGED_FIELDS, _TAGGED_FIELDS)
     if not isinstance(record[SHA256], str) or not _SHA256_HEX.match(record[SHA256]):
         return "the record of %s has no SHA-256 hex digest" % path
     if record[DEVICE] is not None and not isinstance(record[DEVICE], str):
@@ -414,7 +421,39 @@ def _record_problem(path, record):
         return "the record of %s has an unknown role %r" % (path, record[ROLE])
     if not _is_int_or_none(record[SIZE]) or not _is_int_or_none(record[MTIME_NS]):
         return "the record of %s has a size or mtime that is not an integer" % path
+    if len(record) == _TAGGED_FIELDS:
+        for index, what in ((VENDOR, "vendor"), (KIND, "file kind")):
+            if record[index] is not None and not (isinstance(record[index], str) and _TAG_NAME.match(record[index])):
+                return "the record of %s has a %s that is not a name" % (path, what)
+        problem = chain_problem(record[ENCODING], record[DIGEST])
+        if problem is not None:
+            return "the record of %s has an encoding that cannot be: %s" % (path, problem)
     return None
+
+
+def tag_record(profile_file):
+    """The tag fields of ``profile_file``'s manifest record (vendor, kind, encoding, digest)."""
+    return [profile_file.vendor, profile_file.kind, list(profile_file.encoding), profile_file.digest]
+
+
+def record_changed(old, new):
+    """Whether manifest ``new`` differs from ``old`` in what it says of the file (content or tag), not its stat."""
+    return old[SHA256] != new[SHA256] or old[VENDOR:] != new[VENDOR:]
+
+
+def recorded_tag(record, content=None):
+    """The :class:`~._vendors.base.FileTag` a manifest ``record`` holds for ``content``, or ``None``.
+
+    ``None`` for no record, a record written before tags were (five fields),
+    or when ``content`` (the bytes on disk) is not what the record describes
+    (someone changed the file since): the tag is of the bytes this writer
+    wrote, and nothing is guessed for others.
+    """
+    if record is None or len(record) != _TAGGED_FIELDS:
+        return None
+    if content is not None and sha256_hex(content) != record[SHA256]:
+        return None
+    return FileTag(record[VENDOR], record[KIND], tuple(record[ENCODING]), record[DIGEST])
 
 
 def load_manifest(path, root):
@@ -487,7 +526,7 @@ def _plan_files(plan, tree, files, manifest, policy):
         new_sha = sha256_hex(profile_file.content)
         entry = plan.old_entries.get(path)
         st = tree.lstat(path)
-        record = [new_sha, profile_file.device, profile_file.role, None, None]
+        record = [new_sha, profile_file.device, profile_file.role, None, None] + tag_record(profile_file)
         plan.entries[path] = record
         if entry is not None and entry[SHA256] == new_sha and _stat_matches(entry, st, mode, policy):
             record[SIZE], record[MTIME_NS] = st.st_size, st.st_mtime_ns

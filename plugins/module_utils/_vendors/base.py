@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections import namedtuple
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._codec import PLAIN, chain_problem, encode
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 
 #: What a masked secret is shown as in a diff (and the value masking of ``_profile_diff``).
@@ -28,6 +30,12 @@ MASK = "********"
 # Relative POSIX paths of plain names: no "..", no absolute paths, no hidden
 # files, nothing a shell or nginx would treat specially.
 _PATH_PART_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
+
+#: What a served file is, as the manifest records it and ``--diff`` decodes
+#: it: the vendor that made it, its kind (a key of that vendor's declared
+#: ``encodings``), its encoding chain (innermost first, see ``_codec``) and
+#: the digest of its openssl step (``None`` when it encrypts nothing).
+FileTag = namedtuple("FileTag", ("vendor", "kind", "encoding", "digest"))
 
 
 class ProfileFile:
@@ -61,13 +69,25 @@ class ProfileFile:
         standard file at ``Config<MAC>.cfg``, where ``<MODEL>.cfg`` sends a
         rebooting phone). Never a key carrier itself; see
         :func:`select_window_files`.
+    ``kind``
+        which of its vendor's declared file kinds it is (a key of the
+        description's ``encodings``: ``xml``, ``legacy_binary``, ``enc``...).
+    ``encoding``
+        the chain ``content`` is ``plaintext`` encoded by (see ``_codec``);
+        ``("plain",)`` for a file served as rendered.
+    ``digest``
+        the key-derivation digest of the chain's openssl step, else ``None``.
     """
 
     ROLES = ("profile", "bootstrap", "model", "common")
 
-    def __init__(self, path, content, device=None, secret=False, plaintext=None, role="profile", after_window=False):
+    def __init__(self, path, content, device=None, secret=False, plaintext=None, role="profile", after_window=False,
+                 kind=None, encoding=(PLAIN,), digest=None):
         if role not in self.ROLES:
             raise ValueError("unknown file role %r" % (role,))
+        problem = chain_problem(encoding, digest)
+        if problem is not None:
+            raise ValueError("file %s: %s" % (path, problem))
         if after_window and (secret or role != "profile" or device is None):
             # A replacement is what the device reads once its key has been
             # delivered: it must not look like (or be handled as) a carrier.
@@ -81,10 +101,27 @@ class ProfileFile:
         self.vendor = None
         self.delivers_keys = False
         self.after_window = after_window
+        self.kind = kind
+        self.encoding = tuple(encoding)
+        self.digest = digest
+
+    @property
+    def tag(self):
+        """The file's :class:`FileTag`."""
+        return FileTag(self.vendor, self.kind, self.encoding, self.digest)
 
     def __repr__(self):
-        return "ProfileFile(%r, %d bytes, device=%r, role=%s, secret=%s%s)" % (
-            self.path, len(self.content), self.device, self.role, self.secret, ", after_window" if self.after_window else "")
+        return "ProfileFile(%r, %d bytes, device=%r, role=%s, secret=%s, kind=%s%s)" % (
+            self.path, len(self.content), self.device, self.role, self.secret, self.kind,
+            ", after_window" if self.after_window else "")
+
+
+def plain_text_view(data):
+    """``data`` as UTF-8 text, or a one-line summary of binary data (never its bytes)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "(%d bytes of binary data)\n" % len(data)
 
 
 def is_key_carrier(profile_file):
@@ -257,6 +294,9 @@ class VendorRenderer:
     #: Human-readable name for documentation and errors.
     title = None
 
+    #: The family's :class:`~.description.VendorDescription` (its ``encodings`` decide how files are encoded).
+    description = None
+
     #: What to tell an inventory whose device file carries a password in
     #: plain text over a plain transport: the secure transport this vendor's
     #: phones are documented to use.
@@ -331,7 +371,8 @@ class VendorRenderer:
     def recognizes_text(self, text):
         """Whether ``text`` (a served file as :func:`~._profile_diff.text_view` shows it) is in one of this vendor's formats.
 
-        Used for a removed file, whose vendor the manifest does not record.
+        The diff masks with every vendor whose format a file is in, besides
+        the vendor that made it: a path may hold another vendor's file.
         """
         return False
 
@@ -342,6 +383,26 @@ class VendorRenderer:
     def mask_path(self, path):
         """``path`` (relative to the root) with any part that is a secret (a key used as a directory) masked."""
         return path
+
+    # -- encodings: declared in the description, applied by the codec --
+
+    def encoded_file(self, path, plaintext, kind, key, digest, **fields):
+        """A :class:`ProfileFile` of ``kind``: ``plaintext`` encoded by the chain the description declares for it.
+
+        ``key`` and ``digest`` are those of the chain's openssl step;
+        ``fields`` the other :class:`ProfileFile` arguments.
+        """
+        chain = self.description.encodings[kind]
+        return ProfileFile(path, encode(chain, plaintext, key, digest), plaintext=plaintext, kind=kind,
+                           encoding=chain, digest=digest, **fields)
+
+    def text_view(self, kind, data):
+        """The decoded ``data`` of a file of ``kind`` as ``--diff`` shows it, before masking.
+
+        The default is the text itself; a vendor with a binary format
+        overrides this to show it as text its :meth:`mask_text` masks.
+        """
+        return plain_text_view(data)
 
     def require_key(self, device, name):
         """``device.keys[name]``, or an error naming the missing secret."""

@@ -58,11 +58,6 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses i
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Setting
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import quote_value
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import (
-    STABLE_SALT,
-    encrypt,
-    gzip_compress,
-)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     MASK,
@@ -311,12 +306,6 @@ def render_flat_profile(entries):
         lines.append("  <%s%s>%s</%s>" % (name, attribute, escape_xml_text(value), name))
     lines.append("</flat-profile>")
     return ("\n".join(lines) + "\n").encode("ascii")
-
-
-def encode_profile(xml, key, digest, compress):
-    """Optional gzip, then ``openssl enc -aes-256-cbc -md DIGEST -k KEY`` with the stable salt."""
-    data = gzip_compress(xml) if compress else xml
-    return encrypt(data, password=key, digest=digest, salt=STABLE_SALT)
 
 
 # --- Profile_Rule ---------------------------------------------------------------
@@ -612,7 +601,8 @@ class CiscoFlatProfileRenderer(VendorRenderer):
         facts = self.facts(device)
         if not self.encrypted(device):
             xml = self._full_profile(device, facts, self.device_rule(device))
-            return [ProfileFile(self.device_file(device.mac), xml, device=device.label, secret=True, role="profile")]
+            return [ProfileFile(self.device_file(device.mac), xml, device=device.label, secret=True, role="profile",
+                                kind="xml")]
         key = self._key(device, "gpp_a", KEY_SPECS["gpp_a"])
         directory = self._key(device, "gpp_b", KEY_SPECS["gpp_b"])
         rule = self.encrypted_rule(device, facts)
@@ -625,9 +615,9 @@ class CiscoFlatProfileRenderer(VendorRenderer):
         plaintext = self._full_profile(device, facts, rule)
         profile_path = "%s/%s/%s" % (PROFILE_DIRECTORY, directory, facts.bootstrap)
         return [
-            ProfileFile(self.device_file(device.mac), initial, device=device.label, secret=True, role="bootstrap"),
-            ProfileFile(profile_path, self._encode(device, plaintext, key),
-                        device=device.label, secret=False, plaintext=plaintext, role="profile"),
+            ProfileFile(self.device_file(device.mac), initial, device=device.label, secret=True, role="bootstrap",
+                        kind="xml"),
+            self._encoded_file(device, profile_path, plaintext, key, device=device.label, secret=False, role="profile"),
         ]
 
     def render_rotation(self, device, next_device, inventory):
@@ -645,18 +635,19 @@ class CiscoFlatProfileRenderer(VendorRenderer):
         files = []
         for item in self.render_device(next_device, inventory):
             if item.role == "bootstrap":
-                handover = ProfileFile("%s/%s/%s" % (PROFILE_DIRECTORY, old_directory, facts.bootstrap),
-                                       self._encode(device, item.content, old_key), device=device.label,
-                                       secret=False, plaintext=item.content, role="profile")
+                handover = self._encoded_file(device, "%s/%s/%s" % (PROFILE_DIRECTORY, old_directory, facts.bootstrap),
+                                              item.content, old_key, device=device.label, secret=False, role="profile")
                 handover.delivers_keys = True
                 files.append(handover)
             else:
                 files.append(item)
         return files
 
-    def _encode(self, device, plaintext, key):
-        compress = self.compress or device.settings["compress_profiles"]
-        return encode_profile(plaintext, key, self.digest(device), compress)
+    def _encoded_file(self, owner, path, plaintext, key, **fields):
+        """Optional gzip, then ``openssl enc -aes-256-cbc -md DIGEST -k KEY``: the chain of the encrypted kind."""
+        compress = self.compress or owner.settings["compress_profiles"]
+        kind = "xml_compressed_encrypted" if compress else "xml_encrypted"
+        return self.encoded_file(path, plaintext, kind, key, self.digest(owner), **fields)
 
     def render_shared(self, devices, inventory):
         files = []
@@ -671,7 +662,7 @@ class CiscoFlatProfileRenderer(VendorRenderer):
                 ("Profile_Rule", profile_rule(self.device_file_macro(), base), None),
                 ("Resync_Periodic", str(BOOTSTRAP_RESYNC_SECONDS), None),
             ])
-            files.append(ProfileFile(facts.bootstrap, xml, device=None, secret=False, role="bootstrap"))
+            files.append(ProfileFile(facts.bootstrap, xml, device=None, secret=False, role="bootstrap", kind="xml"))
         return files
 
     # -- rules -------------------------------------------------------------------

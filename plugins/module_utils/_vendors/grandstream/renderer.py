@@ -57,9 +57,12 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.gra
     family_for_model,
     known_models as catalog_models,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import STABLE_SALT, encrypt
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.description import DESCRIPTION, SECRET_PARAMS
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.legacy_view import (
+    LEGACY_VIEW_HEADER,
+    text as legacy_text,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     ProfileFile,
     VendorRenderer,
@@ -144,11 +147,6 @@ ACCOUNTS = (
 def is_secret_param(name):
     """Whether P-value ``name`` holds a secret (:data:`SECRET_PARAMS`); ``p34`` is ``P34``."""
     return isinstance(name, str) and name.upper() in SECRET_PARAMS
-
-
-# The diff's view of a legacy binary: "# Grandstream legacy binary profile"
-# then one P34=value line per pair (``_profile_diff``).
-_LEGACY_VIEW_HEADER = "# Grandstream legacy binary profile"
 
 
 #: What the bootstrap carries, in this order: where and how to fetch (config
@@ -612,11 +610,16 @@ class GrandstreamRenderer(VendorRenderer):
 
     def recognizes_text(self, text):
         head = text[:4096]
-        return "<gs_provision" in head or _LEGACY_VIEW_HEADER in head
+        return "<gs_provision" in head or LEGACY_VIEW_HEADER in head
 
     def mask_text(self, text):
         """XML ``<P34>..</P34>`` and the legacy binary's ``P34=..`` lines, for every secret P-value."""
         return mask_assignments(mask_xml_elements(text, is_secret_param), is_secret_param)
+
+    def text_view(self, kind, data):
+        """The legacy binary as one ``P34=value`` line per pair (``legacy_view``); the XML as it is."""
+        view = legacy_text(data) if kind == "legacy_binary" else None
+        return view if view is not None else super().text_view(kind, data)
 
     def model_info(self, model):
         family = family_for_model(model)
@@ -869,19 +872,20 @@ class GrandstreamRenderer(VendorRenderer):
             pairs = [(name, pvalues.values[name]) for name in BOOTSTRAP_PARAMS if name in pvalues.values]
             bootstrap = render_legacy_binary(device.mac, pairs)
             secret = any(is_secret_param(name) for name, dummy in pairs)
-            files.extend(ProfileFile(path, bootstrap, device=device.label, secret=secret, role="bootstrap")
-                         for path, dummy in bootstrap_names)
+            files.extend(ProfileFile(path, bootstrap, device=device.label, secret=secret, role="bootstrap",
+                                     kind="legacy_binary") for path, dummy in bootstrap_names)
         if not xml:
             content = render_legacy_binary(device.mac, pvalues.items())
-            files.extend(ProfileFile(path, content, device=device.label, secret=True) for path, dummy in profile_names)
+            files.extend(ProfileFile(path, content, device=device.label, secret=True, kind="legacy_binary")
+                         for path, dummy in profile_names)
             return files
         plaintext = render_xml(pvalues.items(), mac=device.mac)
         if not encrypted:
-            files.append(ProfileFile(profile_names[0][0], plaintext, device=device.label, secret=True))
+            files.append(ProfileFile(profile_names[0][0], plaintext, device=device.label, secret=True, kind="xml"))
             return files
         digest = device.settings.get("encryption_digest") or DEFAULT_DIGEST
-        ciphertext = encrypt(plaintext, password=key, digest=digest, salt=STABLE_SALT)
-        files.append(ProfileFile(profile_names[0][0], ciphertext, device=device.label, secret=False, plaintext=plaintext))
+        files.append(self.encoded_file(profile_names[0][0], plaintext, "xml_encrypted", key, digest,
+                                       device=device.label, secret=False))
         return files
 
     def render_rotation(self, device, next_device, inventory):
@@ -899,8 +903,8 @@ class GrandstreamRenderer(VendorRenderer):
             if item.role == "bootstrap" and item.secret:
                 continue
             if item.plaintext is not None:
-                item = ProfileFile(item.path, encrypt(item.plaintext, password=old_key, digest=digest, salt=STABLE_SALT),
-                                   device=item.device, secret=False, plaintext=item.plaintext, role=item.role)
+                item = self.encoded_file(item.path, item.plaintext, item.kind, old_key, digest,
+                                         device=item.device, secret=False, role=item.role)
                 item.delivers_keys = True
             files.append(item)
         return files
@@ -913,12 +917,12 @@ class GrandstreamRenderer(VendorRenderer):
             settings = inventory.model_settings(model)
             pvalues = self._shared_pvalues(settings, family_for_model(model), None, lambda name: "settings.%s" % name)
             path = served_name("cfg" + model.lower(), ".xml", settings.get("config_prefix"), settings.get("config_postfix"))
-            files.append(ProfileFile(path, render_xml(pvalues.items()), role="model"))
+            files.append(ProfileFile(path, render_xml(pvalues.items()), role="model", kind="xml"))
         if any(device.settings.get("common_profile") and _features(self._family(device)).xml for device in devices):
             settings = merge_settings(inventory.defaults)
             pvalues = self._shared_pvalues(settings, None, None, lambda name: "settings.%s" % name)
             path = served_name("cfg", ".xml", settings.get("config_prefix"), settings.get("config_postfix"))
-            files.append(ProfileFile(path, render_xml(pvalues.items()), role="common"))
+            files.append(ProfileFile(path, render_xml(pvalues.items()), role="common", kind="xml"))
         return files
 
 

@@ -43,7 +43,6 @@ reach a phone whose own value differs, whatever the fleet looks like.
 
 from __future__ import annotations
 
-import base64
 import re
 import unicodedata
 
@@ -57,7 +56,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses i
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import merge_settings
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, shown_url
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import STABLE_SALT, encrypt
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._codec import BASE64_LINE_CHARS
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.panasonic.description import DESCRIPTION
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
@@ -130,9 +129,6 @@ FACTORY_CYCLIC_INTVL = "10080"
 #: openssl enc key-derivation digest: the KX-UTG tools date from 2014
 #: (OpenSSL 1.0, MD5 default); ``encryption_digest`` overrides it.
 DEFAULT_DIGEST = "md5"
-
-#: ``openssl enc -a`` writes base64 in lines of 64 characters, each ending in LF.
-BASE64_LINE_CHARS = 64
 
 #: CFG_CYCLIC_INTVL range, minutes (1 to 28 days).
 MAX_RESYNC_MINUTES = 40320
@@ -285,12 +281,6 @@ class _Mapper:
             return parse_url(value, _URLS if allow_query else _PROVISIONING_URLS, messages=messages)
         except AddressError as exc:
             raise self.error(exc.message, setting)
-
-
-def _armor(data):
-    """Base64 exactly as ``openssl enc -a`` writes it: 64-character lines, each ending in LF."""
-    text = base64.b64encode(data)
-    return b"".join(text[start:start + BASE64_LINE_CHARS] + b"\n" for start in range(0, len(text), BASE64_LINE_CHARS))
 
 
 def _armored_size(plain_length):
@@ -682,22 +672,24 @@ class PanasonicRenderer(VendorRenderer):
         if not encrypted:
             content = _file_bytes(self._paths(device, base_url, encrypted=False) + own)
             # A device's own file may carry SIP or admin passwords, or credentials in raw params.
-            return [ProfileFile(self.standard_path(device), content, device=device.label, secret=True, role="profile")]
+            return [ProfileFile(self.standard_path(device), content, device=device.label, secret=True, role="profile",
+                                kind="cfg")]
         key = self._check_key(device, self.require_key(device, KEY_NAME))
         digest = device.settings.get("encryption_digest") or DEFAULT_DIGEST
         plaintext = _file_bytes(self._paths(device, base_url, encrypted=True) + own)
-        ciphertext = _armor(encrypt(plaintext, password=key, digest=digest, salt=STABLE_SALT))
         key_file = _file_bytes(self._key_file_params(device, base_url, key))
+        profile = self.encoded_file(self.encrypted_path(device), plaintext, "enc", key, digest, device=device.label,
+                                    secret=False, role="profile")
         return [
-            ProfileFile(self.standard_path(device), key_file, device=device.label, secret=True, role="bootstrap"),
-            ProfileFile(self.encrypted_path(device), ciphertext, device=device.label, secret=False, plaintext=plaintext,
-                        role="profile"),
+            ProfileFile(self.standard_path(device), key_file, device=device.label, secret=True, role="bootstrap",
+                        kind="cfg"),
+            profile,
             # Seed 004 step 3: once the key file's window has closed, the
             # plain MAC file is replaced by an encrypted version. <MODEL>.cfg
             # sends a rebooting phone to Config<MAC>.cfg; it decrypts this
             # with the key it already holds.
-            ProfileFile(self.standard_path(device), ciphertext, device=device.label, secret=False, plaintext=plaintext,
-                        role="profile", after_window=True),
+            ProfileFile(self.standard_path(device), profile.content, device=device.label, secret=False, plaintext=plaintext,
+                        role="profile", after_window=True, kind="enc", encoding=profile.encoding, digest=digest),
         ]
 
     def bootstrap_interval(self, device):
@@ -739,10 +731,12 @@ class PanasonicRenderer(VendorRenderer):
                 _Param("CFG_MASTER_FILE_PATH", base_url + MASTER_FILE, field),
             ]
             has_credentials = bool(parse_url(base_url.rstrip("/"), _URLS).userinfo)
-            files.append(ProfileFile(BOOTSTRAP_FILE.format(model=model), _file_bytes(bootstrap), secret=has_credentials, role="model"))
-            files.append(ProfileFile(PRODUCT_FILE.format(model=model), _file_bytes(self.product_params(model, inventory)), role="model"))
+            files.append(ProfileFile(BOOTSTRAP_FILE.format(model=model), _file_bytes(bootstrap), secret=has_credentials, role="model",
+                                     kind="cfg"))
+            files.append(ProfileFile(PRODUCT_FILE.format(model=model), _file_bytes(self.product_params(model, inventory)), role="model",
+                                     kind="cfg"))
         if devices:
-            files.append(ProfileFile(MASTER_FILE, _file_bytes(self.common_params(inventory)), role="common"))
+            files.append(ProfileFile(MASTER_FILE, _file_bytes(self.common_params(inventory)), role="common", kind="cfg"))
         return files
 
 

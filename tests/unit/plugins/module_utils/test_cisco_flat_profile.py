@@ -21,7 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._codec import encode
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import cisco_flat_profile as flat
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.cisco_spa.description import DESCRIPTION as CISCO_SPA
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Device
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import VENDORS
@@ -381,13 +383,19 @@ def test_resync_seconds():
     assert spread[0] == (60 + 0x000e08aabbcc % 61) * 60
 
 
+def encode_profile(xml, key, digest, compress):
+    """What the Cisco renderers serve: the chain each description declares for the encrypted kinds, by the codec."""
+    kind = "xml_compressed_encrypted" if compress else "xml_encrypted"
+    return encode(CISCO_SPA.encodings[kind], xml, key, digest)
+
+
 @pytest.mark.parametrize("digest", ["md5", "sha256"])
 @pytest.mark.parametrize("compress", [False, True])
 def test_encode_profile_decrypts_with_openssl_and_gzip(digest, compress):
     xml = flat.render_flat_profile([("Password_1_", "s3cret & <more>", "na")])
     key = "00" * 32
-    data = flat.encode_profile(xml, key, digest, compress)
-    assert data == flat.encode_profile(xml, key, digest, compress), "the stable salt makes it idempotent"
+    data = encode_profile(xml, key, digest, compress)
+    assert data == encode_profile(xml, key, digest, compress), "the stable salt makes it idempotent"
     code, out, err = openssl_cli.dec(data, password=key, digest=digest)
     assert code == 0, err
     assert (gunzip_cli(out) if compress else out) == xml

@@ -329,7 +329,7 @@ def rendered(device_list, defaults=None):
 
 def field_masked(item, keys=None):
     """The diff of a created file with masking by value switched off (no inventory secrets)."""
-    return file_diff("/srv", item.path, None, item.content, keys, [], 1 << 20, vendor=item.vendor)
+    return file_diff("/srv", item.path, None, item.content, keys, [], 1 << 20, after_tag=item.tag)
 
 
 def test_grandstream_every_account_p196_and_keys_are_masked_by_field():
@@ -385,7 +385,7 @@ def test_panasonic_passwords_and_key_masked_and_enc_shown_decrypted():
         assert '%s="%s"' % (name, MASK) in profile
     assert_hidden(key_file + profile, passwords(device_list) + list(keys[PANA_MAC].values()))
     # Without its key the armoured file is summarised, never shown as base64.
-    summary = text_view(encrypted.content, {})
+    summary = text_view(encrypted.content, {}, encrypted.tag)
     assert "encrypted with a key this run does not hold" in summary and "U2Fsd" not in summary
 
 

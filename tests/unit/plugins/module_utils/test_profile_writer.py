@@ -214,7 +214,8 @@ def _canary_record(outside):
 
 
 @pytest.mark.parametrize("tamper", [
-    "dotdot", "absolute", "not-normalised", "dot", "sha", "role", "size", "device", "short", "bool-size"])
+    "dotdot", "absolute", "not-normalised", "dot", "sha", "role", "size", "device", "short", "bool-size",
+    "encoding", "digest", "kind", "six-fields"])
 def test_an_altered_manifest_stops_the_run_and_deletes_nothing(site, tamper):
     root, state, outside = site
     manifest_path = manifest_path_for(str(state), str(root))
@@ -234,6 +235,11 @@ def test_an_altered_manifest_stops_the_run_and_deletes_nothing(site, tamper):
         "device": ("stale.cfg", record[:1] + [5] + record[2:]),
         "short": ("stale.cfg", record[:4]),
         "bool-size": ("stale.cfg", record[:3] + [True, record[4]]),
+        # The file's tag (vendor, kind, encoding, digest) is checked too.
+        "encoding": ("stale.cfg", record + ["panasonic", "enc", ["openssl-aes-256-cbc", "rot13"], "md5"]),
+        "digest": ("stale.cfg", record + ["panasonic", "enc", ["openssl-aes-256-cbc", "base64"], None]),
+        "kind": ("stale.cfg", record + ["panasonic", ["enc"], ["plain"], None]),
+        "six-fields": ("stale.cfg", record + ["panasonic"]),
     }[tamper]
     manifest["files"][path] = bad
     with open(manifest_path, "w") as handle:

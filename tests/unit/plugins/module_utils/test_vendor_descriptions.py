@@ -120,7 +120,9 @@ def _secrets_left(text, description, secrets):
 
 def _file_text(item, device):
     """What the phone reads of ``item``: the plaintext of an encrypted file, the text view of the rest."""
-    return text_view(item.plaintext if item.plaintext is not None else item.content, device.keys if device else None)
+    if item.plaintext is not None:
+        return text_view(item.plaintext, None, item.tag._replace(encoding=("plain",), digest=None))
+    return text_view(item.content, device.keys if device else None, item.tag)
 
 
 def description_problems(description, files, fleet, secrets, directories, sample_parses=None):

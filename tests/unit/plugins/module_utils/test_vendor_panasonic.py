@@ -24,6 +24,7 @@ import subprocess
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._codec import armour
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.panasonic import renderer as pana
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_device
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
@@ -400,7 +401,7 @@ def test_armor_is_what_openssl_enc_a_writes():
     assert base64.b64decode(content).startswith(b"Salted__")
     # Same layout as the real CLI: re-armouring openssl's own -a output gives it back unchanged.
     reference = openssl_cli.enc(b"x" * 1000, base64_armor=True, password=KEY_1, digest="md5")
-    assert pana._armor(base64.b64decode(reference)) == reference  # pylint: disable=protected-access
+    assert armour(base64.b64decode(reference)) == reference
     assert pana._armored_size(1000) == len(reference)  # pylint: disable=protected-access
     assert decrypt(base64.b64decode(content), password=KEY_1, digest="md5") == files["Config0080F0C8C381.enc"].plaintext
 
