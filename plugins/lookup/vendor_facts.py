@@ -55,10 +55,10 @@ EXAMPLES = r"""
     # lookup() with one term returns its value itself: here a list of patterns.
     http_server_device_file_patterns: >-
       {{ lookup('sipfleet.provisioning.vendor_facts', 'device_paths') + ['^/(?:[^/]+/)*acme-{mac}\\.conf$'] }}
-    # The dhcp role's vendor classes, with one vendor's option 60 strings replaced.
+    # The dhcp role's vendor classes, plus those of phones the collection does not know.
     dhcp_vendor_match: >-
       {{ lookup('sipfleet.provisioning.vendor_facts', 'dhcp_vendor_match')
-         | combine({'cisco_spa': {'match': ['Cisco SPA', 'Linksys SPA'], 'match_type': 'prefix'}}) }}
+         | combine({'acme': {'match': ['ACME-Phone'], 'match_type': 'prefix'}}) }}
   roles:
     - sipfleet.provisioning.http_server
     - sipfleet.provisioning.dhcp
@@ -87,8 +87,7 @@ _raw:
   type: list
   elements: raw
   sample:
-    - - '^/(?:[^/]+/)*[^/]*cfg{mac}(?:\.xml|\.bin)?[^/]*$'
-      - '^/(?:[^/]+/)*config{mac}\.(?:cfg|enc)$'
+    - [grandstream, cisco_spa, cisco_mpp, panasonic]
 """
 
 from ansible.errors import AnsibleLookupError
