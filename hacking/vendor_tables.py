@@ -127,8 +127,8 @@ def _facts(all_facts, vendor):
     rows = [
         ("files of one device (request path, `{mac}` its MAC)", _codes(facts["device_paths"])),
         ("MAC in the client certificate subject", _codes(facts["client_certificate_mac"], none="none documented")),
-        ("DHCP option 60", "%s (%s match; %s)" % (_codes(dhcp["vendor_class"]), dhcp["match_type"],
-                                                   _SOURCES[dhcp["source"]])),
+        ("DHCP option 60",
+         "%s (%s match; %s)" % (_codes(dhcp["vendor_class"]), dhcp["match_type"], _SOURCES[dhcp["source"]])),
         ("DHCP options the phones read", ", ".join(str(option) for option in dhcp["options"])),
         ("User-Agent", "<br>".join(agents)),
         ("every HTTP fetch names the MAC in its User-Agent", "yes" if facts["macs_in_user_agent"] else "no"),

@@ -52,8 +52,7 @@ def options(spec):
     """Every option of an argument spec, suboptions included, as ``(name, option)``."""
     for name, option in (spec or {}).items():
         yield name, option
-        for found in options(option.get("options")):
-            yield found
+        yield from options(option.get("options"))
 
 
 def strings_in(value):
@@ -61,12 +60,10 @@ def strings_in(value):
         yield value
     elif isinstance(value, dict):
         for item in list(value) + list(value.values()):
-            for found in strings_in(item):
-                yield found
+            yield from strings_in(item)
     elif isinstance(value, list):
         for item in value:
-            for found in strings_in(item):
-                yield found
+            yield from strings_in(item)
 
 
 @pytest.mark.parametrize("role", sorted(name for name in os.listdir(ROLES) if os.path.isdir(os.path.join(ROLES, name))))
