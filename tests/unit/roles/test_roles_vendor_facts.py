@@ -131,7 +131,7 @@ def test_firmware_refuses_an_unknown_vendor_naming_the_image_and_the_known_ones(
     image = {"name": "acme-fw", "vendor": "acme", "src": str(tmp_path / "image.bin"),
              "sha256": hashlib.sha256(b"firmware").hexdigest()}
     code, output = run_role(tmp_path, "firmware", {"firmware_tftp_root": str(tmp_path / "root"),
-                                                   "firmware_images": [dict(image, vendor="panasonic"), image]})
+                                                   "firmware_images": [dict(image, vendor="panasonic", file="other.bin"), image]})
     assert code != 0, output
     assert failure_messages(output) == ['firmware_images[1] (acme-fw): vendor "acme" is not one of %s'
                                         % ", ".join(DESCRIPTIONS)], output
