@@ -1,0 +1,139 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: vendor_facts
+short_description: What the collection's vendor families declare about their phones, for roles and playbooks
+version_added: 0.1.0
+author:
+  - sipfleet.provisioning contributors (@sipfleet)
+description:
+  - Returns the facts each vendor family of the collection declares about its phones (its vendor description), so
+    that roles and playbooks never spell out a vendor's file names, certificate subjects or DHCP vendor classes
+    themselves. A vendor added to the collection reaches every role through this lookup.
+  - The roles use it for their defaults - C(http_server_device_file_patterns) and C(http_server_client_mac_patterns)
+    of the C(sipfleet.provisioning.http_server) role, C(dhcp_vendor_match) of the C(sipfleet.provisioning.dhcp) role,
+    and the vendors the C(sipfleet.provisioning.dhcp) and C(sipfleet.provisioning.firmware) roles accept.
+  - Each term names one view of the facts, see O(_terms). Without a term the lookup returns every family's facts.
+  - Returns one value per term. With one term (or none), C(lookup()) returns that value itself (a list or a
+    mapping), which is what a role default wants; C(query()) and C(lookup(..., wantlist=true)) return a list with
+    one value per term.
+options:
+  _terms:
+    description:
+      - Which view of the facts to return, one value per term.
+      - V(names) - the vendor names, as inventories write them in C(vendor), in the order the docs list them.
+      - V(device_paths) - every family's regular expressions for the request paths of files that belong to one
+        device, one flat list in vendor order with duplicates removed; C({mac}) stands for the device's MAC. nginx
+        reads them (PCRE) as Python does.
+      - V(client_certificate_mac) - every family's regular expressions for where a client certificate's subject
+        (RFC 2253) carries the MAC, one flat list in vendor order with duplicates removed; C({mac}) stands for the
+        MAC. A family whose phones carry no documented device certificate adds none.
+      - 'V(dhcp_vendor_match) - C({vendor: {match: [...], match_type: ...}}), the option 60 strings each family''s
+        phones send and how to compare them.'
+      - Without a term the lookup returns every family's facts by vendor name, every field of its description
+        (C(name), C(title), C(user_agents), C(macs_in_user_agent), C(device_paths), C(client_certificate_mac),
+        C(dhcp), C(secret_params), C(secret_param_patterns), C(encodings), C(notify), C(firmware), C(docs)).
+      - An unknown term fails, naming it and the known terms.
+    type: list
+    elements: str
+    required: false
+notes:
+  - The facts are data, never templates; the lookup reads the collection only, so it runs in check mode and needs no
+    host.
+  - C(docs/roles/http_server.md), C(docs/roles/dhcp.md) and C(docs/roles/firmware.md) in the collection show the
+    values, in tables C(hacking/vendor_tables.py) generates from the same descriptions.
+"""
+
+EXAMPLES = r"""
+- name: Serve the provisioning root with the vendors' device binding, plus one family of your own
+  hosts: provisioning_servers
+  vars:
+    # lookup() with one term returns its value itself: here a list of patterns.
+    http_server_device_file_patterns: >-
+      {{ lookup('sipfleet.provisioning.vendor_facts', 'device_paths') + ['^/(?:[^/]+/)*acme-{mac}\\.conf$'] }}
+    # The dhcp role's vendor classes, plus those of phones the collection does not know.
+    dhcp_vendor_match: >-
+      {{ lookup('sipfleet.provisioning.vendor_facts', 'dhcp_vendor_match')
+         | combine({'acme': {'match': ['ACME-Phone'], 'match_type': 'prefix'}}) }}
+  roles:
+    - sipfleet.provisioning.http_server
+    - sipfleet.provisioning.dhcp
+
+- name: Look at the facts
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    # query() returns a list, one value per term.
+    - name: Show the vendors and their certificate subject patterns
+      ansible.builtin.debug:
+        msg: "{{ query('sipfleet.provisioning.vendor_facts', 'names', 'client_certificate_mac') }}"
+
+    # Without a term: every family's facts, by vendor name.
+    - name: Show the SIP NOTIFY event Grandstream phones resync on
+      ansible.builtin.debug:
+        msg: "{{ lookup('sipfleet.provisioning.vendor_facts')['grandstream'].notify.event }}"
+"""
+
+RETURN = r"""
+_raw:
+  description:
+    - One value per term, in the order of the terms; without a term, one value, the mapping of every vendor's facts.
+    - V(names) is a list of strings; V(device_paths) and V(client_certificate_mac) are lists of strings;
+      V(dhcp_vendor_match) and the whole facts are mappings keyed by vendor name.
+  type: list
+  elements: raw
+  sample:
+    - [grandstream, cisco_spa, cisco_mpp, panasonic]
+"""
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+from ansible.utils.unsafe_proxy import wrap_var
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import vendor_facts
+
+
+def _flat(facts, field):
+    """Every family's ``field`` list, in vendor order, each item once."""
+    flat = []
+    for vendor in facts.values():
+        for item in vendor[field]:
+            if item not in flat:
+                flat.append(item)
+    return flat
+
+
+def _dhcp_vendor_match(facts):
+    return dict((name, {"match": list(vendor["dhcp"]["vendor_class"]), "match_type": vendor["dhcp"]["match_type"]})
+                for name, vendor in facts.items())
+
+
+#: ``{term: function of vendor_facts() that returns its value}``.
+VIEWS = {
+    "names": list,  # the mapping's keys, in the registry's order
+    "device_paths": lambda facts: _flat(facts, "device_paths"),
+    "client_certificate_mac": lambda facts: _flat(facts, "client_certificate_mac"),
+    "dhcp_vendor_match": _dhcp_vendor_match,
+}
+
+
+class LookupModule(LookupBase):
+    """Vendor facts, as the vendor packages declare them."""
+
+    def run(self, terms, variables=None, **kwargs):
+        self.set_options(var_options=variables, direct=kwargs)
+        facts = vendor_facts()
+        if not terms:
+            return [wrap_var(facts)]
+        values = []
+        for term in terms:
+            view = VIEWS.get(term) if isinstance(term, str) else None
+            if view is None:
+                raise AnsibleLookupError("unknown term %r; known terms: %s (or none, for every vendor's facts)"
+                                         % (term, ", ".join(sorted(VIEWS))))
+            values.append(wrap_var(view(facts)))
+        return values

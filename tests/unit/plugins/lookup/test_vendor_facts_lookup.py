@@ -1,0 +1,111 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The vendor_facts lookup, as the roles' defaults call it."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible._internal._datatag._tags import TrustedAsTemplate
+from ansible.errors import AnsibleError, AnsibleLookupError
+from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.loader import lookup_loader
+from ansible.template import Templar
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import DESCRIPTIONS, vendor_facts
+
+# What roles/http_server/defaults/main.yml and roles/dhcp/defaults/main.yml
+# spelled out before they read the lookup: the lookup must give the roles
+# the very same values (no change for users), in the same order (nginx tries
+# its map's patterns in order).
+PREVIOUS_DEVICE_FILE_PATTERNS = [
+    r"^/(?:[^/]+/)*[^/]*cfg{mac}(?:\.xml|\.bin)?[^/]*$",
+    r"^/(?:[^/]+/)*spa{mac}\.xml$",
+    r"^/(?:[^/]+/)*{mac}\.xml$",
+    r"^/(?:[^/]+/)*config{mac}\.(?:cfg|enc)$",
+]
+PREVIOUS_CLIENT_MAC_PATTERNS = [
+    r"(?:^|[,+])CN={mac}(?:[,+]|$)",
+    r"(?:^|[,+])(?:ST|S)={mac}(?:[,+]|$)",
+]
+PREVIOUS_DHCP_VENDOR_MATCH = {
+    "grandstream": {"match": ["Grandstream", "HT8XX", "DP7XX"], "match_type": "prefix"},
+    "cisco_spa": {"match": ["Linksys", "Cisco SPA"], "match_type": "prefix"},
+    "cisco_mpp": {"match": ["Cisco ATA", "Cisco IP Phone", "Cisco Systems"], "match_type": "prefix"},
+    "panasonic": {"match": ["Panasonic"], "match_type": "prefix"},
+}
+
+
+def run(*terms):
+    return lookup_loader.get("sipfleet.provisioning.vendor_facts", loader=DataLoader(), templar=None).run(list(terms))
+
+
+def template(expression):
+    return Templar(loader=DataLoader()).template(TrustedAsTemplate().tag(expression))
+
+
+def test_the_roles_get_the_values_they_had():
+    assert run("device_paths") == [PREVIOUS_DEVICE_FILE_PATTERNS]
+    assert run("client_certificate_mac") == [PREVIOUS_CLIENT_MAC_PATTERNS]
+    assert run("dhcp_vendor_match") == [PREVIOUS_DHCP_VENDOR_MATCH]
+
+
+def test_every_family_s_declared_patterns_are_in_the_flat_lists():
+    # A family left out would have its device files served as shared files:
+    # the client-certificate check would silently stop applying to them.
+    device_paths, subjects = run("device_paths", "client_certificate_mac")
+    for name, description in DESCRIPTIONS.items():
+        assert description.device_paths, name
+        for pattern in description.device_paths:
+            assert pattern in device_paths, (name, pattern)
+        for pattern in description.client_certificate_mac:
+            assert pattern in subjects, (name, pattern)
+    assert len(device_paths) == len(set(device_paths))
+    assert len(subjects) == len(set(subjects))
+
+
+def test_names_and_dhcp_vendor_match_cover_every_family():
+    names, match = run("names", "dhcp_vendor_match")
+    assert names == list(DESCRIPTIONS)
+    assert list(match) == names
+    for name, description in DESCRIPTIONS.items():
+        assert match[name] == {"match": list(description.dhcp.vendor_class), "match_type": description.dhcp.match_type}
+
+
+def test_no_term_is_every_family_s_facts():
+    assert run() == [vendor_facts()]
+
+
+def test_unknown_term_fails_naming_it_and_the_known_terms():
+    with pytest.raises(AnsibleLookupError, match=r"unknown term 'device_path'; known terms: client_certificate_mac, "
+                                                 r"device_paths, dhcp_vendor_match, names"):
+        run("names", "device_path")
+
+
+def test_lookup_in_a_template_returns_the_value_itself():
+    # What a role default gets: the list, not a comma-joined string.
+    assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'device_paths') }}") == PREVIOUS_DEVICE_FILE_PATTERNS
+    assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'names') }}") == list(DESCRIPTIONS)
+    assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'dhcp_vendor_match') }}") == PREVIOUS_DHCP_VENDOR_MATCH
+    assert template("{{ lookup('sipfleet.provisioning.vendor_facts')['grandstream']['notify']['event'] }}") == (
+        DESCRIPTIONS["grandstream"].notify.event)
+
+
+def test_query_returns_one_value_per_term():
+    assert template("{{ query('sipfleet.provisioning.vendor_facts', 'names', 'client_certificate_mac') }}") == [
+        list(DESCRIPTIONS), PREVIOUS_CLIENT_MAC_PATTERNS]
+    assert template("{{ query('sipfleet.provisioning.vendor_facts', 'names') }}") == [list(DESCRIPTIONS)]
+
+
+def test_unknown_term_in_a_template_fails():
+    with pytest.raises(AnsibleError, match="unknown term 'nope'"):
+        template("{{ lookup('sipfleet.provisioning.vendor_facts', 'nope') }}")
+
+
+def test_the_facts_are_never_templated():
+    # The patterns hold braces ({mac}, {12}): the values must come back as
+    # data, whatever they hold.
+    facts = template("{{ lookup('sipfleet.provisioning.vendor_facts') }}")
+    assert facts == vendor_facts()
