@@ -26,6 +26,7 @@ from hypothesis import given, settings, strategies as st
 from lxml import etree
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream import renderer as gs
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream import settings as gs_settings
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_device
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.catalog import (
@@ -379,8 +380,8 @@ def test_six_accounts_of_a_grp2616():
 def test_resync_spread_is_stable_in_range_and_uniform():
     low, high = 60, 1439
     macs = ["c074ad%06x" % number for number in range(20000)]
-    values = [gs.resync_minutes(mac, low, high) for mac in macs]
-    assert values == [gs.resync_minutes(mac, low, high) for mac in macs]
+    values = [gs_settings.resync_minutes(mac, low, high) for mac in macs]
+    assert values == [gs_settings.resync_minutes(mac, low, high) for mac in macs]
     assert min(values) >= low and max(values) <= high
     buckets = [0] * 10
     for value in values:
@@ -388,14 +389,14 @@ def test_resync_spread_is_stable_in_range_and_uniform():
     expected = len(values) / 10.0
     chi_square = sum((count - expected) ** 2 / expected for count in buckets)
     assert chi_square < 30, buckets  # 9 degrees of freedom: p < 0.0005 for a uniform spread
-    assert gs.resync_minutes("c074ad000001", 300, 300) == 300
+    assert gs_settings.resync_minutes("c074ad000001", 300, 300) == 300
 
 
 def test_resync_spread_in_the_profile_overrides_the_interval():
     raw = {"name": "r", "mac": "c0:74:ad:00:00:01", "model": "GRP2612", "lines": [line("1", "pw")],
            "settings": {"encrypt_profiles": False, "resync_spread": [60, 1440]}}
     values = pvalues_of(render([raw])[0])
-    assert values["P193"] == str(gs.resync_minutes("c074ad000001", 60, 1440)) and values["P194"] == "1"
+    assert values["P193"] == str(gs_settings.resync_minutes("c074ad000001", 60, 1440)) and values["P194"] == "1"
 
 
 def test_timezone_of_the_legacy_family():
