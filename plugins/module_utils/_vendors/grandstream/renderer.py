@@ -56,7 +56,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.gra
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import STABLE_SALT, encrypt
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.description import DESCRIPTION, SECRET_PARAMS
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.formats import render_legacy_binary, render_xml
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.formats import PARAM_NAME, render_legacy_binary, render_xml
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.models import (
     ACCOUNTS,
     LEGACY_NAMES,
@@ -117,8 +117,6 @@ _LEGACY_VIEW_HEADER = "# Grandstream legacy binary profile"
 #: profile sets are written, so the bootstrap never contradicts it.
 BOOTSTRAP_PARAMS = ("P237", "P212", "P234", "P235", "P193", "P194", "P1359")
 
-# "A parameter consists of a capital letter P and 1 to 5 digits" (seed 000).
-_PARAM_NAME = re.compile(r"P[1-9][0-9]{0,4}")
 # P-values the renderer owns: the served file names follow P234/P235, and
 # P1359 must equal the key the file is encrypted with.
 _NAME_PARAMS = ("P234", "P235")
@@ -466,7 +464,7 @@ class GrandstreamRenderer(VendorRenderer):
     def _check_params(self, device, family):
         for name, value in device.params.items():
             field = "params.%s" % (name,)
-            if not isinstance(name, str) or not _PARAM_NAME.fullmatch(name):
+            if not isinstance(name, str) or not PARAM_NAME.fullmatch(name):
                 raise device.error("%r is not a Grandstream parameter name: P followed by 1 to 5 digits, like P193" % (name,),
                                    field=field)
             if isinstance(value, bool) or not isinstance(value, (str, int)):
