@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""What each Grandstream model is: its template family, that family's spelling of the mapped settings, its accounts.
+"""What each Grandstream model is: its facts (:data:`MODELS`: lines, keys, the files it asks for), its family's features, the accounts.
 
 Sources: the config templates (grp261x 1.0.5.15, gxp21xx 1.0.11.16, gxp
 1.2.5.3), whose family and model lists ``catalog`` holds, and the SIP
@@ -13,24 +13,82 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.catalog import family_for_model
+
 #: Names the legacy binary is served under: the provisioning guide says the
 #: phone asks for ``cfg<mac>.bin``, user manuals of the same firmware
 #: generations say ``cfg<mac>``. The same bytes are served under both.
 LEGACY_NAMES = ("cfg{mac}", "cfg{mac}.bin")
 
-#: Line count of each known model, from the account sections of its template.
-MODEL_LINES = {
+
+class ModelFacts:
+    """What one model is, as its template and the provisioning guide state it.
+
+    ``lines``: its SIP accounts. ``virtual_keys``: the virtual multi-purpose
+    keys (VPKs) its template section defines, ``multipurpose_keys``: the
+    physical multi-purpose keys (MPKs); ``None`` where the template states
+    no count for the model (the legacy template has no VPKs at all, and the
+    MPK sections name only some models). ``family``: its template family
+    (``catalog``).
+    """
+
+    def __init__(self, model, lines, virtual_keys, multipurpose_keys):
+        self.model = model
+        self.family = family_for_model(model)
+        self.lines = lines
+        self.virtual_keys = virtual_keys
+        self.multipurpose_keys = multipurpose_keys
+
+    def requested_files(self, mac):
+        """The basic names of the files the phone asks for, in its order, before the config prefix and postfix.
+
+        Provisioning guide (seed 000): the legacy binary (:data:`LEGACY_NAMES`),
+        then ``cfg<mac>.xml``, ``cfg<model>.xml`` and ``cfg.xml``, lower
+        case; the legacy family reads no XML.
+        """
+        names = [name.format(mac=mac) for name in LEGACY_NAMES]
+        if _features(self.family).xml:
+            names.extend(["cfg%s.xml" % mac, "cfg%s.xml" % self.model.lower(), "cfg.xml"])
+        return tuple(names)
+
+
+#: The models the catalog knows. Line counts from the account sections of
+#: each template; key counts from its "Programmable Keys" sections.
+MODELS = dict((facts.model, facts) for facts in (
     # grp261x_config_1.0.5.15: "Account 3 GRP2613/GRP2614/GRP2615/GRP2616",
     # "Account 4 GRP2614/GRP2615/GRP2616 only", "Account 5 GRP2615/GRP2616
-    # only", "Account 6 GRP2616 only".
-    "GRP2612": 2, "GRP2613": 3, "GRP2614": 4, "GRP2615": 5, "GRP2616": 6,
+    # only", "Account 6 GRP2616 only". VPKs: one section "For GRP261N" per
+    # model, VPK 1 to N. MPKs: "Physical Multi-Purpose Keys - GRP2614/GRP2616
+    # only", MPK 1 to 24; no count for the others.
+    ModelFacts("GRP2612", 2, 16, None),
+    ModelFacts("GRP2613", 3, 24, None),
+    ModelFacts("GRP2614", 4, 16, 24),
+    ModelFacts("GRP2615", 5, 40, None),
+    ModelFacts("GRP2616", 6, 24, 24),
     # gxp2130_2135_2140_2160_2170_config_1.0.11.16: "Account 4 -
-    # GXP2140/2160/2170/2135 only", "Account 5/6 - GXP2160/2170 only".
-    "GXP2130": 3, "GXP2135": 4, "GXP2140": 4, "GXP2160": 6, "GXP2170": 6,
+    # GXP2140/2160/2170/2135 only", "Account 5/6 - GXP2160/2170 only". VPKs:
+    # one section "For GXP21NN" per model. MPKs: "MPK 1- GXP2130/2160 only"
+    # to MPK 8, "MPK 9 - MPK 24 - GXP2160 only"; no count for the others.
+    ModelFacts("GXP2130", 3, 12, 8),
+    ModelFacts("GXP2135", 4, 32, None),
+    ModelFacts("GXP2140", 4, 16, None),
+    ModelFacts("GXP2160", 6, 24, 24),
+    ModelFacts("GXP2170", 6, 48, None),
     # gxp_config_1.2.5.3: accounts 1-2 for all, "Account 3/4 Settings
-    # (GXP2000/2020/2010)", "Account 5/6 Settings (GXP2020 only)".
-    "GXP1200": 2, "GXP280": 2, "GXP285": 2, "GXP2000": 4, "GXP2010": 4, "GXP2020": 6,
-}
+    # (GXP2000/2020/2010)", "Account 5/6 Settings (GXP2020 only)". No VPKs.
+    # "End User Multi Purpose Keys (GXP2000/2020/2010)": keys 1-7, then
+    # "The following are for GXP-2010 only": keys 8-18; no count for the
+    # GXP1200, GXP280 and GXP285.
+    ModelFacts("GXP1200", 2, None, None),
+    ModelFacts("GXP280", 2, None, None),
+    ModelFacts("GXP285", 2, None, None),
+    ModelFacts("GXP2000", 4, None, 7),
+    ModelFacts("GXP2010", 4, None, 18),
+    ModelFacts("GXP2020", 6, None, 7),
+))
+
+#: Line count of each known model (:data:`MODELS`).
+MODEL_LINES = dict((model, facts.lines) for model, facts in MODELS.items())
 
 #: Accounts whose P-values are known (the templates define six).
 MAX_LINES = 6
