@@ -32,9 +32,9 @@ settings of ``sipfleet_defaults``/``sipfleet_models`` only: never an account,
 a password or a key.
 
 This module validates, names, renders and rotates; what it puts together
-comes from the package's other modules: ``models`` (the models, their
-families and accounts), ``settings`` (the generic settings as P-values) and
-``formats`` (the XML and legacy binary encoders).
+comes from the package's other modules: ``models`` (each model's facts,
+the families' features, the accounts), ``settings`` (the generic settings as
+P-values) and ``formats`` (the XML and legacy binary encoders and decoders).
 """
 
 from __future__ import annotations
