@@ -6,6 +6,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_device
@@ -23,6 +27,26 @@ MAC = "000b82a1b2c3"
 KEY = bytes(range(32)).hex()
 DEFAULTS = {"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net/gs", "model_profiles": True,
             "common_profile": True}
+
+
+PACKAGE = "ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream"
+
+
+@pytest.mark.parametrize("module", ["models", "settings", "formats", "renderer"])
+def test_each_module_of_the_package_imports_first(module):
+    # settings and formats use the host/URL grammar still defined in renderer,
+    # which imports them: they import it when called, so any module can be
+    # imported first, and the mappers and encoders work after that.
+    code = "\n".join([
+        "import %s.%s" % (PACKAGE, module),
+        "from %s.formats import render_legacy_binary" % PACKAGE,
+        "from %s.settings import _map_ntp" % PACKAGE,
+        "assert render_legacy_binary('000b82000001', [('P3', 'a b')])[16:] == b'P3=a%20b&gnkey=0b82\\0'",
+        "assert _map_ntp(None, 'ntp.example.net') == [('P30', 'ntp.example.net')]",
+    ])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
 
 
 def test_every_catalog_model_has_its_facts():
