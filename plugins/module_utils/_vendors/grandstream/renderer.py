@@ -30,39 +30,45 @@ Shared files (``render_shared``): ``cfg<model>.xml`` (setting
 ``model_profiles``) and ``cfg.xml`` (setting ``common_profile``), with the
 settings of ``sipfleet_defaults``/``sipfleet_models`` only: never an account,
 a password or a key.
+
+This module validates, names, renders and rotates; what it puts together
+comes from the package's other modules: ``addresses`` (hosts and server paths), ``models`` (each model's facts,
+the families' features, the accounts), ``settings`` (the generic settings as
+P-values) and ``formats`` (the XML and legacy binary encoders and decoders).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
-import struct
 import unicodedata
 import weakref
 from urllib.parse import quote, quote_plus
-from xml.sax.saxutils import escape
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses import (
-    AddressError,
-    HostRules,
-    UrlRules,
-    parse_url,
-)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import merge_settings
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, shown_url
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.addresses import _host, shown
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.catalog import (
     check_param,
     describe_family,
     family_for_model,
     known_models as catalog_models,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.description import DESCRIPTION, SECRET_PARAMS
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.legacy_view import (
     LEGACY_VIEW_HEADER,
     text as legacy_text,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.formats import PARAM_NAME, render_legacy_binary, render_xml
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.models import (
+    ACCOUNTS,
+    LEGACY_NAMES,
+    MAX_LINES,
+    MODEL_LINES,
+    PASSWORD_CHARSETS,
+    _features,
+)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.settings import SETTINGS_MAP, _Context, _map_outbound_proxy
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     ProfileFile,
     VendorRenderer,
@@ -70,22 +76,6 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.bas
     mask_assignments,
     mask_xml_elements,
 )
-
-#: How the legacy binary body encodes a space. Open implementations differ
-#: (wazo-provd and Elastix write ``%20``, form encoding would write ``+``) and
-#: no Grandstream document settles it; ``%20`` is the default because it is
-#: what the implementations that shipped to real phones write, and it can
-#: never be mistaken for a literal ``+``. Set to ``"+"`` to form-encode.
-LEGACY_SPACE = "%20"
-
-#: The fixed last pair of every legacy binary body (vendor-facts, several
-#: open implementations).
-LEGACY_GNKEY = "0b82"
-
-#: Names the legacy binary is served under: the provisioning guide says the
-#: phone asks for ``cfg<mac>.bin``, user manuals of the same firmware
-#: generations say ``cfg<mac>``. The same bytes are served under both.
-LEGACY_NAMES = ("cfg{mac}", "cfg{mac}.bin")
 
 #: Where the config postfix (P235) goes. The guide's only examples are
 #: ``gs_cfg000b82000001_cfg001`` (a name without extension) and the firmware
@@ -104,45 +94,6 @@ DEFAULT_DIGEST = "md5"
 KEY_NAME = "p1359"
 KEY_BYTES = 32
 
-#: Syslog level set with ``syslog_server`` (P208: 0 none ... 2 info); the
-#: phone's default, 0, would send nothing to the server.
-SYSLOG_LEVEL = 2
-
-#: Line count of each known model, from the account sections of its template.
-MODEL_LINES = {
-    # grp261x_config_1.0.5.15: "Account 3 GRP2613/GRP2614/GRP2615/GRP2616",
-    # "Account 4 GRP2614/GRP2615/GRP2616 only", "Account 5 GRP2615/GRP2616
-    # only", "Account 6 GRP2616 only".
-    "GRP2612": 2, "GRP2613": 3, "GRP2614": 4, "GRP2615": 5, "GRP2616": 6,
-    # gxp2130_2135_2140_2160_2170_config_1.0.11.16: "Account 4 -
-    # GXP2140/2160/2170/2135 only", "Account 5/6 - GXP2160/2170 only".
-    "GXP2130": 3, "GXP2135": 4, "GXP2140": 4, "GXP2160": 6, "GXP2170": 6,
-    # gxp_config_1.2.5.3: accounts 1-2 for all, "Account 3/4 Settings
-    # (GXP2000/2020/2010)", "Account 5/6 Settings (GXP2020 only)".
-    "GXP1200": 2, "GXP280": 2, "GXP285": 2, "GXP2000": 4, "GXP2010": 4, "GXP2020": 6,
-}
-
-#: Accounts whose P-values are known (the templates define six).
-MAX_LINES = 6
-
-#: P-values of account 1..6. Account 1 and 2 are in all three templates
-#: ("Account N/General Settings", gxp_config_1.2.5.3 "Primary Account" and
-#: "SIP Account 2 Settings"); 3-6 as their template sections above say.
-ACCOUNTS = (
-    {"active": "P271", "name": "P270", "server": "P47", "proxy": "P48", "user": "P35", "auth": "P36",
-     "password": "P34", "display": "P3", "transport": "P130"},
-    {"active": "P401", "name": "P417", "server": "P402", "proxy": "P403", "user": "P404", "auth": "P405",
-     "password": "P406", "display": "P407", "transport": "P448"},
-    {"active": "P501", "name": "P517", "server": "P502", "proxy": "P503", "user": "P504", "auth": "P505",
-     "password": "P506", "display": "P507", "transport": "P548"},
-    {"active": "P601", "name": "P617", "server": "P602", "proxy": "P603", "user": "P604", "auth": "P605",
-     "password": "P606", "display": "P607", "transport": "P648"},
-    {"active": "P1701", "name": "P1717", "server": "P1702", "proxy": "P1703", "user": "P1704", "auth": "P1705",
-     "password": "P1706", "display": "P1707", "transport": "P1748"},
-    {"active": "P1801", "name": "P1817", "server": "P1802", "proxy": "P1803", "user": "P1804", "auth": "P1805",
-     "password": "P1806", "display": "P1807", "transport": "P1848"},
-)
-
 
 def is_secret_param(name):
     """Whether P-value ``name`` holds a secret (:data:`SECRET_PARAMS`); ``p34`` is ``P34``."""
@@ -157,100 +108,13 @@ def is_secret_param(name):
 #: profile sets are written, so the bootstrap never contradicts it.
 BOOTSTRAP_PARAMS = ("P237", "P212", "P234", "P235", "P193", "P194", "P1359")
 
-#: Character sets the templates state for password P-values, by family:
-#: P2 "Admin password for web interface" and P196 "End User Password" are
-#: "String: a-z, A-Z, 0-9" in grp261x 1.0.5.15 and gxp21xx 1.0.11.16; the
-#: gxp 1.2.5.3 template states none.
-_ALNUM = (re.compile(r"[A-Za-z0-9]*"), "a-z, A-Z and 0-9")
-PASSWORD_CHARSETS = {
-    "grp261x": {"P2": _ALNUM, "P196": _ALNUM},
-    "gxp21xx": {"P2": _ALNUM, "P196": _ALNUM},
-}
-
-#: ISO 639-1 code -> P1362 value (grp261x and gxp21xx templates, "Display
-#: Language"; Grandstream writes Czech as cz and Swedish as se).
-LANGUAGES = {
-    "ar": "ar", "cs": "cz", "de": "de", "en": "en", "es": "es", "fr": "fr", "he": "he", "hr": "hr",
-    "hu": "hu", "it": "it", "ja": "ja", "ko": "ko", "lv": "lv", "nl": "nl", "pl": "pl", "pt": "pt",
-    "ru": "ru", "sl": "sl", "sv": "se", "tr": "tr", "zh": "zh", "zh-tw": "zh-tw",
-}
-
-# "A parameter consists of a capital letter P and 1 to 5 digits" (seed 000).
-_PARAM_NAME = re.compile(r"P[1-9][0-9]{0,4}")
 # P-values the renderer owns: the served file names follow P234/P235, and
 # P1359 must equal the key the file is encrypted with.
 _NAME_PARAMS = ("P234", "P235")
 _KEY_PARAM = "P1359"
 _HEX_KEY = re.compile(r"(?:[0-9a-f]{2})+")
-# Host names of RFC 1123 labels plus "_", at most 253 characters; IPv4, and
-# IPv6 with or without brackets (Python's ipaddress decides).
-_HOSTS = HostRules(underscore=True)
-# In a URL an IPv6 address needs its brackets.
-_URL_HOSTS = HostRules(underscore=True, bare_ipv6=False)
 # File-name parts a prefix or postfix may use (they become part of a path).
 _NAME_PART = re.compile(r"[A-Za-z0-9_.+-]{1,64}")
-# What may stand in a server path after the scheme (RFC 3986 characters
-# without query and fragment; P237/P192 carry no scheme).
-_URL_REST = re.compile(r"[A-Za-z0-9._~%!$&'()*+,;=:@/\[\]-]+")
-_SERVER_PATH_MESSAGES = {
-    "unparsable": "{value} is not a URL{reason}",
-    "scheme": "{value} must start with one of {schemes} (what this model can fetch from)",
-    "syntax": "{value} is not scheme://host[:port]/path (no user, query or fragment; a path of plain URL characters)",
-    "port": "{value} is not scheme://host[:port]/path (no user, query or fragment; a path of plain URL characters)",
-}
-
-
-@functools.lru_cache(maxsize=None)
-def _url_rules(schemes):
-    """P237/P192 URLs of a template family that fetches over ``schemes`` (a tuple)."""
-    return UrlRules(schemes, _URL_HOSTS, after_scheme=_URL_REST, forbidden="?#", python_parsable=True)
-
-
-class _Features:
-    """How a template family spells the settings the renderer maps."""
-
-    def __init__(self, xml, transports, upgrade_via, firmware_via_param, timezone, language):
-        self.xml = xml
-        self.transports = transports
-        self.upgrade_via = upgrade_via
-        self.firmware_via_param = firmware_via_param
-        self.timezone = timezone
-        self.language = language
-
-
-# grp261x/gxp21xx templates: P130 "SIP Transport. 0 - UDP, 1 - TCP, 2 -
-# TLS/TCP"; P212 "Config Upgrade Via. 0 - TFTP, 1 - HTTP, 2 - HTTPS, 3 - FTP,
-# 4 - FTPS"; P6767 "Firmware Upgrade Via" (same numbers); P64 time zone with
-# "Self-Defined Time Zone ... customize" and P246 "Self Defined Time Zone";
-# P1362 "Display Language".
-_MODERN = _Features(
-    xml=True,
-    transports={"udp": 0, "tcp": 1, "tls": 2},
-    upgrade_via={"tftp": 0, "http": 1, "https": 2, "ftp": 3, "ftps": 4},
-    firmware_via_param="P6767",
-    timezone="posix",
-    language=True,
-)
-# gxp_config_1.2.5.3: P130 "SIP Transport. 1 - UDP, 2 - TCP."; P212
-# "Firmware Upgrade. 0 - TFTP Upgrade, 1 - HTTP Upgrade." for both firmware
-# and config; P64 "Time Zone. Offset in minutes to GMT" (GMT = 720), P75
-# "Daylight Savings Time", P246 "Optional Rule"; no display language list
-# beyond English/Chinese (P342).
-_LEGACY = _Features(
-    xml=False,
-    transports={"udp": 1, "tcp": 2},
-    upgrade_via={"tftp": 0, "http": 1},
-    firmware_via_param=None,
-    timezone="legacy",
-    language=False,
-)
-_FAMILY_FEATURES = {"grp261x": _MODERN, "gxp21xx": _MODERN, "gxp_legacy": _LEGACY}
-
-
-def _features(family):
-    return _FAMILY_FEATURES.get(family, _MODERN)
-
-
 # --- value checks ----------------------------------------------------------
 
 def unsafe_character(text):
@@ -265,11 +129,6 @@ def unsafe_character(text):
     return None
 
 
-def shown(value):
-    """A URL or host value for an error message, with any ``user:password@`` part replaced (see :func:`~._errors.shown_url`)."""
-    return shown_url(value)
-
-
 def shown_type(value):
     """What an error message says about a value of the wrong type: never its content, which may be a secret."""
     if value is None or isinstance(value, bool):
@@ -282,30 +141,6 @@ def shown_param(name, value):
     return "a secret value" if is_secret_param(name) else repr(value)
 
 
-# A pure function of a string; every device of a fleet repeats the same
-# servers, so it is cached.
-@functools.lru_cache(maxsize=1024)
-def _host(value):
-    """The :class:`~._addresses.Host` of a host name, an IPv4 address or an IPv6 address (bracketed or not), or None."""
-    return _HOSTS.host(value)
-
-
-def _host_port(value):
-    """True for ``host``, ``host:port``, ``[v6]`` or ``[v6]:port`` (port 1 to 65535)."""
-    found = _HOSTS.host_port(value)
-    return found is not None and (found.port is None or 1 <= found.port <= 65535)
-
-
-def resync_minutes(mac, low, high):
-    """P193 for one device: a fixed number in ``[low, high]`` derived from its MAC.
-
-    SHA-256 spreads MACs uniformly, even consecutive ones from one carton;
-    the 64-bit remainder's bias is below 2**-40 for any range a phone takes.
-    """
-    digest = hashlib.sha256(("sipfleet.provisioning grandstream P193 " + mac).encode("ascii")).digest()
-    return low + int.from_bytes(digest[:8], "big") % (high - low + 1)
-
-
 def served_name(basic, extension, prefix, postfix):
     """The file name a phone requests: config prefix P234 + basic name + extension + postfix P235."""
     prefix = prefix or ""
@@ -313,250 +148,6 @@ def served_name(basic, extension, prefix, postfix):
     if POSTFIX_AFTER_EXTENSION:
         return prefix + basic + extension + postfix
     return prefix + basic + postfix + extension
-
-
-# --- file formats ----------------------------------------------------------
-
-def render_xml(pvalues, mac=None):
-    """A ``gs_provision`` document: ``<mac>`` (when given) and the P-values in order."""
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<gs_provision version="1">']
-    if mac is not None:
-        out.append("  <mac>%s</mac>" % mac)
-    out.append('  <config version="1">')
-    for name, value in pvalues:
-        out.append("    <%s>%s</%s>" % (name, escape(str(value)), name))
-    out.extend(["  </config>", "</gs_provision>", ""])
-    return "\n".join(out).encode("utf-8")
-
-
-def _url_value(value):
-    if LEGACY_SPACE == "+":
-        return quote_plus(value, safe="/")
-    return quote(value, safe="/")
-
-
-def render_legacy_binary(mac, pvalues):
-    """The legacy binary config file of ``mac`` carrying ``pvalues``.
-
-    16-byte header: length of the file in 16-bit words (4 bytes, big
-    endian), a checksum (2 bytes) that makes the big-endian 16-bit words of
-    the whole file sum to 0 mod 65536, the raw MAC, CR LF CR LF; then
-    ``P2=...&P3=...&gnkey=0b82`` with URL-encoded values (UTF-8), NUL-padded
-    to an even length. Encoding every value means no value can add a pair.
-    """
-    body = "".join("%s=%s&" % (name, _url_value(str(value))) for name, value in pvalues) + "gnkey=" + LEGACY_GNKEY
-    data = body.encode("ascii")
-    if len(data) % 2:
-        data += b"\0"
-    header = struct.pack(">IH", 8 + len(data) // 2, 0) + bytes.fromhex(mac) + b"\r\n\r\n"
-    whole = header + data
-    total = sum(struct.unpack(">%dH" % (len(whole) // 2), whole)) & 0xFFFF
-    return whole[:4] + struct.pack(">H", (0x10000 - total) & 0xFFFF) + whole[6:]
-
-
-# --- the mapping of generic settings ---------------------------------------
-
-class _Context:
-    """What a mapping function needs: where errors go and how the family spells things."""
-
-    def __init__(self, device, features, settings, mac, field_for):
-        self.device = device
-        self.features = features
-        self.settings = settings
-        self.mac = mac
-        self.field_for = field_for
-
-    def error(self, message, name):
-        return ProvisioningError(message, device=self.device, field=self.field_for(name))
-
-
-def _server_path(ctx, name, value, schemes):
-    """``scheme://host[:port]/path`` -> ``(host[:port]/path, scheme)`` for P237/P192."""
-    try:
-        url = parse_url(value, _url_rules(tuple(schemes)), messages=_SERVER_PATH_MESSAGES)
-    except AddressError as exc:
-        raise ctx.error(exc.message, name)
-    return url.after_scheme.rstrip("/"), url.scheme
-
-
-def _map_ntp(ctx, value):
-    if _host(value) is None:
-        raise ctx.error("%s is not a host name or IP address" % (shown(value),), "ntp_server")
-    return [("P30", value)]
-
-
-def _map_timezone(ctx, value):
-    tz = parse_tz(value, device=ctx.device, field=ctx.field_for("timezone"))
-    # P143 "Allow DHCP Option 2 to override Time Zone setting" defaults to 1
-    # on the XML families: a DHCP server's offset would replace the zone set
-    # here (and its daylight-saving rule). All three templates have it.
-    if ctx.features.timezone == "posix":
-        if len(value) > 64:
-            raise ctx.error("P246 takes at most 64 characters (Self Defined Time Zone), got %d" % len(value), "timezone")
-        return [("P64", "customize"), ("P246", value), ("P143", 0)]
-    pairs = [("P64", 720 + tz.utc_offset), ("P75", 1 if tz.has_dst else 0), ("P143", 0)]
-    if tz.has_dst:
-        rules = []
-        for transition in (tz.start, tz.end):
-            if not 0 <= transition.minutes < 24 * 60:
-                raise ctx.error("the legacy daylight-saving rule takes transition times from 0:00 to 23:59", "timezone")
-            rules.append("%d,%d,%d,%d,%d" % (
-                transition.month, transition.week if transition.week < 5 else -1, transition.weekday or 7,
-                transition.minutes // 60, transition.minutes % 60))
-        pairs.append(("P246", "%s;%s;%d" % (rules[0], rules[1], tz.dst_offset - tz.utc_offset)))
-    return pairs
-
-
-def _map_language(ctx, value):
-    if not ctx.features.language:
-        return []
-    code = LANGUAGES.get(value.lower())
-    if code is None:
-        raise ctx.error("%r is not a display language Grandstream phones have; use one of %s"
-                        % (value, ", ".join(sorted(LANGUAGES))), "language")
-    return [("P1362", code)]
-
-
-def _map_admin_password(ctx, value):
-    return [("P2", value)]
-
-
-def _map_provisioning_url(ctx, value):
-    path, scheme = _server_path(ctx, "provisioning_url", value, ctx.features.upgrade_via)
-    return [("P237", path), ("P212", ctx.features.upgrade_via[scheme])]
-
-
-def _check_resync(ctx, name, minutes):
-    # All three templates: "Check for new firmware every () minutes",
-    # minimum 60 (grp261x/gxp21xx: "Number: 60-86400").
-    if minutes < 60:
-        raise ctx.error("P193 (auto check interval) is at least 60 minutes, got %d" % minutes, name)
-
-
-def _map_resync_interval(ctx, value):
-    if ctx.settings.get("resync_spread"):
-        return []
-    _check_resync(ctx, "resync_interval", value)
-    return [("P193", value), ("P194", 1)]
-
-
-def _map_resync_spread(ctx, value):
-    low, high = value
-    _check_resync(ctx, "resync_spread", low)
-    # A shared file serves many MACs: the low end keeps every phone within
-    # the range the user allowed.
-    minutes = resync_minutes(ctx.mac, low, high) if ctx.mac else low
-    return [("P193", minutes), ("P194", 1)]
-
-
-def _map_firmware_url(ctx, value):
-    path, scheme = _server_path(ctx, "firmware_url", value, ctx.features.upgrade_via)
-    # The legacy family has one "upgrade via" (P212) for firmware and config.
-    via = ctx.features.firmware_via_param or "P212"
-    return [("P192", path), (via, ctx.features.upgrade_via[scheme])]
-
-
-def _map_firmware_version(ctx, value):
-    pairs = [("P238", 1)]
-    if not ctx.settings.get("firmware_postfix"):
-        pairs.append(("P233", "_" + value))
-    return pairs
-
-
-def _map_firmware_prefix(ctx, value):
-    return [("P232", value)]
-
-
-def _map_firmware_postfix(ctx, value):
-    return [("P233", value)]
-
-
-def _map_syslog(ctx, value):
-    if _host(value) is None or len(value) > 64:
-        raise ctx.error("%s is not a host name or IP address of at most 64 characters (P207)" % (shown(value),), "syslog_server")
-    return [("P207", value), ("P208", SYSLOG_LEVEL)]
-
-
-def _name_part(ctx, name, value, param):
-    if not _NAME_PART.fullmatch(value):
-        raise ctx.error("%r cannot be part of a file name: use 1 to 64 of A-Z a-z 0-9 _ . + -" % (value,), name)
-    return [(param, value)]
-
-
-def _map_config_prefix(ctx, value):
-    return _name_part(ctx, "config_prefix", value, "P234")
-
-
-def _map_config_postfix(ctx, value):
-    return _name_part(ctx, "config_postfix", value, "P235")
-
-
-def _map_outbound_proxy(ctx, value, account):
-    if not _host_port(value):
-        raise ctx.error("%s is not host[:port]" % (shown(value),), "outbound_proxy")
-    return [(account["proxy"], value)]
-
-
-class _Row:
-    """One generic setting: the P-values it becomes, the template that confirms them, the mapping."""
-
-    def __init__(self, setting, params, confirmed_by, mapper, shared=True):
-        self.setting = setting
-        self.params = params
-        self.confirmed_by = confirmed_by
-        self.mapper = mapper
-        self.shared = shared
-
-
-_ALL = "grp261x 1.0.5.15, gxp21xx 1.0.11.16 and gxp 1.2.5.3 templates"
-_NEW = "grp261x 1.0.5.15 and gxp21xx 1.0.11.16 templates"
-
-#: THE mapping of generic settings (``_device_model.SETTINGS``) to P-values.
-#: Line fields map per account through :data:`ACCOUNTS`; the renderer loops
-#: over the lines, the rows below say what each field becomes. ``shared``
-#: rows may go into cfg<model>.xml and cfg.xml; the others (accounts,
-#: passwords) only into a device's own file.
-SETTINGS_MAP = (
-    _Row("lines[].extension", "user id P35/P404/P504/P604/P1704/P1804", _ALL + ": SIP User ID", None, shared=False),
-    _Row("lines[].auth_user", "auth id P36/P405/P505/P605/P1705/P1805", _ALL + ": Authenticate ID", None, shared=False),
-    _Row("lines[].password", "P34/P406/P506/P606/P1706/P1806", _ALL + ": Authenticate Password", None, shared=False),
-    _Row("lines[].display_name", "name P3/P407/P507/P607/P1707/P1807 and account name P270/P417/P517/P617/P1717/P1817",
-         _ALL + ": Name, Account Name", None, shared=False),
-    _Row("sip_server", "per account P47/P402/P502/P602/P1702/P1802 as host:port", _ALL + ": SIP Server", None, shared=False),
-    _Row("sip_port", "the :port of the SIP server P-value", _ALL + ": SIP Server", None, shared=False),
-    _Row("sip_transport", "per account P130/P448/P548/P648/P1748/P1848",
-         _ALL + ": SIP Transport (0 UDP, 1 TCP, 2 TLS; legacy 1 UDP, 2 TCP)", None, shared=False),
-    _Row("outbound_proxy", "per account P48/P403/P503/P603/P1703/P1803", _ALL + ": Outbound Proxy",
-         _map_outbound_proxy, shared=False),
-    _Row("ntp_server", "P30", _ALL + ": NTP Server", _map_ntp),
-    _Row("timezone", "P64=customize + P246 TZ string; legacy P64 (GMT = 720) + P75 + P246 rule; P143=0 on all",
-         _NEW + ": Time Zone, Self Defined Time Zone; gxp 1.2.5.3: Time Zone offset, Daylight Savings, Optional Rule; "
-         + _ALL + ": Allow DHCP Option 2 to override Time Zone setting", _map_timezone),
-    _Row("language", "P1362 (legacy: not supported)", _NEW + ": Display Language", _map_language),
-    _Row("admin_password", "P2 (grp261x/gxp21xx: only a-z, A-Z, 0-9)", _ALL + ": Admin password for web interface; "
-         + _NEW + ": String: a-z, A-Z, 0-9", _map_admin_password, shared=False),
-    _Row("provisioning_url", "P237 + P212", _ALL + ": Config Server Path, Config Upgrade Via", _map_provisioning_url),
-    _Row("resync_interval", "P193 + P194=1", _ALL + ": Check for new firmware every () minutes, Automatic Upgrade",
-         _map_resync_interval),
-    _Row("resync_spread", "P193 from the MAC + P194=1", _ALL + ": as resync_interval", _map_resync_spread),
-    _Row("firmware_url", "P192 + P6767 (legacy: P192 + P212)", _NEW + ": Firmware Server Path, Firmware Upgrade Via",
-         _map_firmware_url),
-    _Row("firmware_version", "P238=1 + P233=_<version> unless firmware_postfix is set",
-         _ALL + ": Check New Firmware only when F/W pre/suffix changes; seed 000 postfix example", _map_firmware_version),
-    _Row("firmware_prefix", "P232", _ALL + ": Firmware File Prefix", _map_firmware_prefix),
-    _Row("firmware_postfix", "P233", _ALL + ": Firmware File Postfix", _map_firmware_postfix),
-    _Row("syslog_server", "P207 + P208=2", _ALL + ": Syslog Server, Syslog Level", _map_syslog),
-    _Row("config_prefix", "P234 and the served file names", _ALL + ": Config File Prefix", _map_config_prefix),
-    _Row("config_postfix", "P235 and the served file names", _ALL + ": Config File Postfix", _map_config_postfix),
-    _Row("encrypt_profiles", "P1359 = the device key; which files are written", _ALL + ": XML Config File Password", None),
-    _Row("encryption_digest", "the openssl enc digest (default md5)", "vendor-facts section 2", None),
-    _Row("allow_plain_credentials", "no P-value: lets an unencrypted profile be served over TFTP, HTTP or FTP",
-         "the collection's own rule (docs/inventory.md)", None),
-    _Row("compress_profiles", "not supported (ignored)", "seed 000: the phones read plain or encrypted XML and the legacy binary, "
-         "no compressed profile", None),
-    _Row("model_profiles", "writes cfg<model>.xml", "seed 000", None),
-    _Row("common_profile", "writes cfg.xml", "seed 000", None),
-)
 
 
 class _PValues:
@@ -800,7 +391,7 @@ class GrandstreamRenderer(VendorRenderer):
     def _check_params(self, device, family):
         for name, value in device.params.items():
             field = "params.%s" % (name,)
-            if not isinstance(name, str) or not _PARAM_NAME.fullmatch(name):
+            if not isinstance(name, str) or not PARAM_NAME.fullmatch(name):
                 raise device.error("%r is not a Grandstream parameter name: P followed by 1 to 5 digits, like P193" % (name,),
                                    field=field)
             if isinstance(value, bool) or not isinstance(value, (str, int)):

@@ -34,7 +34,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_mode
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, ProvisioningErrors, shown_url
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, render_fleet
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import cisco_flat_profile as flat
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream import renderer as grandstream
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream import addresses as grandstream
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.panasonic import renderer as panasonic
 
 #: The vendors of :data:`TABLE`, each by one model (both Grandstream template

@@ -25,7 +25,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from lxml import etree
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream import formats as gs_formats
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream import renderer as gs
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream import settings as gs_settings
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_device
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.catalog import (
@@ -97,7 +99,7 @@ def read_xml(data):
     return (mac.text if mac is not None else None), [(child.tag, child.text or "") for child in config]
 
 
-def decode_legacy(data, space=gs.LEGACY_SPACE):
+def decode_legacy(data, space=gs_formats.LEGACY_SPACE):
     """``(mac, [(P, value)])`` of a legacy binary file; asserts every invariant of the layout."""
     assert len(data) % 2 == 0 and len(data) >= 16
     words = struct.unpack(">%dH" % (len(data) // 2), data)
@@ -379,8 +381,8 @@ def test_six_accounts_of_a_grp2616():
 def test_resync_spread_is_stable_in_range_and_uniform():
     low, high = 60, 1439
     macs = ["c074ad%06x" % number for number in range(20000)]
-    values = [gs.resync_minutes(mac, low, high) for mac in macs]
-    assert values == [gs.resync_minutes(mac, low, high) for mac in macs]
+    values = [gs_settings.resync_minutes(mac, low, high) for mac in macs]
+    assert values == [gs_settings.resync_minutes(mac, low, high) for mac in macs]
     assert min(values) >= low and max(values) <= high
     buckets = [0] * 10
     for value in values:
@@ -388,14 +390,14 @@ def test_resync_spread_is_stable_in_range_and_uniform():
     expected = len(values) / 10.0
     chi_square = sum((count - expected) ** 2 / expected for count in buckets)
     assert chi_square < 30, buckets  # 9 degrees of freedom: p < 0.0005 for a uniform spread
-    assert gs.resync_minutes("c074ad000001", 300, 300) == 300
+    assert gs_settings.resync_minutes("c074ad000001", 300, 300) == 300
 
 
 def test_resync_spread_in_the_profile_overrides_the_interval():
     raw = {"name": "r", "mac": "c0:74:ad:00:00:01", "model": "GRP2612", "lines": [line("1", "pw")],
            "settings": {"encrypt_profiles": False, "resync_spread": [60, 1440]}}
     values = pvalues_of(render([raw])[0])
-    assert values["P193"] == str(gs.resync_minutes("c074ad000001", 60, 1440)) and values["P194"] == "1"
+    assert values["P193"] == str(gs_settings.resync_minutes("c074ad000001", 60, 1440)) and values["P194"] == "1"
 
 
 def test_timezone_of_the_legacy_family():
@@ -440,7 +442,7 @@ def test_legacy_space_encoding(monkeypatch):
     body = gs.render_legacy_binary("000b82123456", pairs)[16:]
     assert body.startswith(b"P3=Ann%20%2B%20Bob&P237=prov.example.net%3A8080/gs&gnkey=0b82")
     assert decode_legacy(gs.render_legacy_binary("000b82123456", pairs))[1] == pairs
-    monkeypatch.setattr(gs, "LEGACY_SPACE", "+")
+    monkeypatch.setattr(gs_formats, "LEGACY_SPACE", "+")
     data = gs.render_legacy_binary("000b82123456", pairs)
     assert data[16:].startswith(b"P3=Ann+%2B+Bob&")
     assert decode_legacy(data, space="+")[1] == pairs
