@@ -32,9 +32,11 @@ settings of ``sipfleet_defaults``/``sipfleet_models`` only: never an account,
 a password or a key.
 
 This module validates, names, renders and rotates; what it puts together
-comes from the package's other modules: ``addresses`` (hosts and server paths), ``models`` (each model's facts,
-the families' features, the accounts), ``settings`` (the generic settings as
-P-values) and ``formats`` (the XML and legacy binary encoders and decoders).
+comes from the package's other modules: ``models`` (each model's facts, the
+families' features, the accounts), ``settings`` (the generic settings as
+P-values), ``addresses`` (hosts and server paths), ``formats`` (the XML and
+legacy binary encoders and decoders) and ``legacy_view`` (the legacy
+binary as ``--diff`` shows it).
 """
 
 from __future__ import annotations
