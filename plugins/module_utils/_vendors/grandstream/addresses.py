@@ -70,5 +70,3 @@ def _server_path(ctx, name, value, schemes):
     except AddressError as exc:
         raise ctx.error(exc.message, name)
     return url.after_scheme.rstrip("/"), url.scheme
-
-

@@ -41,14 +41,12 @@ binary as ``--diff`` shows it).
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 import weakref
-from urllib.parse import quote, quote_plus
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import merge_settings
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, shown_url
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.addresses import _host, shown
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.catalog import (
     check_param,
@@ -115,8 +113,8 @@ BOOTSTRAP_PARAMS = ("P237", "P212", "P234", "P235", "P193", "P194", "P1359")
 _NAME_PARAMS = ("P234", "P235")
 _KEY_PARAM = "P1359"
 _HEX_KEY = re.compile(r"(?:[0-9a-f]{2})+")
-# File-name parts a prefix or postfix may use (they become part of a path).
-_NAME_PART = re.compile(r"[A-Za-z0-9_.+-]{1,64}")
+
+
 # --- value checks ----------------------------------------------------------
 
 def unsafe_character(text):
