@@ -40,6 +40,7 @@ MAC.
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 import os
@@ -52,11 +53,21 @@ from datetime import datetime
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import (
     BOOTSTRAP_STATE_VERSION,
+    DEFAULT_STATE_DIR,
     load_bootstrap_state,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import mask_path
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import check_state_dir
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import description_for
+
+#: The options of ``provisioning_fetches``, written once: the module
+#: validates its arguments with it and :func:`run` takes its defaults from it
+#: (the module's DOCUMENTATION describes the same options).
+ARGUMENT_SPEC = dict(
+    state_dir=dict(type="path", default=DEFAULT_STATE_DIR),
+    http_logs=dict(type="list", elements="path", default=[]),
+    tftp_logs=dict(type="list", elements="path", default=[]),
+)
 
 #: A tftpd-hpa read request as syslog files it: the time (traditional
 #: ``Mmm dd hh:mm:ss`` or RFC 3339), the host name, then ``in.tftpd[PID]:``
@@ -387,3 +398,50 @@ def merge_fetched(*maps):
         for mac, ids in item.items():
             merged.setdefault(mac, set()).update(ids)
     return dict((mac, sorted(ids)) for mac, ids in sorted(merged.items()))
+
+
+def run(params, warn):
+    """The ``provisioning_fetches`` result for ``params`` (the options of :data:`ARGUMENT_SPEC`).
+
+    An option left out, or ``None``, takes its default. ``warn`` is called
+    with each message for the user (a missing log, a foreign fetch) as it
+    comes, so those given before an error are not lost. Raises
+    ProvisioningError naming the option and file it cannot read.
+    """
+    params = dict(params)
+    for name, spec in ARGUMENT_SPEC.items():
+        if params.get(name) is None:
+            params[name] = copy.deepcopy(spec["default"])
+    fetched_maps, proven_maps, foreign = [], [], []
+    state = read_state(params["state_dir"])
+    for option, reader in (("http_logs", http_fetches), ("tftp_logs", _tftp_reader)):
+        for path in params[option]:
+            files, warning = log_files(path, option)
+            if warning:
+                warn(warning)
+            for name in files:
+                fetched, proven, strangers = reader(read_lines(name, option), state)
+                fetched_maps.append(fetched)
+                proven_maps.append(proven)
+                foreign.extend(strangers)
+    fetched, proven = recorded(state)
+    # A proof is also a delivery: the keys it proves reached the device.
+    proven = merge_fetched(proven, *proven_maps)
+    fetched = merge_fetched(fetched, proven, *fetched_maps)
+    open_windows = sum(1 for entry in state["devices"].values() if entry.get("closed") is None)
+    for item in foreign:
+        if item["claimed"]:
+            warn("device %s: its key carrier %s was fetched by %s with User-Agent %r, which names another "
+                 "device (%s); rotate its keys"
+                 % (item["device"], item["path"], item["client"], item["user_agent"], item["claimed"]))
+        else:
+            warn("device %s: its key carrier %s was fetched by %s with User-Agent %r, which names no device; "
+                 "the key is exposed, rotate its keys unless that was the phone"
+                 % (item["device"], item["path"], item["client"], item["user_agent"]))
+    return {"changed": False, "fetched": fetched, "proven": proven, "foreign_fetches": foreign,
+            "closed": merge_fetched(closed_windows(state)), "open_windows": open_windows}
+
+
+def _tftp_reader(lines, state):
+    fetched, proven = tftp_fetches(lines, state)
+    return fetched, proven, []

@@ -24,6 +24,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._fetch_log i
     read_lines,
     read_state,
     recorded,
+    run,
     tftp_fetches,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import DESCRIPTIONS
@@ -388,8 +389,7 @@ MAC_FORMS = [(name, agent) for name, description in DESCRIPTIONS.items() if desc
              for agent in description.user_agents]
 
 
-@pytest.mark.parametrize("vendor, form", MAC_FORMS, ids=["%s-%d" % (name, index) for index, (name, dummy)
-                                                          in enumerate(MAC_FORMS)])
+@pytest.mark.parametrize("vendor, form", MAC_FORMS, ids=[agent.sample for dummy, agent in MAC_FORMS])
 def test_a_declared_user_agent_naming_another_mac_is_foreign_and_the_own_one_counts(vendor, form):
     sample_mac = form.parse(form.sample)["mac"]
     path, state = _carrier_state(vendor)
@@ -436,3 +436,23 @@ def test_a_vendor_without_macs_in_its_user_agent_is_never_foreign_by_user_agent(
     certified = access("/" + path, agent=agents[0], verify="SUCCESS", client_mac=OTHER_MAC)
     fetched, proven, foreign = http_fetches([certified], state)
     assert fetched == {} and [item["claimed"] for item in foreign] == [OTHER_MAC]
+
+
+def test_run_reads_every_log_with_the_spec_defaults_and_warns_before_it_fails(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "bootstrap.json").write_text(json.dumps(STATE))
+    write_log(tmp_path / "access.log", [access("/Config0080F0C8C381.cfg", agent="curl/8.5.0")])
+    warnings = []
+    result = run({"state_dir": str(state), "http_logs": [str(tmp_path / "access.log")]}, warnings.append)
+    # tftp_logs left out: its default, no log.
+    assert result["fetched"] == {"0080f0c8c381": ["k-pana"]} and result["open_windows"] == 2
+    assert len(warnings) == 1 and "which names no device" in warnings[0]
+    # A missing log's warning is given before a later log fails the run.
+    (tmp_path / "nginx").mkdir()
+    warnings = []
+    with pytest.raises(ProvisioningError) as info:
+        run({"state_dir": str(state), "http_logs": [str(tmp_path / "gone.log")], "tftp_logs": [str(tmp_path / "nginx")]},
+            warnings.append)
+    assert info.value.field == "tftp_logs"
+    assert warnings == ["the log %s does not exist (http_logs); no fetch was read from it" % (tmp_path / "gone.log")]
