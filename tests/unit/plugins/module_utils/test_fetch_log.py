@@ -6,9 +6,12 @@
 
 from __future__ import annotations
 
+import argparse
 import gzip
+import importlib.util
 import json
 import os
+import sys
 import tracemalloc
 
 import pytest
@@ -456,3 +459,38 @@ def test_run_reads_every_log_with_the_spec_defaults_and_warns_before_it_fails(tm
             warnings.append)
     assert info.value.field == "tftp_logs"
     assert warnings == ["the log %s does not exist (http_logs); no fetch was read from it" % (tmp_path / "gone.log")]
+
+
+def lab_phone_module():
+    """``lab/virtual_phone.py``, the lab's phone, which writes its User-Agent without the collection's code."""
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "lab", "virtual_phone.py")
+    name = "sipfleet_lab_virtual_phone"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        # Its dataclasses look their module up by name.
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+# The lab's four phones, as lab/setup.sh starts them for the e2e targets.
+LAB_PHONES = [("grandstream", "GXP2170", "00:0b:82:12:34:56"), ("cisco_spa", "SPA2102", "00:0e:08:ab:cd:ef"),
+              ("cisco_mpp", "ATA192", "0c:11:67:ab:cd:ef"), ("cisco_mpp", "CP-8841-3PCC", "0c:11:67:ab:cd:ef"),
+              ("panasonic", "KX-UTG300", "00:80:f0:c8:c3:81")]
+
+
+@pytest.mark.parametrize("vendor, model, mac", LAB_PHONES)
+def test_the_lab_phones_user_agents_are_read_by_their_vendors_forms(vendor, model, mac):
+    lab = lab_phone_module()
+    identity = lab.build_identity(argparse.Namespace(vendor=vendor, model=model, mac=mac, serial=None, digest=None,
+                                                     psn=None, vendor_class=None, user_agent=None))
+    description = DESCRIPTIONS[vendor]
+    found = description.parse_user_agent(identity.user_agent)
+    assert found is not None, identity.user_agent
+    assert found["mac"] == (identity.mac if description.macs_in_user_agent else None)
+    path = "dev/%s.cfg" % identity.mac
+    state = {"version": 1, "devices": {identity.mac: {
+        "key_id": "k-1", "opened": OPENED, "closed": None, "paths": [path], "sizes": {path: 300}, "vendor": vendor,
+        "device": "lab"}}}
+    assert http_fetches([access("/" + path, agent=identity.user_agent)], state) == ({identity.mac: {"k-1"}}, {}, [])
