@@ -24,10 +24,11 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.json import get_encoder
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_vars import (
-    INVENTORY_VARIABLES,
-    inventory_options,
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import (
+    ARGUMENT_SPEC,
+    INVENTORY_FILE_OPTIONS,
 )
+from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_vars import inventory_options
 
 MODULE = "sipfleet.provisioning.phone_profiles"
 
@@ -41,12 +42,16 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         module_args = dict(self._task.args)
         try:
+            # The module's own spec: a misspelt or mistyped option fails here,
+            # before the inventory is written to the host. The module gets the
+            # task's arguments as given (a path is expanded on the host).
+            self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
             if not module_args.get("inventory_file"):
                 inventory = inventory_options(module_args, task_vars, self._templar)
-                for name in INVENTORY_VARIABLES:
-                    module_args.pop(name, None)
-                inventory["keys"] = module_args.pop("keys", None) or {}
-                inventory["next_keys"] = module_args.pop("next_keys", None) or {}
+                for name in INVENTORY_FILE_OPTIONS:
+                    value = module_args.pop(name, None)
+                    # The options without an inventory variable (the keys) come from the task only.
+                    inventory.setdefault(name, value or {})
                 # The tagless profile turns Ansible's lazy containers and
                 # tagged strings into plain JSON.
                 data = json.dumps(inventory, cls=get_encoder("tagless"), separators=(",", ":"))
@@ -55,7 +60,7 @@ class ActionModule(ActionBase):
                 self._transfer_data(remote_path, data)
                 self._fixup_perms2((tmpdir, remote_path))
                 module_args["inventory_file"] = remote_path
-            elif any(module_args.get(name) is not None for name in list(INVENTORY_VARIABLES) + ["keys", "next_keys"]):
+            elif any(module_args.get(name) is not None for name in INVENTORY_FILE_OPTIONS):
                 raise AnsibleActionFail("give either inventory_file or the inventory (devices, defaults, sites, "
                                         "models, keys), not both")
             result.update(self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars))

@@ -17,23 +17,30 @@ Two kinds of evidence come out, per device and key id:
     opened: HTTP status 200 with all the bytes, or a TFTP read request
     (tftpd-hpa logs no completion). Whoever made it, the key it carried is
     known to them: the window closes. Over HTTP, a User-Agent that names
-    another device's MAC (Grandstream ``DevId``, Cisco MPP and Panasonic
-    ``(mac)``), or a client certificate of another device, makes the fetch
-    someone else's: it does not count and is reported. A User-Agent that
-    names no MAC at all, from a vendor whose phones always send one, is
-    reported the same way but counts (the key is exposed all the same).
+    another device's MAC, or a client certificate of another device, makes
+    the fetch someone else's: it does not count and is reported. A
+    User-Agent that names no MAC at all, from a vendor whose phones always
+    send one, is reported the same way but counts (the key is exposed all
+    the same).
 ``proven``
     evidence that the device itself holds a rotation's new keys: a complete
     fetch of one of its rotation files (the handover, or a file only
     readable with the new keys) by a client whose certificate the server
-    verified and which names the device's MAC; or any fetch of a file in
-    the device's new Cisco ``GPP_B`` directory, a path only the new keys
-    reveal. An anonymous fetch is never proof: anyone can send a
-    User-Agent.
+    verified and which names the device's MAC; or any fetch of a file whose
+    path only the new keys reveal (``phone_profiles`` records them as the
+    entry's ``secret_paths``). An anonymous fetch is never proof: anyone can
+    send a User-Agent.
+
+What a User-Agent says is read by the forms the device's vendor declares
+(``VendorDescription.user_agents``, see ``_vendors/description.py``): the
+MAC is that form's ``mac`` group, and ``macs_in_user_agent`` says whether a
+fetch that names none is suspect. A User-Agent of no declared form names no
+MAC.
 """
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 import os
@@ -46,18 +53,21 @@ from datetime import datetime
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import (
     BOOTSTRAP_STATE_VERSION,
+    DEFAULT_STATE_DIR,
     load_bootstrap_state,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import mask_path
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import check_state_dir
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import description_for
 
-#: MAC in the User-Agent, per vendor. Cisco SPA User-Agents carry the serial
-#: number, not the MAC, so they are not checked.
-_UA_MAC_RE = {
-    "grandstream": re.compile(r"DevId\s+([0-9A-Fa-f]{12})\b"),
-    "cisco_mpp": re.compile(r"\(([0-9A-Fa-f]{12})\)"),
-    "panasonic": re.compile(r"\(([0-9A-Fa-f]{12})\)"),
-}
+#: The options of ``provisioning_fetches``, written once: the module
+#: validates its arguments with it and :func:`run` takes its defaults from it
+#: (the module's DOCUMENTATION describes the same options).
+ARGUMENT_SPEC = dict(
+    state_dir=dict(type="path", default=DEFAULT_STATE_DIR),
+    http_logs=dict(type="list", elements="path", default=[]),
+    tftp_logs=dict(type="list", elements="path", default=[]),
+)
 
 #: A tftpd-hpa read request as syslog files it: the time (traditional
 #: ``Mmm dd hh:mm:ss`` or RFC 3339), the host name, then ``in.tftpd[PID]:``
@@ -269,9 +279,8 @@ def http_fetches(lines, state):
         for mac, entry, kind in found:
             if moment < entry.get("opened", 0):
                 continue
-            pattern = _UA_MAC_RE.get(entry.get("vendor"))
-            claimed = pattern.search(agent) if pattern else None
-            claimed_mac = claimed.group(1).lower() if claimed else None
+            description = description_for(entry.get("vendor"))
+            claimed_mac = user_agent_mac(description, agent)
             if cert_mac:
                 # The certificate names the client; what its User-Agent says does not matter.
                 claimed_mac = cert_mac
@@ -280,8 +289,8 @@ def http_fetches(lines, state):
                     foreign.append(_foreign(entry, path, record, agent, claimed_mac))
                 continue
             if kind == SECRET_PATH:
-                # Only a phone that read the new GPP_B knows this path: even
-                # a "not modified" answer proves it asked for it.
+                # Only a phone that read the new keys' files knows this path:
+                # even a "not modified" answer proves it asked for it.
                 if status in (200, 304):
                     proven.setdefault(mac, set()).add(entry["key_id"])
                 continue
@@ -295,7 +304,7 @@ def http_fetches(lines, state):
                 continue
             if kind != CARRIER:
                 continue
-            if pattern is not None and claimed_mac is None:
+            if claimed_mac is None and description is not None and description.macs_in_user_agent:
                 # Every phone of this vendor names its MAC: this client did
                 # not. The key is exposed all the same, so the window closes.
                 foreign.append(_foreign(entry, path, record, agent, ""))
@@ -303,8 +312,22 @@ def http_fetches(lines, state):
     return fetched, proven, foreign
 
 
+def user_agent_mac(description, agent):
+    """The lower-case MAC that User-Agent ``agent`` names by a form ``description`` declares, or ``None``.
+
+    ``None`` too when the form carries no MAC (a vendor whose phones send
+    their serial number instead), when ``agent`` is of no declared form, and
+    for an unknown vendor (``description`` ``None``): such a User-Agent can
+    never make a fetch someone else's.
+    """
+    if description is None:
+        return None
+    found = description.parse_user_agent(agent)
+    return found["mac"] if found else None
+
+
 def _foreign(entry, path, record, agent, claimed):
-    # The path can hold a key (Cisco's GPP_B directory): masked as in a diff.
+    # The path can hold a key (a directory only the keys reveal): masked as in a diff.
     return {"device": entry.get("device"), "path": mask_path(path, entry.get("vendor")),
             "client": record.get("remote_addr"),
             "user_agent": agent, "time": record.get("time"), "claimed": claimed or ""}
@@ -375,3 +398,50 @@ def merge_fetched(*maps):
         for mac, ids in item.items():
             merged.setdefault(mac, set()).update(ids)
     return dict((mac, sorted(ids)) for mac, ids in sorted(merged.items()))
+
+
+def run(params, warn):
+    """The ``provisioning_fetches`` result for ``params`` (the options of :data:`ARGUMENT_SPEC`).
+
+    An option left out, or ``None``, takes its default. ``warn`` is called
+    with each message for the user (a missing log, a foreign fetch) as it
+    comes, so those given before an error are not lost. Raises
+    ProvisioningError naming the option and file it cannot read.
+    """
+    params = dict(params)
+    for name, spec in ARGUMENT_SPEC.items():
+        if params.get(name) is None:
+            params[name] = copy.deepcopy(spec["default"])
+    fetched_maps, proven_maps, foreign = [], [], []
+    state = read_state(params["state_dir"])
+    for option, reader in (("http_logs", http_fetches), ("tftp_logs", _tftp_reader)):
+        for path in params[option]:
+            files, warning = log_files(path, option)
+            if warning:
+                warn(warning)
+            for name in files:
+                fetched, proven, strangers = reader(read_lines(name, option), state)
+                fetched_maps.append(fetched)
+                proven_maps.append(proven)
+                foreign.extend(strangers)
+    fetched, proven = recorded(state)
+    # A proof is also a delivery: the keys it proves reached the device.
+    proven = merge_fetched(proven, *proven_maps)
+    fetched = merge_fetched(fetched, proven, *fetched_maps)
+    open_windows = sum(1 for entry in state["devices"].values() if entry.get("closed") is None)
+    for item in foreign:
+        if item["claimed"]:
+            warn("device %s: its key carrier %s was fetched by %s with User-Agent %r, which names another "
+                 "device (%s); rotate its keys"
+                 % (item["device"], item["path"], item["client"], item["user_agent"], item["claimed"]))
+        else:
+            warn("device %s: its key carrier %s was fetched by %s with User-Agent %r, which names no device; "
+                 "the key is exposed, rotate its keys unless that was the phone"
+                 % (item["device"], item["path"], item["client"], item["user_agent"]))
+    return {"changed": False, "fetched": fetched, "proven": proven, "foreign_fetches": foreign,
+            "closed": merge_fetched(closed_windows(state)), "open_windows": open_windows}
+
+
+def _tftp_reader(lines, state):
+    fetched, proven = tftp_fetches(lines, state)
+    return fetched, proven, []

@@ -43,7 +43,65 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet impor
 BOOTSTRAP_MODES = ("window", "always", "never")
 BOOTSTRAP_STATE_FILE = "bootstrap.json"
 BOOTSTRAP_STATE_VERSION = 1
-LOCK_TIMEOUT = 300
+#: Where the state is kept unless ``state_dir`` says otherwise (``provisioning_fetches`` reads it there too).
+DEFAULT_STATE_DIR = "/var/lib/sipfleet-provisioning"
+
+#: The options of ``phone_profiles``, written once: the module validates its
+#: arguments with it, the action plugin checks the task's before it moves the
+#: inventory to the host, and :func:`run` takes its defaults from it. The
+#: module's DOCUMENTATION describes the same options (ansible-test sanity
+#: compares the two).
+ARGUMENT_SPEC = dict(
+    devices=dict(type="list", elements="dict"),
+    defaults=dict(type="dict"),
+    sites=dict(type="dict"),
+    models=dict(type="dict"),
+    keys=dict(type="dict", no_log=True),
+    next_keys=dict(type="dict", no_log=True),
+    inventory_file=dict(type="path"),
+    roots=dict(type="list", elements="path", required=True),
+    state_dir=dict(type="path", default=DEFAULT_STATE_DIR),
+    lock_timeout=dict(type="int", default=300),
+    owner=dict(type="str"),
+    group=dict(type="str"),
+    mode=dict(type="raw", default="0644"),
+    secret_mode=dict(type="raw", default="0640", no_log=False),
+    dir_mode=dict(type="raw", default="0755"),
+    prune=dict(type="bool", default=True),
+    bootstrap_serve=dict(type="str", choices=list(BOOTSTRAP_MODES), default="window"),
+    bootstrap_window=dict(type="int", default=1440),
+    bootstrap_fetched=dict(type="dict", default={}),
+    bootstrap_delivered=dict(type="dict", default={}),
+    bootstrap_proven=dict(type="dict", default={}),
+    rebootstrap=dict(type="list", elements="str", default=[]),
+    rotation_stall_days=dict(type="int", default=14),
+    diff_max_bytes=dict(type="int", default=16384),
+    diff_max_files=dict(type="int", default=50),
+)
+
+#: The options ``inventory_file`` stands for: the action plugin moves them
+#: into that file, the module reads them back from it.
+INVENTORY_FILE_OPTIONS = ("devices", "defaults", "sites", "models", "keys", "next_keys")
+
+#: Options whose empty value ("", 0) has always meant "not given": they take
+#: their default then, as a missing one does.
+_EMPTY_IS_DEFAULT = ("state_dir", "mode", "secret_mode", "dir_mode", "bootstrap_serve", "diff_max_bytes",
+                     "diff_max_files")
+
+
+def option_values(params):
+    """``params`` with every option of :data:`ARGUMENT_SPEC`; a missing or ``None`` one takes the spec's default.
+
+    The module gives what ``AnsibleModule`` validated (every option there);
+    tests and tools give only the options they set. A default is copied, so
+    a run never shares (or changes) the spec's lists and dicts.
+    """
+    values = dict(params)
+    for name, spec in ARGUMENT_SPEC.items():
+        value = values.get(name)
+        if value is None or (name in _EMPTY_IS_DEFAULT and not value):
+            values[name] = copy.deepcopy(spec.get("default"))
+    return values
 
 
 def keys_by_mac(keys, field):
@@ -379,40 +437,41 @@ def inventory_secrets(params):
 
 
 def run(params, check_mode=False, want_diff=False, now=None):
-    """Render and write the fleet; returns the module result (raises ProvisioningError)."""
+    """Render and write the fleet; returns the module result (raises ProvisioningError).
+
+    ``params``: the options of :data:`ARGUMENT_SPEC` as the module validated
+    them; one left out takes its default there (see :func:`option_values`).
+    """
     now = int(time.time()) if now is None else int(now)
-    roots = params.get("roots") or []
+    params = option_values(params)
+    roots = params["roots"] or []
     if not roots:
         raise ProvisioningError("give at least one directory to write the profiles into", field="roots")
-    mode_bootstrap = params.get("bootstrap_serve") or "window"
+    mode_bootstrap = params["bootstrap_serve"]
     if mode_bootstrap not in BOOTSTRAP_MODES:
         raise ProvisioningError("must be one of %s" % ", ".join(BOOTSTRAP_MODES), field="bootstrap_serve")
-    window = params.get("bootstrap_window")
-    window = 1440 if window is None else int(window)
+    window = int(params["bootstrap_window"])
     if window < 0:
         raise ProvisioningError("must be 0 or more minutes", field="bootstrap_window")
-    stall_days = params.get("rotation_stall_days")
-    stall_days = 14 if stall_days is None else stall_days
+    stall_days = params["rotation_stall_days"]
     if isinstance(stall_days, bool) or not isinstance(stall_days, int) or stall_days < 0:
         raise ProvisioningError("must be 0 or more days", field="rotation_stall_days")
-    uid, gid = resolve_owner(params.get("owner"), params.get("group"))
+    uid, gid = resolve_owner(params["owner"], params["group"])
     policy = FilePolicy(
         uid, gid,
-        mode=parse_mode(params.get("mode") or "0644", "mode"),
-        secret_mode=parse_mode(params.get("secret_mode") or "0640", "secret_mode"),
-        dir_mode=parse_mode(params.get("dir_mode") or "0755", "dir_mode"),
+        mode=parse_mode(params["mode"], "mode"),
+        secret_mode=parse_mode(params["secret_mode"], "secret_mode"),
+        dir_mode=parse_mode(params["dir_mode"], "dir_mode"),
     )
-    state_dir = params.get("state_dir") or "/var/lib/sipfleet-provisioning"
-    lock_timeout = params.get("lock_timeout")
-    lock_timeout = LOCK_TIMEOUT if lock_timeout is None else lock_timeout
+    state_dir = params["state_dir"]
+    lock_timeout = params["lock_timeout"]
     if isinstance(lock_timeout, bool) or not isinstance(lock_timeout, int) or lock_timeout < 0:
         raise ProvisioningError("must be 0 or more seconds", field="lock_timeout")
 
     # Everything is validated and rendered before the first byte is written:
     # one bad device stops the run with the files of the last good run served.
-    inventory, fleet = load_fleet(params.get("devices") or [], params.get("defaults"), params.get("sites"),
-                                  params.get("models"))
-    attach_keys(fleet, params.get("keys"))
+    inventory, fleet = load_fleet(params["devices"] or [], params["defaults"], params["sites"], params["models"])
+    attach_keys(fleet, params["keys"])
     # Runs sharing the state directory or a root take turns, from reading the
     # state to saving it; check mode too, since it reads them.
     with RunLock(state_dir, roots, lock_timeout, policy.dir_mode, create=not check_mode) as lock:
@@ -424,11 +483,11 @@ def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap,
                 inventory, fleet, stall_days):
     state = load_bootstrap_state(state_dir)
     state_as_loaded = json.dumps(state, sort_keys=True)
-    fetched = _normalise_fetched(params.get("bootstrap_fetched"))
-    delivered = _normalise_fetched(params.get("bootstrap_delivered"), "bootstrap_delivered")
-    proven = _normalise_fetched(params.get("bootstrap_proven"), "bootstrap_proven")
-    rebootstrap = _normalise_macs(params.get("rebootstrap"), "rebootstrap")
-    rotating, rotation_report = plan_rotations(fleet, params.get("next_keys"), state, proven, now, rebootstrap,
+    fetched = _normalise_fetched(params["bootstrap_fetched"])
+    delivered = _normalise_fetched(params["bootstrap_delivered"], "bootstrap_delivered")
+    proven = _normalise_fetched(params["bootstrap_proven"], "bootstrap_proven")
+    rebootstrap = _normalise_macs(params["rebootstrap"], "rebootstrap")
+    rotating, rotation_report = plan_rotations(fleet, params["next_keys"], state, proven, now, rebootstrap,
                                                fetched, delivered)
     reopened = reopen_windows(fleet, state, rebootstrap, now)
     # --diff decrypts what it shows from the files themselves: the decrypted
@@ -452,7 +511,7 @@ def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap,
             continue
         seen[real] = root
         plans.append(plan_root(root, files, manifest_path_for(state_dir, root), policy, lock.tree(root)))
-    if not params.get("prune", True):
+    if not params["prune"]:
         for plan in plans:
             plan.changes = [change for change in plan.changes if change.action != "delete"]
             for path, entry in plan.old_entries.items():
@@ -528,8 +587,8 @@ def _save_bootstrap_state(state_dir, state):
 
 
 def _diffs(plans, fleet, secrets, params, rotating=None):
-    limit = int(params.get("diff_max_bytes") or 16384)
-    max_files = int(params.get("diff_max_files") or 50)
+    limit = int(params["diff_max_bytes"])
+    max_files = int(params["diff_max_files"])
     keys_by_label = dict((device.label, device.keys) for device in fleet)
     for label, successor in (rotating or {}).items():
         # A handover is encrypted with the old keys, the rest with the new.

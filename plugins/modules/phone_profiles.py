@@ -364,7 +364,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import (
-    BOOTSTRAP_MODES,
+    ARGUMENT_SPEC,
+    INVENTORY_FILE_OPTIONS,
     inventory_secrets,
     run,
 )
@@ -372,36 +373,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_dif
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            devices=dict(type="list", elements="dict"),
-            defaults=dict(type="dict"),
-            sites=dict(type="dict"),
-            models=dict(type="dict"),
-            keys=dict(type="dict", no_log=True),
-            next_keys=dict(type="dict", no_log=True),
-            inventory_file=dict(type="path"),
-            roots=dict(type="list", elements="path", required=True),
-            state_dir=dict(type="path", default="/var/lib/sipfleet-provisioning"),
-            lock_timeout=dict(type="int", default=300),
-            owner=dict(type="str"),
-            group=dict(type="str"),
-            mode=dict(type="raw", default="0644"),
-            secret_mode=dict(type="raw", default="0640", no_log=False),
-            dir_mode=dict(type="raw", default="0755"),
-            prune=dict(type="bool", default=True),
-            bootstrap_serve=dict(type="str", choices=list(BOOTSTRAP_MODES), default="window"),
-            bootstrap_window=dict(type="int", default=1440),
-            bootstrap_fetched=dict(type="dict", default={}),
-            bootstrap_delivered=dict(type="dict", default={}),
-            bootstrap_proven=dict(type="dict", default={}),
-            rebootstrap=dict(type="list", elements="str", default=[]),
-            rotation_stall_days=dict(type="int", default=14),
-            diff_max_bytes=dict(type="int", default=16384),
-            diff_max_files=dict(type="int", default=50),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     # A copy: what the file holds must not show up in the echo of the
     # module's arguments.
     params = dict(module.params)
@@ -431,7 +403,7 @@ def _load_inventory_file(module, path):
     if not isinstance(data, dict):
         module.fail_json(msg="%s must hold a JSON object with devices, defaults, sites, models, keys" % path,
                          field="inventory_file")
-    return dict((name, data[name]) for name in ("devices", "defaults", "sites", "models", "keys", "next_keys") if name in data)
+    return dict((name, data[name]) for name in INVENTORY_FILE_OPTIONS if name in data)
 
 
 if __name__ == "__main__":

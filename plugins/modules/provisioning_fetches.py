@@ -155,67 +155,16 @@ open_windows:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._fetch_log import (
-    closed_windows,
-    http_fetches,
-    log_files,
-    merge_fetched,
-    read_lines,
-    read_state,
-    recorded,
-    tftp_fetches,
-)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fetch_log import ARGUMENT_SPEC, run
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            state_dir=dict(type="path", default="/var/lib/sipfleet-provisioning"),
-            http_logs=dict(type="list", elements="path", default=[]),
-            tftp_logs=dict(type="list", elements="path", default=[]),
-        ),
-        supports_check_mode=True,
-    )
-    fetched_maps, proven_maps, foreign = [], [], []
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     try:
-        state = read_state(module.params["state_dir"])
-        for option, reader in (("http_logs", _read_http), ("tftp_logs", _read_tftp)):
-            for path in module.params[option]:
-                files, warning = log_files(path, option)
-                if warning:
-                    module.warn(warning)
-                for name in files:
-                    fetched, proven, strangers = reader(read_lines(name, option), state)
-                    fetched_maps.append(fetched)
-                    proven_maps.append(proven)
-                    foreign.extend(strangers)
+        result = run(module.params, module.warn)
     except ProvisioningError as exc:
         module.fail_json(msg=str(exc), field=exc.field)
-    fetched, proven = recorded(state)
-    # A proof is also a delivery: the keys it proves reached the device.
-    proven = merge_fetched(proven, *proven_maps)
-    fetched = merge_fetched(fetched, proven, *fetched_maps)
-    open_windows = sum(1 for entry in state["devices"].values() if entry.get("closed") is None)
-    for item in foreign:
-        if item["claimed"]:
-            module.warn("device %s: its key carrier %s was fetched by %s with User-Agent %r, which names another "
-                        "device (%s); rotate its keys"
-                        % (item["device"], item["path"], item["client"], item["user_agent"], item["claimed"]))
-        else:
-            module.warn("device %s: its key carrier %s was fetched by %s with User-Agent %r, which names no device; "
-                        "the key is exposed, rotate its keys unless that was the phone"
-                        % (item["device"], item["path"], item["client"], item["user_agent"]))
-    module.exit_json(changed=False, fetched=fetched, proven=proven, foreign_fetches=foreign,
-                     closed=merge_fetched(closed_windows(state)), open_windows=open_windows)
-
-
-def _read_http(lines, state):
-    return http_fetches(lines, state)
-
-
-def _read_tftp(lines, state):
-    fetched, proven = tftp_fetches(lines, state)
-    return fetched, proven, []
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,12 @@
 
 from __future__ import annotations
 
+import argparse
 import gzip
+import importlib.util
 import json
 import os
+import sys
 import tracemalloc
 
 import pytest
@@ -24,8 +27,10 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._fetch_log i
     read_lines,
     read_state,
     recorded,
+    run,
     tftp_fetches,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import DESCRIPTIONS
 
 OPENED = int(parse_iso_time("2026-11-21T10:00:00+00:00"))  # phone_profiles writes whole seconds
 STATE = {"version": 1, "devices": {
@@ -361,3 +366,131 @@ def test_a_gpp_b_directory_is_masked_in_foreign_fetches_and_the_modules_warnings
     assert "profile/%s/mpp.xml" % MASK in json.dumps(result["warnings"])
     # The expired window is reported closed, for the key store to record.
     assert result["closed"] == {"0080f0c8c381": ["k-pana"]}
+
+
+# -- User-Agents, read by the forms each vendor declares -----------------------
+
+DEVICE_MAC = "0a0b0c0d0e0f"
+OTHER_MAC = "0a0b0c999999"
+
+
+def _carrier_state(vendor):
+    path = "dev/%s.cfg" % DEVICE_MAC
+    return path, {"version": 1, "devices": {DEVICE_MAC: {
+        "key_id": "k-1", "opened": OPENED, "closed": None, "paths": [path], "sizes": {path: 300},
+        "vendor": vendor, "device": "desk"}}}
+
+
+def _with_mac(sample, sample_mac, mac):
+    """A declared form's sample User-Agent, naming ``mac`` where it names its own."""
+    index = sample.lower().index(sample_mac)
+    written = sample[index:index + 12]
+    return sample[:index] + (mac.upper() if written.isupper() else mac) + sample[index + 12:]
+
+
+MAC_FORMS = [(name, agent) for name, description in DESCRIPTIONS.items() if description.macs_in_user_agent
+             for agent in description.user_agents]
+
+
+@pytest.mark.parametrize("vendor, form", MAC_FORMS, ids=[agent.sample for dummy, agent in MAC_FORMS])
+def test_a_declared_user_agent_naming_another_mac_is_foreign_and_the_own_one_counts(vendor, form):
+    sample_mac = form.parse(form.sample)["mac"]
+    path, state = _carrier_state(vendor)
+    stranger = _with_mac(form.sample, sample_mac, OTHER_MAC)
+    assert DESCRIPTIONS[vendor].parse_user_agent(stranger)["mac"] == OTHER_MAC
+    fetched, proven, foreign = http_fetches([access("/" + path, agent=stranger, client="10.99.0.66")], state)
+    assert fetched == {} and proven == {}
+    assert [(item["device"], item["claimed"], item["user_agent"]) for item in foreign] == [
+        ("desk", OTHER_MAC, stranger)]
+    own = _with_mac(form.sample, sample_mac, DEVICE_MAC)
+    assert http_fetches([access("/" + path, agent=own)], state) == ({DEVICE_MAC: {"k-1"}}, {}, [])
+    # No declared form: no MAC named, from a vendor whose phones always name theirs.
+    fetched, proven, foreign = http_fetches([access("/" + path, agent="curl/8.5.0")], state)
+    assert fetched == {DEVICE_MAC: {"k-1"}} and [item["claimed"] for item in foreign] == [""]
+
+
+def test_every_vendor_is_checked_by_its_user_agents_or_declares_it_cannot_be():
+    with_macs = set(name for name, dummy in MAC_FORMS)
+    assert set(("grandstream", "cisco_mpp", "panasonic")) <= with_macs
+    assert "cisco_spa" in set(DESCRIPTIONS) - with_macs
+
+
+WITHOUT_MACS = [name for name, description in DESCRIPTIONS.items() if not description.macs_in_user_agent]
+
+
+@pytest.mark.parametrize("vendor", WITHOUT_MACS)
+def test_a_vendor_without_macs_in_its_user_agent_is_never_foreign_by_user_agent(vendor):
+    path, state = _carrier_state(vendor)
+    agents = [agent.sample for agent in DESCRIPTIONS[vendor].user_agents] + [
+        # Seed 002's serial number and the lab's form, both with 12 hex digits
+        # in brackets (another device's MAC in the second): neither is a MAC
+        # this vendor declares.
+        "Linksys/SPA-2102-2.0.5 (%s)" % OTHER_MAC.upper(),
+        "Cisco/SPA2102-7.6.2 (%s)(CBT141400UK)" % OTHER_MAC.upper(),
+        # Another vendor's form naming another MAC, and no form at all.
+        "Grandstream Model HW GXP2170 SW 1.0.11.3 DevId %s" % OTHER_MAC,
+        "Panasonic_KX-UT133/01.133 (%s)" % OTHER_MAC,
+        "curl/8.5.0",
+        "",
+    ]
+    for agent in agents:
+        assert http_fetches([access("/" + path, agent=agent)], state) == ({DEVICE_MAC: {"k-1"}}, {}, []), agent
+    # A verified certificate of another device still makes the fetch someone else's.
+    certified = access("/" + path, agent=agents[0], verify="SUCCESS", client_mac=OTHER_MAC)
+    fetched, proven, foreign = http_fetches([certified], state)
+    assert fetched == {} and [item["claimed"] for item in foreign] == [OTHER_MAC]
+
+
+def test_run_reads_every_log_with_the_spec_defaults_and_warns_before_it_fails(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "bootstrap.json").write_text(json.dumps(STATE))
+    write_log(tmp_path / "access.log", [access("/Config0080F0C8C381.cfg", agent="curl/8.5.0")])
+    warnings = []
+    result = run({"state_dir": str(state), "http_logs": [str(tmp_path / "access.log")]}, warnings.append)
+    # tftp_logs left out: its default, no log.
+    assert result["fetched"] == {"0080f0c8c381": ["k-pana"]} and result["open_windows"] == 2
+    assert len(warnings) == 1 and "which names no device" in warnings[0]
+    # A missing log's warning is given before a later log fails the run.
+    (tmp_path / "nginx").mkdir()
+    warnings = []
+    with pytest.raises(ProvisioningError) as info:
+        run({"state_dir": str(state), "http_logs": [str(tmp_path / "gone.log")], "tftp_logs": [str(tmp_path / "nginx")]},
+            warnings.append)
+    assert info.value.field == "tftp_logs"
+    assert warnings == ["the log %s does not exist (http_logs); no fetch was read from it" % (tmp_path / "gone.log")]
+
+
+def lab_phone_module():
+    """``lab/virtual_phone.py``, the lab's phone, which writes its User-Agent without the collection's code."""
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "lab", "virtual_phone.py")
+    name = "sipfleet_lab_virtual_phone"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        # Its dataclasses look their module up by name.
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+# The lab's four phones, as lab/setup.sh starts them for the e2e targets.
+LAB_PHONES = [("grandstream", "GXP2170", "00:0b:82:12:34:56"), ("cisco_spa", "SPA2102", "00:0e:08:ab:cd:ef"),
+              ("cisco_mpp", "ATA192", "0c:11:67:ab:cd:ef"), ("cisco_mpp", "CP-8841-3PCC", "0c:11:67:ab:cd:ef"),
+              ("panasonic", "KX-UTG300", "00:80:f0:c8:c3:81")]
+
+
+@pytest.mark.parametrize("vendor, model, mac", LAB_PHONES)
+def test_the_lab_phones_user_agents_are_read_by_their_vendors_forms(vendor, model, mac):
+    lab = lab_phone_module()
+    identity = lab.build_identity(argparse.Namespace(vendor=vendor, model=model, mac=mac, serial=None, digest=None,
+                                                     psn=None, vendor_class=None, user_agent=None))
+    description = DESCRIPTIONS[vendor]
+    found = description.parse_user_agent(identity.user_agent)
+    assert found is not None, identity.user_agent
+    assert found["mac"] == (identity.mac if description.macs_in_user_agent else None)
+    path = "dev/%s.cfg" % identity.mac
+    state = {"version": 1, "devices": {identity.mac: {
+        "key_id": "k-1", "opened": OPENED, "closed": None, "paths": [path], "sizes": {path: 300}, "vendor": vendor,
+        "device": "lab"}}}
+    assert http_fetches([access("/" + path, agent=identity.user_agent)], state) == ({identity.mac: {"k-1"}}, {}, [])

@@ -29,7 +29,12 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store i
     new_key,
     reconcile,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import load_bootstrap_state, run
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import (
+    ARGUMENT_SPEC,
+    load_bootstrap_state,
+    option_values,
+    run,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import raw_secrets, redact
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import TEMP_PREFIX
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, renderer_for
@@ -701,3 +706,22 @@ def test_next_keys_for_a_phone_whose_window_is_open_and_unfetched_keep_its_boots
     assert ("<P1359>%s</P1359>" % params["next_keys"][mac]["p1359"]).encode() in handover
     # The other devices, still unfetched, keep their bootstrap.
     assert (root / "spa88012ba01234.xml").exists()
+
+
+# -- one argument spec for the module, its action plugin and run() -------------
+
+def test_run_takes_the_defaults_of_the_argument_spec(env, monkeypatch):
+    params, root = env
+    values = option_values({"roots": params["roots"]})
+    defaults = dict((name, spec.get("default")) for name, spec in ARGUMENT_SPEC.items())
+    defaults["roots"] = params["roots"]
+    assert dict((name, values[name]) for name in ARGUMENT_SPEC) == defaults
+    # A copy: a run that changes its options leaves the spec's defaults alone.
+    values["rebootstrap"].append("000b82123456")
+    assert ARGUMENT_SPEC["rebootstrap"]["default"] == []
+    # What the spec says is what a run without the option does.
+    monkeypatch.setitem(ARGUMENT_SPEC["mode"], "default", "0604")
+    monkeypatch.setitem(ARGUMENT_SPEC["bootstrap_serve"], "default", "never")
+    run(dict((name, value) for name, value in params.items() if name != "bootstrap_serve"))
+    assert stat.S_IMODE(os.stat(str(root / "cfg000b82123456.xml")).st_mode) == 0o604
+    assert b"CFG_FILE_KEY" not in (root / "Config0080F0C8C381.cfg").read_bytes()

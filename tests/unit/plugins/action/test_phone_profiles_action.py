@@ -1,0 +1,87 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The phone_profiles action: the module's argument spec checks the task, the inventory travels in a file."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from ansible.errors import AnsibleActionFail
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+
+from ansible_collections.sipfleet.provisioning.plugins.action.phone_profiles import ActionModule
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import INVENTORY_FILE_OPTIONS
+
+DEVICES = [{"name": "reception", "mac": "00:0b:82:12:34:56", "model": "GXP2170"}]
+KEYS = {"000b82123456": {"p1359": "ab" * 32}}
+
+
+class RecordingAction(ActionModule):
+    """The action with the host side recorded: what it would transfer and the module arguments it would send."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.transferred = {}
+        self.executed = []
+
+    def _transfer_data(self, remote_path, data):
+        self.transferred[remote_path] = data
+        return remote_path
+
+    def _fixup_perms2(self, remote_paths, remote_user=None, execute=True):
+        return None
+
+    def _execute_module(self, module_name=None, module_args=None, task_vars=None, **kwargs):
+        self.executed.append((module_name, module_args))
+        return {"changed": False}
+
+    def _remove_tmp_path(self, tmp_path, force=False):
+        return None
+
+
+def run_task(args, task_vars=None):
+    loader = DataLoader()
+    task = SimpleNamespace(args=args, check_mode=False, async_val=0, action="sipfleet.provisioning.phone_profiles",
+                           diff=False)
+    connection = SimpleNamespace(_shell=SimpleNamespace(tmpdir="/remote/tmp",
+                                                        join_path=lambda *parts: "/".join(parts)))
+    action = RecordingAction(task, connection, None, loader, Templar(loader=loader), None)
+    return action, action.run(task_vars=task_vars or {})
+
+
+def test_the_inventory_goes_in_a_file_and_the_other_options_to_the_module():
+    action, result = run_task({"devices": DEVICES, "keys": KEYS, "next_keys": {}, "roots": ["/srv/tftp"],
+                               "bootstrap_window": 60},
+                              task_vars={"sipfleet_defaults": {"sip_server": "pbx.example.net"}})
+    assert result == {"changed": False}
+    [(module, args)] = action.executed
+    assert module == "sipfleet.provisioning.phone_profiles"
+    assert args == {"roots": ["/srv/tftp"], "bootstrap_window": 60,
+                    "inventory_file": "/remote/tmp/sipfleet-inventory.json"}
+    sent = json.loads(action.transferred["/remote/tmp/sipfleet-inventory.json"])
+    assert list(sent) == list(INVENTORY_FILE_OPTIONS)
+    assert sent == {"devices": DEVICES, "defaults": {"sip_server": "pbx.example.net"}, "sites": {}, "models": {},
+                    "keys": KEYS, "next_keys": {}}
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"roots": ["/srv/tftp"], "bootstrap_windw": 60}, "bootstrap_windw"),
+    ({"roots": ["/srv/tftp"], "bootstrap_window": "an hour"}, "bootstrap_window"),
+    ({"roots": ["/srv/tftp"], "bootstrap_serve": "sometimes"}, "bootstrap_serve"),
+    ({"devices": DEVICES}, "roots"),
+])
+def test_the_modules_spec_refuses_a_bad_option_before_anything_reaches_the_host(args, message):
+    with pytest.raises(AnsibleActionFail) as info:
+        run_task(dict(args, keys=KEYS))
+    assert message in str(info.value)
+
+
+def test_an_inventory_file_and_inventory_options_together_are_refused():
+    with pytest.raises(AnsibleActionFail, match="not both"):
+        run_task({"inventory_file": "/srv/inventory.json", "next_keys": KEYS, "roots": ["/srv/tftp"]})
