@@ -304,9 +304,11 @@ def http_fetches(lines, state):
                 continue
             if kind != CARRIER:
                 continue
-            if claimed_mac is None and description is not None and description.macs_in_user_agent:
-                # Every phone of this vendor names its MAC: this client did
-                # not. The key is exposed all the same, so the window closes.
+            if (claimed_mac is None and description is not None and description.macs_in_user_agent
+                    and description.parse_user_agent(agent) is None):
+                # This vendor's phones say who they are in a declared form:
+                # this client did not. The key is exposed all the same, so
+                # the window closes.
                 foreign.append(_foreign(entry, path, record, agent, ""))
             fetched.setdefault(mac, set()).add(entry["key_id"])
     return fetched, proven, foreign

@@ -116,8 +116,10 @@ class VendorDescription:
     ``user_agents``
         :class:`UserAgent` forms, most specific first.
     ``macs_in_user_agent``
-        whether every HTTP fetch of the family names the device's MAC in its
-        User-Agent (a fetch that names none is then reported as foreign).
+        whether the family's phones name their MAC in the User-Agent: a fetch
+        whose User-Agent is of none of the declared forms is then reported as
+        foreign (a declared form without a ``mac`` group, such as a serial
+        number, is not).
     ``device_paths``
         request paths (beginning with ``/``) of the files that belong to one
         device, ``{mac}`` its MAC: nginx binds them to that device's client
@@ -269,8 +271,8 @@ def check_description(description):
             problems.append("user agent pattern %r does not match its sample %r" % (agent.pattern, agent.sample))
         if agent.source not in SOURCES:
             problems.append("user agent source %r is not one of %s" % (agent.source, ", ".join(SOURCES)))
-    if description.macs_in_user_agent and any("mac" not in agent.regex.groupindex for agent in description.user_agents):
-        problems.append("macs_in_user_agent is true but a user agent pattern has no mac group")
+    if description.macs_in_user_agent and not any("mac" in agent.regex.groupindex for agent in description.user_agents):
+        problems.append("macs_in_user_agent is true but no user agent pattern has a mac group")
     dhcp = description.dhcp
     if dhcp:
         if not dhcp.vendor_class or any(not isinstance(text, str) or len(text) < 2 for text in dhcp.vendor_class):

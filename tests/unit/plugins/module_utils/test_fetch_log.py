@@ -389,7 +389,9 @@ def _with_mac(sample, sample_mac, mac):
 
 
 MAC_FORMS = [(name, agent) for name, description in DESCRIPTIONS.items() if description.macs_in_user_agent
-             for agent in description.user_agents]
+             for agent in description.user_agents if "mac" in agent.regex.groupindex]
+SERIAL_FORMS = [(name, agent) for name, description in DESCRIPTIONS.items() if description.macs_in_user_agent
+                for agent in description.user_agents if "mac" not in agent.regex.groupindex]
 
 
 @pytest.mark.parametrize("vendor, form", MAC_FORMS, ids=[agent.sample for dummy, agent in MAC_FORMS])
@@ -407,6 +409,21 @@ def test_a_declared_user_agent_naming_another_mac_is_foreign_and_the_own_one_cou
     # No declared form: no MAC named, from a vendor whose phones always name theirs.
     fetched, proven, foreign = http_fetches([access("/" + path, agent="curl/8.5.0")], state)
     assert fetched == {DEVICE_MAC: {"k-1"}} and [item["claimed"] for item in foreign] == [""]
+
+
+@pytest.mark.parametrize("vendor, form", SERIAL_FORMS, ids=[agent.sample for dummy, agent in SERIAL_FORMS])
+def test_a_declared_form_without_a_mac_counts_and_is_not_reported(vendor, form):
+    """Seed 001's ATA192 names its serial number: a phone of a vendor that names MACs elsewhere, not a stranger."""
+    path, state = _carrier_state(vendor)
+    assert http_fetches([access("/" + path, agent=form.sample)], state) == ({DEVICE_MAC: {"k-1"}}, {}, [])
+    # The same words with something else in the brackets are no declared form.
+    fetched, dummy, foreign = http_fetches([access("/" + path, agent=form.sample.split(" (")[0] + " (x)")], state)
+    assert fetched == {DEVICE_MAC: {"k-1"}} and [item["claimed"] for item in foreign] == [""]
+
+
+def test_the_seed_ata192_user_agent_is_a_declared_form():
+    assert ("cisco_mpp", "Cisco/ATA192-MPP-11-1-0MPP-16 (FCH2118DGQP)") in [
+        (name, agent.sample) for name, agent in SERIAL_FORMS]
 
 
 def test_every_vendor_is_checked_by_its_user_agents_or_declares_it_cannot_be():

@@ -60,6 +60,7 @@ SAMPLE_PARSES = {
     "Linksys/SPA-2102-2.0.5 (88012BA01234)": {"model": "SPA-2102", "mac": None, "firmware": "2.0.5"},
     "Cisco-CP-7832-3PCC/11.0.1 (00562b043615)": {"model": "CP-7832-3PCC", "mac": "00562b043615", "firmware": "11.0.1"},
     "Cisco/ATA192-MPP-12-0-1 (0c1167abcdef)": {"model": "ATA192-MPP", "mac": "0c1167abcdef", "firmware": "12-0-1"},
+    "Cisco/ATA192-MPP-11-1-0MPP-16 (FCH2118DGQP)": {"model": "ATA192-MPP", "mac": None, "firmware": "11-1-0MPP-16"},
     "Panasonic_KX-UT113/01.133 (0080f0c8c381)": {"model": "KX-UT113", "mac": "0080f0c8c381", "firmware": "01.133"},
 }
 
@@ -170,7 +171,7 @@ def description_problems(description, files, fleet, secrets, directories, sample
         elif parsed != expected:
             problems.append("%s: user agent sample %r parses to %r, not %r"
                             % (description.name, agent.sample, parsed, expected))
-        if description.macs_in_user_agent and parsed is not None and not parsed["mac"]:
+        if "mac" in agent.regex.groupindex and parsed is not None and not parsed["mac"]:
             problems.append("%s: user agent sample %r gives no MAC" % (description.name, agent.sample))
     return problems
 
@@ -323,7 +324,7 @@ def encrypted_fleet_fixture():
      "parses to"),
     ("grandstream", {"user_agents": (UserAgent(r"^Grandstream Model HW (?P<model>\S+) SW (?P<firmware>\S+)",
                                                "Grandstream Model HW GXP1628 SW 1.0.4.138 DevId c074ad2bd859"),)},
-     "macs_in_user_agent is true but a user agent pattern has no mac group"),
+     "macs_in_user_agent is true but no user agent pattern has a mac group"),
 ])
 def test_check_fails_on_a_broken_description(vendor, changes, expected, encrypted_fleet):
     assert description_problems(DESCRIPTIONS[vendor], *encrypted_fleet) == []
