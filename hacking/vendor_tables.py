@@ -131,7 +131,7 @@ def _facts(all_facts, vendor):
          "%s (%s match; %s)" % (_codes(dhcp["vendor_class"]), dhcp["match_type"], _SOURCES[dhcp["source"]])),
         ("DHCP options the phones read", ", ".join(str(option) for option in dhcp["options"])),
         ("User-Agent", "<br>".join(agents)),
-        ("every HTTP fetch names the MAC in its User-Agent", "yes" if facts["macs_in_user_agent"] else "no"),
+        ("a User-Agent of no declared form is reported as a foreign fetch", "yes" if facts["macs_in_user_agent"] else "no"),
         ("SIP NOTIFY event that makes the phone resync", _code(facts["notify"]["event"])),
         ("encodings of the files served (innermost first)", "<br>".join(encodings)),
         ("firmware images", _prose(facts["firmware"]["naming"])),
