@@ -18,7 +18,11 @@ import re
 import time
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import key_id
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import (
+    DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_ROTATION_STALL_DAYS,
+    key_id,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import file_diff, mask_path, raw_secrets
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import (
@@ -61,7 +65,7 @@ ARGUMENT_SPEC = dict(
     inventory_file=dict(type="path"),
     roots=dict(type="list", elements="path", required=True),
     state_dir=dict(type="path", default=DEFAULT_STATE_DIR),
-    lock_timeout=dict(type="int", default=300),
+    lock_timeout=dict(type="int", default=DEFAULT_LOCK_TIMEOUT),
     owner=dict(type="str"),
     group=dict(type="str"),
     mode=dict(type="raw", default="0644"),
@@ -74,7 +78,7 @@ ARGUMENT_SPEC = dict(
     bootstrap_delivered=dict(type="dict", default={}),
     bootstrap_proven=dict(type="dict", default={}),
     rebootstrap=dict(type="list", elements="str", default=[]),
-    rotation_stall_days=dict(type="int", default=14),
+    rotation_stall_days=dict(type="int", default=DEFAULT_ROTATION_STALL_DAYS),
     diff_max_bytes=dict(type="int", default=16384),
     diff_max_files=dict(type="int", default=50),
 )

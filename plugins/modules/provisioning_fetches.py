@@ -24,11 +24,11 @@ description:
     carrier stops being served, so a rerun of the deployment moves a device from bootstrap to encrypted-only by itself;
     a proven rotation finishes.
   - An HTTP fetch counts when it is complete (status 200, all bytes). When the User-Agent names a MAC address that is
-    not the device's (Grandstream C(DevId), Cisco MPP and Panasonic C((mac))), or the client certificate the server
-    verified is another device's, the fetch does not count and is reported in RV(foreign_fetches), since that key
-    must be taken as known to whoever fetched it; rotate it. A fetch whose User-Agent names no MAC at all, from a
-    vendor whose phones always send theirs, is reported there too, and counts as fetched (the key is exposed
-    either way).
+    not the device's (in one of the forms its vendor declares; each vendor's page under C(docs/vendors/) lists
+    them), or the client certificate the server verified is another device's, the fetch does not count and is
+    reported in RV(foreign_fetches), since that key must be taken as known to whoever fetched it; rotate it. A fetch
+    whose User-Agent is of none of the declared forms, from a vendor whose phones name their MAC, is reported there
+    too, and counts as fetched (the key is exposed either way).
   - A TFTP read request counts as a fetch (tftpd-hpa logs no completion). Only lines whose syslog tag is
     C(in.tftpd[PID]:) are read; the same words in another program's message are not.
   - "Proof that a device holds a rotation's new keys (RV(proven)): a complete fetch of one of its rotation files by a
