@@ -59,6 +59,10 @@ MANIFEST_VERSION = 2
 # the file is (its FileTag: vendor, kind, encoding chain, openssl digest),
 # by which ``--diff`` decodes the file once it is no longer rendered. A
 # record written before the tag was recorded has the first five only.
+# On disk the tags sit beside the records, under "tags" ({path: the last
+# four fields}), and the records keep the five fields every version of the
+# writer checks: an older collection reads the manifest (it ignores the key)
+# instead of refusing it as altered, so going back a version keeps working.
 SHA256, DEVICE, ROLE, SIZE, MTIME_NS, VENDOR, KIND, ENCODING, DIGEST = range(9)
 _UNTAGGED_FIELDS, _TAGGED_FIELDS = 5, 9
 
@@ -473,11 +477,27 @@ def load_manifest(path, root):
                           "nothing was changed" % path, field="state_dir")
     # Its paths decide what is deleted: one that leads out of the root, or a
     # record this writer cannot have written, stops the run before anything.
+    tags = data.pop("tags", {})
+    problem = None if isinstance(tags, dict) else "its tags are not a mapping"
     for relpath, record in data["files"].items():
-        problem = _record_problem(relpath, record)
         if problem:
-            raise WriterError("the manifest %s was altered: %s; nothing was changed or deleted; move it away to "
-                              "start a new one" % (path, problem), field="state_dir")
+            break
+        problem = _record_problem(relpath, record)
+        if not problem and len(record) != _UNTAGGED_FIELDS:
+            problem = "the record of %s is not a list of %d fields" % (relpath, _UNTAGGED_FIELDS)
+    for relpath, tag in tags.items():
+        if problem:
+            break
+        if relpath not in data["files"]:
+            problem = "it has a tag for %r, a file it does not list" % (relpath[:120] if isinstance(relpath, str) else relpath,)
+        elif not isinstance(tag, list) or len(tag) != _TAGGED_FIELDS - _UNTAGGED_FIELDS:
+            problem = "the tag of %s is not a list of %d fields" % (relpath, _TAGGED_FIELDS - _UNTAGGED_FIELDS)
+        else:
+            data["files"][relpath] = data["files"][relpath] + tag
+            problem = _record_problem(relpath, data["files"][relpath])
+    if problem:
+        raise WriterError("the manifest %s was altered: %s; nothing was changed or deleted; move it away to "
+                          "start a new one" % (path, problem), field="state_dir")
     return data
 
 
@@ -863,14 +883,16 @@ def _commit(plans, policy, staged):
     if staged:
         os.sync()
     for plan in plans:
-        files = {}
+        files, tags = {}, {}
         for path, record in plan.entries.items():
             if record[SIZE] is None:
                 st = plan.tree.lstat(path)
                 record[SIZE], record[MTIME_NS] = st.st_size, st.st_mtime_ns
-            files[path] = record
+            files[path] = record[:_UNTAGGED_FIELDS]
+            if len(record) == _TAGGED_FIELDS:
+                tags[path] = record[_UNTAGGED_FIELDS:]
         _write_json_atomic(plan.manifest_path, {
-            "version": MANIFEST_VERSION, "root": plan.root, "files": files, "state": plan.extra_state})
+            "version": MANIFEST_VERSION, "root": plan.root, "files": files, "tags": tags, "state": plan.extra_state})
     return {"written": written, "pruned": pruned}
 
 

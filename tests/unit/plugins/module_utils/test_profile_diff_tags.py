@@ -135,14 +135,23 @@ def deployed_fixture(tmp_path):
 
 
 def _manifest(path):
+    """The manifest with each file's tag appended to its record, as the writer reads it."""
     with open(path) as handle:
-        return json.load(handle)
+        manifest = json.load(handle)
+    for relpath, tag in manifest.pop("tags", {}).items():
+        manifest["files"][relpath] = manifest["files"][relpath] + tag
+    return manifest
 
 
 def _rewrite(path, change):
+    """Change the records as :func:`_manifest` shows them; written back as the writer writes them."""
     manifest = _manifest(path)
+    manifest["tags"] = {}
     for relpath in list(manifest["files"]):
-        manifest["files"][relpath] = change(relpath, manifest["files"][relpath])
+        record = change(relpath, manifest["files"][relpath])
+        manifest["files"][relpath] = record[:5]
+        if len(record) > 5:
+            manifest["tags"][relpath] = record[5:]
     with open(path, "w") as handle:
         json.dump(manifest, handle)
 
@@ -169,6 +178,17 @@ def test_the_manifest_records_every_served_files_tag(deployed):
         assert records[item.path][5:] == [item.vendor, item.kind, list(item.encoding), item.digest], item.path
     assert records["Config%s.enc" % PANA_MAC.upper()][5:] == ["panasonic", "enc", ["openssl-aes-256-cbc", "base64"], "md5"]
     assert records["cfg%s" % LEGACY_MAC][5:] == ["grandstream", "legacy_binary", ["plain"], None]
+
+
+def test_the_records_on_disk_keep_the_five_fields_an_older_writer_checks(deployed):
+    """The tags sit beside the records: a collection from before tags reads the manifest instead of refusing it."""
+    dummy, manifest_path = deployed
+    with open(manifest_path) as handle:
+        raw = json.load(handle)
+    assert raw["version"] == 2 and raw["files"]
+    assert all(isinstance(record, list) and len(record) == 5 for record in raw["files"].values())
+    assert sorted(raw["tags"]) == sorted(raw["files"])
+    assert all(isinstance(tag, list) and len(tag) == 4 for tag in raw["tags"].values())
 
 
 def test_the_old_side_is_decoded_by_the_digest_recorded_for_it(deployed):
@@ -216,7 +236,7 @@ def test_an_older_manifest_gets_the_tags_without_a_file_written(deployed):
     (lambda record: record[:7] + [["openssl-aes-256-cbc", "base64"], None], "needs a digest"),
     (lambda record: record[:7] + [["plain"], "md5"], "takes no digest"),
     (lambda record: record[:6] + ["../enc"] + record[7:], "file kind that is not a name"),
-    (lambda record: record[:8], "not a list of 5 or 9 fields"),
+    (lambda record: record[:8], "not a list of 4 fields"),
 ])
 def test_a_tampered_manifest_tag_is_refused_naming_the_manifest(deployed, tamper, words):
     params, manifest_path = deployed

@@ -215,7 +215,7 @@ def _canary_record(outside):
 
 @pytest.mark.parametrize("tamper", [
     "dotdot", "absolute", "not-normalised", "dot", "sha", "role", "size", "device", "short", "bool-size",
-    "encoding", "digest", "kind", "six-fields"])
+    "encoding", "digest", "kind", "short-tag", "tagged-record", "stray-tag"])
 def test_an_altered_manifest_stops_the_run_and_deletes_nothing(site, tamper):
     root, state, outside = site
     manifest_path = manifest_path_for(str(state), str(root))
@@ -235,13 +235,23 @@ def test_an_altered_manifest_stops_the_run_and_deletes_nothing(site, tamper):
         "device": ("stale.cfg", record[:1] + [5] + record[2:]),
         "short": ("stale.cfg", record[:4]),
         "bool-size": ("stale.cfg", record[:3] + [True, record[4]]),
-        # The file's tag (vendor, kind, encoding, digest) is checked too.
+        # The file's tag (vendor, kind, encoding, digest), kept beside the
+        # records, is checked too; so is a record with fields of a tag.
         "encoding": ("stale.cfg", record + ["panasonic", "enc", ["openssl-aes-256-cbc", "rot13"], "md5"]),
         "digest": ("stale.cfg", record + ["panasonic", "enc", ["openssl-aes-256-cbc", "base64"], None]),
         "kind": ("stale.cfg", record + ["panasonic", ["enc"], ["plain"], None]),
-        "six-fields": ("stale.cfg", record + ["panasonic"]),
+        "short-tag": ("stale.cfg", record + ["panasonic"]),
+        "tagged-record": ("stale.cfg", record + ["panasonic", "enc", ["plain"], None]),
+        "stray-tag": ("gone.cfg", record + ["panasonic", "enc", ["plain"], None]),
     }[tamper]
-    manifest["files"][path] = bad
+    if tamper == "tagged-record":
+        manifest["files"][path] = bad
+    else:
+        manifest["files"].setdefault(path if tamper != "stray-tag" else "stale.cfg", bad[:5])
+        if len(bad) > 5:
+            manifest.setdefault("tags", {})[path] = bad[5:]
+        else:
+            manifest["files"][path] = bad
     with open(manifest_path, "w") as handle:
         json.dump(manifest, handle)
     (root / "stale.cfg").write_bytes(CANARY)
