@@ -304,28 +304,28 @@ def http_fetches(lines, state):
                 continue
             if kind != CARRIER:
                 continue
-            if (claimed_mac is None and description is not None and description.macs_in_user_agent
-                    and description.parse_user_agent(agent) is None):
-                # This vendor's phones say who they are in a declared form:
-                # this client did not. The key is exposed all the same, so
-                # the window closes.
+            if claimed_mac is None and description is not None and description.macs_in_user_agent:
+                # This vendor's phones name their MAC: this client did not
+                # (a serial-number form included: nothing ties it to the
+                # device). The key is exposed all the same, so the window
+                # closes.
                 foreign.append(_foreign(entry, path, record, agent, ""))
             fetched.setdefault(mac, set()).add(entry["key_id"])
     return fetched, proven, foreign
 
 
 def user_agent_mac(description, agent):
-    """The lower-case MAC that User-Agent ``agent`` names by a form ``description`` declares, or ``None``.
+    """The lower-case MAC that User-Agent ``agent`` names as ``description`` reads it, or ``None``.
 
-    ``None`` too when the form carries no MAC (a vendor whose phones send
-    their serial number instead), when ``agent`` is of no declared form, and
+    By a declared form, or else by the vendor's MAC search
+    (:meth:`~._vendors.description.VendorDescription.claimed_mac`). ``None``
+    when the User-Agent names no MAC (a serial number, another program) and
     for an unknown vendor (``description`` ``None``): such a User-Agent can
     never make a fetch someone else's.
     """
     if description is None:
         return None
-    found = description.parse_user_agent(agent)
-    return found["mac"] if found else None
+    return description.claimed_mac(agent)
 
 
 def _foreign(entry, path, record, agent, claimed):

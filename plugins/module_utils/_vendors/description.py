@@ -117,9 +117,12 @@ class VendorDescription:
         :class:`UserAgent` forms, most specific first.
     ``macs_in_user_agent``
         whether the family's phones name their MAC in the User-Agent: a fetch
-        whose User-Agent is of none of the declared forms is then reported as
-        foreign (a declared form without a ``mac`` group, such as a serial
-        number, is not).
+        whose User-Agent names none is then reported as foreign.
+    ``user_agent_mac``
+        where the MAC stands in a User-Agent of none of the declared forms
+        (``{mac}``, searched anywhere), or ``None``: firmware writes more
+        forms than anyone has listed, and the MAC a stranger claims must be
+        read from all of them (see :meth:`VendorDescription.claimed_mac`).
     ``device_paths``
         request paths (beginning with ``/``) of the files that belong to one
         device, ``{mac}`` its MAC: nginx binds them to that device's client
@@ -156,7 +159,7 @@ class VendorDescription:
 
     def __init__(self, name, title, user_agents, macs_in_user_agent, device_paths, client_certificate_mac, dhcp,
                  secret_params, encodings, notify, firmware, docs, secret_param_patterns=(),
-                 not_secret_param_patterns=(), settings=None):
+                 not_secret_param_patterns=(), settings=None, user_agent_mac=None):
         self.name = name
         self.title = title
         self.user_agents = tuple(user_agents)
@@ -172,6 +175,8 @@ class VendorDescription:
         self.firmware = firmware
         self.docs = docs
         self.settings = dict(settings or {})
+        self.user_agent_mac = user_agent_mac
+        self._user_agent_mac_re = _mac_regex(user_agent_mac) if user_agent_mac else None
         self._secret_res = tuple(re.compile(pattern, re.IGNORECASE) for pattern in self.secret_param_patterns)
         self._not_secret_res = tuple(re.compile(pattern, re.IGNORECASE) for pattern in self.not_secret_param_patterns)
         self._path_res = tuple(_mac_regex(pattern) for pattern in self.device_paths)
@@ -201,6 +206,22 @@ class VendorDescription:
                 return found
         return None
 
+    def claimed_mac(self, agent):
+        """The lower-case MAC User-Agent ``agent`` names, or ``None``.
+
+        A declared form decides when one matches (a form without a ``mac``
+        group, such as a serial number, names none); otherwise the
+        :attr:`user_agent_mac` search, when declared.
+        """
+        found = self.parse_user_agent(agent)
+        if found is not None:
+            return found["mac"]
+        if self._user_agent_mac_re is not None:
+            match = self._user_agent_mac_re.search(agent or "")
+            if match is not None and match.group(1) is not None:
+                return match.group(1).lower()
+        return None
+
     def facts(self):
         """The description as plain data (lists, strings, numbers), for roles and docs."""
         return {
@@ -209,6 +230,7 @@ class VendorDescription:
             "user_agents": [{"pattern": agent.pattern, "sample": agent.sample, "source": agent.source}
                             for agent in self.user_agents],
             "macs_in_user_agent": self.macs_in_user_agent,
+            "user_agent_mac": self.user_agent_mac,
             "device_paths": list(self.device_paths),
             "client_certificate_mac": list(self.client_certificate_mac),
             "dhcp": {"vendor_class": list(self.dhcp.vendor_class), "match_type": self.dhcp.match_type,
@@ -250,8 +272,11 @@ def check_description(description):
         problems.append("secret_params is empty")
     if not isinstance(description.macs_in_user_agent, bool):
         problems.append("macs_in_user_agent must be a boolean")
-    for field in ("device_paths", "client_certificate_mac"):
-        for pattern in getattr(description, field):
+    searched = (description.user_agent_mac,) if getattr(description, "user_agent_mac", None) else ()
+    for field, patterns in (("device_paths", description.device_paths),
+                            ("client_certificate_mac", description.client_certificate_mac),
+                            ("user_agent_mac", searched)):
+        for pattern in patterns:
             if pattern.count("{mac}") != 1:
                 problems.append("%s pattern %r must hold {mac} once" % (field, pattern))
                 continue

@@ -39,6 +39,7 @@ DESCRIPTION = VendorDescription(
                   "Cisco/ATA192-MPP-11-1-0MPP-16 (FCH2118DGQP)", source="documented"),
     ),
     macs_in_user_agent=True,
+    user_agent_mac=r"\({mac}\)",
     device_paths=(r"^/(?:[^/]+/)*{mac}\.xml$",),
     # The MPP device certificate (seed 001) is Cisco-signed; where its subject
     # carries the MAC is not documented there: none is assumed.

@@ -25,6 +25,7 @@ DESCRIPTION = VendorDescription(
                   "Panasonic_KX-UT113/01.133 (0080f0c8c381)"),
     ),
     macs_in_user_agent=True,
+    user_agent_mac=r"\({mac}\)",
     device_paths=(r"^/(?:[^/]+/)*config{mac}\.(?:cfg|enc)$",),
     # No device certificate whose subject carries the MAC is documented.
     client_certificate_mac=(),

@@ -412,13 +412,37 @@ def test_a_declared_user_agent_naming_another_mac_is_foreign_and_the_own_one_cou
 
 
 @pytest.mark.parametrize("vendor, form", SERIAL_FORMS, ids=[agent.sample for dummy, agent in SERIAL_FORMS])
-def test_a_declared_form_without_a_mac_counts_and_is_not_reported(vendor, form):
-    """Seed 001's ATA192 names its serial number: a phone of a vendor that names MACs elsewhere, not a stranger."""
+def test_a_declared_form_without_a_mac_counts_and_is_reported_for_naming_none(vendor, form):
+    """Seed 001's ATA192 names its serial number: nothing ties it to the device, so it is reported, as before.
+
+    The bootstrap state does not record the model, so the serial form cannot be
+    limited to the models that send it: accepting it silently would let any
+    client take any of the vendor's key carriers unreported.
+    """
     path, state = _carrier_state(vendor)
-    assert http_fetches([access("/" + path, agent=form.sample)], state) == ({DEVICE_MAC: {"k-1"}}, {}, [])
-    # The same words with something else in the brackets are no declared form.
-    fetched, dummy, foreign = http_fetches([access("/" + path, agent=form.sample.split(" (")[0] + " (x)")], state)
-    assert fetched == {DEVICE_MAC: {"k-1"}} and [item["claimed"] for item in foreign] == [""]
+    fetched, proven, foreign = http_fetches([access("/" + path, agent=form.sample)], state)
+    assert fetched == {DEVICE_MAC: {"k-1"}} and proven == {}
+    assert [(item["device"], item["claimed"]) for item in foreign] == [("desk", "")]
+
+
+# Real User-Agents of no declared form still name their MAC where the
+# vendor's search finds it: a stranger's claim is read from every form.
+UNLISTED_FORMS = [
+    ("grandstream", "Grandstream Model HW HT801 V1.1A SW 1.0.17.5 DevId %s"),
+    ("grandstream", "Grandstream GXP2000 (gxp2000e.bin:1.2.5.3/boot55e.bin:1.1.6.9) DevId %s"),
+    ("grandstream", "Grandstream Model HW GXP2170 V1.0B SW 1.0.11.16 DevId %s extra"),
+    ("panasonic", "Panasonic KX-UT113/01.133 (%s)"),
+    ("cisco_mpp", "Cisco/CP-8841-3PCC-11-3-1 (%s) (Something)"),
+]
+
+
+@pytest.mark.parametrize("vendor, template", UNLISTED_FORMS, ids=[template for dummy, template in UNLISTED_FORMS])
+def test_any_user_agent_naming_another_mac_where_the_vendor_writes_it_is_foreign(vendor, template):
+    path, state = _carrier_state(vendor)
+    assert DESCRIPTIONS[vendor].claimed_mac(template % OTHER_MAC) == OTHER_MAC
+    fetched, proven, foreign = http_fetches([access("/" + path, agent=template % OTHER_MAC)], state)
+    assert fetched == {} and [item["claimed"] for item in foreign] == [OTHER_MAC]
+    assert http_fetches([access("/" + path, agent=template % DEVICE_MAC)], state) == ({DEVICE_MAC: {"k-1"}}, {}, [])
 
 
 def test_the_seed_ata192_user_agent_is_a_declared_form():
