@@ -82,6 +82,20 @@ def test_the_modules_spec_refuses_a_bad_option_before_anything_reaches_the_host(
     assert message in str(info.value)
 
 
+def test_the_inventory_itself_is_checked_by_the_module_naming_device_and_field():
+    """A device that is not a mapping is no option error: run() reports it, with every other error of the run."""
+    action, result = run_task({"devices": ["junk", 5], "keys": KEYS, "roots": ["/srv/tftp"]})
+    assert result == {"changed": False}
+    sent = json.loads(action.transferred["/remote/tmp/sipfleet-inventory.json"])
+    assert sent["devices"] == ["junk", 5]
+
+
+def test_a_misspelt_option_is_named_with_the_module():
+    with pytest.raises(AnsibleActionFail) as info:
+        run_task({"devices": DEVICES, "keys": KEYS, "roots": ["/srv/tftp"], "rootz": ["/srv"]})
+    assert str(info.value).startswith("Unsupported parameters for (sipfleet.provisioning.phone_profiles) module: rootz")
+
+
 def test_an_inventory_file_and_inventory_options_together_are_refused():
     with pytest.raises(AnsibleActionFail, match="not both"):
         run_task({"inventory_file": "/srv/inventory.json", "next_keys": KEYS, "roots": ["/srv/tftp"]})
