@@ -9,8 +9,9 @@ one :class:`VendorDescription` named ``DESCRIPTION``. Everything outside the
 package that needs a fact about the family's phones reads it from there: the
 nginx device binding (:attr:`~VendorDescription.device_paths`,
 :attr:`~VendorDescription.client_certificate_mac`), the DHCP vendor classes
-(:attr:`~VendorDescription.dhcp`), the fetch-log attribution
-(:attr:`~VendorDescription.user_agents`), the ``--diff`` decoding and
+(:attr:`~VendorDescription.dhcp`), the fetch log's reading of User-Agents
+(:attr:`~VendorDescription.user_agents`,
+:attr:`~VendorDescription.user_agent_mac`), the ``--diff`` decoding and
 masking (:attr:`~VendorDescription.encodings`,
 :attr:`~VendorDescription.secret_params`), the firmware role's naming
 (:attr:`~VendorDescription.firmware`), the resync push
@@ -70,12 +71,12 @@ class DhcpFacts:
     """How a DHCP server recognises the family's phones and what it hands them.
 
     ``vendor_class``: strings compared with the vendor class identifier
-    (option 60) the phones send, the way ``match_type`` says (``prefix``,
-    ``exact`` or ``substring``). ``options``: the DHCP options the phones
+    (option 60) the phones send, the way ``match_type`` says (``prefix`` or
+    ``substring``, what the dhcp role writes for Kea, ISC dhcpd and dnsmasq). ``options``: the DHCP options the phones
     read their provisioning server from, in the order they prefer them.
     """
 
-    MATCH_TYPES = ("prefix", "exact", "substring")
+    MATCH_TYPES = ("prefix", "substring")
 
     def __init__(self, vendor_class, match_type, options, source="code"):
         self.vendor_class = tuple(vendor_class)
@@ -126,7 +127,8 @@ class VendorDescription:
     ``device_paths``
         request paths (beginning with ``/``) of the files that belong to one
         device, ``{mac}`` its MAC: nginx binds them to that device's client
-        certificate; the fetch log attributes fetches by them.
+        certificate, and a shared file must match none (the tests check both
+        against what the renderer serves).
     ``client_certificate_mac``
         where a client certificate's subject (RFC 2253, as nginx's
         ``$ssl_client_s_dn``) carries the MAC; empty when the family's
