@@ -25,7 +25,6 @@ import pytest
 import yaml
 
 from ansible_collections.sipfleet.provisioning.hacking import vendor_tables
-from ansible_collections.sipfleet.provisioning.plugins.lookup.vendor_facts import LookupModule
 from ansible_collections.sipfleet.provisioning.plugins.module_utils import _codec as codec
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import CryptoError, ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, render_fleet, required_keys
@@ -82,15 +81,20 @@ def guide():
         return stream.read()
 
 
-@pytest.fixture(name="registered")
-def registered_fixture(monkeypatch):
-    """The registry with the example family added, as its one line in ``_PACKAGES`` would add it."""
+def register_example(monkeypatch):
+    """Add the example family to the registry, as its one line in ``_PACKAGES`` would, until ``monkeypatch`` undoes it."""
     packages = registry._PACKAGES + ((example_renderer, example_description),)
     monkeypatch.setattr(registry, "_PACKAGES", packages)
     # What registry.py builds from _PACKAGES; every reader holds these two dictionaries.
     for renderer, description in packages:
         monkeypatch.setitem(VENDORS, renderer.RENDERER.name, renderer.RENDERER)
         monkeypatch.setitem(DESCRIPTIONS, description.DESCRIPTION.name, description.DESCRIPTION)
+
+
+@pytest.fixture(name="registered")
+def registered_fixture(monkeypatch):
+    """The registry with the example family added."""
+    register_example(monkeypatch)
 
 
 def encrypted_fleet(keys=KEY):
@@ -237,20 +241,13 @@ def test_registered_example_refuses_what_it_cannot_render(registered):
 # --- registered, it reaches the roles and the docs with no other file edited ---------------------
 
 
-def test_registered_example_reaches_the_roles_through_the_lookup(registered):
+def test_registered_example_is_in_the_vendor_facts(registered):
+    # What the vendor_facts lookup, hence every role, reads (its views: tests/unit/plugins/lookup/test_example_vendor_lookup.py).
     facts = vendor_facts()
     assert list(facts) == ["grandstream", "cisco_spa", "cisco_mpp", "panasonic", "example"]
     assert facts["example"] == DESCRIPTION.facts()
-    names, device_paths, subjects, dhcp = LookupModule().run(["names", "device_paths", "client_certificate_mac",
-                                                              "dhcp_vendor_match"])
-    assert names[-1] == "example"
-    # What roles/http_server/defaults/main.yml binds to client certificates, and roles/dhcp's vendor classes.
-    assert device_paths[-1] == r"^/(?:[^/]+/)*ex{mac}\.(?:cfg|enc)$"
-    assert device_paths[:-1] == [pattern for name in names[:-1] for pattern in facts[name]["device_paths"]]
-    assert subjects == [pattern for name in names for pattern in facts[name]["client_certificate_mac"]]
-    assert dhcp["example"] == {"match": ["ExamplePhone"], "match_type": "prefix"}
-    whole, = LookupModule().run([])
-    assert whole["example"]["encodings"] == {"cfg": ["plain"], "enc": ["openssl-aes-256-cbc"]}
+    assert facts["example"]["encodings"] == {"cfg": ["plain"], "enc": ["openssl-aes-256-cbc"]}
+    assert facts["example"]["device_paths"] == [r"^/(?:[^/]+/)*ex{mac}\.(?:cfg|enc)$"]
 
 
 def _guide_page_markers():
