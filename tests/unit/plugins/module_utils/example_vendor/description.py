@@ -22,15 +22,20 @@ DESCRIPTION = VendorDescription(
                   "ExamplePhone/EX200 2.1.0 0011aabbccdd"),
     ),
     macs_in_user_agent=True,
-    # ex<mac>.cfg, in any directory; the per-model <model>.cfg is shared.
-    device_paths=(r"^/(?:[^/]+/)*ex{mac}\.cfg$",),
+    # ex<mac>.cfg and ex<mac>.enc, in any directory; the per-model <model>.cfg is shared.
+    device_paths=(r"^/(?:[^/]+/)*ex{mac}\.(?:cfg|enc)$",),
     # The phones carry no documented device certificate.
     client_certificate_mac=(),
     dhcp=DhcpFacts(vendor_class=("ExamplePhone",), match_type="prefix", options=(66,)),
-    secret_params=("ADMIN_PASSWORD",),
+    secret_params=("ADMIN_PASSWORD", "PROFILE_KEY"),
     secret_param_patterns=(r"^LINE[0-9]+_PASSWORD$",),
-    encodings={"cfg": ("plain",)},
+    # Every kind a ProfileFile of this family is tagged with, and its chain:
+    # cfg is <model>.cfg and ex<mac>.cfg, enc the encrypted ex<mac>.enc.
+    encodings={
+        "cfg": ("plain",),
+        "enc": ("openssl-aes-256-cbc",),
+    },
     notify=NotifyFacts("check-sync"),
     firmware=FirmwareFacts("the image keeps the file name the vendor ships"),
-    docs="docs/development/adding-a-vendor.md",
+    docs="docs/vendors/example.md",
 )
