@@ -35,8 +35,9 @@ options:
       - 'V(dhcp_vendor_match) - C({vendor: {match: [...], match_type: ...}}), the option 60 strings each family''s
         phones send and how to compare them.'
       - Without a term the lookup returns every family's facts by vendor name, every field of its description
-        (C(name), C(title), C(user_agents), C(macs_in_user_agent), C(device_paths), C(client_certificate_mac),
-        C(dhcp), C(secret_params), C(secret_param_patterns), C(encodings), C(notify), C(firmware), C(docs)).
+        (C(name), C(title), C(user_agents), C(macs_in_user_agent), C(user_agent_mac), C(device_paths),
+        C(client_certificate_mac), C(dhcp), C(secret_params), C(secret_param_patterns),
+        C(not_secret_param_patterns), C(encodings), C(notify), C(firmware), C(docs), C(settings)).
       - An unknown term fails, naming it and the known terms.
     type: list
     elements: str

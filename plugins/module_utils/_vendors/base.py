@@ -21,7 +21,7 @@ import posixpath
 import re
 from collections import namedtuple
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._codec import PLAIN, chain_problem, encode
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._codec import PLAIN, chain_problem, encode, encrypts
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 
 #: What a masked secret is shown as in a diff (and the value masking of ``_profile_diff``).
@@ -393,6 +393,9 @@ class VendorRenderer:
         ``fields`` the other :class:`ProfileFile` arguments.
         """
         chain = self.description.encodings[kind]
+        if not encrypts(chain):
+            # Only an encrypted file keeps its plaintext (for --diff); the others are decoded from their bytes.
+            return ProfileFile(path, encode(chain, plaintext, None, None), kind=kind, encoding=chain, **fields)
         return ProfileFile(path, encode(chain, plaintext, key, digest), plaintext=plaintext, kind=kind,
                            encoding=chain, digest=digest, **fields)
 

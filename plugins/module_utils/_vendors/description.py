@@ -239,6 +239,7 @@ class VendorDescription:
                      "options": list(self.dhcp.options), "source": self.dhcp.source},
             "secret_params": sorted(self.secret_params),
             "secret_param_patterns": list(self.secret_param_patterns),
+            "not_secret_param_patterns": list(self.not_secret_param_patterns),
             "encodings": dict((kind, list(chain)) for kind, chain in sorted(self.encodings.items())),
             "notify": {"event": self.notify.event, "source": self.notify.source},
             "firmware": {"naming": self.firmware.naming, "versioned_name": self.firmware.versioned_name},

@@ -47,9 +47,12 @@ def template(expression):
 
 
 def test_the_roles_get_the_values_they_had():
-    assert run("device_paths") == [PREVIOUS_DEVICE_FILE_PATTERNS]
-    assert run("client_certificate_mac") == [PREVIOUS_CLIENT_MAC_PATTERNS]
-    assert run("dhcp_vendor_match") == [PREVIOUS_DHCP_VENDOR_MATCH]
+    """The families of before keep their values, in their order; a family added later only adds after them."""
+    device_paths, subjects, match = run("device_paths", "client_certificate_mac", "dhcp_vendor_match")
+    assert device_paths[:len(PREVIOUS_DEVICE_FILE_PATTERNS)] == PREVIOUS_DEVICE_FILE_PATTERNS
+    assert subjects[:len(PREVIOUS_CLIENT_MAC_PATTERNS)] == PREVIOUS_CLIENT_MAC_PATTERNS
+    assert list(match)[:len(PREVIOUS_DHCP_VENDOR_MATCH)] == list(PREVIOUS_DHCP_VENDOR_MATCH)
+    assert dict((name, match[name]) for name in PREVIOUS_DHCP_VENDOR_MATCH) == PREVIOUS_DHCP_VENDOR_MATCH
 
 
 def test_every_family_s_declared_patterns_are_in_the_flat_lists():
@@ -86,16 +89,16 @@ def test_unknown_term_fails_naming_it_and_the_known_terms():
 
 def test_lookup_in_a_template_returns_the_value_itself():
     # What a role default gets: the list, not a comma-joined string.
-    assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'device_paths') }}") == PREVIOUS_DEVICE_FILE_PATTERNS
+    assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'device_paths') }}") == run("device_paths")[0]
     assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'names') }}") == list(DESCRIPTIONS)
-    assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'dhcp_vendor_match') }}") == PREVIOUS_DHCP_VENDOR_MATCH
+    assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'dhcp_vendor_match') }}") == run("dhcp_vendor_match")[0]
     assert template("{{ lookup('sipfleet.provisioning.vendor_facts')['grandstream']['notify']['event'] }}") == (
         DESCRIPTIONS["grandstream"].notify.event)
 
 
 def test_query_returns_one_value_per_term():
     assert template("{{ query('sipfleet.provisioning.vendor_facts', 'names', 'client_certificate_mac') }}") == [
-        list(DESCRIPTIONS), PREVIOUS_CLIENT_MAC_PATTERNS]
+        list(DESCRIPTIONS), run("client_certificate_mac")[0]]
     assert template("{{ query('sipfleet.provisioning.vendor_facts', 'names') }}") == [list(DESCRIPTIONS)]
 
 
