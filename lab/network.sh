@@ -5,27 +5,54 @@
 # phone has a namespace of its own because two DHCP clients on one subnet in
 # one namespace would share one routing table.
 #
-# Sourced by scripts/lab and by the end-to-end tests:
-#   lab_net_up PREFIX PHONE...     create the namespaces and links
+# Sourced by scripts/lab, bench/boot_storm.py and every integration target
+# that needs a network (through tests/integration/targets/setup_lab/lib.sh):
+#   lab_net_up [--server ADDRESS/LENGTH] PREFIX PHONE...
+#                                  create the namespaces and links; the
+#                                  server's eth0 gets ADDRESS/LENGTH (default
+#                                  LAB_SERVER_ADDRESS/LAB_PREFIX_LENGTH)
+#   lab_net_address NAMESPACE ADDRESS/LENGTH...
+#                                  more addresses on a namespace's eth0 (a
+#                                  phone's fixed address, or several clients
+#                                  sharing one namespace)
 #   lab_net_down PREFIX            kill every process left in them, delete them
 # Everything it makes is named after PREFIX, so a lab never touches another.
+# PREFIX is 10 characters at most: link names are PREFIX-pN-b, and Linux
+# allows 15.
 
 LAB_SERVER_ADDRESS=10.99.20.1
 LAB_PREFIX_LENGTH=24
 
 lab_net_up() {
-    local prefix=$1 phone index=0
+    local server="$LAB_SERVER_ADDRESS/$LAB_PREFIX_LENGTH" prefix phone index=0
+    if [ "${1:-}" = --server ]; then
+        server=$2
+        shift 2
+    fi
+    prefix=$1
     shift
+    if [ "${#prefix}" -gt 10 ]; then
+        echo "lab_net_up: the prefix '$prefix' is longer than 10 characters (link names are limited to 15)" >&2
+        return 1
+    fi
     lab_net_down "$prefix"
     ip netns add "$prefix-lan"
     ip -n "$prefix-lan" link add lan type bridge
     ip -n "$prefix-lan" link set lan up
     ip -n "$prefix-lan" link set lo up
     _lab_attach "$prefix" prov "$prefix-prov"
-    ip -n "$prefix-prov" addr add "$LAB_SERVER_ADDRESS/$LAB_PREFIX_LENGTH" dev eth0
+    ip -n "$prefix-prov" addr add "$server" dev eth0
     for phone in "$@"; do
         index=$((index + 1))
         _lab_attach "$prefix" "p$index" "$prefix-$phone"
+    done
+}
+
+lab_net_address() {
+    local namespace=$1 address
+    shift
+    for address in "$@"; do
+        ip -n "$namespace" addr add "$address" dev eth0
     done
 }
 

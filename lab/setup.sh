@@ -9,6 +9,11 @@
 #                                   of LAB_PHONES, one a line
 #   lab_first_contact_args PHONE    what a factory-new PHONE needs on top of
 #                                   those to reach its account, one a line
+#   lab_boot CHECKOUT PREFIX PHONE DIR [ARG...]
+#                                   boot PHONE's virtual phone in its namespace
+#                                   of the lab PREFIX (lab/network.sh), with
+#                                   lab_phone_args and ARGs (--json, --state,
+#                                   --resyncs... of lab/virtual_phone.py)
 
 # shellcheck disable=SC2034  # read by the scripts that source this file
 LAB_PHONES=(gs spa mpp pana)
@@ -45,4 +50,13 @@ lab_first_contact_args() {
     # A Panasonic phone's first boot applies its key file; it fetches the
     # encrypted file the key file names at its next cyclic check.
     [ "$1" != pana ] || printf '%s\n' --resyncs 1
+}
+
+lab_boot() {
+    local checkout=$1 prefix=$2 phone=$3 dir=$4 args
+    shift 4
+    mapfile -t args < <(lab_phone_args "$phone" "$dir")
+    [ "${#args[@]}" -gt 0 ] || return 1
+    ip netns exec "$prefix-$phone" python3 "$checkout/lab/virtual_phone.py" --interface eth0 \
+        --resolve "prov.example.net=$LAB_SERVER_ADDRESS" "${args[@]}" "$@"
 }

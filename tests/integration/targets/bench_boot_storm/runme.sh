@@ -7,26 +7,19 @@
 # versions. bench/README.md has the full-size figures.
 set -euo pipefail
 
-# ansible-test runs this from a copy of the target inside the collection's
-# tests/output/: the collection is the nearest directory with galaxy.yml.
-collection=$PWD
-while [ ! -f "$collection/galaxy.yml" ]; do
-    [ "$collection" != / ] || { echo "no galaxy.yml above $PWD" >&2; exit 1; }
-    collection=$(dirname "$collection")
-done
-python=$(command -v python)
-work=$(mktemp -d "${TMPDIR:-/tmp}/bench_boot_storm.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=tests/integration/targets/setup_lab/lib.sh
+. "$(dirname "$0")/../setup_lab/lib.sh"
+make_work bench_boot_storm
 
 # The modules run with this test's Python (cryptography, python3-apt);
 # ansible-playbook is the one on PATH.
 status=0
-"$python" "$collection/bench/boot_storm.py" --devices 300 --reference-duration 3 --warmup 2 --settle 3 \
-    --module-python "$python" --json "$work/report.json" || status=$?
+"$test_python" "$collection/bench/boot_storm.py" --devices 300 --reference-duration 3 --warmup 2 --settle 3 \
+    --module-python "$test_python" --json "$work/report.json" || status=$?
 
 # The script checks everything and exits 1 on a problem; check its figures
 # here too, so the test does not rest on its exit status alone.
-"$python" - "$work/report.json" "$status" <<'PYTHON'
+"$test_python" - "$work/report.json" "$status" <<'PYTHON'
 import json
 import sys
 

@@ -16,10 +16,11 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/sipfleet-concurrent.XXXXXX")
-cleanup() { [ -n "${CONCURRENT_KEEP:-}" ] || rm -rf "$work"; }
-trap cleanup EXIT
-python=${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}
+# shellcheck source=tests/integration/targets/setup_lab/lib.sh
+. "$here/../setup_lab/lib.sh"
+[ -z "${CONCURRENT_KEEP:-}" ] || SIPFLEET_TEST_KEEP=1
+make_work sipfleet-concurrent
+python=$test_python
 rounds=${CONCURRENT_ROUNDS:-10}
 base=${CONCURRENT_BASE_DEVICES:-150}
 

@@ -8,89 +8,28 @@
 # device fails the run while the servers keep serving the previous files.
 set -euo pipefail
 
-# ansible-test runs this from a copy of the target inside the collection's
-# tests/output/: the collection is the nearest directory with galaxy.yml.
-collection=$PWD
-while [ ! -f "$collection/galaxy.yml" ]; do
-    [ "$collection" != / ] || { echo "no galaxy.yml above $PWD" >&2; exit 1; }
-    collection=$(dirname "$collection")
-done
-# shellcheck source=lab/network.sh
-. "$collection/lab/network.sh"
-# shellcheck source=lab/machine_state.sh
-. "$collection/lab/machine_state.sh"
-# shellcheck source=lab/setup.sh
-. "$collection/lab/setup.sh"
+# shellcheck source=tests/integration/targets/setup_lab/lib.sh
+. "$(dirname "$0")/../setup_lab/lib.sh"
 
 prefix=sfe
 root=/srv/provisioning
-python=$(command -v python)
 
-# The tftpd-hpa init script finds its daemon by name: another in.tftpd on
-# this host would be restarted by the deploy, or keep the lab's from starting.
-if ps -eo stat=,comm= | awk '$1 !~ /^Z/ && $2 == "in.tftpd" { found = 1 } END { exit !found }'; then
-    echo "an in.tftpd process is already running on this host; not testing" >&2
-    exit 1
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/e2e_lab.XXXXXX")
-cleanup() {
-    lab_net_down "$prefix"
-    lab_machine_restore "$work"
-    rm -rf "$work"
-}
-trap cleanup EXIT
-# The deploy writes the servers' configuration under /etc; the role targets
-# that run later expect the machine as it was.
-lab_machine_save "$work"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-step() { printf '\n== %s\n' "$*"; }
-
-lab_prepare_repo "$collection" "$work"
-export ANSIBLE_VAULT_PASSWORD_FILE="$work/vault-password" ANSIBLE_NOCOLOR=1
-
-lab_net_up "$prefix" "${LAB_PHONES[@]}" scan
-# A stranger on the phone LAN, with an address of its own.
+# The lab, with a stranger on the phone LAN that has an address of its own.
+start_lab "$prefix" scan
 scanner=10.99.20.66
-ip -n "$prefix-scan" addr add "$scanner/$LAB_PREFIX_LENGTH" dev eth0
+lab_net_address "$prefix-scan" "$scanner/$LAB_PREFIX_LENGTH"
 
-# deploy OUT [ARGS...]: deploy.yml in the provisioning namespace; the output
-# goes to $work/OUT. The modules run with this test's Python (python3-apt and
-# cryptography), not whatever /usr/bin/python3 has.
-deploy() {
-    local out=$1
-    shift
-    ip netns exec "$prefix-prov" ansible-playbook -i "$work/repo/inventory" sipfleet.provisioning.deploy \
-        -e "ansible_python_interpreter=$python" "$@" >"$work/$out" 2>&1
-}
-recap() {  # recap OUT FIELD: that field of lab-prov's PLAY RECAP line
-    sed -n "s/^lab-prov *:.*$2=\([0-9]*\).*/\1/p" "$work/$1"
-}
 snapshot() {  # every served file with its hash, size and change time
     (cd "$root" && find . -type f -printf '%p %s %C@ ' -exec sha256sum {} \; | awk '{print $1, $2, $3, $4}' | sort)
 }
-
-# boot NAMESPACE RESULT [ARGS...]: boot that namespace's phone (lab/setup.sh;
-# ARGS override its arguments), remembering what it learned in
-# $work/NAMESPACE.state (a later boot is a reboot, not a factory reset); its
-# report goes to $work/RESULT.out and .json.
-boot() {
-    local namespace=$1 result=$2 args
-    shift 2
-    mapfile -t args < <(lab_phone_args "$namespace" "$work")
-    ip netns exec "$prefix-$namespace" python3 "$collection/lab/virtual_phone.py" --interface eth0 \
-        --resolve "prov.example.net=$LAB_SERVER_ADDRESS" --state "$work/$namespace.state" \
-        --json "$work/$result.json" "${args[@]}" "$@" >"$work/$result.out" 2>&1
-}
-check() {  # check RESULT EXPECTATION...: assert on a boot's JSON report
-    "$python" "$collection/lab/check_phone.py" "$work/$1.json" "${@:2}" ||
+expect_report() {  # expect_report RESULT EXPECTATION...: assert on a boot's JSON report
+    "$test_python" "$collection/lab/check_phone.py" "$work/$1.json" "${@:2}" ||
         { cat "$work/$1.out"; fail "phone report $1 does not match"; }
 }
 
 step "deploy the example inventory (first run creates the key store)"
-deploy first -e sipfleet_key_store_create=true || { cat "$work/first"; fail "the first deploy failed"; }
-[ "$(recap first failed)" = 0 ] || fail "the first deploy had failures"
+lab_deploy first -e sipfleet_key_store_create=true || fail_with_log "$work/first" "the first deploy failed"
+expect_recap "$work/first" --host lab-prov failed=0
 [ "$(head -c 14 "$work/repo/sipfleet_keys.vault")" = "\$ANSIBLE_VAULT" ] || fail "the key store is not vault-encrypted"
 [ "$(stat -c %a "$work/repo/sipfleet_keys.vault")" = 600 ] || fail "the key store is not mode 0600"
 [ "$(stat -c '%U:%G %a' "$root")" = "root:tftp 750" ] || fail "the served root is not root:tftp 0750"
@@ -104,23 +43,23 @@ done
 step "boot one phone of each vendor family"
 for namespace in "${LAB_PHONES[@]}"; do
     mapfile -t first_contact < <(lab_first_contact_args "$namespace")
-    boot "$namespace" "$namespace-1" "${first_contact[@]}" &
+    lab_phone "$namespace" "$namespace-1" "${first_contact[@]}" &
 done
 failed=0
 for job in $(jobs -p); do wait "$job" || failed=$((failed + 1)); done
 for namespace in "${LAB_PHONES[@]}"; do cat "$work/$namespace-1.out"; done
 [ "$failed" = 0 ] || fail "$failed phone(s) did not provision"
-check gs-1 applied=cfg000b82123456.xml sip_server=pbx.berlin.example.net line1.extension=201 \
+expect_report gs-1 applied=cfg000b82123456.xml sip_server=pbx.berlin.example.net line1.extension=201 \
     line1.display_name=Reception secret:P34=Ber-recep-4Kd9 secret:P2=AdminExample2Vw8 transport=http
-check spa-1 applied=profile/ sip_server=pbx.munich.example.net line1.extension=301 \
+expect_report spa-1 applied=profile/ sip_server=pbx.munich.example.net line1.extension=301 \
     line1.display_name=Door secret:Password_1_=Muc-door-3Rv8 transport=tftp
-check mpp-1 applied=profile/ sip_server=pbx.berlin.example.net line1.extension=290 \
+expect_report mpp-1 applied=profile/ sip_server=pbx.berlin.example.net line1.extension=290 \
     secret:Password_1_=Ber-fax-9Lc4 transport=https
-check pana-1 applied=Config0080F0C8C381.enc sip_server=pbx.berlin.example.net line1.extension=221 \
+expect_report pana-1 applied=Config0080F0C8C381.enc sip_server=pbx.berlin.example.net line1.extension=221 \
     line1.display_name="Back office" secret:SIP_PASS_1=Ber-office-5Tz1 transport=http
 
 step "rerun: the fetches the servers logged close the bootstrap windows"
-deploy second || { cat "$work/second"; fail "the second deploy failed"; }
+lab_deploy second || fail_with_log "$work/second" "the second deploy failed"
 for carrier in cfg000b82123456 cfg000b82123456.bin 0c1167abcdef.xml; do
     [ ! -e "$root/$carrier" ] || fail "$carrier is still served after its phone fetched it over HTTP(S)"
 done
@@ -129,8 +68,8 @@ done
 cmp -s "$root/Config0080F0C8C381.cfg" "$root/Config0080F0C8C381.enc" ||
     fail "Config0080F0C8C381.cfg is not the encrypted profile once its window has closed"
 pana_key=$(ansible-vault view "$work/repo/sipfleet_keys.vault" |
-    "$python" -c 'import json, sys; print(json.load(sys.stdin)["devices"]["0080f0c8c381"]["cfg_file_key"])')
-ip netns exec "$prefix-scan" curl -s -o "$work/pana-after-window.cfg" --resolve "prov.example.net:80:$LAB_SERVER_ADDRESS" \
+    "$test_python" -c 'import json, sys; print(json.load(sys.stdin)["devices"]["0080f0c8c381"]["cfg_file_key"])')
+in_namespace "$prefix-scan" curl -s -o "$work/pana-after-window.cfg" --resolve "prov.example.net:80:$LAB_SERVER_ADDRESS" \
     http://prov.example.net/Config0080F0C8C381.cfg || fail "Config0080F0C8C381.cfg is not served after the window"
 grep -q CFG_FILE_KEY "$work/pana-after-window.cfg" && fail "the key file is still served after the window"
 printf '%s' "$pana_key" | openssl enc -d -a -aes-256-cbc -md md5 -pass stdin -in "$work/pana-after-window.cfg" |
@@ -141,11 +80,11 @@ printf '%s' "$pana_key" | openssl enc -d -a -aes-256-cbc -md md5 -pass stdin -in
 [ -e "$root/spa000e08abcdef.xml" ] || fail "spa000e08abcdef.xml was removed without a logged fetch"
 
 step "rerun with nothing changed: changed=0"
-deploy third || { cat "$work/third"; fail "the third deploy failed"; }
-[ "$(recap third changed)" = 0 ] || { cat "$work/third"; fail "a rerun with no change reported changes"; }
+lab_deploy third || fail_with_log "$work/third" "the third deploy failed"
+expect_recap "$work/third" --host lab-prov changed=0
 
 step "a stranger gets no credentials: TFTP writes and ../ refused, HTTPS device files need the device's certificate"
-in_scan() { ip netns exec "$prefix-scan" "$@"; }
+in_scan() { in_namespace "$prefix-scan" "$@"; }
 printf 'x\n' >"$work/upload.cfg"
 out=$(in_scan tftp "$LAB_SERVER_ADDRESS" -c put "$work/upload.cfg" upload.cfg 2>&1 || true)
 grep -q "Error code" <<<"$out" || fail "a TFTP write was not refused: $out"
@@ -175,27 +114,28 @@ in_scan bash -c 'for i in $(seq 1 150); do
     curl -s -o /dev/null -w "%{http_code}\n" "http://$0/cfg000b82$(printf %06x $((RANDOM * 32 + i))).xml"
 done' "$LAB_SERVER_ADDRESS" >"$work/sweep" &
 sweep=$!
-boot pana pana-1b || { cat "$work/pana-1b.out"; fail "the Panasonic phone did not provision during the sweep"; }
+lab_phone pana pana-1b || { cat "$work/pana-1b.out"; fail "the Panasonic phone did not provision during the sweep"; }
 # A rebooting Panasonic phone starts again from KX-UTG300.cfg, which sends it
 # to Config<MAC>.cfg: after the window that is the encrypted profile.
-check pana-1b applied=Config0080F0C8C381.cfg line1.extension=221 secret:SIP_PASS_1=Ber-office-5Tz1
+expect_report pana-1b applied=Config0080F0C8C381.cfg line1.extension=221 secret:SIP_PASS_1=Ber-office-5Tz1
 wait "$sweep"
 limited=$(grep -c '^429$' "$work/sweep" || true)
 notfound=$(grep -c '^404$' "$work/sweep" || true)
 echo "sweep: 150 requests, $notfound answered 404, $limited limited (429)"
 [ "$((limited + notfound))" = 150 ] || fail "the sweep got answers other than 404 and 429: $(sort "$work/sweep" | uniq -c)"
 [ "$limited" -ge 100 ] || fail "the sweep was not throttled: only $limited of 150 limited"
-grep -q "\"$scanner\"" /var/log/nginx/sipfleet-provisioning.scan.log || fail "the sweep is not in the scan log"
+scan_lines=$(json_lines /var/log/nginx/sipfleet-provisioning.scan.log remote_addr="$scanner")
+[ "$scan_lines" -ge 150 ] || fail "the sweep's 150 requests are not in the scan log ($scan_lines lines from $scanner)"
 
 step "change one device; check mode reports it and writes nothing"
 sed -i 's/display_name: Reception/display_name: Front desk/' "$work/repo/fleet/berlin/reception.yml"
 before=$(snapshot)
-deploy check --check --diff -vvv || { cat "$work/check"; fail "the check-mode run failed"; }
-[ "$(recap check changed)" -ge 1 ] || fail "check mode reported no change"
+lab_deploy check --check --diff -vvv || fail_with_log "$work/check" "the check-mode run failed"
+expect_recap "$work/check" --host lab-prov "changed>0"
 [ "$(snapshot)" = "$before" ] || fail "check mode changed served files"
 grep -q "Front desk" "$work/check" || fail "the diff does not show the new display name"
 # No password of the vault and no key of the store in the whole output.
-secrets=$(ansible-vault view "$work/repo/inventory/group_vars/all/vault.yml" | sed -n 's/^ *"*[0-9a-z_]*"*: *\([A-Za-z0-9-]\{8,\}\)$/\1/p')
+secrets=$(lab_vault_passwords)
 keys=$(ansible-vault view "$work/repo/sipfleet_keys.vault" | grep -oE '"[0-9a-f]{32,}"' | tr -d '"')
 [ "$(printf '%s\n' "$secrets" | wc -l)" -ge 12 ] || fail "could not read the passwords to look for"
 [ "$(printf '%s\n' "$keys" | wc -l)" -ge 8 ] || fail "could not read the keys to look for"
@@ -205,39 +145,34 @@ done
 # Nor in the servers' logs after every boot so far. A Cisco profile's
 # directory (gpp_b) is in its URL, so in the access log, by design: it hides
 # the file's name from strangers, its content is encrypted with gpp_a.
-log_keys=$(ansible-vault view "$work/repo/sipfleet_keys.vault" | "$python" -c '
-import json, sys
-for entry in json.load(sys.stdin)["devices"].values():
-    for name, value in entry.items():
-        if name != "gpp_b" and isinstance(value, str) and len(value) >= 32:
-            print(value)')
+log_keys=$(lab_store_keys all)
 logs=(/var/log/nginx/sipfleet-provisioning.access.log /var/log/nginx/sipfleet-provisioning.error.log /var/log/sipfleet)
 for secret in $secrets $log_keys; do
     if grep -rqF -- "$secret" "${logs[@]}"; then fail "a secret appears in the servers' logs"; fi
 done
 
 step "apply the change: only that device's files change, its phone gets the new name"
-deploy change --tags profiles || { cat "$work/change"; fail "the change failed"; }
+lab_deploy change --tags profiles || fail_with_log "$work/change" "the change failed"
 after=$(snapshot)
 changed_files=$(comm -13 <(printf '%s\n' "$before") <(printf '%s\n' "$after") | sed -n 's/^\.\/\([^ ]*\) .*/\1/p')
 [ "$changed_files" = "cfg000b82123456.xml" ] || fail "expected only cfg000b82123456.xml to change, got: $changed_files"
-boot gs gs-2 || { cat "$work/gs-2.out"; fail "the Grandstream phone did not provision after the change"; }
-check gs-2 applied=cfg000b82123456.xml line1.display_name="Front desk"
+lab_phone gs gs-2 || { cat "$work/gs-2.out"; fail "the Grandstream phone did not provision after the change"; }
+expect_report gs-2 applied=cfg000b82123456.xml line1.display_name="Front desk"
 
 step "remove two devices: their files go, their phones fall back"
 rm "$work/repo/fleet/berlin/reception.yml" "$work/repo/fleet/berlin/office.yml"
-deploy remove --tags profiles || { cat "$work/remove"; fail "the removal failed"; }
+lab_deploy remove --tags profiles || fail_with_log "$work/remove" "the removal failed"
 for gone in cfg000b82123456.xml Config0080F0C8C381.cfg Config0080F0C8C381.enc ConfigKX-UTG300.cfg KX-UTG300.cfg; do
     [ ! -e "$root/$gone" ] || fail "$gone is still served after its device was removed"
 done
 # Grandstream: no file of its own or of its model, so the generic cfg.xml.
-boot gs gs-3 || true
-check gs-3 applied=cfg.xml no_device_profile
+lab_phone gs gs-3 || true
+expect_report gs-3 applied=cfg.xml no_device_profile
 # Panasonic: its standard and product files are gone (404); the master file
 # (still written for the Munich phone) applies, and the phone keeps its last
 # configuration for the rest.
-boot pana pana-2 || true
-check pana-2 not_found=KX-UTG300.cfg not_found=Config0080F0C8C381.enc not_found=ConfigKX-UTG300.cfg \
+lab_phone pana pana-2 || true
+expect_report pana-2 not_found=KX-UTG300.cfg not_found=Config0080F0C8C381.enc not_found=ConfigKX-UTG300.cfg \
     applied=ConfigCom.cfg no_device_profile
 
 step "add a device: a new phone provisions"
@@ -250,17 +185,17 @@ lines:
   - extension: "201"
     display_name: Reception
 EOF
-deploy add --tags profiles || { cat "$work/add"; fail "adding a device failed"; }
+lab_deploy add --tags profiles || fail_with_log "$work/add" "adding a device failed"
 rm -f "$work/gs.state"  # a factory-new phone
-boot gs gs-4 --mac 00:0b:82:12:34:70 || { cat "$work/gs-4.out"; fail "the added phone did not provision"; }
-check gs-4 applied=cfg000b82123470.xml line1.extension=201 line1.display_name=Reception secret:P34=Ber-recep-4Kd9
+lab_phone gs gs-4 --mac 00:0b:82:12:34:70 || { cat "$work/gs-4.out"; fail "the added phone did not provision"; }
+expect_report gs-4 applied=cfg000b82123470.xml line1.extension=201 line1.display_name=Reception secret:P34=Ber-recep-4Kd9
 
 step "a bad device fails the run; the servers keep serving the previous files"
 before=$(snapshot)
 printf 'name: berlin-broken\nmac: "00:0B:82:12:34:7G"\nmodel: GXP2170\n' >"$work/repo/fleet/berlin/broken.yml"
-if deploy bad --tags profiles; then fail "a run with a malformed MAC succeeded"; fi
+if lab_deploy bad --tags profiles; then fail "a run with a malformed MAC succeeded"; fi
 grep -q "device berlin-broken, field mac" "$work/bad" || { cat "$work/bad"; fail "the error does not name the device and field"; }
 [ "$(snapshot)" = "$before" ] || fail "the failed run changed served files"
-boot spa spa-2 || { cat "$work/spa-2.out"; fail "the SPA did not provision while the inventory was broken"; }
-check spa-2 applied=profile/ line1.extension=301
+lab_phone spa spa-2 || { cat "$work/spa-2.out"; fail "the SPA did not provision while the inventory was broken"; }
+expect_report spa-2 applied=profile/ line1.extension=301
 echo "all end-to-end checks passed"

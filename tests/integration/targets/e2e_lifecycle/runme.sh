@@ -16,75 +16,31 @@
 # after the whole table is printed (docs/lifecycle.md shows it).
 set -euo pipefail
 
-collection=$PWD
-while [ ! -f "$collection/galaxy.yml" ]; do
-    [ "$collection" != / ] || { echo "no galaxy.yml above $PWD" >&2; exit 1; }
-    collection=$(dirname "$collection")
-done
+# shellcheck source=tests/integration/targets/setup_lab/lib.sh
+. "$(dirname "$0")/../setup_lab/lib.sh"
 here=$collection/tests/integration/targets/e2e_lifecycle
-# shellcheck source=lab/network.sh
-. "$collection/lab/network.sh"
-# shellcheck source=lab/machine_state.sh
-. "$collection/lab/machine_state.sh"
-# shellcheck source=lab/setup.sh
-. "$collection/lab/setup.sh"
 # shellcheck source=tests/integration/targets/e2e_lifecycle/tftp_syslog.sh
 . "$here/tftp_syslog.sh"
 
 # Not e2e_lab's sfe nor scripts/lab's sfl: a lab left by one never meets another.
 prefix=sfc
 root=/srv/provisioning
-python=$(command -v python)
 started=$(date +%s)
 
-if ps -eo stat=,comm= | awk '$1 !~ /^Z/ && $2 == "in.tftpd" { found = 1 } END { exit !found }'; then
-    echo "an in.tftpd process is already running on this host; not testing" >&2
-    exit 1
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/e2e_lifecycle.XXXXXX")
-# The syslog socket's path must fit in a sockaddr_un (108 bytes): a short directory of its own.
+# The syslog socket's path must fit in a sockaddr_un (108 bytes): a short
+# directory of its own. Its rsyslogd stops after the lab's namespaces went.
 syslog_dir=$(mktemp -d /tmp/sfc-syslog.XXXXXX)
-cleanup() {
-    lab_net_down "$prefix"
-    tftp_syslog_stop "$syslog_dir"
-    lab_machine_restore "$work"
-    rm -rf "$work" "$syslog_dir"
-}
-trap cleanup EXIT
-lab_machine_save "$work"
+on_exit rm -rf "$syslog_dir"
+on_exit tftp_syslog_stop "$syslog_dir"
+start_lab "$prefix"
+lab_deploy_args=(-e "{\"sipfleet_tftp_logs\": [\"$syslog_dir/tftpd.log\"]}")
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-step() { printf '\n== %s\n' "$*"; }
-
-lab_prepare_repo "$collection" "$work"
-export ANSIBLE_VAULT_PASSWORD_FILE="$work/vault-password" ANSIBLE_NOCOLOR=1
-lab_net_up "$prefix" "${LAB_PHONES[@]}"
-
-deploy() {  # deploy OUT [ARGS...]: deploy.yml in the server's namespace, output in $work/OUT
-    local out=$1
-    shift
-    ip netns exec "$prefix-prov" ansible-playbook -i "$work/repo/inventory" sipfleet.provisioning.deploy \
-        -e "ansible_python_interpreter=$python" \
-        -e "{\"sipfleet_tftp_logs\": [\"$syslog_dir/tftpd.log\"]}" "$@" >"$work/$out" 2>&1
-}
-
-# phone NAME RESULT [ARGS...]: run NAME's virtual phone with its flash in
-# $work/NAME.state; its report goes to $work/RESULT.out and .json.
-phone() {
-    local name=$1 result=$2 args
-    shift 2
-    mapfile -t args < <(lab_phone_args "$name" "$work")
-    ip netns exec "$prefix-$name" python3 "$collection/lab/virtual_phone.py" --interface eth0 \
-        --resolve "prov.example.net=$LAB_SERVER_ADDRESS" --state "$work/$name.state" \
-        --json "$work/$result.json" "${args[@]}" "$@" >"$work/$result.out" 2>&1
-}
 # all_phones STEP [ARGS...]: every phone at once (result NAME-STEP); their exit status is not checked here
 all_phones() {
     local step_name=$1 name pids=()
     shift
     for name in "${LAB_PHONES[@]}"; do
-        phone "$name" "$name-$step_name" "$@" &
+        lab_phone "$name" "$name-$step_name" "$@" &
         pids+=($!)
     done
     # Only the phones: the test's rsyslogd is a background job too.
@@ -101,17 +57,17 @@ record() {  # record PHONE STEP STATUS TEXT
 }
 # problems RESULT EXPECTATION...: what check_phone.py finds wrong in a report, on one line; empty when all hold
 problems() {
-    { "$python" "$collection/lab/check_phone.py" "$work/$1.json" "${@:2}" 2>&1 || true; } | head -2 |
+    { "$test_python" "$collection/lab/check_phone.py" "$work/$1.json" "${@:2}" 2>&1 || true; } | head -2 |
         sed 's/^[^ ]*\.json: expected //' | tr '\n' ';'
 }
 in_vain() {  # in_vain RESULT: "; N fetched in vain (...)" from a report, nothing when none
-    "$python" -c 'import json, sys
+    "$test_python" -c 'import json, sys
 vain = json.load(open(sys.argv[1]))["in_vain"]
 if vain:
     print("; at check %s: %d fetched in vain (%s)" % (vain[0]["cycle"], len(vain), vain[0]["why"].split(":")[0]))' "$work/$1.json"
 }
 first_account() {  # first_account RESULT: "N requests, M min" from a report
-    "$python" -c 'import json, sys
+    "$test_python" -c 'import json, sys
 first = json.load(open(sys.argv[1]))["first_account"]
 print("%d requests, %g min" % (first["requests"], first["minutes"]) if first else "none")' "$work/$1.json"
 }
@@ -145,18 +101,18 @@ carrier_status() {
     local name=$1 path=$2 out=$work/carrier.$1.$RANDOM status
     case $name in
         spa)
-            if ip netns exec "$prefix-$name" tftp -m binary "$LAB_SERVER_ADDRESS" -c get "$path" "$out" 2>&1 | grep -q "Error code 1"; then
+            if in_namespace "$prefix-$name" tftp -m binary "$LAB_SERVER_ADDRESS" -c get "$path" "$out" 2>&1 | grep -q "Error code 1"; then
                 echo 404
             else
                 echo "200 $out"
             fi ;;
         mpp)
-            status=$(ip netns exec "$prefix-$name" curl -s -o "$out" -w '%{http_code}' --cacert "$LAB_SERVER_CA" \
+            status=$(in_namespace "$prefix-$name" curl -s -o "$out" -w '%{http_code}' --cacert "$LAB_SERVER_CA" \
                 --cert "$work/pki/phone.pem" --key "$work/pki/phone.key" \
                 --resolve "prov.example.net:443:$LAB_SERVER_ADDRESS" "https://prov.example.net/$path")
             [ "$status" = 200 ] && echo "200 $out" || echo "$status" ;;
         *)
-            status=$(ip netns exec "$prefix-$name" curl -s -o "$out" -w '%{http_code}' "http://$LAB_SERVER_ADDRESS/$path")
+            status=$(in_namespace "$prefix-$name" curl -s -o "$out" -w '%{http_code}' "http://$LAB_SERVER_ADDRESS/$path")
             [ "$status" = 200 ] && echo "200 $out" || echo "$status" ;;
     esac
 }
@@ -187,20 +143,13 @@ no_key_carriers() {
 
 step "deploy the example inventory (first run creates the key store)"
 tftp_syslog_start "$syslog_dir"
-deploy first -e sipfleet_key_store_create=true || { cat "$work/first"; fail "the first deploy failed"; }
+lab_deploy first -e sipfleet_key_store_create=true || fail_with_log "$work/first" "the first deploy failed"
 # tftpd-hpa logs its read requests to /dev/log, which nothing serves here:
 # run it again with a /dev/log of its own (tftp_syslog.sh).
 tftp_syslog_restart_tftpd "$prefix-prov" "$syslog_dir"
 # Every password of the vault and key of the store (a Cisco GPP_B directory is
 # in URLs by design) that must never be served in clear after the window.
-ansible-vault view "$work/repo/inventory/group_vars/all/vault.yml" |
-    sed -n 's/^ *"*[0-9a-z_]*"*: *\([A-Za-z0-9-]\{8,\}\)$/\1/p' >"$work/secrets"
-ansible-vault view "$work/repo/sipfleet_keys.vault" | "$python" -c '
-import json, sys
-for entry in json.load(sys.stdin)["devices"].values():
-    for name, value in entry.items():
-        if name != "gpp_b" and isinstance(value, str) and len(value) >= 32:
-            print(value)' >>"$work/secrets"
+{ lab_vault_passwords; lab_store_keys all; } >"$work/secrets"
 [ "$(wc -l <"$work/secrets")" -ge 16 ] || fail "could not read the vault's passwords and the store's keys"
 for name in "${LAB_PHONES[@]}"; do
     password=${account[$name]##*=}
@@ -221,7 +170,7 @@ for name in "${LAB_PHONES[@]}"; do
 done
 
 step "b. rerun: the fetches in the servers' logs close the windows; then two periodic checks"
-deploy second || { cat "$work/second"; fail "the second deploy failed"; }
+lab_deploy second || fail_with_log "$work/second" "the second deploy failed"
 grep -q 'RRQ from .* filename /\?spa000e08abcdef.xml$' "$syslog_dir/tftpd.log" ||
     fail "tftpd's read request of the SPA's key carrier is not in $syslog_dir/tftpd.log"
 before=$(cd "$root" && find . -type f -exec sha256sum {} + | sort)
@@ -267,21 +216,14 @@ done
 # Nothing in the served root carries one of the lab phones' passwords or keys
 # in clear any more (the example's other devices never fetched: their windows are open).
 for name in "${LAB_PHONES[@]}"; do printf '%s\n' "${account[$name]##*=}"; done >"$work/lab-secrets"
-ansible-vault view "$work/repo/sipfleet_keys.vault" | "$python" -c '
-import json, sys
-macs = set(sys.argv[1:])
-for mac, entry in json.load(sys.stdin)["devices"].items():
-    if mac.replace(":", "").lower() in macs:
-        for name, value in entry.items():
-            if name != "gpp_b" and isinstance(value, str) and len(value) >= 32:
-                print(value)' 000b82123456 000e08abcdef 0c1167abcdef 0080f0c8c381 >>"$work/lab-secrets"
+lab_store_keys 000b82123456 000e08abcdef 0c1167abcdef 0080f0c8c381 >>"$work/lab-secrets"
 [ "$(wc -l <"$work/lab-secrets")" -ge 8 ] || fail "could not read the lab phones' keys from the key store"
 if grep -rqaFf "$work/lab-secrets" "$root"; then
     fail "a lab phone's password or key is served in clear after its window closed: $(grep -rlaFf "$work/lab-secrets" "$root" | tr '\n' ' ')"
 fi
 
 step "the life cycle, per vendor"
-"$python" "$here/table.py" "$results" "$pana_model" | tee "$work/table.md"
+"$test_python" "$here/table.py" "$results" "$pana_model" | tee "$work/table.md"
 echo "wall time: $(( $(date +%s) - started )) s"
 if grep -q "	FAIL	" "$results"; then
     fail "$(grep -c "	FAIL	" "$results") life-cycle step(s) failed (table above)"

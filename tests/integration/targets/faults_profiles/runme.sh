@@ -18,36 +18,31 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/sipfleet-faults.XXXXXX")
-# The tmpfs file systems the sections mount; cleanup unmounts whatever is still mounted.
+# shellcheck source=tests/integration/targets/setup_lab/lib.sh
+. "$here/../setup_lab/lib.sh"
+[ -z "${FAULTS_KEEP:-}" ] || SIPFLEET_TEST_KEEP=1
+make_work sipfleet-faults
+# The tmpfs file systems the sections mount; unmounted at exit if still mounted.
 kill_fs="$work/kill"
 root_fs="$work/disk/root-fs"
 state_fs="$work/disk/state-fs"
-cleanup() {
+unmount_all() {
     local mount
     for mount in "$kill_fs" "$root_fs" "$state_fs"; do
         if mountpoint -q "$mount"; then umount "$mount"; fi
     done
-    [ -n "${FAULTS_KEEP:-}" ] || rm -rf "$work"
 }
-trap cleanup EXIT
+on_exit unmount_all
 
 export ANSIBLE_VAULT_PASSWORD_FILE="$work/vault-pass"
 printf 'faults-vault-password\n' >"$ANSIBLE_VAULT_PASSWORD_FILE"
 
-python=${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}
+python=$test_python
 # The collection as Ansible finds it, so faults.py imports the code under test.
 collections_dir=$(ansible-galaxy collection list sipfleet.provisioning --format json |
     "$python" -c 'import json, sys; print(list(json.load(sys.stdin))[0])')
 faults() {
     PYTHONPATH="$(dirname "$collections_dir")" "$python" "$here/faults.py" "$@"
-}
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# "KEY=N" of one host in the PLAY RECAP of the output file $1 (KEY: changed, failed, unreachable).
-recap() {
-    sed -n "s/^$2 *:.* $3=\([0-9]*\).*/\1/p" "$1"
 }
 
 # sha256 and path of every file under a root, temporary files included.
@@ -119,7 +114,7 @@ disk_full() {
         group_vars "$inventory/sipfleet_keys.vault"
     } >"$inventory/hosts.yml"
 
-    profiles "$inventory" -e sipfleet_key_store_create=true >"$out" 2>&1 || { cat "$out"; fail "the first deploy failed"; }
+    profiles "$inventory" -e sipfleet_key_store_create=true >"$out" 2>&1 || fail_with_log "$out" "the first deploy failed"
     listing "$dir/ref/root" >"$dir/ref-old"
     for root in "$root_fs/root" "$dir/state-full/root"; do
         listing "$root" | cmp -s - "$dir/ref-old" || fail "$root differs from the reference after the first deploy"
@@ -143,9 +138,9 @@ disk_full() {
     faults change "$inventory/group_vars/all/fleet.json" http://prov-new.example.net/ --devices 180 || fail "cannot change the fleet"
     if profiles "$inventory" >"$out" 2>&1; then cat "$out"; fail "the run on full file systems succeeded"; fi
     local message problems=0
-    [ "$(recap "$out" ref failed)" = 0 ] || { echo "FAIL: the host with space failed too"; problems=1; }
-    [ "$(recap "$out" root-full failed)" = 1 ] || { echo "FAIL: the full root did not fail its host"; problems=1; }
-    [ "$(recap "$out" state-full failed)" = 1 ] || { echo "FAIL: the full state directory did not fail its host"; problems=1; }
+    recap_holds "$out" --host ref failed=0 || { echo "FAIL: the host with space failed too"; problems=1; }
+    recap_holds "$out" --host root-full failed=1 || { echo "FAIL: the full root did not fail its host"; problems=1; }
+    recap_holds "$out" --host state-full failed=1 || { echo "FAIL: the full state directory did not fail its host"; problems=1; }
     message=$(fatal_line "$out" root-full)
     echo "root-full: $message"
     grep -qi 'no space left' <<<"$message" || { echo "FAIL: the error does not name the space problem"; problems=1; }
@@ -164,7 +159,7 @@ disk_full() {
 
     echo "-- space freed: a rerun converges"
     rm -f "$root_fs/ballast" "$state_fs/ballast"
-    profiles "$inventory" >"$out" 2>&1 || { cat "$out"; fail "the run after freeing space failed"; }
+    profiles "$inventory" >"$out" 2>&1 || fail_with_log "$out" "the run after freeing space failed"
     listing "$dir/ref/root" >"$dir/ref-new"
     cmp -s "$dir/ref-old" "$dir/ref-new" && fail "the change did not change the reference files"
     for root in "$root_fs/root" "$dir/state-full/root"; do
@@ -173,9 +168,9 @@ disk_full() {
     ansible-vault view "$inventory/sipfleet_keys.vault" >"$dir/keys.json" || fail "cannot read the key store"
     faults decrypt "$root_fs/root" "$inventory/group_vars/all/fleet.json" "$dir/keys.json" prov-new.example.net ||
         fail "the profiles on the freed root do not decrypt to the new version"
-    profiles "$inventory" >"$out" 2>&1 || { cat "$out"; fail "the second run after freeing space failed"; }
+    profiles "$inventory" >"$out" 2>&1 || fail_with_log "$out" "the second run after freeing space failed"
     for host in ref root-full state-full; do
-        [ "$(recap "$out" "$host" changed)" = 0 ] || { cat "$out"; fail "the second run after freeing space changed $host"; }
+        expect_recap "$out" --host "$host" changed=0
     done
     umount "$root_fs" "$state_fs"
     [ "$problems" = 0 ] || fail "a full disk is not handled as it must be (above)"
@@ -194,7 +189,7 @@ key_store() {
         local_host prov1 "$dir/prov1/root" "$dir/prov1/state"
         group_vars "$store"
     } >"$inventory/hosts.yml"
-    profiles "$inventory" -e sipfleet_key_store_create=true >"$out" 2>&1 || { cat "$out"; fail "the first deploy failed"; }
+    profiles "$inventory" -e sipfleet_key_store_create=true >"$out" 2>&1 || fail_with_log "$out" "the first deploy failed"
     cp -p "$store" "$dir/store-good"
     ansible-vault view "$store" >"$dir/store.json" || fail "cannot read the key store"
     # Path, size and mtime: a file rewritten with the same bytes shows too.
@@ -256,8 +251,8 @@ PY
 
     echo "-- the good store again: nothing to do"
     cp -p "$dir/store-good" "$store"
-    profiles "$inventory" >"$out" 2>&1 || { cat "$out"; fail "the run with the restored store failed"; }
-    [ "$(recap "$out" prov1 changed)" = 0 ] || { cat "$out"; fail "the run with the restored store changed something"; }
+    profiles "$inventory" >"$out" 2>&1 || fail_with_log "$out" "the run with the restored store failed"
+    expect_recap "$out" --host prov1 changed=0
     cmp -s "$store" "$dir/store-good" || fail "the restored store was rewritten"
     [ "$problems" = 0 ] || fail "a missing or corrupted key store is not handled as it must be (above)"
 }
@@ -286,12 +281,10 @@ unreachable_host() {
 
     local rc=0
     profiles "$inventory" -e sipfleet_key_store_create=true >"$out" 2>&1 || rc=$?
-    [ "$rc" != 0 ] || { cat "$out"; fail "the run with an unreachable host exited 0"; }
-    [ "$(recap "$out" prov-down unreachable)" = 1 ] || { cat "$out"; fail "the recap does not report prov-down unreachable"; }
+    [ "$rc" != 0 ] || fail_with_log "$out" "the run with an unreachable host exited 0"
+    expect_recap "$out" --host prov-down unreachable=1
     for host in prov-a prov-b; do
-        if [ "$(recap "$out" "$host" failed)" != 0 ] || [ "$(recap "$out" "$host" unreachable)" != 0 ]; then
-            cat "$out"; fail "$host failed though it is reachable"
-        fi
+        expect_recap "$out" --host "$host" failed=0 unreachable=0
     done
     echo "exit code $rc; recap: $(grep '^prov-down' "$out" | tr -s ' ')"
     [ ! -e "$dir/prov-down" ] || fail "something was written for the unreachable host"

@@ -5,13 +5,12 @@
 # written profiles decrypted by the real openssl CLI.
 set -eu
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/sipfleet-profiles.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=tests/integration/targets/setup_lab/lib.sh
+. "$(dirname "$0")/../setup_lab/lib.sh"
+make_work sipfleet-profiles
 export ANSIBLE_VAULT_PASSWORD_FILE="$work/vault-pass"
 printf 'test-vault-password\n' >"$ANSIBLE_VAULT_PASSWORD_FILE"
 mkdir -p "$work/inventory/group_vars/all"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 write_inventory() {
     # $1: the display name of device "reception"; $2: "with-spare" to keep the spare phone
@@ -52,11 +51,6 @@ playbook() {
     ansible-playbook -i "$work/inventory/hosts.yml" deploy.yml -e "work_dir=$work" "$@"
 }
 
-# "changed=N" of one host in the PLAY RECAP of the output file $1.
-recap_changed() {
-    sed -n "s/^$2 *:.*changed=\([0-9]*\).*/\1/p" "$1"
-}
-
 listing() {
     # path, size and mtime of every served file of both hosts
     (cd "$work" && find prov1/root prov2/root -type f -printf '%p %s %T@\n' | sort)
@@ -70,10 +64,10 @@ grep -q "does not exist" "$work/out" || fail "no clear error for the missing key
 [ ! -e "$work/inventory/sipfleet_keys.vault" ] || fail "a key store was created silently"
 
 echo "== first run creates the vault-encrypted store and writes both hosts"
-playbook -e sipfleet_key_store_create=true >"$work/out" 2>&1 || { cat "$work/out"; fail "first run failed"; }
+playbook -e sipfleet_key_store_create=true >"$work/out" 2>&1 || fail_with_log "$work/out" "first run failed"
 [ "$(head -c 14 "$work/inventory/sipfleet_keys.vault")" = "\$ANSIBLE_VAULT" ] || fail "the key store is not vault-encrypted"
 [ "$(stat -c %a "$work/inventory/sipfleet_keys.vault")" = 600 ] || fail "the key store is not mode 0600"
-[ "$(recap_changed "$work/out" prov1)" -ge 1 ] || fail "first run reported no change"
+expect_recap "$work/out" --host prov1 "changed>0"
 diff <(cd "$work/prov1/root" && find . -type f -exec sha256sum {} + | sort) \
      <(cd "$work/prov2/root" && find . -type f -exec sha256sum {} + | sort) || fail "the two hosts serve different files"
 
@@ -84,26 +78,26 @@ openssl enc -d -aes-256-cbc -md md5 -k "$gs_key" -in "$work/prov1/root/cfg000b82
 grep -q '<P3>Reception</P3>' "$work/gs.xml" || fail "the Grandstream profile does not carry the display name"
 
 echo "== a rerun changes nothing"
-playbook >"$work/out" 2>&1 || { cat "$work/out"; fail "rerun failed"; }
+playbook >"$work/out" 2>&1 || fail_with_log "$work/out" "rerun failed"
 for host in prov1 prov2; do
-    [ "$(recap_changed "$work/out" $host)" = 0 ] || { cat "$work/out"; fail "rerun reported changes on $host"; }
+    expect_recap "$work/out" --host "$host" changed=0
 done
 
 echo "== a fresh controller finds the same keys (no regeneration), with generation off"
 cp "$work/keys.json" "$work/keys-before.json"
-ANSIBLE_LOCAL_TEMP="$work/fresh-controller" playbook -e sipfleet_key_store_generate=false >"$work/out" 2>&1 || { cat "$work/out"; fail "run with generation off failed"; }
+ANSIBLE_LOCAL_TEMP="$work/fresh-controller" playbook -e sipfleet_key_store_generate=false >"$work/out" 2>&1 || fail_with_log "$work/out" "run with generation off failed"
 ansible-vault view "$work/inventory/sipfleet_keys.vault" | cmp -s - "$work/keys-before.json" || fail "the keys changed"
-[ "$(recap_changed "$work/out" prov1)" = 0 ] || fail "a fresh controller changed files"
+expect_recap "$work/out" --host prov1 changed=0
 
 echo "== check mode reports a change and writes nothing"
 write_inventory "Front desk" with-spare
 listing >"$work/before"
-playbook --check >"$work/out" 2>&1 || { cat "$work/out"; fail "check mode failed"; }
-[ "$(recap_changed "$work/out" prov1)" -ge 1 ] || fail "check mode did not report the change"
+playbook --check >"$work/out" 2>&1 || fail_with_log "$work/out" "check mode failed"
+expect_recap "$work/out" --host prov1 "changed>0"
 listing | cmp -s - "$work/before" || fail "check mode wrote files"
 
 echo "== --diff -vvv shows the change and no password or key"
-playbook --check --diff -vvv >"$work/out" 2>&1 || { cat "$work/out"; fail "diff run failed"; }
+playbook --check --diff -vvv >"$work/out" 2>&1 || fail_with_log "$work/out" "diff run failed"
 grep -q 'Front desk' "$work/out" || fail "the diff does not show the new display name"
 for secret in Gs201Secret spa-202-secret mpp-203-secret pana-204-secret SpareSecret299 AdminSecret99 \
         $(python3 -c 'import json,sys; [print(v) for e in json.load(open(sys.argv[1]))["devices"].values() for k, v in e.items() if k not in ("created", "rotated")]' "$work/keys.json"); do
@@ -111,7 +105,7 @@ for secret in Gs201Secret spa-202-secret mpp-203-secret pana-204-secret SpareSec
 done
 
 echo "== one device changed: only its files are rewritten"
-playbook >"$work/out" 2>&1 || { cat "$work/out"; fail "change run failed"; }
+playbook >"$work/out" 2>&1 || fail_with_log "$work/out" "change run failed"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["changed_devices"] == ["reception"], r' "$work/prov1-result.json"
 listing >"$work/after"
 changed=$(diff "$work/before" "$work/after" | grep '^>' | awk '{print $2}' | sort -u)
@@ -126,7 +120,7 @@ done
 echo "== a removed device's files are pruned, foreign files kept"
 echo "not ours" >"$work/prov1/root/firmware.bin"
 write_inventory "Front desk" without-spare
-playbook >"$work/out" 2>&1 || { cat "$work/out"; fail "removal run failed"; }
+playbook >"$work/out" 2>&1 || fail_with_log "$work/out" "removal run failed"
 [ ! -e "$work/prov1/root/cfg000b82000099.xml" ] || fail "the removed device's profile is still served"
 [ "$(cat "$work/prov1/root/firmware.bin")" = "not ours" ] || fail "a foreign file was touched"
 
@@ -141,7 +135,7 @@ data["sipfleet_devices"].append({"name": "broken", "mac": "00:0b:82:00:00:zz", "
 json.dump(data, open(path, "w"))
 PY
 if playbook >"$work/out" 2>&1; then fail "a run with a bad device succeeded"; fi
-grep -q "device broken, field mac" "$work/out" || { cat "$work/out"; fail "the error does not name the device and field"; }
+grep -q "device broken, field mac" "$work/out" || fail_with_log "$work/out" "the error does not name the device and field"
 listing | cmp -s - "$work/before" || fail "files changed in a failed run"
 
 echo "== key rotation: the new key travels in the profile the phone can still decrypt"
@@ -155,8 +149,8 @@ PY
 # Nothing shows that the phone ever fetched its bootstrap: a handover
 # encrypted with keys it may not have would lock it out, so it is held.
 ansible-playbook -i "$work/inventory/hosts.yml" sipfleet.provisioning.rotate_keys -e '{"sipfleet_rotate": ["reception"]}' \
-    >"$work/out" 2>&1 || { cat "$work/out"; fail "rotate_keys (held) failed"; }
-grep -q "Not rotated.*000b82123456" "$work/out" || { cat "$work/out"; fail "the held rotation is not reported"; }
+    >"$work/out" 2>&1 || fail_with_log "$work/out" "rotate_keys (held) failed"
+grep -q "Not rotated.*000b82123456" "$work/out" || fail_with_log "$work/out" "the held rotation is not reported"
 if ansible-vault view "$work/inventory/sipfleet_keys.vault" | grep -q '"next"'; then
     fail "a rotation started for a device never known to have its keys"
 fi
@@ -164,9 +158,9 @@ fi
 # The phone fetches its bootstrap; the next run records the delivery in the key store.
 printf '{"time":"%s","remote_addr":"10.99.0.2","path":"/cfg000b82123456","status":200,"bytes":%s,"user_agent":"Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82123456"}\n' \
     "$(date -u +%Y-%m-%dT%H:%M:%S+00:00)" "$(stat -c %s "$work/prov1/root/cfg000b82123456")" >"$work/prov1/access.log"
-playbook >"$work/out" 2>&1 || { cat "$work/out"; fail "run after the bootstrap fetch failed"; }
+playbook >"$work/out" 2>&1 || fail_with_log "$work/out" "run after the bootstrap fetch failed"
 ansible-playbook -i "$work/inventory/hosts.yml" sipfleet.provisioning.rotate_keys -e '{"sipfleet_rotate": ["reception"]}' \
-    >"$work/out" 2>&1 || { cat "$work/out"; fail "rotate_keys failed"; }
+    >"$work/out" 2>&1 || fail_with_log "$work/out" "rotate_keys failed"
 ansible-vault view "$work/inventory/sipfleet_keys.vault" >"$work/keys-rotating.json"
 new_key=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["devices"]["000b82123456"]["next"]["p1359"])' "$work/keys-rotating.json")
 [ "$new_key" != "$gs_key" ] || fail "the rotation did not make a new key"
@@ -179,7 +173,7 @@ echo "== a fetch of the handover anyone could have made (no client certificate):
 size=$(stat -c %s "$work/prov2/root/cfg000b82123456.xml")
 printf '{"time":"%s","remote_addr":"10.99.0.66","path":"/cfg000b82123456.xml","status":200,"bytes":%s,"user_agent":"Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82123456","ssl_client_verify":"NONE","client_mac":""}\n' \
     "$(date -u +%Y-%m-%dT%H:%M:%S+00:00)" "$size" >"$work/prov2/access.log"
-playbook >"$work/out" 2>&1 || { cat "$work/out"; fail "run after the anonymous fetch failed"; }
+playbook >"$work/out" 2>&1 || fail_with_log "$work/out" "run after the anonymous fetch failed"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["rotation"]["pending"] == ["reception"] and r["rotation"]["finished"] == [], r' "$work/prov1-result.json"
 openssl enc -d -aes-256-cbc -md md5 -k "$gs_key" -in "$work/prov1/root/cfg000b82123456.xml" 2>/dev/null | grep -q "<P1359>$new_key</P1359>" \
     || fail "after an anonymous fetch the handover is no longer served with the key the phone has"
@@ -188,7 +182,7 @@ ansible-vault view "$work/inventory/sipfleet_keys.vault" | grep -q '"next"' || f
 echo "== the phone fetched its handover with its client certificate (access log): the rotation finishes"
 printf '{"time":"%s","remote_addr":"10.99.0.2","path":"/cfg000b82123456.xml","status":200,"bytes":%s,"user_agent":"Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82123456","ssl_client_verify":"SUCCESS","client_mac":"000b82123456"}\n' \
     "$(date -u +%Y-%m-%dT%H:%M:%S+00:00)" "$size" >>"$work/prov2/access.log"
-playbook >"$work/out" 2>&1 || { cat "$work/out"; fail "run after the fetch failed"; }
+playbook >"$work/out" 2>&1 || fail_with_log "$work/out" "run after the fetch failed"
 # The key store promoted the new key in the same run: the device is now served with it alone.
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["changed_devices"] == ["reception"] and r["rotation"]["pending"] == [], r' "$work/prov1-result.json"
 for host in prov1 prov2; do
@@ -205,17 +199,17 @@ import json, sys
 entry = json.load(open(sys.argv[1]))["devices"]["000b82123456"]
 assert entry["p1359"] == sys.argv[2] and "next" not in entry, entry
 PY
-playbook >"$work/out" 2>&1 || { cat "$work/out"; fail "run after the rotation failed"; }
-[ "$(recap_changed "$work/out" prov1)" = 0 ] || { cat "$work/out"; fail "the run after the rotation changed files"; }
+playbook >"$work/out" 2>&1 || fail_with_log "$work/out" "run after the rotation failed"
+expect_recap "$work/out" --host prov1 changed=0
 
 echo "== a delivered key travels with the key store: a lost state directory re-opens no window"
 key_file=Config0080F0C8C381.cfg
-playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || { cat "$work/out"; fail "run with windows failed"; }
+playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || fail_with_log "$work/out" "run with windows failed"
 [ -f "$work/prov1/root/$key_file" ] || fail "the Panasonic key file is not served in its window"
 size=$(stat -c %s "$work/prov1/root/$key_file")
 printf '{"time":"%s","remote_addr":"10.99.0.4","path":"/%s","status":200,"bytes":%s,"user_agent":"Panasonic_KX-UTG300/01.133 (0080f0c8c381)"}\n' \
     "$(date -u +%Y-%m-%dT%H:%M:%S+00:00)" "$key_file" "$size" >>"$work/prov1/access.log"
-playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || { cat "$work/out"; fail "run after the key file fetch failed"; }
+playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || fail_with_log "$work/out" "run after the key file fetch failed"
 # Once its window closes, Config<MAC>.cfg is the encrypted profile (what a
 # rebooting phone is sent to), never the plain key file.
 serves_key_file() { grep -q '^CFG_FILE_KEY=' "$work/$1/root/$key_file"; }
@@ -223,20 +217,20 @@ if serves_key_file prov1 || serves_key_file prov2; then
     fail "the fetched key file is still served"
 fi
 rm -rf "$work/prov1/state" "$work/prov2/state" "$work/prov1/access.log" "$work/prov2/access.log"
-playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || { cat "$work/out"; fail "run with lost state directories failed"; }
+playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || fail_with_log "$work/out" "run with lost state directories failed"
 if serves_key_file prov1 || serves_key_file prov2; then
     fail "losing the state directories re-opened a delivered key's window"
 fi
 
 echo "== sipfleet_rebootstrap re-opens it, for the current key"
 playbook -e sipfleet_bootstrap_serve=window -e '{"sipfleet_rebootstrap": ["office"]}' >"$work/out" 2>&1 \
-    || { cat "$work/out"; fail "run with sipfleet_rebootstrap failed"; }
+    || fail_with_log "$work/out" "run with sipfleet_rebootstrap failed"
 pana_key=$(ansible-vault view "$work/inventory/sipfleet_keys.vault" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["devices"]["0080f0c8c381"]["cfg_file_key"])')
 for host in prov1 prov2; do
     grep -q "$pana_key" "$work/$host/root/$key_file" || fail "$host does not serve the current key after sipfleet_rebootstrap"
 done
-playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || { cat "$work/out"; fail "run after the re-opening failed"; }
+playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || fail_with_log "$work/out" "run after the re-opening failed"
 serves_key_file prov1 || fail "the re-opened window closed without a fetch"
 
 echo "== a window closed by expiry travels with the key store: a lost state directory re-opens it no more"
@@ -244,7 +238,7 @@ echo "== a window closed by expiry travels with the key store: a lost state dire
 # The first run closes the windows (0 minutes); the next one reads that from the hosts' state into the store.
 for run in expire record; do
     playbook -e sipfleet_bootstrap_serve=window -e sipfleet_bootstrap_window=0 >"$work/out" 2>&1 \
-        || { cat "$work/out"; fail "run ($run) with a 0-minute window failed"; }
+        || fail_with_log "$work/out" "run ($run) with a 0-minute window failed"
 done
 for host in prov1 prov2; do
     [ ! -e "$work/$host/root/spa88012ba01234.xml" ] || fail "$host still serves the expired Cisco SPA bootstrap"
@@ -252,7 +246,7 @@ done
 ansible-vault view "$work/inventory/sipfleet_keys.vault" | grep '"88012ba01234"' | grep -q '"closed"' \
     || fail "the key store does not record the expired window"
 rm -rf "$work/prov1/state" "$work/prov2/state"
-playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || { cat "$work/out"; fail "run with lost state directories failed"; }
+playbook -e sipfleet_bootstrap_serve=window >"$work/out" 2>&1 || fail_with_log "$work/out" "run with lost state directories failed"
 for host in prov1 prov2; do
     [ ! -e "$work/$host/root/spa88012ba01234.xml" ] || fail "losing the state directory re-opened an expired window on $host"
 done

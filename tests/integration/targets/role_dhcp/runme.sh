@@ -5,10 +5,9 @@
 # a client of no known vendor; each must get its own provisioning options.
 set -eu
 
-prov_ns=sft-dhcp-prov
-phone_ns=sft-dhcp-phone
-server_if=sftdhcp-p
-client_if=sftdhcp-c
+# shellcheck source=tests/integration/targets/setup_lab/lib.sh
+. "$(dirname "$0")/../setup_lab/lib.sh"
+
 server_ip=10.99.14.1
 
 # Files the role writes; saved first and put back by cleanup.
@@ -27,7 +26,7 @@ declare -A pid_files=(
     [dnsmasq]=/run/dnsmasq/dnsmasq.pid
 )
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/role_dhcp.XXXXXX")
+make_work role_dhcp
 mkdir "$work/saved"
 for file in "${managed_files[@]}"; do
     if [ -e "$file" ]; then
@@ -63,16 +62,7 @@ stop_server() {
     fi
 }
 
-cleanup() {
-    set +e
-    if [ -s "$work/dhclient.pid" ]; then
-        stop_pid "$(cat "$work/dhclient.pid")"
-    fi
-    for backend in "${!pid_files[@]}"; do
-        stop_server "$backend"
-    done
-    ip netns del "$prov_ns" 2>/dev/null
-    ip netns del "$phone_ns" 2>/dev/null
+restore_files() {
     for file in "${managed_files[@]}"; do
         if [ -e "$work/saved$file" ]; then
             cp -a "$work/saved$file" "$file"
@@ -80,37 +70,20 @@ cleanup() {
             rm -f "$file"
         fi
     done
-    rm -rf "$work"
 }
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
+stop_servers() {
+    if [ -s "$work/dhclient.pid" ]; then
+        stop_pid "$(cat "$work/dhclient.pid")"
+    fi
+    for backend in "${!pid_files[@]}"; do
+        stop_server "$backend"
+    done
 }
-
-ip netns add "$prov_ns"
-ip netns add "$phone_ns"
-ip link add "$server_if" type veth peer name "$client_if"
-ip link set "$server_if" netns "$prov_ns"
-ip link set "$client_if" netns "$phone_ns"
-ip -n "$prov_ns" addr add "$server_ip/24" dev "$server_if"
-ip -n "$prov_ns" link set lo up
-ip -n "$prov_ns" link set "$server_if" up
-ip -n "$phone_ns" link set lo up
-ip -n "$phone_ns" link set "$client_if" up
-
-# run_role LOG ARGS...: the role in the provisioning namespace.
-run_role() {
-    local log=$1
-    shift
-    ip netns exec "$prov_ns" ansible-playbook -i "$INVENTORY_PATH" -c local \
-        -e ansible_python_interpreter=/usr/bin/python3 "$@" playbook.yml >"$log" 2>&1
-}
-
-recap_changed() {
-    sed -n 's/^testhost *: .*changed=\([0-9]*\).*/\1/p' "$1"
-}
+on_exit restore_files
+# The servers before their namespace: stop_server also removes the pid files.
+setup_netns sft-dhcp "$server_ip/24" phone
+phone_ns=sft-dhcp-phone
+on_exit stop_servers
 
 # lease VENDOR_CLASS: one real DHCP exchange from the phone namespace; the
 # options the client received go to $work/lease, one new_NAME=value a line.
@@ -134,8 +107,8 @@ esac
 SCRIPT
     chmod +x "$work/dhclient-script"
     rm -f "$work/lease" "$work/dhclient.leases" "$work/dhclient.pid"
-    ip netns exec "$phone_ns" dhclient -1 -cf "$work/dhclient.conf" -sf "$work/dhclient-script" \
-        -lf "$work/dhclient.leases" -pf "$work/dhclient.pid" "$client_if" ||
+    in_namespace "$phone_ns" dhclient -1 -cf "$work/dhclient.conf" -sf "$work/dhclient-script" \
+        -lf "$work/dhclient.leases" -pf "$work/dhclient.pid" eth0 ||
         fail "no lease for vendor class '$vendor_class'"
     # With a lease, dhclient goes on in the background and writes its pid
     # file from there: release only once it has.
@@ -145,8 +118,8 @@ SCRIPT
         sleep 0.1
     done
     pid=$(cat "$work/dhclient.pid")
-    ip netns exec "$phone_ns" dhclient -r -cf "$work/dhclient.conf" -sf /bin/true \
-        -lf "$work/dhclient.leases" -pf "$work/dhclient.pid" "$client_if" 2>/dev/null
+    in_namespace "$phone_ns" dhclient -r -cf "$work/dhclient.conf" -sf /bin/true \
+        -lf "$work/dhclient.leases" -pf "$work/dhclient.pid" eth0 2>/dev/null
     stop_pid "$pid"
     rm -f "$work/dhclient.pid"
     [ -s "$work/lease" ] || fail "dhclient reported no lease for '$vendor_class'"
@@ -215,7 +188,7 @@ check_fragment() {
         config=$work/kea-dhcp4.conf
         cat >"$config" <<CONF
 {"Dhcp4": {
-  "interfaces-config": {"interfaces": ["$server_if"]},
+  "interfaces-config": {"interfaces": ["eth0"]},
   "lease-database": {"type": "memfile", "persist": false},
   <?include "$work/fragment"?>,
   "subnet4": [{"id": 1, "subnet": "10.99.14.0/24", "pools": [{"pool": "10.99.14.100 - 10.99.14.199"}]}]
@@ -233,8 +206,8 @@ CONF
     dnsmasq)
         fragment=/etc/dnsmasq.d/sipfleet-dhcp.conf
         config=$work/dnsmasq.conf
-        printf 'port=0\ninterface=%s\ndhcp-range=10.99.14.100,10.99.14.199,1h\nconf-file=%s\n' \
-            "$server_if" "$work/fragment" >"$config"
+        printf 'port=0\ninterface=eth0\ndhcp-range=10.99.14.100,10.99.14.199,1h\nconf-file=%s\n' \
+            "$work/fragment" >"$config"
         checker=(dnsmasq --test "--conf-file=$config")
         ;;
     esac
@@ -243,10 +216,10 @@ CONF
     ! grep -qE '^(subnet|dhcp-range|interface)|"subnet4"' "$fragment" ||
         fail "$backend: the options fragment $fragment declares subnets or interfaces"
     cp "$fragment" "$work/fragment"
-    ip netns exec "$prov_ns" "${checker[@]}" >"$work/check.log" 2>&1 ||
+    in_namespace "$prov_ns" "${checker[@]}" >"$work/check.log" 2>&1 ||
         fail "$backend: the options fragment does not pass its checker: $(cat "$work/check.log")"
     printf '\n}}} broken\n' >>"$work/fragment"
-    if ip netns exec "$prov_ns" "${checker[@]}" >"$work/check.log" 2>&1; then
+    if in_namespace "$prov_ns" "${checker[@]}" >"$work/check.log" 2>&1; then
         fail "$backend: a damaged fragment passed the checker: the check proves nothing"
     fi
 }
@@ -285,11 +258,10 @@ config_file() {
 for backend in kea isc dnsmasq; do
     start=$SECONDS
     run_role "$work/first.log" -e dhcp_backend="$backend" ||
-        { cat "$work/first.log"; fail "$backend: the first run failed"; }
+        fail_with_log "$work/first.log" "$backend: the first run failed"
     run_role "$work/second.log" -e dhcp_backend="$backend" ||
-        { cat "$work/second.log"; fail "$backend: the second run failed"; }
-    changed=$(recap_changed "$work/second.log")
-    [ "$changed" = 0 ] || { cat "$work/second.log"; fail "$backend: the second run changed $changed things"; }
+        fail_with_log "$work/second.log" "$backend: the second run failed"
+    expect_recap "$work/second.log" changed=0
     [ -s "${pid_files[$backend]}" ] || fail "$backend: no server runs after the role (${pid_files[$backend]})"
     remember_server "$backend"
     for other in "${!pid_files[@]}"; do
@@ -315,10 +287,9 @@ for backend in kea isc dnsmasq; do
     [ "$backend" != kea ] || manage_service=true
     run_role "$work/options.log" -e dhcp_backend="$backend" -e dhcp_mode=options -e dhcp_manage_package=false \
         -e dhcp_manage_service="$manage_service" ||
-        { cat "$work/options.log"; fail "$backend: options mode failed"; }
+        fail_with_log "$work/options.log" "$backend: options mode failed"
     if [ "$backend" = kea ]; then
-        grep -q 'changed: \[testhost\]' <(sed -n '/RUNNING HANDLER .*Reload kea-dhcp4/,/^$/p' "$work/options.log") ||
-            { cat "$work/options.log"; fail "kea: options mode did not reload the running Kea"; }
+        expect_recap "$work/options.log" --changed-task "Reload kea-dhcp4"
         [ "$(cat "${pid_files[kea]}")" = "$pid" ] || fail "kea: options mode restarted Kea instead of reloading it"
     fi
     check_fragment "$backend"

@@ -4,23 +4,19 @@
 # the rollout filter, and a phone's firmware request served from the HTTP root.
 set -eu
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/role-firmware.XXXXXX")
-server_pids=()
+# shellcheck source=tests/integration/targets/setup_lab/lib.sh
+. "$(dirname "$0")/../setup_lab/lib.sh"
 
-cleanup() {
+make_work role-firmware
+server_pids=()
+stop_http_servers() {
     local pid
     for pid in "${server_pids[@]}"; do
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
-    rm -rf "$work"
 }
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+on_exit stop_http_servers
 
 # A loopback HTTP server on a free port, started from this shell (not a
 # subshell) so that cleanup knows its PID; sets server_port.
@@ -37,25 +33,20 @@ start_http_server() {
     done
 }
 
-# run_role NAME VARS_FILE: runs publish.yml, keeps the output in $work/NAME.log.
-run_role() {
-    ansible-playbook -i "$INVENTORY_PATH" -c local -e ansible_python_interpreter=/usr/bin/python3 \
-        -e "@$2" publish.yml >"$work/$1.log" 2>&1
+# publish NAME VARS_FILE: runs publish.yml on this machine, keeps the output
+# in $work/NAME.log.
+role_playbook=publish.yml
+publish() {
+    run_role "$work/$1.log" -e "@$2"
 }
 
-changed_count() {
-    sed -n 's/^testhost *: .*changed=\([0-9]*\).*/\1/p' "$work/$1.log"
-}
-
+# expect_changed NAME some|COUNT: the PLAY RECAP of $work/NAME.log.
 expect_changed() {
-    local count
-    count=$(changed_count "$1")
-    [ -n "$count" ] || fail "$1: no PLAY RECAP in the output"
     case "$2" in
-        some) [ "$count" -gt 0 ] || fail "$1: expected changes, got changed=0" ;;
-        *) [ "$count" -eq "$2" ] || { cat "$work/$1.log" >&2; fail "$1: expected changed=$2, got changed=$count"; } ;;
+        some) expect_recap "$work/$1.log" "changed>0" ;;
+        *) expect_recap "$work/$1.log" "changed=$2" ;;
     esac
-    echo "ok: $1 changed=$count"
+    echo "ok: $1 changed=$(recap "$work/$1.log" changed)"
 }
 
 sha256() {
@@ -132,9 +123,9 @@ JSON
 
 # 1. Publish, then publish again: nothing changes the second time.
 write_vars all.json false "$image_gxp, $image_grp, $image_spa, $image_kx"
-run_role first "$work/all.json" || { cat "$work/first.log" >&2; fail "first run failed"; }
+publish first "$work/all.json" || fail_with_log "$work/first.log" "first run failed"
 expect_changed first some
-run_role second "$work/all.json" || { cat "$work/second.log" >&2; fail "second run failed"; }
+publish second "$work/all.json" || fail_with_log "$work/second.log" "second run failed"
 expect_changed second 0
 
 for root in tftp http; do
@@ -160,25 +151,25 @@ bad_src="{\"name\": \"bad-image\", \"vendor\": \"panasonic\", \"src\": \"new.bin
 good_new="{\"name\": \"good-new\", \"vendor\": \"panasonic\", \"src\": \"new.bin\", \"file\": \"good-new.bin\",
            \"sha256\": \"$new_sha\"}"
 write_vars bad-src.json false "$good_new, $image_gxp, $image_grp, $image_spa, $image_kx, $bad_src"
-if run_role bad-src "$work/bad-src.json"; then fail "a wrong sha256 on a controller image was accepted"; fi
+if publish bad-src "$work/bad-src.json"; then fail "a wrong sha256 on a controller image was accepted"; fi
 grep -q "firmware image bad-image (firmware_images\[5\]): SHA-256 of $work/src/new.bin is $new_sha, not the $wrong_sha" "$work/bad-src.log" \
-    || { cat "$work/bad-src.log" >&2; fail "the error does not name the controller image"; }
+    || fail_with_log "$work/bad-src.log" "the error does not name the controller image"
 [ "$(snapshot)" = "$before" ] || fail "a failed run changed the roots"
 echo "ok: a controller image with a wrong checksum fails, named, and nothing is published"
 
 bad_url="{\"name\": \"bad-download\", \"vendor\": \"panasonic\", \"url\": \"http://127.0.0.1:$mirror_port/KX-UT133-01.102.fw\",
           \"file\": \"other.fw\", \"sha256\": \"$wrong_sha\"}"
 write_vars bad-url.json false "$good_new, $image_gxp, $image_grp, $image_spa, $image_kx, $bad_url"
-if run_role bad-url "$work/bad-url.json"; then fail "a wrong sha256 on a downloaded image was accepted"; fi
+if publish bad-url "$work/bad-url.json"; then fail "a wrong sha256 on a downloaded image was accepted"; fi
 grep -q "firmware image bad-download (firmware_images\[5\]): The checksum for .* did not match" "$work/bad-url.log" \
-    || { cat "$work/bad-url.log" >&2; fail "the error does not name the downloaded image"; }
+    || fail_with_log "$work/bad-url.log" "the error does not name the downloaded image"
 [ "$(snapshot)" = "$before" ] || fail "a failed download changed the roots or the cache"
 echo "ok: a downloaded image with a wrong checksum fails, named, and nothing is published or cached"
 
 # 3. Images no longer listed stay without prune; prune removes only what the
 # role published.
 write_vars fewer.json false "$image_gxp, $image_kx"
-run_role fewer "$work/fewer.json" || { cat "$work/fewer.log" >&2; fail "run without prune failed"; }
+publish fewer "$work/fewer.json" || fail_with_log "$work/fewer.log" "run without prune failed"
 expect_changed fewer 0
 if [ ! -f "$work/tftp/gs_grp2610fw.bin_custom" ] || [ ! -f "$work/http/cisco/7.6.2b/spa525g-7-6-2b.bin" ]; then
     fail "images were removed without firmware_prune"
@@ -186,9 +177,9 @@ fi
 echo "ok: without prune, images no longer listed stay"
 
 write_vars prune.json true "$image_gxp, $image_kx"
-run_role prune "$work/prune.json" || { cat "$work/prune.log" >&2; fail "prune run failed"; }
+publish prune "$work/prune.json" || fail_with_log "$work/prune.log" "prune run failed"
 expect_changed prune some
-run_role prune-again "$work/prune.json" || { cat "$work/prune-again.log" >&2; fail "second prune run failed"; }
+publish prune-again "$work/prune.json" || fail_with_log "$work/prune-again.log" "second prune run failed"
 expect_changed prune-again 0
 for root in tftp http; do
     expect_absent "$work/$root/gs_grp2610fw.bin_custom"
@@ -207,9 +198,8 @@ echo "ok: prune removed exactly the images the role had published and no longer 
 # answered from the HTTP root.
 start_http_server "$work/http" "$work/http-server.log"
 http_port=$server_port
-ansible-playbook -i "$INVENTORY_PATH" -c local -e ansible_python_interpreter=/usr/bin/python3 \
-    -e "firmware_base_url=http://127.0.0.1:$http_port" -e "phone_url_file=$work/phone-url" rollout.yml \
-    >"$work/rollout.log" 2>&1 || { cat "$work/rollout.log" >&2; fail "rollout playbook failed"; }
+role_playbook=rollout.yml run_role "$work/rollout.log" -e "firmware_base_url=http://127.0.0.1:$http_port" \
+    -e "phone_url_file=$work/phone-url" || fail_with_log "$work/rollout.log" "rollout playbook failed"
 phone_url=$(cat "$work/phone-url")
 [ "$phone_url" = "http://127.0.0.1:$http_port/fw1_gxp2170fw.bin_1.0.11.16" ] || fail "unexpected phone URL $phone_url"
 curl -fsS -o "$work/fetched.bin" "$phone_url" || fail "the phone's firmware request $phone_url failed"

@@ -8,8 +8,9 @@
 # nginx keeps serving its previous configuration.
 set -eu
 
-prov_ns=sft-http-prov
-phone_ns=sft-http-phone
+# shellcheck source=tests/integration/targets/setup_lab/lib.sh
+. "$(dirname "$0")/../setup_lab/lib.sh"
+
 prov_ip=10.99.13.1
 phone_ip=10.99.13.2
 # More clients on the phone LAN: a second phone, two scanners and a client
@@ -29,20 +30,6 @@ mac_a=c074ad000001 # Grandstream: MAC in the common name
 mac_b=000e08abcdef # Cisco SPA: MAC in S= (stateOrProvinceName)
 secret_dir=9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c
 
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-pass() {
-    echo "ok: $*"
-}
-check() { # DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then pass "$what"; else fail "$what"; fi
-}
-
 if [ -s "$nginx_pidfile" ] && kill -0 "$(cat "$nginx_pidfile")" 2>/dev/null; then
     echo "an nginx is already running ($nginx_pidfile): this test runs the machine's nginx and cannot share it" >&2
     exit 1
@@ -52,50 +39,22 @@ if [ -e "$site" ]; then
     exit 1
 fi
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/role-http-server.XXXXXX")
+make_work role-http-server
 chmod 0755 "$work"
 default_site_target=$(readlink "$default_site" 2>/dev/null || true)
-started_nginx=
-
-cleanup() {
-    set +e
-    local pid
-    if [ -s "$nginx_pidfile" ]; then
-        pid=$(cat "$nginx_pidfile")
-        # Only the nginx this test started: its master runs in our namespace.
-        if [ "$(ip netns identify "$pid" 2>/dev/null)" = "$prov_ns" ]; then
-            kill "$pid"
-            for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        elif [ -n "$started_nginx" ]; then
-            echo "leaving nginx $pid alone: it is not in $prov_ns" >&2
-        fi
-    fi
-    ip netns del "$phone_ns" 2>/dev/null
-    ip netns del "$prov_ns" 2>/dev/null
+restore_site() {
     rm -f "$site"
     if [ -n "$default_site_target" ] && [ ! -e "$default_site" ]; then
         ln -s "$default_site_target" "$default_site"
     fi
-    rm -rf "$work"
 }
-trap cleanup EXIT
+on_exit restore_site
 
-# --- network: two namespaces joined by a veth pair -----------------------------
-ip netns add "$prov_ns"
-ip netns add "$phone_ns"
-ip link add sft-http-p0 type veth peer name sft-http-p1
-ip link set sft-http-p0 netns "$prov_ns"
-ip link set sft-http-p1 netns "$phone_ns"
-ip -n "$prov_ns" addr add "$prov_ip/24" dev sft-http-p0
-ip -n "$phone_ns" addr add "$phone_ip/24" dev sft-http-p1
-for ns in "$prov_ns" "$phone_ns"; do
-    ip -n "$ns" link set lo up
-done
-ip -n "$prov_ns" link set sft-http-p0 up
-ip -n "$phone_ns" link set sft-http-p1 up
-for address in "$phone2_ip" "$scanner_ip" "$scanner2_ip" "$exempt_ip"; do
-    ip -n "$phone_ns" addr add "$address/24" dev sft-http-p1
-done
+# --- network: the server and one phone namespace with several client addresses
+# (nginx, started in the server's namespace, goes with it at exit)
+setup_netns sft-http "$prov_ip/24" phone
+phone_ns=sft-http-phone
+lab_net_address "$phone_ns" "$phone_ip/24" "$phone2_ip/24" "$scanner_ip/24" "$scanner2_ip/24" "$exempt_ip/24"
 
 # --- certificates: the phones' CA, two phones, and a CA nobody trusts -----------
 pki=$work/pki
@@ -186,17 +145,13 @@ http_server_notfound_limit_exempt_networks: ["$exempt_net"]
 EOF
 } >"$work/lab-ca.yml"
 
-run_role() { # VARS_FILE LOG
-    ip netns exec "$prov_ns" ansible-playbook -i "$INVENTORY_PATH" -c local \
-        -e ansible_python_interpreter=/usr/bin/python3 -e "@$1" playbook.yml >"$2" 2>&1
-}
 # A run that must fail before anything changes: VARS_FILE LOG DESCRIPTION
 # EXPECTED_TEXT...; each EXPECTED_TEXT must be in the output.
 expect_run_fails() {
     local vars=$1 log=$2 what=$3 text
     shift 3
-    if run_role "$vars" "$log"; then
-        fail "$what: the run succeeded"
+    if run_role "$log" -e "@$vars"; then
+        fail_later "$what: the run succeeded"
         return
     fi
     for text in "$@"; do
@@ -204,31 +159,22 @@ expect_run_fails() {
             pass "$what: the run failed with \"$text\""
         else
             cat "$log"
-            fail "$what: the run failed, but without \"$text\""
+            fail_later "$what: the run failed, but without \"$text\""
         fi
     done
 }
-changed_count() {
-    sed -n 's/^testhost *:.* changed=\([0-9]*\) .*/\1/p' "$1"
-}
 
 # --- apply twice ------------------------------------------------------------------
-run_role "$work/lab-ca.yml" "$work/run1.log" || { cat "$work/run1.log"; exit 1; }
-started_nginx=yes
-echo "first run: changed=$(changed_count "$work/run1.log")"
-run_role "$work/lab-ca.yml" "$work/run2.log" || { cat "$work/run2.log"; exit 1; }
-if [ "$(changed_count "$work/run2.log")" = 0 ]; then
-    pass "second run changed=0"
-else
-    cat "$work/run2.log"
-    fail "second run changed=$(changed_count "$work/run2.log")"
-fi
-if [ -e "$default_site" ]; then fail "the default site is still enabled"; fi
+run_role "$work/run1.log" -e "@$work/lab-ca.yml" || fail_with_log "$work/run1.log" "the first run failed"
+echo "first run: changed=$(recap "$work/run1.log" changed)"
+run_role "$work/run2.log" -e "@$work/lab-ca.yml" || fail_with_log "$work/run2.log" "the second run failed"
+check "second run changed=0" recap_holds "$work/run2.log" changed=0
+if [ -e "$default_site" ]; then fail_later "the default site is still enabled"; fi
 master_pid=$(cat "$nginx_pidfile")
 if [ "$(ip netns identify "$master_pid")" = "$prov_ns" ]; then
     pass "nginx $master_pid runs in $prov_ns"
 else
-    fail "nginx $master_pid is not in $prov_ns"
+    fail_later "nginx $master_pid is not in $prov_ns"
 fi
 key_mode=$(stat -c %a "$state/server.key")
 check "server key mode 0600 (is $key_mode)" test "$key_mode" = 600
@@ -248,13 +194,13 @@ check "password file holds one SHA-512 crypt entry" grep -qxE 'grandstream:\$6\$
 status() {
     local url=$1
     shift
-    ip netns exec "$phone_ns" curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@" "$url" || true
+    in_namespace "$phone_ns" curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@" "$url" || true
 }
 expect() { # WANT DESCRIPTION URL [curl options...]
     local want=$1 what=$2 got
     shift 2
     got=$(status "$@")
-    if [ "$got" = "$want" ]; then pass "$what: $got"; else fail "$what: want $want, got $got"; fi
+    if [ "$got" = "$want" ]; then pass "$what: $got"; else fail_later "$what: want $want, got $got"; fi
 }
 # fetch_many SOURCE_ADDRESS CURL_CONFIG [curl options...]: one curl, one
 # connection where the server keeps it, "STATUS URL" a line for each URL of
@@ -262,7 +208,7 @@ expect() { # WANT DESCRIPTION URL [curl options...]
 fetch_many() {
     local source=$1 config=$2
     shift 2
-    ip netns exec "$phone_ns" curl -s --interface "$source" --max-time 10 -w '%{http_code} %{url_effective}\n' \
+    in_namespace "$phone_ns" curl -s --interface "$source" --max-time 10 -w '%{http_code} %{url_effective}\n' \
         -K "$config" "$@" || true
 }
 # url_list BASE PATH...: a curl config that fetches each path, bodies discarded.
@@ -279,7 +225,7 @@ url_list() {
 tls_handshake() {
     local port=$1 ca=$2 version=$3 ciphers=$4 out
     shift 4
-    if out=$(ip netns exec "$phone_ns" timeout 10 openssl s_client -connect "$prov_ip:$port" -verify_ip "$prov_ip" \
+    if out=$(in_namespace "$phone_ns" timeout 10 openssl s_client -connect "$prov_ip:$port" -verify_ip "$prov_ip" \
         -CAfile "$ca" -verify_return_error "$version" -cipher "$ciphers" -brief "$@" </dev/null 2>&1); then
         printf '%s %s\n' "$(sed -n 's/^Protocol version: //p' <<<"$out")" "$(sed -n 's/^Ciphersuite: //p' <<<"$out")"
     else
@@ -293,7 +239,7 @@ expect_tls() { # WANT(glob) DESCRIPTION PORT CA VERSION_OPTION CIPHERS [s_client
     # shellcheck disable=SC2254  # WANT is a pattern on purpose
     case "$got" in
         $want) pass "$what: $got" ;;
-        *) fail "$what: want $want, got $got" ;;
+        *) fail_later "$what: want $want, got $got" ;;
     esac
 }
 http=http://$prov_ip
@@ -316,14 +262,14 @@ expect 404 "root directory" "$http/" "${auth[@]}"
 expect 404 "hidden temporary file" "$http/.sipfleet-tmp-cfg.xml" "${auth[@]}"
 expect 405 "POST" "$http/cfg.xml" "${auth[@]}" -X POST
 expect 200 "HEAD" "$http/cfg.xml" "${auth[@]}" -I
-body=$(ip netns exec "$phone_ns" curl -s "${auth[@]}" "$http/cfg.xml")
+body=$(in_namespace "$phone_ns" curl -s "${auth[@]}" "$http/cfg.xml")
 check "body of cfg.xml ($body)" test "$body" = "<gs_provision/>"
-listing=$(ip netns exec "$phone_ns" curl -s "${auth[@]}" "$http/profile/")
+listing=$(in_namespace "$phone_ns" curl -s "${auth[@]}" "$http/profile/")
 case "$listing" in
-    *"$secret_dir"* | *"Index of"*) fail "a directory request lists its content" ;;
+    *"$secret_dir"* | *"Index of"*) fail_later "a directory request lists its content" ;;
     *) pass "no directory listing" ;;
 esac
-headers=$(ip netns exec "$phone_ns" curl -s -D - -o /dev/null "${auth[@]}" -X POST "$http/cfg.xml" | tr -d '\r')
+headers=$(in_namespace "$phone_ns" curl -s -D - -o /dev/null "${auth[@]}" -X POST "$http/cfg.xml" | tr -d '\r')
 check "Server header without version" grep -qx 'Server: nginx' <<<"$headers"
 check "405 carries Allow: GET, HEAD" grep -qx 'Allow: GET, HEAD' <<<"$headers"
 
@@ -372,7 +318,7 @@ print(json.dumps(entry))
 EOF
     pass "access log line has path, User-Agent and client certificate subject"
 else
-    fail "access log"
+    fail_later "access log"
 fi
 
 echo "--- access control: device files only to their device, shared files to all (certificates required)"
@@ -409,11 +355,8 @@ expect 403 "$legacy_port, TLS 1.0, A: B's spa<mac>.xml" "$https_legacy/spa$mac_b
 expect 400 "$legacy_port, TLS 1.0, no client certificate" "$https_legacy/cfg.xml" "${tls[@]}" "${tls10[@]}"
 expect 000 "443, TLS 1.0, B: refused" "$https/spa$mac_b.xml" "${tls[@]}" "${cert_b[@]}" "${tls10[@]}"
 sleep 0.2
-if grep -F "\"user_agent\":\"$spa_agent\"" "$access_log" | grep -qF '"ssl_protocol":"TLSv1",'; then
-    pass "access log: the SPA's fetch over TLSv1"
-else
-    fail "access log: no TLSv1 line for the SPA's fetch"
-fi
+spa_tls10_lines=$(json_lines "$access_log" user_agent="$spa_agent" ssl_protocol=TLSv1 status=200)
+check "access log: the SPA's fetch over TLSv1 ($spa_tls10_lines line)" test "$spa_tls10_lines" = 1
 
 echo "--- 404 limit: a MAC sweep from one address"
 # Existing files first: they must not use up the burst.
@@ -480,7 +423,7 @@ url_list "$http" "${exempt_paths[@]}" >"$work/exempt.curl"
 exempt_codes=$(fetch_many "$exempt_ip" "$work/exempt.curl" "${auth[@]}" | cut -d' ' -f1 | sort | uniq -c | xargs)
 check "exempt network: 60 missing names all 404 ($exempt_codes)" test "$exempt_codes" = "60 404"
 if grep -q 'limiting requests' "$work/error.log"; then
-    fail "the 404 limit writes to the error log at its default level"
+    fail_later "the 404 limit writes to the error log at its default level"
 else
     pass "refusals stay out of the error log (limit_req_log_level warn)"
 fi
@@ -534,7 +477,7 @@ print(json.dumps(rejected[0]))
 EOF
     pass "scan log: the sweep's missing names with status, limit_req, file_mac; no served file; JSON fields unchanged"
 else
-    fail "access and scan logs"
+    fail_later "access and scan logs"
 fi
 
 echo "--- a bad setting fails the run and nginx keeps serving"
@@ -543,14 +486,14 @@ site_before=$(sha256sum "$site")
     cat "$work/lab-ca.yml"
     echo "http_server_ssl_ciphers: NOT-A-CIPHER"
 } >"$work/bad.yml"
-if run_role "$work/bad.yml" "$work/bad.log"; then
-    fail "a run with ssl_ciphers NOT-A-CIPHER succeeded"
+if run_role "$work/bad.log" -e "@$work/bad.yml"; then
+    fail_later "a run with ssl_ciphers NOT-A-CIPHER succeeded"
 else
     if grep -q 'SSL_CTX_set_cipher_list' "$work/bad.log"; then
         pass "the run failed on nginx's own check"
     else
         cat "$work/bad.log"
-        fail "the run failed, but not on the cipher list"
+        fail_later "the run failed, but not on the cipher list"
     fi
 fi
 check "live site file unchanged" test "$(sha256sum "$site")" = "$site_before"
@@ -594,7 +537,7 @@ echo "--- certificate from inventory, ssl_verify_client optional, legacy TLS pro
     echo "http_server_tls_private_key: |"
     sed 's/^/  /' "$pki/inventory-server.key"
 } >"$work/inventory-cert.yml"
-run_role "$work/inventory-cert.yml" "$work/run3.log" || { cat "$work/run3.log"; exit 1; }
+run_role "$work/run3.log" -e "@$work/inventory-cert.yml" || fail_with_log "$work/run3.log" "the run with the certificate from inventory failed"
 pass "role applied with the certificate from inventory"
 tls=(--cacert "$pki/phones-ca.pem")
 expect 403 "no client certificate (optional)" "$https/cfg.xml" "${tls[@]}"
@@ -606,7 +549,7 @@ check "reloaded, not restarted" test "$(cat "$nginx_pidfile")" = "$master_pid"
 key_mode=$(stat -c %a "$state/server.key")
 check "inventory key mode 0600 (is $key_mode)" test "$key_mode" = 600
 if grep -q 'BEGIN PRIVATE KEY\|BEGIN RSA PRIVATE KEY' "$work/run3.log"; then
-    fail "the private key shows in the output"
+    fail_later "the private key shows in the output"
 else
     pass "the private key stays out of the output"
 fi
@@ -624,8 +567,7 @@ check "burst 2, then the connection closed without an answer ($close_codes)" tes
 sleep 0.2
 # curl sends a request again once when a kept-alive connection closes
 # without an answer, so count the names.
-closed_logged=$(grep -F "\"remote_addr\":\"$scanner2_ip\"" "$scan_log" | grep -F '"status":444,' |
-    grep -o '"path":"[^"]*"' | sort -u | wc -l)
+closed_logged=$(json_lines "$scan_log" remote_addr="$scanner2_ip" status=444 --distinct path)
 check "scan log: the 5 names closed with 444 (got $closed_logged)" test "$closed_logged" = 5
 
 echo "--- clients without a certificate get the shared files only (anonymous shared files)"
@@ -635,7 +577,7 @@ echo "--- clients without a certificate get the shared files only (anonymous sha
     # An explicit setting wins over the profile.
     echo "http_server_ssl_protocols: [TLSv1.2, TLSv1.3]"
 } >"$work/anonymous.yml"
-run_role "$work/anonymous.yml" "$work/run4.log" || { cat "$work/run4.log"; exit 1; }
+run_role "$work/run4.log" -e "@$work/anonymous.yml" || fail_with_log "$work/run4.log" "the run with anonymous shared files failed"
 pass "role applied with anonymous shared files"
 for name in "${shared_files[@]}"; do
     expect 200 "no certificate: shared $name" "$https/$name" "${tls[@]}"
@@ -653,8 +595,5 @@ expect 400 "certificate from another CA still refused" "$https/cfg.xml" "${tls[@
 expect_tls "refused: alert protocol version" "http_server_ssl_protocols wins over the legacy profile" 443 "$phones_ca" -tls1 'AES256-SHA:@SECLEVEL=0'
 expect_tls "TLSv1.2 *" "TLS 1.2 still" 443 "$phones_ca" -tls1_2 DEFAULT
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures checks failed" >&2
-    exit 1
-fi
+exit_on_failures_later
 echo "all checks passed"

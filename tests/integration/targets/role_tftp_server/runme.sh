@@ -3,81 +3,51 @@
 # a phone namespace with the tftp-hpa and atftp clients.
 set -euo pipefail
 
-prov_ns=sft-tftp-prov
-phone_ns=sft-tftp-phone
+# shellcheck source=tests/integration/targets/setup_lab/lib.sh
+. "$(dirname "$0")/../setup_lab/lib.sh"
+
 prov_ip=10.99.11.1
-phone_ip=10.99.11.2
 defaults_file=/etc/default/tftpd-hpa
 
 # The init script finds its daemon by name (start-stop-daemon --name
 # in.tftpd): with another in.tftpd running, "start" would do nothing and
 # "restart" would stop that one too.
-if ps -eo stat=,comm= | awk '$1 !~ /^Z/ && $2 == "in.tftpd" { found = 1 } END { exit !found }'; then
-    echo "an in.tftpd process is already running on this host; not testing" >&2
-    exit 1
-fi
+refuse_if_running in.tftpd "the role's init script would take it for its own"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/role_tftp_server.XXXXXX")
-defaults_backup=""
+make_work role_tftp_server
 if [ -e "$defaults_file" ]; then
-    defaults_backup="$work/tftpd-hpa.orig"
-    cp -p "$defaults_file" "$defaults_backup"
+    cp -p "$defaults_file" "$work/tftpd-hpa.orig"
+    on_exit cp -p "$work/tftpd-hpa.orig" "$defaults_file"
 fi
-
-cleanup() {
-    local pids
-    # Only what runs inside this test's namespace: the daemon and its children.
-    pids=$(ip netns pids "$prov_ns" 2>/dev/null || true)
-    if [ -n "$pids" ]; then
-        # shellcheck disable=SC2086  # one PID per word
-        kill $pids 2>/dev/null || true
-    fi
-    ip netns del "$phone_ns" 2>/dev/null || true
-    ip netns del "$prov_ns" 2>/dev/null || true
-    if [ -n "$defaults_backup" ]; then
-        cp -p "$defaults_backup" "$defaults_file"
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-ip netns add "$prov_ns"
-ip netns add "$phone_ns"
-ip link add sft-tftp-pv type veth peer name sft-tftp-ph
-ip link set sft-tftp-pv netns "$prov_ns"
-ip link set sft-tftp-ph netns "$phone_ns"
-ip -n "$prov_ns" addr add "$prov_ip/24" dev sft-tftp-pv
-ip -n "$phone_ns" addr add "$phone_ip/24" dev sft-tftp-ph
-for ns in "$prov_ns" "$phone_ns"; do
-    ip -n "$ns" link set lo up
-done
-ip -n "$prov_ns" link set sft-tftp-pv up
-ip -n "$phone_ns" link set sft-tftp-ph up
+setup_netns sft-tftp "$prov_ip/24" phone
+phone_ns=sft-tftp-phone
+lab_net_address "$phone_ns" 10.99.11.2/24
 
 # The served root, and a file just outside it that escapes must not reach.
 export TFTP_TEST_ROOT="$work/root"
 echo "outside the TFTP root" >"$work/secret.txt"
 
-run_role() {
-    ip netns exec "$prov_ns" ansible-playbook -i "$INVENTORY_PATH" -c local \
-        -e ansible_python_interpreter=/usr/bin/python3 "$@" playbook.yml
-}
-
-run_role | tee "$work/first.log"
-run_role | tee "$work/second.log"
-grep -Eq '^testhost +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=0' "$work/second.log" \
-    || fail "the second run changed something"
+run_role "$work/first.log" || fail_with_log "$work/first.log" "the first run failed"
+run_role "$work/second.log" || fail_with_log "$work/second.log" "the second run failed"
+expect_recap "$work/second.log" changed=0 unreachable=0 failed=0
 echo "second run: changed=0"
 
-grep -q -- "--secure" "$defaults_file" || fail "$defaults_file lacks --secure"
-if grep -q -- "--create" "$defaults_file"; then
-    fail "$defaults_file allows --create"
-fi
+# The daemon's options as its init script reads them (TFTP_OPTIONS, a shell
+# assignment): chrooted, and no option that lets a client create files.
+"$test_python" - "$defaults_file" <<'PYTHON' || fail "$defaults_file: the options are not as expected (above)"
+import shlex
+import sys
+
+values = {}
+for line in open(sys.argv[1], encoding="utf-8"):
+    words = shlex.split(line, comments=True)
+    if words and "=" in words[0]:
+        name, value = words[0].split("=", 1)
+        values[name] = value
+options = shlex.split(values.get("TFTP_OPTIONS", ""))
+assert "--secure" in options or "-s" in options, "TFTP_OPTIONS lacks --secure: %r" % options
+assert not {"--create", "-c"} & set(options), "TFTP_OPTIONS allows --create: %r" % options
+PYTHON
 [ "$(stat -c '%U:%G %a' "$TFTP_TEST_ROOT")" = "root:tftp 750" ] \
     || fail "the root is $(stat -c '%U:%G %a' "$TFTP_TEST_ROOT"), not root:tftp 750"
 [ -n "$(ip netns pids "$prov_ns")" ] || fail "no daemon runs in $prov_ns"
@@ -100,7 +70,7 @@ chmod 0600 "$TFTP_TEST_ROOT/root-only.cfg"
 chown root:root "$TFTP_TEST_ROOT/root-only.cfg"
 
 in_phone() {
-    ip netns exec "$phone_ns" "$@"
+    in_namespace "$phone_ns" "$@"
 }
 
 # tftp-hpa's client exits 0 even when the server refuses, so both its output
@@ -174,7 +144,7 @@ echo "puts refused, the root is unchanged"
 # stays and the running daemon keeps serving.
 defaults_before=$(sha256sum <"$defaults_file")
 pids_before=$(ip netns pids "$prov_ns" | sort)
-if run_role -e '{"tftp_server_extra_options": ["--no-such-option"]}' >"$work/bad.log" 2>&1; then
+if run_role "$work/bad.log" -e '{"tftp_server_extra_options": ["--no-such-option"]}'; then
     fail "a configuration with an unknown option was accepted"
 fi
 grep -q "unrecognized option '--no-such-option'" "$work/bad.log" || fail "the validation error is not shown: $(cat "$work/bad.log")"
@@ -185,8 +155,8 @@ cmp "$TFTP_TEST_ROOT/cfg000b82123456.xml" "$work/hpa/after-bad" || fail "the dae
 echo "an invalid option is refused by validation; the daemon and its configuration are untouched"
 
 # A changed setting restarts the daemon with it.
-run_role -e '{"tftp_server_blocksize": 512}' | tee "$work/change.log"
-grep -Eq '^testhost +: ok=[0-9]+ +changed=[1-9]' "$work/change.log" || fail "changing the block size changed nothing"
+run_role "$work/change.log" -e '{"tftp_server_blocksize": 512}' || fail_with_log "$work/change.log" "the run with a new block size failed"
+expect_recap "$work/change.log" "changed>0"
 trace=$(in_phone atftp --trace --option "blksize 8192" -g -r cfg000b82abcdef -l "$work/atftp/blksize512" "$prov_ip" 2>&1) \
     || fail "atftp failed after the restart: $trace"
 grep -q 'blksize: 512' <<<"$trace" || fail "the restarted daemon did not cap blksize at 512: $trace"
