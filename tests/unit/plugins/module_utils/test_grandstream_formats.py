@@ -21,7 +21,6 @@ from hypothesis import given, settings, strategies as st
 from lxml import etree
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream import formats as gs_formats
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream import renderer as gs
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.formats import (
     ProfileFormatError,
     parse_legacy_binary,
