@@ -138,6 +138,10 @@ class MacAddressError(ProvisioningError):
     """A MAC address that is malformed or cannot belong to a phone."""
 
 
+class ProfileFormatError(ProvisioningError):
+    """A file a format decoder refuses: it is not what the format's encoder writes."""
+
+
 class ProvisioningErrors(ProvisioningError):
     """Every error of a validation run, reported together.
 

@@ -22,7 +22,7 @@ import xml.parsers.expat
 from urllib.parse import quote, quote_plus, unquote_plus
 from xml.sax.saxutils import escape
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, quote_value
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProfileFormatError, quote_value
 
 #: How the legacy binary body encodes a space. Open implementations differ
 #: (wazo-provd and Elastix write ``%20``, form encoding would write ``+``) and
@@ -51,10 +51,6 @@ def _url_value(value):
     if LEGACY_SPACE == "+":
         return quote_plus(value, safe="/")
     return quote(value, safe="/")
-
-
-class ProfileFormatError(ProvisioningError):
-    """A file a decoder refuses: it is not what the format's encoder writes."""
 
 
 def render_xml(pvalues, mac=None):

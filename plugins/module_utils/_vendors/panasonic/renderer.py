@@ -4,6 +4,9 @@
 
 """Panasonic SIP phones (KX-UT, KX-HDV, KX-TGP, KX-UTG): the text configuration format.
 
+The format itself (encoder, decoder, limits) is in ``formats.py``; this
+module maps the inventory to parameters and splits them over the files.
+
 Files, all relative to the provisioning root, which is served at the
 ``provisioning_url`` (the URL DHCP option 66 hands out):
 
@@ -64,26 +67,17 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.bas
     VendorRenderer,
     mask_assignments,
 )
-
-#: The first line of every file. The phones require the first 44 bytes
-#: (``# Panasonic SIP Phone Standard Format File #``); the guides recommend
-#: the whole line, so that an editor does not alter it by chance.
-HEADER = "# Panasonic SIP Phone Standard Format File # DO NOT CHANGE THIS LINE!"
-
-#: Every line ends in CR LF; the file ends with an empty line.
-LINE_END = "\r\n"
-
-#: Longest line the phones read, CR LF included; longer lines are ignored.
-MAX_LINE_BYTES = 537
-#: Longest parameter name and value (characters, value without its quotes).
-MAX_NAME_CHARS = 32
-MAX_VALUE_CHARS = 500
-
-#: "120 KB" in the KX-UT guides, for the standard, product and master files
-#: together. KB is not defined there; 120,000 bytes is below both readings
-#: (120,000 and 122,880), so a set of files this collection accepts fits
-#: either. In encrypted mode the served (base64) size counts.
-MAX_TOTAL_BYTES = 120000
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.panasonic.formats import (
+    FORBIDDEN_CATEGORIES,
+    HEADER,
+    LINE_END,
+    MAX_LINE_BYTES,
+    MAX_NAME_CHARS,
+    MAX_TOTAL_BYTES,
+    MAX_VALUE_CHARS,
+    PARAM_NAME_RE,
+    render_config,
+)
 
 #: How the phone expands ``{MAC}`` in CFG_STANDARD_FILE_PATH: upper-case hex
 #: (Panasonic_KX-UT113 phones request Config0080F0C8C381.cfg). Change to
@@ -186,9 +180,6 @@ MODELS = {
 _UNKNOWN_MODEL_RE = re.compile(r"^KX-[A-Z0-9][A-Z0-9-]*$")
 UNKNOWN_MODEL_MAX_LINES = max(info["lines"] for info in MODELS.values())
 
-#: Raw parameter names: what the phones use.
-_PARAM_NAME_RE = re.compile(r"^[A-Z0-9_]+$")
-
 #: Parameters the key and file flow depends on; raw params may not set them.
 MANAGED_PARAMS = {
     "CFG_STANDARD_FILE_PATH": "set provisioning_url instead",
@@ -220,11 +211,6 @@ _URLS = UrlRules(
 # completes: no query, fragment or the braces of its {MAC} macro.
 _PROVISIONING_URLS = _URLS.replace(forbidden="?#{}")
 _LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
-
-# Unicode categories no value may contain: control characters (C0, DEL, C1:
-# CR and LF would end the line), surrogates (not encodable in UTF-8) and the
-# line and paragraph separators (a line break to some readers).
-_FORBIDDEN_CATEGORIES = ("Cc", "Cs", "Zl", "Zp")
 
 
 class _Param:
@@ -292,8 +278,7 @@ def _armored_size(plain_length):
 
 def _file_bytes(params):
     """The bytes of a file: header, one line per parameter, an empty last line."""
-    lines = [HEADER] + ['%s="%s"' % (param.name, param.value) for param in params] + [""]
-    return (LINE_END.join(lines) + LINE_END).encode("utf-8")
+    return render_config((param.name, param.value) for param in params)
 
 
 def _spread_minutes(mac, low, high):
@@ -470,7 +455,7 @@ class PanasonicRenderer(VendorRenderer):
         for name in sorted(device.params, key=str):
             value = device.params[name]
             field = "params.%s" % (name,)
-            if not isinstance(name, str) or not _PARAM_NAME_RE.match(name):
+            if not isinstance(name, str) or not PARAM_NAME_RE.match(name):
                 raise device.error("%r is not a Panasonic parameter name (upper-case letters, digits and _, like SIP_PRSNC_ADDR_1)"
                                    % (name,), field=field)
             if len(name) > MAX_NAME_CHARS:
@@ -556,7 +541,7 @@ class PanasonicRenderer(VendorRenderer):
             if char == '"':
                 raise ProvisioningError('contains a double quote ("), which the Panasonic format cannot carry: values are written as '
                                         '%s="value" with no escapes' % param.name, device=label, field=param.field)
-            if unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
+            if unicodedata.category(char) in FORBIDDEN_CATEGORIES:
                 raise ProvisioningError("contains the control or line-break character U+%04X, which a %s=\"value\" line cannot carry"
                                         % (ord(char), param.name), device=label, field=param.field)
         if len(param.value) > MAX_VALUE_CHARS:
