@@ -85,9 +85,9 @@ _ATA_RE = re.compile(r"^ATA-?([0-9]{3})(?:-MPP)?$")
 class CiscoMppRenderer(CiscoFlatProfileRenderer):
     """Cisco MPP: ``ata$PSN.cfg``/``$PSN.xml`` bootstrap, ``$MA.xml``, digest by firmware."""
 
-    name = "cisco_mpp"
+    name = DESCRIPTION.name
     description = DESCRIPTION
-    title = "Cisco MPP"
+    title = DESCRIPTION.title
     models = MODELS
     device_file_template = "{mac}.xml"
     # With neither encryption_digest nor firmware_version (see digest()).

@@ -90,9 +90,9 @@ _DERIVABLE_RE = re.compile(r"^SPA-?([0-9]{3,4}[A-Z0-9]{0,3})$")
 class CiscoSpaRenderer(CiscoFlatProfileRenderer):
     """Cisco/Linksys SPA: ``spa$PSN.cfg`` bootstrap, ``spa$MA.xml``, MD5 key derivation."""
 
-    name = "cisco_spa"
+    name = DESCRIPTION.name
     description = DESCRIPTION
-    title = "Cisco/Linksys SPA"
+    title = DESCRIPTION.title
     models = MODELS
     unknown_model_lines = 12
     device_file_template = "spa{mac}.xml"

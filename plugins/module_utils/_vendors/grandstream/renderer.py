@@ -182,8 +182,8 @@ class _PValues:
 class GrandstreamRenderer(VendorRenderer):
     """Grandstream GRP261x, GXP21xx and GXP legacy phones (and other models with ``vendor: grandstream``)."""
 
-    name = "grandstream"
-    title = "Grandstream"
+    name = DESCRIPTION.name
+    title = DESCRIPTION.title
     description = DESCRIPTION
     secure_transport = ("an https provisioning_url with the http_server role's client-certificate binding "
                         "(http_server_ssl_verify_client: a Grandstream phone's factory certificate names its MAC)")

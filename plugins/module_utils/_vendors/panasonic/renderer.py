@@ -289,9 +289,9 @@ def _spread_minutes(mac, low, high):
 class PanasonicRenderer(VendorRenderer):
     """Renderer of the Panasonic standard/product/master text files."""
 
-    name = "panasonic"
+    name = DESCRIPTION.name
     description = DESCRIPTION
-    title = "Panasonic"
+    title = DESCRIPTION.title
     mac_case = MAC_CASE
 
     def is_secret_param(self, name):

@@ -44,8 +44,8 @@ _URLS = UrlRules(("http", "https"), HostRules(bare_ipv6=False))
 class ExampleRenderer(VendorRenderer):
     """``<model>.cfg`` bootstrap, ``ex<mac>.cfg`` profile or key file, ``ex<mac>.enc`` encrypted profile."""
 
-    name = "example"
-    title = "Example Phone Co."
+    name = DESCRIPTION.name
+    title = DESCRIPTION.title
     description = DESCRIPTION
 
     def can_encrypt(self, device):
