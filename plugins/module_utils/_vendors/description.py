@@ -275,7 +275,7 @@ def check_description(description):
         problems.append("secret_params is empty")
     if not isinstance(description.macs_in_user_agent, bool):
         problems.append("macs_in_user_agent must be a boolean")
-    searched = (description.user_agent_mac,) if getattr(description, "user_agent_mac", None) else ()
+    searched = (description.user_agent_mac,) if description.user_agent_mac else ()
     for field, patterns in (("device_paths", description.device_paths),
                             ("client_certificate_mac", description.client_certificate_mac),
                             ("user_agent_mac", searched)):

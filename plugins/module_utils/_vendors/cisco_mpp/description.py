@@ -34,7 +34,8 @@ DESCRIPTION = VendorDescription(
         UserAgent(r"^Cisco/(?P<model>[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?)-(?P<firmware>[^\s(]+) \((?P<mac>[0-9A-Fa-f]{12})\)",
                   "Cisco/ATA192-MPP-12-0-1 (0c1167abcdef)"),
         # Seed 001's ATA192 names its serial number, not its MAC: a fetch of
-        # this form claims no device, and is not reported for naming none.
+        # this form claims no device, so the fetch log still reports it as
+        # naming none (nothing ties a serial number to the device).
         UserAgent(r"^Cisco/(?P<model>ATA19[0-9](?:-MPP)?)-(?P<firmware>[^\s(]+) \((?P<serial>[0-9A-Z]{11})\)",
                   "Cisco/ATA192-MPP-11-1-0MPP-16 (FCH2118DGQP)", source="documented"),
     ),
