@@ -46,7 +46,8 @@ class UserAgent:
 
     ``pattern`` is a regular expression (searched, case-sensitive as the
     phones write it) whose named groups ``model``, ``mac`` and ``firmware``
-    hold what the User-Agent says; a form that carries no MAC (Cisco SPA
+    hold what the User-Agent says (a ``mac`` written with colons is read
+    as its 12 hex digits); a form that carries no MAC (Cisco SPA
     sends its serial number) has no ``mac`` group. ``sample`` is a real
     User-Agent of that form: the tests match the pattern against it.
     """
@@ -64,7 +65,9 @@ class UserAgent:
             return None
         found = match.groupdict()
         mac = found.get("mac")
-        return {"model": found.get("model"), "mac": mac.lower() if mac else None, "firmware": found.get("firmware")}
+        # Some firmware writes the MAC with colons (Yealink's 00:15:65:4a:a9:37): the MAC is its 12 hex digits.
+        return {"model": found.get("model"), "mac": mac.replace(":", "").lower() if mac else None,
+                "firmware": found.get("firmware")}
 
 
 class DhcpFacts:

@@ -198,6 +198,8 @@ def devices(settings_=None):
          "lines": [{"extension": "205", "password": "pw-pana"}]},
         {"name": "hdv", "mac": "0080f0c8c382", "model": "KX-HDV130", "settings": dict(own, encrypt_profiles=False),
          "lines": [{"extension": "206", "password": "pw-hdv"}]},
+        {"name": "yealink", "mac": "001565000001", "model": "T46U", "settings": dict(own, encrypt_profiles=False),
+         "lines": [{"extension": "207", "password": "pw-yealink"}]},
     ]
 
 

@@ -382,7 +382,11 @@ def _carrier_state(vendor):
 
 
 def _with_mac(sample, sample_mac, mac):
-    """A declared form's sample User-Agent, naming ``mac`` where it names its own."""
+    """A declared form's sample User-Agent, naming ``mac`` where it names its own (with colons where it writes them)."""
+    colons = ":".join(sample_mac[i:i + 2] for i in range(0, 12, 2))
+    if colons in sample.lower():
+        index = sample.lower().index(colons)
+        return sample[:index] + ":".join(mac[i:i + 2] for i in range(0, 12, 2)) + sample[index + len(colons):]
     index = sample.lower().index(sample_mac)
     written = sample[index:index + 12]
     return sample[:index] + (mac.upper() if written.isupper() else mac) + sample[index + 12:]

@@ -1,0 +1,70 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What Yealink T3x/T4x/T5x/T7x/T8x desk phones and W-series DECT bases are, as data (see ``_vendors/description.py``).
+
+Sources: vendor-facts-more.md section 1 (Yealink admin and provisioning
+guides; wazo-provd-plugins and FusionPBX code where no guide was found) and
+``docs/vendors/yealink.md``.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.description import (
+    DhcpFacts,
+    FirmwareFacts,
+    NotifyFacts,
+    UserAgent,
+    VendorDescription,
+)
+
+DESCRIPTION = VendorDescription(
+    name="yealink",
+    title="Yealink",
+    # FusionPBX app/provision/index.php and wazo-provd-plugins v87/common.py:
+    # "Yealink SIP-<model> <firmware> <mac>", the MAC the last token, lower
+    # case with or without colons; newer models write two spaces before the
+    # firmware; DECT bases have no "SIP-"; old firmware writes "yealink".
+    user_agents=(
+        UserAgent(r"^[Yy]ealink (?:SIP-)?(?P<model>[A-Za-z0-9_-]+) +(?P<firmware>[0-9][0-9.]*) "
+                  r"(?P<mac>[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{12})$",
+                  "Yealink SIP-T46G 28.72.0.1 00:15:65:4a:a9:37"),
+        UserAgent(r"^[Yy]ealink (?:SIP-)?(?P<model>[A-Za-z0-9_-]+) +(?P<firmware>[0-9][0-9.]*) (?P<mac>[0-9A-Fa-f]{12})$",
+                  "Yealink SIP-T56A  58.80.0.25 001565f429a4"),
+        UserAgent(r"^[Yy]ealink (?P<model>W[0-9A-Za-z]+) +(?P<firmware>[0-9][0-9.]*) "
+                  r"(?P<mac>[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5})$",
+                  "Yealink W70B 146.87.0.15 80:5e:0c:1d:65:4e"),
+    ),
+    macs_in_user_agent=True,
+    # <mac>.boot and <mac>.cfg (lower-case MAC, no separators), in any
+    # directory; y0000000000xx.cfg is shared by a model ("y" is not hex, so it
+    # never matches).
+    device_paths=(r"^/(?:[^/]+/)*{mac}\.(?:boot|cfg)$",),
+    # The phones carry a Yealink-issued per-device certificate, but whether
+    # they present it to a provisioning server and its subject layout were not
+    # found: none is declared.
+    client_certificate_mac=(),
+    # The option-60 string Yealink phones send was not found (vendor-facts-more
+    # 1.5, unsure): "yealink" as a substring is a guess the dhcp role's
+    # operator can override (dhcp_vendor_match). Priority: custom option >
+    # option 66 > option 43 (T5 Admin Guide p.27).
+    dhcp=DhcpFacts(vendor_class=("yealink",), match_type="substring", options=(66, 43)),
+    secret_params=("static.security.user_password",),
+    # account.N.password, static.auto_provision.server.password, the AES keys
+    # (static.auto_provision.aes_key.com/.mac, aes_key_16.*), any *password*
+    # or *pin*; not the switch that says where keys come from.
+    secret_param_patterns=(r"password", r"aes_key", r"(?:^|[._])pin(?:$|[._])"),
+    not_secret_param_patterns=(r"aes_key_in_file$",),
+    # boot: <mac>.boot; cfg: y0000000000xx.cfg and <mac>.cfg.
+    encodings={
+        "boot": ("plain",),
+        "cfg": ("plain",),
+    },
+    # Event: check-sync (T5 Smart Media Admin Guide p.757); whether the phone
+    # reboots follows sip.notify_reboot_enable (guide default 1: always).
+    notify=NotifyFacts("check-sync", source="documented"),
+    firmware=FirmwareFacts("the image keeps the file name Yealink ships (such as T46U(T43U,T46U,T41U,T48U,T42U,T44U,T44W)"
+                           "-108.86.0.90.rom); static.firmware.url is its full URL"),
+    docs="docs/vendors/yealink.md",
+)
