@@ -63,6 +63,7 @@ _END = re.compile(r"^<!-- vendor-facts:(?P<name>[a-z0-9-]+) end -->\s*$")
 _SOURCES = {
     "documented": "the vendor's documents",
     "code": "other provisioning servers' code, not the vendor's documents",
+    "unsure": "no source found: a default to check, see the family's page",
 }
 
 

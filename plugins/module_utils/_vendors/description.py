@@ -37,8 +37,9 @@ MAC_PATTERN = "([0-9A-Fa-f]{12})"
 ENCODINGS = ("plain", "gzip", "openssl-aes-256-cbc", "base64")
 
 #: Where a declared fact comes from: the vendor's own documents, or other
-#: provisioning servers' code (wazo-provd-plugins, FusionPBX) only.
-SOURCES = ("documented", "code")
+#: provisioning servers' code (wazo-provd-plugins, FusionPBX) only, or no
+#: source at all (``unsure``: a default the family's page says to check).
+SOURCES = ("documented", "code", "unsure")
 
 
 class UserAgent:

@@ -49,7 +49,7 @@ DESCRIPTION = VendorDescription(
     # 1.5, unsure): "yealink" as a substring is a guess the dhcp role's
     # operator can override (dhcp_vendor_match). Priority: custom option >
     # option 66 > option 43 (T5 Admin Guide p.27).
-    dhcp=DhcpFacts(vendor_class=("yealink",), match_type="substring", options=(66, 43)),
+    dhcp=DhcpFacts(vendor_class=("yealink",), match_type="substring", options=(66, 43), source="unsure"),
     secret_params=("static.security.user_password",),
     # account.N.password, static.auto_provision.server.password, the AES keys
     # (static.auto_provision.aes_key.com/.mac, aes_key_16.*), any *password*
