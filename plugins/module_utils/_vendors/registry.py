@@ -30,6 +30,10 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.pan
     description as panasonic_description,
     renderer as panasonic_renderer,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.poly import (
+    description as poly_description,
+    renderer as poly_renderer,
+)
 
 #: (renderer module, description module) of every vendor family, in the order docs list them.
 _PACKAGES = (
@@ -37,6 +41,7 @@ _PACKAGES = (
     (cisco_spa_renderer, cisco_spa_description),
     (cisco_mpp_renderer, cisco_mpp_description),
     (panasonic_renderer, panasonic_description),
+    (poly_renderer, poly_description),
 )
 
 #: ``{vendor name: renderer}``.

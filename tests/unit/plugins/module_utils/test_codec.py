@@ -198,6 +198,9 @@ def devices(settings_=None):
          "lines": [{"extension": "205", "password": "pw-pana"}]},
         {"name": "hdv", "mac": "0080f0c8c382", "model": "KX-HDV130", "settings": dict(own, encrypt_profiles=False),
          "lines": [{"extension": "206", "password": "pw-hdv"}]},
+        # Poly reads no file the collection can encrypt.
+        {"name": "poly", "mac": "0004f2000001", "model": "VVX410", "settings": dict(own, encrypt_profiles=False),
+         "lines": [{"extension": "207", "password": "pw-poly"}]},
     ]
 
 

@@ -64,6 +64,9 @@ SAMPLE_PARSES = {
     "Cisco/ATA192-MPP-12-0-1 (0c1167abcdef)": {"model": "ATA192-MPP", "mac": "0c1167abcdef", "firmware": "12-0-1"},
     "Cisco/ATA192-MPP-11-1-0MPP-16 (FCH2118DGQP)": {"model": "ATA192-MPP", "mac": None, "firmware": "11-1-0MPP-16"},
     "Panasonic_KX-UT113/01.133 (0080f0c8c381)": {"model": "KX-UT113", "mac": "0080f0c8c381", "firmware": "01.133"},
+    # Poly names no MAC: it comes from the requested path.
+    "FileTransport PolycomVVX-VVX_400-UA/4.1.4.7430 Type/Application": {"model": "VVX_400", "mac": None, "firmware": "4.1.4.7430"},
+    "FileTransport PolycomSoundPointIP-SPIP_335-UA/3.2.1.0078": {"model": "SPIP_335", "mac": None, "firmware": "3.2.1.0078"},
 }
 
 #: A device certificate subject of each family that has one, as nginx gives it
