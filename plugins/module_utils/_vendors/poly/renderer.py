@@ -35,7 +35,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses i
     parse_url,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import merge_settings
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, shown_url
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     ProfileFile,
@@ -225,8 +225,6 @@ class PolyRenderer(VendorRenderer):
     @staticmethod
     def _timezone_params(text, label, field):
         zone = parse_tz(text, device=label, field=field)
-        if zone.utc_offset % 1:
-            raise ProvisioningError("internal: fractional minutes", device=label, field=field)
         params = [_Param("tcpIpApp.sntp.gmtOffset", zone.utc_offset * 60, field),
                   _Param("tcpIpApp.sntp.gmtOffset.overrideDHCP", "1", field),
                   _Param("tcpIpApp.sntp.daylightSavings.enable", "1" if zone.has_dst else "0", field)]
@@ -259,8 +257,8 @@ class PolyRenderer(VendorRenderer):
         proxy_host = None
         if proxy is not None:
             try:
-                proxy_host = parse_host_port(proxy, _HOSTS, messages={"host": "{value} is not host[:port]",
-                                                                     "port": "{value} has a port out of range 1 to 65535"})
+                proxy_host = parse_host_port(proxy, _HOSTS, messages={
+                    "host": "{value} is not host[:port]", "port": "{value} has a port out of range 1 to 65535"})
             except AddressError as exc:
                 raise device.error(exc.message, field="settings.outbound_proxy")
         for index, line in enumerate(device.lines):
@@ -312,7 +310,8 @@ class PolyRenderer(VendorRenderer):
         merged = {}
         own = self.settings_params(device.settings, device.label, lambda setting: "settings.%s" % setting, mac=device.mac)
         for param in self._line_params(device) + own:
-            if common.get(param.name) != param.value or param.secret:
+            # Secrets (and their switches) are never in the common file, so they always land here.
+            if common.get(param.name) != param.value:
                 merged[param.name] = param
         for param in self._raw_params(device):
             # Raw params win over mapped ones.

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import re
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 import pytest
 from hypothesis import given, settings, strategies as st
