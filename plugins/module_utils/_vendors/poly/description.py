@@ -24,11 +24,13 @@ DESCRIPTION = VendorDescription(
     # wazo-provd-plugins common.py:67-89 (both forms); the User-Agent carries
     # no MAC: the phone's MAC is known only from the file name it requests.
     # Early in boot the version is the BootROM/Updater one (Type/Updater).
+    # The series word (VVX, SoundPointIP, SoundStationIP...) is left open, as
+    # wazo-provd-plugins reads it (Polycom\w+-); the Trio's is not in the sources.
     user_agents=(
-        UserAgent(r"^FileTransport Polycom(?:VVX|SoundPointIP|SoundStationIP|RealPresenceTrio)-(?P<model>[A-Za-z]+_[0-9A-Za-z_]+)"
+        UserAgent(r"^FileTransport Polycom[A-Za-z]+-(?P<model>[A-Za-z]+_[0-9A-Za-z_]+)"
                   r"-UA/(?P<firmware>[0-9][0-9A-Za-z.]*) Type/(?:Application|Updater)",
                   "FileTransport PolycomVVX-VVX_400-UA/4.1.4.7430 Type/Application"),
-        UserAgent(r"^FileTransport Polycom(?:VVX|SoundPointIP|SoundStationIP|RealPresenceTrio)-(?P<model>[A-Za-z]+_[0-9A-Za-z_]+)"
+        UserAgent(r"^FileTransport Polycom[A-Za-z]+-(?P<model>[A-Za-z]+_[0-9A-Za-z_]+)"
                   r"-UA/(?P<firmware>[0-9][0-9A-Za-z.]*)$",
                   "FileTransport PolycomSoundPointIP-SPIP_335-UA/3.2.1.0078"),
     ),

@@ -17,6 +17,7 @@ each file with Python's XML parser, not with the collection's decoder.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from xml.etree import ElementTree
@@ -26,6 +27,7 @@ from hypothesis import given, settings, strategies as st
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_device
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProfileFormatError, ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.description import DhcpFacts, check_description
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.poly import formats
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.poly import renderer as poly
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.poly.description import DESCRIPTION
@@ -353,6 +355,14 @@ def test_option_60_is_the_binary_enterprise_prefix():
     assert sample.startswith(bytes.fromhex(DESCRIPTION.dhcp.vendor_class[0]))
     assert DESCRIPTION.dhcp.options == (66,)
     assert DESCRIPTION.notify.event == "check-sync"
+
+
+def test_a_hex_prefix_match_holds_hex_bytes_only():
+    assert check_description(DESCRIPTION) == []
+    for bad in ("0000363D", "00003", "Polycom"):
+        broken = copy.copy(DESCRIPTION)
+        broken.dhcp = DhcpFacts(vendor_class=(bad,), match_type="hex-prefix", options=(66,), source="documented")
+        assert check_description(broken) == ["dhcp.vendor_class of a hex-prefix match must be lower-case hex bytes"], bad
 
 
 # -- models ---------------------------------------------------------------------
