@@ -76,11 +76,14 @@ class DhcpFacts:
 
     ``vendor_class``: strings compared with the vendor class identifier
     (option 60) the phones send, the way ``match_type`` says (``prefix`` or
-    ``substring``, what the dhcp role writes for Kea, ISC dhcpd and dnsmasq). ``options``: the DHCP options the phones
+    ``substring``, what the dhcp role writes for Kea, ISC dhcpd and dnsmasq;
+    ``hex-prefix`` for a binary option 60, each string then the leading
+    bytes as hex digits, such as Poly's ``0000363d``: the dhcp role does not
+    write that type yet and refuses a class that uses it). ``options``: the DHCP options the phones
     read their provisioning server from, in the order they prefer them.
     """
 
-    MATCH_TYPES = ("prefix", "substring")
+    MATCH_TYPES = ("prefix", "substring", "hex-prefix")
 
     def __init__(self, vendor_class, match_type, options, source="code"):
         self.vendor_class = tuple(vendor_class)
@@ -311,6 +314,8 @@ def check_description(description):
             problems.append("dhcp.vendor_class needs strings of at least two characters")
         if dhcp.match_type not in DhcpFacts.MATCH_TYPES:
             problems.append("dhcp.match_type %r is not one of %s" % (dhcp.match_type, ", ".join(DhcpFacts.MATCH_TYPES)))
+        if dhcp.match_type == "hex-prefix" and any(not re.match(r"^(?:[0-9a-f]{2})+\Z", text) for text in dhcp.vendor_class):
+            problems.append("dhcp.vendor_class of a hex-prefix match must be lower-case hex bytes")
         if not dhcp.options or any(option not in (43, 66, 150, 159, 160) for option in dhcp.options):
             problems.append("dhcp.options must be some of 43, 66, 150, 159, 160")
     for kind, chain in description.encodings.items():

@@ -30,6 +30,10 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.pan
     description as panasonic_description,
     renderer as panasonic_renderer,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.poly import (
+    description as poly_description,
+    renderer as poly_renderer,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yealink import (
     description as yealink_description,
     renderer as yealink_renderer,
@@ -42,6 +46,7 @@ _PACKAGES = (
     (cisco_mpp_renderer, cisco_mpp_description),
     (panasonic_renderer, panasonic_description),
     (yealink_renderer, yealink_description),
+    (poly_renderer, poly_description),
 )
 
 #: ``{vendor name: renderer}``.

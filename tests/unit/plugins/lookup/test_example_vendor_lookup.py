@@ -21,7 +21,7 @@ def test_registered_example_is_in_every_view_the_roles_read(monkeypatch):
     facts = vendor_facts()
     names, device_paths, subjects, dhcp = LookupModule().run(["names", "device_paths", "client_certificate_mac",
                                                               "dhcp_vendor_match"])
-    assert names == ["grandstream", "cisco_spa", "cisco_mpp", "panasonic", "yealink", "example"]
+    assert names == ["grandstream", "cisco_spa", "cisco_mpp", "panasonic", "yealink", "poly", "example"]
     # roles/http_server binds the example's device files to client certificates after the other families' ...
     assert device_paths == before[0] + [r"^/(?:[^/]+/)*ex{mac}\.(?:cfg|enc)$"]
     # ... declares no certificate subject for it (it has no documented device certificate) ...

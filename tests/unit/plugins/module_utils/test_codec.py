@@ -200,6 +200,9 @@ def devices(settings_=None):
          "lines": [{"extension": "206", "password": "pw-hdv"}]},
         {"name": "yealink", "mac": "001565000001", "model": "T46U", "settings": dict(own, encrypt_profiles=False),
          "lines": [{"extension": "207", "password": "pw-yealink"}]},
+        # Poly reads no file the collection can encrypt.
+        {"name": "poly", "mac": "0004f2000001", "model": "VVX410", "settings": dict(own, encrypt_profiles=False),
+         "lines": [{"extension": "207", "password": "pw-poly"}]},
     ]
 
 

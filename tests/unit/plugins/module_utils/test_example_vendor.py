@@ -244,7 +244,7 @@ def test_registered_example_refuses_what_it_cannot_render(registered):
 def test_registered_example_is_in_the_vendor_facts(registered):
     # What the vendor_facts lookup, hence every role, reads (its views: tests/unit/plugins/lookup/test_example_vendor_lookup.py).
     facts = vendor_facts()
-    assert list(facts) == ["grandstream", "cisco_spa", "cisco_mpp", "panasonic", "yealink", "example"]
+    assert list(facts) == ["grandstream", "cisco_spa", "cisco_mpp", "panasonic", "yealink", "poly", "example"]
     assert facts["example"] == DESCRIPTION.facts()
     assert facts["example"]["encodings"] == {"cfg": ["plain"], "enc": ["openssl-aes-256-cbc"]}
     assert facts["example"]["device_paths"] == [r"^/(?:[^/]+/)*ex{mac}\.(?:cfg|enc)$"]
