@@ -595,5 +595,120 @@ expect 400 "certificate from another CA still refused" "$https/cfg.xml" "${tls[@
 expect_tls "refused: alert protocol version" "http_server_ssl_protocols wins over the legacy profile" 443 "$phones_ca" -tls1 'AES256-SHA:@SECLEVEL=0'
 expect_tls "TLSv1.2 *" "TLS 1.2 still" 443 "$phones_ca" -tls1_2 DEFAULT
 
+echo "--- per-device HTTP credentials"
+# A Yealink-like phone: a plain bootstrap file and its own file, which only
+# its credentials open; phone A gets credentials too (given with colons).
+mac_y=805ec0000001
+pw_a=Zq4vR8wLp2Xn7TkM
+pw_y=Hb3sJ9cYd6Fg1WeQ
+echo "#!version:1.0.0.1 account of $mac_y" >"$root/$mac_y.cfg"
+echo "#!version:1.0.0.1 bootstrap of $mac_y" >"$root/$mac_y.boot"
+chown root:www-data "$root/$mac_y.cfg"
+chmod 0640 "$root/$mac_y.cfg"
+chmod a+r "$root/$mac_y.boot"
+credentials_vars() { # PASSWORD_OF_A
+    cat "$work/anonymous.yml"
+    cat <<EOF
+http_server_device_credentials_enabled: true
+http_server_device_credentials_paths:
+  - '^/cfg{mac}\.xml$'
+  - '^/Config{mac}\.cfg$'
+  - '^/{mac}\.(?:cfg|boot)$'
+http_server_device_credentials_bootstrap_paths:
+  - '^/{mac}\.boot$'
+http_server_device_credentials:
+  - {mac: "C0:74:AD:00:00:01", password: "$1"}
+# As the key store gives them: B has no HTTP password, so no user.
+http_server_device_keys:
+  $mac_y: {p1359: 00112233, http_password: "$pw_y"}
+  $mac_b: {p1359: 44556677}
+EOF
+}
+credentials_vars "$pw_a" >"$work/credentials.yml"
+run_role "$work/run5.log" -e "@$work/credentials.yml" || fail_with_log "$work/run5.log" "the run with per-device credentials failed"
+run_role "$work/run6.log" -e "@$work/credentials.yml" || fail_with_log "$work/run6.log" "the second run with per-device credentials failed"
+check "second run with per-device credentials changed=0" recap_holds "$work/run6.log" changed=0
+device_htpasswd=$state/device-htpasswd
+device_htpasswd_mode=$(stat -c '%a %U:%G' "$device_htpasswd")
+check "device password file 0640 root:www-data (is $device_htpasswd_mode)" test "$device_htpasswd_mode" = "640 root:www-data"
+entries=$(grep -cE "^($mac_a|$mac_y):[{]SSHA[}][A-Za-z0-9+/]{35}=\$" "$device_htpasswd" || true)
+check "device password file: one {SSHA} entry per device with a password, named by MAC ($entries of 2)" \
+    test "$entries" = 2 -a "$(wc -l <"$device_htpasswd")" = 2
+for secret in "$pw_a" "$pw_y"; do
+    if grep -qF "$secret" "$device_htpasswd" "$work/run5.log" "$work/run6.log" "$access_log" "$work/error.log"; then
+        fail_later "a device password shows in the password file, the output or the logs"
+    else
+        pass "a device password stays out of the password file, the output and the logs"
+    fi
+done
+creds_a=(-u "$mac_a:$pw_a")
+creds_y=(-u "$mac_y:$pw_y")
+# HTTP: the shared account still guards the shared files.
+expect 401 "HTTP, shared cfg.xml without credentials (shared account still asked)" "$http/cfg.xml"
+expect 200 "HTTP, shared cfg.xml with the shared account" "$http/cfg.xml" "${auth[@]}"
+expect 200 "HTTP, shared spa2102.cfg with the shared account" "$http/spa2102.cfg" "${auth[@]}"
+expect 200 "HTTP, shared cfg.xml with A's credentials" "$http/cfg.xml" "${creds_a[@]}"
+expect 401 "HTTP, shared cfg.xml with A's user and a wrong password" "$http/cfg.xml" -u "$mac_a:$pw_y"
+expect 401 "HTTP, A's file without credentials" "$http/cfg$mac_a.xml"
+expect 200 "HTTP, A's file with A's credentials" "$http/cfg$mac_a.xml" "${creds_a[@]}"
+expect 200 "HTTP, A's Config<MAC>.cfg (upper case) with A's credentials" "$http/Config${mac_a^^}.cfg" "${creds_a[@]}"
+expect 401 "HTTP, A's file with A's user and a wrong password" "$http/cfg$mac_a.xml" -u "$mac_a:$pw_y"
+expect 403 "HTTP, A's file with Y's credentials" "$http/cfg$mac_a.xml" "${creds_y[@]}"
+expect 403 "HTTP, A's file with the shared account" "$http/cfg$mac_a.xml" "${auth[@]}"
+expect 200 "HTTP, Y's file with Y's credentials" "$http/$mac_y.cfg" "${creds_y[@]}"
+expect 403 "HTTP, Y's file with A's credentials" "$http/$mac_y.cfg" "${creds_a[@]}"
+expect 403 "HTTP, Y's file, MAC with colons, with A's credentials" "$http/80:5e:c0:00:00:01.cfg" "${creds_a[@]}"
+expect 401 "HTTP, Y's file without credentials" "$http/$mac_y.cfg"
+# The bootstrap file follows the shared files' rules: the shared account on
+# HTTP (or the device's own credentials), nothing on HTTPS here.
+expect 401 "HTTP, Y's bootstrap file without credentials (shared account asked)" "$http/$mac_y.boot"
+expect 200 "HTTP, Y's bootstrap file with the shared account" "$http/$mac_y.boot" "${auth[@]}"
+expect 200 "HTTP, Y's bootstrap file with A's credentials" "$http/$mac_y.boot" "${creds_a[@]}"
+expect 200 "HTTPS, Y's bootstrap file without certificate or credentials" "$https/$mac_y.boot" "${tls[@]}"
+expect 404 "HTTP, a device file that does not exist, with its credentials" "$http/cfg$mac_y.xml" "${creds_y[@]}"
+body=$(in_namespace "$phone_ns" curl -s "${creds_y[@]}" "$http/$mac_y.cfg")
+check "body of Y's file ($body)" test "$body" = "#!version:1.0.0.1 account of $mac_y"
+headers=$(in_namespace "$phone_ns" curl -s -D - -o /dev/null "$http/$mac_y.cfg" | tr -d '\r')
+check "401 names the device realm" grep -qx 'WWW-Authenticate: Basic realm="Provisioning device"' <<<"$headers"
+# HTTPS (no shared account there): both the certificate and the credentials.
+expect 200 "HTTPS, no certificate, no credentials: shared cfg.xml" "$https/cfg.xml" "${tls[@]}"
+expect 200 "HTTPS, A's certificate, no credentials: shared cfg.xml" "$https/cfg.xml" "${tls[@]}" "${cert_a[@]}"
+expect 200 "HTTPS, A's certificate and credentials: own file" "$https/cfg$mac_a.xml" "${tls[@]}" "${cert_a[@]}" "${creds_a[@]}"
+expect 401 "HTTPS, A's certificate, no credentials: own file" "$https/cfg$mac_a.xml" "${tls[@]}" "${cert_a[@]}"
+expect 403 "HTTPS, B's certificate with A's credentials: A's file" "$https/cfg$mac_a.xml" "${tls[@]}" "${cert_b[@]}" "${creds_a[@]}"
+expect 200 "HTTPS, B's own spa<mac>.xml (no credentials asked)" "$https/spa$mac_b.xml" "${tls[@]}" "${cert_b[@]}"
+
+echo "--- per-device HTTP credentials: rotation, without a reload"
+pw_a2=Nc5tW2mXe8Rk4PyD
+credentials_vars "$pw_a2" >"$work/credentials-rotated.yml"
+run_role "$work/run7.log" -e "@$work/credentials-rotated.yml" || fail_with_log "$work/run7.log" "the rotation run failed"
+check "rotation run changed=1 (the password file)" recap_holds "$work/run7.log" changed=1
+expect 401 "HTTP, A's old password" "$http/cfg$mac_a.xml" "${creds_a[@]}"
+expect 200 "HTTP, A's new password" "$http/cfg$mac_a.xml" -u "$mac_a:$pw_a2"
+expect 200 "HTTP, Y's unchanged password" "$http/$mac_y.cfg" "${creds_y[@]}"
+check "still the same nginx master" test "$(cat "$nginx_pidfile")" = "$master_pid"
+
+site_before=$(sha256sum "$site")
+{
+    cat "$work/anonymous.yml"
+    echo "http_server_device_credentials_enabled: true"
+    echo "http_server_device_credentials: [{mac: c074ad00001, password: $pw_a2}]"
+} >"$work/bad-credentials.yml"
+expect_run_fails "$work/bad-credentials.yml" "$work/bad-credentials.log" "a device MAC of 11 digits" \
+    "http_server_device_credentials[0]" "c074ad00001"
+check "live site file unchanged" test "$(sha256sum "$site")" = "$site_before"
+if grep -qF "$pw_a2" "$work/bad-credentials.log"; then
+    fail_later "the password shows in the output of the failed run"
+else
+    pass "the password stays out of the output of the failed run"
+fi
+expect 200 "HTTP, A's new password after the failed run" "$http/cfg$mac_a.xml" -u "$mac_a:$pw_a2"
+
+echo "--- per-device HTTP credentials off again"
+run_role "$work/run8.log" -e "@$work/anonymous.yml" || fail_with_log "$work/run8.log" "the run without per-device credentials failed"
+check "device password file removed" test ! -e "$device_htpasswd"
+expect 200 "HTTP, A's file with the shared account again" "$http/cfg$mac_a.xml" "${auth[@]}"
+expect 200 "HTTPS, A's file with A's certificate only again" "$https/cfg$mac_a.xml" "${tls[@]}" "${cert_a[@]}"
+
 exit_on_failures_later
 echo "all checks passed"

@@ -1,0 +1,70 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: device_htpasswd
+short_description: The nginx password file of per-device HTTP credentials
+version_added: 0.1.0
+author:
+  - sipfleet.provisioning contributors (@sipfleet)
+description:
+  - One C(<mac>:{SSHA}...) line per device, sorted by MAC; the user name is the device's MAC as twelve lower-case hex
+    digits, so nginx can compare it with the MAC in a requested path (role C(sipfleet.provisioning.http_server),
+    O(http_server_device_credentials_enabled)).
+  - The salt is the MAC, so the same password gives the same line and an unchanged file stays unchanged. The
+    passwords are random key-store secrets; C({SSHA}) is nginx's salted SHA-1 scheme, cheap for nginx to check on
+    every request.
+  - Fails, naming the device and the field, on a bad MAC, an empty or multi-line password or a device given twice.
+options:
+  _input:
+    description: Devices as a list of C({mac, password}).
+    type: list
+    elements: dict
+    required: true
+  device_keys:
+    description: The key store's per-device keys (a MAC to key name to hex mapping); devices with O(key_name) are added.
+    type: dict
+    default: {}
+  key_name:
+    description: The key that holds a device's HTTP password.
+    type: string
+    default: http_password
+"""
+
+EXAMPLES = r"""
+- name: Write the per-device password file
+  ansible.builtin.copy:
+    content: "{{ [] | sipfleet.provisioning.device_htpasswd(sipfleet_key_store.device_keys) }}"
+    dest: /etc/nginx/sipfleet-provisioning/device-htpasswd
+    mode: "0640"
+  no_log: true
+"""
+
+RETURN = r"""
+_value:
+  description: The file's text, one C(<mac>:{SSHA}<base64>) line per device.
+  type: string
+  sample: "805ec0000001:{SSHA}nvK1o1GoYZ6o9yU1JzEzj1kA4rGAXsAAAAE=\n"
+"""
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._http_credentials import (
+    DEFAULT_KEY_NAME,
+    device_htpasswd as _device_htpasswd,
+)
+from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._filters import filter_errors
+
+
+@filter_errors
+def device_htpasswd(credentials, device_keys=None, key_name=DEFAULT_KEY_NAME):
+    """The password file of ``credentials`` and ``device_keys``; see DOCUMENTATION."""
+    return _device_htpasswd(credentials, device_keys, key_name)
+
+
+class FilterModule:
+    """Per-device HTTP credentials filter."""
+
+    def filters(self):
+        return {"device_htpasswd": device_htpasswd}

@@ -1,0 +1,78 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Per-device HTTP credentials: the password file nginx checks them against.
+
+A device's user name is its MAC (twelve lower-case hex digits), so nginx can
+compare the authenticated user with the MAC in a requested path. Each
+password is stored as nginx's ``{SSHA}`` scheme: base64 of SHA-1(password +
+salt) followed by the salt. The passwords are random key-store secrets (the
+vendor asks for at least 16 bytes), so a slow hash would add nothing against
+guessing while nginx would run it on every request; pure hashlib also works
+on every controller (no passlib, no libxcrypt). The salt is the device's MAC:
+unique per user, and the same password gives the same line, so a run that
+rotates nothing leaves the file unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
+
+# The key store key a vendor's key_specs names for a device's HTTP password.
+DEFAULT_KEY_NAME = "http_password"
+
+
+def ssha(password, salt):
+    """nginx's ``{SSHA}`` value of ``password`` (text) with ``salt`` (bytes)."""
+    digest = hashlib.sha1(password.encode("utf-8") + salt).digest()
+    return "{SSHA}" + base64.b64encode(digest + salt).decode("ascii")
+
+
+def _check_password(password, device, field):
+    if not isinstance(password, str) or not password:
+        raise ProvisioningError("the HTTP password must be a non-empty string", device=device, field=field)
+    if "\r" in password or "\n" in password or "\0" in password:
+        raise ProvisioningError("the HTTP password must be one line", device=device, field=field)
+
+
+def htpasswd_line(mac, password):
+    """``<mac>:{SSHA}...`` for one device; ``mac`` already normalised."""
+    return "%s:%s" % (mac, ssha(password, bytes.fromhex(mac)))
+
+
+def device_credentials(credentials=(), device_keys=None, key_name=DEFAULT_KEY_NAME):
+    """``[(mac, password)]`` from a list of ``{mac, password}`` and the key store's ``{MAC: {key: hex}}``.
+
+    Devices of ``device_keys`` without ``key_name`` have no credentials and are
+    left out. A device given twice is an error naming it.
+    """
+    found = {}
+    for index, entry in enumerate(credentials or ()):
+        where = "http_server_device_credentials[%d]" % index
+        if not isinstance(entry, dict) or "mac" not in entry or "password" not in entry:
+            raise ProvisioningError("each entry needs mac and password", device=where, field="mac")
+        mac = normalize_mac(entry["mac"], device=where, field="mac")
+        _check_password(entry["password"], mac, "password")
+        if mac in found:
+            raise ProvisioningError("the device is given twice", device=mac, field="mac")
+        found[mac] = entry["password"]
+    for raw_mac, keys in (device_keys or {}).items():
+        mac = normalize_mac(raw_mac, device=raw_mac, field="mac")
+        if not isinstance(keys, dict) or key_name not in keys:
+            continue
+        _check_password(keys[key_name], mac, key_name)
+        if mac in found:
+            raise ProvisioningError("the device is given twice (credentials and key store)", device=mac, field=key_name)
+        found[mac] = keys[key_name]
+    return sorted(found.items())
+
+
+def device_htpasswd(credentials=(), device_keys=None, key_name=DEFAULT_KEY_NAME):
+    """The password file: one ``<mac>:{SSHA}...`` line per device, sorted by MAC."""
+    return "".join(htpasswd_line(mac, password) + "\n"
+                   for mac, password in device_credentials(credentials, device_keys, key_name))
