@@ -78,8 +78,8 @@ class DhcpFacts:
     (option 60) the phones send, the way ``match_type`` says (``prefix`` or
     ``substring``, what the dhcp role writes for Kea, ISC dhcpd and dnsmasq;
     ``hex-prefix`` for a binary option 60, each string then the leading
-    bytes as hex digits, such as Poly's ``0000363d``: the dhcp role does not
-    write that type yet and refuses a class that uses it). ``options``: the DHCP options the phones
+    bytes as hex digits, such as Poly's ``0000363d``, which the dhcp role
+    matches as leading bytes on all three backends). ``options``: the DHCP options the phones
     read their provisioning server from, in the order they prefer them.
     """
 

@@ -163,3 +163,20 @@ def test_dhcp_refuses_an_unknown_vendor_naming_the_entry_and_the_known_ones(tmp_
     assert failure_messages(output) == ["dhcp_vendor_classes[1] (acmephones): vendor \"acme\" is not one of %s, the "
                                         "vendors of dhcp_vendor_match" % ", ".join(DESCRIPTIONS)], output
     assert not (tmp_path / "dnsmasq.conf").exists()
+
+
+def test_dhcp_refuses_a_hex_prefix_match_that_is_not_hex_bytes_naming_the_entry_and_the_strings(tmp_path):
+    # Poly's option 60 is binary: a hex-prefix match holds its leading bytes
+    # as lower-case hex digits, which the templates write as they are.
+    code, output = run_role(tmp_path, "dhcp", {
+        "dhcp_mode": "options", "dhcp_backend": "dnsmasq", "dhcp_manage_package": False, "dhcp_manage_service": False,
+        "dhcp_dnsmasq_config_file": str(tmp_path / "dnsmasq.conf"), "dhcp_fragment_checker": str(tmp_path / "check"),
+        "dhcp_vendor_classes": [{"vendor": "grandstream", "option_66": "http://192.0.2.1/"},
+                                {"vendor": "poly", "option_66": "http://192.0.2.1/"},
+                                {"name": "polyphones", "match": ["0000363d", "00:00:36:3D", "0000363", "00"],
+                                 "match_type": "hex-prefix", "option_66": "http://192.0.2.1/"}]})
+    assert code != 0, output
+    assert failure_messages(output) == [
+        'dhcp_vendor_classes[2] (polyphones): a hex-prefix match is the leading bytes of option 60 as lower-case hex '
+        'digits, two or more bytes without separators (Poly: 0000363d), not "00:00:36:3D", "0000363", "00"'], output
+    assert not (tmp_path / "dnsmasq.conf").exists()

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The dhcp role with Kea, ISC dhcpd and dnsmasq in turn: each serves a
 # network namespace, and the real dhclient asks it for a lease from another
-# namespace as a Grandstream, a Cisco SPA, a Cisco MPP, a Panasonic phone and
-# a client of no known vendor; each must get its own provisioning options.
+# namespace as a Grandstream, a Cisco SPA, a Cisco MPP, a Panasonic phone, a
+# Poly phone (binary option 60) and clients of no known vendor; each must get
+# its own provisioning options.
 set -eu
 
 # shellcheck source=tests/integration/targets/setup_lab/lib.sh
@@ -85,16 +86,20 @@ setup_netns sft-dhcp "$server_ip/24" phone
 phone_ns=sft-dhcp-phone
 on_exit stop_servers
 
-# lease VENDOR_CLASS: one real DHCP exchange from the phone namespace; the
-# options the client received go to $work/lease, one new_NAME=value a line.
+# lease VENDOR_CLASS [hex]: one real DHCP exchange from the phone namespace;
+# the options the client received go to $work/lease, one new_NAME=value a
+# line. With hex, VENDOR_CLASS is bytes (00:00:36:3d:...) and dhclient sends
+# them as they are, not as text.
 lease() {
-    local vendor_class=$1
+    local vendor_class=$1 sent
+    sent="\"$vendor_class\""
+    [ "${2:-}" != hex ] || sent=$vendor_class
     cat >"$work/dhclient.conf" <<CONF
 option cisco-tftp-servers code 150 = array of ip-address;
 option provisioning-server code 159 = string;
 option provisioning-url code 160 = string;
 timeout 15;
-send vendor-class-identifier "$vendor_class";
+send vendor-class-identifier $sent;
 request subnet-mask, routers, tftp-server-name, vendor-encapsulated-options,
         cisco-tftp-servers, provisioning-server, provisioning-url;
 CONF
@@ -175,7 +180,23 @@ check_leases() {
     expect tftp_server_name "$server_ip"
     expect vendor_encapsulated_options ""
     expect provisioning_url ""
+
+    # Poly's option 60 is binary: enterprise 13885 (00 00 36 3d), a length,
+    # then sub-options 1 "Polycom", 2 "VVX-VVX_400", 3 "3111-46135-002,7".
+    vendor_class=$poly_vendor_class
+    lease "$vendor_class" hex
+    expect tftp_server_name "http://$server_ip/poly/"
+    expect vendor_encapsulated_options ""
+
+    # The hex-prefix matches bytes: the same digits sent as text are not Poly,
+    # nor is a client that names Polycom in text.
+    for vendor_class in 0000363d Polycom-VVX400; do
+        lease "$vendor_class"
+        expect tftp_server_name "$server_ip"
+    done
 }
+
+poly_vendor_class=00:00:36:3d:28:01:07:50:6f:6c:79:63:6f:6d:02:0b:56:56:58:2d:56:56:58:5f:34:30:30:03:10:33:31:31:31:2d:34:36:31:33:35:2d:30:30:32:2c:37
 
 # check_fragment BACKEND: the options-mode fragment, embedded in a complete
 # configuration of its server, passes the server's checker; the same
@@ -273,7 +294,7 @@ for backend in kea isc dnsmasq; do
 
     leases_start=$SECONDS
     check_leases "$backend"
-    echo "$backend: Grandstream, SPA, MPP, Panasonic and unknown clients got their options ($((SECONDS - leases_start)) s)"
+    echo "$backend: Grandstream, SPA, MPP, Panasonic, Poly (binary option 60) and unknown clients got their options ($((SECONDS - leases_start)) s)"
 
     pid=$(cat "${pid_files[$backend]}")
     # The same template validation guards every backend's files: Kea shows
