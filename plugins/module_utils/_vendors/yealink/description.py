@@ -41,10 +41,11 @@ DESCRIPTION = VendorDescription(
     macs_in_user_agent=True,
     # <mac>.boot and <mac>.cfg (lower-case MAC, no separators), in any
     # directory; y0000000000xx.cfg is shared by a model ("y" is not hex, so it
-    # never matches). 000000000000.cfg is Poly's fleet-wide master, served
-    # from the same roots: the flat lists the roles read hold every family's
-    # patterns, so it must match none.
-    device_paths=(r"^/(?:[^/]+/)*(?!0{12}\.){mac}\.(?:boot|cfg)$",),
+    # never matches); <mac>-bootstrap.cfg hands the phone its HTTP
+    # credentials (below). 000000000000.cfg is Poly's fleet-wide master,
+    # served from the same roots: the flat lists the roles read hold every
+    # family's patterns, so it must match none.
+    device_paths=(r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}(?:-bootstrap)?\.(?:boot|cfg)$",),
     # The phones carry a Yealink-issued per-device certificate, but whether
     # they present it to a provisioning server and its subject layout were not
     # found: none is declared.
@@ -72,15 +73,19 @@ DESCRIPTION = VendorDescription(
                            "-108.86.0.90.rom); static.firmware.url is its full URL"),
     docs="docs/vendors/yealink.md",
     settings={_http_credentials.SETTING_NAME: _http_credentials.SETTING},
-    # The phone fetches <mac>.boot first and applies it before the files it
-    # names, so the boot file is the plain bootstrap that sets
-    # static.auto_provision.server.username/.password (vendor-facts-more 1.3,
-    # code: wazo-provd base.tpl, FusionPBX); <mac>.cfg, the device's own
-    # file with its account passwords, then needs them. y0000000000xx.cfg
-    # and Poly's 000000000000.cfg master are shared and stay open.
+    # The phone fetches <mac>.boot first, without credentials, then the
+    # .cfg files it names in order. A boot file holds include:config lines
+    # and overwrite_mode only (vendor-facts-more 1.1, documented), so the
+    # credentials (static.auto_provision.server.username/.password, 1.3,
+    # code: wazo-provd base.tpl, FusionPBX) go in a plain <mac>-bootstrap.cfg
+    # it names first: the same name and pattern as Poly's. <mac>.cfg, the
+    # device's own file with its account passwords, needs them.
+    # y0000000000xx.cfg and Poly's 000000000000.cfg master are shared and
+    # stay open. Unsure: whether the phone uses the new credentials for the
+    # files after the bootstrap in the same pass or from the next one.
     http_credentials=HttpCredentialsFacts(
         paths=(r"^/(?:[^/]+/)*(?!0{12}\.){mac}\.cfg$",),
-        bootstrap_paths=(r"^/(?:[^/]+/)*{mac}\.boot$",),
+        bootstrap_paths=(r"^/(?:[^/]+/)*{mac}\.boot$", r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-bootstrap\.cfg$"),
         setting=_http_credentials.SETTING_NAME,
         key=_http_credentials.DEFAULT_KEY_NAME,
         key_bytes=_http_credentials.DEFAULT_KEY_BYTES,

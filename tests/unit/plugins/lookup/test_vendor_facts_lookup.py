@@ -77,29 +77,26 @@ def test_names_and_dhcp_vendor_match_cover_every_family():
         assert match[name] == {"match": list(description.dhcp.vendor_class), "match_type": description.dhcp.match_type}
 
 
-# The per-device HTTP credentials' patterns, written out by hand: Yealink's
-# <mac>.cfg and Poly's <mac>-*.cfg need them, Yealink's <mac>.boot and Poly's
-# <mac>-bootstrap.cfg are served without.
-HTTP_CREDENTIALS_PATHS = {
-    "yealink": r"^/(?:[^/]+/)*(?!0{12}\.){mac}\.cfg$",
-    "poly": r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-(?:sipfleet|phone|web|license|directory|app|boot)\.(?:cfg|xml|log)$",
-}
-HTTP_CREDENTIALS_BOOTSTRAP_PATHS = {
-    "yealink": r"^/(?:[^/]+/)*{mac}\.boot$",
-    "poly": r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-bootstrap\.cfg$",
-}
+# The per-device HTTP credentials' patterns, written out by hand, in vendor
+# order: Yealink's <mac>.cfg and Poly's <mac>-*.cfg need them; Yealink's
+# <mac>.boot and the <mac>-bootstrap.cfg both families name are served
+# without (once in the flat list).
+HTTP_CREDENTIALS_PATHS = [
+    r"^/(?:[^/]+/)*(?!0{12}\.){mac}\.cfg$",
+    r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-(?:sipfleet|phone|web|license|directory|app|boot)\.(?:cfg|xml|log)$",
+]
+HTTP_CREDENTIALS_BOOTSTRAP_PATHS = [
+    r"^/(?:[^/]+/)*{mac}\.boot$",
+    r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-bootstrap\.cfg$",
+]
 
 
 def test_http_credentials_terms_are_the_declaring_families_flat_lists():
     paths, bootstrap = run("http_credentials_paths", "http_credentials_bootstrap_paths")
-    order = [name for name in DESCRIPTIONS if name in HTTP_CREDENTIALS_PATHS]
-    assert sorted(order) == ["poly", "yealink"]
-    # One flat list each, in vendor order, only the families that declare credentials.
-    assert paths == [HTTP_CREDENTIALS_PATHS[name] for name in order]
-    assert bootstrap == [HTTP_CREDENTIALS_BOOTSTRAP_PATHS[name] for name in order]
-    for name, description in DESCRIPTIONS.items():
-        if description.http_credentials is None:
-            assert name not in HTTP_CREDENTIALS_PATHS
+    declaring = [name for name, description in DESCRIPTIONS.items() if description.http_credentials is not None]
+    assert declaring == ["yealink", "poly"]
+    assert paths == HTTP_CREDENTIALS_PATHS
+    assert bootstrap == HTTP_CREDENTIALS_BOOTSTRAP_PATHS
     # What the http_server role's defaults get from a template: the lists themselves.
     assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'http_credentials_paths') }}") == paths
     assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'http_credentials_bootstrap_paths') }}") == bootstrap

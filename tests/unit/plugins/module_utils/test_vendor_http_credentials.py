@@ -148,8 +148,9 @@ def test_a_device_s_secret_files_need_its_credentials_and_shared_files_none(fami
 
 
 @pytest.mark.parametrize("family, protected, bootstrap, neither", [
-    ("yealink", ["/00156574b150.cfg", "/a/b/00156574B150.cfg"], ["/00156574b150.boot"],
-     ["/y000000000028.cfg", "/00156574b150.rom", "/x00156574b150.cfg", "/000000000000.cfg"]),
+    ("yealink", ["/00156574b150.cfg", "/a/b/00156574B150.cfg"], ["/00156574b150.boot", "/00156574b150-bootstrap.cfg"],
+     ["/y000000000028.cfg", "/00156574b150.rom", "/x00156574b150.cfg", "/000000000000.cfg",
+      "/000000000000-bootstrap.cfg"]),
     ("poly", ["/0004f2aa0001-sipfleet.cfg", "/p/0004F2AA0001-phone.cfg", "/0004f2aa0001-directory.xml",
               "/0004f2aa0001-app.log"],
      ["/0004f2aa0001-bootstrap.cfg", "/p/0004F2AA0001-bootstrap.cfg"],
