@@ -103,6 +103,17 @@ def _device_paths(all_facts, vendor):
                    "MAC in the certificate subject (`http_server_client_mac_patterns`)"), rows)
 
 
+def _http_credentials(all_facts, vendor):
+    rows = [(_vendor(facts), _codes(facts["http_credentials"]["paths"]),
+             _codes(facts["http_credentials"]["bootstrap_paths"]),
+             "%s (%d bytes)" % (_code(facts["http_credentials"]["key"]), facts["http_credentials"]["key_bytes"]),
+             "%s: true" % _code(facts["http_credentials"]["setting"]), _SOURCES[facts["http_credentials"]["source"]])
+            for facts in all_facts.values() if facts["http_credentials"]]
+    return _table(("vendor", "need the device's credentials (`http_server_device_credentials_paths`)",
+                   "bootstrap, served without (`http_server_device_credentials_bootstrap_paths`)", "key store key",
+                   "opt-in setting", "source"), rows)
+
+
 def _dhcp_vendor_match(all_facts, vendor):
     rows = [(_code(facts["name"]), _codes(facts["dhcp"]["vendor_class"]), facts["dhcp"]["match_type"],
              ", ".join(str(option) for option in facts["dhcp"]["options"]), _SOURCES[facts["dhcp"]["source"]])
@@ -137,6 +148,12 @@ def _facts(all_facts, vendor):
         ("encodings of the files served (innermost first)", "<br>".join(encodings)),
         ("firmware images", _prose(facts["firmware"]["naming"])),
     ]
+    credentials = facts["http_credentials"]
+    if credentials:
+        rows.append(("per-device HTTP credentials (with `%s: true`)" % credentials["setting"],
+                     "files %s need them; bootstrap %s is served without; password: key %s, %d bytes (%s)"
+                     % (_codes(credentials["paths"]), _codes(credentials["bootstrap_paths"]),
+                        _code(credentials["key"]), credentials["key_bytes"], _SOURCES[credentials["source"]])))
     return (["What the collection reads from `plugins/module_utils/_vendors/%s/description.py`:" % vendor, ""]
             + _table(("fact", "value"), rows))
 
@@ -144,6 +161,7 @@ def _facts(all_facts, vendor):
 #: ``{block name: function(all facts, page's vendor or None) -> lines}``.
 BLOCKS = {
     "device-paths": _device_paths,
+    "http-credentials": _http_credentials,
     "dhcp-vendor-match": _dhcp_vendor_match,
     "firmware-naming": _firmware_naming,
     "facts": _facts,

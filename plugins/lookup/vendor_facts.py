@@ -14,8 +14,9 @@ description:
   - Returns the facts each vendor family of the collection declares about its phones (its vendor description), so
     that roles and playbooks never spell out a vendor's file names, certificate subjects or DHCP vendor classes
     themselves. A vendor added to the collection reaches every role through this lookup.
-  - The roles use it for their defaults - C(http_server_device_file_patterns) and C(http_server_client_mac_patterns)
-    of the C(sipfleet.provisioning.http_server) role, C(dhcp_vendor_match) of the C(sipfleet.provisioning.dhcp) role,
+  - The roles use it for their defaults - C(http_server_device_file_patterns), C(http_server_client_mac_patterns),
+    C(http_server_device_credentials_paths) and C(http_server_device_credentials_bootstrap_paths) of the
+    C(sipfleet.provisioning.http_server) role, C(dhcp_vendor_match) of the C(sipfleet.provisioning.dhcp) role,
     and the vendors the C(sipfleet.provisioning.dhcp) and C(sipfleet.provisioning.firmware) roles accept.
   - Each term names one view of the facts, see O(_terms). Without a term the lookup returns every family's facts.
   - Returns one value per term. With one term (or none), C(lookup()) returns that value itself (a list or a
@@ -32,12 +33,18 @@ options:
       - V(client_certificate_mac) - every family's regular expressions for where a client certificate's subject
         (RFC 2253) carries the MAC, one flat list in vendor order with duplicates removed; C({mac}) stands for the
         MAC. A family whose phones carry no documented device certificate adds none.
+      - V(http_credentials_paths) - the regular expressions for the request paths of a device's own files that need
+        its per-device HTTP credentials, from every family that declares such credentials (Yealink, Poly), one flat
+        list in vendor order with duplicates removed; C({mac}) stands for the device's MAC.
+      - V(http_credentials_bootstrap_paths) - the same for the plain bootstrap files that hand a device its HTTP
+        credentials and are served without them.
       - 'V(dhcp_vendor_match) - C({vendor: {match: [...], match_type: ...}}), the option 60 strings each family''s
         phones send and how to compare them.'
       - Without a term the lookup returns every family's facts by vendor name, every field of its description
         (C(name), C(title), C(user_agents), C(macs_in_user_agent), C(user_agent_mac), C(device_paths),
         C(client_certificate_mac), C(dhcp), C(secret_params), C(secret_param_patterns),
-        C(not_secret_param_patterns), C(encodings), C(notify), C(firmware), C(docs), C(settings)).
+        C(not_secret_param_patterns), C(encodings), C(notify), C(firmware), C(docs), C(settings),
+        C(http_credentials), null for a family without per-device HTTP credentials).
       - An unknown term fails, naming it and the known terms.
     type: list
     elements: str
@@ -83,7 +90,8 @@ RETURN = r"""
 _raw:
   description:
     - One value per term, in the order of the terms; without a term, one value, the mapping of every vendor's facts.
-    - V(names) is a list of strings; V(device_paths) and V(client_certificate_mac) are lists of strings;
+    - V(names) is a list of strings; V(device_paths), V(client_certificate_mac), V(http_credentials_paths) and
+      V(http_credentials_bootstrap_paths) are lists of strings;
       V(dhcp_vendor_match) and the whole facts are mappings keyed by vendor name.
   type: list
   elements: raw
@@ -108,6 +116,16 @@ def _flat(facts, field):
     return flat
 
 
+def _flat_credentials(facts, field):
+    """``field`` of every family's ``http_credentials``, in vendor order, each item once; families without none."""
+    flat = []
+    for vendor in facts.values():
+        for item in (vendor["http_credentials"] or {}).get(field, ()):
+            if item not in flat:
+                flat.append(item)
+    return flat
+
+
 def _dhcp_vendor_match(facts):
     return dict((name, {"match": list(vendor["dhcp"]["vendor_class"]), "match_type": vendor["dhcp"]["match_type"]})
                 for name, vendor in facts.items())
@@ -118,6 +136,8 @@ VIEWS = {
     "names": list,  # the mapping's keys, in the registry's order
     "device_paths": lambda facts: _flat(facts, "device_paths"),
     "client_certificate_mac": lambda facts: _flat(facts, "client_certificate_mac"),
+    "http_credentials_paths": lambda facts: _flat_credentials(facts, "paths"),
+    "http_credentials_bootstrap_paths": lambda facts: _flat_credentials(facts, "bootstrap_paths"),
     "dhcp_vendor_match": _dhcp_vendor_match,
 }
 

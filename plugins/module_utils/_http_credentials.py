@@ -20,11 +20,22 @@ from __future__ import annotations
 import base64
 import hashlib
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Setting
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
 
 # The key store key a vendor's key_specs names for a device's HTTP password.
 DEFAULT_KEY_NAME = "http_password"
+# Its size in random bytes (the key store writes it as twice as many hex digits).
+DEFAULT_KEY_BYTES = 16
+
+#: The inventory setting a device opts in to HTTP credentials with; every
+#: family that declares ``http_credentials`` declares this one object (two
+#: declarations of one setting must be the same ``Setting``).
+SETTING_NAME = "http_credentials"
+SETTING = Setting(
+    "bool", "ask the key store for this device's HTTP password (key http_password) so that the server can protect its "
+    "own files with per-device HTTP credentials (Yealink, Poly; docs/roles/http_server.md)", default=False)
 
 
 def ssha(password, salt):

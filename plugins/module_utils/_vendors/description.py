@@ -15,7 +15,9 @@ nginx device binding (:attr:`~VendorDescription.device_paths`,
 masking (:attr:`~VendorDescription.encodings`,
 :attr:`~VendorDescription.secret_params`), the firmware role's naming
 (:attr:`~VendorDescription.firmware`), the resync push
-(:attr:`~VendorDescription.notify`) and the generated docs tables.
+(:attr:`~VendorDescription.notify`), the per-device HTTP credentials of the
+http_server role and the key store (:attr:`~VendorDescription.http_credentials`)
+and the generated docs tables.
 
 The patterns are written once, in the syntax both Python's ``re`` and
 nginx's PCRE read the same way (no named groups, no look-behind), with
@@ -114,6 +116,36 @@ class FirmwareFacts:
         self.versioned_name = versioned_name
 
 
+class HttpCredentialsFacts:
+    """Per-device HTTP credentials, for a family whose files cannot be encrypted usefully.
+
+    A plain bootstrap file (``bootstrap_paths``, served without credentials
+    and only in the device's bootstrap window) sets the phone's provisioning
+    user to its MAC and password to the key store's ``key`` (``key_bytes``
+    random bytes); the server then serves ``paths`` (the device's own files,
+    ``{mac}`` its MAC) only to a request carrying that device's user and
+    password. A device asks the key store for the key only when its
+    inventory sets ``setting`` (a boolean setting the family declares,
+    default false), so a fleet that does not opt in gets no new key.
+    """
+
+    def __init__(self, paths, bootstrap_paths, setting, key="http_password", key_bytes=16, source="code"):
+        self.paths = tuple(paths)
+        self.bootstrap_paths = tuple(bootstrap_paths)
+        self.setting = setting
+        self.key = key
+        self.key_bytes = key_bytes
+        self.source = source
+
+    def key_specs(self, settings):
+        """``{key: key_bytes}`` when ``settings`` (a device's) opt in, else ``{}``."""
+        return {self.key: self.key_bytes} if (settings or {}).get(self.setting) is True else {}
+
+    def facts(self):
+        return {"paths": list(self.paths), "bootstrap_paths": list(self.bootstrap_paths), "setting": self.setting,
+                "key": self.key, "key_bytes": self.key_bytes, "source": self.source}
+
+
 class VendorDescription:
     """The facts a vendor family declares; see the module documentation for who reads each.
 
@@ -164,11 +196,14 @@ class VendorDescription:
         family reads (Grandstream's ``config_prefix``); the data model accepts
         them beside the generic ones (``_device_model.all_settings``). Two
         families that read the same one declare the same object.
+    ``http_credentials``
+        :class:`HttpCredentialsFacts`, or ``None`` for a family whose files
+        are protected otherwise (encryption, client certificates).
     """
 
     def __init__(self, name, title, user_agents, macs_in_user_agent, device_paths, client_certificate_mac, dhcp,
                  secret_params, encodings, notify, firmware, docs, secret_param_patterns=(),
-                 not_secret_param_patterns=(), settings=None, user_agent_mac=None):
+                 not_secret_param_patterns=(), settings=None, user_agent_mac=None, http_credentials=None):
         self.name = name
         self.title = title
         self.user_agents = tuple(user_agents)
@@ -185,6 +220,7 @@ class VendorDescription:
         self.docs = docs
         self.settings = dict(settings or {})
         self.user_agent_mac = user_agent_mac
+        self.http_credentials = http_credentials
         self._user_agent_mac_re = _mac_regex(user_agent_mac) if user_agent_mac else None
         self._secret_res = tuple(re.compile(pattern, re.IGNORECASE) for pattern in self.secret_param_patterns)
         self._not_secret_res = tuple(re.compile(pattern, re.IGNORECASE) for pattern in self.not_secret_param_patterns)
@@ -254,7 +290,14 @@ class VendorDescription:
             "settings": dict((name, {"kind": spec.kind, "description": spec.description, "default": spec.default,
                                      "choices": list(spec.choices) if spec.choices else None, "secret": spec.secret})
                              for name, spec in sorted(self.settings.items())),
+            "http_credentials": self.http_credentials.facts() if self.http_credentials else None,
         }
+
+
+#: What a key store key may be named (a key of ``device.keys``).
+_KEY_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+#: The fewest random bytes an HTTP password may have (128 bits: see ``_http_credentials``).
+HTTP_PASSWORD_MIN_BYTES = 16
 
 
 #: What a family's own setting may be named and hold (``_device_model.Setting.kind``).
@@ -272,7 +315,9 @@ def check_description(description):
     Every field must be filled (an empty ``client_certificate_mac`` is the
     one exception: a family may have no documented device certificate); each
     path and subject pattern must hold ``{mac}`` exactly once and compile;
-    the encodings must be known ones; the DHCP match type and options valid.
+    the encodings must be known ones; the DHCP match type and options valid;
+    HTTP credentials, when declared, need protected paths, a key of at least
+    :data:`HTTP_PASSWORD_MIN_BYTES` bytes and a boolean setting of the family.
     """
     problems = []
     for field in ("name", "title", "user_agents", "device_paths", "dhcp", "encodings", "notify", "firmware", "docs"):
@@ -283,9 +328,16 @@ def check_description(description):
     if not isinstance(description.macs_in_user_agent, bool):
         problems.append("macs_in_user_agent must be a boolean")
     searched = (description.user_agent_mac,) if getattr(description, "user_agent_mac", None) else ()
+    credentials = getattr(description, "http_credentials", None)
+    credential_paths = ()
+    if credentials is not None:
+        problems.extend(_check_http_credentials(credentials, description.settings))
+    if isinstance(credentials, HttpCredentialsFacts):
+        credential_paths = (("http_credentials.paths", credentials.paths),
+                            ("http_credentials.bootstrap_paths", credentials.bootstrap_paths))
     for field, patterns in (("device_paths", description.device_paths),
                             ("client_certificate_mac", description.client_certificate_mac),
-                            ("user_agent_mac", searched)):
+                            ("user_agent_mac", searched)) + credential_paths:
         for pattern in patterns:
             if pattern.count("{mac}") != 1:
                 problems.append("%s pattern %r must hold {mac} once" % (field, pattern))
@@ -296,9 +348,10 @@ def check_description(description):
                 problems.append("%s pattern %r does not compile: %s" % (field, pattern, exc))
             if "(?<" in pattern or "(?P" in pattern:
                 problems.append("%s pattern %r uses syntax nginx and Python read differently" % (field, pattern))
-    for pattern in description.device_paths:
-        if not pattern.startswith("^/"):
-            problems.append("device_paths pattern %r must be anchored at the root (^/)" % (pattern,))
+    for field, patterns in (("device_paths", description.device_paths),) + credential_paths:
+        for pattern in patterns:
+            if not pattern.startswith("^/"):
+                problems.append("%s pattern %r must be anchored at the root (^/)" % (field, pattern))
     for agent in description.user_agents:
         if "model" not in agent.regex.groupindex:
             problems.append("user agent pattern %r has no model group" % (agent.pattern,))
@@ -331,4 +384,29 @@ def check_description(description):
         if getattr(spec, "kind", None) not in _SETTING_KINDS or not getattr(spec, "description", None):
             problems.append("settings[%s] must be a Setting with a kind (%s) and a description"
                             % (name, ", ".join(_SETTING_KINDS)))
+    return problems
+
+
+def _check_http_credentials(credentials, settings):
+    """What is wrong with ``credentials`` (:class:`HttpCredentialsFacts`) apart from its patterns."""
+    problems = []
+    if not isinstance(credentials, HttpCredentialsFacts):
+        return ["http_credentials must be an HttpCredentialsFacts"]
+    if not credentials.paths:
+        problems.append("http_credentials.paths is empty")
+    if not isinstance(credentials.key, str) or not _KEY_NAME_RE.match(credentials.key):
+        problems.append("http_credentials.key %r must be lower-case words joined by _" % (credentials.key,))
+    if (not isinstance(credentials.key_bytes, int) or isinstance(credentials.key_bytes, bool)
+            or credentials.key_bytes < HTTP_PASSWORD_MIN_BYTES):
+        problems.append("http_credentials.key_bytes %r must be an integer of at least %d"
+                        % (credentials.key_bytes, HTTP_PASSWORD_MIN_BYTES))
+    spec = settings.get(credentials.setting) if isinstance(credentials.setting, str) else None
+    if spec is None or getattr(spec, "kind", None) != "bool" or getattr(spec, "default", None) is not False:
+        problems.append("http_credentials.setting %r must be one of the family's settings, a bool defaulting to false"
+                        % (credentials.setting,))
+    if credentials.source not in SOURCES:
+        problems.append("http_credentials.source %r is not one of %s" % (credentials.source, ", ".join(SOURCES)))
+    overlap = set(credentials.paths) & set(credentials.bootstrap_paths)
+    if overlap:
+        problems.append("http_credentials pattern(s) %s both protected and bootstrap" % ", ".join(sorted(overlap)))
     return problems

@@ -58,6 +58,23 @@ def test_every_family_s_facts_are_in_the_tables():
             assert "`%s`" % agent.sample in facts
 
 
+def test_the_http_credentials_table_has_the_declaring_families_only():
+    table = block(read("docs/roles/http_server.md"), "http-credentials")
+    for name, description in DESCRIPTIONS.items():
+        rows = [line for line in table if "(`%s`)" % name in line]
+        credentials = description.http_credentials
+        if credentials is None:
+            assert rows == [], name
+            assert "per-device HTTP credentials" not in "\n".join(block(read(description.docs), "facts")), name
+            continue
+        assert len(rows) == 1, name
+        for pattern in credentials.paths + credentials.bootstrap_paths:
+            assert "`%s`" % pattern.replace("|", "\\|") in rows[0], (name, pattern)
+        assert "`%s`: true" % credentials.setting in rows[0]
+        facts = "\n".join(block(read(description.docs), "facts"))
+        assert "per-device HTTP credentials (with `%s: true`)" % credentials.setting in facts, name
+
+
 def test_a_changed_fact_makes_the_docs_stale(tmp_path):
     root = tmp_path / "collection"
     shutil.copytree(os.path.join(ROOT, "docs"), str(root / "docs"))

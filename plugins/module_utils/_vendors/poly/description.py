@@ -10,9 +10,11 @@ FusionPBX, Provisioner and an Ansible role, named beside each fact).
 
 from __future__ import annotations
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils import _http_credentials
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.description import (
     DhcpFacts,
     FirmwareFacts,
+    HttpCredentialsFacts,
     NotifyFacts,
     UserAgent,
     VendorDescription,
@@ -39,9 +41,11 @@ DESCRIPTION = VendorDescription(
     # asks for or writes under its MAC (Poly FAQ "What files does my phone
     # download or upload"): <mac>.cfg (the master it tries first),
     # -phone.cfg, -web.cfg, -license.cfg, -directory.xml, -app.log,
-    # -boot.log. The fleet-wide 000000000000.cfg and 000000000000-*.* are
+    # -boot.log; and -bootstrap.cfg, the plain file that hands the phone its
+    # HTTP credentials. The fleet-wide 000000000000.cfg and 000000000000-*.* are
     # not a device's.
-    device_paths=(r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}(?:-(?:sipfleet|phone|web|license|directory|app|boot))?\.(?:cfg|xml|log)$",),
+    device_paths=(r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}(?:-(?:sipfleet|bootstrap|phone|web|license|directory|app|boot))?"
+                  r"\.(?:cfg|xml|log)$",),
     # A factory device certificate unique per MAC is documented, but not
     # where its subject carries the MAC (unsure): nothing is declared.
     client_certificate_mac=(),
@@ -65,4 +69,24 @@ DESCRIPTION = VendorDescription(
     firmware=FirmwareFacts("the split images keep the names Poly ships (<part number>.sip.ld) in the directory "
                            "APP_FILE_PATH of 000000000000.cfg names (firmware_url, default sip.ld beside the master)"),
     docs="docs/vendors/poly.md",
+    settings={_http_credentials.SETTING_NAME: _http_credentials.SETTING},
+    # The phone reads the master first (<mac>.cfg if it exists, else
+    # 000000000000.cfg), without credentials it does not have yet: the
+    # masters stay open, and a master holds no parameter. The plain
+    # bootstrap that sets device.prov.user/.password (vendor-facts-more 2.3,
+    # code: FusionPBX) is a config file of its own, <mac>-bootstrap.cfg,
+    # not <mac>.cfg: that name is Yealink's own file, which must stay
+    # protected in the flat lists every family's patterns share. The files
+    # under <mac>- (the collection's -sipfleet.cfg with the account
+    # passwords, and what the phone itself reads or uploads) need them.
+    # Unsure: whether the phone fetches the CONFIG_FILES after the
+    # bootstrap with the new credentials in the same boot or only after the
+    # restart a device.* change makes, and what it does on a 401.
+    http_credentials=HttpCredentialsFacts(
+        paths=(r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-(?:sipfleet|phone|web|license|directory|app|boot)\.(?:cfg|xml|log)$",),
+        bootstrap_paths=(r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-bootstrap\.cfg$",),
+        setting=_http_credentials.SETTING_NAME,
+        key=_http_credentials.DEFAULT_KEY_NAME,
+        key_bytes=_http_credentials.DEFAULT_KEY_BYTES,
+        source="unsure"),
 )

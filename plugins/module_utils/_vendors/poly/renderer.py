@@ -138,6 +138,11 @@ class PolyRenderer(VendorRenderer):
     def model_info(self, model):
         return MODELS.get(model)
 
+    def key_specs(self, device):
+        # The HTTP password, only for a device whose inventory opts in
+        # (settings.http_credentials): a fleet that does not gets no new key.
+        return self.description.http_credentials.key_specs(device.settings)
+
     def known_models(self):
         return sorted(MODELS)
 

@@ -11,9 +11,11 @@ guides; wazo-provd-plugins and FusionPBX code where no guide was found) and
 
 from __future__ import annotations
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils import _http_credentials
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.description import (
     DhcpFacts,
     FirmwareFacts,
+    HttpCredentialsFacts,
     NotifyFacts,
     UserAgent,
     VendorDescription,
@@ -39,8 +41,11 @@ DESCRIPTION = VendorDescription(
     macs_in_user_agent=True,
     # <mac>.boot and <mac>.cfg (lower-case MAC, no separators), in any
     # directory; y0000000000xx.cfg is shared by a model ("y" is not hex, so it
-    # never matches).
-    device_paths=(r"^/(?:[^/]+/)*{mac}\.(?:boot|cfg)$",),
+    # never matches); <mac>-bootstrap.cfg hands the phone its HTTP
+    # credentials (below). 000000000000.cfg is Poly's fleet-wide master,
+    # served from the same roots: the flat lists the roles read hold every
+    # family's patterns, so it must match none.
+    device_paths=(r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}(?:-bootstrap)?\.(?:boot|cfg)$",),
     # The phones carry a Yealink-issued per-device certificate, but whether
     # they present it to a provisioning server and its subject layout were not
     # found: none is declared.
@@ -67,4 +72,22 @@ DESCRIPTION = VendorDescription(
     firmware=FirmwareFacts("the image keeps the file name Yealink ships (such as T46U(T43U,T46U,T41U,T48U,T42U,T44U,T44W)"
                            "-108.86.0.90.rom); static.firmware.url is its full URL"),
     docs="docs/vendors/yealink.md",
+    settings={_http_credentials.SETTING_NAME: _http_credentials.SETTING},
+    # The phone fetches <mac>.boot first, without credentials, then the
+    # .cfg files it names in order. A boot file holds include:config lines
+    # and overwrite_mode only (vendor-facts-more 1.1, documented), so the
+    # credentials (static.auto_provision.server.username/.password, 1.3,
+    # code: wazo-provd base.tpl, FusionPBX) go in a plain <mac>-bootstrap.cfg
+    # it names first: the same name and pattern as Poly's. <mac>.cfg, the
+    # device's own file with its account passwords, needs them.
+    # y0000000000xx.cfg and Poly's 000000000000.cfg master are shared and
+    # stay open. Unsure: whether the phone uses the new credentials for the
+    # files after the bootstrap in the same pass or from the next one.
+    http_credentials=HttpCredentialsFacts(
+        paths=(r"^/(?:[^/]+/)*(?!0{12}\.){mac}\.cfg$",),
+        bootstrap_paths=(r"^/(?:[^/]+/)*{mac}\.boot$", r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-bootstrap\.cfg$"),
+        setting=_http_credentials.SETTING_NAME,
+        key=_http_credentials.DEFAULT_KEY_NAME,
+        key_bytes=_http_credentials.DEFAULT_KEY_BYTES,
+        source="code"),
 )

@@ -129,6 +129,11 @@ class YealinkRenderer(VendorRenderer):
     def can_encrypt(self, device):
         return False
 
+    def key_specs(self, device):
+        # The HTTP password, only for a device whose inventory opts in
+        # (settings.http_credentials): a fleet that does not gets no new key.
+        return self.description.http_credentials.key_specs(device.settings)
+
     def is_secret_param(self, name):
         return isinstance(name, str) and self.description.is_secret_param(name)
 

@@ -77,13 +77,39 @@ def test_names_and_dhcp_vendor_match_cover_every_family():
         assert match[name] == {"match": list(description.dhcp.vendor_class), "match_type": description.dhcp.match_type}
 
 
+# The per-device HTTP credentials' patterns, written out by hand, in vendor
+# order: Yealink's <mac>.cfg and Poly's <mac>-*.cfg need them; Yealink's
+# <mac>.boot and the <mac>-bootstrap.cfg both families name are served
+# without (once in the flat list).
+HTTP_CREDENTIALS_PATHS = [
+    r"^/(?:[^/]+/)*(?!0{12}\.){mac}\.cfg$",
+    r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-(?:sipfleet|phone|web|license|directory|app|boot)\.(?:cfg|xml|log)$",
+]
+HTTP_CREDENTIALS_BOOTSTRAP_PATHS = [
+    r"^/(?:[^/]+/)*{mac}\.boot$",
+    r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-bootstrap\.cfg$",
+]
+
+
+def test_http_credentials_terms_are_the_declaring_families_flat_lists():
+    paths, bootstrap = run("http_credentials_paths", "http_credentials_bootstrap_paths")
+    declaring = [name for name, description in DESCRIPTIONS.items() if description.http_credentials is not None]
+    assert declaring == ["yealink", "poly"]
+    assert paths == HTTP_CREDENTIALS_PATHS
+    assert bootstrap == HTTP_CREDENTIALS_BOOTSTRAP_PATHS
+    # What the http_server role's defaults get from a template: the lists themselves.
+    assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'http_credentials_paths') }}") == paths
+    assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'http_credentials_bootstrap_paths') }}") == bootstrap
+
+
 def test_no_term_is_every_family_s_facts():
     assert run() == [vendor_facts()]
 
 
 def test_unknown_term_fails_naming_it_and_the_known_terms():
     with pytest.raises(AnsibleLookupError, match=r"unknown term 'device_path'; known terms: client_certificate_mac, "
-                                                 r"device_paths, dhcp_vendor_match, names"):
+                                                 r"device_paths, dhcp_vendor_match, http_credentials_bootstrap_paths, "
+                                                 r"http_credentials_paths, names"):
         run("names", "device_path")
 
 

@@ -383,6 +383,8 @@ FAMILY_SETTINGS = {
     "cisco_spa": ["compress_profiles"],
     "cisco_mpp": ["compress_profiles"],
     "panasonic": [],
+    "yealink": ["http_credentials"],
+    "poly": ["http_credentials"],
 }
 
 
