@@ -127,8 +127,9 @@ class YealinkRenderer(VendorRenderer):
     name = DESCRIPTION.name
     title = DESCRIPTION.title
     description = DESCRIPTION
-    secure_transport = ("an https provisioning_url (Yealink's file encryption is not confidential: CVE-2024-24681), "
-                        "and restrict the HTTPS server to the phones' network")
+    secure_transport = ("http_credentials: true (the device's own HTTP user and password, with the http_server role's "
+                        "per-device HTTP credentials; docs/keys.md), or an https provisioning_url restricted to the phones' "
+                        "network (Yealink's file encryption is not confidential: CVE-2024-24681)")
 
     # -- models ------------------------------------------------------------
 
