@@ -167,6 +167,7 @@ class YealinkRenderer(VendorRenderer):
     def key_specs(self, device):
         # The HTTP password, only for a device whose inventory opts in
         # (settings.http_credentials): a fleet that does not gets no new key.
+        # Likewise the compatibility-mode key (settings.yealink_compat_encryption).
         specs = dict(self.description.http_credentials.key_specs(device.settings))
         specs.update(self._compat_key_specs(device))
         return specs
