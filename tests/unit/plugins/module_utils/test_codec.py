@@ -330,9 +330,10 @@ def devices(settings_=None):
          "lines": [{"extension": "206", "password": "pw-hdv"}]},
         {"name": "yealink", "mac": "001565000001", "model": "T46U", "settings": dict(own, encrypt_profiles=False),
          "lines": [{"extension": "207", "password": "pw-yealink"}]},
-        # Compatibility-mode obfuscation: <mac>.cfg encrypted, <mac>_Security.enc beside it.
+        # Compatibility-mode obfuscation: <mac>.cfg encrypted, <mac>_Security.enc beside it; with HTTP
+        # credentials, so that the rotation flow changes its keys in place too.
         {"name": "yealink-compat", "mac": "001565000002", "model": "T46U",
-         "settings": dict(own, encrypt_profiles=False, yealink_compat_encryption=True),
+         "settings": dict(own, encrypt_profiles=False, yealink_compat_encryption=True, http_credentials=True),
          "lines": [{"extension": "208", "password": "pw-yealink-compat"}]},
         # Poly reads no file the collection can encrypt.
         {"name": "poly", "mac": "0004f2000001", "model": "VVX410", "settings": dict(own, encrypt_profiles=False),
@@ -369,8 +370,7 @@ def _check_flow(flow):
     rotations = {}
     for device in fleet:
         device.keys = dict(current.get(device.label, {}))
-        # Yealink has no key change in place yet (render_rotation): its compatibility-mode key is not rotated here.
-        if flow == "rotation" and device.keys and device.vendor != "yealink":
+        if flow == "rotation" and device.keys:
             successor = copy.copy(device)
             successor.keys = dict(following[device.label])
             rotations[device.label] = successor
@@ -385,9 +385,10 @@ def _check_flow(flow):
         if not codec.encrypts(item.encoding):
             assert item.plaintext is None and item.digest is None, item.path
             if item.encoding == ("yealink-key-wrap",):
-                # Anyone can unwrap it: it holds the device's key.
-                assert codec.decode(item.encoding, item.content).decode() == by_label[item.device].keys["yealink_aes_key"]
-                assert yealink_cli(item.content, YEALINK_FIXED_KEY).decode() == by_label[item.device].keys["yealink_aes_key"]
+                # Anyone can unwrap it: it holds the device's key (the new one in a rotation).
+                wanted = (following if flow == "rotation" else current)[item.device]["yealink_aes_key"]
+                assert codec.decode(item.encoding, item.content).decode() == wanted
+                assert yealink_cli(item.content, YEALINK_FIXED_KEY).decode() == wanted
             else:
                 assert codec.decode(item.encoding, item.content) == item.content
             continue

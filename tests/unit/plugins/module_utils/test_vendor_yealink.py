@@ -571,3 +571,38 @@ def test_compat_does_not_lift_the_encrypt_profiles_refusal():
     with pytest.raises(ProvisioningError) as caught:
         load(compat_devices(encrypt_profiles=True))
     assert caught.value.field == "settings.encrypt_profiles" and "CVE-2024-24681" in str(caught.value)
+
+
+def test_compat_with_http_credentials_keeps_the_bootstrap_plain_and_protects_both_files():
+    """The HTTP bootstrap is read before the common file: it stays plain; <mac>.cfg and its _Security.enc need the credentials."""
+    # Over plain HTTP: the server asks for the device's credentials (the other devices stay on HTTPS).
+    devices = compat_devices(http_credentials=True, provisioning_url="http://prov.example.net/")
+    devices[0]["keys"]["http_password"] = "ab" * 16
+    inventory, fleet = load_fleet(devices, DEFAULTS)
+    files = render_fleet(inventory, fleet)
+    own = dict((item.path, item) for item in files if item.device == "secret-desk" and not item.after_window)
+    assert sorted(own) == [COMPAT_MAC + "-bootstrap.cfg", COMPAT_MAC + ".boot", COMPAT_MAC + ".cfg",
+                           COMPAT_MAC + "_Security.enc"]
+    assert formats.parse_boot(own[COMPAT_MAC + ".boot"].content) == [
+        COMPAT_MAC + "-bootstrap.cfg", "y000000000108.cfg", COMPAT_MAC + ".cfg"]
+    assert own[COMPAT_MAC + "-bootstrap.cfg"].encoding == ("plain",)
+    assert own[COMPAT_MAC + ".cfg"].encoding == ("yealink-aes-128-ecb",)
+    protected = [re.compile(pattern.replace("{mac}", "([0-9a-f]{12})"), re.IGNORECASE)
+                 for pattern in DESCRIPTION.http_credentials.paths]
+    for path, item in own.items():
+        needs = any(regex.search("/" + path) for regex in protected)
+        assert needs == (path in (COMPAT_MAC + ".cfg", COMPAT_MAC + "_Security.enc")), path
+
+
+def test_compat_key_follows_a_rotation_of_the_device_keys():
+    """Where Yealink changes keys in place (with HTTP credentials), the new files use the new compatibility-mode key."""
+    devices = compat_devices(http_credentials=True)
+    devices[0]["keys"]["http_password"] = "ab" * 16
+    inventory, fleet = load(devices)
+    successor = build_device(dict(devices[0], keys={"yealink_aes_key": "fedcba9876543210", "http_password": "cd" * 16}),
+                             0, inventory, vendor_for_model)
+    files = dict((item.path, item) for item in RENDERER.render_rotation(fleet[0], successor, inventory)
+                 if not item.after_window)
+    assert openssl_ecb(files[COMPAT_MAC + "_Security.enc"].content, FIXED_KEY) == b"fedcba9876543210"
+    assert openssl_ecb(files[COMPAT_MAC + ".cfg"].content, "fedcba9876543210").rstrip(b" ") == files[
+        COMPAT_MAC + ".cfg"].plaintext
