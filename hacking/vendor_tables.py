@@ -25,8 +25,8 @@ of date; a unit test does the same. Blocks (see :data:`BLOCKS`):
 
 * ``device-paths``: the device files the http_server role binds to client
   certificates, and where each family's certificates carry the MAC;
-* ``dhcp-vendor-match``: the option 60 strings of the dhcp role's
-  ``dhcp_vendor_match``;
+* ``dhcp-vendor-match``: the option 60 strings and MAC prefixes of the dhcp
+  role's ``dhcp_vendor_match``;
 * ``firmware-naming``: how the firmware role names each family's images;
 * ``facts``: on a family's own page (its description's ``docs``), that
   family's facts.
@@ -115,10 +115,11 @@ def _http_credentials(all_facts, vendor):
 
 
 def _dhcp_vendor_match(all_facts, vendor):
-    rows = [(_code(facts["name"]), _codes(facts["dhcp"]["vendor_class"]), facts["dhcp"]["match_type"],
-             ", ".join(str(option) for option in facts["dhcp"]["options"]), _SOURCES[facts["dhcp"]["source"]])
+    rows = [(_code(facts["name"]), _codes(facts["dhcp"]["vendor_class"]), facts["dhcp"]["match_type"] or "none",
+             ", ".join(str(option) for option in facts["dhcp"]["options"]), _codes(facts["dhcp"]["ouis"]),
+             _SOURCES[facts["dhcp"]["source"]])
             for facts in all_facts.values()]
-    return _table(("vendor", "match", "type", "options the phones read", "source"), rows)
+    return _table(("vendor", "match", "type", "options the phones read", "MAC prefixes (`ouis`)", "source"), rows)
 
 
 def _firmware_naming(all_facts, vendor):
@@ -140,7 +141,13 @@ def _facts(all_facts, vendor):
         ("files of one device (request path, `{mac}` its MAC)", _codes(facts["device_paths"])),
         ("MAC in the client certificate subject", _codes(facts["client_certificate_mac"], none="none documented")),
         ("DHCP option 60",
-         "%s (%s match; %s)" % (_codes(dhcp["vendor_class"]), dhcp["match_type"], _SOURCES[dhcp["source"]])),
+         "%s (%s match; %s)" % (_codes(dhcp["vendor_class"]), dhcp["match_type"], _SOURCES[dhcp["source"]])
+         if dhcp["vendor_class"] else "none declared: the phones are matched by MAC prefix"),
+    ]
+    if dhcp["ouis"]:
+        rows.append(("DHCP MAC prefixes (OUIs) the phones are matched by",
+                     "%s (%s)" % (_codes(dhcp["ouis"]), _SOURCES[dhcp["source"]])))
+    rows += [
         ("DHCP options the phones read", ", ".join(str(option) for option in dhcp["options"])),
         ("User-Agent", "<br>".join(agents)),
         ("a User-Agent of no declared form is reported as a foreign fetch", "yes" if facts["macs_in_user_agent"] else "no"),

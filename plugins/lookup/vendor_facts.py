@@ -39,7 +39,9 @@ options:
       - V(http_credentials_bootstrap_paths) - the same for the plain bootstrap files that hand a device its HTTP
         credentials and are served without them.
       - 'V(dhcp_vendor_match) - C({vendor: {match: [...], match_type: ...}}), the option 60 strings each family''s
-        phones send and how to compare them.'
+        phones send and how to compare them; a family whose phones are recognised by their MAC address prefixes
+        also has C(ouis) (a list of 6 lower-case hex digits each, such as V(001565)), and a family declaring
+        OUIs and no option 60 string has C(match) empty and C(match_type) null (Yealink).'
       - Without a term the lookup returns every family's facts by vendor name, every field of its description
         (C(name), C(title), C(user_agents), C(macs_in_user_agent), C(user_agent_mac), C(device_paths),
         C(client_certificate_mac), C(dhcp), C(secret_params), C(secret_param_patterns),
@@ -63,10 +65,11 @@ EXAMPLES = r"""
     # lookup() with one term returns its value itself: here a list of patterns.
     http_server_device_file_patterns: >-
       {{ lookup('sipfleet.provisioning.vendor_facts', 'device_paths') + ['^/(?:[^/]+/)*acme-{mac}\\.conf$'] }}
-    # The dhcp role's vendor classes, plus those of phones the collection does not know.
+    # The dhcp role's vendor classes, plus those of phones the collection does not know,
+    # matched on option 60 or on their MAC address prefix (OUI).
     dhcp_vendor_match: >-
       {{ lookup('sipfleet.provisioning.vendor_facts', 'dhcp_vendor_match')
-         | combine({'acme': {'match': ['ACME-Phone'], 'match_type': 'prefix'}}) }}
+         | combine({'acme': {'match': ['ACME-Phone'], 'match_type': 'prefix', 'ouis': ['00005e']}}) }}
   roles:
     - sipfleet.provisioning.http_server
     - sipfleet.provisioning.dhcp
@@ -127,8 +130,14 @@ def _flat_credentials(facts, field):
 
 
 def _dhcp_vendor_match(facts):
-    return dict((name, {"match": list(vendor["dhcp"]["vendor_class"]), "match_type": vendor["dhcp"]["match_type"]})
-                for name, vendor in facts.items())
+    """``{vendor: {match, match_type[, ouis]}}``: ``ouis`` only where declared, so the others' values stay as they were."""
+    match = {}
+    for name, vendor in facts.items():
+        dhcp = vendor["dhcp"]
+        match[name] = {"match": list(dhcp["vendor_class"]), "match_type": dhcp["match_type"]}
+        if dhcp["ouis"]:
+            match[name]["ouis"] = list(dhcp["ouis"])
+    return match
 
 
 #: ``{term: function of vendor_facts() that returns its value}``.

@@ -81,17 +81,28 @@ class DhcpFacts:
     ``substring``, what the dhcp role writes for Kea, ISC dhcpd and dnsmasq;
     ``hex-prefix`` for a binary option 60, each string then the leading
     bytes as hex digits, such as Poly's ``0000363d``, which the dhcp role
-    matches as leading bytes on all three backends). ``options``: the DHCP options the phones
-    read their provisioning server from, in the order they prefer them.
+    matches as leading bytes on all three backends). ``ouis``: the MAC
+    address prefixes (the first three bytes, 6 lower-case hex digits such
+    as ``001565``) of the family's phones, for a family whose option 60 is
+    not known: the dhcp role matches a client on either, and gives it the
+    same options. A family may declare OUIs and no option 60 string
+    (``vendor_class`` empty, ``match_type`` ``None``). ``options``: the DHCP
+    options the phones read their provisioning server from, in the order
+    they prefer them. ``source``: where these facts come from.
     """
 
     MATCH_TYPES = ("prefix", "substring", "hex-prefix")
 
-    def __init__(self, vendor_class, match_type, options, source="code"):
+    def __init__(self, vendor_class, match_type, options, source="code", ouis=()):
         self.vendor_class = tuple(vendor_class)
         self.match_type = match_type
         self.options = tuple(options)
         self.source = source
+        self.ouis = tuple(ouis)
+
+    def facts(self):
+        return {"vendor_class": list(self.vendor_class), "match_type": self.match_type,
+                "options": list(self.options), "source": self.source, "ouis": list(self.ouis)}
 
 
 class NotifyFacts:
@@ -278,8 +289,7 @@ class VendorDescription:
             "user_agent_mac": self.user_agent_mac,
             "device_paths": list(self.device_paths),
             "client_certificate_mac": list(self.client_certificate_mac),
-            "dhcp": {"vendor_class": list(self.dhcp.vendor_class), "match_type": self.dhcp.match_type,
-                     "options": list(self.dhcp.options), "source": self.dhcp.source},
+            "dhcp": self.dhcp.facts(),
             "secret_params": sorted(self.secret_params),
             "secret_param_patterns": list(self.secret_param_patterns),
             "not_secret_param_patterns": list(self.not_secret_param_patterns),
@@ -304,6 +314,9 @@ HTTP_PASSWORD_MIN_BYTES = 16
 _SETTING_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 _SETTING_KINDS = ("str", "int", "bool", "list")
 
+#: A MAC address prefix (OUI) as descriptions and the dhcp role write it.
+_OUI_RE = re.compile(r"^[0-9a-f]{6}\Z")
+
 
 def _mac_regex(pattern):
     return re.compile(pattern.replace("{mac}", MAC_PATTERN), re.IGNORECASE)
@@ -315,7 +328,8 @@ def check_description(description):
     Every field must be filled (an empty ``client_certificate_mac`` is the
     one exception: a family may have no documented device certificate); each
     path and subject pattern must hold ``{mac}`` exactly once and compile;
-    the encodings must be known ones; the DHCP match type and options valid;
+    the encodings must be known ones; the DHCP match type, OUIs and options
+    valid (option 60 strings, OUIs or both);
     HTTP credentials, when declared, need protected paths, a key of at least
     :data:`HTTP_PASSWORD_MIN_BYTES` bytes and a boolean setting of the family.
     """
@@ -363,14 +377,7 @@ def check_description(description):
         problems.append("macs_in_user_agent is true but no user agent pattern has a mac group")
     dhcp = description.dhcp
     if dhcp:
-        if not dhcp.vendor_class or any(not isinstance(text, str) or len(text) < 2 for text in dhcp.vendor_class):
-            problems.append("dhcp.vendor_class needs strings of at least two characters")
-        if dhcp.match_type not in DhcpFacts.MATCH_TYPES:
-            problems.append("dhcp.match_type %r is not one of %s" % (dhcp.match_type, ", ".join(DhcpFacts.MATCH_TYPES)))
-        if dhcp.match_type == "hex-prefix" and any(not re.match(r"^(?:[0-9a-f]{2})+\Z", text) for text in dhcp.vendor_class):
-            problems.append("dhcp.vendor_class of a hex-prefix match must be lower-case hex bytes")
-        if not dhcp.options or any(option not in (43, 66, 150, 159, 160) for option in dhcp.options):
-            problems.append("dhcp.options must be some of 43, 66, 150, 159, 160")
+        problems.extend(_check_dhcp(dhcp))
     for kind, chain in description.encodings.items():
         if not chain or any(step not in ENCODINGS for step in chain):
             problems.append("encodings[%s] %r: each step must be one of %s" % (kind, chain, ", ".join(ENCODINGS)))
@@ -384,6 +391,33 @@ def check_description(description):
         if getattr(spec, "kind", None) not in _SETTING_KINDS or not getattr(spec, "description", None):
             problems.append("settings[%s] must be a Setting with a kind (%s) and a description"
                             % (name, ", ".join(_SETTING_KINDS)))
+    return problems
+
+
+def _check_dhcp(dhcp):
+    """What is wrong with ``dhcp`` (:class:`DhcpFacts`)."""
+    problems = []
+    ouis = getattr(dhcp, "ouis", ())
+    if not dhcp.vendor_class and not ouis:
+        problems.append("dhcp needs vendor_class strings or ouis")
+    if any(not isinstance(text, str) or len(text) < 2 for text in dhcp.vendor_class):
+        problems.append("dhcp.vendor_class needs strings of at least two characters")
+    if dhcp.vendor_class and dhcp.match_type not in DhcpFacts.MATCH_TYPES:
+        problems.append("dhcp.match_type %r is not one of %s" % (dhcp.match_type, ", ".join(DhcpFacts.MATCH_TYPES)))
+    if not dhcp.vendor_class and dhcp.match_type is not None:
+        problems.append("dhcp.match_type %r without vendor_class strings: it must be None" % (dhcp.match_type,))
+    if dhcp.match_type == "hex-prefix" and any(not re.match(r"^(?:[0-9a-f]{2})+\Z", text) for text in dhcp.vendor_class):
+        problems.append("dhcp.vendor_class of a hex-prefix match must be lower-case hex bytes")
+    # The dhcp role writes them as they are, in three syntaxes: one spelling only.
+    bad = [oui for oui in ouis if not isinstance(oui, str) or not _OUI_RE.match(oui)]
+    if bad:
+        problems.append("dhcp.ouis %s: each must be 6 lower-case hex digits (001565)" % ", ".join(repr(oui) for oui in bad))
+    if len(set(ouis)) != len(ouis):
+        problems.append("dhcp.ouis lists an OUI twice")
+    if not dhcp.options or any(option not in (43, 66, 150, 159, 160) for option in dhcp.options):
+        problems.append("dhcp.options must be some of 43, 66, 150, 159, 160")
+    if dhcp.source not in SOURCES:
+        problems.append("dhcp.source %r is not one of %s" % (dhcp.source, ", ".join(SOURCES)))
     return problems
 
 

@@ -50,8 +50,12 @@ def test_every_family_s_facts_are_in_the_tables():
             assert "`%s`" % pattern.replace("|", "\\|") in row[0], (name, pattern)
         for text in description.dhcp.vendor_class:
             assert "`%s`" % text in dhcp, (name, text)
+        for oui in description.dhcp.ouis:
+            assert "`%s`" % oui in dhcp, (name, oui)
         assert "| `%s` |" % name in firmware
         facts = "\n".join(block(read(description.docs), "facts"))
+        for oui in description.dhcp.ouis:
+            assert "`%s`" % oui in facts, (name, oui)
         assert "_vendors/%s/description.py" % name in facts
         assert "`%s`" % description.notify.event in facts
         for agent in description.user_agents:
@@ -121,7 +125,7 @@ def test_blocks_are_replaced_between_their_markers_only():
     assert lines[:2] == text.split("\n")[:2]
     assert lines[-2:] == text.split("\n")[-2:]
     assert "stale text" not in new_text
-    assert lines[2] == "| vendor | match | type | options the phones read | source |"
+    assert lines[2] == "| vendor | match | type | options the phones read | MAC prefixes (`ouis`) | source |"
     assert vendor_tables.update_text(new_text, vendor_facts()) == (new_text, names)
 
 

@@ -52,7 +52,11 @@ DESCRIPTION = VendorDescription(
     # Option 60 is binary, RFC 3925 style: enterprise 13885 (00 00 36 3d),
     # then length and sub-options (UCS 5.9 guide "parse vendor ID
     # information"; SIP 3.1 guide p.C-24). Never match the text "Polycom".
-    # Option 66 carries the boot server (SIP 2.2.2 guide p.3-8).
+    # Option 66 carries the boot server (SIP 2.2.2 guide p.3-8). No OUIs: the
+    # documented option 60 names UC Software phones exactly, while Polycom's
+    # MAC prefixes (00:04:f2, 64:16:7f, 48:25:67 in wazo-provd-plugins) also
+    # cover its video and conference systems, which would get the phones'
+    # boot server; docs/roles/dhcp.md shows how to add them.
     dhcp=DhcpFacts(vendor_class=("0000363d",), match_type="hex-prefix", options=(66,), source="documented"),
     secret_params=("device.auth.localAdminPassword", "device.auth.localUserPassword", "device.prov.password",
                    "device.sec.configEncryption.key"),

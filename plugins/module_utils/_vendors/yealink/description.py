@@ -70,10 +70,14 @@ DESCRIPTION = VendorDescription(
     # found: none is declared.
     client_certificate_mac=(),
     # The option-60 string Yealink phones send was not found (vendor-facts-more
-    # 1.5, unsure): "yealink" as a substring is a guess the dhcp role's
-    # operator can override (dhcp_vendor_match). Priority: custom option >
-    # option 66 > option 43 (T5 Admin Guide p.27).
-    dhcp=DhcpFacts(vendor_class=("yealink",), match_type="substring", options=(66, 43), source="unsure"),
+    # 1.5, unsure), so none is declared: the phones are matched by their MAC
+    # prefixes, Yealink's OUIs as wazo-provd-plugins lists them
+    # (dhcp/dhcpd_update/yealink.conf, wazo_yealink/v87/common.py), which
+    # sends them option 66. Priority: custom option > option 66 > option 43
+    # (T5 Admin Guide p.27).
+    dhcp=DhcpFacts(vendor_class=(), match_type=None, options=(66, 43), source="code",
+                   ouis=("001565", "e434d7", "805ec0", "805e0c", "249ad8", "44dbd2", "644f56", "b061a9", "c4fc22",
+                         "ec1da9", "3497d7", "f01653")),
     secret_params=("static.security.user_password",),
     # account.N.password, static.auto_provision.server.password, the AES keys
     # (static.auto_provision.aes_key.com/.mac, aes_key_16.*), any *password*

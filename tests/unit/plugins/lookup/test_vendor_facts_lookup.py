@@ -74,7 +74,24 @@ def test_names_and_dhcp_vendor_match_cover_every_family():
     assert names == list(DESCRIPTIONS)
     assert list(match) == names
     for name, description in DESCRIPTIONS.items():
-        assert match[name] == {"match": list(description.dhcp.vendor_class), "match_type": description.dhcp.match_type}
+        expected = {"match": list(description.dhcp.vendor_class), "match_type": description.dhcp.match_type}
+        if description.dhcp.ouis:
+            expected["ouis"] = list(description.dhcp.ouis)
+        assert match[name] == expected
+
+
+def test_dhcp_vendor_match_gives_yealink_its_ouis_and_no_option_60_string():
+    # The dhcp role reads C(ouis) where it reads C(match): Yealink's phones
+    # are recognised by their MAC prefix only; the other families' entries
+    # keep the two keys they had.
+    match = run("dhcp_vendor_match")[0]
+    assert match["yealink"] == {"match": [], "match_type": None, "ouis": [
+        "001565", "e434d7", "805ec0", "805e0c", "249ad8", "44dbd2", "644f56", "b061a9", "c4fc22", "ec1da9", "3497d7",
+        "f01653"]}
+    assert match["poly"] == {"match": ["0000363d"], "match_type": "hex-prefix"}
+    assert [name for name, entry in match.items() if "ouis" in entry] == ["yealink"]
+    assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'dhcp_vendor_match')['yealink']['ouis'] }}") == (
+        match["yealink"]["ouis"])
 
 
 # The per-device HTTP credentials' patterns, written out by hand, in vendor
