@@ -113,6 +113,14 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
 
 #: URL schemes that carry a file in readable form to whoever listens or asks.
 PLAIN_SCHEMES = ("tftp", "http", "ftp")
+#: URL schemes whose requests carry no HTTP credentials.
+CREDENTIAL_LESS_SCHEMES = ("tftp", "ftp")
+
+
+def has_http_credentials(renderer, device):
+    """Whether ``device`` opts in to per-device HTTP credentials its family declares."""
+    facts = renderer.description.http_credentials if renderer.description is not None else None
+    return bool(facts is not None and facts.key_specs(device.settings))
 
 
 def credential_fields(device):
@@ -125,6 +133,11 @@ def credential_fields(device):
 
 def check_plain_credentials(fleet, files):
     """No SIP or admin password in plain text over a plain transport, unless the inventory says so.
+
+    A device with per-device HTTP credentials (its family declares them and
+    its inventory opts in) may fetch over plain HTTP: the server gives its
+    own files only to a request carrying them. Over TFTP or FTP, which carry
+    no credentials, it is an error naming the setting.
 
     A device whose own served file (not a key carrier: those are the
     bootstrap windows) is marked ``secret`` carries its passwords readable by
@@ -139,14 +152,25 @@ def check_plain_credentials(fleet, files):
                    if item.device is not None and item.secret and not is_key_carrier(item) and not item.after_window)
     warnings = []
     for device in fleet:
+        renderer = renderer_for(device)
+        scheme = renderer.transport(device)
+        protected = has_http_credentials(renderer, device)
+        if protected and scheme in CREDENTIAL_LESS_SCHEMES:
+            raise ProvisioningError(
+                "is on, but the device fetches its files over %s (settings.provisioning_url), which carries no HTTP "
+                "credentials: use an http or https provisioning_url" % scheme.upper(),
+                device=device.label, field="settings.%s" % renderer.description.http_credentials.setting)
         if device.label not in readable:
             continue
         fields = credential_fields(device)
         if not fields:
             continue
-        renderer = renderer_for(device)
-        scheme = renderer.transport(device)
         if scheme is not None and scheme not in PLAIN_SCHEMES:
+            continue
+        if protected and scheme == "http":
+            # The server gives the file only to a request with this device's
+            # own credentials: no stranger can fetch it. It still crosses
+            # the network readable (docs/keys.md says so; https for that).
             continue
         how = ("over %s (settings.provisioning_url)" % scheme.upper() if scheme is not None
                else "over whatever transport its DHCP options or factory settings name (no provisioning_url)")

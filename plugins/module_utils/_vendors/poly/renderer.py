@@ -9,14 +9,19 @@ Files, in the order a phone reads them (vendor-facts-more.md 2.1):
 1. ``<mac>.cfg``: the phone looks for a master of its own first; the
    collection serves none (a non-master ``<mac>.cfg`` as master is unsure).
 2. ``000000000000.cfg``, the master shared by the fleet:
-   ``<APPLICATION APP_FILE_PATH="..." CONFIG_FILES="[PHONE_MAC_ADDRESS]-sipfleet.cfg, sipfleet-common.cfg" .../>``.
+   ``<APPLICATION APP_FILE_PATH="..." CONFIG_FILES="[PHONE_MAC_ADDRESS]-bootstrap.cfg, [PHONE_MAC_ADDRESS]-sipfleet.cfg, sipfleet-common.cfg" .../>``.
    The phone replaces ``[PHONE_MAC_ADDRESS]`` with its MAC (lower case, as
    wazo-provd-plugins names its files).
-3. ``<mac>-sipfleet.cfg``, the device's own file (lines, passwords, raw
+3. ``<mac>-bootstrap.cfg``: for a device with ``http_credentials: true``,
+   its HTTP user (its MAC) and password (``device.prov.user`` /
+   ``.password``), a plain key carrier served with them only in its
+   bootstrap window; otherwise, and once the window closed, an empty
+   ``<polycomConfig/>`` (every device has one: the shared master names it).
+4. ``<mac>-sipfleet.cfg``, the device's own file (lines, passwords, raw
    ``params`` and every setting that differs from the common file), then
    ``sipfleet-common.cfg``, the fleet's ``sipfleet_defaults``. The first
-   file of ``CONFIG_FILES`` that sets a parameter wins, so the device's own
-   file comes first.
+   file of ``CONFIG_FILES`` that sets a parameter wins, so the device's
+   files come first.
 
 Poly's file encryption (``configFileEncrypt``) is not public: no model
 reads a file the collection can encrypt (:meth:`PolyRenderer.can_encrypt`).
@@ -54,10 +59,14 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.pol
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.poly.models import MODELS
 
 MASTER_FILE = "000000000000.cfg"
+BOOTSTRAP_FILE = "{mac}-bootstrap.cfg"
 DEVICE_FILE = "{mac}-sipfleet.cfg"
 COMMON_FILE = "sipfleet-common.cfg"
-#: Per-device file first: the first file that sets a parameter wins.
-CONFIG_FILES = "[PHONE_MAC_ADDRESS]-sipfleet.cfg, %s" % COMMON_FILE
+#: Per-device files first: the first file that sets a parameter wins.
+CONFIG_FILES = "[PHONE_MAC_ADDRESS]-bootstrap.cfg, [PHONE_MAC_ADDRESS]-sipfleet.cfg, %s" % COMMON_FILE
+#: The parameters that give the phone its HTTP credentials (vendor-facts-more 2.3).
+PROVISIONING_USER = "device.prov.user"
+PROVISIONING_PASSWORD = "device.prov.password"
 #: APP_FILE_PATH without a firmware_url: the image beside the master (Poly's default).
 DEFAULT_APP_FILE_PATH = "sip.ld"
 #: Longest APP_FILE_PATH the phones read (SIP 2.x Admin Guide p.14).
@@ -297,6 +306,11 @@ class PolyRenderer(VendorRenderer):
                                    "voIpProt.SIP.specialEvent.checkSync.alwaysReboot)" % (name,), field=field)
             if name in MANAGED_PARAMS:
                 raise device.error("%s is written by the collection: %s" % (name, MANAGED_PARAMS[name]), field=field)
+            if name in (PROVISIONING_USER, PROVISIONING_PASSWORD) and self.description.http_credentials.key_specs(device.settings):
+                # The bootstrap comes first in CONFIG_FILES and wins; a raw
+                # value here would only hide which credentials the server checks.
+                raise device.error("%s is written by the collection from settings.%s" % (
+                    name, self.description.http_credentials.setting), field=field)
             if isinstance(value, bool) or not isinstance(value, (str, int)):
                 # The type only: a raw parameter may hold a password.
                 raise device.error("must be a string or an integer, got %s" % (type(value).__name__,), field=field)
@@ -371,10 +385,61 @@ class PolyRenderer(VendorRenderer):
     def device_path(self, device):
         return DEVICE_FILE.format(mac=device.mac)
 
+    def http_password(self, device):
+        """The device's HTTP password (a key-store key), or ``None`` when it has no per-device HTTP credentials."""
+        facts = self.description.http_credentials
+        if not facts.key_specs(device.settings):
+            return None
+        return self.require_key(device, facts.key)
+
+    def bootstrap_params(self, device):
+        """The parameters of ``<mac>-bootstrap.cfg``: the HTTP user (the MAC) and password with their switches, or none."""
+        password = self.http_password(device)
+        if password is None:
+            return []
+        setting = "settings.%s" % self.description.http_credentials.setting
+        key = "keys.%s" % self.description.http_credentials.key
+        # device.* values take effect only with device.set (CX5100 guide p.46).
+        return ([_Param("device.set", "1", setting)] + _device_set(PROVISIONING_USER, device.mac, setting)
+                + _device_set(PROVISIONING_PASSWORD, password, key, secret=True))
+
     def render_device(self, device, inventory):
         params = [(param.name, param.value) for param in self.device_params(device, inventory)]
-        return [ProfileFile(self.device_path(device), render_xml(CONFIG_ELEMENT, params), device=device.label, secret=True,
-                            role="profile", kind="xml")]
+        bootstrap = self.bootstrap_params(device)
+        bootstrap_path = BOOTSTRAP_FILE.format(mac=device.mac)
+        empty = render_xml(CONFIG_ELEMENT, [])
+        if bootstrap:
+            files = [
+                # The HTTP password in plain text: a key carrier, served only in the bootstrap window.
+                ProfileFile(bootstrap_path, render_xml(CONFIG_ELEMENT, [(param.name, param.value) for param in bootstrap]),
+                            device=device.label, secret=True, role="bootstrap", kind="xml"),
+                # The master names it for every device: once the window closed, an empty file.
+                ProfileFile(bootstrap_path, empty, device=device.label, role="profile", after_window=True, kind="xml"),
+            ]
+        else:
+            files = [ProfileFile(bootstrap_path, empty, device=device.label, role="profile", kind="xml")]
+        # Accounts and passwords: readable by anyone who fetches it unless the
+        # server asks for the device's credentials.
+        files.append(ProfileFile(self.device_path(device), render_xml(CONFIG_ELEMENT, params), device=device.label,
+                                 secret=True, role="profile", kind="xml"))
+        return files
+
+    def render_rotation(self, device, next_device, inventory):
+        """New HTTP credentials: the bootstrap carries the new password under the window rules.
+
+        While the rotation runs the server's password file holds the new
+        password (the deploy playbook gives the http_server role the new
+        keys); the master names the bootstrap first at every boot and check,
+        and the phone's first authenticated fetch of its own file proves it
+        holds the new password.
+        """
+        if not self.bootstrap_params(next_device):
+            return super().render_rotation(device, next_device, inventory)
+        files = self.render_device(next_device, inventory)
+        for item in files:
+            if item.role == "bootstrap" and item.secret:
+                item.delivers_keys = True
+        return files
 
     def render_shared(self, devices, inventory):
         if not devices:

@@ -10,8 +10,15 @@ the phone fetches them:
 
 ``<mac>.boot`` (``00156574b150.boot``, lower-case MAC)
     firmware 81 and later asks for it first; it names, top to bottom, the
-    two ``.cfg`` files below, so the phone reads the collection's own files
+    ``.cfg`` files below, so the phone reads the collection's own files
     whatever its factory ``y000000000000.boot`` would name. Plain, no secret.
+``<mac>-bootstrap.cfg`` (only for a device with ``http_credentials: true``)
+    the device's HTTP user (its MAC) and password
+    (``static.auto_provision.server.username`` / ``.password``): a plain key
+    carrier, served with them only in the device's bootstrap window and
+    with the header line alone once the window closed (the phone keeps what
+    it stored). The server then gives ``<mac>.cfg`` only to a request
+    carrying them (the http_server role's per-device HTTP credentials).
 ``y0000000000xx.cfg`` (``y000000000108.cfg`` for a T46U)
     the common file of the model's id (``models.py``), shared by every
     device of the model (and of the models sharing its id): the parameters
@@ -27,8 +34,8 @@ comes last, so its values win over the common file's.
 
 No file is encrypted: Yealink's compatibility-mode encryption uses a key
 wrapped by a key every phone shares (CVE-2024-24681), so it protects
-nothing; the device's own file must be served over HTTPS (or with the
-http_server role's per-device protection).
+nothing; the device's own file must be served over HTTPS, or behind the
+per-device HTTP credentials above.
 """
 
 from __future__ import annotations
@@ -59,7 +66,12 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yea
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yealink.models import MODELS, common_file
 
 BOOT_FILE = "{mac}.boot"
+BOOTSTRAP_FILE = "{mac}-bootstrap.cfg"
 DEVICE_FILE = "{mac}.cfg"
+
+#: The parameters that give the phone its HTTP credentials (vendor-facts-more 1.3).
+PROVISIONING_USER = "static.auto_provision.server.username"
+PROVISIONING_PASSWORD = "static.auto_provision.server.password"
 
 #: account.N.sip_server.1.transport_type values (0 UDP, 1 TCP, 2 TLS).
 TRANSPORTS = {"udp": "0", "tcp": "1", "tls": "2"}
@@ -282,6 +294,22 @@ class YealinkRenderer(VendorRenderer):
             params.append(_Param(name, value, field, secret=self.is_secret_param(name)))
         return params
 
+    def http_password(self, device):
+        """The device's HTTP password (a key-store key), or ``None`` when it has no per-device HTTP credentials."""
+        facts = self.description.http_credentials
+        if not facts.key_specs(device.settings):
+            return None
+        return self.require_key(device, facts.key)
+
+    def bootstrap_params(self, device):
+        """The parameters of ``<mac>-bootstrap.cfg``: the HTTP user (the MAC) and password, or none."""
+        password = self.http_password(device)
+        if password is None:
+            return []
+        field = "settings.%s" % self.description.http_credentials.setting
+        return [_Param(PROVISIONING_USER, device.mac, field),
+                _Param(PROVISIONING_PASSWORD, password, "keys.%s" % self.description.http_credentials.key, secret=True)]
+
     def device_params(self, device):
         """Every parameter of the device's own file, in file order: settings, admin password, accounts, raw params."""
         params = self.setting_params(device.settings, device.label, lambda setting: "settings.%s" % setting, device.model,
@@ -293,6 +321,11 @@ class YealinkRenderer(VendorRenderer):
                                  secret=True))
         params += self._account_params(device)
         managed = dict((param.name, param.field) for param in params)
+        if self.description.http_credentials.key_specs(device.settings):
+            # The bootstrap sets them; a raw value in the device's file, read
+            # later, would replace the credentials the server checks.
+            for name in (PROVISIONING_USER, PROVISIONING_PASSWORD):
+                managed[name] = "settings.%s" % self.description.http_credentials.setting
         return params + self._raw_params(device, managed)
 
     def common_params(self, model, inventory, label):
@@ -349,14 +382,47 @@ class YealinkRenderer(VendorRenderer):
 
     def render_device(self, device, inventory):
         own = DEVICE_FILE.format(mac=device.mac)
-        boot = render_boot([common_file(device.model), own])
+        bootstrap = self.bootstrap_params(device)
+        bootstrap_path = BOOTSTRAP_FILE.format(mac=device.mac)
+        # The bootstrap first: the credentials must be set before the phone
+        # asks for its own file, which needs them.
+        boot = render_boot(([bootstrap_path] if bootstrap else []) + [common_file(device.model), own])
         content = render_config([(param.name, param.value) for param in self.device_params(device)])
-        return [
+        files = [
             # Names the files, holds nothing secret.
             ProfileFile(BOOT_FILE.format(mac=device.mac), boot, device=device.label, role="bootstrap", kind="boot"),
-            # Accounts and admin password: readable by anyone who fetches it.
-            ProfileFile(own, content, device=device.label, secret=True, role="profile", kind="cfg"),
         ]
+        if bootstrap:
+            files += [
+                # The HTTP password in plain text: a key carrier, served only in the bootstrap window.
+                ProfileFile(bootstrap_path, render_config([(param.name, param.value) for param in bootstrap]),
+                            device=device.label, secret=True, role="bootstrap", kind="cfg"),
+                # Once the window closed, the boot file still names it: the
+                # header alone, which changes nothing the phone stored.
+                ProfileFile(bootstrap_path, render_config([]), device=device.label, role="profile", after_window=True,
+                            kind="cfg"),
+            ]
+        # Accounts and admin password: readable by anyone who fetches it
+        # unless the server asks for the device's credentials or certificate.
+        files.append(ProfileFile(own, content, device=device.label, secret=True, role="profile", kind="cfg"))
+        return files
+
+    def render_rotation(self, device, next_device, inventory):
+        """New HTTP credentials: the bootstrap carries the new password under the window rules.
+
+        The server's password file holds the new password while the rotation
+        runs (the deploy playbook gives the http_server role the new keys),
+        so the device's own file needs it; the phone takes it from the
+        bootstrap its boot file names first at every check, and its first
+        authenticated fetch of its own file proves it holds it.
+        """
+        if not self.bootstrap_params(next_device):
+            return super().render_rotation(device, next_device, inventory)
+        files = self.render_device(next_device, inventory)
+        for item in files:
+            if item.role == "bootstrap" and item.secret:
+                item.delivers_keys = True
+        return files
 
     def render_shared(self, devices, inventory):
         first = {}

@@ -6,15 +6,18 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 import re
+from xml.etree import ElementTree
 
 import pytest
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils import _http_credentials
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Setting
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, render_fleet, required_keys
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, render_fleet, renderer_for, required_keys
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import is_key_carrier, select_window_files
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.description import (
     MAC_PATTERN,
     HttpCredentialsFacts,
@@ -224,12 +227,130 @@ def test_the_setting_is_a_boolean():
         load_fleet(DEVICES, dict(DEFAULTS, http_credentials="yes"))
 
 
-def test_the_key_changes_no_file_yet():
-    """The bootstrap files do not carry the credentials yet: a device with the key renders what it did without."""
+# --- the bootstrap hands the credentials over; the window and rotation rules apply -------------------
+
+KEYS = {"yl-desk": "0123456789abcdef0123456789abcdef", "yl-dect": "fedcba9876543210fedcba9876543210",
+        "po-desk": "00112233445566778899aabbccddeeff", "po-trio": "ffeeddccbbaa99887766554433221100"}
+
+
+def keyed(keys=None, defaults=None):
+    """The fleet with http_credentials on and each Yealink/Poly device's HTTP password; its rendered files."""
+    keys = KEYS if keys is None else keys
+    devices = [dict(raw, keys={"http_password": keys[raw["name"]]}) if raw["name"] in keys else raw for raw in DEVICES]
+    inventory, fleet = load_fleet(devices, dict(DEFAULTS, http_credentials=True) if defaults is None else defaults)
+    return inventory, fleet, render_fleet(inventory, fleet)
+
+
+def yealink_params(content):
+    lines = content.decode("utf-8").splitlines()
+    assert lines[0] == "#!version:1.0.0.1"
+    return dict(line.split(" = ", 1) for line in lines[1:])
+
+
+def poly_params(content):
+    return dict(ElementTree.fromstring(content).attrib)
+
+
+def by_path(files, path):
+    return [item for item in files if item.path == path]
+
+
+def test_yealink_boot_names_the_bootstrap_first_and_the_bootstrap_carries_the_credentials():
+    dummy, dummy, files = keyed()
+    boot = by_path(files, "00156574b150.boot")[0].content.decode()
+    assert boot.splitlines()[1:] == ['include:config "00156574b150-bootstrap.cfg"', 'include:config "y000000000108.cfg"',
+                                     'include:config "00156574b150.cfg"']
+    carrier, replacement = by_path(files, "00156574b150-bootstrap.cfg")
+    assert is_key_carrier(carrier) and carrier.secret and carrier.role == "bootstrap"
+    assert yealink_params(carrier.content) == {"static.auto_provision.server.username": "00156574b150",
+                                               "static.auto_provision.server.password": KEYS["yl-desk"]}
+    # Once the window closed: the header alone, which changes nothing the phone stored.
+    assert replacement.after_window and not replacement.secret and not is_key_carrier(replacement)
+    assert replacement.content == b"#!version:1.0.0.1\n"
+    own = by_path(files, "00156574b150.cfg")[0]
+    assert KEYS["yl-desk"].encode() not in own.content and b"auto_provision.server.username" not in own.content
+
+
+def test_poly_bootstrap_sets_the_device_prov_credentials_with_their_switches():
+    dummy, dummy, files = keyed()
+    carrier, replacement = by_path(files, "0004f2aa0001-bootstrap.cfg")
+    assert is_key_carrier(carrier) and carrier.secret
+    assert poly_params(carrier.content) == {
+        "device.set": "1", "device.prov.user": "0004f2aa0001", "device.prov.user.set": "1",
+        "device.prov.password": KEYS["po-desk"], "device.prov.password.set": "1"}
+    assert replacement.after_window and poly_params(replacement.content) == {}
+    master = poly_params(by_path(files, "000000000000.cfg")[0].content)
+    # The bootstrap first: the first file that sets a parameter wins.
+    assert master["CONFIG_FILES"].split(", ")[0] == "[PHONE_MAC_ADDRESS]-bootstrap.cfg"
+    own = by_path(files, "0004f2aa0001-sipfleet.cfg")[0]
+    assert KEYS["po-desk"].encode() not in own.content
+
+
+@pytest.mark.parametrize("path", ["00156574b150-bootstrap.cfg", "0004f2aa0001-bootstrap.cfg"])
+def test_the_window_decides_which_bootstrap_is_served(path):
+    dummy, dummy, files = keyed()
+    carrier, replacement = by_path(files, path)
+    # Window open: the carrier; closed (the carrier dropped): the empty replacement, at the same path.
+    assert by_path(select_window_files(files), path) == [carrier]
+    assert by_path(select_window_files(files, dropped={id(carrier)}), path) == [replacement]
+
+
+def test_the_credentials_need_their_key():
+    devices = [dict(raw) for raw in DEVICES]
+    with pytest.raises(ProvisioningError, match=r"device yl-desk, field keys.http_password: missing secret"):
+        inventory, fleet = load_fleet(devices, dict(DEFAULTS, http_credentials=True))
+        render_fleet(inventory, fleet)
+
+
+@pytest.mark.parametrize("name, param", [("yl-desk", "static.auto_provision.server.password"),
+                                         ("yl-desk", "static.auto_provision.server.username"),
+                                         ("po-desk", "device.prov.password"), ("po-desk", "device.prov.user")])
+def test_a_raw_param_may_not_replace_the_credentials(name, param):
+    devices = [dict(raw, keys={"http_password": KEYS[raw["name"]]}, params={param: "x"}) if raw["name"] == name
+               else dict(raw, keys={"http_password": KEYS[raw["name"]]}) if raw["name"] in KEYS else raw for raw in DEVICES]
+    with pytest.raises(ProvisioningError, match=r"device %s, field params.%s: .*settings.http_credentials"
+                       % (name, re.escape(param))):
+        inventory, fleet = load_fleet(devices, dict(DEFAULTS, http_credentials=True))
+        render_fleet(inventory, fleet)
+    # Without the setting the raw parameter is the operator's.
+    inventory, fleet = load_fleet([dict(raw, params={param: "x"}) if raw["name"] == name else raw for raw in DEVICES],
+                                  DEFAULTS)
+    render_fleet(inventory, fleet)
+
+
+@pytest.mark.parametrize("name", ["yl-desk", "po-desk"])
+def test_rotation_hands_over_the_new_password_in_the_bootstrap(name):
+    inventory, fleet, dummy = keyed()
+    device = [item for item in fleet if item.label == name][0]
+    renderer = renderer_for(device)
+    next_device = copy.copy(device)
+    next_device.keys = {"http_password": "99999999999999999999999999999999"}
+    files = renderer.render_rotation(device, next_device, inventory)
+    carriers = [item for item in files if item.delivers_keys]
+    assert len(carriers) == 1 and carriers[0].path == device.mac + "-bootstrap.cfg" and carriers[0].secret
+    assert b"99999999999999999999999999999999" in carriers[0].content
+    assert KEYS[name].encode() not in b"".join(item.content for item in files)
+
+
+def test_no_rotation_without_credentials():
     inventory, fleet = load_fleet(DEVICES, DEFAULTS)
-    before = dict((item.path, item.content) for item in render_fleet(inventory, fleet))
-    keyed = [dict(raw, keys={"http_password": "%032x" % index}) if index < 4 else raw
-             for index, raw in enumerate(DEVICES)]
-    inventory, fleet = load_fleet(keyed, dict(DEFAULTS, http_credentials=True))
-    after = dict((item.path, item.content) for item in render_fleet(inventory, fleet))
-    assert after == before
+    device = fleet[0]
+    with pytest.raises(ProvisioningError, match=r"field keys: changing keys in place is not supported for Yealink"):
+        renderer_for(device).render_rotation(device, device, inventory)
+
+
+def test_plain_http_is_enough_with_credentials_and_tftp_is_refused():
+    strict = dict(DEFAULTS, allow_plain_credentials=False, http_credentials=True)
+    devices = [raw for raw in DEVICES if raw["name"] in KEYS]
+    warnings = []
+    inventory, fleet = load_fleet([dict(raw, keys={"http_password": KEYS[raw["name"]]}) for raw in devices], strict)
+    assert render_fleet(inventory, fleet, warnings)
+    assert warnings == []
+    # Without the credentials the same files are refused over plain HTTP.
+    with pytest.raises(ProvisioningError, match=r"device yl-desk, field lines\[0\].password: .*allow_plain_credentials"):
+        inventory, fleet = load_fleet(devices, dict(strict, http_credentials=False))
+        render_fleet(inventory, fleet)
+    tftp = dict(strict, provisioning_url="tftp://prov.example.net/p")
+    with pytest.raises(ProvisioningError, match=r"device yl-desk, field settings.http_credentials: .*over TFTP"):
+        inventory, fleet = load_fleet([dict(raw, keys={"http_password": KEYS[raw["name"]]}) for raw in devices], tftp)
+        render_fleet(inventory, fleet)

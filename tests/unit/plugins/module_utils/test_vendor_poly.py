@@ -147,12 +147,17 @@ def test_flow_credentials_golden():
 
 def test_files_roles_and_secrets():
     files = render(*load(DEVICES, sites=SITES))
-    assert sorted(files) == ["000000000000.cfg", "0004f2aa0001-sipfleet.cfg", "482567000003-sipfleet.cfg",
-                             "64167f000002-sipfleet.cfg", "sipfleet-common.cfg"]
+    assert sorted(files) == ["000000000000.cfg", "0004f2aa0001-bootstrap.cfg", "0004f2aa0001-sipfleet.cfg",
+                             "482567000003-bootstrap.cfg", "482567000003-sipfleet.cfg",
+                             "64167f000002-bootstrap.cfg", "64167f000002-sipfleet.cfg", "sipfleet-common.cfg"]
     for name, item in files.items():
         assert item.kind == "xml" and item.encoding == ("plain",) and item.plaintext is None
         if name.endswith("-sipfleet.cfg"):
             assert item.device and item.secret and item.role == "profile"
+        elif name.endswith("-bootstrap.cfg"):
+            # No HTTP credentials: an empty file the master names all the same.
+            assert item.device and not item.secret and item.role == "profile" and not item.after_window
+            assert xml_attributes(item.content, "polycomConfig") == {}
         else:
             assert item.device is None and not item.secret and item.role == "common"
     for item in files.values():
@@ -167,7 +172,8 @@ def test_a_phone_reads_master_then_its_own_file_then_the_common_file():
     inventory, fleet = load(DEVICES, sites=SITES)
     files = render(inventory, fleet)
     fetched, master, view = phone_reads(files, "0004f2aa0001")
-    assert fetched == ["0004f2aa0001.cfg", "000000000000.cfg", "0004f2aa0001-sipfleet.cfg", "sipfleet-common.cfg"]
+    assert fetched == ["0004f2aa0001.cfg", "000000000000.cfg", "0004f2aa0001-bootstrap.cfg", "0004f2aa0001-sipfleet.cfg",
+                       "sipfleet-common.cfg"]
     assert master["APP_FILE_PATH"] == "sip.ld"
     assert view["reg.1.address"] == "201"
     assert view["reg.1.auth.password"] == "S3cret&<201>"
@@ -241,7 +247,8 @@ def test_firmware_url_is_the_master_s_app_file_path():
     files = render(*load(DEVICES[:1], defaults))
     master = xml_attributes(files["000000000000.cfg"].content, "APPLICATION")
     assert master == {"APP_FILE_PATH": "http://fw.example.net/ucs/6.4.6/sip.ld",
-                      "CONFIG_FILES": "[PHONE_MAC_ADDRESS]-sipfleet.cfg, sipfleet-common.cfg",
+                      "CONFIG_FILES": "[PHONE_MAC_ADDRESS]-bootstrap.cfg, [PHONE_MAC_ADDRESS]-sipfleet.cfg, "
+                                      "sipfleet-common.cfg",
                       "MISC_FILES": "", "LOG_FILE_DIRECTORY": "", "OVERRIDES_DIRECTORY": "", "CONTACTS_DIRECTORY": ""}
 
 
