@@ -2205,10 +2205,10 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(
         description="Boot a virtual SIP phone with real DHCP, TFTP, HTTP(S) and openssl clients and report what it would apply.")
     parser.add_argument("--vendor", required=True, choices=VENDORS)
-    parser.add_argument("--model", required=True, help="GXP2170, SPA2102, ATA192, CP-8841-3PCC, KX-UT133, ...")
+    parser.add_argument("--model", required=True, help="GXP2170, SPA2102, ATA192, CP-8841-3PCC, KX-UT133, T46U, VVX450, ...")
     parser.add_argument("--mac", required=True, help="the phone's MAC address, set on the interface")
     parser.add_argument("--interface", help="the phone's interface (needed unless DHCP options are given)")
-    parser.add_argument("--vendor-class", help="DHCP option 60 (default: the vendor's form with the model)")
+    parser.add_argument("--vendor-class", help="DHCP option 60 as text (default: the vendor's form with the model; Poly: its binary form)")
     parser.add_argument("--user-agent", help="HTTP User-Agent (default: the vendor's form with the MAC)")
     parser.add_argument("--psn", help="Cisco product series $PSN (default: from the model)")
     parser.add_argument("--serial", help="serial number ($SN, SPA User-Agent)")
