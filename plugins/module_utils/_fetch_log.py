@@ -26,7 +26,10 @@ Two kinds of evidence come out, per device and key id:
     evidence that the device itself holds a rotation's new keys: a complete
     fetch of one of its rotation files (the handover, or a file only
     readable with the new keys) by a client whose certificate the server
-    verified and which names the device's MAC; or any fetch of a file whose
+    verified and which names the device's MAC, or which the server let in
+    with the device's own HTTP credentials (``device_auth``, status 200:
+    only the new password opens the device's files while its rotation
+    runs); or any fetch of a file whose
     path only the new keys reveal (``phone_profiles`` records them as the
     entry's ``secret_paths``). An anonymous fetch is never proof: anyone can
     send a User-Agent.
@@ -275,15 +278,20 @@ def http_fetches(lines, state):
         # A certificate the server verified names the client for sure; a
         # User-Agent is what the client chose to say.
         certified = str(record.get("ssl_client_verify") or "") == "SUCCESS"
-        cert_mac = re.sub(r"[^0-9a-f]", "", str(record.get("client_mac") or "").lower()) if certified else ""
+        verified_mac = re.sub(r"[^0-9a-f]", "", str(record.get("client_mac") or "").lower()) if certified else ""
+        if not verified_mac and status == 200:
+            # So does a device's own HTTP password: device_auth names the
+            # device whose credentials the server asked for, and a 200
+            # means the user was that device and its password matched.
+            verified_mac = _device_auth_mac(record)
         for mac, entry, kind in found:
             if moment < entry.get("opened", 0):
                 continue
             description = description_for(entry.get("vendor"))
             claimed_mac = user_agent_mac(description, agent)
-            if cert_mac:
+            if verified_mac:
                 # The certificate names the client; what its User-Agent says does not matter.
-                claimed_mac = cert_mac
+                claimed_mac = verified_mac
             if claimed_mac is not None and claimed_mac != mac:
                 if kind == CARRIER and _complete(entry, path, status, sent):
                     foreign.append(_foreign(entry, path, record, agent, claimed_mac))
@@ -296,7 +304,7 @@ def http_fetches(lines, state):
                 continue
             if not _complete(entry, path, status, sent):
                 continue
-            if cert_mac == mac:
+            if verified_mac == mac:
                 if kind == PROOF:
                     proven.setdefault(mac, set()).add(entry["key_id"])
                 else:
@@ -312,6 +320,16 @@ def http_fetches(lines, state):
                 foreign.append(_foreign(entry, path, record, agent, ""))
             fetched.setdefault(mac, set()).add(entry["key_id"])
     return fetched, proven, foreign
+
+
+def _device_auth_mac(record):
+    """The MAC of the device whose own HTTP credentials the request carried (``device_auth``), or ``""``."""
+    device_auth = str(record.get("device_auth") or "").lower()
+    if not re.match(r"^[0-9a-f]{12}$", device_auth):
+        return ""
+    if str(record.get("remote_user") or "").lower() != device_auth:
+        return ""
+    return device_auth
 
 
 def user_agent_mac(description, agent):

@@ -385,13 +385,6 @@ class PolyRenderer(VendorRenderer):
     def device_path(self, device):
         return DEVICE_FILE.format(mac=device.mac)
 
-    def http_password(self, device):
-        """The device's HTTP password (a key-store key), or ``None`` when it has no per-device HTTP credentials."""
-        facts = self.description.http_credentials
-        if not facts.key_specs(device.settings):
-            return None
-        return self.require_key(device, facts.key)
-
     def bootstrap_params(self, device):
         """The parameters of ``<mac>-bootstrap.cfg``: the HTTP user (the MAC) and password with their switches, or none."""
         password = self.http_password(device)
@@ -425,21 +418,8 @@ class PolyRenderer(VendorRenderer):
         return files
 
     def render_rotation(self, device, next_device, inventory):
-        """New HTTP credentials: the bootstrap carries the new password under the window rules.
-
-        While the rotation runs the server's password file holds the new
-        password (the deploy playbook gives the http_server role the new
-        keys); the master names the bootstrap first at every boot and check,
-        and the phone's first authenticated fetch of its own file proves it
-        holds the new password.
-        """
-        if not self.bootstrap_params(next_device):
-            return super().render_rotation(device, next_device, inventory)
-        files = self.render_device(next_device, inventory)
-        for item in files:
-            if item.role == "bootstrap" and item.secret:
-                item.delivers_keys = True
-        return files
+        # The new password travels in the bootstrap (docs/keys.md).
+        return self.render_credentials_rotation(device, next_device, inventory)
 
     def render_shared(self, devices, inventory):
         if not devices:

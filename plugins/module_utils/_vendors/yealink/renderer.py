@@ -294,13 +294,6 @@ class YealinkRenderer(VendorRenderer):
             params.append(_Param(name, value, field, secret=self.is_secret_param(name)))
         return params
 
-    def http_password(self, device):
-        """The device's HTTP password (a key-store key), or ``None`` when it has no per-device HTTP credentials."""
-        facts = self.description.http_credentials
-        if not facts.key_specs(device.settings):
-            return None
-        return self.require_key(device, facts.key)
-
     def bootstrap_params(self, device):
         """The parameters of ``<mac>-bootstrap.cfg``: the HTTP user (the MAC) and password, or none."""
         password = self.http_password(device)
@@ -408,21 +401,8 @@ class YealinkRenderer(VendorRenderer):
         return files
 
     def render_rotation(self, device, next_device, inventory):
-        """New HTTP credentials: the bootstrap carries the new password under the window rules.
-
-        The server's password file holds the new password while the rotation
-        runs (the deploy playbook gives the http_server role the new keys),
-        so the device's own file needs it; the phone takes it from the
-        bootstrap its boot file names first at every check, and its first
-        authenticated fetch of its own file proves it holds it.
-        """
-        if not self.bootstrap_params(next_device):
-            return super().render_rotation(device, next_device, inventory)
-        files = self.render_device(next_device, inventory)
-        for item in files:
-            if item.role == "bootstrap" and item.secret:
-                item.delivers_keys = True
-        return files
+        # The new password travels in the bootstrap (docs/keys.md).
+        return self.render_credentials_rotation(device, next_device, inventory)
 
     def render_shared(self, devices, inventory):
         first = {}

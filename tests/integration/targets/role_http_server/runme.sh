@@ -88,6 +88,8 @@ echo "phone A: $subject_a; phone B: $subject_b"
 root=$work/root
 mkdir -p "$root/profile/$secret_dir" "$root/firmware"
 echo "<gs_provision><mac>$mac_a</mac></gs_provision>" >"$root/cfg$mac_a.xml"
+# The same device's file under a name with colons: bound to A as well.
+echo "<gs_provision><mac>$mac_a</mac></gs_provision>" >"$root/cfgc0:74:ad:00:00:01.xml"
 echo "grandstream legacy $mac_a" >"$root/gs_cfg${mac_a}_cfg001"
 echo "panasonic $mac_a" >"$root/Config${mac_a^^}.cfg"
 echo "<flat-profile><GPP_B>$secret_dir</GPP_B></flat-profile>" >"$root/spa$mac_b.xml"
@@ -104,7 +106,7 @@ chmod -R a+rX "$root"
 # Device files carry credentials: as phone_profiles writes them (secret_mode
 # 0640, group of the web server), nginx's workers read them and other local
 # users cannot.
-secret_files=("cfg$mac_a.xml" "gs_cfg${mac_a}_cfg001" "Config${mac_a^^}.cfg" "spa$mac_b.xml" "$mac_b.xml")
+secret_files=("cfg$mac_a.xml" "cfgc0:74:ad:00:00:01.xml" "gs_cfg${mac_a}_cfg001" "Config${mac_a^^}.cfg" "spa$mac_b.xml" "$mac_b.xml")
 for name in "${secret_files[@]}"; do
     chown root:www-data "$root/$name"
     chmod 0640 "$root/$name"
@@ -285,6 +287,9 @@ expect 403 "B: A's cfg<mac>.xml" "$https/cfg$mac_a.xml" "${tls[@]}" "${cert_b[@]
 expect 403 "B: A's Config<MAC>.cfg" "$https/Config${mac_a^^}.cfg" "${tls[@]}" "${cert_b[@]}"
 expect 403 "B: A's prefixed file" "$https/gs_cfg${mac_a}_cfg001" "${tls[@]}" "${cert_b[@]}"
 expect 403 "B: A's file, MAC written with colons" "$https/cfgc0:74:ad:00:00:01.xml" "${tls[@]}" "${cert_b[@]}"
+expect 200 "A: own file, MAC written with colons" "$https/cfgc0:74:ad:00:00:01.xml" "${tls[@]}" "${cert_a[@]}"
+# A device file that does not exist is 404 for every client, bound or not.
+expect 404 "B: a missing file of A's" "$https/cfg$mac_a.bin" "${tls[@]}" "${cert_b[@]}"
 expect 404 "A: own missing file" "$https/cfg$mac_a.bin" "${tls[@]}" "${cert_a[@]}"
 expect 404 "missing shared file" "$https/cfggxp2170.xml" "${tls[@]}" "${cert_a[@]}"
 expect 200 "A: shared cfg.xml" "$https/cfg.xml" "${tls[@]}" "${cert_a[@]}"
@@ -666,10 +671,22 @@ expect 200 "HTTP, Y's bootstrap file with the shared account" "$http/$mac_y.boot
 expect 200 "HTTP, Y's bootstrap file with A's credentials" "$http/$mac_y.boot" "${creds_a[@]}"
 expect 200 "HTTPS, Y's bootstrap file without certificate or credentials" "$https/$mac_y.boot" "${tls[@]}"
 expect 404 "HTTP, a device file that does not exist, with its credentials" "$http/cfg$mac_y.xml" "${creds_y[@]}"
+# A device file that does not exist is 404 before credentials are asked for
+# (a Poly phone asks for <mac>.cfg, a Yealink device file's name, first).
+expect 404 "HTTP, a device file that does not exist, without credentials" "$http/0004f2aa0009.cfg"
+expect 404 "HTTPS, a device file that does not exist, without credentials" "$https/0004f2aa0009.cfg" "${tls[@]}"
 body=$(in_namespace "$phone_ns" curl -s "${creds_y[@]}" "$http/$mac_y.cfg")
 check "body of Y's file ($body)" test "$body" = "#!version:1.0.0.1 account of $mac_y"
 headers=$(in_namespace "$phone_ns" curl -s -D - -o /dev/null "$http/$mac_y.cfg" | tr -d '\r')
 check "401 names the device realm" grep -qx 'WWW-Authenticate: Basic realm="Provisioning device"' <<<"$headers"
+# device_auth in the log: the device whose credentials nginx checked, on a 200 only.
+authenticated=$(json_lines "$access_log" path="/$mac_y.cfg" status=200 remote_user="$mac_y" device_auth="$mac_y")
+check "log: Y's authenticated fetches carry device_auth=$mac_y ($authenticated)" test "$authenticated" -ge 2
+refused=$(json_lines "$access_log" path="/$mac_y.cfg" status=401 device_auth="")
+refused_all=$(json_lines "$access_log" path="/$mac_y.cfg" status=401)
+check "log: refused fetches carry no device_auth ($refused of $refused_all)" test "$refused" -ge 1 -a "$refused" = "$refused_all"
+other=$(json_lines "$access_log" path="/cfg.xml" status=200 remote_user="$mac_a" device_auth="")
+check "log: a shared file fetched with device credentials carries no device_auth ($other)" test "$other" -ge 1
 # HTTPS (no shared account there): both the certificate and the credentials.
 expect 200 "HTTPS, no certificate, no credentials: shared cfg.xml" "$https/cfg.xml" "${tls[@]}"
 expect 200 "HTTPS, A's certificate, no credentials: shared cfg.xml" "$https/cfg.xml" "${tls[@]}" "${cert_a[@]}"
@@ -681,8 +698,16 @@ expect 200 "HTTPS, B's own spa<mac>.xml (no credentials asked)" "$https/spa$mac_
 echo "--- per-device HTTP credentials: rotation, without a reload"
 pw_a2=Nc5tW2mXe8Rk4PyD
 credentials_vars "$pw_a2" >"$work/credentials-rotated.yml"
-run_role "$work/run7.log" -e "@$work/credentials-rotated.yml" || fail_with_log "$work/run7.log" "the rotation run failed"
-check "rotation run changed=1 (the password file)" recap_holds "$work/run7.log" changed=1
+# As deploy.yml runs the servers: the password file is left to the entry point.
+htpasswd_before=$(sha256sum <"$device_htpasswd")
+run_role "$work/run7a.log" -e "@$work/credentials-rotated.yml" -e '{"http_server_device_credentials_write": false}' \
+    || fail_with_log "$work/run7a.log" "the run with http_server_device_credentials_write=false failed"
+check "write=false leaves the password file alone (changed=0)" recap_holds "$work/run7a.log" changed=0
+check "write=false: password file unchanged" test "$(sha256sum <"$device_htpasswd")" = "$htpasswd_before"
+# Then the device_credentials entry point, as profiles.yml runs it after the key store.
+role_playbook=device_credentials.yml run_role "$work/run7.log" -e "@$work/credentials-rotated.yml" \
+    || fail_with_log "$work/run7.log" "the device_credentials entry point failed"
+check "device_credentials entry point changed=1 (the password file)" recap_holds "$work/run7.log" changed=1
 expect 401 "HTTP, A's old password" "$http/cfg$mac_a.xml" "${creds_a[@]}"
 expect 200 "HTTP, A's new password" "$http/cfg$mac_a.xml" -u "$mac_a:$pw_a2"
 expect 200 "HTTP, Y's unchanged password" "$http/$mac_y.cfg" "${creds_y[@]}"
