@@ -36,7 +36,7 @@ import re
 MAC_PATTERN = "([0-9A-Fa-f]{12})"
 
 #: The encodings a served file can go through, innermost first (see ``_codec``).
-ENCODINGS = ("plain", "gzip", "openssl-aes-256-cbc", "base64")
+ENCODINGS = ("plain", "gzip", "openssl-aes-256-cbc", "base64", "yealink-aes-128-ecb", "yealink-key-wrap")
 
 #: Where a declared fact comes from: the vendor's own documents, or other
 #: provisioning servers' code (wazo-provd-plugins, FusionPBX) only, or no

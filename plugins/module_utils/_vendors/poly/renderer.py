@@ -138,7 +138,9 @@ class PolyRenderer(VendorRenderer):
     name = DESCRIPTION.name
     title = DESCRIPTION.title
     description = DESCRIPTION
-    secure_transport = "an https provisioning_url (Poly file encryption is not public)"
+    secure_transport = ("http_credentials: true (the device's own HTTP user and password, with the http_server role's "
+                        "per-device HTTP credentials; docs/keys.md), or an https provisioning_url (Poly file encryption is "
+                        "not public)")
 
     def can_encrypt(self, device):
         # configFileEncrypt's format (IV, padding, digest) is not public.
@@ -363,8 +365,8 @@ class PolyRenderer(VendorRenderer):
         if device.settings.get("encrypt_profiles"):
             raise device.error("is on (the default), but Poly's file encryption is not public and the collection cannot "
                                "encrypt for the %s; a phone must never be served a file it cannot read: set encrypt_profiles: "
-                               "false with an https provisioning_url (or allow_plain_credentials: true to serve passwords in "
-                               "plain text anyway)" % device.model, field="settings.encrypt_profiles")
+                               "false with %s (or allow_plain_credentials: true to serve passwords in plain text anyway)"
+                               % (device.model, self.secure_transport), field="settings.encrypt_profiles")
         if len(device.lines) > info["lines"]:
             raise device.error("the %s has %d line(s) and this device lists %d: lines[%d] and later have no line on the phone"
                                % (device.model, info["lines"], len(device.lines), info["lines"]), field="lines[%d]" % info["lines"])

@@ -12,6 +12,7 @@ guides; wazo-provd-plugins and FusionPBX code where no guide was found) and
 from __future__ import annotations
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils import _http_credentials
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Setting
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.description import (
     DhcpFacts,
     FirmwareFacts,
@@ -20,6 +21,23 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.des
     UserAgent,
     VendorDescription,
 )
+
+#: The inventory setting that turns on compatibility-mode file encryption
+#: for a device: an OBFUSCATION only. The key that wraps each file's key in
+#: <mac>_Security.enc is built into every phone and public (CVE-2024-24681),
+#: and that file is served next to the one it unlocks, so anyone who can
+#: fetch <mac>.cfg can read it; it only stops a casual reader of the file.
+COMPAT_ENCRYPTION_SETTING = "yealink_compat_encryption"
+#: The key-store key of a device's compatibility-mode key (16 lower-case hex
+#: digits: 16 characters of the alphabet Yealink allows).
+COMPAT_KEY_NAME = "yealink_aes_key"
+#: Random bytes of that key: the key store writes twice as many hex digits, and the phones take 16 characters.
+COMPAT_KEY_BYTES = 8
+
+COMPAT_ENCRYPTION = Setting(
+    "bool", "Yealink: serve <mac>.cfg encrypted in Yealink's compatibility mode (AES-128-ECB, key yealink_aes_key from the "
+    "key store) with <mac>_Security.enc beside it. Obfuscation only: the key that wraps the file's key is public "
+    "(CVE-2024-24681), so anyone who can fetch the file can read it; docs/vendors/yealink.md", default=False)
 
 DESCRIPTION = VendorDescription(
     name="yealink",
@@ -44,8 +62,9 @@ DESCRIPTION = VendorDescription(
     # never matches); <mac>-bootstrap.cfg hands the phone its HTTP
     # credentials (below). 000000000000.cfg is Poly's fleet-wide master,
     # served from the same roots: the flat lists the roles read hold every
-    # family's patterns, so it must match none.
-    device_paths=(r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}(?:-bootstrap)?\.(?:boot|cfg)$",),
+    # family's patterns, so it must match none. <mac>_Security.enc holds the
+    # key of a compatibility-mode <mac>.cfg (yealink_compat_encryption).
+    device_paths=(r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}(?:(?:-bootstrap)?\.(?:boot|cfg)|_Security\.enc)$",),
     # The phones carry a Yealink-issued per-device certificate, but whether
     # they present it to a provisioning server and its subject layout were not
     # found: none is declared.
@@ -61,10 +80,15 @@ DESCRIPTION = VendorDescription(
     # or *pin*; not the switch that says where keys come from.
     secret_param_patterns=(r"password", r"aes_key", r"(?:^|[._])pin(?:$|[._])"),
     not_secret_param_patterns=(r"aes_key_in_file$",),
-    # boot: <mac>.boot; cfg: y0000000000xx.cfg and <mac>.cfg.
+    # boot: <mac>.boot; cfg: y0000000000xx.cfg and <mac>.cfg. With
+    # yealink_compat_encryption: cfg_obfuscated is <mac>.cfg in Yealink's
+    # compatibility mode, security_enc its <mac>_Security.enc (the file's
+    # key under the public fixed key): vendor-facts-more 1.4, checked.
     encodings={
         "boot": ("plain",),
         "cfg": ("plain",),
+        "cfg_obfuscated": ("yealink-aes-128-ecb",),
+        "security_enc": ("yealink-key-wrap",),
     },
     # Event: check-sync (T5 Smart Media Admin Guide p.757); whether the phone
     # reboots follows sip.notify_reboot_enable (guide default 1: always).
@@ -72,7 +96,7 @@ DESCRIPTION = VendorDescription(
     firmware=FirmwareFacts("the image keeps the file name Yealink ships (such as T46U(T43U,T46U,T41U,T48U,T42U,T44U,T44W)"
                            "-108.86.0.90.rom); static.firmware.url is its full URL"),
     docs="docs/vendors/yealink.md",
-    settings={_http_credentials.SETTING_NAME: _http_credentials.SETTING},
+    settings={_http_credentials.SETTING_NAME: _http_credentials.SETTING, COMPAT_ENCRYPTION_SETTING: COMPAT_ENCRYPTION},
     # The phone fetches <mac>.boot first, without credentials, then the
     # .cfg files it names in order. A boot file holds include:config lines
     # and overwrite_mode only (vendor-facts-more 1.1, documented), so the
@@ -83,8 +107,9 @@ DESCRIPTION = VendorDescription(
     # y0000000000xx.cfg and Poly's 000000000000.cfg master are shared and
     # stay open. Unsure: whether the phone uses the new credentials for the
     # files after the bootstrap in the same pass or from the next one.
+    # <mac>_Security.enc unlocks a compatibility-mode <mac>.cfg: protected alike.
     http_credentials=HttpCredentialsFacts(
-        paths=(r"^/(?:[^/]+/)*(?!0{12}\.){mac}\.cfg$",),
+        paths=(r"^/(?:[^/]+/)*(?!0{12}\.){mac}(?:\.cfg|_Security\.enc)$",),
         bootstrap_paths=(r"^/(?:[^/]+/)*{mac}\.boot$", r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-bootstrap\.cfg$"),
         setting=_http_credentials.SETTING_NAME,
         key=_http_credentials.DEFAULT_KEY_NAME,

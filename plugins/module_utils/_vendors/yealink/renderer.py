@@ -32,9 +32,15 @@ the phone fetches them:
 duplicate parameters in files downloaded earlier": the device's own file
 comes last, so its values win over the common file's.
 
-No file is encrypted: Yealink's compatibility-mode encryption uses a key
-wrapped by a key every phone shares (CVE-2024-24681), so it protects
-nothing; the device's own file must be served over HTTPS, or behind the
+No file is encrypted. With ``yealink_compat_encryption: true`` the
+device's own file is *obfuscated* in Yealink's compatibility mode
+(AES-128-ECB with the device's 16-character key ``yealink_aes_key``) and
+``<mac>_Security.enc`` (that key wrapped with the fixed key built into
+every phone) is served beside it; the common file then carries
+``static.auto_provision.aes_key_in_file = 1`` so that the phone asks for
+it. The fixed key is public (CVE-2024-24681): anyone who can fetch both
+files reads the profile, so this stops a casual reader only, and the
+device's own file must still be served over HTTPS, or behind the
 per-device HTTP credentials above.
 """
 
@@ -48,14 +54,21 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses i
     UrlRules,
     parse_url,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._codec import yealink_key_problem
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, shown_url
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
+    MASK,
     ProfileFile,
     VendorRenderer,
     mask_assignments,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yealink.description import DESCRIPTION
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yealink.description import (
+    COMPAT_ENCRYPTION_SETTING,
+    COMPAT_KEY_BYTES,
+    COMPAT_KEY_NAME,
+    DESCRIPTION,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yealink.formats import (
     HEADER,
     PARAM_NAME_RE,
@@ -68,6 +81,16 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yea
 BOOT_FILE = "{mac}.boot"
 BOOTSTRAP_FILE = "{mac}-bootstrap.cfg"
 DEVICE_FILE = "{mac}.cfg"
+#: The key of a compatibility-mode file, wrapped with Yealink's public fixed key: "<name>_Security.enc" of "<name>.cfg".
+SECURITY_FILE = "{mac}_Security.enc"
+
+#: What makes the phone fetch <name>_Security.enc for an encrypted <name>.cfg
+#: and unwrap its key with the built-in one (T2/T4/T5/CP920 Admin Guide
+#: p.117: 1 = RSA-mode file, else <name>.enc, else <name>_Security.enc; 0 =
+#: keys configured on the phone). The guide lists it for the common file.
+AES_KEY_IN_FILE = "static.auto_provision.aes_key_in_file"
+#: 1 would make the phone refuse plain files, the common file included.
+UPDATE_FILE_MODE = "static.auto_provision.update_file_mode"
 
 #: The parameters that give the phone its HTTP credentials (vendor-facts-more 1.3).
 PROVISIONING_USER = "static.auto_provision.server.username"
@@ -127,8 +150,9 @@ class YealinkRenderer(VendorRenderer):
     name = DESCRIPTION.name
     title = DESCRIPTION.title
     description = DESCRIPTION
-    secure_transport = ("an https provisioning_url (Yealink's file encryption is not confidential: CVE-2024-24681), "
-                        "and restrict the HTTPS server to the phones' network")
+    secure_transport = ("http_credentials: true (the device's own HTTP user and password, with the http_server role's "
+                        "per-device HTTP credentials; docs/keys.md), or an https provisioning_url restricted to the phones' "
+                        "network (Yealink's file encryption is not confidential: CVE-2024-24681)")
 
     # -- models ------------------------------------------------------------
 
@@ -144,7 +168,10 @@ class YealinkRenderer(VendorRenderer):
     def key_specs(self, device):
         # The HTTP password, only for a device whose inventory opts in
         # (settings.http_credentials): a fleet that does not gets no new key.
-        return self.description.http_credentials.key_specs(device.settings)
+        # Likewise the compatibility-mode key (settings.yealink_compat_encryption).
+        specs = dict(self.description.http_credentials.key_specs(device.settings))
+        specs.update(self._compat_key_specs(device))
+        return specs
 
     def is_secret_param(self, name):
         return isinstance(name, str) and self.description.is_secret_param(name)
@@ -355,6 +382,7 @@ class YealinkRenderer(VendorRenderer):
         for param in self.device_params(device):
             self._check_param(device.label, param)
         self._check_common(device, inventory)
+        self._check_compat_encryption(device)
 
     def _check_common(self, device, inventory):
         """Models sharing a common id share its file: their shared settings must map to the same parameters."""
@@ -398,7 +426,7 @@ class YealinkRenderer(VendorRenderer):
         # Accounts and admin password: readable by anyone who fetches it
         # unless the server asks for the device's credentials or certificate.
         files.append(ProfileFile(own, content, device=device.label, secret=True, role="profile", kind="cfg"))
-        return files
+        return self._compat_encrypted(device, files)
 
     def render_rotation(self, device, next_device, inventory):
         # The new password travels in the bootstrap (docs/keys.md).
@@ -411,10 +439,81 @@ class YealinkRenderer(VendorRenderer):
         files = []
         for path in sorted(first):
             device = first[path]
-            params = self.common_params(device.model, inventory, device.label)
+            params = self.common_params(device.model, inventory, device.label) + self._compat_common_params(path, devices)
             files.append(ProfileFile(path, render_config([(param.name, param.value) for param in params]), role="model",
                                      kind="cfg"))
         return files
+
+    # -- compatibility-mode obfuscation (yealink_compat_encryption) -------------
+    #
+    # Opt-in per device. <mac>.cfg is served AES-128-ECB encrypted with the
+    # device's 16-character key and <mac>_Security.enc (that key under
+    # Yealink's fixed key) beside it. The fixed key is public
+    # (CVE-2024-24681): both files stay "secret" (readable by whoever fetches
+    # them), so the plain-credentials check and the http_server protection
+    # treat them as plain. The common file stays plain: it carries no secret
+    # (a shared key would also need a model-level key the key store does not
+    # have) and it is what tells the phone, before it reads <mac>.cfg, to
+    # fetch the _Security.enc (static.auto_provision.aes_key_in_file = 1).
+
+    @staticmethod
+    def _compat_on(device):
+        return device.settings.get(COMPAT_ENCRYPTION_SETTING) is True
+
+    def _compat_key_specs(self, device):
+        return {COMPAT_KEY_NAME: COMPAT_KEY_BYTES} if self._compat_on(device) else {}
+
+    def _check_compat_encryption(self, device):
+        """With the setting on, the parameters that make the phone read the files are the collection's."""
+        if not self._compat_on(device):
+            return
+        for name in (AES_KEY_IN_FILE, UPDATE_FILE_MODE):
+            if name in device.params:
+                raise device.error("is written by the collection with settings.%s: %s = 1 in the common file, which must "
+                                   "stay plain (and %s = 0, its default, so that the phone still reads plain files)"
+                                   % (COMPAT_ENCRYPTION_SETTING, AES_KEY_IN_FILE, UPDATE_FILE_MODE),
+                                   field="params.%s" % name)
+
+    def _compat_key(self, device):
+        """The device's 16-character key; a wrong one is an error naming ``keys.yealink_aes_key`` (never quoting it)."""
+        key = self.require_key(device, COMPAT_KEY_NAME)
+        problem = yealink_key_problem(key)
+        if problem is not None:
+            raise device.error("%s (settings.%s)" % (problem, COMPAT_ENCRYPTION_SETTING), field="keys.%s" % COMPAT_KEY_NAME)
+        return key
+
+    def _compat_encrypted(self, device, files):
+        """``files`` with the device's own ``<mac>.cfg`` encrypted and its ``_Security.enc`` added, when the setting is on."""
+        if not self._compat_on(device):
+            return files
+        own = DEVICE_FILE.format(mac=device.mac)
+        key = self._compat_key(device)
+        result = []
+        for item in files:
+            if item.path != own:
+                result.append(item)
+                continue
+            # Still secret: the key travels beside it under a public key.
+            result.append(self.encoded_file(own, item.content, "cfg_obfuscated", key, None, device=device.label,
+                                            secret=True, role="profile"))
+            # A profile file, not a bootstrap key carrier: the phone needs it at
+            # every resync, not once.
+            result.append(self.encoded_file(SECURITY_FILE.format(mac=device.mac), key.encode("ascii"), "security_enc",
+                                            None, None, device=device.label, secret=True, role="profile"))
+        return result
+
+    def _compat_common_params(self, path, devices):
+        """``aes_key_in_file = 1`` for the common file ``path`` when a device that reads it has the setting on."""
+        if any(self._compat_on(device) for device in devices if common_file(device.model) == path):
+            return [_Param(AES_KEY_IN_FILE, "1", "settings.%s" % COMPAT_ENCRYPTION_SETTING)]
+        return []
+
+    def text_view(self, kind, data):
+        if kind == "security_enc":
+            # The unwrapped key is shown masked, whatever it is.
+            return ("# the 16-character key of the device's compatibility-mode file, wrapped with Yealink's public fixed key\n"
+                    "aes_key = %s\n" % MASK)
+        return super().text_view(kind, data)
 
 
 RENDERER = YealinkRenderer()

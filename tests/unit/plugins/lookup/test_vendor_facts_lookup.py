@@ -78,11 +78,11 @@ def test_names_and_dhcp_vendor_match_cover_every_family():
 
 
 # The per-device HTTP credentials' patterns, written out by hand, in vendor
-# order: Yealink's <mac>.cfg and Poly's <mac>-*.cfg need them; Yealink's
-# <mac>.boot and the <mac>-bootstrap.cfg both families name are served
-# without (once in the flat list).
+# order: Yealink's <mac>.cfg (and <mac>_Security.enc) and Poly's <mac>-*.cfg
+# need them; Yealink's <mac>.boot and the <mac>-bootstrap.cfg both families
+# name are served without (once in the flat list).
 HTTP_CREDENTIALS_PATHS = [
-    r"^/(?:[^/]+/)*(?!0{12}\.){mac}\.cfg$",
+    r"^/(?:[^/]+/)*(?!0{12}\.){mac}(?:\.cfg|_Security\.enc)$",
     r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-(?:sipfleet|phone|web|license|directory|app|boot)\.(?:cfg|xml|log)$",
 ]
 HTTP_CREDENTIALS_BOOTSTRAP_PATHS = [

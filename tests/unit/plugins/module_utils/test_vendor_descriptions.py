@@ -383,7 +383,7 @@ FAMILY_SETTINGS = {
     "cisco_spa": ["compress_profiles"],
     "cisco_mpp": ["compress_profiles"],
     "panasonic": [],
-    "yealink": ["http_credentials"],
+    "yealink": ["http_credentials", "yealink_compat_encryption"],
     "poly": ["http_credentials"],
 }
 

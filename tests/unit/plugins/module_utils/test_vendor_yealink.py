@@ -12,13 +12,16 @@ vendor-facts-more.md section 1.
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_device
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProfileFormatError, ProvisioningError
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, render_fleet
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, render_fleet, required_keys
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import file_diff
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yealink import formats, models
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yealink.description import DESCRIPTION
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yealink.renderer import RENDERER
@@ -383,3 +386,223 @@ def test_config_decoder_refuses(data, message):
 def test_boot_decoder_refuses(data):
     with pytest.raises(ProfileFormatError):
         formats.parse_boot(data)
+
+
+# -- compatibility-mode obfuscation (yealink_compat_encryption) ----------------------------
+
+#: Yealink's fixed key, public since CVE-2024-24681; written here so that a wrong one in the codec fails.
+FIXED_KEY = "EKs35XacP6eybA25"
+COMPAT_KEY = "0123456789abcdef"
+COMPAT_MAC = "001565000030"
+
+
+def openssl_ecb(data, key, decrypt=True):
+    """The real ``openssl enc [-d] -aes-128-ecb -nopad -K <hex of the 16 characters>``."""
+    result = subprocess.run(["openssl", "enc", "-d" if decrypt else "-e", "-aes-128-ecb", "-nopad", "-K",
+                             key.encode("ascii").hex()], input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            check=False)
+    assert result.returncode == 0, result.stderr.decode()
+    return result.stdout
+
+
+def compat_devices(key=COMPAT_KEY, **settings_):
+    return [
+        # Obfuscated; its key as the key store (or the inventory's keys) supplies it.
+        {"name": "secret-desk", "mac": COMPAT_MAC, "model": "T46U", "keys": {"yealink_aes_key": key},
+         "lines": [{"extension": "501", "password": "Sip-Secret-501", "display_name": "Finance"}],
+         "settings": dict({"yealink_compat_encryption": True}, **settings_)},
+        # Plain, sharing the T46U common file.
+        {"name": "plain-desk", "mac": "001565000031", "model": "T46U",
+         "lines": [{"extension": "502", "password": "Sip-Secret-502"}]},
+        # Plain, another common file.
+        {"name": "conf", "mac": "805ec0000031", "model": "T53", "lines": [{"extension": "503", "password": "Sip-Secret-503"}]},
+    ]
+
+
+def compat_files(**settings_):
+    return render(*load(compat_devices(**settings_)))
+
+
+def test_flow_compat_golden():
+    check_golden("compat", compat_files())
+
+
+def test_compat_device_gets_its_cfg_encrypted_and_its_security_enc():
+    files = compat_files()
+    assert sorted(path for path in files if path.startswith(COMPAT_MAC)) == [
+        COMPAT_MAC + ".boot", COMPAT_MAC + ".cfg", COMPAT_MAC + "_Security.enc"]
+    own, security = files[COMPAT_MAC + ".cfg"], files[COMPAT_MAC + "_Security.enc"]
+    assert (own.kind, own.encoding, own.digest, own.role, own.secret) == (
+        "cfg_obfuscated", ("yealink-aes-128-ecb",), None, "profile", True)
+    # Readable by anyone who fetches it (the wrapping key is public): secret, and served at every resync, not a carrier.
+    assert (security.kind, security.encoding, security.role, security.secret, security.device) == (
+        "security_enc", ("yealink-key-wrap",), "profile", True, "secret-desk")
+    assert len(security.content) == 16
+    # The boot file still names the common file, then the device's own.
+    assert formats.parse_boot(files[COMPAT_MAC + ".boot"].content) == ["y000000000108.cfg", COMPAT_MAC + ".cfg"]
+    # The other devices are untouched.
+    assert files["001565000031.cfg"].encoding == ("plain",) and "001565000031_Security.enc" not in files
+
+
+def test_compat_files_are_read_with_the_real_openssl_and_the_public_key_alone():
+    files = compat_files()
+    own, security = files[COMPAT_MAC + ".cfg"], files[COMPAT_MAC + "_Security.enc"]
+    # Step 1, what anyone can do: unwrap the key with the fixed key every phone holds.
+    key = openssl_ecb(security.content, FIXED_KEY).decode("ascii")
+    assert key == COMPAT_KEY
+    # Step 2: decrypt the file with the 16 characters as the key bytes: the config, then spaces to the block.
+    raw = openssl_ecb(own.content, key)
+    plain = raw.rstrip(b" ")
+    assert plain == own.plaintext and plain.endswith(b"\n")
+    assert raw == plain + b" " * (-len(plain) % 16) and len(raw) % 16 == 0
+    # This file is padded (the one real sample pads with spaces, not PKCS#7).
+    assert len(raw) - len(plain) == 8
+    # The same config the device gets without the setting, and it reads back.
+    assert plain == render(*load(compat_devices(yealink_compat_encryption=False)))[COMPAT_MAC + ".cfg"].content
+    assert dict(formats.parse_config(plain))["account.1.password"] == "Sip-Secret-501"
+    assert b"Sip-Secret-501" not in own.content
+    # openssl encrypting the padded text gives the served bytes: byte-stable, reproducible with the tool.
+    assert openssl_ecb(raw, key, decrypt=False) == own.content
+
+
+def test_the_common_file_tells_the_phone_to_fetch_the_security_enc_before_the_encrypted_file():
+    """aes_key_in_file = 1 in the plain common file of the model, which the phone reads before <mac>.cfg, boot file or not."""
+    files = compat_files()
+    common = dict(cfg(files["y000000000108.cfg"]))
+    assert common["static.auto_provision.aes_key_in_file"] == "1"
+    # update_file_mode stays at its default 0: the phone must still read the plain files.
+    assert "static.auto_provision.update_file_mode" not in common
+    # A common file no obfuscated device reads does not get it.
+    assert "static.auto_provision.aes_key_in_file" not in dict(cfg(files["y000000000095.cfg"]))
+    for boot in (True, False):
+        if boot:
+            order = formats.parse_boot(files[COMPAT_MAC + ".boot"].content)
+        else:
+            order = ["y000000000108.cfg", COMPAT_MAC + ".cfg"]
+        assert order.index("y000000000108.cfg") < order.index(COMPAT_MAC + ".cfg")
+        assert files[order[0]].encoding == ("plain",)
+    # Without the setting anywhere, the common file is what it was.
+    plain = render(*load(compat_devices(yealink_compat_encryption=False)))
+    assert "static.auto_provision.aes_key_in_file" not in dict(cfg(plain["y000000000108.cfg"]))
+
+
+def test_compat_key_specs_and_paths():
+    inventory, fleet = load(compat_devices())
+    assert RENDERER.key_specs(fleet[0]) == {"yealink_aes_key": 8}
+    assert RENDERER.key_specs(fleet[1]) == {}
+    inventory, fleet = load(compat_devices(http_credentials=True))
+    assert RENDERER.key_specs(fleet[0]) == {"yealink_aes_key": 8, "http_password": 16}
+    # The key store writes 8 random bytes as 16 lower-case hex digits: in Yealink's key alphabet.
+    assert required_keys(load_fleet(compat_devices(), DEFAULTS)[1]) == {"secret-desk": {"yealink_aes_key": 8}}
+    for path in ("/%s_Security.enc" % COMPAT_MAC, "/a/%s_security.ENC" % COMPAT_MAC.upper()):
+        assert DESCRIPTION.device_path_mac(path) == COMPAT_MAC, path
+    assert DESCRIPTION.device_path_mac("/y000000000108_Security.enc") is None
+    protected = [re.compile(pattern.replace("{mac}", "([0-9a-f]{12})"), re.IGNORECASE)
+                 for pattern in DESCRIPTION.http_credentials.paths]
+    for path in ("/%s.cfg" % COMPAT_MAC, "/%s_Security.enc" % COMPAT_MAC):
+        assert any(regex.search(path) for regex in protected), path
+    for path in ("/y000000000108.cfg", "/%s.boot" % COMPAT_MAC, "/%s-bootstrap.cfg" % COMPAT_MAC):
+        assert not any(regex.search(path) for regex in protected), path
+
+
+def test_compat_files_render_through_the_registry_and_stay_under_the_plain_credentials_check():
+    inventory, fleet = load_fleet(compat_devices(), dict(DEFAULTS, provisioning_url="http://prov.example.net/"))
+    with pytest.raises(ProvisioningError) as caught:
+        render_fleet(inventory, fleet)
+    # Obfuscation is not encryption: over plain HTTP the passwords are readable, as without it.
+    assert caught.value.device == "secret-desk" and caught.value.field == "lines[0].password"
+    inventory, fleet = load_fleet(compat_devices(), DEFAULTS)
+    files = render_fleet(inventory, fleet)
+    macs = dict((device.label, device.mac) for device in fleet)
+    for item in files:
+        assert DESCRIPTION.device_path_mac(item.path) == (macs[item.device] if item.device else None), item.path
+    assert "%s_Security.enc" % COMPAT_MAC in [item.path for item in files]
+
+
+def test_compat_diff_shows_the_decrypted_file_masked():
+    inventory, fleet = load_fleet(compat_devices(), DEFAULTS)
+    files = dict((item.path, item) for item in render_fleet(inventory, fleet))
+    own, security = files[COMPAT_MAC + ".cfg"], files[COMPAT_MAC + "_Security.enc"]
+    keys = {"http_password": "ab" * 16, "yealink_aes_key": COMPAT_KEY}
+    shown = file_diff("/srv", own.path, None, own.content, keys, set(), 100000, after_tag=own.tag)["after"]
+    assert "decrypted for display" in shown and "anyone can decrypt" in shown
+    assert "account.1.user_name = 501" in shown and "account.1.password = ********" in shown
+    assert "Sip-Secret" not in shown
+    key_view = file_diff("/srv", security.path, None, security.content, keys, set(), 100000, after_tag=security.tag)["after"]
+    assert "aes_key = ********" in key_view and COMPAT_KEY not in key_view
+    # Without the key the file is summarised, never shown as garbage.
+    hidden = file_diff("/srv", own.path, None, own.content, {}, set(), 100000, after_tag=own.tag)["after"]
+    assert "encrypted with a key this run does not hold" in hidden
+
+
+@pytest.mark.parametrize("key, words", [
+    ("0123456789abcde", ["16 characters", "has 15"]),
+    ("0123456789abcdef01234567", ["16 characters", "has 24"]),
+    ("0123456789abcde!", ["only 0-9"]),
+    ("0123456789abcd\u00e9f", ["only 0-9"]),
+])
+def test_a_wrong_compat_key_names_the_device_and_the_field(key, words):
+    with pytest.raises(ProvisioningError) as caught:
+        render(*load(compat_devices(key=key)))
+    assert caught.value.device == "secret-desk" and caught.value.field == "keys.yealink_aes_key", str(caught.value)
+    for word in words:
+        assert word in str(caught.value)
+    assert key not in str(caught.value)
+
+
+def test_a_missing_compat_key_names_the_device_and_the_field():
+    devices = compat_devices()
+    del devices[0]["keys"]
+    with pytest.raises(ProvisioningError) as caught:
+        render(*load(devices))
+    assert caught.value.device == "secret-desk" and caught.value.field == "keys.yealink_aes_key"
+
+
+@pytest.mark.parametrize("name", ["static.auto_provision.aes_key_in_file", "static.auto_provision.update_file_mode"])
+def test_compat_refuses_raw_params_that_would_stop_the_phone_reading_its_files(name):
+    devices = compat_devices()
+    devices[0]["params"] = {name: "0"}
+    with pytest.raises(ProvisioningError) as caught:
+        load(devices)
+    assert caught.value.device == "secret-desk" and caught.value.field == "params." + name
+
+
+def test_compat_does_not_lift_the_encrypt_profiles_refusal():
+    with pytest.raises(ProvisioningError) as caught:
+        load(compat_devices(encrypt_profiles=True))
+    assert caught.value.field == "settings.encrypt_profiles" and "CVE-2024-24681" in str(caught.value)
+
+
+def test_compat_with_http_credentials_keeps_the_bootstrap_plain_and_protects_both_files():
+    """The HTTP bootstrap is read before the common file: it stays plain; <mac>.cfg and its _Security.enc need the credentials."""
+    # Over plain HTTP: the server asks for the device's credentials (the other devices stay on HTTPS).
+    devices = compat_devices(http_credentials=True, provisioning_url="http://prov.example.net/")
+    devices[0]["keys"]["http_password"] = "ab" * 16
+    inventory, fleet = load_fleet(devices, DEFAULTS)
+    files = render_fleet(inventory, fleet)
+    own = dict((item.path, item) for item in files if item.device == "secret-desk" and not item.after_window)
+    assert sorted(own) == [COMPAT_MAC + "-bootstrap.cfg", COMPAT_MAC + ".boot", COMPAT_MAC + ".cfg",
+                           COMPAT_MAC + "_Security.enc"]
+    assert formats.parse_boot(own[COMPAT_MAC + ".boot"].content) == [
+        COMPAT_MAC + "-bootstrap.cfg", "y000000000108.cfg", COMPAT_MAC + ".cfg"]
+    assert own[COMPAT_MAC + "-bootstrap.cfg"].encoding == ("plain",)
+    assert own[COMPAT_MAC + ".cfg"].encoding == ("yealink-aes-128-ecb",)
+    protected = [re.compile(pattern.replace("{mac}", "([0-9a-f]{12})"), re.IGNORECASE)
+                 for pattern in DESCRIPTION.http_credentials.paths]
+    for path, item in own.items():
+        needs = any(regex.search("/" + path) for regex in protected)
+        assert needs == (path in (COMPAT_MAC + ".cfg", COMPAT_MAC + "_Security.enc")), path
+
+
+def test_compat_key_follows_a_rotation_of_the_device_keys():
+    """Where Yealink changes keys in place (with HTTP credentials), the new files use the new compatibility-mode key."""
+    devices = compat_devices(http_credentials=True)
+    devices[0]["keys"]["http_password"] = "ab" * 16
+    inventory, fleet = load(devices)
+    successor = build_device(dict(devices[0], keys={"yealink_aes_key": "fedcba9876543210", "http_password": "cd" * 16}),
+                             0, inventory, vendor_for_model)
+    files = dict((item.path, item) for item in RENDERER.render_rotation(fleet[0], successor, inventory)
+                 if not item.after_window)
+    assert openssl_ecb(files[COMPAT_MAC + "_Security.enc"].content, FIXED_KEY) == b"fedcba9876543210"
+    assert openssl_ecb(files[COMPAT_MAC + ".cfg"].content, "fedcba9876543210").rstrip(b" ") == files[
+        COMPAT_MAC + ".cfg"].plaintext
