@@ -553,10 +553,11 @@ def lab_phone_module():
     return sys.modules[name]
 
 
-# The lab's four phones, as lab/setup.sh starts them for the e2e targets.
+# The lab's six phones, as lab/setup.sh starts them for the e2e targets.
 LAB_PHONES = [("grandstream", "GXP2170", "00:0b:82:12:34:56"), ("cisco_spa", "SPA2102", "00:0e:08:ab:cd:ef"),
               ("cisco_mpp", "ATA192", "0c:11:67:ab:cd:ef"), ("cisco_mpp", "CP-8841-3PCC", "0c:11:67:ab:cd:ef"),
-              ("panasonic", "KX-UTG300", "00:80:f0:c8:c3:81")]
+              ("panasonic", "KX-UTG300", "00:80:f0:c8:c3:81"), ("yealink", "T46U", "00:15:65:74:b1:50"),
+              ("poly", "VVX450", "00:04:f2:aa:00:01")]
 
 
 @pytest.mark.parametrize("vendor, model, mac", LAB_PHONES)
