@@ -51,7 +51,7 @@ def required_keys(fleet):
     return wanted
 
 
-def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings=None):
+def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings=None, http_credentials_enforced=False):
     """Render every file of a validated fleet; returns a list of :class:`ProfileFile`.
 
     ``rotations`` maps the label of a device whose keys are being changed to
@@ -68,8 +68,9 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
 
     A device file that carries a password in plain text over a plain
     transport is an error unless the inventory allows it (see
-    :func:`check_plain_credentials`); the warnings it gives then are appended
-    to ``warnings`` when a list is passed.
+    :func:`check_plain_credentials`; ``http_credentials_enforced`` says the
+    servers ask for the devices' own HTTP credentials); the warnings it
+    gives then are appended to ``warnings`` when a list is passed.
     """
     files = []
     by_vendor = {}
@@ -105,7 +106,7 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
             raise ProvisioningError(
                 "file %s would be written twice, for %s and for %s"
                 % (path, carrier.device or "shared files", replacement.device), device=replacement.device, field="path")
-    found = check_plain_credentials(fleet, files)
+    found = check_plain_credentials(fleet, files, http_credentials_enforced)
     if warnings is not None:
         warnings.extend(found)
     return files
@@ -131,13 +132,15 @@ def credential_fields(device):
     return fields
 
 
-def check_plain_credentials(fleet, files):
+def check_plain_credentials(fleet, files, http_credentials_enforced=False):
     """No SIP or admin password in plain text over a plain transport, unless the inventory says so.
 
     A device with per-device HTTP credentials (its family declares them and
-    its inventory opts in) may fetch over plain HTTP: the server gives its
-    own files only to a request carrying them. Over TFTP or FTP, which carry
-    no credentials, it is an error naming the setting.
+    its inventory opts in) may fetch over plain HTTP when
+    ``http_credentials_enforced`` says the servers ask for them (the
+    http_server role's per-device credentials are on): the server then gives
+    its own files only to a request carrying them. Over TFTP or FTP, which
+    carry no credentials, it is an error naming the setting.
 
     A device whose own served file (not a key carrier: those are the
     bootstrap windows) is marked ``secret`` carries its passwords readable by
@@ -167,7 +170,7 @@ def check_plain_credentials(fleet, files):
             continue
         if scheme is not None and scheme not in PLAIN_SCHEMES:
             continue
-        if protected and scheme == "http":
+        if protected and scheme == "http" and http_credentials_enforced:
             # The server gives the file only to a request with this device's
             # own credentials: no stranger can fetch it. It still crosses
             # the network readable (docs/keys.md says so; https for that).

@@ -72,6 +72,7 @@ ARGUMENT_SPEC = dict(
     secret_mode=dict(type="raw", default="0640", no_log=False),
     dir_mode=dict(type="raw", default="0755"),
     prune=dict(type="bool", default=True),
+    http_credentials_enforced=dict(type="bool", default=False),
     bootstrap_serve=dict(type="str", choices=list(BOOTSTRAP_MODES), default="window"),
     bootstrap_window=dict(type="int", default=1440),
     bootstrap_fetched=dict(type="dict", default={}),
@@ -498,7 +499,8 @@ def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap,
     # copies the renderers keep are not needed, and at fleet scale they are
     # half the memory.
     warnings = []
-    files = render_fleet(inventory, fleet, rotating, keep_plaintext=False, warnings=warnings)
+    files = render_fleet(inventory, fleet, rotating, keep_plaintext=False, warnings=warnings,
+                         http_credentials_enforced=params["http_credentials_enforced"])
 
     files, bootstrap_report = decide_bootstrap(files, fleet, state, mode_bootstrap, window, fetched, now, rotating,
                                                delivered, proven, rebootstrap, set(rotation_report["pending"]))

@@ -746,7 +746,7 @@ def credentials_env_fixture(tmp_path):
     assert wanted == {"00156574b150": {"http_password": 16}, "0004f2aa0001": {"http_password": 16}}
     params = {"devices": CREDENTIAL_DEVICES, "defaults": defaults, "sites": {}, "models": {},
               "keys": reconcile(empty_store(), wanted).keys, "roots": [str(root)], "state_dir": str(tmp_path / "state"),
-              "bootstrap_serve": "window"}
+              "bootstrap_serve": "window", "http_credentials_enforced": True}
     return params, root, wanted
 
 

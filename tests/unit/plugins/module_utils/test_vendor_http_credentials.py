@@ -344,13 +344,16 @@ def test_plain_http_is_enough_with_credentials_and_tftp_is_refused():
     devices = [raw for raw in DEVICES if raw["name"] in KEYS]
     warnings = []
     inventory, fleet = load_fleet([dict(raw, keys={"http_password": KEYS[raw["name"]]}) for raw in devices], strict)
-    assert render_fleet(inventory, fleet, warnings)
+    assert render_fleet(inventory, fleet, warnings=warnings, http_credentials_enforced=True)
     assert warnings == []
+    # A server that does not ask for the credentials would give the file to anyone.
+    with pytest.raises(ProvisioningError, match=r"device yl-desk, field lines\[0\].password: .*allow_plain_credentials"):
+        render_fleet(inventory, fleet)
     # Without the credentials the same files are refused over plain HTTP.
     with pytest.raises(ProvisioningError, match=r"device yl-desk, field lines\[0\].password: .*allow_plain_credentials"):
         inventory, fleet = load_fleet(devices, dict(strict, http_credentials=False))
-        render_fleet(inventory, fleet)
+        render_fleet(inventory, fleet, http_credentials_enforced=True)
     tftp = dict(strict, provisioning_url="tftp://prov.example.net/p")
     with pytest.raises(ProvisioningError, match=r"device yl-desk, field settings.http_credentials: .*over TFTP"):
         inventory, fleet = load_fleet([dict(raw, keys={"http_password": KEYS[raw["name"]]}) for raw in devices], tftp)
-        render_fleet(inventory, fleet)
+        render_fleet(inventory, fleet, http_credentials_enforced=True)

@@ -579,7 +579,7 @@ def test_compat_with_http_credentials_keeps_the_bootstrap_plain_and_protects_bot
     devices = compat_devices(http_credentials=True, provisioning_url="http://prov.example.net/")
     devices[0]["keys"]["http_password"] = "ab" * 16
     inventory, fleet = load_fleet(devices, DEFAULTS)
-    files = render_fleet(inventory, fleet)
+    files = render_fleet(inventory, fleet, http_credentials_enforced=True)
     own = dict((item.path, item) for item in files if item.device == "secret-desk" and not item.after_window)
     assert sorted(own) == [COMPAT_MAC + "-bootstrap.cfg", COMPAT_MAC + ".boot", COMPAT_MAC + ".cfg",
                            COMPAT_MAC + "_Security.enc"]
