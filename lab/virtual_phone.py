@@ -23,8 +23,8 @@ Like a phone it uses real clients, in this order:
    Yealink 66, 43; Poly 66. Option 60: Poly's is binary (enterprise 13885,
    00 00 36 3d, a length, sub-options 1 Polycom, 2 model, 3 part number,
    4 and 5 versions, ff), sent as hex bytes; what Yealink phones send was not
-   found, so the lab phone sends a GUESS, "yealink SIP-<model>" (--vendor-class
-   to send another).
+   found, so the lab phone sends none (the DHCP server matches its MAC's
+   OUI; --vendor-class sends one).
 2. Files in the vendor's order, over TFTP (tftp-hpa) or HTTP/HTTPS (curl with
    the vendor's User-Agent, and a client certificate when given); encrypted
    files are decrypted with openssl enc -d and the key the phone learned:
@@ -260,6 +260,8 @@ def build_identity(args):
         identity.vendor_class = args.vendor_class or default_vendor_class(identity)
     identity.user_agent = args.user_agent or default_user_agent(identity)
     for name, value in (("--vendor-class", identity.vendor_class), ("--user-agent", identity.user_agent)):
+        if name == "--vendor-class" and value == "" and identity.vendor == "yealink":
+            continue
         if not value or not value.isprintable() or '"' in value or "\\" in value:
             raise UsageError(f"{name} must be printable text without quotes or backslashes")
     return identity
@@ -274,9 +276,9 @@ def default_vendor_class(identity):
     if identity.vendor == "cisco_mpp":
         return f"Cisco ATA {identity.psn}" if identity.is_cisco_ata else f"Cisco IP Phone {identity.model}"
     if identity.vendor == "yealink":
-        # What Yealink phones send was not found (vendor-facts-more 1.5: unsure). A GUESS, and
-        # the substring the collection's dhcp role matches by default; --vendor-class overrides it.
-        return "yealink " + (identity.model if identity.model.startswith("W") else f"SIP-{identity.model}")
+        # What Yealink phones send was not found (vendor-facts-more 1.5: unsure): none, and the
+        # DHCP server recognises the MAC's OUI; --vendor-class sends one.
+        return ""
     return f"Panasonic {identity.model}"
 
 
@@ -414,8 +416,7 @@ option sipfleet-tftp-servers code 150 = array of ip-address;
 option sipfleet-option-159 code 159 = string;
 option sipfleet-option-160 code 160 = string;
 timeout {timeout};
-send vendor-class-identifier {vendor_class};
-request subnet-mask, routers, tftp-server-name, vendor-encapsulated-options,
+{send_vendor_class}request subnet-mask, routers, tftp-server-name, vendor-encapsulated-options,
         sipfleet-tftp-servers, sipfleet-option-159, sipfleet-option-160;
 """
 
@@ -523,9 +524,11 @@ class DhcpClient:
         self.ip("link", "set", "dev", self.interface, "up")
         self.ip("-4", "addr", "flush", "dev", self.interface)
         with open(self.files["conf"], "w") as handle:
-            # A text option 60 is quoted; Poly's binary one goes as colon-separated hex bytes.
+            # A text option 60 is quoted; Poly's binary one goes as colon-separated hex bytes; none
+            # at all where the vendor's is unknown (Yealink: the DHCP server matches the MAC's OUI).
             vendor_class = self.identity.vendor_class if self.identity.vendor_class_hex else f'"{self.identity.vendor_class}"'
-            handle.write(DHCLIENT_CONF.format(timeout=self.timeout, vendor_class=vendor_class))
+            send = f"send vendor-class-identifier {vendor_class};\n" if self.identity.vendor_class else ""
+            handle.write(DHCLIENT_CONF.format(timeout=self.timeout, send_vendor_class=send))
         with open(self.files["script"], "w") as handle:
             handle.write(DHCLIENT_SCRIPT.format(lease=shlex.quote(self.files["lease"])))
         os.chmod(self.files["script"], 0o700)
@@ -2096,6 +2099,11 @@ def build_result(identity, args, phone, lease, dhcp_error, failure, seconds):
     return result
 
 
+def option_60_text(vendor_class):
+    """How the report names the option 60 a phone sent (Yealink's sends none)."""
+    return "option 60 %r" % vendor_class if vendor_class else "no option 60"
+
+
 def format_report(result):
     out = []
     write = out.append
@@ -2109,10 +2117,10 @@ def format_report(result):
         write("DHCP: skipped (options from the command line)")
     elif "address" in dhcp:
         routers = ", ".join(dhcp["routers"]) or "none"
-        write(f"DHCP on {dhcp['interface']}, option 60 {dhcp['vendor_class']!r}: lease {dhcp['address']}, router {routers}, "
+        write(f"DHCP on {dhcp['interface']}, {option_60_text(dhcp['vendor_class'])}: lease {dhcp['address']}, router {routers}, "
               f"from {dhcp['server']}, {dhcp['seconds']:.2f} s")
     else:
-        write(f"DHCP on {dhcp['interface']}, option 60 {dhcp['vendor_class']!r}: no lease")
+        write(f"DHCP on {dhcp['interface']}, {option_60_text(dhcp['vendor_class'])}: no lease")
     for code, value in dhcp["options"].items():
         write(f"   option {code}: {value}")
     if dhcp["provisioning_source"]:
