@@ -250,8 +250,4 @@ SETTINGS_MAP = (
          "no compressed profile", None),
     _Row("model_profiles", "writes cfg<model>.xml", "seed 000", None),
     _Row("common_profile", "writes cfg.xml", "seed 000", None),
-    _Row("http_credentials", "not supported (ignored)", "the collection's own rule: a Yealink and Poly setting "
-         "(docs/roles/http_server.md); Grandstream profiles are encrypted", None),
-    _Row("yealink_compat_encryption", "not supported (ignored)", "the collection's own rule: a Yealink setting "
-         "(docs/vendors/yealink.md)", None),
 )
