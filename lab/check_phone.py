@@ -28,6 +28,7 @@ Expectations:
                                 HTTP credentials, and none got it without
     refused=NAME                a request for a URL ending in NAME was answered 401 or 403
     http_user=USER              the phone holds HTTP credentials for its provisioning server, user USER
+                                (a bare MAC: a user of that device, MAC-<4 hex digits>)
                                 (the password: secret:NAME=VALUE with the vendor's parameter)
     no_http_credentials         it holds none
 Every failed expectation is printed; the exit status is 1 if any failed.
@@ -35,6 +36,7 @@ Every failed expectation is printed; the exit status is 1 if any failed.
 
 import hashlib
 import json
+import re
 import sys
 
 
@@ -87,7 +89,10 @@ def check(report, expectation):
         return None if any(url.endswith(value) for url in refused) else "refused: %s" % refused
     if name == "http_user":
         held = summary.get("http_credentials")
-        return None if held and held["user"] == value else "HTTP credentials: %s" % held
+        wanted = re.compile(r"\A%s-[0-9a-f]{4}\Z" % re.escape(value)) if re.match(r"\A[0-9a-f]{12}\Z", value) else None
+        if held and (held["user"] == value or (wanted and wanted.match(held["user"]))):
+            return None
+        return "HTTP credentials: %s" % held
     if expectation == "no_http_credentials":
         held = summary.get("http_credentials")
         return "it holds HTTP credentials for user %s" % held["user"] if held else None

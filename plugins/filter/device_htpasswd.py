@@ -11,9 +11,10 @@ version_added: 0.1.0
 author:
   - sipfleet.provisioning contributors (@sipfleet)
 description:
-  - One C(<mac>:{SSHA}...) line per device, sorted by MAC; the user name is the device's MAC as twelve lower-case hex
-    digits, so nginx can compare it with the MAC in a requested path (role C(sipfleet.provisioning.http_server),
-    O(http_server_device_credentials_enabled)).
+  - One C(<user>:{SSHA}...) line per device password, sorted; the user name is the device's MAC as twelve lower-case
+    hex digits, a dash and the first four hex digits of the SHA-256 of C(sipfleet-http-user:) and the password, so
+    nginx can compare its MAC with the MAC in a requested path (role C(sipfleet.provisioning.http_server),
+    O(http_server_device_credentials_enabled)), and a device whose rotation runs has two users, both valid.
   - The salt is the MAC, so the same password gives the same line and an unchanged file stays unchanged. The
     passwords are random key-store secrets; C({SSHA}) is nginx's salted SHA-1 scheme, cheap for nginx to check on
     every request.
@@ -32,6 +33,11 @@ options:
     description: The key that holds a device's HTTP password.
     type: string
     default: http_password
+  next_keys:
+    description:
+      - The key store's C(device_next_keys): each device whose rotation runs also gets a line with its new password.
+    type: dict
+    default: {}
 """
 
 EXAMPLES = r"""
@@ -45,9 +51,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: The file's text, one C(<mac>:{SSHA}<base64>) line per device.
+  description: The file's text, one C(<mac>-<4 hex>:{SSHA}<base64>) line per device password.
   type: string
-  sample: "805ec0000001:{SSHA}nvK1o1GoYZ6o9yU1JzEzj1kA4rGAXsAAAAE=\n"
+  sample: "805ec0000001-3f0a:{SSHA}nvK1o1GoYZ6o9yU1JzEzj1kA4rGAXsAAAAE=\n"
 """
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._http_credentials import (
@@ -58,9 +64,9 @@ from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._filters imp
 
 
 @filter_errors
-def device_htpasswd(credentials, device_keys=None, key_name=DEFAULT_KEY_NAME):
-    """The password file of ``credentials`` and ``device_keys``; see DOCUMENTATION."""
-    return _device_htpasswd(credentials, device_keys, key_name)
+def device_htpasswd(credentials, device_keys=None, key_name=DEFAULT_KEY_NAME, next_keys=None):
+    """The password file of ``credentials``, ``device_keys`` and ``next_keys``; see DOCUMENTATION."""
+    return _device_htpasswd(credentials, device_keys, key_name, next_keys)
 
 
 class FilterModule:

@@ -27,9 +27,9 @@ Two kinds of evidence come out, per device and key id:
     fetch of one of its rotation files (the handover, or a file only
     readable with the new keys) by a client whose certificate the server
     verified and which names the device's MAC, or which the server let in
-    with the device's own HTTP credentials (``device_auth``, status 200:
-    only the new password opens the device's files while its rotation
-    runs); or any fetch of a file whose
+    with the device's own HTTP credentials of the new password
+    (``device_auth``, status 200, ``remote_user`` the new password's user,
+    recorded as the entry's ``proof_user``); or any fetch of a file whose
     path only the new keys reveal (``phone_profiles`` records them as the
     entry's ``secret_paths``). An anonymous fetch is never proof: anyone can
     send a User-Agent.
@@ -54,6 +54,7 @@ import zlib
 from datetime import datetime
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._http_credentials import USER_NAME_PATTERN
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import (
     BOOTSTRAP_STATE_VERSION,
     DEFAULT_STATE_DIR,
@@ -279,11 +280,12 @@ def http_fetches(lines, state):
         # User-Agent is what the client chose to say.
         certified = str(record.get("ssl_client_verify") or "") == "SUCCESS"
         verified_mac = re.sub(r"[^0-9a-f]", "", str(record.get("client_mac") or "").lower()) if certified else ""
+        auth_user = ""
         if not verified_mac and status == 200:
             # So does a device's own HTTP password: device_auth names the
             # device whose credentials the server asked for, and a 200
-            # means the user was that device and its password matched.
-            verified_mac = _device_auth_mac(record)
+            # means the user was one of that device's and its password matched.
+            verified_mac, auth_user = _device_auth(record)
         for mac, entry, kind in found:
             if moment < entry.get("opened", 0):
                 continue
@@ -305,6 +307,10 @@ def http_fetches(lines, state):
             if not _complete(entry, path, status, sent):
                 continue
             if verified_mac == mac:
+                if kind == PROOF and auth_user and auth_user != entry.get("proof_user"):
+                    # The device's old password, still let in while its
+                    # rotation runs: it does not prove the new one.
+                    continue
                 if kind == PROOF:
                     proven.setdefault(mac, set()).add(entry["key_id"])
                 else:
@@ -322,14 +328,19 @@ def http_fetches(lines, state):
     return fetched, proven, foreign
 
 
-def _device_auth_mac(record):
-    """The MAC of the device whose own HTTP credentials the request carried (``device_auth``), or ``""``."""
+def _device_auth(record):
+    """``(mac, user)`` of the device whose own HTTP credentials the request carried (``device_auth``), or ``("", "")``.
+
+    The user is one of the device's (``<mac>-<4 hex>``, one per password:
+    see ``_http_credentials.user_name``).
+    """
     device_auth = str(record.get("device_auth") or "").lower()
-    if not re.match(r"^[0-9a-f]{12}$", device_auth):
-        return ""
-    if str(record.get("remote_user") or "").lower() != device_auth:
-        return ""
-    return device_auth
+    user = str(record.get("remote_user") or "").lower()
+    if not re.match(r"^[0-9a-f]{12}$", device_auth) or not re.match(r"^%s$" % USER_NAME_PATTERN, user):
+        return "", ""
+    if user.split("-", 1)[0] != device_auth:
+        return "", ""
+    return device_auth, user
 
 
 def user_agent_mac(description, agent):

@@ -140,7 +140,9 @@ def check_plain_credentials(fleet, files, http_credentials_enforced=False):
     ``http_credentials_enforced`` says the servers ask for them (the
     http_server role's per-device credentials are on): the server then gives
     its own files only to a request carrying them. Over TFTP or FTP, which
-    carry no credentials, it is an error naming the setting.
+    carry no credentials, it is an error naming the setting; so is a device
+    of such a family that does not opt in while the servers ask for the
+    credentials (they would refuse it its own files).
 
     A device whose own served file (not a key carrier: those are the
     bootstrap windows) is marked ``secret`` carries its passwords readable by
@@ -158,6 +160,14 @@ def check_plain_credentials(fleet, files, http_credentials_enforced=False):
         renderer = renderer_for(device)
         scheme = renderer.transport(device)
         protected = has_http_credentials(renderer, device)
+        facts = renderer.description.http_credentials if renderer.description is not None else None
+        if http_credentials_enforced and facts is not None and not protected:
+            # The servers ask for credentials on every file of the family's
+            # pattern: this device would get 401 for its own file forever.
+            raise ProvisioningError(
+                "is off, but the servers ask for the own HTTP credentials of every %s device "
+                "(http_server_device_credentials_enabled) and would refuse this device its files: set "
+                "http_credentials: true" % renderer.title, device=device.label, field="settings.%s" % facts.setting)
         if protected and scheme in CREDENTIAL_LESS_SCHEMES:
             raise ProvisioningError(
                 "is on, but the device fetches its files over %s (settings.provisioning_url), which carries no HTTP "

@@ -4,8 +4,13 @@
 
 """Per-device HTTP credentials: the password file nginx checks them against.
 
-A device's user name is its MAC (twelve lower-case hex digits), so nginx can
-compare the authenticated user with the MAC in a requested path. Each
+A device's user name is its MAC (twelve lower-case hex digits), a dash and
+four hex digits of its password's SHA-256 (:func:`user_name`): nginx
+compares the MAC part with the MAC in a requested path, and while a
+rotation runs the device's old and new passwords are two users, both
+valid, so a phone that has not taken the new one yet is not locked out;
+the log's ``remote_user`` then tells which one a phone used (16 bits of a
+hash of a 128-bit random password say nothing usable about it). Each
 password is stored as nginx's ``{SSHA}`` scheme: base64 of SHA-1(password +
 salt) followed by the salt. The passwords are random key-store secrets (the
 vendor asks for at least 16 bytes), so a slow hash would add nothing against
@@ -51,16 +56,30 @@ def _check_password(password, device, field):
         raise ProvisioningError("the HTTP password must be one line", device=device, field=field)
 
 
+#: Hex digits of the password's hash in a user name.
+USER_SUFFIX_DIGITS = 4
+#: A device user name, as nginx's maps and the password file's check read it.
+USER_NAME_PATTERN = r"[0-9a-f]{12}-[0-9a-f]{%d}" % USER_SUFFIX_DIGITS
+
+
+def user_name(mac, password):
+    """The HTTP user of a device with ``mac`` (normalised) and ``password``: ``<mac>-<4 hex digits>``."""
+    digest = hashlib.sha256(b"sipfleet-http-user:" + password.encode("utf-8")).hexdigest()
+    return "%s-%s" % (mac, digest[:USER_SUFFIX_DIGITS])
+
+
 def htpasswd_line(mac, password):
-    """``<mac>:{SSHA}...`` for one device; ``mac`` already normalised."""
-    return "%s:%s" % (mac, ssha(password, bytes.fromhex(mac)))
+    """``<user>:{SSHA}...`` for one device's password; ``mac`` already normalised."""
+    return "%s:%s" % (user_name(mac, password), ssha(password, bytes.fromhex(mac)))
 
 
-def device_credentials(credentials=(), device_keys=None, key_name=DEFAULT_KEY_NAME):
+def device_credentials(credentials=(), device_keys=None, key_name=DEFAULT_KEY_NAME, next_keys=None):
     """``[(mac, password)]`` from a list of ``{mac, password}`` and the key store's ``{MAC: {key: hex}}``.
 
     Devices of ``device_keys`` without ``key_name`` have no credentials and are
-    left out. A device given twice is an error naming it.
+    left out. A device given twice is an error naming it. ``next_keys`` (the
+    key store's ``device_next_keys``) adds the new password of each device
+    whose rotation runs, next to its current one.
     """
     found = {}
     for index, entry in enumerate(credentials or ()):
@@ -80,10 +99,23 @@ def device_credentials(credentials=(), device_keys=None, key_name=DEFAULT_KEY_NA
         if mac in found:
             raise ProvisioningError("the device is given twice (credentials and key store)", device=mac, field=key_name)
         found[mac] = keys[key_name]
-    return sorted(found.items())
+    result = sorted(found.items())
+    for raw_mac, keys in sorted((next_keys or {}).items()):
+        mac = normalize_mac(raw_mac, device=raw_mac, field="next_keys")
+        if not isinstance(keys, dict) or key_name not in keys:
+            continue
+        _check_password(keys[key_name], mac, "next_keys.%s" % key_name)
+        if found.get(mac) != keys[key_name]:
+            result.append((mac, keys[key_name]))
+    return sorted(result)
 
 
-def device_htpasswd(credentials=(), device_keys=None, key_name=DEFAULT_KEY_NAME):
-    """The password file: one ``<mac>:{SSHA}...`` line per device, sorted by MAC."""
-    return "".join(htpasswd_line(mac, password) + "\n"
-                   for mac, password in device_credentials(credentials, device_keys, key_name))
+def device_htpasswd(credentials=(), device_keys=None, key_name=DEFAULT_KEY_NAME, next_keys=None):
+    """The password file: one ``<user>:{SSHA}...`` line per device password, sorted by user.
+
+    A device whose rotation runs (``next_keys``) has two lines, its current
+    and its new password, so that it is let in with either.
+    """
+    lines = sorted(htpasswd_line(mac, password)
+                   for mac, password in device_credentials(credentials, device_keys, key_name, next_keys))
+    return "".join(line + "\n" for line in lines)

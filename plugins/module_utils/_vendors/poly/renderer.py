@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils import _http_credentials
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses import (
     AddressError,
     HostRules,
@@ -388,14 +389,15 @@ class PolyRenderer(VendorRenderer):
         return DEVICE_FILE.format(mac=device.mac)
 
     def bootstrap_params(self, device):
-        """The parameters of ``<mac>-bootstrap.cfg``: the HTTP user (the MAC) and password with their switches, or none."""
+        """The parameters of ``<mac>-bootstrap.cfg``: the HTTP user (``<mac>-<4 hex>``) and password with their switches, or none."""
         password = self.http_password(device)
         if password is None:
             return []
         setting = "settings.%s" % self.description.http_credentials.setting
         key = "keys.%s" % self.description.http_credentials.key
         # device.* values take effect only with device.set (CX5100 guide p.46).
-        return ([_Param("device.set", "1", setting)] + _device_set(PROVISIONING_USER, device.mac, setting)
+        user = _http_credentials.user_name(device.mac, password)
+        return ([_Param("device.set", "1", setting)] + _device_set(PROVISIONING_USER, user, setting)
                 + _device_set(PROVISIONING_PASSWORD, password, key, secret=True))
 
     def render_device(self, device, inventory):

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils import _http_credentials
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses import (
     IPV6_LOOSE,
     HostRules,
@@ -322,12 +323,12 @@ class YealinkRenderer(VendorRenderer):
         return params
 
     def bootstrap_params(self, device):
-        """The parameters of ``<mac>-bootstrap.cfg``: the HTTP user (the MAC) and password, or none."""
+        """The parameters of ``<mac>-bootstrap.cfg``: the HTTP user (``<mac>-<4 hex>``) and password, or none."""
         password = self.http_password(device)
         if password is None:
             return []
         field = "settings.%s" % self.description.http_credentials.setting
-        return [_Param(PROVISIONING_USER, device.mac, field),
+        return [_Param(PROVISIONING_USER, _http_credentials.user_name(device.mac, password), field),
                 _Param(PROVISIONING_PASSWORD, password, "keys.%s" % self.description.http_credentials.key, secret=True)]
 
     def device_params(self, device):

@@ -123,11 +123,12 @@ for mac, entry in json.load(sys.stdin)["devices"].items():
 }
 # http_expectations PHONE STEP: what check_phone.py asserts on top for a phone with HTTP credentials
 http_expectations() {
-    local name=$1 step_name=$2
+    local name=$1 step_name=$2 password
     [ -n "${http_mac[$name]:-}" ] || return 0
     case $step_name in
-        a|b|c) printf '%s\n' "http_user=${http_mac[$name]}" "fetched_with_credentials=${http_file[$name]}" \
-                   "secret:${http_parameter[$name]}=$(store_key "${http_mac[$name]}" http_password)" ;;
+        a|b|c) password=$(store_key "${http_mac[$name]}" http_password)
+               printf '%s\n' "http_user=$(lab_http_user "${http_mac[$name]}" "$password")" \
+                   "fetched_with_credentials=${http_file[$name]}" "secret:${http_parameter[$name]}=$password" ;;
         d) printf '%s\n' "refused=${http_file[$name]}" ;;
     esac
 }
@@ -265,9 +266,11 @@ for name in "${LAB_PHONES[@]}"; do
         # 403 to the other family's phone with its own, valid credentials.
         other=$([ "$name" = yl ] && echo poly || echo yl)
         stranger=$(http_status "$name" "$prefix-scan")
-        printf 'user = "%s:%s"\n' "${http_mac[$name]}" 00000000000000000000000000000000 >"$work/wrong.$name"
+        user=$(lab_http_user "${http_mac[$name]}" "$(store_key "${http_mac[$name]}" http_password)")
+        printf 'user = "%s:%s"\n' "$user" 00000000000000000000000000000000 >"$work/wrong.$name"
         wrong=$(http_status "$name" "$prefix-scan" --basic --config "$work/wrong.$name")
-        printf 'user = "%s:%s"\n' "${http_mac[$other]}" "$(store_key "${http_mac[$other]}" http_password)" >"$work/other.$name"
+        password=$(store_key "${http_mac[$other]}" http_password)
+        printf 'user = "%s:%s"\n' "$(lab_http_user "${http_mac[$other]}" "$password")" "$password" >"$work/other.$name"
         another=$(http_status "$name" "$prefix-$other" --basic --config "$work/other.$name")
         own="; ${http_file[$name]} answers $stranger to a stranger with its User-Agent, $wrong to a wrong password, $another to another device's credentials"
         [ "$stranger/$wrong/$another" = 401/401/403 ] || problem+="${http_file[$name]} answers $stranger/$wrong/$another, not 401/401/403"

@@ -629,6 +629,13 @@ http_server_device_keys:
   $mac_b: {p1359: 44556677}
 EOF
 }
+# A device's HTTP user: its MAC, a dash, the first 4 hex digits of
+# SHA-256("sipfleet-http-user:" + password) (docs/roles/http_server.md).
+http_user() { # MAC PASSWORD
+    printf '%s-%s' "$1" "$(printf 'sipfleet-http-user:%s' "$2" | sha256sum | cut -c1-4)"
+}
+user_a=$(http_user "$mac_a" "$pw_a")
+user_y=$(http_user "$mac_y" "$pw_y")
 credentials_vars "$pw_a" >"$work/credentials.yml"
 run_role "$work/run5.log" -e "@$work/credentials.yml" || fail_with_log "$work/run5.log" "the run with per-device credentials failed"
 run_role "$work/run6.log" -e "@$work/credentials.yml" || fail_with_log "$work/run6.log" "the second run with per-device credentials failed"
@@ -636,8 +643,8 @@ check "second run with per-device credentials changed=0" recap_holds "$work/run6
 device_htpasswd=$state/device-htpasswd
 device_htpasswd_mode=$(stat -c '%a %U:%G' "$device_htpasswd")
 check "device password file 0640 root:www-data (is $device_htpasswd_mode)" test "$device_htpasswd_mode" = "640 root:www-data"
-entries=$(grep -cE "^($mac_a|$mac_y):[{]SSHA[}][A-Za-z0-9+/]{35}=\$" "$device_htpasswd" || true)
-check "device password file: one {SSHA} entry per device with a password, named by MAC ($entries of 2)" \
+entries=$(grep -cE "^($user_a|$user_y):[{]SSHA[}][A-Za-z0-9+/]{35}=\$" "$device_htpasswd" || true)
+check "device password file: one {SSHA} entry per device with a password, named <mac>-<4 hex> ($entries of 2)" \
     test "$entries" = 2 -a "$(wc -l <"$device_htpasswd")" = 2
 for secret in "$pw_a" "$pw_y"; do
     if grep -qF "$secret" "$device_htpasswd" "$work/run5.log" "$work/run6.log" "$access_log" "$work/error.log"; then
@@ -646,18 +653,19 @@ for secret in "$pw_a" "$pw_y"; do
         pass "a device password stays out of the password file, the output and the logs"
     fi
 done
-creds_a=(-u "$mac_a:$pw_a")
-creds_y=(-u "$mac_y:$pw_y")
+creds_a=(-u "$user_a:$pw_a")
+creds_y=(-u "$user_y:$pw_y")
 # HTTP: the shared account still guards the shared files.
 expect 401 "HTTP, shared cfg.xml without credentials (shared account still asked)" "$http/cfg.xml"
 expect 200 "HTTP, shared cfg.xml with the shared account" "$http/cfg.xml" "${auth[@]}"
 expect 200 "HTTP, shared spa2102.cfg with the shared account" "$http/spa2102.cfg" "${auth[@]}"
 expect 200 "HTTP, shared cfg.xml with A's credentials" "$http/cfg.xml" "${creds_a[@]}"
-expect 401 "HTTP, shared cfg.xml with A's user and a wrong password" "$http/cfg.xml" -u "$mac_a:$pw_y"
+expect 401 "HTTP, shared cfg.xml with A's user and a wrong password" "$http/cfg.xml" -u "$user_a:$pw_y"
 expect 401 "HTTP, A's file without credentials" "$http/cfg$mac_a.xml"
 expect 200 "HTTP, A's file with A's credentials" "$http/cfg$mac_a.xml" "${creds_a[@]}"
 expect 200 "HTTP, A's Config<MAC>.cfg (upper case) with A's credentials" "$http/Config${mac_a^^}.cfg" "${creds_a[@]}"
-expect 401 "HTTP, A's file with A's user and a wrong password" "$http/cfg$mac_a.xml" -u "$mac_a:$pw_y"
+expect 401 "HTTP, A's file with A's user and a wrong password" "$http/cfg$mac_a.xml" -u "$user_a:$pw_y"
+expect 403 "HTTP, A's file as the bare MAC (not a device user)" "$http/cfg$mac_a.xml" -u "$mac_a:$pw_a"
 expect 403 "HTTP, A's file with Y's credentials" "$http/cfg$mac_a.xml" "${creds_y[@]}"
 expect 403 "HTTP, A's file with the shared account" "$http/cfg$mac_a.xml" "${auth[@]}"
 expect 200 "HTTP, Y's file with Y's credentials" "$http/$mac_y.cfg" "${creds_y[@]}"
@@ -680,12 +688,12 @@ check "body of Y's file ($body)" test "$body" = "#!version:1.0.0.1 account of $m
 headers=$(in_namespace "$phone_ns" curl -s -D - -o /dev/null "$http/$mac_y.cfg" | tr -d '\r')
 check "401 names the device realm" grep -qx 'WWW-Authenticate: Basic realm="Provisioning device"' <<<"$headers"
 # device_auth in the log: the device whose credentials nginx checked, on a 200 only.
-authenticated=$(json_lines "$access_log" path="/$mac_y.cfg" status=200 remote_user="$mac_y" device_auth="$mac_y")
+authenticated=$(json_lines "$access_log" path="/$mac_y.cfg" status=200 remote_user="$user_y" device_auth="$mac_y")
 check "log: Y's authenticated fetches carry device_auth=$mac_y ($authenticated)" test "$authenticated" -ge 2
 refused=$(json_lines "$access_log" path="/$mac_y.cfg" status=401 device_auth="")
 refused_all=$(json_lines "$access_log" path="/$mac_y.cfg" status=401)
 check "log: refused fetches carry no device_auth ($refused of $refused_all)" test "$refused" -ge 1 -a "$refused" = "$refused_all"
-other=$(json_lines "$access_log" path="/cfg.xml" status=200 remote_user="$mac_a" device_auth="")
+other=$(json_lines "$access_log" path="/cfg.xml" status=200 remote_user="$user_a" device_auth="")
 check "log: a shared file fetched with device credentials carries no device_auth ($other)" test "$other" -ge 1
 # HTTPS (no shared account there): both the certificate and the credentials.
 expect 200 "HTTPS, no certificate, no credentials: shared cfg.xml" "$https/cfg.xml" "${tls[@]}"
@@ -708,8 +716,9 @@ check "write=false: password file unchanged" test "$(sha256sum <"$device_htpassw
 role_playbook=device_credentials.yml run_role "$work/run7.log" -e "@$work/credentials-rotated.yml" \
     || fail_with_log "$work/run7.log" "the device_credentials entry point failed"
 check "device_credentials entry point changed=1 (the password file)" recap_holds "$work/run7.log" changed=1
+user_a2=$(http_user "$mac_a" "$pw_a2")
 expect 401 "HTTP, A's old password" "$http/cfg$mac_a.xml" "${creds_a[@]}"
-expect 200 "HTTP, A's new password" "$http/cfg$mac_a.xml" -u "$mac_a:$pw_a2"
+expect 200 "HTTP, A's new password" "$http/cfg$mac_a.xml" -u "$user_a2:$pw_a2"
 expect 200 "HTTP, Y's unchanged password" "$http/$mac_y.cfg" "${creds_y[@]}"
 check "still the same nginx master" test "$(cat "$nginx_pidfile")" = "$master_pid"
 
@@ -727,7 +736,27 @@ if grep -qF "$pw_a2" "$work/bad-credentials.log"; then
 else
     pass "the password stays out of the output of the failed run"
 fi
-expect 200 "HTTP, A's new password after the failed run" "$http/cfg$mac_a.xml" -u "$mac_a:$pw_a2"
+expect 200 "HTTP, A's new password after the failed run" "$http/cfg$mac_a.xml" -u "$user_a2:$pw_a2"
+
+echo "--- per-device HTTP credentials: a rotation under way lets the device in with either password"
+pw_y2=Kp7wQ3nRt5Xv9ZbC
+user_y2=$(http_user "$mac_y" "$pw_y2")
+{
+    credentials_vars "$pw_a2"
+    echo "http_server_device_next_keys:"
+    echo "  ${mac_y^^}: {p1359: 99887766, http_password: \"$pw_y2\"}"
+} >"$work/credentials-next.yml"
+role_playbook=device_credentials.yml run_role "$work/run7b.log" -e "@$work/credentials-next.yml" \
+    || fail_with_log "$work/run7b.log" "the entry point with next keys failed"
+check "next keys: one more line, Y's new user ($user_y2)" grep -qE "^$user_y2:[{]SSHA[}]" "$device_htpasswd"
+expect 200 "HTTP, Y's current password during its rotation" "$http/$mac_y.cfg" "${creds_y[@]}"
+expect 200 "HTTP, Y's new password during its rotation" "$http/$mac_y.cfg" -u "$user_y2:$pw_y2"
+expect 401 "HTTP, Y's new user with the old password" "$http/$mac_y.cfg" -u "$user_y2:$pw_y"
+new_user_logged=$(json_lines "$access_log" path="/$mac_y.cfg" status=200 remote_user="$user_y2" device_auth="$mac_y")
+check "log: the new user's fetch names it in remote_user ($new_user_logged)" test "$new_user_logged" -ge 1
+role_playbook=device_credentials.yml run_role "$work/run7c.log" -e "@$work/credentials-rotated.yml" \
+    || fail_with_log "$work/run7c.log" "the entry point after the rotation failed"
+expect 401 "HTTP, Y's second user gone once the rotation is over" "$http/$mac_y.cfg" -u "$user_y2:$pw_y2"
 
 echo "--- per-device HTTP credentials off again"
 run_role "$work/run8.log" -e "@$work/anonymous.yml" || fail_with_log "$work/run8.log" "the run without per-device credentials failed"

@@ -145,33 +145,42 @@ def test_only_a_fetch_authenticated_as_the_device_proves_a_rotation():
         {"000b82123456": {"k-gs"}}, {"000b82123456": {"k-gs"}})
 
 
-def test_a_fetch_with_the_device_s_own_http_credentials_proves_a_rotation():
-    """Yealink: while the rotation runs nginx holds the new password only, so its 200 for the device's file is proof."""
+def test_a_fetch_as_the_device_s_new_http_user_proves_a_rotation():
+    """Yealink: while the rotation runs nginx lets the device in as its old and its new user; only the new one proves it."""
+    new_user, old_user = "00156574b150-3a7f", "00156574b150-91c2"
     entry = {"key_id": "k-new", "opened": OPENED, "closed": None, "paths": ["00156574b150-bootstrap.cfg"],
              "sizes": {"00156574b150-bootstrap.cfg": 120, "00156574b150.cfg": 450}, "vendor": "yealink",
-             "device": "desk", "rotation": True, "proof_paths": ["00156574b150-bootstrap.cfg", "00156574b150.cfg"]}
+             "device": "desk", "rotation": True, "proof_paths": ["00156574b150-bootstrap.cfg", "00156574b150.cfg"],
+             "proof_user": new_user}
     state = {"version": 1, "devices": {"00156574b150": entry}}
     agent = "Yealink SIP-T46U 108.86.0.90 00:15:65:74:b1:50"
 
     def fetch(**fields):
         record = {"time": "2026-11-21T10:05:00+00:00", "remote_addr": "10.99.0.2", "path": "/00156574b150.cfg",
                   "status": 200, "bytes": 450, "user_agent": agent, "ssl_client_verify": "NONE", "client_mac": "",
-                  "remote_user": "00156574b150", "device_auth": "00156574b150"}
+                  "remote_user": new_user, "device_auth": "00156574b150"}
         record.update(fields)
         return json.dumps(record)
 
     assert http_fetches([fetch()], state) == ({}, {"00156574b150": {"k-new"}}, [])
-    # nginx writes the MAC as the path spells it.
-    assert http_fetches([fetch(device_auth="00156574B150", remote_user="00156574B150")], state)[1] == {
+    # nginx writes the MAC as the path spells it, the user as the phone sent it.
+    assert http_fetches([fetch(device_auth="00156574B150", remote_user=new_user.upper())], state)[1] == {
         "00156574b150": {"k-new"}}
-    # Not proof: no credentials asked for (another server, a missing file), a refused password, a user
-    # that is not the device, a partial download, a fetch before the rotation's files were served.
-    for record in (fetch(device_auth=""), fetch(status=401, bytes=0), fetch(remote_user="00156574b151"),
-                   fetch(remote_user=""), fetch(bytes=100), fetch(time="2026-11-21T09:59:00+00:00"),
-                   fetch(device_auth="not-a-mac", remote_user="not-a-mac")):
+    # Not proof: the old password's user (still let in), no credentials asked for (another server, a
+    # missing file), a refused password, a user of another device or of no device, the bare MAC, a
+    # partial download, a fetch before the rotation's files were served.
+    for record in (fetch(remote_user=old_user), fetch(device_auth=""), fetch(status=401, bytes=0),
+                   fetch(remote_user="00156574b151-3a7f"), fetch(remote_user=""), fetch(remote_user="00156574b150"),
+                   fetch(bytes=100), fetch(time="2026-11-21T09:59:00+00:00"),
+                   fetch(device_auth="not-a-mac", remote_user="not-a-mac-3a7f")):
         assert http_fetches([record], state)[1] == {}, record
+    # A rotation without HTTP credentials (no proof_user): a device_auth fetch proves nothing.
+    other_state = {"version": 1, "devices": {"00156574b150": dict(entry, proof_user=None)}}
+    del other_state["devices"]["00156574b150"]["proof_user"]
+    assert http_fetches([fetch()], other_state)[1] == {}
     # Another device's credentials on this device's file: someone else's fetch.
-    other = fetch(device_auth="00156574b151", remote_user="00156574b151", path="/00156574b150-bootstrap.cfg", bytes=120)
+    other = fetch(device_auth="00156574b151", remote_user="00156574b151-0000", path="/00156574b150-bootstrap.cfg",
+                  bytes=120)
     fetched, proven, foreign = http_fetches([other], state)
     assert fetched == {} and proven == {} and foreign[0]["claimed"] == "00156574b151"
     # The plain bootstrap with the new password: fetched (its window closes), not proof.

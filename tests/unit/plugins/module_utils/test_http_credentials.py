@@ -14,6 +14,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._http_creden
     device_credentials,
     device_htpasswd,
     ssha,
+    user_name,
 )
 
 
@@ -38,12 +39,28 @@ def test_file_has_one_line_per_device_named_by_mac_salted_with_it():
     )
     lines = text.splitlines()
     assert text.endswith("\n")
-    assert [line.split(":", 1)[0] for line in lines] == ["805ec0000001", "c074ad000001"]
+    # The user: the MAC, a dash, 4 hex digits of SHA-256("sipfleet-http-user:" + password).
+    user_a = "c074ad000001-" + hashlib.sha256(b"sipfleet-http-user:pw-a").hexdigest()[:4]
+    user_y = "805ec0000001-" + hashlib.sha256(b"sipfleet-http-user:pw-y").hexdigest()[:4]
+    assert user_name("c074ad000001", "pw-a") == user_a
+    assert [line.split(":", 1)[0] for line in lines] == [user_y, user_a]
     users = dict(line.split(":", 1) for line in lines)
-    ok, salt = _check_ssha(users["c074ad000001"], "pw-a")
+    ok, salt = _check_ssha(users[user_a], "pw-a")
     assert ok and salt == bytes.fromhex("c074ad000001")
-    assert _check_ssha(users["805ec0000001"], "pw-y")[0]
+    assert _check_ssha(users[user_y], "pw-y")[0]
     assert "pw-a" not in text and "pw-y" not in text
+
+
+def test_a_rotating_device_has_two_users_both_valid():
+    keys = {"805ec0000001": {"http_password": "pw-y"}, "c074ad000001": {"http_password": "pw-a"}}
+    text = device_htpasswd([], keys, next_keys={"C0:74:AD:00:00:01": {"http_password": "pw-a2"}, "000e08abcdef": {}})
+    users = dict(line.split(":", 1) for line in text.splitlines())
+    assert sorted(users) == sorted([user_name("805ec0000001", "pw-y"), user_name("c074ad000001", "pw-a"),
+                                    user_name("c074ad000001", "pw-a2")])
+    assert _check_ssha(users[user_name("c074ad000001", "pw-a")], "pw-a")[0]
+    assert _check_ssha(users[user_name("c074ad000001", "pw-a2")], "pw-a2")[0]
+    # New keys equal to the current ones (a finished rotation the playbook still passes) add no line.
+    assert device_htpasswd([], keys, next_keys={"c074ad000001": {"http_password": "pw-a"}}) == device_htpasswd([], keys)
 
 
 def test_same_input_same_file_and_a_rotation_changes_only_that_line():

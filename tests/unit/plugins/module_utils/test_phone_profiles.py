@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import stat
@@ -750,9 +751,11 @@ def credentials_env_fixture(tmp_path):
     return params, root, wanted
 
 
-def authenticated_line(root, path, mac, when=LOG_TIME):
+def authenticated_line(root, path, mac, password, when=LOG_TIME):
+    """What nginx logs for a 200 it gave the device's user of ``password``."""
     record = json.loads(access_line(root, path, when=when))
-    record.update(remote_user=mac, device_auth=mac)
+    user = mac + "-" + hashlib.sha256(b"sipfleet-http-user:" + password.encode()).hexdigest()[:4]
+    record.update(remote_user=user, device_auth=mac)
     return json.dumps(record)
 
 
@@ -788,9 +791,14 @@ def test_http_credentials_window_then_rotation_proven_by_the_device_s_own_passwo
         params, http=[access_line(root, bootstrap, when="2026-11-21T10:30:00+00:00")])
     assert mac not in params["bootstrap_proven"]
     assert label in run(params, now=T0 + 1300)["rotation"]["pending"]
-    # The device's own file, let in by nginx with the device's own (new) password: proof.
+    # The phone still on its old password (nginx lets it in while the rotation runs): no proof.
     params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(
-        params, http=[authenticated_line(root, own, mac, when="2026-11-21T10:31:00+00:00")])
+        params, http=[authenticated_line(root, own, mac, password, when="2026-11-21T10:31:00+00:00")])
+    assert mac not in params["bootstrap_proven"]
+    assert label in run(params, now=T0 + 1350)["rotation"]["pending"]
+    # The device's own file, let in by nginx as the device's new user: proof.
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(
+        params, http=[authenticated_line(root, own, mac, new_password, when="2026-11-21T10:32:00+00:00")])
     assert params["bootstrap_proven"] == {mac: [key_id(started.next_keys[mac])]}
     finished = run(params, now=T0 + 1400)
     assert finished["rotation"]["finished"] == [label]

@@ -262,8 +262,10 @@ def test_yealink_boot_names_the_bootstrap_first_and_the_bootstrap_carries_the_cr
                                      'include:config "00156574b150.cfg"']
     carrier, replacement = by_path(files, "00156574b150-bootstrap.cfg")
     assert is_key_carrier(carrier) and carrier.secret and carrier.role == "bootstrap"
-    assert yealink_params(carrier.content) == {"static.auto_provision.server.username": "00156574b150",
-                                               "static.auto_provision.server.password": KEYS["yl-desk"]}
+    assert yealink_params(carrier.content) == {
+        "static.auto_provision.server.username": _http_credentials.user_name("00156574b150", KEYS["yl-desk"]),
+        "static.auto_provision.server.password": KEYS["yl-desk"]}
+    assert re.match(r"^00156574b150-[0-9a-f]{4}$", _http_credentials.user_name("00156574b150", KEYS["yl-desk"]))
     # Once the window closed: the header alone, which changes nothing the phone stored.
     assert replacement.after_window and not replacement.secret and not is_key_carrier(replacement)
     assert replacement.content == b"#!version:1.0.0.1\n"
@@ -276,7 +278,8 @@ def test_poly_bootstrap_sets_the_device_prov_credentials_with_their_switches():
     carrier, replacement = by_path(files, "0004f2aa0001-bootstrap.cfg")
     assert is_key_carrier(carrier) and carrier.secret
     assert poly_params(carrier.content) == {
-        "device.set": "1", "device.prov.user": "0004f2aa0001", "device.prov.user.set": "1",
+        "device.set": "1", "device.prov.user": _http_credentials.user_name("0004f2aa0001", KEYS["po-desk"]),
+        "device.prov.user.set": "1",
         "device.prov.password": KEYS["po-desk"], "device.prov.password.set": "1"}
     assert replacement.after_window and poly_params(replacement.content) == {}
     master = poly_params(by_path(files, "000000000000.cfg")[0].content)
@@ -346,13 +349,21 @@ def test_plain_http_is_enough_with_credentials_and_tftp_is_refused():
     inventory, fleet = load_fleet([dict(raw, keys={"http_password": KEYS[raw["name"]]}) for raw in devices], strict)
     assert render_fleet(inventory, fleet, warnings=warnings, http_credentials_enforced=True)
     assert warnings == []
+    # A device of these families without credentials, on servers that ask for them, would get 401 for ever.
+    mixed = [dict(raw, keys={"http_password": KEYS[raw["name"]]}) for raw in devices]
+    mixed[1] = dict(DEVICES[1], settings={"http_credentials": False, "allow_plain_credentials": True})
+    with pytest.raises(ProvisioningError, match=r"device yl-dect, field settings.http_credentials: is off, but the servers"):
+        inventory2, fleet2 = load_fleet(mixed, strict)
+        render_fleet(inventory2, fleet2, http_credentials_enforced=True)
     # A server that does not ask for the credentials would give the file to anyone.
     with pytest.raises(ProvisioningError, match=r"device yl-desk, field lines\[0\].password: .*allow_plain_credentials"):
         render_fleet(inventory, fleet)
-    # Without the credentials the same files are refused over plain HTTP.
-    with pytest.raises(ProvisioningError, match=r"device yl-desk, field lines\[0\].password: .*allow_plain_credentials"):
+    # Without the credentials: refused by the servers that ask for them, readable by anyone from the others.
+    with pytest.raises(ProvisioningError, match=r"device yl-desk, field settings.http_credentials: is off"):
         inventory, fleet = load_fleet(devices, dict(strict, http_credentials=False))
         render_fleet(inventory, fleet, http_credentials_enforced=True)
+    with pytest.raises(ProvisioningError, match=r"device yl-desk, field lines\[0\].password: .*allow_plain_credentials"):
+        render_fleet(inventory, fleet)
     tftp = dict(strict, provisioning_url="tftp://prov.example.net/p")
     with pytest.raises(ProvisioningError, match=r"device yl-desk, field settings.http_credentials: .*over TFTP"):
         inventory, fleet = load_fleet([dict(raw, keys={"http_password": KEYS[raw["name"]]}) for raw in devices], tftp)

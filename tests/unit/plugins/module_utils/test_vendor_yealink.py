@@ -575,9 +575,11 @@ def test_compat_does_not_lift_the_encrypt_profiles_refusal():
 
 def test_compat_with_http_credentials_keeps_the_bootstrap_plain_and_protects_both_files():
     """The HTTP bootstrap is read before the common file: it stays plain; <mac>.cfg and its _Security.enc need the credentials."""
-    # Over plain HTTP: the server asks for the device's credentials (the other devices stay on HTTPS).
+    # Over plain HTTP: the server asks for every Yealink device's credentials.
     devices = compat_devices(http_credentials=True, provisioning_url="http://prov.example.net/")
     devices[0]["keys"]["http_password"] = "ab" * 16
+    for index, device in enumerate(devices[1:], 1):
+        device.update(settings={"http_credentials": True}, keys={"http_password": "%032x" % index})
     inventory, fleet = load_fleet(devices, DEFAULTS)
     files = render_fleet(inventory, fleet, http_credentials_enforced=True)
     own = dict((item.path, item) for item in files if item.device == "secret-desk" and not item.after_window)
