@@ -803,3 +803,31 @@ def test_http_credentials_window_then_rotation_proven_by_the_device_s_own_passwo
     finished = run(params, now=T0 + 1400)
     assert finished["rotation"]["finished"] == [label]
     assert new_password.encode() not in (root / bootstrap).read_bytes()
+
+
+def test_http_credentials_rotation_whose_window_expires_stays_pending_and_proves_only_by_the_new_user(credentials_env):
+    """The phone missed the bootstrap with its new password: nothing is lost, the rotation waits (stalled)."""
+    params, root, wanted = credentials_env
+    mac, bootstrap, own = "00156574b150", "00156574b150-bootstrap.cfg", "00156574b150.cfg"
+    run(params, now=T0)
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(params, http=[access_line(root, bootstrap)])
+    run(params, now=T0 + 600)
+    store = empty_store()
+    for device_mac, keys in params["keys"].items():
+        store["devices"][device_mac] = dict(keys)
+    started = reconcile(store, wanted, rotate=[mac], fetched=params["bootstrap_fetched"])
+    new_password = started.next_keys[mac]["http_password"]
+    params.update(next_keys=started.next_keys, bootstrap_delivered=started.delivered, bootstrap_window=10)
+    assert "yl" in run(params, now=T0 + 1200)["rotation"]["pending"]
+    expired = run(params, now=T0 + 1200 + 11 * 60)
+    assert "yl" in expired["bootstrap"]["expired"] and "yl" in expired["rotation"]["pending"]
+    assert new_password.encode() not in (root / bootstrap).read_bytes()
+    state = load_bootstrap_state(params["state_dir"])
+    new_user = mac + "-" + hashlib.sha256(b"sipfleet-http-user:" + new_password.encode()).hexdigest()[:4]
+    assert state["devices"][mac]["proof_user"] == new_user
+    # The phone still on its old password: let in (the role keeps both), and no proof.
+    old_password = params["keys"][mac]["http_password"]
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(
+        params, http=[authenticated_line(root, own, mac, old_password, when="2026-11-21T11:00:00+00:00")])
+    assert mac not in params["bootstrap_proven"]
+    assert "yl" in run(params, now=T0 + 4000)["rotation"]["pending"]

@@ -118,10 +118,20 @@ def test_check_description_refuses_malformed_credentials(changes, expected):
 # --- the patterns against what the families serve ----------------------------------------------
 
 
-@pytest.fixture(name="rendered", scope="module")
-def rendered_fixture():
-    inventory, fleet = load_fleet(DEVICES, DEFAULTS)
-    return fleet, render_fleet(inventory, fleet)
+@pytest.fixture(name="rendered", scope="module", params=["without", "with"])
+def rendered_fixture(request):
+    """The mixed fleet, without and with the credentials (their bootstrap carriers and after-window files)."""
+    if request.param == "without":
+        inventory, fleet = load_fleet(DEVICES, DEFAULTS)
+        return fleet, render_fleet(inventory, fleet)
+    keys = {"yl-desk": "0123456789abcdef0123456789abcdef", "yl-dect": "fedcba9876543210fedcba9876543210",
+            "po-desk": "00112233445566778899aabbccddeeff", "po-trio": "ffeeddccbbaa99887766554433221100"}
+    devices = [dict(raw, keys={"http_password": keys[raw["name"]]}, settings={"http_credentials": True})
+               if raw["name"] in keys else raw for raw in DEVICES]
+    inventory, fleet = load_fleet(devices, DEFAULTS)
+    files = render_fleet(inventory, fleet)
+    assert any(is_key_carrier(item) for item in files) and any(item.after_window for item in files)
+    return fleet, files
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -135,15 +145,16 @@ def test_a_device_s_secret_files_need_its_credentials_and_shared_files_none(fami
     protected = 0
     for item in own:
         uri = "/p/" + item.path
-        if item.secret:
+        if item.role == "bootstrap" or item.after_window:
+            # The files the phone fetches before it has credentials stay open
+            # (the carrier of its HTTP password and what replaces it after its window).
+            assert matches(declared.bootstrap_paths, uri) == macs[item.device], item.path
+            assert matches(declared.paths, uri) is None, item.path
+        elif item.secret:
             # The file with the account passwords: only to its own device's credentials.
             assert matches(declared.paths, uri) == macs[item.device], item.path
             assert matches(declared.bootstrap_paths, uri) is None, item.path
             protected += 1
-        if item.role == "bootstrap":
-            # The file the phone fetches before it has credentials stays open.
-            assert matches(declared.bootstrap_paths, uri) == macs[item.device], item.path
-            assert matches(declared.paths, uri) is None, item.path
     assert protected == len(macs)
     for item in files:
         if item.device is None:
@@ -190,6 +201,8 @@ def test_the_flat_lists_keep_every_family_s_promise(rendered):
         uri = "/p/" + item.path
         if item.device is None:
             assert matches(paths + bootstrap, uri) is None, item.path
+        elif vendor_of[item.device] in FAMILIES and (item.role == "bootstrap" or item.after_window):
+            assert matches(bootstrap, uri) is not None, item.path
         elif vendor_of[item.device] in FAMILIES and item.secret:
             assert matches(bootstrap, uri) is None and matches(paths, uri) is not None, item.path
     for facts in declared:
