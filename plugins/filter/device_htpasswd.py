@@ -35,7 +35,7 @@ options:
     default: http_password
   next_keys:
     description:
-      - The key store's C(device_next_keys): each device whose rotation runs also gets a line with its new password.
+      - The key store's C(device_next_keys). Each device whose rotation runs also gets a line with its new password.
     type: dict
     default: {}
 """
