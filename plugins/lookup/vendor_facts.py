@@ -42,7 +42,7 @@ options:
       - V(http_credentials_tftp_paths) - the files of V(http_credentials_paths) as POSIX extended regular expressions
         (egrep, what tftpd-hpa's C(--map-file) reads), to be matched case-insensitively against a TFTP file name with
         or without its leading C(/); C({mac}) is already expanded to any 12 hex digits but C(000000000000), so the
-        fleet-wide files stay served. TFTP carries no credentials: a TFTP server serving the same root must refuse
+        fleet-wide files stay served. TFTP carries no credentials, so a TFTP server serving the same root must refuse
         these (C(tftp_server_refused_paths) of the C(sipfleet.provisioning.tftp_server) role, which the deploy
         playbook sets when C(http_server_device_credentials_enabled) is true).
       - 'V(dhcp_vendor_match) - C({vendor: {match: [...], match_type: ...}}), the option 60 strings each family''s

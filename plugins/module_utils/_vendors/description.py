@@ -478,8 +478,8 @@ def _ere_problem(pattern):
         if token is None:
             return "is not plain egrep syntax at %r" % (pattern[position:],)
         text = token.group(0)
-        if (previous == "(" and text == "?") or (previous[-1:] in ("*", "+", "?", "}") and not previous.startswith("\\")
-                                                    and text in ("?", "+")):
+        quantifier = previous[-1:] in ("*", "+", "?", "}") and not previous.startswith("\\")
+        if (previous == "(" and text == "?") or (quantifier and text in ("?", "+")):
             return "uses a Python extension egrep does not read at %r" % (pattern[position - len(previous):],)
         previous = text
         position = token.end()
