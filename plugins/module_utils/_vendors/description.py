@@ -366,8 +366,10 @@ def check_description(description):
     path and subject pattern must hold ``{mac}`` exactly once and compile;
     the encodings must be known ones; the DHCP match type, OUIs and options
     valid (option 60 strings, OUIs or both);
-    HTTP credentials, when declared, need protected paths, a key of at least
-    :data:`HTTP_PASSWORD_MIN_BYTES` bytes and a boolean setting of the family.
+    HTTP credentials, when declared, need protected paths, their egrep forms
+    for a TFTP server (``tftp_paths``, plain ERE matching a whole file name), a
+    key of at least :data:`HTTP_PASSWORD_MIN_BYTES` bytes and a boolean
+    setting of the family.
     """
     problems = []
     for field in ("name", "title", "user_agents", "device_paths", "dhcp", "encodings", "notify", "firmware", "docs"):
