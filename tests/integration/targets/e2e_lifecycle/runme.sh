@@ -278,10 +278,10 @@ for name in "${LAB_PHONES[@]}"; do
             rm -f "$work/tftp.$name"
             tftp_out=$(in_namespace "$prefix-scan" tftp -m binary "$LAB_SERVER_ADDRESS" -c get "$path" "$work/tftp.$name" 2>&1)
             if ! grep -q "Error code 2" <<<"$tftp_out" || [ -s "$work/tftp.$name" ]; then
-                problem+="; TFTP gave $path to a stranger: ${tftp_out:-a file}"
+                problem+="${problem:+; }TFTP gave $path to a stranger: ${tftp_out:-a file}"
             fi
         done
-        [ -f "$root/${http_file[$name]}" ] || problem+="; ${http_file[$name]} is not in $root"
+        [ -f "$root/${http_file[$name]}" ] || problem+="${problem:+; }${http_file[$name]} is not in $root"
         own+=", and TFTP refuses it"
     fi
     if [ -z "$problem" ]; then
