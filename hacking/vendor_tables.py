@@ -54,6 +54,7 @@ REQUIRED = {
     "docs/roles/http_server.md": ("device-paths",),
     "docs/roles/dhcp.md": ("dhcp-vendor-match",),
     "docs/roles/firmware.md": ("firmware-naming",),
+    "docs/roles/tftp_server.md": ("tftp-refused",),
 }
 
 _BEGIN = re.compile(r"^<!-- vendor-facts:(?P<name>[a-z0-9-]+) begin\b.*-->\s*$")
@@ -114,6 +115,13 @@ def _http_credentials(all_facts, vendor):
                    "opt-in setting", "source"), rows)
 
 
+def _tftp_refused(all_facts, vendor):
+    rows = [(_vendor(facts), _codes(facts["http_credentials"]["tftp_paths"]), _codes(facts["http_credentials"]["paths"]))
+            for facts in all_facts.values() if facts["http_credentials"]]
+    return _table(("vendor", "refused over TFTP (egrep, case-insensitive; `{mac}`: 12 hex digits, not all zero)",
+                   "the files nginx gives only to the device's credentials"), rows)
+
+
 def _dhcp_vendor_match(all_facts, vendor):
     rows = [(_code(facts["name"]), _codes(facts["dhcp"]["vendor_class"]), facts["dhcp"]["match_type"] or "none",
              ", ".join(str(option) for option in facts["dhcp"]["options"]), _codes(facts["dhcp"]["ouis"]),
@@ -158,9 +166,11 @@ def _facts(all_facts, vendor):
     credentials = facts["http_credentials"]
     if credentials:
         rows.append(("per-device HTTP credentials (with `%s: true`)" % credentials["setting"],
-                     "files %s need them; bootstrap %s is served without; password: key %s, %d bytes (%s)"
+                     "files %s need them; bootstrap %s is served without; password: key %s, %d bytes (%s); "
+                     "a TFTP server refuses %s"
                      % (_codes(credentials["paths"]), _codes(credentials["bootstrap_paths"]),
-                        _code(credentials["key"]), credentials["key_bytes"], _SOURCES[credentials["source"]])))
+                        _code(credentials["key"]), credentials["key_bytes"], _SOURCES[credentials["source"]],
+                        _codes(credentials["tftp_paths"]))))
     return (["What the collection reads from `plugins/module_utils/_vendors/%s/description.py`:" % vendor, ""]
             + _table(("fact", "value"), rows))
 
@@ -169,6 +179,7 @@ def _facts(all_facts, vendor):
 BLOCKS = {
     "device-paths": _device_paths,
     "http-credentials": _http_credentials,
+    "tftp-refused": _tftp_refused,
     "dhcp-vendor-match": _dhcp_vendor_match,
     "firmware-naming": _firmware_naming,
     "facts": _facts,

@@ -16,7 +16,8 @@ description:
     themselves. A vendor added to the collection reaches every role through this lookup.
   - The roles use it for their defaults - C(http_server_device_file_patterns), C(http_server_client_mac_patterns),
     C(http_server_device_credentials_paths) and C(http_server_device_credentials_bootstrap_paths) of the
-    C(sipfleet.provisioning.http_server) role, C(dhcp_vendor_match) of the C(sipfleet.provisioning.dhcp) role,
+    C(sipfleet.provisioning.http_server) role, C(tftp_server_refused_paths) of the C(sipfleet.provisioning.tftp_server)
+    role in the deploy playbook, C(dhcp_vendor_match) of the C(sipfleet.provisioning.dhcp) role,
     and the vendors the C(sipfleet.provisioning.dhcp) and C(sipfleet.provisioning.firmware) roles accept.
   - Each term names one view of the facts, see O(_terms). Without a term the lookup returns every family's facts.
   - Returns one value per term. With one term (or none), C(lookup()) returns that value itself (a list or a
@@ -38,6 +39,12 @@ options:
         list in vendor order with duplicates removed; C({mac}) stands for the device's MAC.
       - V(http_credentials_bootstrap_paths) - the same for the plain bootstrap files that hand a device its HTTP
         credentials and are served without them.
+      - V(http_credentials_tftp_paths) - the files of V(http_credentials_paths) as POSIX extended regular expressions
+        (egrep, what tftpd-hpa's C(--map-file) reads), to be matched case-insensitively against a TFTP file name with
+        or without its leading C(/); C({mac}) is already expanded to any 12 hex digits but C(000000000000), so the
+        fleet-wide files stay served. TFTP carries no credentials, so a TFTP server serving the same root must refuse
+        these (C(tftp_server_refused_paths) of the C(sipfleet.provisioning.tftp_server) role, which the deploy
+        playbook sets when C(http_server_device_credentials_enabled) is true).
       - 'V(dhcp_vendor_match) - C({vendor: {match: [...], match_type: ...}}), the option 60 strings each family''s
         phones send and how to compare them; a family whose phones are recognised by their MAC address prefixes
         also has C(ouis) (a list of 6 lower-case hex digits each, such as V(001565)), and a family declaring
@@ -93,8 +100,8 @@ RETURN = r"""
 _raw:
   description:
     - One value per term, in the order of the terms; without a term, one value, the mapping of every vendor's facts.
-    - V(names) is a list of strings; V(device_paths), V(client_certificate_mac), V(http_credentials_paths) and
-      V(http_credentials_bootstrap_paths) are lists of strings;
+    - V(names) is a list of strings; V(device_paths), V(client_certificate_mac), V(http_credentials_paths),
+      V(http_credentials_bootstrap_paths) and V(http_credentials_tftp_paths) are lists of strings;
       V(dhcp_vendor_match) and the whole facts are mappings keyed by vendor name.
   type: list
   elements: raw
@@ -106,6 +113,7 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.unsafe_proxy import wrap_var
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.description import tftp_path_ere
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import vendor_facts
 
 
@@ -147,6 +155,8 @@ VIEWS = {
     "client_certificate_mac": lambda facts: _flat(facts, "client_certificate_mac"),
     "http_credentials_paths": lambda facts: _flat_credentials(facts, "paths"),
     "http_credentials_bootstrap_paths": lambda facts: _flat_credentials(facts, "bootstrap_paths"),
+    # tftpd-hpa cannot expand {mac}: the lookup does.
+    "http_credentials_tftp_paths": lambda facts: [tftp_path_ere(pattern) for pattern in _flat_credentials(facts, "tftp_paths")],
     "dhcp_vendor_match": _dhcp_vendor_match,
 }
 

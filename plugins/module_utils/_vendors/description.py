@@ -127,6 +127,31 @@ class FirmwareFacts:
         self.versioned_name = versioned_name
 
 
+def _nonzero_mac_ere():
+    """12 hex digits, not all zero, in plain POSIX ERE (which has no look-ahead).
+
+    One alternative per position of the first non-zero digit: ``k`` zeros,
+    then a digit 1-9 or a-f, then ``11 - k`` hex digits. Lower-case ranges
+    only: the map-file rules and the tests match case-insensitively.
+    """
+    forms = []
+    for zeros in range(12):
+        rest = 11 - zeros
+        forms.append("%s[1-9a-f]%s" % ("0{%d}" % zeros if zeros else "", "[0-9a-f]{%d}" % rest if rest else ""))
+    return "(%s)" % "|".join(forms)
+
+
+#: What ``{mac}`` stands for in :attr:`HttpCredentialsFacts.tftp_paths`: a
+#: device's MAC, never the zero MAC of fleet-wide files (Poly's
+#: ``000000000000.cfg`` master), which must stay served.
+TFTP_MAC_ERE = _nonzero_mac_ere()
+
+
+def tftp_path_ere(pattern):
+    """``pattern`` (one of :attr:`HttpCredentialsFacts.tftp_paths`) with ``{mac}`` expanded: an egrep regex."""
+    return pattern.replace("{mac}", TFTP_MAC_ERE)
+
+
 class HttpCredentialsFacts:
     """Per-device HTTP credentials, for a family whose files cannot be encrypted usefully.
 
@@ -138,15 +163,26 @@ class HttpCredentialsFacts:
     password. A device asks the key store for the key only when its
     inventory sets ``setting`` (a boolean setting the family declares,
     default false), so a fleet that does not opt in gets no new key.
+
+    TFTP carries no credentials, so a TFTP server serving the same root must
+    refuse ``paths``: ``tftp_paths`` are the same files as POSIX extended
+    regular expressions (what egrep and tftpd-hpa's ``--map-file`` read:
+    no look-ahead, no ``(?:``), matched case-insensitively against the file
+    name as the client sends it (with or without a leading ``/``). Each
+    begins with ``(^|/)`` and ends with ``$``, so it matches a whole last
+    path component; ``{mac}`` stands for a MAC other than the fleet-wide
+    ``000000000000`` (:data:`TFTP_MAC_ERE`). They must refuse exactly what
+    ``paths`` protect (the unit tests check both with samples).
     """
 
-    def __init__(self, paths, bootstrap_paths, setting, key="http_password", key_bytes=16, source="code"):
+    def __init__(self, paths, bootstrap_paths, setting, key="http_password", key_bytes=16, source="code", tftp_paths=()):
         self.paths = tuple(paths)
         self.bootstrap_paths = tuple(bootstrap_paths)
         self.setting = setting
         self.key = key
         self.key_bytes = key_bytes
         self.source = source
+        self.tftp_paths = tuple(tftp_paths)
 
     def key_specs(self, settings):
         """``{key: key_bytes}`` when ``settings`` (a device's) opt in, else ``{}``."""
@@ -154,7 +190,7 @@ class HttpCredentialsFacts:
 
     def facts(self):
         return {"paths": list(self.paths), "bootstrap_paths": list(self.bootstrap_paths), "setting": self.setting,
-                "key": self.key, "key_bytes": self.key_bytes, "source": self.source}
+                "key": self.key, "key_bytes": self.key_bytes, "source": self.source, "tftp_paths": list(self.tftp_paths)}
 
 
 class VendorDescription:
@@ -330,8 +366,10 @@ def check_description(description):
     path and subject pattern must hold ``{mac}`` exactly once and compile;
     the encodings must be known ones; the DHCP match type, OUIs and options
     valid (option 60 strings, OUIs or both);
-    HTTP credentials, when declared, need protected paths, a key of at least
-    :data:`HTTP_PASSWORD_MIN_BYTES` bytes and a boolean setting of the family.
+    HTTP credentials, when declared, need protected paths, their egrep forms
+    for a TFTP server (``tftp_paths``, plain ERE matching a whole file name), a
+    key of at least :data:`HTTP_PASSWORD_MIN_BYTES` bytes and a boolean
+    setting of the family.
     """
     problems = []
     for field in ("name", "title", "user_agents", "device_paths", "dhcp", "encodings", "notify", "firmware", "docs"):
@@ -421,6 +459,58 @@ def _check_dhcp(dhcp):
     return problems
 
 
+#: One token of the ERE subset ``tftp_paths`` may use, which egrep and
+#: Python's ``re`` read alike: an escaped punctuation character, a bracket
+#: expression without classes or equivalences, an interval, or any other
+#: single character but a backslash, a bracket or a brace.
+_ERE_TOKEN_RE = re.compile(r"\\[^0-9A-Za-z]|\[\^?\]?[^\]\[]*\]|\{[0-9]+(?:,[0-9]*)?\}|[^\\\[\]{}]")
+
+
+def _ere_problem(pattern):
+    """Why ``pattern`` is not in the ERE subset of ``tftp_paths``, or ``None``.
+
+    Besides unknown tokens, it refuses what Python reads as an extension and
+    egrep otherwise (or not at all): ``(?`` groups, lazy or possessive
+    quantifiers (``*?``, ``{2}+``).
+    """
+    position = 0
+    previous = ""
+    while position < len(pattern):
+        token = _ERE_TOKEN_RE.match(pattern, position)
+        if token is None:
+            return "is not plain egrep syntax at %r" % (pattern[position:],)
+        text = token.group(0)
+        quantifier = previous[-1:] in ("*", "+", "?", "}") and not previous.startswith("\\")
+        if (previous == "(" and text == "?") or (quantifier and text in ("?", "+")):
+            return "uses a Python extension egrep does not read at %r" % (pattern[position - len(previous):],)
+        previous = text
+        position = token.end()
+    return None
+
+
+def _check_tftp_paths(credentials):
+    """What is wrong with ``credentials.tftp_paths``."""
+    problems = []
+    if not credentials.tftp_paths:
+        problems.append("http_credentials.tftp_paths is empty: a TFTP server could not refuse the protected files")
+    for pattern in credentials.tftp_paths:
+        field = "http_credentials.tftp_paths pattern %r" % (pattern,)
+        if not isinstance(pattern, str) or pattern.count("{mac}") != 1:
+            problems.append("%s must hold {mac} once" % (field,))
+            continue
+        if not (pattern.startswith("(^|/)") and pattern.endswith("$")):
+            problems.append("%s must match a whole file name: begin with (^|/) and end with $" % (field,))
+        problem = _ere_problem(pattern.replace("{mac}", ""))
+        if problem:
+            problems.append("%s %s" % (field, problem))
+            continue
+        try:
+            re.compile(tftp_path_ere(pattern), re.IGNORECASE)
+        except re.error as exc:
+            problems.append("%s does not compile: %s" % (field, exc))
+    return problems
+
+
 def _check_http_credentials(credentials, settings):
     """What is wrong with ``credentials`` (:class:`HttpCredentialsFacts`) apart from its patterns."""
     problems = []
@@ -440,6 +530,7 @@ def _check_http_credentials(credentials, settings):
                         % (credentials.setting,))
     if credentials.source not in SOURCES:
         problems.append("http_credentials.source %r is not one of %s" % (credentials.source, ", ".join(SOURCES)))
+    problems.extend(_check_tftp_paths(credentials))
     overlap = set(credentials.paths) & set(credentials.bootstrap_paths)
     if overlap:
         problems.append("http_credentials pattern(s) %s both protected and bootstrap" % ", ".join(sorted(overlap)))

@@ -88,6 +88,8 @@ DESCRIPTION = VendorDescription(
     # restart a device.* change makes, and what it does on a 401.
     http_credentials=HttpCredentialsFacts(
         paths=(r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-(?:sipfleet|phone|web|license|directory|app|boot)\.(?:cfg|xml|log)$",),
+        # The same files for a TFTP server's refusal (egrep, no look-ahead).
+        tftp_paths=(r"(^|/){mac}-(sipfleet|phone|web|license|directory|app|boot)\.(cfg|xml|log)$",),
         bootstrap_paths=(r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-bootstrap\.cfg$",),
         setting=_http_credentials.SETTING_NAME,
         key=_http_credentials.DEFAULT_KEY_NAME,

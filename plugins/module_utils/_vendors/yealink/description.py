@@ -112,8 +112,11 @@ DESCRIPTION = VendorDescription(
     # stay open. Unsure: whether the phone uses the new credentials for the
     # files after the bootstrap in the same pass or from the next one.
     # <mac>_Security.enc unlocks a compatibility-mode <mac>.cfg: protected alike.
+    # The zero MAC is no device's: 000000000000.cfg stays open. tftp_paths:
+    # the same files for a TFTP server's refusal (egrep, no look-ahead).
     http_credentials=HttpCredentialsFacts(
-        paths=(r"^/(?:[^/]+/)*(?!0{12}\.){mac}(?:\.cfg|_Security\.enc)$",),
+        paths=(r"^/(?:[^/]+/)*(?!0{12}[._]){mac}(?:\.cfg|_Security\.enc)$",),
+        tftp_paths=(r"(^|/){mac}(\.cfg|_Security\.enc)$",),
         bootstrap_paths=(r"^/(?:[^/]+/)*{mac}\.boot$", r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-bootstrap\.cfg$"),
         setting=_http_credentials.SETTING_NAME,
         key=_http_credentials.DEFAULT_KEY_NAME,

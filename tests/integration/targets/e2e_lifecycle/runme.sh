@@ -17,7 +17,8 @@
 #   d. factory reset after the window closed (flash erased): no SIP password
 #      and no key reachable, every key carrier answers 404 (or 403); Yealink's
 #      and Poly's own files answer 401 without credentials, also to a stranger
-#      with the phone's User-Agent, and 403 to another device's credentials.
+#      with the phone's User-Agent, and 403 to another device's credentials;
+#      TFTP, which carries no credentials, refuses them to a stranger.
 # A step that fails is marked in the table and the target fails at the end,
 # after the whole table is printed (docs/lifecycle.md shows it).
 set -euo pipefail
@@ -274,6 +275,17 @@ for name in "${LAB_PHONES[@]}"; do
         another=$(http_status "$name" "$prefix-$other" --basic --config "$work/other.$name")
         own="; ${http_file[$name]} answers $stranger to a stranger with its User-Agent, $wrong to a wrong password, $another to another device's credentials"
         [ "$stranger/$wrong/$another" = 401/401/403 ] || problem+="${http_file[$name]} answers $stranger/$wrong/$another, not 401/401/403"
+        # TFTP carries no credentials: the TFTP server of the same root refuses the
+        # file (access violation, not "not found": it is there), with or without a /.
+        for path in "${http_file[$name]}" "/${http_file[$name]}"; do
+            rm -f "$work/tftp.$name"
+            tftp_out=$(in_namespace "$prefix-scan" tftp -m binary "$LAB_SERVER_ADDRESS" -c get "$path" "$work/tftp.$name" 2>&1)
+            if ! grep -q "Error code 2" <<<"$tftp_out" || [ -s "$work/tftp.$name" ]; then
+                problem+="${problem:+; }TFTP gave $path to a stranger: ${tftp_out:-a file}"
+            fi
+        done
+        [ -f "$root/${http_file[$name]}" ] || problem+="${problem:+; }${http_file[$name]} is not in $root"
+        own+=", and TFTP refuses it"
     fi
     if [ -z "$problem" ]; then
         record "$name" factory-reset PASS "no password, no key; key carriers answer $(xargs <"$work/carriers.$name")$own"

@@ -99,7 +99,7 @@ def test_dhcp_vendor_match_gives_yealink_its_ouis_and_no_option_60_string():
 # need them; Yealink's <mac>.boot and the <mac>-bootstrap.cfg both families
 # name are served without (once in the flat list).
 HTTP_CREDENTIALS_PATHS = [
-    r"^/(?:[^/]+/)*(?!0{12}\.){mac}(?:\.cfg|_Security\.enc)$",
+    r"^/(?:[^/]+/)*(?!0{12}[._]){mac}(?:\.cfg|_Security\.enc)$",
     r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-(?:sipfleet|phone|web|license|directory|app|boot)\.(?:cfg|xml|log)$",
 ]
 HTTP_CREDENTIALS_BOOTSTRAP_PATHS = [
@@ -119,6 +119,24 @@ def test_http_credentials_terms_are_the_declaring_families_flat_lists():
     assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'http_credentials_bootstrap_paths') }}") == bootstrap
 
 
+# The zero-MAC exclusion written out by hand, to check the generated one.
+NONZERO_MAC = "(" + "|".join(
+    ["[1-9a-f][0-9a-f]{11}"] + ["0{%d}[1-9a-f][0-9a-f]{%d}" % (zeros, 11 - zeros) for zeros in range(1, 11)]
+    + ["0{11}[1-9a-f]"]) + ")"
+HTTP_CREDENTIALS_TFTP_PATHS = [
+    r"(^|/)" + NONZERO_MAC + r"(\.cfg|_Security\.enc)$",
+    r"(^|/)" + NONZERO_MAC + r"-(sipfleet|phone|web|license|directory|app|boot)\.(cfg|xml|log)$",
+]
+
+
+def test_http_credentials_tftp_term_is_the_egrep_forms_with_the_mac_expanded():
+    tftp_paths, = run("http_credentials_tftp_paths")
+    assert tftp_paths == HTTP_CREDENTIALS_TFTP_PATHS
+    assert not any("{mac}" in pattern for pattern in tftp_paths)
+    # What the deploy playbook gives the tftp_server role: the list itself.
+    assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'http_credentials_tftp_paths') }}") == tftp_paths
+
+
 def test_no_term_is_every_family_s_facts():
     assert run() == [vendor_facts()]
 
@@ -126,7 +144,7 @@ def test_no_term_is_every_family_s_facts():
 def test_unknown_term_fails_naming_it_and_the_known_terms():
     with pytest.raises(AnsibleLookupError, match=r"unknown term 'device_path'; known terms: client_certificate_mac, "
                                                  r"device_paths, dhcp_vendor_match, http_credentials_bootstrap_paths, "
-                                                 r"http_credentials_paths, names"):
+                                                 r"http_credentials_paths, http_credentials_tftp_paths, names"):
         run("names", "device_path")
 
 
