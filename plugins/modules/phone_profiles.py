@@ -146,7 +146,10 @@ options:
         C(sipfleet.provisioning.http_server) role with C(http_server_device_credentials_enabled=true)). Only then may a
         device with C(http_credentials=true) fetch its plain files over plain HTTP without
         C(allow_plain_credentials=true); otherwise they would reach anyone who asks.
-      - The profiles playbook passes the provisioning hosts' C(http_server_device_credentials_enabled).
+      - The profiles playbook passes the provisioning hosts' C(http_server_device_credentials_enabled); with it,
+        C(deploy.yml) makes the TFTP server refuse the same files (the C(sipfleet.provisioning.tftp_server) role's
+        C(tftp_server_refused_paths)), so a root served over both protocols gives them to nobody else. A TFTP server
+        set up another way must refuse them too.
     type: bool
     default: false
   bootstrap_window:
