@@ -116,6 +116,25 @@ class ProfileFile:
             ", after_window" if self.after_window else "")
 
 
+class NativeParam:
+    """One parameter in a vendor's own terms, with the inventory field its value comes from.
+
+    ``secret`` marks a password or key: the renderer keeps it out of shared
+    files and its ``repr`` never shows it.
+    """
+
+    __slots__ = ("name", "value", "field", "secret")
+
+    def __init__(self, name, value, field, secret=False):
+        self.name = name
+        self.value = str(value)
+        self.field = field
+        self.secret = secret
+
+    def __repr__(self):
+        return "NativeParam(%s, %s)" % (self.name, "<redacted>" if self.secret else repr(self.value))
+
+
 def plain_text_view(data):
     """``data`` as UTF-8 text, or a one-line summary of binary data (never its bytes)."""
     try:

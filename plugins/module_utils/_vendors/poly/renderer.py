@@ -43,6 +43,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses i
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import merge_settings
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import NativeParam as _Param
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     ProfileFile,
     VendorRenderer,
@@ -106,16 +107,6 @@ _URLS = UrlRules(("tftp", "http", "https"), HostRules(bare_ipv6=False),
                  userinfo=re.compile(r"[^\s/@:]+(?::[^\s/@]*)?"), path=re.compile(r"/[^\s]*"), forbidden="?#")
 _FIRMWARE_URLS = UrlRules(("tftp", "http", "https", "ftp"), HostRules(bare_ipv6=False),
                           userinfo=re.compile(r"[^\s/@:]+(?::[^\s/@]*)?"), path=re.compile(r"/[^\s]*"))
-
-
-class _Param:
-    __slots__ = ("name", "value", "field", "secret")
-
-    def __init__(self, name, value, field, secret=False):
-        self.name = name
-        self.value = str(value)
-        self.field = field
-        self.secret = secret
 
 
 def _device_set(name, value, field, secret=False):

@@ -58,6 +58,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses i
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._codec import yealink_key_problem
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, shown_url
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import NativeParam as _Param
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     MASK,
     ProfileFile,
@@ -114,25 +115,10 @@ ADMIN_USER = "admin"
 _HOSTS = HostRules(underscore=True, ipv6=IPV6_LOOSE, bare_ipv6=True)
 # URLs the phones fetch from: no white space or double quote in the path.
 # User information is parsed so that it can be refused by name: the phones
-# take provisioning credentials in separate parameters, which the collection
-# does not write yet.
+# take provisioning credentials in separate parameters (the bootstrap's, with
+# http_credentials).
 _URLS = UrlRules(("tftp", "ftp", "http", "https"), HostRules(underscore=True, ipv6=IPV6_LOOSE, bare_ipv6=False),
                  userinfo=re.compile(r"[^\s/\"@]+"), path=re.compile(r"/[^\s\"]*"))
-
-
-class _Param:
-    """One ``key = value`` line, with the inventory field it comes from."""
-
-    __slots__ = ("name", "value", "field", "secret")
-
-    def __init__(self, name, value, field, secret=False):
-        self.name = name
-        self.value = str(value)
-        self.field = field
-        self.secret = secret
-
-    def __repr__(self):
-        return "_Param(%s, %s)" % (self.name, "<redacted>" if self.secret else repr(self.value))
 
 
 def _spread_minutes(mac, low, high):
@@ -251,7 +237,7 @@ class YealinkRenderer(VendorRenderer):
                         messages={"scheme": wrong, "syntax": wrong, "port": "{value} has a port out of range 1 to 65535"})
         if url.userinfo:
             raise ProvisioningError("%s carries user:password@; Yealink phones take provisioning credentials in separate "
-                                    "parameters, which the collection does not write yet" % shown_url(value),
+                                    "parameters (set http_credentials: true for per-device ones)" % shown_url(value),
                                     device=label, field=field)
         return value
 
