@@ -25,8 +25,8 @@ of date; a unit test does the same. Blocks (see :data:`BLOCKS`):
 
 * ``device-paths``: the device files the http_server role binds to client
   certificates, and where each family's certificates carry the MAC;
-* ``dhcp-vendor-match``: the option 60 strings of the dhcp role's
-  ``dhcp_vendor_match``;
+* ``dhcp-vendor-match``: the option 60 strings and MAC prefixes of the dhcp
+  role's ``dhcp_vendor_match``;
 * ``firmware-naming``: how the firmware role names each family's images;
 * ``facts``: on a family's own page (its description's ``docs``), that
   family's facts.
@@ -54,6 +54,7 @@ REQUIRED = {
     "docs/roles/http_server.md": ("device-paths",),
     "docs/roles/dhcp.md": ("dhcp-vendor-match",),
     "docs/roles/firmware.md": ("firmware-naming",),
+    "docs/roles/tftp_server.md": ("tftp-refused",),
 }
 
 _BEGIN = re.compile(r"^<!-- vendor-facts:(?P<name>[a-z0-9-]+) begin\b.*-->\s*$")
@@ -63,6 +64,7 @@ _END = re.compile(r"^<!-- vendor-facts:(?P<name>[a-z0-9-]+) end -->\s*$")
 _SOURCES = {
     "documented": "the vendor's documents",
     "code": "other provisioning servers' code, not the vendor's documents",
+    "unsure": "no source found: a default to check, see the family's page",
 }
 
 
@@ -102,11 +104,30 @@ def _device_paths(all_facts, vendor):
                    "MAC in the certificate subject (`http_server_client_mac_patterns`)"), rows)
 
 
+def _http_credentials(all_facts, vendor):
+    rows = [(_vendor(facts), _codes(facts["http_credentials"]["paths"]),
+             _codes(facts["http_credentials"]["bootstrap_paths"]),
+             "%s (%d bytes)" % (_code(facts["http_credentials"]["key"]), facts["http_credentials"]["key_bytes"]),
+             "%s: true" % _code(facts["http_credentials"]["setting"]), _SOURCES[facts["http_credentials"]["source"]])
+            for facts in all_facts.values() if facts["http_credentials"]]
+    return _table(("vendor", "need the device's credentials (`http_server_device_credentials_paths`)",
+                   "bootstrap, served without (`http_server_device_credentials_bootstrap_paths`)", "key store key",
+                   "opt-in setting", "source"), rows)
+
+
+def _tftp_refused(all_facts, vendor):
+    rows = [(_vendor(facts), _codes(facts["http_credentials"]["tftp_paths"]), _codes(facts["http_credentials"]["paths"]))
+            for facts in all_facts.values() if facts["http_credentials"]]
+    return _table(("vendor", "refused over TFTP (egrep, case-insensitive; `{mac}`: 12 hex digits, not all zero)",
+                   "the files nginx gives only to the device's credentials"), rows)
+
+
 def _dhcp_vendor_match(all_facts, vendor):
-    rows = [(_code(facts["name"]), _codes(facts["dhcp"]["vendor_class"]), facts["dhcp"]["match_type"],
-             ", ".join(str(option) for option in facts["dhcp"]["options"]), _SOURCES[facts["dhcp"]["source"]])
+    rows = [(_code(facts["name"]), _codes(facts["dhcp"]["vendor_class"]), facts["dhcp"]["match_type"] or "none",
+             ", ".join(str(option) for option in facts["dhcp"]["options"]), _codes(facts["dhcp"]["ouis"]),
+             _SOURCES[facts["dhcp"]["source"]])
             for facts in all_facts.values()]
-    return _table(("vendor", "match", "type", "options the phones read", "source"), rows)
+    return _table(("vendor", "match", "type", "options the phones read", "MAC prefixes (`ouis`)", "source"), rows)
 
 
 def _firmware_naming(all_facts, vendor):
@@ -128,7 +149,13 @@ def _facts(all_facts, vendor):
         ("files of one device (request path, `{mac}` its MAC)", _codes(facts["device_paths"])),
         ("MAC in the client certificate subject", _codes(facts["client_certificate_mac"], none="none documented")),
         ("DHCP option 60",
-         "%s (%s match; %s)" % (_codes(dhcp["vendor_class"]), dhcp["match_type"], _SOURCES[dhcp["source"]])),
+         "%s (%s match; %s)" % (_codes(dhcp["vendor_class"]), dhcp["match_type"], _SOURCES[dhcp["source"]])
+         if dhcp["vendor_class"] else "none declared: the phones are matched by MAC prefix"),
+    ]
+    if dhcp["ouis"]:
+        rows.append(("DHCP MAC prefixes (OUIs) the phones are matched by",
+                     "%s (%s)" % (_codes(dhcp["ouis"]), _SOURCES[dhcp["source"]])))
+    rows += [
         ("DHCP options the phones read", ", ".join(str(option) for option in dhcp["options"])),
         ("User-Agent", "<br>".join(agents)),
         ("a User-Agent of no declared form is reported as a foreign fetch", "yes" if facts["macs_in_user_agent"] else "no"),
@@ -136,6 +163,14 @@ def _facts(all_facts, vendor):
         ("encodings of the files served (innermost first)", "<br>".join(encodings)),
         ("firmware images", _prose(facts["firmware"]["naming"])),
     ]
+    credentials = facts["http_credentials"]
+    if credentials:
+        rows.append(("per-device HTTP credentials (with `%s: true`)" % credentials["setting"],
+                     "files %s need them; bootstrap %s is served without; password: key %s, %d bytes (%s); "
+                     "a TFTP server refuses %s"
+                     % (_codes(credentials["paths"]), _codes(credentials["bootstrap_paths"]),
+                        _code(credentials["key"]), credentials["key_bytes"], _SOURCES[credentials["source"]],
+                        _codes(credentials["tftp_paths"]))))
     return (["What the collection reads from `plugins/module_utils/_vendors/%s/description.py`:" % vendor, ""]
             + _table(("fact", "value"), rows))
 
@@ -143,6 +178,8 @@ def _facts(all_facts, vendor):
 #: ``{block name: function(all facts, page's vendor or None) -> lines}``.
 BLOCKS = {
     "device-paths": _device_paths,
+    "http-credentials": _http_credentials,
+    "tftp-refused": _tftp_refused,
     "dhcp-vendor-match": _dhcp_vendor_match,
     "firmware-naming": _firmware_naming,
     "facts": _facts,

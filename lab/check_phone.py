@@ -23,11 +23,20 @@ Expectations:
     no_in_vain                  no request was made in vain (404 loop, key carrier fetched again)
     unchanged                   every URL fetched more than once had the same SHA-256 each time
     not_fetched=NAME            no request for a URL ending in NAME got a file
+    fetched_with_credentials=NAME
+                                a request for a URL ending in NAME got a file while the phone sent
+                                HTTP credentials, and none got it without
+    refused=NAME                a request for a URL ending in NAME was answered 401 or 403
+    http_user=USER              the phone holds HTTP credentials for its provisioning server, user USER
+                                (a bare MAC: a user of that device, MAC-<4 hex digits>)
+                                (the password: secret:NAME=VALUE with the vendor's parameter)
+    no_http_credentials         it holds none
 Every failed expectation is printed; the exit status is 1 if any failed.
 """
 
 import hashlib
 import json
+import re
 import sys
 
 
@@ -69,6 +78,24 @@ def check(report, expectation):
     if name == "not_fetched":
         got = [request["url"] for request in report["requests"] if request["result"] == "ok" and request["url"].endswith(value)]
         return "fetched %s" % got if got else None
+    if name == "fetched_with_credentials":
+        got = [request for request in report["requests"] if request["result"] == "ok" and request["url"].endswith(value)]
+        if not got:
+            return "no request for %s got a file" % value
+        plain = [request["url"] for request in got if not request.get("http_user")]
+        return "fetched without credentials: %s" % plain if plain else None
+    if name == "refused":
+        refused = [request["url"] for request in report["requests"] if request["result"] == "refused"]
+        return None if any(url.endswith(value) for url in refused) else "refused: %s" % refused
+    if name == "http_user":
+        held = summary.get("http_credentials")
+        wanted = re.compile(r"\A%s-[0-9a-f]{4}\Z" % re.escape(value)) if re.match(r"\A[0-9a-f]{12}\Z", value) else None
+        if held and (held["user"] == value or (wanted and wanted.match(held["user"]))):
+            return None
+        return "HTTP credentials: %s" % held
+    if expectation == "no_http_credentials":
+        held = summary.get("http_credentials")
+        return "it holds HTTP credentials for user %s" % held["user"] if held else None
     if name.startswith("no_secret:"):
         return "it holds %s" % name[10:] if name[10:] in report["secrets"] else None
     if name == "applied":

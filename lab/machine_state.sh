@@ -15,6 +15,7 @@ LAB_MACHINE_PATHS=(
     /usr/local/libexec/sipfleet-provisioning
     /usr/local/sbin/sipfleet-dhcp-check-fragment
     /etc/default/tftpd-hpa
+    /etc/tftpd-hpa.map
     /etc/kea/kea-dhcp4.conf
     /var/lib/kea
     /var/log/kea

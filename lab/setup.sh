@@ -16,7 +16,7 @@
 #                                   --resyncs... of lab/virtual_phone.py)
 
 # shellcheck disable=SC2034  # read by the scripts that source this file
-LAB_PHONES=(gs spa mpp pana)
+LAB_PHONES=(gs spa mpp pana yl poly)
 # The CA of the server certificate the http_server role makes (lab_ca).
 LAB_SERVER_CA=/etc/nginx/sipfleet-provisioning/lab-ca/ca.pem
 
@@ -42,6 +42,8 @@ lab_phone_args() {
         mpp) printf '%s\n' --vendor cisco_mpp --model ATA192 --mac 0c:11:67:ab:cd:ef --cacert "$LAB_SERVER_CA" \
                  --cert "$dir/pki/phone.pem" --key "$dir/pki/phone.key" ;;
         pana) printf '%s\n' --vendor panasonic --model KX-UTG300 --mac 00:80:f0:c8:c3:81 ;;
+        yl) printf '%s\n' --vendor yealink --model T46U --mac 00:15:65:74:b1:50 ;;
+        poly) printf '%s\n' --vendor poly --model VVX450 --mac 00:04:f2:aa:00:01 ;;
         *) echo "lab_phone_args: no phone $phone" >&2; return 1 ;;
     esac
 }

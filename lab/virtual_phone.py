@@ -19,7 +19,12 @@ Like a phone it uses real clients, in this order:
    address (and default route) on the interface and never writes
    /etc/resolv.conf. dhclient is stopped, without a release, at exit. Each
    vendor takes its server from the options it prefers: Grandstream 66, 43;
-   Cisco SPA 66, 150; Cisco MPP 66, 160, 159, 150; Panasonic 160, 159, 66.
+   Cisco SPA 66, 150; Cisco MPP 66, 160, 159, 150; Panasonic 160, 159, 66;
+   Yealink 66, 43; Poly 66. Option 60: Poly's is binary (enterprise 13885,
+   00 00 36 3d, a length, sub-options 1 Polycom, 2 model, 3 part number,
+   4 and 5 versions, ff), sent as hex bytes; what Yealink phones send was not
+   found, so the lab phone sends none (the DHCP server matches its MAC's
+   OUI; --vendor-class sends one).
 2. Files in the vendor's order, over TFTP (tftp-hpa) or HTTP/HTTPS (curl with
    the vendor's User-Agent, and a client certificate when given); encrypted
    files are decrypted with openssl enc -d and the key the phone learned:
@@ -42,9 +47,26 @@ Like a phone it uses real clients, in this order:
      applied, and the file it names is fetched only at the next cyclic check
      (CFG_CYCLIC_INTVL minutes later), not in this boot: a factory-new phone
      gets no SIP account from its first boot alone.
+   - yealink (firmware 81 and later): <mac>.boot, else y000000000000.boot
+     (firmware without boot files is not emulated); a boot file is the
+     #!version:1.0.0.1 line, then include:config lines ([MODELS] prefix
+     honoured), fetched top to bottom; each .cfg file (the same header, then
+     key = value lines) overrides the parameters of the files before it.
+   - poly (UC Software): the master named by option 66, else <mac>.cfg, else
+     000000000000.cfg; then its CONFIG_FILES left to right, [PHONE_MAC_ADDRESS]
+     replaced by the lower-case MAC; the first file that sets a parameter wins;
+     device.* values apply only with device.set="1" and their own .set="1", and
+     a changed device.* value restarts the phone, which boots again (at most
+     3 restarts a boot).
+   Both send the HTTP credentials they hold (Yealink static.auto_provision.
+   server.username/.password, Poly device.prov.user/.password) as basic
+   authentication on every later request (from the next file of the same boot
+   for Yealink; after the restart for Poly); a file answered 401 or 403 is
+   skipped, as a 404 is, and the boot then fails.
 3. A report: the lease, every request with its result, size and SHA-256, the
    files applied, the settings in the vendor's terms and a summary (SIP
-   server, lines, admin password). Passwords and keys are printed as
+   server, lines, admin password; for Yealink and Poly, the HTTP credentials
+   held). Passwords and keys are printed as
    ********; --json writes the same and the SHA-256 of each secret, so a test
    can check the phone got the right password without it appearing anywhere.
 
@@ -60,7 +82,8 @@ configuration file, then the device files; only when that fails, apply the
 locally saved configuration), starts every boot from <MODEL>.cfg at the DHCP
 URL, whose CFG_STANDARD_FILE_PATH (Config{MAC}.cfg) replaces the stored
 pointer to Config<MAC>.enc; only when <MODEL>.cfg is missing does it go on
-with its stored file paths.
+with its stored file paths. Yealink and Poly keep their HTTP credentials and
+send them from the first request of the next boot.
 
 --resyncs N: after the boot (or, with --no-boot, on a phone that was already
 running with its --state), N periodic checks as the phone makes them, on a
@@ -70,7 +93,10 @@ configuration sets): Grandstream the boot's files again every P193 minutes
 every Resync_Periodic seconds (Resync_Error_Retry_Delay after a failure; 0:
 none); Panasonic the standard, product and master files (no <MODEL>.cfg) every
 CFG_CYCLIC_INTVL minutes when CFG_CYCLIC="Y" (CFG_RTRY_INTVL, default 30,
-after a failed download). The report lists each cycle (its minute, requests,
+after a failed download); Yealink the boot's files every
+static.auto_provision.repeat.minutes (with .repeat.enable = 1); Poly the
+master and its files every prov.polling.period seconds (prov.polling.enabled
+= 1, mode rel; mode abs: daily). The report lists each cycle (its minute, requests,
 whether the device profile was reached and an account is held), the first
 SIP account applied by a file of this run with its password (first_account:
 requests and virtual minutes; an account only remembered from --state does
@@ -113,11 +139,13 @@ import xml.etree.ElementTree as ET
 MASK = "********"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
-VENDORS = ("grandstream", "cisco_spa", "cisco_mpp", "panasonic")
+VENDORS = ("grandstream", "cisco_spa", "cisco_mpp", "panasonic", "yealink", "poly")
 # The key derivation digest of openssl enc each family's firmware uses
 # (docs/vendors/*.md): MD5 where the firmware was built on OpenSSL before 1.1,
 # SHA-256 for Cisco MPP 11.3(1) and later.
 DEFAULT_DIGEST = {"grandstream": "md5", "cisco_spa": "md5", "cisco_mpp": "sha256", "panasonic": "md5"}
+# Families whose files the collection never encrypts (docs/vendors/yealink.md, poly.md): no digest.
+PLAIN_VENDORS = ("yealink", "poly")
 SCHEMES = ("tftp", "http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -169,6 +197,7 @@ class Identity:
     product_name: str = ""      # Cisco $PN
     factory_rule: str = ""      # Cisco factory Profile_Rule
     vendor_class: str = ""
+    vendor_class_hex: bool = False     # vendor_class is colon-separated hex bytes (Poly's binary option 60)
     user_agent: str = ""
 
     @property
@@ -211,17 +240,28 @@ def cisco_product(vendor, model, psn):
 def build_identity(args):
     if args.vendor == "panasonic":
         model = args.model.upper()
+    elif args.vendor == "yealink":
+        # Inventories write T46U; the User-Agent adds SIP- (docs/vendors/yealink.md).
+        model = re.sub(r"^SIP-", "", args.model.upper())
+    elif args.vendor == "poly":
+        # Inventories write VVX450; the User-Agent writes VVX_450 (docs/vendors/poly.md).
+        model = args.model.upper().replace("_", "")
     else:
         model = args.model
     mac = normalise_mac(args.mac)
     identity = Identity(vendor=args.vendor, model=model, mac=mac,
                         serial=args.serial or f"CBT{int(mac[6:], 16):09d}",
-                        digest=args.digest or DEFAULT_DIGEST[args.vendor])
+                        digest=args.digest or DEFAULT_DIGEST.get(args.vendor, "md5"))
     if args.vendor.startswith("cisco"):
         identity.psn, identity.product_name, identity.factory_rule = cisco_product(args.vendor, model, args.psn)
-    identity.vendor_class = args.vendor_class or default_vendor_class(identity)
+    if args.vendor == "poly" and not args.vendor_class:
+        identity.vendor_class, identity.vendor_class_hex = poly_vendor_class(model).hex(":"), True
+    else:
+        identity.vendor_class = args.vendor_class or default_vendor_class(identity)
     identity.user_agent = args.user_agent or default_user_agent(identity)
     for name, value in (("--vendor-class", identity.vendor_class), ("--user-agent", identity.user_agent)):
+        if name == "--vendor-class" and value == "" and identity.vendor == "yealink":
+            continue
         if not value or not value.isprintable() or '"' in value or "\\" in value:
             raise UsageError(f"{name} must be printable text without quotes or backslashes")
     return identity
@@ -235,7 +275,36 @@ def default_vendor_class(identity):
         return f"Cisco {identity.model}"
     if identity.vendor == "cisco_mpp":
         return f"Cisco ATA {identity.psn}" if identity.is_cisco_ata else f"Cisco IP Phone {identity.model}"
+    if identity.vendor == "yealink":
+        # What Yealink phones send was not found (vendor-facts-more 1.5: unsure): none, and the
+        # DHCP server recognises the MAC's OUI; --vendor-class sends one.
+        return ""
     return f"Panasonic {identity.model}"
+
+
+def poly_model_token(model):
+    """(series, token) of the User-Agent and option 60: VVX450 -> ("VVX", "VVX_450"), SPIP335 -> ("SoundPointIP", "SPIP_335")."""
+    match = re.fullmatch(r"(VVX|SPIP|TRIO)(\d+)", model)
+    if not match:
+        return "VVX", model
+    series = {"VVX": "VVX", "SPIP": "SoundPointIP", "TRIO": "Trio"}[match.group(1)]
+    prefix = "Trio" if match.group(1) == "TRIO" else match.group(1)
+    return series, f"{prefix}_{match.group(2)}"
+
+
+def poly_vendor_class(model):
+    """Poly's binary option 60 (UCS admin guide, "parse vendor ID information"; vendor-facts-more 2.5).
+
+    Enterprise number 13885 (00 00 36 3d), one length octet, then sub-options
+    code-length-value: 1 company, 2 model, 3 part number, 4 application version,
+    5 BootROM version, and ff to end. The part number and versions are the lab's
+    placeholders (a real phone sends its own).
+    """
+    series, token = poly_model_token(model)
+    suboptions = ((1, "Polycom"), (2, f"{series}-{token}"), (3, "0000-00000-000,0"),
+                  (4, "SIP/6.4.6.0123/01-Jan-24 00:00"), (5, "BR/6.4.6.0123/01-Jan-24 00:00"))
+    body = b"".join(bytes((code, len(text))) + text.encode("ascii") for code, text in suboptions) + b"\xff"
+    return bytes.fromhex("0000363d") + bytes((len(body),)) + body
 
 
 def default_user_agent(identity):
@@ -249,7 +318,22 @@ def default_user_agent(identity):
         if identity.is_cisco_ata:
             return f"Cisco/{identity.product_name}-12-0-1 ({mac})"
         return f"Cisco-{identity.model}/12.0.1 ({mac})"
+    if identity.vendor == "yealink":
+        # Model with SIP- (DECT bases without), firmware, MAC lower case with colons (vendor-facts-more 1.6).
+        model = identity.model if identity.model.startswith("W") else f"SIP-{identity.model}"
+        return f"Yealink {model} {YEALINK_FIRMWARE.get(identity.model, '108.86.0.90')} {identity.mac_colons}"
+    if identity.vendor == "poly":
+        # No MAC: the server knows the phone only from the file names it asks for (vendor-facts-more 2.6).
+        series, token = poly_model_token(identity.model)
+        return f"FileTransport Polycom{series}-{token}-UA/6.4.6.0123 Type/Application"
     return f"Panasonic_{identity.model}/01.133 ({mac})"
+
+
+# Firmware versions in the User-Agent of a few Yealink models (wazo-provd-plugins' image names);
+# other models show the T46U's.
+YEALINK_FIRMWARE = {"T46U": "108.86.0.90", "T43U": "108.86.0.90", "T48U": "108.86.0.90", "T42U": "108.86.0.90",
+                    "T54W": "96.87.0.15", "T57W": "96.87.0.15", "T53W": "96.87.0.15", "T31G": "124.86.0.75",
+                    "T33G": "124.86.0.75", "T58W": "150.87.0.15", "W70B": "146.87.0.21"}
 
 
 # ---------------------------------------------------------------------------
@@ -332,8 +416,7 @@ option sipfleet-tftp-servers code 150 = array of ip-address;
 option sipfleet-option-159 code 159 = string;
 option sipfleet-option-160 code 160 = string;
 timeout {timeout};
-send vendor-class-identifier "{vendor_class}";
-request subnet-mask, routers, tftp-server-name, vendor-encapsulated-options,
+{send_vendor_class}request subnet-mask, routers, tftp-server-name, vendor-encapsulated-options,
         sipfleet-tftp-servers, sipfleet-option-159, sipfleet-option-160;
 """
 
@@ -441,7 +524,11 @@ class DhcpClient:
         self.ip("link", "set", "dev", self.interface, "up")
         self.ip("-4", "addr", "flush", "dev", self.interface)
         with open(self.files["conf"], "w") as handle:
-            handle.write(DHCLIENT_CONF.format(timeout=self.timeout, vendor_class=self.identity.vendor_class))
+            # A text option 60 is quoted; Poly's binary one goes as colon-separated hex bytes; none
+            # at all where the vendor's is unknown (Yealink: the DHCP server matches the MAC's OUI).
+            vendor_class = self.identity.vendor_class if self.identity.vendor_class_hex else f'"{self.identity.vendor_class}"'
+            send = f"send vendor-class-identifier {vendor_class};\n" if self.identity.vendor_class else ""
+            handle.write(DHCLIENT_CONF.format(timeout=self.timeout, send_vendor_class=send))
         with open(self.files["script"], "w") as handle:
             handle.write(DHCLIENT_SCRIPT.format(lease=shlex.quote(self.files["lease"])))
         os.chmod(self.files["script"], 0o700)
@@ -604,23 +691,34 @@ class Fetcher:
             return self.names[host.lower()]
         raise PhoneError(f"no address for {host}: give --resolve {host}=ADDRESS")
 
-    def fetch(self, location, purpose):
-        """The file's Download, or None when the server does not have it (TFTP error 1, HTTP 404)."""
+    def fetch(self, location, purpose, basic=None, refused_ok=False):
+        """The file's Download, or None when the server does not have it (TFTP error 1, HTTP 404).
+
+        BASIC (user, password): HTTP basic credentials sent with the request itself, as a phone with a
+        provisioning user sends them (no unauthenticated try first). REFUSED_OK: an HTTP 401 or 403 is
+        recorded as "refused" and answered None instead of ending the boot.
+        """
         number = len(self.requests) + 1
         name = re.sub(r"[^A-Za-z0-9._-]", "_", location.path.rsplit("/", 1)[-1]) or "index"
         local = os.path.join(self.workdir, f"{number:02d}-{name}")
         record = {"number": number, "protocol": location.scheme, "url": location.url, "purpose": purpose}
+        if basic is not None:
+            record["http_user"] = basic[0]
         self.requests.append(record)
         started = time.monotonic()
         try:
             if location.scheme == "tftp":
                 status, error = self.tftp(location, local)
             else:
-                status, error = self.http(location, local)
+                status, error = self.http(location, local, basic)
         except PhoneError as failure:
             status, error = None, str(failure)
         record["seconds"] = round(time.monotonic() - started, 3)
         record["status"] = status
+        if error and refused_ok and status in (401, 403):
+            record["result"] = "refused"
+            record["error"] = error
+            return None
         if error:
             record["result"] = "error"
             record["error"] = error
@@ -657,7 +755,7 @@ class Fetcher:
             return "empty file", None
         return "ok", None
 
-    def http(self, location, local):
+    def http(self, location, local, basic=None):
         port = location.port or DEFAULT_PORTS[location.scheme]
         command = ["curl", "-sS", "--proto", "=http,https", "--proto-redir", "=http,https",
                    "-o", local, "-w", "%{http_code}", "-A", self.identity.user_agent,
@@ -674,6 +772,11 @@ class Fetcher:
             # On curl's standard input, not its command line, where ps would show the password.
             user = ":".join(location.credentials).replace("\\", "\\\\").replace('"', '\\"')
             config = f'user = "{user}"\nanyauth\n'
+            command += ["--config", "-"]
+        elif basic is not None:
+            # curl -u, preemptive Basic: on its standard input too.
+            user = ":".join(basic).replace("\\", "\\\\").replace('"', '\\"')
+            config = f'user = "{user}"\nbasic\n'
             command += ["--config", "-"]
         command.append(dataclasses.replace(location, credentials=None).url)
         try:
@@ -890,6 +993,13 @@ class Phone:
         summary["admin_password"] = self.secret_view(name)
         if self.config.get(name):
             summary["admin_password_sha256"] = sha256_hex(self.config[name])
+
+    def http_credentials_entry(self, summary, user_name, password_name):
+        """The HTTP basic credentials the phone holds for its provisioning server (None: none)."""
+        user, password = self.config.get(user_name), self.config.get(password_name)
+        summary["http_credentials"] = None
+        if user and password:
+            summary["http_credentials"] = {"user": user, "password": MASK, "password_sha256": sha256_hex(password)}
 
 
 # --- Grandstream
@@ -1511,7 +1621,398 @@ class PanasonicPhone(Phone):
         return summary
 
 
-PHONES = {"grandstream": GrandstreamPhone, "cisco_spa": CiscoPhone, "cisco_mpp": CiscoPhone, "panasonic": PanasonicPhone}
+# --- Yealink
+
+YEALINK_HEADER = "#!version:1.0.0.1"
+YEALINK_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+YEALINK_INCLUDE = re.compile(r'(?:\[([^\]]*)\])?\s*include:config\s*(?:"([^"]*)"|(\S+))')
+# Passwords, AES keys, PINs (docs/vendors/yealink.md, raw parameters).
+YEALINK_SECRET = re.compile(r"password|aes_key|(?:^|[._])pin(?:[._]|$)", re.IGNORECASE)
+# The parameters that make the phone a provisioning client with HTTP credentials (the brief's design:
+# <mac>-bootstrap.cfg sets them; the phone sends them on every later request).
+YEALINK_HTTP_USER = "static.auto_provision.server.username"
+YEALINK_HTTP_PASSWORD = "static.auto_provision.server.password"
+# Checked at every periodic check of the boot's files; the factory value was not found (1440 assumed).
+YEALINK_DEFAULT_REPEAT_MINUTES = "1440"
+
+
+def yealink_lines(data, url, warnings):
+    """The lines after the #!version:1.0.0.1 header, which must be the first line (Yealink's guides)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PhoneError(f"{url}: not UTF-8 text: refused")
+    if "\r" in text:
+        warnings.append(f"{url}: CR LF line ends (the collection writes LF)")
+        text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    if lines[0] != YEALINK_HEADER:
+        raise PhoneError(f"{url}: the first line is not {YEALINK_HEADER!r}: refused")
+    return list(enumerate(lines[1:], 2))
+
+
+def parse_yealink_cfg(data, url, warnings):
+    """key = value parameters of a Yealink .cfg file; the last assignment of a key in the file wins.
+
+    static.security.user_password = USER:PASSWORD is kept once per USER, as
+    static.security.user_password.USER (the key repeats with the user inside the value).
+    """
+    params = {}
+    for number, line in yealink_lines(data, url, warnings):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not YEALINK_KEY.fullmatch(name):
+            # The line is not shown: it may carry a password.
+            raise PhoneError(f"{url}: line {number} is not key = value: refused")
+        if name == "static.security.user_password":
+            user, colon, password = value.partition(":")
+            if not colon or not user:
+                raise PhoneError(f"{url}: line {number}: static.security.user_password is not USER:PASSWORD: refused")
+            name, value = f"{name}.{user}", password
+        if name in params:
+            warnings.append(f"{url}: {name} is set twice (line {number}); the later value counts")
+        params[name] = value
+    return params
+
+
+def parse_yealink_boot(data, url, model, warnings):
+    """(include paths for this model in order, key = value settings) of a Yealink .boot file."""
+    includes, settings = [], {}
+    for number, line in yealink_lines(data, url, warnings):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        match = YEALINK_INCLUDE.fullmatch(stripped)
+        if match:
+            models, path = match.group(1), match.group(2) if match.group(2) is not None else match.group(3)
+            if not path.endswith(".cfg"):
+                raise PhoneError(f"{url}: line {number}: include:config must name a .cfg file: refused")
+            # [T46S, T23G]include:config ... applies to those models only.
+            if models is not None and model not in [item.strip().upper() for item in models.split(",")]:
+                continue
+            includes.append(path)
+            continue
+        name, sep, value = stripped.partition("=")
+        if sep and name.strip() in ("overwrite_mode", "static.specific_model.excluded_mode"):
+            settings[name.strip()] = value.strip()
+            continue
+        raise PhoneError(f"{url}: line {number} is neither include:config nor a boot-file setting: refused")
+    return includes, settings
+
+
+class YealinkPhone(Phone):
+    """Firmware 81 and later: <mac>.boot (else y000000000000.boot), then each include:config in order."""
+
+    title = "Yealink"
+    # Priority custom option > 66 > 43 (T5 Admin Guide p.27); no custom option is configured on a new phone.
+    dhcp_preference = (66, 43)
+    secret_pattern = YEALINK_SECRET
+    key_names = (YEALINK_HTTP_PASSWORD,)
+
+    def account_names(self):
+        numbers = sorted({int(match.group(1)) for name in {*self.config, *self.run_applied}
+                          for match in [re.fullmatch(r"account\.(\d+)\.user_name", name)] if match})
+        return [(f"account.{number}.user_name", f"account.{number}.password") for number in numbers]
+
+    def credentials(self):
+        """The HTTP basic credentials the phone sends, once a file gave it both (None before)."""
+        user, password = self.config.get(YEALINK_HTTP_USER), self.config.get(YEALINK_HTTP_PASSWORD)
+        return (user, password) if user and password else None
+
+    def next_check(self, failed):
+        """static.auto_provision.repeat.enable = 1: every .repeat.minutes minutes."""
+        if self.config.get("static.auto_provision.repeat.enable") != "1":
+            return None, "static.auto_provision.repeat.enable is not 1: the phone checks only when it boots"
+        text = self.config.get("static.auto_provision.repeat.minutes", YEALINK_DEFAULT_REPEAT_MINUTES)
+        try:
+            minutes = int(text)
+        except ValueError:
+            raise PhoneError(f"static.auto_provision.repeat.minutes={text!r} is not a number of minutes")
+        return minutes, f"static.auto_provision.repeat.minutes={text}"
+
+    def server(self, options):
+        found = self.provisioning_option(options)
+        if found:
+            server = parse_location(found[1])
+            self.source["server"] = server.url
+            return server
+        if self.config.get("static.auto_provision.server.url"):
+            self.notes.append("provisioning server from the stored static.auto_provision.server.url")
+            return parse_location(self.config["static.auto_provision.server.url"])
+        raise PhoneError("no provisioning server: DHCP sent neither option 66 nor option 43, and the phone has no "
+                         "static.auto_provision.server.url")
+
+    def fetch(self, location, purpose):
+        credentials = self.credentials() if location.scheme != "tftp" else None
+        return self.fetcher.fetch(location, purpose, basic=credentials, refused_ok=True)
+
+    def boot(self, options):
+        server = self.server(options)
+        boot_file = None
+        for name in (f"{self.identity.mac}.boot", "y000000000000.boot"):
+            boot_file = self.fetch(server.join(name), "boot file")
+            if boot_file is not None:
+                break
+            if self.fetcher.requests[-1]["result"] == "refused":
+                raise PhoneError(f"{self.fetcher.requests[-1]['url']}: {self.fetcher.requests[-1]['error']}")
+        if boot_file is None:
+            # Firmware before 81 would fetch y0000000000xx.cfg and <mac>.cfg: not emulated.
+            raise PhoneError(f"no boot file: neither {self.identity.mac}.boot nor y000000000000.boot on {server.url}")
+        includes, settings = parse_yealink_boot(boot_file.data, boot_file.location.url, self.identity.model, self.warnings)
+        self.apply(settings, boot_file, "boot file")
+        if not includes:
+            raise PhoneError(f"{boot_file.location.url} includes no configuration file for a {self.identity.model}")
+        missing, device_file = [], None
+        for path in includes:
+            location = parse_location(path) if re.match(r"[A-Za-z]+://", path) else boot_file.location.parent().join(path)
+            # The credentials a file of this pass set count from the next request on (the collection's assumption).
+            download = self.fetch(location, "configuration file")
+            if download is None:
+                request = self.fetcher.requests[-1]
+                missing.append(f"{request['url']} ({'not found' if request['result'] == 'not found' else request['error']})")
+                continue
+            params = parse_yealink_cfg(download.data, download.location.url, self.warnings)
+            # Later files override earlier ones (Yealink's guides).
+            self.apply(params, download, "configuration file")
+            if self.identity.mac in download.location.path.rsplit("/", 1)[-1].lower():
+                device_file = download.location.url
+        if missing:
+            self.download_failed = True
+            self.failure = f"the phone went on without {'; '.join(missing)}"
+        elif device_file is None:
+            self.failure = f"{boot_file.location.url} names no file of this phone's MAC"
+        else:
+            self.device_profile = device_file
+
+    def summary(self):
+        lines = []
+        for extension, password in self.account_names():
+            prefix = extension[:-len("user_name")]
+            server = self.config.get(f"{prefix}sip_server.1.address")
+            if server and self.config.get(f"{prefix}sip_server.1.port"):
+                server = f"{server}:{self.config[f'{prefix}sip_server.1.port']}"
+            lines.append(self.line_entry(int(prefix.split(".")[1]), self.config.get(f"{prefix}enable", "1") == "1",
+                                         # Without an auth name the phone authenticates as its user name.
+                                         self.config.get(extension), self.config.get(f"{prefix}auth_name") or self.config.get(extension),
+                                         self.config.get(f"{prefix}display_name"), password, server))
+        summary = {"sip_server": lines[0]["sip_server"] if lines else None, "lines": lines}
+        self.admin_entry(summary, "static.security.user_password.admin")
+        self.http_credentials_entry(summary, YEALINK_HTTP_USER, YEALINK_HTTP_PASSWORD)
+        return summary
+
+
+# --- Poly
+
+POLY_MASTER = "000000000000.cfg"
+POLY_SECRET = re.compile(r"password|configEncryption", re.IGNORECASE)
+POLY_HTTP_USER = "device.prov.user"
+POLY_HTTP_PASSWORD = "device.prov.password"
+# A changed device.* value restarts the phone, which boots again; more restarts than this is a loop.
+MAX_POLY_RESTARTS = 3
+# prov.polling.period default (seconds; Trio guide p.174).
+POLY_DEFAULT_POLL_SECONDS = "86400"
+
+
+def parse_poly_xml(data, url):
+    """The root element of a Poly XML file (master or configuration file)."""
+    try:
+        return ET.fromstring(data)
+    except ET.ParseError as error:
+        raise PhoneError(f"{url}: not XML: {error}")
+
+
+def parse_poly_master(data, url, mac, warnings):
+    """(APP_FILE_PATH, [configuration file names]) of a master file; [PHONE_MAC_ADDRESS] is this phone's MAC."""
+    root = parse_poly_xml(data, url)
+    application = root if root.tag == "APPLICATION" else root.find(".//APPLICATION")
+    if application is None:
+        raise PhoneError(f"{url}: no <APPLICATION> element: not a master configuration file: refused")
+    for child in application:
+        if child.tag.startswith("APPLICATION_"):
+            warnings.append(f"{url}: per-model <{child.tag}> overrides are not read by this virtual phone")
+    app_file = application.get("APP_FILE_PATH", "")
+    listed = application.get("CONFIG_FILES", "")
+    # SIP 2.x Admin Guide p.14: APP_FILE_PATH and each file at most 255 characters, the list at most 2047.
+    if len(app_file) > 255 or len(listed) > 2047:
+        raise PhoneError(f"{url}: APP_FILE_PATH or CONFIG_FILES longer than the phone reads (255 / 2047): refused")
+    names = [name.strip().replace("[PHONE_MAC_ADDRESS]", mac) for name in listed.split(",") if name.strip()]
+    if any(len(name) > 255 for name in names):
+        raise PhoneError(f"{url}: a CONFIG_FILES entry is longer than 255 characters: refused")
+    return app_file, names
+
+
+def parse_poly_config(data, url, warnings):
+    """name="value" parameters of a Poly configuration file: every attribute of every element (they only group)."""
+    root = parse_poly_xml(data, url)
+    if root.tag == "APPLICATION" or root.find(".//APPLICATION") is not None:
+        raise PhoneError(f"{url}: a master file (<APPLICATION>) listed in CONFIG_FILES: refused")
+    params = {}
+    for element in root.iter():
+        for name, value in element.attrib.items():
+            if name in params:
+                warnings.append(f"{url}: {name} is set twice in the file; the first value counts")
+                continue
+            params[name] = value
+    return params
+
+
+def is_device_value(name):
+    """A device.* parameter with a value (not device.set, not a .set switch)."""
+    return name.startswith("device.") and name != "device.set" and not name.endswith(".set")
+
+
+class PolyPhone(Phone):
+    """UC Software: master (<mac>.cfg, else 000000000000.cfg), then CONFIG_FILES left to right, first file wins."""
+
+    title = "Poly"
+    # Boot server source 0 (default): option 66 (SIP 2.2.2 guide p.3-8).
+    dhcp_preference = (66,)
+    secret_pattern = POLY_SECRET
+    key_names = (POLY_HTTP_PASSWORD,)
+
+    def account_names(self):
+        numbers = sorted({int(match.group(1)) for name in {*self.config, *self.run_applied}
+                          for match in [re.fullmatch(r"reg\.(\d+)\.address", name)] if match})
+        return [(f"reg.{number}.address", f"reg.{number}.auth.password") for number in numbers]
+
+    def is_secret(self, name):
+        # device.prov.password.set is the switch, not the password.
+        return not name.endswith(".set") and super().is_secret(name)
+
+    def credentials(self):
+        user, password = self.config.get(POLY_HTTP_USER), self.config.get(POLY_HTTP_PASSWORD)
+        return (user, password) if user and password else None
+
+    def not_found_in_vain(self, request, reached):
+        # The phone looks for a master of its own first, then the default one: its documented order.
+        return not (request["purpose"] == "own master configuration file" and reached)
+
+    def next_check(self, failed):
+        """prov.polling.enabled = 1: every prov.polling.period seconds (mode rel), daily (mode abs, the default)."""
+        if self.config.get("prov.polling.enabled") != "1":
+            return None, "prov.polling.enabled is not 1: the phone checks only when it boots"
+        if self.config.get("prov.polling.mode", "abs") == "abs":
+            return 1440, "prov.polling.mode=abs: once a day"
+        text = self.config.get("prov.polling.period", POLY_DEFAULT_POLL_SECONDS)
+        try:
+            seconds = int(text)
+        except ValueError:
+            raise PhoneError(f"prov.polling.period={text!r} is not a number of seconds")
+        return seconds / 60, f"prov.polling.period={text} s"
+
+    def fetch(self, location, purpose):
+        credentials = self.credentials() if location.scheme != "tftp" else None
+        return self.fetcher.fetch(location, purpose, basic=credentials, refused_ok=True)
+
+    def boot_server(self, options):
+        """(server directory, master file name or None): option 66, or the stored device.prov.serverName."""
+        stored = self.config.get("device.prov.serverName")
+        scheme = self.config.get("device.prov.serverType", "TFTP").lower()
+        static = self.config.get("device.dhcp.bootSrvUseOpt") in ("Static", "2")
+        found = None if static and stored else self.provisioning_option(options)
+        if found:
+            location = parse_location(found[1], scheme if scheme in SCHEMES else "tftp")
+            master = None
+            # Option 66 may name the master file itself (ending .cfg, 5 characters or more).
+            if location.names_a_file() and location.path.endswith(".cfg") and len(location.path.rsplit("/", 1)[-1]) >= 5:
+                master, location = location.path.rsplit("/", 1)[-1], location.parent()
+            self.source["server"] = location.url
+            return location, master
+        if stored:
+            self.notes.append("boot server from the stored device.prov.serverName"
+                              + (" (device.dhcp.bootSrvUseOpt Static)" if static else ""))
+            return parse_location(stored, scheme if scheme in SCHEMES else "tftp"), None
+        raise PhoneError("no boot server: DHCP sent no option 66, and the phone has no device.prov.serverName")
+
+    def boot(self, options):
+        for restart in range(MAX_POLY_RESTARTS + 1):
+            changed = self.boot_pass(options)
+            if not changed:
+                return
+            self.notes.append(f"{', '.join(changed)} changed: the phone restarts and boots again")
+        raise PhoneError(f"device.* values changed at each of {MAX_POLY_RESTARTS + 1} boots: a restart loop")
+
+    def boot_pass(self, options):
+        """One boot: master, then CONFIG_FILES; returns the device.* values it changed (the phone then restarts)."""
+        self.device_profile, self.failure = None, None
+        server, named = self.boot_server(options)
+        candidates = [(named, "master configuration file (option 66)")] if named else [
+            (f"{self.identity.mac}.cfg", "own master configuration file"), (POLY_MASTER, "default master configuration file")]
+        master = None
+        for name, purpose in candidates:
+            master = self.fetch(server.join(name), purpose)
+            if master is not None:
+                break
+            if self.fetcher.requests[-1]["result"] == "refused":
+                raise PhoneError(f"{self.fetcher.requests[-1]['url']}: {self.fetcher.requests[-1]['error']}")
+        if master is None:
+            raise PhoneError(f"no master configuration file: none of {', '.join(name for name, dummy in candidates)} on {server.url}")
+        app_file, names = parse_poly_master(master.data, master.location.url, self.identity.mac, self.warnings)
+        self.apply({}, master, "master")
+        note = f"APP_FILE_PATH {app_file}: the firmware image, not fetched by this virtual phone"
+        if app_file and note not in self.notes:
+            self.notes.append(note)
+        before = dict(self.config)
+        cycle, missing, device_file = {}, [], None
+        for name in names:
+            location = parse_location(name) if re.match(r"[A-Za-z]+://", name) else master.location.parent().join(name)
+            download = self.fetch(location, "configuration file")
+            if download is None:
+                request = self.fetcher.requests[-1]
+                missing.append(f"{request['url']} ({'not found' if request['result'] == 'not found' else request['error']})")
+                continue
+            params = parse_poly_config(download.data, download.location.url, self.warnings)
+            # The first file that sets a parameter wins (SIP 1.4 Admin Guide p.12).
+            self.remember_secrets(params)
+            taken = {key: value for key, value in params.items() if key not in cycle}
+            self.note_applied(taken, download, False)
+            cycle.update(taken)
+            self.files.append({"url": download.location.url, "role": "configuration file", "encrypted": False,
+                               "parameters": len(taken), "ignored": len(params) - len(taken)})
+            if self.identity.mac in download.location.path.rsplit("/", 1)[-1].lower():
+                device_file = download.location.url
+        # device.* values take effect only with device.set="1" and their own .set="1" (CX5100 guide p.46).
+        ignored = [key for key in cycle if is_device_value(key)
+                   and (cycle.get("device.set") != "1" or cycle.get(f"{key}.set") != "1")]
+        if ignored:
+            self.notes.append(f"ignored without device.set=\"1\" and their .set=\"1\": {', '.join(ignored)}")
+        for key, value in cycle.items():
+            if key in ignored:
+                continue
+            self.config[key] = value
+            self.applied.pop(key, None)
+            self.applied[key] = value
+        if missing:
+            self.download_failed = True
+            self.failure = f"the phone went on without {'; '.join(missing)}"
+        elif device_file is None:
+            self.failure = f"{master.location.url} lists no file of this phone's MAC"
+        else:
+            self.device_profile = device_file
+        return [key for key in cycle if is_device_value(key) and key not in ignored and before.get(key) != cycle[key]]
+
+    def summary(self):
+        lines = []
+        for extension, password in self.account_names():
+            prefix = extension[:-len("address")]
+            server = self.config.get(f"{prefix}server.1.address")
+            if server and self.config.get(f"{prefix}server.1.port"):
+                server = f"{server}:{self.config[f'{prefix}server.1.port']}"
+            lines.append(self.line_entry(int(prefix.split(".")[1]), bool(self.config.get(extension)), self.config.get(extension),
+                                         self.config.get(f"{prefix}auth.userId") or self.config.get(extension),
+                                         self.config.get(f"{prefix}displayName"),
+                                         password, server))
+        summary = {"sip_server": lines[0]["sip_server"] if lines else None, "lines": lines}
+        self.admin_entry(summary, "device.auth.localAdminPassword")
+        self.http_credentials_entry(summary, POLY_HTTP_USER, POLY_HTTP_PASSWORD)
+        return summary
+
+
+PHONES = {"grandstream": GrandstreamPhone, "cisco_spa": CiscoPhone, "cisco_mpp": CiscoPhone, "panasonic": PanasonicPhone,
+          "yealink": YealinkPhone, "poly": PolyPhone}
 
 
 # ---------------------------------------------------------------------------
@@ -1598,20 +2099,28 @@ def build_result(identity, args, phone, lease, dhcp_error, failure, seconds):
     return result
 
 
+def option_60_text(vendor_class):
+    """How the report names the option 60 a phone sent (Yealink's sends none)."""
+    return "option 60 %r" % vendor_class if vendor_class else "no option 60"
+
+
 def format_report(result):
     out = []
     write = out.append
-    write(f"== virtual {result['vendor']} phone {result['model']} {result['mac']} (openssl -md {result['digest']})")
+    if result["vendor"] in PLAIN_VENDORS:
+        write(f"== virtual {result['vendor']} phone {result['model']} {result['mac']} (no file encryption)")
+    else:
+        write(f"== virtual {result['vendor']} phone {result['model']} {result['mac']} (openssl -md {result['digest']})")
     write(f"   User-Agent: {result['user_agent']}")
     dhcp = result["dhcp"]
     if dhcp["skipped"]:
         write("DHCP: skipped (options from the command line)")
     elif "address" in dhcp:
         routers = ", ".join(dhcp["routers"]) or "none"
-        write(f"DHCP on {dhcp['interface']}, option 60 {dhcp['vendor_class']!r}: lease {dhcp['address']}, router {routers}, "
+        write(f"DHCP on {dhcp['interface']}, {option_60_text(dhcp['vendor_class'])}: lease {dhcp['address']}, router {routers}, "
               f"from {dhcp['server']}, {dhcp['seconds']:.2f} s")
     else:
-        write(f"DHCP on {dhcp['interface']}, option 60 {dhcp['vendor_class']!r}: no lease")
+        write(f"DHCP on {dhcp['interface']}, {option_60_text(dhcp['vendor_class'])}: no lease")
     for code, value in dhcp["options"].items():
         write(f"   option {code}: {value}")
     if dhcp["provisioning_source"]:
@@ -1623,10 +2132,13 @@ def format_report(result):
             outcome = f"{request['status']} {request['bytes']} bytes sha256 {request['sha256'][:16]}"
         elif request["result"] == "not found":
             outcome = f"not found ({'HTTP' if isinstance(request['status'], int) else 'TFTP'} {request['status']})"
+        elif request["result"] == "refused":
+            outcome = f"REFUSED {request['error']}"
         else:
             outcome = f"ERROR {request['error']}"
         write(f"   {request['number']:2d} {request['protocol']:5s} {request['url']}")
-        write(f"      {request['purpose']}: {outcome}, {request['seconds']:.2f} s")
+        auth = f" (HTTP user {request['http_user']})" if request.get("http_user") else ""
+        write(f"      {request['purpose']}{auth}: {outcome}, {request['seconds']:.2f} s")
     if result["files"]:
         write("Files applied:")
         for applied in result["files"]:
@@ -1643,6 +2155,10 @@ def format_report(result):
     write("Summary:")
     write(f"   sip_server:     {summary.get('sip_server') or '(not set)'}")
     write(f"   admin_password: {summary.get('admin_password') or '(not set)'}")
+    if "http_credentials" in summary:
+        held = summary["http_credentials"]
+        text = f"user {held['user']}, password {held['password']}" if held else "(none)"
+        write(f"   http_credentials: {text}")
     off = [str(line["line"]) for line in summary["lines"] if not line["enabled"]]
     for line in summary["lines"]:
         if line["enabled"]:
@@ -1697,10 +2213,10 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(
         description="Boot a virtual SIP phone with real DHCP, TFTP, HTTP(S) and openssl clients and report what it would apply.")
     parser.add_argument("--vendor", required=True, choices=VENDORS)
-    parser.add_argument("--model", required=True, help="GXP2170, SPA2102, ATA192, CP-8841-3PCC, KX-UT133, ...")
+    parser.add_argument("--model", required=True, help="GXP2170, SPA2102, ATA192, CP-8841-3PCC, KX-UT133, T46U, VVX450, ...")
     parser.add_argument("--mac", required=True, help="the phone's MAC address, set on the interface")
     parser.add_argument("--interface", help="the phone's interface (needed unless DHCP options are given)")
-    parser.add_argument("--vendor-class", help="DHCP option 60 (default: the vendor's form with the model)")
+    parser.add_argument("--vendor-class", help="DHCP option 60 as text (default: the vendor's form with the model; Poly: its binary form)")
     parser.add_argument("--user-agent", help="HTTP User-Agent (default: the vendor's form with the MAC)")
     parser.add_argument("--psn", help="Cisco product series $PSN (default: from the model)")
     parser.add_argument("--serial", help="serial number ($SN, SPA User-Agent)")

@@ -26,7 +26,10 @@ Two kinds of evidence come out, per device and key id:
     evidence that the device itself holds a rotation's new keys: a complete
     fetch of one of its rotation files (the handover, or a file only
     readable with the new keys) by a client whose certificate the server
-    verified and which names the device's MAC; or any fetch of a file whose
+    verified and which names the device's MAC, or which the server let in
+    with the device's own HTTP credentials of the new password
+    (``device_auth``, status 200, ``remote_user`` the new password's user,
+    recorded as the entry's ``proof_user``); or any fetch of a file whose
     path only the new keys reveal (``phone_profiles`` records them as the
     entry's ``secret_paths``). An anonymous fetch is never proof: anyone can
     send a User-Agent.
@@ -51,6 +54,7 @@ import zlib
 from datetime import datetime
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._http_credentials import USER_NAME_PATTERN
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import (
     BOOTSTRAP_STATE_VERSION,
     DEFAULT_STATE_DIR,
@@ -275,15 +279,21 @@ def http_fetches(lines, state):
         # A certificate the server verified names the client for sure; a
         # User-Agent is what the client chose to say.
         certified = str(record.get("ssl_client_verify") or "") == "SUCCESS"
-        cert_mac = re.sub(r"[^0-9a-f]", "", str(record.get("client_mac") or "").lower()) if certified else ""
+        verified_mac = re.sub(r"[^0-9a-f]", "", str(record.get("client_mac") or "").lower()) if certified else ""
+        auth_user = ""
+        if not verified_mac and status == 200:
+            # So does a device's own HTTP password: device_auth names the
+            # device whose credentials the server asked for, and a 200
+            # means the user was one of that device's and its password matched.
+            verified_mac, auth_user = _device_auth(record)
         for mac, entry, kind in found:
             if moment < entry.get("opened", 0):
                 continue
             description = description_for(entry.get("vendor"))
             claimed_mac = user_agent_mac(description, agent)
-            if cert_mac:
+            if verified_mac:
                 # The certificate names the client; what its User-Agent says does not matter.
-                claimed_mac = cert_mac
+                claimed_mac = verified_mac
             if claimed_mac is not None and claimed_mac != mac:
                 if kind == CARRIER and _complete(entry, path, status, sent):
                     foreign.append(_foreign(entry, path, record, agent, claimed_mac))
@@ -296,7 +306,11 @@ def http_fetches(lines, state):
                 continue
             if not _complete(entry, path, status, sent):
                 continue
-            if cert_mac == mac:
+            if verified_mac == mac:
+                if kind == PROOF and auth_user and auth_user != entry.get("proof_user"):
+                    # The device's old password, still let in while its
+                    # rotation runs: it does not prove the new one.
+                    continue
                 if kind == PROOF:
                     proven.setdefault(mac, set()).add(entry["key_id"])
                 else:
@@ -312,6 +326,21 @@ def http_fetches(lines, state):
                 foreign.append(_foreign(entry, path, record, agent, ""))
             fetched.setdefault(mac, set()).add(entry["key_id"])
     return fetched, proven, foreign
+
+
+def _device_auth(record):
+    """``(mac, user)`` of the device whose own HTTP credentials the request carried (``device_auth``), or ``("", "")``.
+
+    The user is one of the device's (``<mac>-<4 hex>``, one per password:
+    see ``_http_credentials.user_name``).
+    """
+    device_auth = str(record.get("device_auth") or "").lower()
+    user = str(record.get("remote_user") or "").lower()
+    if not re.match(r"^[0-9a-f]{12}$", device_auth) or not re.match(r"^%s$" % USER_NAME_PATTERN, user):
+        return "", ""
+    if user.split("-", 1)[0] != device_auth:
+        return "", ""
+    return device_auth, user
 
 
 def user_agent_mac(description, agent):

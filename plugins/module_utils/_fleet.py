@@ -51,7 +51,7 @@ def required_keys(fleet):
     return wanted
 
 
-def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings=None):
+def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings=None, http_credentials_enforced=False):
     """Render every file of a validated fleet; returns a list of :class:`ProfileFile`.
 
     ``rotations`` maps the label of a device whose keys are being changed to
@@ -68,8 +68,9 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
 
     A device file that carries a password in plain text over a plain
     transport is an error unless the inventory allows it (see
-    :func:`check_plain_credentials`); the warnings it gives then are appended
-    to ``warnings`` when a list is passed.
+    :func:`check_plain_credentials`; ``http_credentials_enforced`` says the
+    servers ask for the devices' own HTTP credentials); the warnings it
+    gives then are appended to ``warnings`` when a list is passed.
     """
     files = []
     by_vendor = {}
@@ -105,7 +106,7 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
             raise ProvisioningError(
                 "file %s would be written twice, for %s and for %s"
                 % (path, carrier.device or "shared files", replacement.device), device=replacement.device, field="path")
-    found = check_plain_credentials(fleet, files)
+    found = check_plain_credentials(fleet, files, http_credentials_enforced)
     if warnings is not None:
         warnings.extend(found)
     return files
@@ -113,6 +114,14 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
 
 #: URL schemes that carry a file in readable form to whoever listens or asks.
 PLAIN_SCHEMES = ("tftp", "http", "ftp")
+#: URL schemes whose requests carry no HTTP credentials.
+CREDENTIAL_LESS_SCHEMES = ("tftp", "ftp")
+
+
+def has_http_credentials(renderer, device):
+    """Whether ``device`` opts in to per-device HTTP credentials its family declares."""
+    facts = renderer.description.http_credentials if renderer.description is not None else None
+    return bool(facts is not None and facts.key_specs(device.settings))
 
 
 def credential_fields(device):
@@ -123,8 +132,17 @@ def credential_fields(device):
     return fields
 
 
-def check_plain_credentials(fleet, files):
+def check_plain_credentials(fleet, files, http_credentials_enforced=False):
     """No SIP or admin password in plain text over a plain transport, unless the inventory says so.
+
+    A device with per-device HTTP credentials (its family declares them and
+    its inventory opts in) may fetch over plain HTTP when
+    ``http_credentials_enforced`` says the servers ask for them (the
+    http_server role's per-device credentials are on): the server then gives
+    its own files only to a request carrying them. Over TFTP or FTP, which
+    carry no credentials, it is an error naming the setting; so is a device
+    of such a family that does not opt in while the servers ask for the
+    credentials (they would refuse it its own files).
 
     A device whose own served file (not a key carrier: those are the
     bootstrap windows) is marked ``secret`` carries its passwords readable by
@@ -139,14 +157,33 @@ def check_plain_credentials(fleet, files):
                    if item.device is not None and item.secret and not is_key_carrier(item) and not item.after_window)
     warnings = []
     for device in fleet:
+        renderer = renderer_for(device)
+        scheme = renderer.transport(device)
+        protected = has_http_credentials(renderer, device)
+        facts = renderer.description.http_credentials if renderer.description is not None else None
+        if http_credentials_enforced and facts is not None and not protected:
+            # The servers ask for credentials on every file of the family's
+            # pattern: this device would get 401 for its own file forever.
+            raise ProvisioningError(
+                "is off, but the servers ask for the own HTTP credentials of every %s device "
+                "(http_server_device_credentials_enabled) and would refuse this device its files: set "
+                "http_credentials: true" % renderer.title, device=device.label, field="settings.%s" % facts.setting)
+        if protected and scheme in CREDENTIAL_LESS_SCHEMES:
+            raise ProvisioningError(
+                "is on, but the device fetches its files over %s (settings.provisioning_url), which carries no HTTP "
+                "credentials: use an http or https provisioning_url" % scheme.upper(),
+                device=device.label, field="settings.%s" % renderer.description.http_credentials.setting)
         if device.label not in readable:
             continue
         fields = credential_fields(device)
         if not fields:
             continue
-        renderer = renderer_for(device)
-        scheme = renderer.transport(device)
         if scheme is not None and scheme not in PLAIN_SCHEMES:
+            continue
+        if protected and scheme == "http" and http_credentials_enforced:
+            # The server gives the file only to a request with this device's
+            # own credentials: no stranger can fetch it. It still crosses
+            # the network readable (docs/keys.md says so; https for that).
             continue
         how = ("over %s (settings.provisioning_url)" % scheme.upper() if scheme is not None
                else "over whatever transport its DHCP options or factory settings name (no provisioning_url)")

@@ -17,6 +17,7 @@ import os
 import re
 import time
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils import _http_credentials
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import (
     DEFAULT_LOCK_TIMEOUT,
@@ -72,6 +73,7 @@ ARGUMENT_SPEC = dict(
     secret_mode=dict(type="raw", default="0640", no_log=False),
     dir_mode=dict(type="raw", default="0755"),
     prune=dict(type="bool", default=True),
+    http_credentials_enforced=dict(type="bool", default=False),
     bootstrap_serve=dict(type="str", choices=list(BOOTSTRAP_MODES), default="window"),
     bootstrap_window=dict(type="int", default=1440),
     bootstrap_fetched=dict(type="dict", default={}),
@@ -160,7 +162,7 @@ _ENTRY_TYPES = {"key_id": (str,), "opened": (int,), "closed": (int, type(None)),
                 "fetched": (int, type(None)), "paths": (list,), "sizes": (dict,), "vendor": (str,),
                 "device": (str,), "rotation": (bool,), "proof_paths": (list,), "secret_paths": (list,),
                 "proven": (int, type(None)), "reopened": (int, type(None)), "handover_served": (int, type(None)),
-                "handover_key_id": (str, type(None))}
+                "handover_key_id": (str, type(None)), "proof_user": (str,)}
 
 
 def _bootstrap_state_problem(devices):
@@ -313,9 +315,9 @@ def decide_bootstrap(files, fleet, state, mode, window_minutes, fetched, now, ro
         entry["device"] = label
         entry["rotation"] = in_rotation
         if in_rotation:
-            _record_rotation_proofs(entry, files_by_device.get(label, []), rotating[label].keys, current, now)
+            _record_rotation_proofs(entry, device.mac, files_by_device.get(label, []), rotating[label].keys, current, now)
         else:
-            for name in ("proof_paths", "secret_paths"):
+            for name in ("proof_paths", "secret_paths", "proof_user"):
                 entry.pop(name, None)
         if label not in pending:
             for name in _HANDOVER_FIELDS:
@@ -352,18 +354,26 @@ def decide_bootstrap(files, fleet, state, mode, window_minutes, fetched, now, ro
     return [item for item in files if id(item) not in dropped], report
 
 
-def _record_rotation_proofs(entry, device_files, new_keys, new_id, now):
+def _record_rotation_proofs(entry, mac, device_files, new_keys, new_id, now):
     """What :mod:`._fetch_log` needs to recognise proof that the device holds ``new_keys``.
 
     ``proof_paths``: every file of the device during the rotation (the
     handover, files encrypted with the new keys); fetched complete by a
     client authenticated as the device, each proves it. ``secret_paths``:
     the files in the new Cisco ``GPP_B`` directory, a path only the new
-    keys reveal; any fetch of one proves it.
+    keys reveal; any fetch of one proves it. ``proof_user``: the HTTP user
+    of the new password (per-device HTTP credentials): while the rotation
+    runs the server lets the device in with its old password too, so only a
+    fetch as that user proves it.
     """
     directory = str(new_keys.get("gpp_b") or "")
     entry["proof_paths"] = sorted(item.path for item in device_files)
     entry["secret_paths"] = sorted(item.path for item in device_files if directory and directory in item.path.split("/"))
+    password = new_keys.get(_http_credentials.DEFAULT_KEY_NAME)
+    if isinstance(password, str) and password:
+        entry["proof_user"] = _http_credentials.user_name(mac, password)
+    else:
+        entry.pop("proof_user", None)
     entry["sizes"].update((item.path, len(item.content)) for item in device_files)
     if entry.get("handover_key_id") != new_id:
         entry["handover_key_id"] = new_id
@@ -498,7 +508,8 @@ def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap,
     # copies the renderers keep are not needed, and at fleet scale they are
     # half the memory.
     warnings = []
-    files = render_fleet(inventory, fleet, rotating, keep_plaintext=False, warnings=warnings)
+    files = render_fleet(inventory, fleet, rotating, keep_plaintext=False, warnings=warnings,
+                         http_credentials_enforced=params["http_credentials_enforced"])
 
     files, bootstrap_report = decide_bootstrap(files, fleet, state, mode_bootstrap, window, fetched, now, rotating,
                                                delivered, proven, rebootstrap, set(rotation_report["pending"]))

@@ -41,7 +41,16 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors impo
     ProvisioningErrors,
     userinfo_span,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._codec import BASE64, GZIP, OPENSSL, decode, describe
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._codec import (
+    BASE64,
+    GZIP,
+    KEYED_STEPS,
+    OPENSSL,
+    YEALINK_AES,
+    YEALINK_KEY_WRAP,
+    decode,
+    describe,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import plaintext_as_text
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import MASK, plain_text_view
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import VENDORS
@@ -63,6 +72,8 @@ _NOTES = {
     BASE64: "# (base64 armour removed for display)\n",
     OPENSSL: "# (decrypted for display; served encrypted)\n",
     GZIP: "# (gzip-decompressed for display)\n",
+    YEALINK_AES: "# (decrypted for display; served in Yealink's compatibility mode, which anyone can decrypt)\n",
+    YEALINK_KEY_WRAP: "# (unwrapped with Yealink's public fixed key for display)\n",
 }
 
 
@@ -269,8 +280,8 @@ def text_view(content, keys=None, tag=None):
     chain = tuple(tag.encoding)
     for index in range(len(chain) - 1, -1, -1):
         step = chain[index]
-        if step == OPENSSL:
-            plain = _decrypt(data, keys, chain[:index], tag.digest)
+        if step in KEYED_STEPS:
+            plain = _decrypt(data, keys, chain[:index], tag.digest, step)
             if plain is None:
                 return "(%d bytes encrypted with a key this run does not hold)\n" % len(content)
             data = plain
@@ -280,6 +291,8 @@ def text_view(content, keys=None, tag=None):
             except CryptoError:
                 if step == GZIP:
                     return "(%d bytes of gzip data that does not decompress)\n" % len(data)
+                if step == YEALINK_KEY_WRAP:
+                    return "(%d bytes that are not a key wrapped with Yealink's fixed key)\n" % len(data)
                 return "(%d bytes that are not the base64 armour %s declares)\n" % (len(data), describe(chain))
         notes += _NOTES.get(step, "")
     return notes + _vendor_text(tag, data)
@@ -292,16 +305,17 @@ def _vendor_text(tag, data):
     return renderer.text_view(tag.kind, data)
 
 
-def _decrypt(data, keys, inner, digest):
+def _decrypt(data, keys, inner, digest, step=OPENSSL):
     """``data`` decrypted with the first of ``keys`` whose plaintext the ``inner`` steps decode.
 
     AES-CBC has no MAC: a wrong key passes the padding check about once in
-    256. The inner steps catch it (a gzip stream's CRC), or, when there are
-    none, the plaintext must be text, as every encrypted kind is.
+    256 (Yealink's AES-ECB ``step`` has no check at all). The inner steps
+    catch it (a gzip stream's CRC), or, when there are none, the plaintext
+    must be text, as every encrypted kind is.
     """
     for key in (keys or {}).values():
         try:
-            plain = decode((OPENSSL,), data, key, digest)
+            plain = decode((step,), data, key, digest if step == OPENSSL else None)
             inner_plain = decode(inner, plain) if inner else plain
             if GZIP not in inner:
                 plaintext_as_text(inner_plain)

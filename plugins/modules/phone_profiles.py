@@ -32,7 +32,9 @@ description:
   - No plain credentials to strangers. A device file that carries a SIP or administrator password in plain text (an
     unencrypted profile) and that the device fetches over TFTP, plain HTTP or FTP, or whose provisioning URL the
     inventory does not give, fails the run naming the device and the field, unless the device's settings have
-    C(allow_plain_credentials=true); each such device is then reported as a warning.
+    C(allow_plain_credentials=true); each such device is then reported as a warning. A device with per-device HTTP
+    credentials (Yealink, Poly with C(http_credentials=true)) may fetch over plain HTTP when O(http_credentials_enforced)
+    says the servers ask for them.
   - See the collection's C(docs/) directory for the data model, each vendor's files and the deployment playbook that
     calls this module.
 options:
@@ -138,6 +140,18 @@ options:
     type: str
     choices: [window, always, never]
     default: window
+  http_credentials_enforced:
+    description:
+      - Whether the servers give a device's own files only to a request with that device's HTTP user and password (the
+        C(sipfleet.provisioning.http_server) role with C(http_server_device_credentials_enabled=true)). Only then may a
+        device with C(http_credentials=true) fetch its plain files over plain HTTP without
+        C(allow_plain_credentials=true); otherwise they would reach anyone who asks.
+      - The profiles playbook passes the provisioning hosts' C(http_server_device_credentials_enabled); with it,
+        C(deploy.yml) makes the TFTP server refuse the same files (the C(sipfleet.provisioning.tftp_server) role's
+        C(tftp_server_refused_paths)), so a root served over both protocols gives them to nobody else. A TFTP server
+        set up another way must refuse them too.
+    type: bool
+    default: false
   bootstrap_window:
     description:
       - Minutes a key-carrying bootstrap file stays published when no fetch of it is reported. A window that expires

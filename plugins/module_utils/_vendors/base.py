@@ -116,6 +116,25 @@ class ProfileFile:
             ", after_window" if self.after_window else "")
 
 
+class NativeParam:
+    """One parameter in a vendor's own terms, with the inventory field its value comes from.
+
+    ``secret`` marks a password or key: the renderer keeps it out of shared
+    files and its ``repr`` never shows it.
+    """
+
+    __slots__ = ("name", "value", "field", "secret")
+
+    def __init__(self, name, value, field, secret=False):
+        self.name = name
+        self.value = str(value)
+        self.field = field
+        self.secret = secret
+
+    def __repr__(self):
+        return "NativeParam(%s, %s)" % (self.name, "<redacted>" if self.secret else repr(self.value))
+
+
 def plain_text_view(data):
     """``data`` as UTF-8 text, or a one-line summary of binary data (never its bytes)."""
     try:
@@ -406,6 +425,37 @@ class VendorRenderer:
         overrides this to show it as text its :meth:`mask_text` masks.
         """
         return plain_text_view(data)
+
+    def http_password(self, device):
+        """The device's HTTP password (a key-store key), or ``None`` when it has no per-device HTTP credentials.
+
+        A family that declares ``http_credentials`` in its description hands
+        it to the phone in a plain bootstrap (see
+        :class:`~.description.HttpCredentialsFacts`); a device has one only
+        when its inventory sets the family's opt-in setting.
+        """
+        facts = self.description.http_credentials if self.description is not None else None
+        if facts is None or not facts.key_specs(device.settings):
+            return None
+        return self.require_key(device, facts.key)
+
+    def render_credentials_rotation(self, device, next_device, inventory):
+        """A rotation of the HTTP password: the device's files with the new one, its bootstrap the carrier.
+
+        The bootstrap carries the new password under the window rules; while
+        the rotation runs the server's password file holds the new password
+        (the playbooks give the http_server role the rotating devices' new
+        keys), so the device's own files open only with it, and the phone's
+        first fetch of one with its own credentials (the access log's
+        ``device_auth``) proves it holds them.
+        """
+        if self.http_password(next_device) is None:
+            return VendorRenderer.render_rotation(self, device, next_device, inventory)
+        files = self.render_device(next_device, inventory)
+        for item in files:
+            if item.role == "bootstrap" and item.secret:
+                item.delivers_keys = True
+        return files
 
     def require_key(self, device, name):
         """``device.keys[name]``, or an error naming the missing secret."""

@@ -30,6 +30,14 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.pan
     description as panasonic_description,
     renderer as panasonic_renderer,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.poly import (
+    description as poly_description,
+    renderer as poly_renderer,
+)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yealink import (
+    description as yealink_description,
+    renderer as yealink_renderer,
+)
 
 #: (renderer module, description module) of every vendor family, in the order docs list them.
 _PACKAGES = (
@@ -37,6 +45,8 @@ _PACKAGES = (
     (cisco_spa_renderer, cisco_spa_description),
     (cisco_mpp_renderer, cisco_mpp_description),
     (panasonic_renderer, panasonic_description),
+    (yealink_renderer, yealink_description),
+    (poly_renderer, poly_description),
 )
 
 #: ``{vendor name: renderer}``.

@@ -50,12 +50,33 @@ def test_every_family_s_facts_are_in_the_tables():
             assert "`%s`" % pattern.replace("|", "\\|") in row[0], (name, pattern)
         for text in description.dhcp.vendor_class:
             assert "`%s`" % text in dhcp, (name, text)
+        for oui in description.dhcp.ouis:
+            assert "`%s`" % oui in dhcp, (name, oui)
         assert "| `%s` |" % name in firmware
         facts = "\n".join(block(read(description.docs), "facts"))
+        for oui in description.dhcp.ouis:
+            assert "`%s`" % oui in facts, (name, oui)
         assert "_vendors/%s/description.py" % name in facts
         assert "`%s`" % description.notify.event in facts
         for agent in description.user_agents:
             assert "`%s`" % agent.sample in facts
+
+
+def test_the_http_credentials_table_has_the_declaring_families_only():
+    table = block(read("docs/roles/http_server.md"), "http-credentials")
+    for name, description in DESCRIPTIONS.items():
+        rows = [line for line in table if "(`%s`)" % name in line]
+        credentials = description.http_credentials
+        if credentials is None:
+            assert rows == [], name
+            assert "per-device HTTP credentials" not in "\n".join(block(read(description.docs), "facts")), name
+            continue
+        assert len(rows) == 1, name
+        for pattern in credentials.paths + credentials.bootstrap_paths:
+            assert "`%s`" % pattern.replace("|", "\\|") in rows[0], (name, pattern)
+        assert "`%s`: true" % credentials.setting in rows[0]
+        facts = "\n".join(block(read(description.docs), "facts"))
+        assert "per-device HTTP credentials (with `%s: true`)" % credentials.setting in facts, name
 
 
 def test_a_changed_fact_makes_the_docs_stale(tmp_path):
@@ -104,7 +125,7 @@ def test_blocks_are_replaced_between_their_markers_only():
     assert lines[:2] == text.split("\n")[:2]
     assert lines[-2:] == text.split("\n")[-2:]
     assert "stale text" not in new_text
-    assert lines[2] == "| vendor | match | type | options the phones read | source |"
+    assert lines[2] == "| vendor | match | type | options the phones read | MAC prefixes (`ouis`) | source |"
     assert vendor_tables.update_text(new_text, vendor_facts()) == (new_text, names)
 
 

@@ -44,6 +44,7 @@ def declared_strings():
         strings.update(description.device_paths)
         strings.update(description.client_certificate_mac)
         strings.update(description.dhcp.vendor_class)
+        strings.update(description.dhcp.ouis)
         strings.update(agent.pattern for agent in description.user_agents)
     return strings
 
@@ -163,3 +164,61 @@ def test_dhcp_refuses_an_unknown_vendor_naming_the_entry_and_the_known_ones(tmp_
     assert failure_messages(output) == ["dhcp_vendor_classes[1] (acmephones): vendor \"acme\" is not one of %s, the "
                                         "vendors of dhcp_vendor_match" % ", ".join(DESCRIPTIONS)], output
     assert not (tmp_path / "dnsmasq.conf").exists()
+
+
+def test_dhcp_refuses_a_hex_prefix_match_that_is_not_hex_bytes_naming_the_entry_and_the_strings(tmp_path):
+    # Poly's option 60 is binary: a hex-prefix match holds its leading bytes
+    # as lower-case hex digits, which the templates write as they are.
+    code, output = run_role(tmp_path, "dhcp", {
+        "dhcp_mode": "options", "dhcp_backend": "dnsmasq", "dhcp_manage_package": False, "dhcp_manage_service": False,
+        "dhcp_dnsmasq_config_file": str(tmp_path / "dnsmasq.conf"), "dhcp_fragment_checker": str(tmp_path / "check"),
+        "dhcp_vendor_classes": [{"vendor": "grandstream", "option_66": "http://192.0.2.1/"},
+                                {"vendor": "poly", "option_66": "http://192.0.2.1/"},
+                                {"name": "polyphones", "match": ["0000363d", "00:00:36:3D", "0000363", "00"],
+                                 "match_type": "hex-prefix", "option_66": "http://192.0.2.1/"}]})
+    assert code != 0, output
+    assert failure_messages(output) == [
+        'dhcp_vendor_classes[2] (polyphones): a hex-prefix match is the leading bytes of option 60 as lower-case hex '
+        'digits, two or more bytes without separators (Poly: 0000363d), not "00:00:36:3D", "0000363", "00"'], output
+    assert not (tmp_path / "dnsmasq.conf").exists()
+
+
+def test_dhcp_refuses_an_oui_that_is_not_6_lower_case_hex_digits_naming_the_entry_and_the_strings(tmp_path):
+    # The templates write an OUI as it is, in three syntaxes; an override of
+    # Yealink's (dhcp_vendor_match) is checked like an entry's own.
+    code, output = run_role(tmp_path, "dhcp", {
+        "dhcp_mode": "options", "dhcp_backend": "dnsmasq", "dhcp_manage_package": False, "dhcp_manage_service": False,
+        "dhcp_dnsmasq_config_file": str(tmp_path / "dnsmasq.conf"), "dhcp_fragment_checker": str(tmp_path / "check"),
+        "dhcp_vendor_match": {"yealink": {"match": [], "match_type": None, "ouis": ["001565", "80:5E:0C"]}},
+        "dhcp_vendor_classes": [{"vendor": "yealink", "option_66": "http://192.0.2.1/"},
+                                {"name": "polyphones", "match": ["0000363d"], "match_type": "hex-prefix",
+                                 "ouis": ["0004f2", "0004F2", "0004f", "00:04:f2", "0004f2\n"],
+                                 "option_66": "http://192.0.2.1/"}]})
+    assert code != 0, output
+    assert failure_messages(output) == [
+        'dhcp_vendor_classes[0] (yealink): an OUI is the first three bytes of the MAC address as 6 lower-case hex '
+        'digits without separators (Yealink: 001565), not "80:5E:0C"',
+        'dhcp_vendor_classes[1] (polyphones): an OUI is the first three bytes of the MAC address as 6 lower-case hex '
+        'digits without separators (Yealink: 001565), not "0004F2", "0004f", "00:04:f2", "0004f2\\n"'], output
+    assert not (tmp_path / "dnsmasq.conf").exists()
+
+
+def test_dhcp_takes_yealink_s_ouis_unless_an_entry_sets_its_own(tmp_path):
+    # An entry of vendor yealink without ouis matches the declared OUIs; with
+    # ouis: [] and no match it has nothing to match and is refused.
+    role_vars = {
+        "dhcp_mode": "options", "dhcp_backend": "dnsmasq", "dhcp_manage_package": False, "dhcp_manage_service": False,
+        "dhcp_dnsmasq_config_file": str(tmp_path / "dnsmasq.conf"), "dhcp_fragment_checker": "/bin/true",
+        "dhcp_vendor_classes": [{"vendor": "yealink", "option_66": "http://192.0.2.1/"},
+                                {"name": "lab", "vendor": "yealink", "ouis": ["0004f2"], "option_66": "http://192.0.2.2/"}]}
+    code, output = run_role(tmp_path, "dhcp", role_vars)
+    assert code == 0, output
+    lines = (tmp_path / "dnsmasq.conf").read_text().split("\n")
+    assert [line for line in lines if line.startswith("dhcp-mac=")] == (
+        ["dhcp-mac=set:sipfleet_yealink,%s:%s:%s:*:*:*" % (oui[0:2], oui[2:4], oui[4:6])
+         for oui in DESCRIPTIONS["yealink"].dhcp.ouis] + ["dhcp-mac=set:sipfleet_lab,00:04:f2:*:*:*"])
+    assert not [line for line in lines if line.startswith("dhcp-match=")]
+    code, output = run_role(tmp_path, "dhcp", dict(role_vars, dhcp_vendor_classes=[
+        {"vendor": "yealink", "ouis": [], "option_66": "http://192.0.2.1/"}]))
+    assert code != 0, output
+    assert "dhcp_vendor_classes[0] (yealink) is invalid" in failure_messages(output)[0], output

@@ -35,7 +35,8 @@ expect_recap "$work/first" --host lab-prov failed=0
 [ "$(stat -c '%U:%G %a' "$root")" = "root:tftp 750" ] || fail "the served root is not root:tftp 0750"
 # Files that carry a readable key or password: readable by the servers'
 # group only. Encrypted profiles and shared files may be 0644.
-for secret_file in cfg000b82123456 cfg000b82123456.bin spa000e08abcdef.xml 0c1167abcdef.xml Config0080F0C8C381.cfg; do
+for secret_file in cfg000b82123456 cfg000b82123456.bin spa000e08abcdef.xml 0c1167abcdef.xml Config0080F0C8C381.cfg \
+    00156574b150.cfg 00156574b150-bootstrap.cfg 0004f2aa0001-sipfleet.cfg 0004f2aa0001-bootstrap.cfg; do
     [ "$(stat -c '%U:%G %a' "$root/$secret_file")" = "root:tftp 640" ] || fail "$secret_file is not root:tftp 0640"
 done
 [ -z "$(find "$root" -perm -o+w)" ] || fail "something in the served root is world-writable"
@@ -57,6 +58,16 @@ expect_report mpp-1 applied=profile/ sip_server=pbx.berlin.example.net line1.ext
     secret:Password_1_=Ber-fax-9Lc4 transport=https
 expect_report pana-1 applied=Config0080F0C8C381.enc sip_server=pbx.berlin.example.net line1.extension=221 \
     line1.display_name="Back office" secret:SIP_PASS_1=Ber-office-5Tz1 transport=http
+# Yealink and Poly: plain files; the phone's own one only with the HTTP
+# credentials its bootstrap file gave it.
+expect_report yl-1 applied=00156574b150.cfg sip_server=pbx.berlin.example.net line1.extension=231 \
+    line1.display_name=Sales secret:account.1.password=Ber-sales-6Hn3 \
+    secret:static.security.user_password.admin=AdminExample2Vw8 transport=http \
+    http_user=00156574b150 fetched_with_credentials=00156574b150.cfg
+expect_report poly-1 applied=0004f2aa0001-sipfleet.cfg sip_server=pbx.berlin.example.net line1.extension=241 \
+    line1.display_name="Meeting room" secret:reg.1.auth.password=Ber-meeting-3Xk7 \
+    secret:device.auth.localAdminPassword=AdminExample2Vw8 transport=http \
+    http_user=0004f2aa0001 fetched_with_credentials=0004f2aa0001-sipfleet.cfg
 
 step "rerun: the fetches the servers logged close the bootstrap windows"
 lab_deploy second || fail_with_log "$work/second" "the second deploy failed"
@@ -75,6 +86,13 @@ grep -q CFG_FILE_KEY "$work/pana-after-window.cfg" && fail "the key file is stil
 printf '%s' "$pana_key" | openssl enc -d -a -aes-256-cbc -md md5 -pass stdin -in "$work/pana-after-window.cfg" |
     grep -q '^CFG_STANDARD_FILE_PATH="http://prov.example.net/Config0080F0C8C381.enc"' ||
     fail "Config0080F0C8C381.cfg served after the window does not decrypt with the phone's key"
+# Yealink's and Poly's bootstrap files stay, without the HTTP password.
+for bootstrap in 00156574b150-bootstrap.cfg 0004f2aa0001-bootstrap.cfg; do
+    [ -e "$root/$bootstrap" ] || fail "$bootstrap is no longer served after its window closed"
+    if grep -qE 'server\.password|device\.prov\.password' "$root/$bootstrap"; then
+        fail "$bootstrap still carries the HTTP password after its phone fetched it"
+    fi
+done
 # tftpd's read requests reach no syslog daemon in the lab, so the TFTP
 # fetch of the SPA's key carrier is not seen and its window stays open.
 [ -e "$root/spa000e08abcdef.xml" ] || fail "spa000e08abcdef.xml was removed without a logged fetch"
@@ -107,6 +125,13 @@ https_get() {  # https_get PATH [curl options...]: the status of an HTTPS fetch 
     fail "a device file was served over HTTPS to another device's certificate"
 [ "$(https_get ata192.cfg --cert "$work/pki/phone.pem" --key "$work/pki/phone.key")" = 200 ] ||
     fail "a shared bootstrap file was refused to a phone's certificate"
+# Yealink's and Poly's own files (plain, with the SIP passwords) need the
+# device's HTTP credentials, even with the phone's User-Agent.
+for own in "00156574b150.cfg:Yealink SIP-T46U 108.86.0.90 00:15:65:74:b1:50" \
+    "0004f2aa0001-sipfleet.cfg:FileTransport PolycomVVX-VVX_450-UA/6.4.6.0123 Type/Application"; do
+    status=$(in_scan curl -s -o /dev/null -w '%{http_code}' -A "${own#*:}" "http://$LAB_SERVER_ADDRESS/${own%%:*}")
+    [ "$status" = 401 ] || fail "${own%%:*} answered $status to a stranger without credentials, not 401"
+done
 
 step "a MAC sweep from one address is throttled while a phone provisions"
 # shellcheck disable=SC2016  # the loop is expanded by the shell in the namespace

@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # Every vendor's phone life cycle, end to end with the files really served:
 # the example inventory deployed with deploy.yml into network namespaces, then
-# for each of the lab's four phones (lab/setup.sh), with the real servers and
+# for each of the lab's six phones (lab/setup.sh), with the real servers and
 # clients:
 #   a. first contact: a factory-new phone reaches its SIP account (extension,
-#      and the vault's password by SHA-256); requests and virtual minutes;
+#      and the vault's password by SHA-256); requests and virtual minutes; a
+#      Yealink or Poly phone also learns its HTTP credentials (the key store's
+#      http_password, by SHA-256) and fetches its own file with them;
 #   b. periodic resync, once a rerun closed the bootstrap windows from the
 #      servers' logs: the same files, the account kept, nothing fetched in
-#      vain, no key carrier served any more;
+#      vain, no key carrier served any more (Yealink and Poly: their
+#      <mac>-bootstrap.cfg is still served, without the password);
 #   c. reboot after the window closed (the phone's flash kept): its account
-#      again, from the files its boot order asks for;
+#      again, from the files its boot order asks for (Yealink and Poly: with
+#      the credentials in their flash);
 #   d. factory reset after the window closed (flash erased): no SIP password
-#      and no key reachable, every key carrier answers 404 (or 403).
+#      and no key reachable, every key carrier answers 404 (or 403); Yealink's
+#      and Poly's own files answer 401 without credentials, also to a stranger
+#      with the phone's User-Agent, and 403 to another device's credentials;
+#      TFTP, which carries no credentials, refuses them to a stranger.
 # A step that fails is marked in the table and the target fails at the end,
 # after the whole table is printed (docs/lifecycle.md shows it).
 set -euo pipefail
@@ -32,7 +39,9 @@ started=$(date +%s)
 syslog_dir=$(mktemp -d /tmp/sfc-syslog.XXXXXX)
 on_exit rm -rf "$syslog_dir"
 on_exit tftp_syslog_stop "$syslog_dir"
-start_lab "$prefix"
+# scan: a stranger on the phone LAN, with an address of its own.
+start_lab "$prefix" scan
+lab_net_address "$prefix-scan" 10.99.20.67/$LAB_PREFIX_LENGTH
 lab_deploy_args=(-e "{\"sipfleet_tftp_logs\": [\"$syslog_dir/tftpd.log\"]}")
 
 # all_phones STEP [ARGS...]: every phone at once (result NAME-STEP); their exit status is not checked here
@@ -78,6 +87,8 @@ declare -A account=(
     [spa]="line1.extension=301 secret:Password_1_=Muc-door-3Rv8"
     [mpp]="line1.extension=290 secret:Password_1_=Ber-fax-9Lc4"
     [pana]="line1.extension=221 secret:SIP_PASS_1=Ber-office-5Tz1"
+    [yl]="line1.extension=231 secret:account.1.password=Ber-sales-6Hn3"
+    [poly]="line1.extension=241 secret:reg.1.auth.password=Ber-meeting-3Xk7"
 )
 # Its key and password parameters: what a factory-reset phone must not get.
 declare -A credentials=(
@@ -85,6 +96,8 @@ declare -A credentials=(
     [spa]="no_secret:GPP_A no_secret:Password_1_"
     [mpp]="no_secret:GPP_A no_secret:Password_1_"
     [pana]="no_secret:CFG_FILE_KEY no_secret:SIP_PASS_1"
+    [yl]="no_secret:static.auto_provision.server.password no_secret:account.1.password no_http_credentials"
+    [poly]="no_secret:device.prov.password no_secret:reg.1.auth.password no_http_credentials"
 )
 pana_model=$(lab_phone_args pana "$work" | sed -n '/^--model$/{n;p;}')
 # The plain files that deliver each phone's key (its bootstrap window's files).
@@ -93,7 +106,41 @@ declare -A carriers=(
     [spa]="spa000e08abcdef.xml"
     [mpp]="0c1167abcdef.xml"
     [pana]="Config0080F0C8C381.cfg"
+    [yl]="00156574b150-bootstrap.cfg"
+    [poly]="0004f2aa0001-bootstrap.cfg"
 )
+# Yealink and Poly: their MAC, the file the HTTP credentials guard, and the
+# parameter the phone keeps the password in.
+declare -A http_mac=([yl]=00156574b150 [poly]=0004f2aa0001)
+declare -A http_file=([yl]=00156574b150.cfg [poly]=0004f2aa0001-sipfleet.cfg)
+declare -A http_parameter=([yl]=static.auto_provision.server.password [poly]=device.prov.password)
+# store_key MAC NAME: one key of the key store
+store_key() {
+    ansible-vault view "$work/repo/sipfleet_keys.vault" | "$test_python" -c '
+import json, sys
+for mac, entry in json.load(sys.stdin)["devices"].items():
+    if mac.replace(":", "").lower() == sys.argv[1]:
+        print(entry[sys.argv[2]])' "$1" "$2"
+}
+# http_expectations PHONE STEP: what check_phone.py asserts on top for a phone with HTTP credentials
+http_expectations() {
+    local name=$1 step_name=$2 password
+    [ -n "${http_mac[$name]:-}" ] || return 0
+    case $step_name in
+        a|b|c) password=$(store_key "${http_mac[$name]}" http_password)
+               printf '%s\n' "http_user=$(lab_http_user "${http_mac[$name]}" "$password")" \
+                   "fetched_with_credentials=${http_file[$name]}" "secret:${http_parameter[$name]}=$password" ;;
+        d) printf '%s\n' "refused=${http_file[$name]}" ;;
+    esac
+}
+# http_status PHONE NAMESPACE [curl options...]: the status of PHONE's own file from NAMESPACE, with the phone's User-Agent
+http_status() {
+    local name=$1 namespace=$2 agent
+    shift 2
+    agent=$("$test_python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["user_agent"])' "$work/$name-a.json")
+    in_namespace "$namespace" curl -s -o /dev/null -w '%{http_code}' -A "$agent" "$@" \
+        "http://$LAB_SERVER_ADDRESS/${http_file[$name]}"
+}
 # carrier_status PHONE PATH: how the server answers the phone itself (its own
 # address, User-Agent and certificate) for a key carrier: "404", "403", or
 # "200 <file>" with the body saved to <file>.
@@ -130,9 +177,11 @@ no_key_carriers() {
             404|403) ;;
             "200 "*)
                 body=${answer#200 }
-                if grep -qaE 'Panasonic SIP Phone Standard Format File|CFG_FILE_KEY|P1359|GPP_A' "$body" ||
+                if grep -qaE 'Panasonic SIP Phone Standard Format File|CFG_FILE_KEY|P1359|GPP_A|server\.password|device\.prov\.password' "$body" ||
                     grep -qaFf "$work/secrets" "$body"; then
                     echo "$path is served in clear"
+                elif [ -n "${http_mac[$name]:-}" ]; then
+                    printf '(no password) ' >>"$work/carriers.$name"
                 else
                     printf '(encrypted) ' >>"$work/carriers.$name"
                 fi ;;
@@ -160,8 +209,9 @@ step "a. first contact: factory-new phones (no flash), one periodic check"
 # A Panasonic phone fetches its encrypted file only at its next cyclic check.
 all_phones a --resyncs 1
 for name in "${LAB_PHONES[@]}"; do
+    mapfile -t extra < <(http_expectations "$name" a)
     # shellcheck disable=SC2086  # one expectation a word
-    problem=$(problems "$name-a" first_account ${account[$name]} "first_account_minutes<=10")
+    problem=$(problems "$name-a" first_account ${account[$name]} "first_account_minutes<=10" "${extra[@]}")
     if [ -z "$problem" ]; then
         record "$name" first-contact PASS "$(first_account "$name-a")$(in_vain "$name-a")"
     else
@@ -178,8 +228,9 @@ all_phones b --no-boot --resyncs 2
 after=$(cd "$root" && find . -type f -exec sha256sum {} + | sort)
 [ "$before" = "$after" ] || fail "the served files changed while the phones resynced"
 for name in "${LAB_PHONES[@]}"; do
-    carrier_args=()
-    for carrier in ${carriers[$name]}; do carrier_args+=("not_fetched=$carrier"); done
+    # Yealink's and Poly's bootstraps stay served, emptied: fetching them is their boot order.
+    mapfile -t carrier_args < <(http_expectations "$name" b)
+    [ -n "${http_mac[$name]:-}" ] || for carrier in ${carriers[$name]}; do carrier_args+=("not_fetched=$carrier"); done
     # shellcheck disable=SC2086
     problem=$(problems "$name-b" ok resyncs=2 no_in_vain unchanged ${account[$name]} "${carrier_args[@]}")$(no_key_carriers "$name")
     if [ -z "$problem" ]; then
@@ -192,8 +243,9 @@ done
 step "c. reboot after the window closed (flash kept)"
 all_phones c
 for name in "${LAB_PHONES[@]}"; do
+    mapfile -t extra < <(http_expectations "$name" c)
     # shellcheck disable=SC2086
-    problem=$(problems "$name-c" ok first_account first_account_cycle=0 no_in_vain ${account[$name]})
+    problem=$(problems "$name-c" ok first_account first_account_cycle=0 no_in_vain ${account[$name]} "${extra[@]}")
     if [ -z "$problem" ]; then
         record "$name" reboot PASS "account again in the boot ($(first_account "$name-c"))"
     else
@@ -205,22 +257,57 @@ step "d. factory reset after the window closed (flash erased)"
 for name in "${LAB_PHONES[@]}"; do rm -f "$work/$name.state"; done
 all_phones d --resyncs 1
 for name in "${LAB_PHONES[@]}"; do
+    mapfile -t extra < <(http_expectations "$name" d)
     # shellcheck disable=SC2086
-    problem=$(problems "$name-d" no_first_account ${credentials[$name]})$(no_key_carriers "$name")
+    problem=$(problems "$name-d" no_first_account ${credentials[$name]} "${extra[@]}")$(no_key_carriers "$name")
+    own=""
+    if [ -n "${http_mac[$name]:-}" ]; then
+        # The phone's own file: 401 to the reset phone (above), to a stranger with its
+        # User-Agent and no credentials, and to its own user with a wrong password;
+        # 403 to the other family's phone with its own, valid credentials.
+        other=$([ "$name" = yl ] && echo poly || echo yl)
+        stranger=$(http_status "$name" "$prefix-scan")
+        user=$(lab_http_user "${http_mac[$name]}" "$(store_key "${http_mac[$name]}" http_password)")
+        printf 'user = "%s:%s"\n' "$user" 00000000000000000000000000000000 >"$work/wrong.$name"
+        wrong=$(http_status "$name" "$prefix-scan" --basic --config "$work/wrong.$name")
+        password=$(store_key "${http_mac[$other]}" http_password)
+        printf 'user = "%s:%s"\n' "$(lab_http_user "${http_mac[$other]}" "$password")" "$password" >"$work/other.$name"
+        another=$(http_status "$name" "$prefix-$other" --basic --config "$work/other.$name")
+        own="; ${http_file[$name]} answers $stranger to a stranger with its User-Agent, $wrong to a wrong password, $another to another device's credentials"
+        [ "$stranger/$wrong/$another" = 401/401/403 ] || problem+="${http_file[$name]} answers $stranger/$wrong/$another, not 401/401/403"
+        # TFTP carries no credentials: the TFTP server of the same root refuses the
+        # file (access violation, not "not found": it is there), with or without a /.
+        for path in "${http_file[$name]}" "/${http_file[$name]}"; do
+            rm -f "$work/tftp.$name"
+            tftp_out=$(in_namespace "$prefix-scan" tftp -m binary "$LAB_SERVER_ADDRESS" -c get "$path" "$work/tftp.$name" 2>&1)
+            if ! grep -q "Error code 2" <<<"$tftp_out" || [ -s "$work/tftp.$name" ]; then
+                problem+="${problem:+; }TFTP gave $path to a stranger: ${tftp_out:-a file}"
+            fi
+        done
+        [ -f "$root/${http_file[$name]}" ] || problem+="${problem:+; }${http_file[$name]} is not in $root"
+        own+=", and TFTP refuses it"
+    fi
     if [ -z "$problem" ]; then
-        record "$name" factory-reset PASS "no password, no key; key carriers answer $(xargs <"$work/carriers.$name")"
+        record "$name" factory-reset PASS "no password, no key; key carriers answer $(xargs <"$work/carriers.$name")$own"
     else
         record "$name" factory-reset FAIL "$problem"
     fi
 done
 # Nothing in the served root carries one of the lab phones' passwords or keys
 # in clear any more (the example's other devices never fetched: their windows are open).
-for name in "${LAB_PHONES[@]}"; do printf '%s\n' "${account[$name]##*=}"; done >"$work/lab-secrets"
-lab_store_keys 000b82123456 000e08abcdef 0c1167abcdef 0080f0c8c381 >>"$work/lab-secrets"
-[ "$(wc -l <"$work/lab-secrets")" -ge 8 ] || fail "could not read the lab phones' keys from the key store"
+# Yealink and Poly have no file encryption: their SIP passwords are in clear,
+# but only in the files their HTTP credentials guard (checked in d).
+for name in "${LAB_PHONES[@]}"; do [ -n "${http_mac[$name]:-}" ] || printf '%s\n' "${account[$name]##*=}"; done >"$work/lab-secrets"
+lab_store_keys 000b82123456 000e08abcdef 0c1167abcdef 0080f0c8c381 00156574b150 0004f2aa0001 >>"$work/lab-secrets"
+[ "$(wc -l <"$work/lab-secrets")" -ge 10 ] || fail "could not read the lab phones' keys from the key store"
 if grep -rqaFf "$work/lab-secrets" "$root"; then
     fail "a lab phone's password or key is served in clear after its window closed: $(grep -rlaFf "$work/lab-secrets" "$root" | tr '\n' ' ')"
 fi
+for name in yl poly; do
+    holders=$(grep -rlaF -- "${account[$name]##*=}" "$root" | sed "s|^$root/||" | xargs)
+    [ "$holders" = "${http_file[$name]}" ] ||
+        fail "$name's SIP password is served in: ${holders:-nothing}, not only in ${http_file[$name]}"
+done
 
 step "the life cycle, per vendor"
 "$test_python" "$here/table.py" "$results" "$pana_model" | tee "$work/table.md"

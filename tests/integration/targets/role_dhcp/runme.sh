@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The dhcp role with Kea, ISC dhcpd and dnsmasq in turn: each serves a
 # network namespace, and the real dhclient asks it for a lease from another
-# namespace as a Grandstream, a Cisco SPA, a Cisco MPP, a Panasonic phone and
-# a client of no known vendor; each must get its own provisioning options.
+# namespace as a Grandstream, a Cisco SPA, a Cisco MPP, a Panasonic phone, a
+# Poly phone (binary option 60), Yealink phones (their MAC address prefix,
+# no option 60) and clients of no known vendor; each must get its own
+# provisioning options.
 set -eu
 
 # shellcheck source=tests/integration/targets/setup_lab/lib.sh
@@ -85,16 +87,34 @@ setup_netns sft-dhcp "$server_ip/24" phone
 phone_ns=sft-dhcp-phone
 on_exit stop_servers
 
-# lease VENDOR_CLASS: one real DHCP exchange from the phone namespace; the
-# options the client received go to $work/lease, one new_NAME=value a line.
+# A locally administered MAC, in no vendor's OUI: the phone namespace's
+# address for every client that is not about its MAC.
+default_mac=02:00:00:99:14:02
+
+# phone_mac MAC: the phone namespace's eth0 takes MAC, which dhclient sends
+# as its hardware address (chaddr).
+phone_mac() {
+    in_namespace "$phone_ns" ip link set dev eth0 down
+    in_namespace "$phone_ns" ip link set dev eth0 address "$1"
+    in_namespace "$phone_ns" ip link set dev eth0 up
+}
+
+# lease VENDOR_CLASS [hex|none]: one real DHCP exchange from the phone
+# namespace; the options the client received go to $work/lease, one
+# new_NAME=value a line. With hex, VENDOR_CLASS is bytes (00:00:36:3d:...)
+# and dhclient sends them as they are, not as text; with none, dhclient
+# sends no option 60 at all (VENDOR_CLASS only names the client in errors).
 lease() {
-    local vendor_class=$1
+    local vendor_class=$1 sent
+    sent="send vendor-class-identifier \"$vendor_class\";"
+    [ "${2:-}" != hex ] || sent="send vendor-class-identifier $vendor_class;"
+    [ "${2:-}" != none ] || sent="# no option 60"
     cat >"$work/dhclient.conf" <<CONF
 option cisco-tftp-servers code 150 = array of ip-address;
 option provisioning-server code 159 = string;
 option provisioning-url code 160 = string;
 timeout 15;
-send vendor-class-identifier "$vendor_class";
+$sent
 request subnet-mask, routers, tftp-server-name, vendor-encapsulated-options,
         cisco-tftp-servers, provisioning-server, provisioning-url;
 CONF
@@ -136,12 +156,18 @@ expect() {
 
 # The sub-options of option 43 as dhclient prints them: 1 "http://10.99.14.1/gs43",
 # 2 = 01, 3 = ab:cd. dnsmasq ends the encapsulated options with an end option (ff).
-gs43_text=$(printf '%s' "http://$server_ip/gs43" | od -An -tx1 | tr -s ' \n' '::' | sed 's/^://; s/:$//; s/:0\([0-9a-f]\)/:\1/g')
-option43="1:16:$gs43_text:2:1:1:3:2:ab:cd"
+hex_text() {
+    printf '%s' "$1" | od -An -tx1 | tr -s ' \n' '::' | sed 's/^://; s/:$//; s/:0\([0-9a-f]\)/:\1/g'
+}
+option43="1:16:$(hex_text "http://$server_ip/gs43"):2:1:1:3:2:ab:cd"
 
 check_leases() {
-    local backend=$1 o43=$option43
+    local backend=$1 o43=$option43 yealink43
+    # A class matched by MAC sends option 43 as raw bytes on every backend:
+    # dnsmasq adds no end option to it.
+    yealink43="1:$(printf '%x' ${#yealink_43_text}):$(hex_text "$yealink_43_text")"
     [ "$backend" != dnsmasq ] || o43="$o43:ff"
+    phone_mac "$default_mac"
 
     vendor_class="Grandstream GXP2170 dslforum.org"
     lease "$vendor_class"
@@ -175,7 +201,58 @@ check_leases() {
     expect tftp_server_name "$server_ip"
     expect vendor_encapsulated_options ""
     expect provisioning_url ""
+
+    # Poly's option 60 is binary: enterprise 13885 (00 00 36 3d), a length,
+    # then sub-options 1 "Polycom", 2 "VVX-VVX_400", 3 "3111-46135-002,7".
+    vendor_class=$poly_vendor_class
+    lease "$vendor_class" hex
+    expect tftp_server_name "http://$server_ip/poly/"
+    expect vendor_encapsulated_options ""
+
+    # The hex-prefix matches bytes: the same digits sent as text are not Poly,
+    # nor is a client that names Polycom in text.
+    for vendor_class in 0000363d Polycom-VVX400; do
+        lease "$vendor_class"
+        expect tftp_server_name "$server_ip"
+    done
+
+    # Yealink is matched by MAC address prefix (OUI) only: phones of two of
+    # its OUIs, sending no option 60, or a string no class knows, get
+    # Yealink's options (option 43 with its sub-option, so the whole class).
+    for mac in 00:15:65:4a:a9:37 80:5e:0c:1d:65:4e; do
+        phone_mac "$mac"
+        vendor_class="(none, MAC $mac)"
+        lease "$vendor_class" none
+        expect tftp_server_name "http://$server_ip/yealink/"
+        expect vendor_encapsulated_options "$yealink43"
+    done
+    vendor_class="Yealink SIP-T46U"
+    lease "$vendor_class"
+    expect tftp_server_name "http://$server_ip/yealink/"
+    # The playbook's Poly entry adds an OUI of its own (ouis): a Poly MAC
+    # without option 60 gets Poly's options.
+    phone_mac 00:04:f2:12:34:56
+    vendor_class="(none, MAC 00:04:f2:12:34:56)"
+    lease "$vendor_class" none
+    expect tftp_server_name "http://$server_ip/poly/"
+    expect vendor_encapsulated_options ""
+    # MACs outside the OUIs get none of Yealink's options, but the fallback:
+    # the last byte of the OUI off; the first; and Yealink's OUI one byte
+    # later in the MAC (a test reading the wrong bytes would take it). The
+    # fallback also shows that a client sending no option 60 is matched by
+    # the classes that exclude the option-60 classes.
+    for mac in 00:15:66:4a:a9:37 02:15:65:4a:a9:37 02:00:15:65:4a:a9 $default_mac; do
+        phone_mac "$mac"
+        vendor_class="(none, MAC $mac)"
+        lease "$vendor_class" none
+        expect tftp_server_name "$server_ip"
+        expect vendor_encapsulated_options ""
+    done
 }
+
+# Yealink's option 43 sub-option 1, in playbook.yml.
+yealink_43_text="http://$server_ip/yealink43/"
+poly_vendor_class=00:00:36:3d:28:01:07:50:6f:6c:79:63:6f:6d:02:0b:56:56:58:2d:56:56:58:5f:34:30:30:03:10:33:31:31:31:2d:34:36:31:33:35:2d:30:30:32:2c:37
 
 # check_fragment BACKEND: the options-mode fragment, embedded in a complete
 # configuration of its server, passes the server's checker; the same
@@ -273,7 +350,7 @@ for backend in kea isc dnsmasq; do
 
     leases_start=$SECONDS
     check_leases "$backend"
-    echo "$backend: Grandstream, SPA, MPP, Panasonic and unknown clients got their options ($((SECONDS - leases_start)) s)"
+    echo "$backend: Grandstream, SPA, MPP, Panasonic, Poly (binary option 60 or an OUI), Yealink (OUI, no option 60) and unknown clients got their options ($((SECONDS - leases_start)) s)"
 
     pid=$(cat "${pid_files[$backend]}")
     # The same template validation guards every backend's files: Kea shows

@@ -88,6 +88,8 @@ echo "phone A: $subject_a; phone B: $subject_b"
 root=$work/root
 mkdir -p "$root/profile/$secret_dir" "$root/firmware"
 echo "<gs_provision><mac>$mac_a</mac></gs_provision>" >"$root/cfg$mac_a.xml"
+# The same device's file under a name with colons: bound to A as well.
+echo "<gs_provision><mac>$mac_a</mac></gs_provision>" >"$root/cfgc0:74:ad:00:00:01.xml"
 echo "grandstream legacy $mac_a" >"$root/gs_cfg${mac_a}_cfg001"
 echo "panasonic $mac_a" >"$root/Config${mac_a^^}.cfg"
 echo "<flat-profile><GPP_B>$secret_dir</GPP_B></flat-profile>" >"$root/spa$mac_b.xml"
@@ -104,7 +106,7 @@ chmod -R a+rX "$root"
 # Device files carry credentials: as phone_profiles writes them (secret_mode
 # 0640, group of the web server), nginx's workers read them and other local
 # users cannot.
-secret_files=("cfg$mac_a.xml" "gs_cfg${mac_a}_cfg001" "Config${mac_a^^}.cfg" "spa$mac_b.xml" "$mac_b.xml")
+secret_files=("cfg$mac_a.xml" "cfgc0:74:ad:00:00:01.xml" "gs_cfg${mac_a}_cfg001" "Config${mac_a^^}.cfg" "spa$mac_b.xml" "$mac_b.xml")
 for name in "${secret_files[@]}"; do
     chown root:www-data "$root/$name"
     chmod 0640 "$root/$name"
@@ -285,6 +287,9 @@ expect 403 "B: A's cfg<mac>.xml" "$https/cfg$mac_a.xml" "${tls[@]}" "${cert_b[@]
 expect 403 "B: A's Config<MAC>.cfg" "$https/Config${mac_a^^}.cfg" "${tls[@]}" "${cert_b[@]}"
 expect 403 "B: A's prefixed file" "$https/gs_cfg${mac_a}_cfg001" "${tls[@]}" "${cert_b[@]}"
 expect 403 "B: A's file, MAC written with colons" "$https/cfgc0:74:ad:00:00:01.xml" "${tls[@]}" "${cert_b[@]}"
+expect 200 "A: own file, MAC written with colons" "$https/cfgc0:74:ad:00:00:01.xml" "${tls[@]}" "${cert_a[@]}"
+# A device file that does not exist is 404 for every client, bound or not.
+expect 404 "B: a missing file of A's" "$https/cfg$mac_a.bin" "${tls[@]}" "${cert_b[@]}"
 expect 404 "A: own missing file" "$https/cfg$mac_a.bin" "${tls[@]}" "${cert_a[@]}"
 expect 404 "missing shared file" "$https/cfggxp2170.xml" "${tls[@]}" "${cert_a[@]}"
 expect 200 "A: shared cfg.xml" "$https/cfg.xml" "${tls[@]}" "${cert_a[@]}"
@@ -594,6 +599,170 @@ done
 expect 400 "certificate from another CA still refused" "$https/cfg.xml" "${tls[@]}" "${cert_stranger[@]}"
 expect_tls "refused: alert protocol version" "http_server_ssl_protocols wins over the legacy profile" 443 "$phones_ca" -tls1 'AES256-SHA:@SECLEVEL=0'
 expect_tls "TLSv1.2 *" "TLS 1.2 still" 443 "$phones_ca" -tls1_2 DEFAULT
+
+echo "--- per-device HTTP credentials"
+# A Yealink-like phone: a plain bootstrap file and its own file, which only
+# its credentials open; phone A gets credentials too (given with colons).
+mac_y=805ec0000001
+pw_a=Zq4vR8wLp2Xn7TkM
+pw_y=Hb3sJ9cYd6Fg1WeQ
+echo "#!version:1.0.0.1 account of $mac_y" >"$root/$mac_y.cfg"
+echo "#!version:1.0.0.1 bootstrap of $mac_y" >"$root/$mac_y.boot"
+chown root:www-data "$root/$mac_y.cfg"
+chmod 0640 "$root/$mac_y.cfg"
+chmod a+r "$root/$mac_y.boot"
+credentials_vars() { # PASSWORD_OF_A
+    cat "$work/anonymous.yml"
+    cat <<EOF
+http_server_device_credentials_enabled: true
+http_server_device_credentials_paths:
+  - '^/cfg{mac}\.xml$'
+  - '^/Config{mac}\.cfg$'
+  - '^/{mac}\.(?:cfg|boot)$'
+http_server_device_credentials_bootstrap_paths:
+  - '^/{mac}\.boot$'
+http_server_device_credentials:
+  - {mac: "C0:74:AD:00:00:01", password: "$1"}
+# As the key store gives them: B has no HTTP password, so no user.
+http_server_device_keys:
+  $mac_y: {p1359: 00112233, http_password: "$pw_y"}
+  $mac_b: {p1359: 44556677}
+EOF
+}
+# A device's HTTP user: its MAC, a dash, the first 4 hex digits of
+# SHA-256("sipfleet-http-user:" + password) (docs/roles/http_server.md).
+http_user() { # MAC PASSWORD
+    printf '%s-%s' "$1" "$(printf 'sipfleet-http-user:%s' "$2" | sha256sum | cut -c1-4)"
+}
+user_a=$(http_user "$mac_a" "$pw_a")
+user_y=$(http_user "$mac_y" "$pw_y")
+credentials_vars "$pw_a" >"$work/credentials.yml"
+run_role "$work/run5.log" -e "@$work/credentials.yml" || fail_with_log "$work/run5.log" "the run with per-device credentials failed"
+run_role "$work/run6.log" -e "@$work/credentials.yml" || fail_with_log "$work/run6.log" "the second run with per-device credentials failed"
+check "second run with per-device credentials changed=0" recap_holds "$work/run6.log" changed=0
+device_htpasswd=$state/device-htpasswd
+device_htpasswd_mode=$(stat -c '%a %U:%G' "$device_htpasswd")
+check "device password file 0640 root:www-data (is $device_htpasswd_mode)" test "$device_htpasswd_mode" = "640 root:www-data"
+entries=$(grep -cE "^($user_a|$user_y):[{]SSHA[}][A-Za-z0-9+/]{35}=\$" "$device_htpasswd" || true)
+check "device password file: one {SSHA} entry per device with a password, named <mac>-<4 hex> ($entries of 2)" \
+    test "$entries" = 2 -a "$(wc -l <"$device_htpasswd")" = 2
+for secret in "$pw_a" "$pw_y"; do
+    if grep -qF "$secret" "$device_htpasswd" "$work/run5.log" "$work/run6.log" "$access_log" "$work/error.log"; then
+        fail_later "a device password shows in the password file, the output or the logs"
+    else
+        pass "a device password stays out of the password file, the output and the logs"
+    fi
+done
+creds_a=(-u "$user_a:$pw_a")
+creds_y=(-u "$user_y:$pw_y")
+# HTTP: the shared account still guards the shared files.
+expect 401 "HTTP, shared cfg.xml without credentials (shared account still asked)" "$http/cfg.xml"
+expect 200 "HTTP, shared cfg.xml with the shared account" "$http/cfg.xml" "${auth[@]}"
+expect 200 "HTTP, shared spa2102.cfg with the shared account" "$http/spa2102.cfg" "${auth[@]}"
+expect 200 "HTTP, shared cfg.xml with A's credentials" "$http/cfg.xml" "${creds_a[@]}"
+expect 401 "HTTP, shared cfg.xml with A's user and a wrong password" "$http/cfg.xml" -u "$user_a:$pw_y"
+expect 401 "HTTP, A's file without credentials" "$http/cfg$mac_a.xml"
+expect 200 "HTTP, A's file with A's credentials" "$http/cfg$mac_a.xml" "${creds_a[@]}"
+expect 200 "HTTP, A's Config<MAC>.cfg (upper case) with A's credentials" "$http/Config${mac_a^^}.cfg" "${creds_a[@]}"
+expect 401 "HTTP, A's file with A's user and a wrong password" "$http/cfg$mac_a.xml" -u "$user_a:$pw_y"
+expect 403 "HTTP, A's file as the bare MAC (not a device user)" "$http/cfg$mac_a.xml" -u "$mac_a:$pw_a"
+expect 403 "HTTP, A's file with Y's credentials" "$http/cfg$mac_a.xml" "${creds_y[@]}"
+expect 403 "HTTP, A's file with the shared account" "$http/cfg$mac_a.xml" "${auth[@]}"
+expect 200 "HTTP, Y's file with Y's credentials" "$http/$mac_y.cfg" "${creds_y[@]}"
+expect 403 "HTTP, Y's file with A's credentials" "$http/$mac_y.cfg" "${creds_a[@]}"
+expect 403 "HTTP, Y's file, MAC with colons, with A's credentials" "$http/80:5e:c0:00:00:01.cfg" "${creds_a[@]}"
+expect 401 "HTTP, Y's file without credentials" "$http/$mac_y.cfg"
+# The bootstrap file follows the shared files' rules: the shared account on
+# HTTP (or the device's own credentials), nothing on HTTPS here.
+expect 401 "HTTP, Y's bootstrap file without credentials (shared account asked)" "$http/$mac_y.boot"
+expect 200 "HTTP, Y's bootstrap file with the shared account" "$http/$mac_y.boot" "${auth[@]}"
+expect 200 "HTTP, Y's bootstrap file with A's credentials" "$http/$mac_y.boot" "${creds_a[@]}"
+expect 200 "HTTPS, Y's bootstrap file without certificate or credentials" "$https/$mac_y.boot" "${tls[@]}"
+expect 404 "HTTP, a device file that does not exist, with its credentials" "$http/cfg$mac_y.xml" "${creds_y[@]}"
+# A device file that does not exist is 404 before credentials are asked for
+# (a Poly phone asks for <mac>.cfg, a Yealink device file's name, first).
+expect 404 "HTTP, a device file that does not exist, without credentials" "$http/0004f2aa0009.cfg"
+expect 404 "HTTPS, a device file that does not exist, without credentials" "$https/0004f2aa0009.cfg" "${tls[@]}"
+body=$(in_namespace "$phone_ns" curl -s "${creds_y[@]}" "$http/$mac_y.cfg")
+check "body of Y's file ($body)" test "$body" = "#!version:1.0.0.1 account of $mac_y"
+headers=$(in_namespace "$phone_ns" curl -s -D - -o /dev/null "$http/$mac_y.cfg" | tr -d '\r')
+check "401 names the device realm" grep -qx 'WWW-Authenticate: Basic realm="Provisioning device"' <<<"$headers"
+# device_auth in the log: the device whose credentials nginx checked, on a 200 only.
+authenticated=$(json_lines "$access_log" path="/$mac_y.cfg" status=200 remote_user="$user_y" device_auth="$mac_y")
+check "log: Y's authenticated fetches carry device_auth=$mac_y ($authenticated)" test "$authenticated" -ge 2
+refused=$(json_lines "$access_log" path="/$mac_y.cfg" status=401 device_auth="")
+refused_all=$(json_lines "$access_log" path="/$mac_y.cfg" status=401)
+check "log: refused fetches carry no device_auth ($refused of $refused_all)" test "$refused" -ge 1 -a "$refused" = "$refused_all"
+other=$(json_lines "$access_log" path="/cfg.xml" status=200 remote_user="$user_a" device_auth="")
+check "log: a shared file fetched with device credentials carries no device_auth ($other)" test "$other" -ge 1
+# HTTPS (no shared account there): both the certificate and the credentials.
+expect 200 "HTTPS, no certificate, no credentials: shared cfg.xml" "$https/cfg.xml" "${tls[@]}"
+expect 200 "HTTPS, A's certificate, no credentials: shared cfg.xml" "$https/cfg.xml" "${tls[@]}" "${cert_a[@]}"
+expect 200 "HTTPS, A's certificate and credentials: own file" "$https/cfg$mac_a.xml" "${tls[@]}" "${cert_a[@]}" "${creds_a[@]}"
+expect 401 "HTTPS, A's certificate, no credentials: own file" "$https/cfg$mac_a.xml" "${tls[@]}" "${cert_a[@]}"
+expect 403 "HTTPS, B's certificate with A's credentials: A's file" "$https/cfg$mac_a.xml" "${tls[@]}" "${cert_b[@]}" "${creds_a[@]}"
+expect 200 "HTTPS, B's own spa<mac>.xml (no credentials asked)" "$https/spa$mac_b.xml" "${tls[@]}" "${cert_b[@]}"
+
+echo "--- per-device HTTP credentials: rotation, without a reload"
+pw_a2=Nc5tW2mXe8Rk4PyD
+credentials_vars "$pw_a2" >"$work/credentials-rotated.yml"
+# As deploy.yml runs the servers: the password file is left to the entry point.
+htpasswd_before=$(sha256sum <"$device_htpasswd")
+run_role "$work/run7a.log" -e "@$work/credentials-rotated.yml" -e '{"http_server_device_credentials_write": false}' \
+    || fail_with_log "$work/run7a.log" "the run with http_server_device_credentials_write=false failed"
+check "write=false leaves the password file alone (changed=0)" recap_holds "$work/run7a.log" changed=0
+check "write=false: password file unchanged" test "$(sha256sum <"$device_htpasswd")" = "$htpasswd_before"
+# Then the device_credentials entry point, as profiles.yml runs it after the key store.
+role_playbook=device_credentials.yml run_role "$work/run7.log" -e "@$work/credentials-rotated.yml" \
+    || fail_with_log "$work/run7.log" "the device_credentials entry point failed"
+check "device_credentials entry point changed=1 (the password file)" recap_holds "$work/run7.log" changed=1
+user_a2=$(http_user "$mac_a" "$pw_a2")
+expect 401 "HTTP, A's old password" "$http/cfg$mac_a.xml" "${creds_a[@]}"
+expect 200 "HTTP, A's new password" "$http/cfg$mac_a.xml" -u "$user_a2:$pw_a2"
+expect 200 "HTTP, Y's unchanged password" "$http/$mac_y.cfg" "${creds_y[@]}"
+check "still the same nginx master" test "$(cat "$nginx_pidfile")" = "$master_pid"
+
+site_before=$(sha256sum "$site")
+{
+    cat "$work/anonymous.yml"
+    echo "http_server_device_credentials_enabled: true"
+    echo "http_server_device_credentials: [{mac: c074ad00001, password: $pw_a2}]"
+} >"$work/bad-credentials.yml"
+expect_run_fails "$work/bad-credentials.yml" "$work/bad-credentials.log" "a device MAC of 11 digits" \
+    "http_server_device_credentials[0]" "c074ad00001"
+check "live site file unchanged" test "$(sha256sum "$site")" = "$site_before"
+if grep -qF "$pw_a2" "$work/bad-credentials.log"; then
+    fail_later "the password shows in the output of the failed run"
+else
+    pass "the password stays out of the output of the failed run"
+fi
+expect 200 "HTTP, A's new password after the failed run" "$http/cfg$mac_a.xml" -u "$user_a2:$pw_a2"
+
+echo "--- per-device HTTP credentials: a rotation under way lets the device in with either password"
+pw_y2=Kp7wQ3nRt5Xv9ZbC
+user_y2=$(http_user "$mac_y" "$pw_y2")
+{
+    credentials_vars "$pw_a2"
+    echo "http_server_device_next_keys:"
+    echo "  ${mac_y^^}: {p1359: 99887766, http_password: \"$pw_y2\"}"
+} >"$work/credentials-next.yml"
+role_playbook=device_credentials.yml run_role "$work/run7b.log" -e "@$work/credentials-next.yml" \
+    || fail_with_log "$work/run7b.log" "the entry point with next keys failed"
+check "next keys: one more line, Y's new user ($user_y2)" grep -qE "^$user_y2:[{]SSHA[}]" "$device_htpasswd"
+expect 200 "HTTP, Y's current password during its rotation" "$http/$mac_y.cfg" "${creds_y[@]}"
+expect 200 "HTTP, Y's new password during its rotation" "$http/$mac_y.cfg" -u "$user_y2:$pw_y2"
+expect 401 "HTTP, Y's new user with the old password" "$http/$mac_y.cfg" -u "$user_y2:$pw_y"
+new_user_logged=$(json_lines "$access_log" path="/$mac_y.cfg" status=200 remote_user="$user_y2" device_auth="$mac_y")
+check "log: the new user's fetch names it in remote_user ($new_user_logged)" test "$new_user_logged" -ge 1
+role_playbook=device_credentials.yml run_role "$work/run7c.log" -e "@$work/credentials-rotated.yml" \
+    || fail_with_log "$work/run7c.log" "the entry point after the rotation failed"
+expect 401 "HTTP, Y's second user gone once the rotation is over" "$http/$mac_y.cfg" -u "$user_y2:$pw_y2"
+
+echo "--- per-device HTTP credentials off again"
+run_role "$work/run8.log" -e "@$work/anonymous.yml" || fail_with_log "$work/run8.log" "the run without per-device credentials failed"
+check "device password file removed" test ! -e "$device_htpasswd"
+expect 200 "HTTP, A's file with the shared account again" "$http/cfg$mac_a.xml" "${auth[@]}"
+expect 200 "HTTPS, A's file with A's certificate only again" "$https/cfg$mac_a.xml" "${tls[@]}" "${cert_a[@]}"
 
 exit_on_failures_later
 echo "all checks passed"

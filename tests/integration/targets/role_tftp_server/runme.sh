@@ -13,12 +13,15 @@ defaults_file=/etc/default/tftpd-hpa
 # in.tftpd): with another in.tftpd running, "start" would do nothing and
 # "restart" would stop that one too.
 refuse_if_running in.tftpd "the role's init script would take it for its own"
+map_file=/etc/tftpd-hpa.map
+[ ! -e "$map_file" ] || fail "$map_file exists before the test: it would be removed"
 
 make_work role_tftp_server
 if [ -e "$defaults_file" ]; then
     cp -p "$defaults_file" "$work/tftpd-hpa.orig"
     on_exit cp -p "$work/tftpd-hpa.orig" "$defaults_file"
 fi
+on_exit rm -f "$map_file"
 setup_netns sft-tftp "$prov_ip/24" phone
 phone_ns=sft-tftp-phone
 lab_net_address "$phone_ns" 10.99.11.2/24
@@ -47,7 +50,9 @@ for line in open(sys.argv[1], encoding="utf-8"):
 options = shlex.split(values.get("TFTP_OPTIONS", ""))
 assert "--secure" in options or "-s" in options, "TFTP_OPTIONS lacks --secure: %r" % options
 assert not {"--create", "-c"} & set(options), "TFTP_OPTIONS allows --create: %r" % options
+assert "--map-file" not in options, "TFTP_OPTIONS has a --map-file without refused paths: %r" % options
 PYTHON
+[ ! -e "$map_file" ] || fail "$map_file written without refused paths"
 [ "$(stat -c '%U:%G %a' "$TFTP_TEST_ROOT")" = "root:tftp 750" ] \
     || fail "the root is $(stat -c '%U:%G %a' "$TFTP_TEST_ROOT"), not root:tftp 750"
 [ -n "$(ip netns pids "$prov_ns")" ] || fail "no daemon runs in $prov_ns"
@@ -161,3 +166,86 @@ trace=$(in_phone atftp --trace --option "blksize 8192" -g -r cfg000b82abcdef -l 
     || fail "atftp failed after the restart: $trace"
 grep -q 'blksize: 512' <<<"$trace" || fail "the restarted daemon did not cap blksize at 512: $trace"
 echo "a new block size is in effect after the handler restarted the daemon"
+
+# Per-device HTTP credentials: the files nginx gives only to a device's own
+# credentials, which TFTP cannot carry. The same root holds them (a Yealink
+# <mac>.cfg, a Poly <mac>-sipfleet.cfg) beside what must stay served: the
+# fleet-wide zero-MAC and common files, the bootstrap files, the others'.
+refused=(00156574B150.cfg 00156574b150.cfg /0004f2aa0001-sipfleet.cfg sub/00156574b150.cfg
+         00156574b150_Security.enc 0004F2AA0001-phone.cfg)
+served=(000000000000.cfg y000000000108.cfg 00156574b150.boot 00156574b150-bootstrap.cfg cfg000b82123456.xml
+        000000000000-sipfleet.cfg 0004f2aa0001-bootstrap.cfg sub/000000000000.cfg)
+mkdir "$TFTP_TEST_ROOT/sub"
+for name in "${refused[@]}" "${served[@]}"; do
+    [ -e "$TFTP_TEST_ROOT/$name" ] || echo "the file ${name#/}" >"$TFTP_TEST_ROOT/$name"
+done
+chown -R root:tftp "$TFTP_TEST_ROOT"
+chmod 0640 "$TFTP_TEST_ROOT"/*.* "$TFTP_TEST_ROOT"/sub/*
+chmod 0600 "$TFTP_TEST_ROOT/root-only.cfg"
+chown root:root "$TFTP_TEST_ROOT/root-only.cfg"
+chmod 0750 "$TFTP_TEST_ROOT/sub"
+mkdir "$work/cred"
+
+# Served byte for byte (tftp-hpa), or refused with an access violation
+# (tftp-hpa reports the server's error and exits 0 either way; atftp fails).
+expect_served() {
+    local name=$1 local_name output
+    local_name="$work/cred/$(tr / _ <<<"$name")"
+    rm -f "$local_name"
+    output=$(tftp_hpa_get "$name" "$local_name")
+    cmp "$TFTP_TEST_ROOT/${name#/}" "$local_name" || fail "$name was not served: $output"
+}
+expect_refused() {
+    local name=$1 local_name output
+    local_name="$work/cred/refused"
+    rm -f "$local_name"
+    output=$(tftp_hpa_get "$name" "$local_name")
+    grep -q 'Error code 2' <<<"$output" || fail "$name was not refused with an access violation: $output"
+    [ ! -s "$local_name" ] || fail "$name returned data"
+    if in_phone atftp -g -r "$name" -l "$local_name" "$prov_ip" 2>/dev/null; then
+        fail "atftp fetched $name"
+    fi
+}
+
+# Without tftp_server_refused_paths nothing is refused (the role as before).
+for name in "${refused[@]}" "${served[@]}"; do
+    expect_served "$name"
+done
+echo "without refused paths every file is served"
+
+# A regex egrep cannot compile: the map file's validation fails, nothing changes.
+defaults_before=$(sha256sum <"$defaults_file")
+pids_before=$(ip netns pids "$prov_ns" | sort)
+if run_role "$work/bad-regex.log" -e '{"tftp_test_refused_paths": ["(^|/)(unclosed\\.cfg$"]}'; then
+    fail "a refused path that is no egrep regex was accepted"
+fi
+grep -q "not an egrep regex" "$work/bad-regex.log" || fail "the validation error is not shown: $(cat "$work/bad-regex.log")"
+[ ! -e "$map_file" ] || fail "$map_file written after a failed validation"
+[ "$(sha256sum <"$defaults_file")" = "$defaults_before" ] || fail "$defaults_file changed after a failed map validation"
+[ "$(ip netns pids "$prov_ns" | sort)" = "$pids_before" ] || fail "the daemon was restarted after a failed map validation"
+echo "a refused path that does not compile as egrep is refused by validation; nothing changes"
+
+# The vendors' patterns, as deploy.yml passes them with the credentials on.
+run_role "$work/refuse.log" -e tftp_test_vendor_refusal=true || fail_with_log "$work/refuse.log" "the run with refused paths failed"
+expect_recap "$work/refuse.log" "changed>0"
+grep -q -- '--map-file /etc/tftpd-hpa.map' "$defaults_file" || fail "$defaults_file does not name the map file: $(cat "$defaults_file")"
+grep -q '^ai[[:space:]]' "$map_file" || fail "$map_file has no refusal rule: $(cat "$map_file")"
+for name in "${refused[@]}"; do
+    expect_refused "$name"
+done
+for name in "${served[@]}"; do
+    expect_served "$name"
+done
+echo "refused: ${refused[*]}; still served: ${served[*]}"
+run_role "$work/refuse-again.log" -e tftp_test_vendor_refusal=true || fail_with_log "$work/refuse-again.log" "the second run with refused paths failed"
+expect_recap "$work/refuse-again.log" changed=0 unreachable=0 failed=0
+echo "with refused paths, the second run: changed=0"
+
+# Back without them: the map file goes, every file is served again.
+run_role "$work/unrefuse.log" || fail_with_log "$work/unrefuse.log" "the run without refused paths failed"
+[ ! -e "$map_file" ] || fail "$map_file left behind without refused paths"
+! grep -q -- '--map-file' "$defaults_file" || fail "$defaults_file still names a map file"
+for name in "${refused[@]}" "${served[@]}"; do
+    expect_served "$name"
+done
+echo "without refused paths again, the map file is gone and every file is served"

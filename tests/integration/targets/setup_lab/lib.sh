@@ -58,6 +58,9 @@
 #                                   flash in $work/PHONE.state; its report in
 #                                   $work/RESULT.json and .out
 #   lab_vault_passwords             the example vault's passwords, one a line
+#   lab_http_user MAC PASSWORD      a device's HTTP user: MAC-<first 4 hex
+#                                   digits of SHA-256("sipfleet-http-user:"
+#                                   PASSWORD)> (docs/roles/http_server.md)
 #   lab_store_keys all|MAC...       the key store's keys, of every device or
 #                                   of the MACs given, one a line; not a
 #                                   Cisco profile's directory (gpp_b): it is
@@ -226,6 +229,10 @@ lab_phone() {
 lab_vault_passwords() {
     ansible-vault view "$work/repo/inventory/group_vars/all/vault.yml" |
         sed -n 's/^ *"*[0-9a-z_]*"*: *\([A-Za-z0-9-]\{8,\}\)$/\1/p'
+}
+
+lab_http_user() {
+    printf '%s-%s' "$1" "$(printf 'sipfleet-http-user:%s' "$2" | sha256sum | cut -c1-4)"
 }
 
 lab_store_keys() {

@@ -74,7 +74,67 @@ def test_names_and_dhcp_vendor_match_cover_every_family():
     assert names == list(DESCRIPTIONS)
     assert list(match) == names
     for name, description in DESCRIPTIONS.items():
-        assert match[name] == {"match": list(description.dhcp.vendor_class), "match_type": description.dhcp.match_type}
+        expected = {"match": list(description.dhcp.vendor_class), "match_type": description.dhcp.match_type}
+        if description.dhcp.ouis:
+            expected["ouis"] = list(description.dhcp.ouis)
+        assert match[name] == expected
+
+
+def test_dhcp_vendor_match_gives_yealink_its_ouis_and_no_option_60_string():
+    # The dhcp role reads C(ouis) where it reads C(match): Yealink's phones
+    # are recognised by their MAC prefix only; the other families' entries
+    # keep the two keys they had.
+    match = run("dhcp_vendor_match")[0]
+    assert match["yealink"] == {"match": [], "match_type": None, "ouis": [
+        "001565", "e434d7", "805ec0", "805e0c", "249ad8", "44dbd2", "644f56", "b061a9", "c4fc22", "ec1da9", "3497d7",
+        "f01653"]}
+    assert match["poly"] == {"match": ["0000363d"], "match_type": "hex-prefix"}
+    assert [name for name, entry in match.items() if "ouis" in entry] == ["yealink"]
+    assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'dhcp_vendor_match')['yealink']['ouis'] }}") == (
+        match["yealink"]["ouis"])
+
+
+# The per-device HTTP credentials' patterns, written out by hand, in vendor
+# order: Yealink's <mac>.cfg (and <mac>_Security.enc) and Poly's <mac>-*.cfg
+# need them; Yealink's <mac>.boot and the <mac>-bootstrap.cfg both families
+# name are served without (once in the flat list).
+HTTP_CREDENTIALS_PATHS = [
+    r"^/(?:[^/]+/)*(?!0{12}[._]){mac}(?:\.cfg|_Security\.enc)$",
+    r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-(?:sipfleet|phone|web|license|directory|app|boot)\.(?:cfg|xml|log)$",
+]
+HTTP_CREDENTIALS_BOOTSTRAP_PATHS = [
+    r"^/(?:[^/]+/)*{mac}\.boot$",
+    r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-bootstrap\.cfg$",
+]
+
+
+def test_http_credentials_terms_are_the_declaring_families_flat_lists():
+    paths, bootstrap = run("http_credentials_paths", "http_credentials_bootstrap_paths")
+    declaring = [name for name, description in DESCRIPTIONS.items() if description.http_credentials is not None]
+    assert declaring == ["yealink", "poly"]
+    assert paths == HTTP_CREDENTIALS_PATHS
+    assert bootstrap == HTTP_CREDENTIALS_BOOTSTRAP_PATHS
+    # What the http_server role's defaults get from a template: the lists themselves.
+    assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'http_credentials_paths') }}") == paths
+    assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'http_credentials_bootstrap_paths') }}") == bootstrap
+
+
+# The zero-MAC exclusion written out by hand, to check the generated one.
+NONZERO_MAC = "(" + "|".join(
+    ["[1-9a-f][0-9a-f]{11}"] + ["0{%d}[1-9a-f][0-9a-f]{%d}" % (zeros, 11 - zeros) for zeros in range(1, 11)]
+    + ["0{11}[1-9a-f]"]) + ")"
+HTTP_CREDENTIALS_TFTP_PATHS = [
+    r"(^|/)" + NONZERO_MAC + r"(\.cfg|_Security\.enc)$",
+    r"(^|/)" + NONZERO_MAC + r"-(sipfleet|phone|web|license|directory|app|boot)\.(cfg|xml|log)$",
+]
+
+
+def test_http_credentials_tftp_term_is_the_egrep_forms_with_the_mac_expanded():
+    tftp_paths, = run("http_credentials_tftp_paths")
+    assert tftp_paths == HTTP_CREDENTIALS_TFTP_PATHS
+    assert not any("{mac}" in pattern for pattern in tftp_paths)
+    # What the deploy playbook gives the tftp_server role: the list itself.
+    assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'http_credentials_tftp_paths') }}") == tftp_paths
 
 
 def test_no_term_is_every_family_s_facts():
@@ -83,7 +143,8 @@ def test_no_term_is_every_family_s_facts():
 
 def test_unknown_term_fails_naming_it_and_the_known_terms():
     with pytest.raises(AnsibleLookupError, match=r"unknown term 'device_path'; known terms: client_certificate_mac, "
-                                                 r"device_paths, dhcp_vendor_match, names"):
+                                                 r"device_paths, dhcp_vendor_match, http_credentials_bootstrap_paths, "
+                                                 r"http_credentials_paths, http_credentials_tftp_paths, names"):
         run("names", "device_path")
 
 

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """The codec against the real ``openssl`` and ``gzip`` command lines, and every rendered file against its tag."""
+# Yealink's compatibility mode is checked against "openssl enc -aes-128-ecb -nopad" and the one real sample.
 
 from __future__ import annotations
 
@@ -46,6 +47,23 @@ CHAINS = [
     ("gzip", "openssl-aes-256-cbc", "base64"),
 ]
 
+#: Yealink's compatibility mode: a chain of its own each (a config and its 16-character key, a key and the fixed key).
+YEALINK_CHAINS = [
+    ("yealink-aes-128-ecb",),
+    ("yealink-key-wrap",),
+]
+
+#: Written here, not imported: a wrong fixed key in the codec must fail these tests.
+YEALINK_FIXED_KEY = "EKs35XacP6eybA25"
+#: traviscross/yealink-confenc test/test_Security.enc decrypts to this key (vendor-facts-more 1.4, checked with OpenSSL).
+SAMPLE_KEY = "ljB7jiDIQQ7XD888"
+#: The bytes of that test_Security.enc as the stored copy of the repository shows them (read as Windows-1252 text:
+#: ac 31 d0 43 ?? 8b 31 ec 3c 0a 88 fc 2d e4 71 56, the fifth byte shown as a space, so a no-break space a0 or
+#: a space 20); "openssl enc -aes-128-ecb -nopad" of the key under the fixed key gives a0 there, and 15 of 16 bytes
+#: agree with the sample.
+SAMPLE_SECURITY_ENC = bytes.fromhex("ac31d043a08b31ec3c0a88fc2de47156")
+YEALINK_CONFIG = b"#!version:1.0.0.1\naccount.1.password = s3cret\nstatic.security.user_password = admin:x\n" * 5
+
 
 def gunzip_cli(data):
     return subprocess.run(["gzip", "-d", "-c"], input=data, stdout=subprocess.PIPE, check=True).stdout
@@ -74,14 +92,30 @@ def decode_cli(chain, data, key, digest):
     return data
 
 
+def yealink_cli(data, key, decrypt=True):
+    """``openssl enc [-d] -aes-128-ecb -nopad -K <hex of the 16 characters>``: the raw blocks, padding left in."""
+    result = subprocess.run(["openssl", "enc", "-d" if decrypt else "-e", "-aes-128-ecb", "-nopad", "-K",
+                             key.encode("ascii").hex()], input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            check=False)
+    assert result.returncode == 0, result.stderr.decode()
+    return result.stdout
+
+
+def unpad_spaces(data):
+    """``data`` without the spaces that pad its last block, checking they are fewer than a block."""
+    stripped = data.rstrip(b" ")
+    assert len(data) - len(stripped) < 16 and len(data) % 16 == 0
+    return stripped
+
+
 def declared_chains():
     return sorted(set(chain for renderer in VENDORS.values() for chain in renderer.description.encodings.values()))
 
 
 def test_every_declared_chain_is_one_the_codec_knows():
-    assert set(declared_chains()) <= set(CHAINS)
+    assert set(declared_chains()) <= set(CHAINS + YEALINK_CHAINS)
     for chain in declared_chains():
-        assert codec.chain_problem(chain, "md5" if codec.encrypts(chain) else None) is None, chain
+        assert codec.chain_problem(chain, "md5" if "openssl-aes-256-cbc" in chain else None) is None, chain
 
 
 @pytest.mark.parametrize("chain", CHAINS, ids=codec.describe)
@@ -174,7 +208,103 @@ def test_a_profile_file_refuses_a_tag_that_cannot_be():
             ProfileFile("a.cfg", b"x", kind="cfg", encoding=encoding, digest=digest)
         assert "a.cfg" in str(failure.value)
     assert ProfileFile("a.cfg", b"x").tag == (None, None, ("plain",), None)
-    assert set(ENCODINGS) == set(step for chain in CHAINS for step in chain)
+    assert set(ENCODINGS) == set(step for chain in CHAINS + YEALINK_CHAINS for step in chain)
+    # Yealink's steps take no digest.
+    for chain in YEALINK_CHAINS:
+        with pytest.raises(ValueError):
+            ProfileFile("a.cfg", b"x", kind="cfg", encoding=chain, digest="md5")
+
+
+# --- Yealink's compatibility mode ------------------------------------------------------------------
+
+@pytest.mark.parametrize("size", [1, 15, 16, 17, len(YEALINK_CONFIG)])
+def test_yealink_cipher_is_aes_128_ecb_with_the_16_characters_padded_with_spaces(size):
+    plaintext = (YEALINK_CONFIG * 2)[:size - 1] + b"\n"
+    encoded = codec.encode(("yealink-aes-128-ecb",), plaintext, SAMPLE_KEY)
+    # The real openssl, the 16 characters as the key bytes, no padding scheme: the plaintext and spaces to a block.
+    raw = yealink_cli(encoded, SAMPLE_KEY)
+    assert raw == plaintext + b" " * (-size % 16)
+    assert len(encoded) == size + (-size % 16)
+    assert unpad_spaces(raw) == plaintext
+    assert codec.decode(("yealink-aes-128-ecb",), encoded, SAMPLE_KEY) == plaintext
+    # Both ways byte for byte: openssl encrypting the space-padded text writes the same file.
+    assert yealink_cli(raw, SAMPLE_KEY, decrypt=False) == encoded
+    assert b"s3cret" not in encoded
+
+
+def test_yealink_key_wrap_reproduces_the_public_sample():
+    """``<name>_Security.enc`` of the sample's key is the sample (15 of 16 stored bytes; openssl decides the fifth)."""
+    wrapped = codec.encode(("yealink-key-wrap",), SAMPLE_KEY.encode("ascii"))
+    assert wrapped == yealink_cli(SAMPLE_KEY.encode("ascii"), YEALINK_FIXED_KEY, decrypt=False)
+    assert wrapped == SAMPLE_SECURITY_ENC and len(wrapped) == 16
+    assert yealink_cli(wrapped, YEALINK_FIXED_KEY) == SAMPLE_KEY.encode("ascii")
+    # No key is needed to undo it: that is CVE-2024-24681.
+    assert codec.decode(("yealink-key-wrap",), SAMPLE_SECURITY_ENC) == SAMPLE_KEY.encode("ascii")
+    assert not codec.encrypts(("yealink-key-wrap",)) and codec.encrypts(("yealink-aes-128-ecb",))
+
+
+def test_a_yealink_file_and_its_security_enc_are_read_with_openssl_alone():
+    """What anyone holding the two files can do: unwrap the key with the public key, then decrypt the file."""
+    key = "0123456789abcdef"
+    served = codec.encode(("yealink-aes-128-ecb",), YEALINK_CONFIG + b"x\n", key)
+    security = codec.encode(("yealink-key-wrap",), key.encode("ascii"))
+    found = yealink_cli(security, YEALINK_FIXED_KEY).decode("ascii")
+    assert found == key
+    assert unpad_spaces(yealink_cli(served, found)) == YEALINK_CONFIG + b"x\n"
+
+
+_KEY_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:=?@[]^_{}~"
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.binary(min_size=1, max_size=200).filter(lambda data: not data.endswith(b" ")),
+       key=st.text(st.sampled_from(_KEY_CHARS), min_size=16, max_size=16))
+def test_yealink_round_trip(data, key):
+    encoded = codec.encode(("yealink-aes-128-ecb",), data, key)
+    assert codec.decode(("yealink-aes-128-ecb",), encoded, key) == data
+    wrapped = codec.encode(("yealink-key-wrap",), key.encode("ascii"))
+    assert codec.decode(("yealink-key-wrap",), wrapped) == key.encode("ascii")
+
+
+@pytest.mark.parametrize("chain, data, key, words", [
+    (("yealink-aes-128-ecb",), b"a = 1\n", None, ["needs a key"]),
+    (("yealink-aes-128-ecb",), b"a = 1\n", "0123456789abcde", ["16 characters", "has 15"]),
+    (("yealink-aes-128-ecb",), b"a = 1\n", "0123456789abcdef0", ["16 characters", "has 17"]),
+    (("yealink-aes-128-ecb",), b"a = 1\n", "ab" * 16, ["16 characters", "has 32"]),
+    (("yealink-aes-128-ecb",), b"a = 1\n", "0123456789abcde!", ["only 0-9", "1 other character"]),
+    (("yealink-aes-128-ecb",), b"a = 1\n", "0123456789 abc\u00e9f", ["only 0-9", "2 other character"]),
+    (("yealink-aes-128-ecb",), b"a = 1 ", "0123456789abcdef", ["end in a space"]),
+    (("yealink-aes-128-ecb",), b"", "0123456789abcdef", ["non-empty"]),
+    (("yealink-key-wrap",), b"0123456789abcde", None, ["16 characters"]),
+    (("yealink-key-wrap",), b"0123456789abcde!", None, ["only 0-9"]),
+])
+def test_a_bad_yealink_key_or_plaintext_is_refused(chain, data, key, words):
+    with pytest.raises(CryptoError) as failure:
+        codec.encode(chain, data, key)
+    for word in words + [codec.describe(chain)]:
+        assert word in failure.value.message, failure.value.message
+    if key:
+        assert key not in failure.value.message
+
+
+@pytest.mark.parametrize("chain, data, key, words", [
+    (("yealink-aes-128-ecb",), b"x" * 15, "0123456789abcdef", ["step yealink-aes-128-ecb", "15 bytes"]),
+    (("yealink-aes-128-ecb",), b"", "0123456789abcdef", ["step yealink-aes-128-ecb", "0 bytes"]),
+    (("yealink-key-wrap",), b"x" * 32, None, ["step yealink-key-wrap", "exactly 16 bytes"]),
+    # 16 bytes that unwrap to no key of the alphabet: not a _Security.enc.
+    (("yealink-key-wrap",), b"x" * 16, None, ["step yealink-key-wrap", "not a compatibility-mode key"]),
+])
+def test_a_yealink_decoding_error_names_the_step(chain, data, key, words):
+    with pytest.raises(CryptoError) as failure:
+        codec.decode(chain, data, key)
+    for word in words:
+        assert word in failure.value.message, failure.value.message
+
+
+def test_a_wrong_yealink_key_gives_no_plaintext():
+    """ECB has no integrity check: a wrong key decodes to garbage, never to the plaintext (callers check for text)."""
+    encoded = codec.encode(("yealink-aes-128-ecb",), YEALINK_CONFIG, SAMPLE_KEY)
+    assert codec.decode(("yealink-aes-128-ecb",), encoded, "0123456789abcdef") != YEALINK_CONFIG
 
 
 # --- every rendered file: its kind is declared, its content decodes to its plaintext -------------
@@ -198,6 +328,16 @@ def devices(settings_=None):
          "lines": [{"extension": "205", "password": "pw-pana"}]},
         {"name": "hdv", "mac": "0080f0c8c382", "model": "KX-HDV130", "settings": dict(own, encrypt_profiles=False),
          "lines": [{"extension": "206", "password": "pw-hdv"}]},
+        {"name": "yealink", "mac": "001565000001", "model": "T46U", "settings": dict(own, encrypt_profiles=False),
+         "lines": [{"extension": "207", "password": "pw-yealink"}]},
+        # Compatibility-mode obfuscation: <mac>.cfg encrypted, <mac>_Security.enc beside it; with HTTP
+        # credentials, so that the rotation flow changes its keys in place too.
+        {"name": "yealink-compat", "mac": "001565000002", "model": "T46U",
+         "settings": dict(own, encrypt_profiles=False, yealink_compat_encryption=True, http_credentials=True),
+         "lines": [{"extension": "208", "password": "pw-yealink-compat"}]},
+        # Poly reads no file the collection can encrypt.
+        {"name": "poly", "mac": "0004f2000001", "model": "VVX410", "settings": dict(own, encrypt_profiles=False),
+         "lines": [{"extension": "207", "password": "pw-poly"}]},
     ]
 
 
@@ -244,15 +384,28 @@ def _check_flow(flow):
         kinds.add((item.vendor, item.kind))
         if not codec.encrypts(item.encoding):
             assert item.plaintext is None and item.digest is None, item.path
-            assert codec.decode(item.encoding, item.content) == item.content
+            if item.encoding == ("yealink-key-wrap",):
+                # Anyone can unwrap it: it holds the device's key (the new one in a rotation).
+                wanted = (following if flow == "rotation" else current)[item.device]["yealink_aes_key"]
+                assert codec.decode(item.encoding, item.content).decode() == wanted
+                assert yealink_cli(item.content, YEALINK_FIXED_KEY).decode() == wanted
+            else:
+                assert codec.decode(item.encoding, item.content) == item.content
             continue
-        assert item.plaintext is not None and item.digest in DIGESTS, item.path
+        assert item.plaintext is not None, item.path
+        if "openssl-aes-256-cbc" in item.encoding:
+            assert item.digest in DIGESTS, item.path
+        else:
+            assert item.digest is None, item.path
         held = list(by_label[item.device].keys.values()) + list(following.get(item.device, {}).values())
         fits = [key for key in held if _decodes(item, key) == item.plaintext]
         assert fits, "%s (%s) does not decode with its device's keys" % (item.path, flow)
         # The real tools agree, with the digest the tag names.
-        assert decode_cli(item.encoding, item.content, fits[0], item.digest) == item.plaintext, item.path
-        if flow == "gzip-sha256":
+        if item.encoding == ("yealink-aes-128-ecb",):
+            assert unpad_spaces(yealink_cli(item.content, fits[0])) == item.plaintext, item.path
+        else:
+            assert decode_cli(item.encoding, item.content, fits[0], item.digest) == item.plaintext, item.path
+        if flow == "gzip-sha256" and "openssl-aes-256-cbc" in item.encoding:
             assert item.digest == "sha256", item.path
     return kinds
 

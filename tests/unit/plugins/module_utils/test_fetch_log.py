@@ -145,6 +145,49 @@ def test_only_a_fetch_authenticated_as_the_device_proves_a_rotation():
         {"000b82123456": {"k-gs"}}, {"000b82123456": {"k-gs"}})
 
 
+def test_a_fetch_as_the_device_s_new_http_user_proves_a_rotation():
+    """Yealink: while the rotation runs nginx lets the device in as its old and its new user; only the new one proves it."""
+    new_user, old_user = "00156574b150-3a7f", "00156574b150-91c2"
+    entry = {"key_id": "k-new", "opened": OPENED, "closed": None, "paths": ["00156574b150-bootstrap.cfg"],
+             "sizes": {"00156574b150-bootstrap.cfg": 120, "00156574b150.cfg": 450}, "vendor": "yealink",
+             "device": "desk", "rotation": True, "proof_paths": ["00156574b150-bootstrap.cfg", "00156574b150.cfg"],
+             "proof_user": new_user}
+    state = {"version": 1, "devices": {"00156574b150": entry}}
+    agent = "Yealink SIP-T46U 108.86.0.90 00:15:65:74:b1:50"
+
+    def fetch(**fields):
+        record = {"time": "2026-11-21T10:05:00+00:00", "remote_addr": "10.99.0.2", "path": "/00156574b150.cfg",
+                  "status": 200, "bytes": 450, "user_agent": agent, "ssl_client_verify": "NONE", "client_mac": "",
+                  "remote_user": new_user, "device_auth": "00156574b150"}
+        record.update(fields)
+        return json.dumps(record)
+
+    assert http_fetches([fetch()], state) == ({}, {"00156574b150": {"k-new"}}, [])
+    # nginx writes the MAC as the path spells it, the user as the phone sent it.
+    assert http_fetches([fetch(device_auth="00156574B150", remote_user=new_user.upper())], state)[1] == {
+        "00156574b150": {"k-new"}}
+    # Not proof: the old password's user (still let in), no credentials asked for (another server, a
+    # missing file), a refused password, a user of another device or of no device, the bare MAC, a
+    # partial download, a fetch before the rotation's files were served.
+    for record in (fetch(remote_user=old_user), fetch(device_auth=""), fetch(status=401, bytes=0),
+                   fetch(remote_user="00156574b151-3a7f"), fetch(remote_user=""), fetch(remote_user="00156574b150"),
+                   fetch(bytes=100), fetch(time="2026-11-21T09:59:00+00:00"),
+                   fetch(device_auth="not-a-mac", remote_user="not-a-mac-3a7f")):
+        assert http_fetches([record], state)[1] == {}, record
+    # A rotation without HTTP credentials (no proof_user): a device_auth fetch proves nothing.
+    other_state = {"version": 1, "devices": {"00156574b150": dict(entry, proof_user=None)}}
+    del other_state["devices"]["00156574b150"]["proof_user"]
+    assert http_fetches([fetch()], other_state)[1] == {}
+    # Another device's credentials on this device's file: someone else's fetch.
+    other = fetch(device_auth="00156574b151", remote_user="00156574b151-0000", path="/00156574b150-bootstrap.cfg",
+                  bytes=120)
+    fetched, proven, foreign = http_fetches([other], state)
+    assert fetched == {} and proven == {} and foreign[0]["claimed"] == "00156574b151"
+    # The plain bootstrap with the new password: fetched (its window closes), not proof.
+    bootstrap = fetch(path="/00156574b150-bootstrap.cfg", bytes=120, remote_user="", device_auth="")
+    assert http_fetches([bootstrap], state) == ({"00156574b150": {"k-new"}}, {}, [])
+
+
 def test_a_fetch_from_the_new_cisco_gpp_b_directory_proves_the_rotation_over_http_and_tftp():
     new_file = "profile/0123456789abcdef0123456789abcdef/spa2102.cfg"
     entry = {"key_id": "k-new", "opened": OPENED, "closed": None, "paths": ["profile/old/spa2102.cfg"],
@@ -382,7 +425,11 @@ def _carrier_state(vendor):
 
 
 def _with_mac(sample, sample_mac, mac):
-    """A declared form's sample User-Agent, naming ``mac`` where it names its own."""
+    """A declared form's sample User-Agent, naming ``mac`` where it names its own (with colons where it writes them)."""
+    colons = ":".join(sample_mac[i:i + 2] for i in range(0, 12, 2))
+    if colons in sample.lower():
+        index = sample.lower().index(colons)
+        return sample[:index] + ":".join(mac[i:i + 2] for i in range(0, 12, 2)) + sample[index + len(colons):]
     index = sample.lower().index(sample_mac)
     written = sample[index:index + 12]
     return sample[:index] + (mac.upper() if written.isupper() else mac) + sample[index + 12:]
@@ -515,10 +562,11 @@ def lab_phone_module():
     return sys.modules[name]
 
 
-# The lab's four phones, as lab/setup.sh starts them for the e2e targets.
+# The lab's six phones, as lab/setup.sh starts them for the e2e targets.
 LAB_PHONES = [("grandstream", "GXP2170", "00:0b:82:12:34:56"), ("cisco_spa", "SPA2102", "00:0e:08:ab:cd:ef"),
               ("cisco_mpp", "ATA192", "0c:11:67:ab:cd:ef"), ("cisco_mpp", "CP-8841-3PCC", "0c:11:67:ab:cd:ef"),
-              ("panasonic", "KX-UTG300", "00:80:f0:c8:c3:81")]
+              ("panasonic", "KX-UTG300", "00:80:f0:c8:c3:81"), ("yealink", "T46U", "00:15:65:74:b1:50"),
+              ("poly", "VVX450", "00:04:f2:aa:00:01")]
 
 
 @pytest.mark.parametrize("vendor, model, mac", LAB_PHONES)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import stat
@@ -725,3 +726,108 @@ def test_run_takes_the_defaults_of_the_argument_spec(env, monkeypatch):
     run(dict((name, value) for name, value in params.items() if name != "bootstrap_serve"))
     assert stat.S_IMODE(os.stat(str(root / "cfg000b82123456.xml")).st_mode) == 0o604
     assert b"CFG_FILE_KEY" not in (root / "Config0080F0C8C381.cfg").read_bytes()
+
+
+# --- per-device HTTP credentials (Yealink, Poly): window, rotation, proof by device_auth -----------------
+
+CREDENTIAL_DEVICES = [
+    {"name": "yl", "mac": "00:15:65:74:b1:50", "model": "T46U", "lines": [{"extension": "301", "password": "yl-Secret-301"}]},
+    {"name": "po", "mac": "00:04:f2:aa:00:01", "model": "VVX410", "lines": [{"extension": "302", "password": "po-Secret-302"}]},
+]
+CREDENTIAL_FILES = {"yl": ("00156574b150-bootstrap.cfg", "00156574b150.cfg"),
+                    "po": ("0004f2aa0001-bootstrap.cfg", "0004f2aa0001-sipfleet.cfg")}
+
+
+@pytest.fixture(name="credentials_env")
+def credentials_env_fixture(tmp_path):
+    root = tmp_path / "root"
+    defaults = dict(DEFAULTS, encrypt_profiles=False, http_credentials=True)
+    dummy, fleet = load_fleet(CREDENTIAL_DEVICES, defaults)
+    wanted = dict((device.mac, renderer_for(device).key_specs(device)) for device in fleet)
+    assert wanted == {"00156574b150": {"http_password": 16}, "0004f2aa0001": {"http_password": 16}}
+    params = {"devices": CREDENTIAL_DEVICES, "defaults": defaults, "sites": {}, "models": {},
+              "keys": reconcile(empty_store(), wanted).keys, "roots": [str(root)], "state_dir": str(tmp_path / "state"),
+              "bootstrap_serve": "window", "http_credentials_enforced": True}
+    return params, root, wanted
+
+
+def authenticated_line(root, path, mac, password, when=LOG_TIME):
+    """What nginx logs for a 200 it gave the device's user of ``password``."""
+    record = json.loads(access_line(root, path, when=when))
+    user = mac + "-" + hashlib.sha256(b"sipfleet-http-user:" + password.encode()).hexdigest()[:4]
+    record.update(remote_user=user, device_auth=mac)
+    return json.dumps(record)
+
+
+@pytest.mark.parametrize("label, mac", [("yl", "00156574b150"), ("po", "0004f2aa0001")])
+def test_http_credentials_window_then_rotation_proven_by_the_device_s_own_password(credentials_env, label, mac):
+    params, root, wanted = credentials_env
+    bootstrap, own = CREDENTIAL_FILES[label]
+    first = run(params, now=T0)
+    assert label in first["bootstrap"]["open"]
+    password = params["keys"][mac]["http_password"]
+    assert password.encode() in (root / bootstrap).read_bytes()
+    # The phone fetched its bootstrap: the window closes, the same path holds no password any more.
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(params, http=[access_line(root, bootstrap)])
+    assert params["bootstrap_fetched"] == {mac: [key_id(params["keys"][mac])]}
+    closed = run(params, now=T0 + 600)
+    assert label in closed["bootstrap"]["closed"]
+    assert (root / bootstrap).exists() and password.encode() not in (root / bootstrap).read_bytes()
+    assert b"Secret-30" in (root / own).read_bytes()
+    # Rotation: the bootstrap carries the new password under the window rules.
+    store = empty_store()
+    for device_mac, keys in params["keys"].items():
+        store["devices"][device_mac] = dict(keys)
+    started = reconcile(store, wanted, rotate=[mac], fetched=params["bootstrap_fetched"])
+    new_password = started.next_keys[mac]["http_password"]
+    params["next_keys"] = started.next_keys
+    params["bootstrap_delivered"] = started.delivered
+    rotating = run(params, now=T0 + 1200)
+    assert label in rotating["rotation"]["pending"] and label in rotating["bootstrap"]["open"]
+    handover = (root / bootstrap).read_bytes()
+    assert new_password.encode() in handover and password.encode() not in handover
+    # Fetching the plain bootstrap proves nothing (anyone may have): it only closes its window.
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(
+        params, http=[access_line(root, bootstrap, when="2026-11-21T10:30:00+00:00")])
+    assert mac not in params["bootstrap_proven"]
+    assert label in run(params, now=T0 + 1300)["rotation"]["pending"]
+    # The phone still on its old password (nginx lets it in while the rotation runs): no proof.
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(
+        params, http=[authenticated_line(root, own, mac, password, when="2026-11-21T10:31:00+00:00")])
+    assert mac not in params["bootstrap_proven"]
+    assert label in run(params, now=T0 + 1350)["rotation"]["pending"]
+    # The device's own file, let in by nginx as the device's new user: proof.
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(
+        params, http=[authenticated_line(root, own, mac, new_password, when="2026-11-21T10:32:00+00:00")])
+    assert params["bootstrap_proven"] == {mac: [key_id(started.next_keys[mac])]}
+    finished = run(params, now=T0 + 1400)
+    assert finished["rotation"]["finished"] == [label]
+    assert new_password.encode() not in (root / bootstrap).read_bytes()
+
+
+def test_http_credentials_rotation_whose_window_expires_stays_pending_and_proves_only_by_the_new_user(credentials_env):
+    """The phone missed the bootstrap with its new password: nothing is lost, the rotation waits (stalled)."""
+    params, root, wanted = credentials_env
+    mac, bootstrap, own = "00156574b150", "00156574b150-bootstrap.cfg", "00156574b150.cfg"
+    run(params, now=T0)
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(params, http=[access_line(root, bootstrap)])
+    run(params, now=T0 + 600)
+    store = empty_store()
+    for device_mac, keys in params["keys"].items():
+        store["devices"][device_mac] = dict(keys)
+    started = reconcile(store, wanted, rotate=[mac], fetched=params["bootstrap_fetched"])
+    new_password = started.next_keys[mac]["http_password"]
+    params.update(next_keys=started.next_keys, bootstrap_delivered=started.delivered, bootstrap_window=10)
+    assert "yl" in run(params, now=T0 + 1200)["rotation"]["pending"]
+    expired = run(params, now=T0 + 1200 + 11 * 60)
+    assert "yl" in expired["bootstrap"]["expired"] and "yl" in expired["rotation"]["pending"]
+    assert new_password.encode() not in (root / bootstrap).read_bytes()
+    state = load_bootstrap_state(params["state_dir"])
+    new_user = mac + "-" + hashlib.sha256(b"sipfleet-http-user:" + new_password.encode()).hexdigest()[:4]
+    assert state["devices"][mac]["proof_user"] == new_user
+    # The phone still on its old password: let in (the role keeps both), and no proof.
+    old_password = params["keys"][mac]["http_password"]
+    params["bootstrap_fetched"], params["bootstrap_proven"] = fetches(
+        params, http=[authenticated_line(root, own, mac, old_password, when="2026-11-21T11:00:00+00:00")])
+    assert mac not in params["bootstrap_proven"]
+    assert "yl" in run(params, now=T0 + 4000)["rotation"]["pending"]

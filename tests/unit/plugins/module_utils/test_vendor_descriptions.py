@@ -64,6 +64,12 @@ SAMPLE_PARSES = {
     "Cisco/ATA192-MPP-12-0-1 (0c1167abcdef)": {"model": "ATA192-MPP", "mac": "0c1167abcdef", "firmware": "12-0-1"},
     "Cisco/ATA192-MPP-11-1-0MPP-16 (FCH2118DGQP)": {"model": "ATA192-MPP", "mac": None, "firmware": "11-1-0MPP-16"},
     "Panasonic_KX-UT113/01.133 (0080f0c8c381)": {"model": "KX-UT113", "mac": "0080f0c8c381", "firmware": "01.133"},
+    "Yealink SIP-T46G 28.72.0.1 00:15:65:4a:a9:37": {"model": "T46G", "mac": "0015654aa937", "firmware": "28.72.0.1"},
+    "Yealink SIP-T56A  58.80.0.25 001565f429a4": {"model": "T56A", "mac": "001565f429a4", "firmware": "58.80.0.25"},
+    "Yealink W70B 146.87.0.15 80:5e:0c:1d:65:4e": {"model": "W70B", "mac": "805e0c1d654e", "firmware": "146.87.0.15"},
+    # Poly names no MAC: it comes from the requested path.
+    "FileTransport PolycomVVX-VVX_400-UA/4.1.4.7430 Type/Application": {"model": "VVX_400", "mac": None, "firmware": "4.1.4.7430"},
+    "FileTransport PolycomSoundPointIP-SPIP_335-UA/3.2.1.0078": {"model": "SPIP_335", "mac": None, "firmware": "3.2.1.0078"},
 }
 
 #: A device certificate subject of each family that has one, as nginx gives it
@@ -377,6 +383,8 @@ FAMILY_SETTINGS = {
     "cisco_spa": ["compress_profiles"],
     "cisco_mpp": ["compress_profiles"],
     "panasonic": [],
+    "yealink": ["http_credentials", "yealink_compat_encryption"],
+    "poly": ["http_credentials"],
 }
 
 

@@ -21,7 +21,11 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet impor
 )
 from ansible_collections.sipfleet.provisioning.tests.unit import openssl_cli
 
-SIP_PASSWORDS = ["gs-Secret-201", "spa-Secret-202", "mpp-Secret-203", "pana-Secret-204"]
+SIP_PASSWORDS = ["gs-Secret-201", "spa-Secret-202", "mpp-Secret-203", "pana-Secret-204", "yea-Secret-205",
+                 "poly-Secret-206"]
+#: Devices whose model reads no encrypted file: served plain whatever the fleet's encrypt_profiles
+#: (Yealink over HTTPS; Poly, whose encryption is not public, with its passwords allowed on http here).
+PLAIN_ONLY = {"yealink", "poly"}
 ADMIN_PASSWORD = "AdminSecret999"
 
 DEFAULTS = {
@@ -44,6 +48,12 @@ def fleet_devices():
          "lines": [{"extension": "203", "password": SIP_PASSWORDS[2]}]},
         {"name": "pana", "mac": "00:80:f0:c8:c3:81", "model": "KX-UTG300",
          "lines": [{"extension": "204", "password": SIP_PASSWORDS[3]}]},
+        {"name": "yealink", "mac": "00:15:65:00:00:01", "model": "T46U",
+         "settings": {"encrypt_profiles": False, "provisioning_url": "https://prov.example.net"},
+         "lines": [{"extension": "205", "password": SIP_PASSWORDS[4]}]},
+        {"name": "poly", "mac": "00:04:f2:00:00:05", "model": "VVX410",
+         "settings": {"encrypt_profiles": False, "allow_plain_credentials": True},
+         "lines": [{"extension": "206", "password": SIP_PASSWORDS[5]}]},
     ]
 
 
@@ -70,7 +80,7 @@ def rendered_fixture(request):
 
 
 def test_registry():
-    assert sorted(VENDORS) == ["cisco_mpp", "cisco_spa", "grandstream", "panasonic"]
+    assert sorted(VENDORS) == ["cisco_mpp", "cisco_spa", "grandstream", "panasonic", "poly", "yealink"]
     for name, renderer in VENDORS.items():
         assert renderer.name == name
         assert renderer.known_models(), name
@@ -84,7 +94,7 @@ def test_every_device_gets_files_and_paths_are_safe(rendered):
     for item in files:
         assert check_relative_path(item.path) == item.path
         assert item.vendor in VENDORS
-    assert set(item.device for item in files if item.device) == {"gs", "spa", "mpp", "pana"}
+    assert set(item.device for item in files if item.device) == {"gs", "spa", "mpp", "pana", "yealink", "poly"}
 
 
 def test_readable_secrets_are_marked_secret(rendered):
@@ -101,7 +111,7 @@ def test_encryption_hides_sip_passwords(rendered):
     if not encrypted:
         return
     for item in files:
-        if item.role == "profile" and item.device:
+        if item.role == "profile" and item.device and item.device not in PLAIN_ONLY:
             assert not any(secret.encode() in item.content for secret in SIP_PASSWORDS), item.path
 
 
