@@ -34,6 +34,10 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.pol
     description as poly_description,
     renderer as poly_renderer,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.snom import (
+    description as snom_description,
+    renderer as snom_renderer,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yealink import (
     description as yealink_description,
     renderer as yealink_renderer,
@@ -47,6 +51,7 @@ _PACKAGES = (
     (panasonic_renderer, panasonic_description),
     (yealink_renderer, yealink_description),
     (poly_renderer, poly_description),
+    (snom_renderer, snom_description),
 )
 
 #: ``{vendor name: renderer}``.
