@@ -99,8 +99,8 @@ def render_settings(settings, function_keys=()):
     lines = ["<settings>", '  <phone-settings e="2">']
     for item in settings:
         idx = ' idx="%d"' % item.idx if item.idx is not None else ""
-        lines.append('    <%s%s perm="%s">%s</%s>' % (item.name, idx, _escape(item.perm, _ATTRIBUTE_ESCAPES),
-                                                        _escape(item.value, _TEXT_ESCAPES), item.name))
+        perm = _escape(item.perm, _ATTRIBUTE_ESCAPES)
+        lines.append('    <%s%s perm="%s">%s</%s>' % (item.name, idx, perm, _escape(item.value, _TEXT_ESCAPES), item.name))
     lines.append("  </phone-settings>")
     if function_keys:
         lines.append('  <functionKeys e="2">')

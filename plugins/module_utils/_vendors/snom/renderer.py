@@ -69,7 +69,6 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.sno
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.snom.formats import (
     DECLARATION,
     FKEY_TYPES,
-    NAME_RE,
     Setting,
     render_container,
     render_firmware,
@@ -241,8 +240,8 @@ class SnomRenderer(VendorRenderer):
         proxy = device.settings.get("outbound_proxy")
         if proxy is not None:
             try:
-                found = parse_host_port(proxy, _HOSTS, messages={"host": "{value} is not host[:port]",
-                                                                  "port": "{value} has a port out of range 1 to 65535"})
+                found = parse_host_port(proxy, _HOSTS, messages={
+                    "host": "{value} is not host[:port]", "port": "{value} has a port out of range 1 to 65535"})
             except AddressError as exc:
                 raise device.error(exc.message, field="settings.outbound_proxy")
             proxy = found.text if found.port is None else "%s:%d" % (found.text, found.port)

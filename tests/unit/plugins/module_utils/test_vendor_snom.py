@@ -298,8 +298,8 @@ def test_credentials_bootstrap_comes_first_and_sets_the_http_client_user():
     files = render(inventory, fleet)
     password = "0123456789abcdef0123456789abcdef"
     base = "http://prov.example.net/snom/"
-    assert container_urls(files["snomD785-000413A11FA7.htm"].content) == [base + "snom-000413A11FA7-bootstrap.xml",
-                                                                           base + "snom-000413A11FA7.xml"]
+    assert container_urls(files["snomD785-000413A11FA7.htm"].content) == [
+        base + "snom-000413A11FA7-bootstrap.xml", base + "snom-000413A11FA7.xml"]
     carrier = files["snom-000413A11FA7-bootstrap.xml"]
     assert carrier.secret and carrier.role == "bootstrap" and is_key_carrier(carrier)
     values, dummy = read_settings(carrier.content)
@@ -541,7 +541,7 @@ def one(**fields):
 
 
 @pytest.mark.parametrize("device, defaults, pattern", [
-        (one(settings={"encrypt_profiles": True}), {}, r"^device desk, field settings\.encrypt_profiles: is on .*no file encryption"),
+    (one(settings={"encrypt_profiles": True}), {}, r"^device desk, field settings\.encrypt_profiles: is on .*no file encryption"),
     (one(model="D120", lines=[{"extension": str(n), "password": "Hush-1"} for n in range(3)]), {},
      r"^device desk, field lines\[2\]: the D120 takes 2 identities"),
     (one(model="M700", lines=[{"extension": str(n), "password": "Hush-1"} for n in range(2)]), {},
