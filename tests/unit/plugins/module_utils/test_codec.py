@@ -338,6 +338,9 @@ def devices(settings_=None):
         # Poly reads no file the collection can encrypt.
         {"name": "poly", "mac": "0004f2000001", "model": "VVX410", "settings": dict(own, encrypt_profiles=False),
          "lines": [{"extension": "207", "password": "pw-poly"}]},
+        # Fanvil reads no file the collection can encrypt.
+        {"name": "fanvil", "mac": "0c383e000001", "model": "X4", "settings": dict(own, encrypt_profiles=False),
+         "lines": [{"extension": "209", "password": "pw-fanvil"}]},
     ]
 
 

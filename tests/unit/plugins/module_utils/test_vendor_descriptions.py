@@ -70,6 +70,8 @@ SAMPLE_PARSES = {
     # Poly names no MAC: it comes from the requested path.
     "FileTransport PolycomVVX-VVX_400-UA/4.1.4.7430 Type/Application": {"model": "VVX_400", "mac": None, "firmware": "4.1.4.7430"},
     "FileTransport PolycomSoundPointIP-SPIP_335-UA/3.2.1.0078": {"model": "SPIP_335", "mac": None, "firmware": "3.2.1.0078"},
+    "Fanvil X6U Pro 0.0.10 0c383e2cd782": {"model": "X6U Pro", "mac": "0c383e2cd782", "firmware": "0.0.10"},
+    "Fanvil X4 2.10.2.6887 0c383e07e16c": {"model": "X4", "mac": "0c383e07e16c", "firmware": "2.10.2.6887"},
 }
 
 #: A device certificate subject of each family that has one, as nginx gives it
@@ -385,6 +387,7 @@ FAMILY_SETTINGS = {
     "panasonic": [],
     "yealink": ["http_credentials", "yealink_compat_encryption"],
     "poly": ["http_credentials"],
+    "fanvil": ["fanvil_config_format", "http_credentials"],
 }
 
 

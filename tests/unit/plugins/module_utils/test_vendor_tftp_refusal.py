@@ -32,7 +32,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.des
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import DESCRIPTIONS
 
-FAMILIES = ("yealink", "poly")
+FAMILIES = ("yealink", "poly", "fanvil")
 
 MACS = ["00156574b150", "00156574B150", "0004f2aa0001", "0004F2AA0001", "805e0c1d654e", "000000000001",
         "100000000000", "0000000000f0", "00000000000A", "ffffffffffff"]
@@ -165,6 +165,8 @@ DEVICES = [
     {"name": "spa", "mac": "00:0e:08:00:00:01", "model": "SPA2102", "lines": [{"extension": "701", "password": "Sip-701"}]},
     {"name": "mpp", "mac": "00:0e:08:00:00:02", "model": "CP-6841-3PCC", "lines": [{"extension": "702", "password": "Sip-702"}]},
     {"name": "kx", "mac": "00:80:f0:c8:c3:81", "model": "KX-UT133", "lines": [{"extension": "801", "password": "Sip-801"}]},
+    {"name": "fv-desk", "mac": "0c:38:3e:07:e1:6c", "model": "X4", "lines": [{"extension": "901", "password": "Sip-901"}],
+     "keys": {"http_password": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"}},
 ]
 DEFAULTS = {"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net/p",
             "admin_password": "AdminSecret77", "allow_plain_credentials": True, "encrypt_profiles": False}
@@ -182,7 +184,7 @@ def test_of_the_rendered_files_the_tftp_server_refuses_the_protected_ones_only()
         if protected:
             refused.add(item.path)
     # The Yealink and the Poly phone's own files with their passwords, nothing else.
-    assert refused == {"00156574b150.cfg", "0004f2aa0001-sipfleet.cfg"}
+    assert refused == {"00156574b150.cfg", "0004f2aa0001-sipfleet.cfg", "0c383e07e16c.cfg"}
 
 
 # --- the check ---------------------------------------------------------------------------------

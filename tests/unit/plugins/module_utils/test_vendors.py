@@ -22,10 +22,10 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet impor
 from ansible_collections.sipfleet.provisioning.tests.unit import openssl_cli
 
 SIP_PASSWORDS = ["gs-Secret-201", "spa-Secret-202", "mpp-Secret-203", "pana-Secret-204", "yea-Secret-205",
-                 "poly-Secret-206"]
+                 "poly-Secret-206", "fanvil-Secret-207"]
 #: Devices whose model reads no encrypted file: served plain whatever the fleet's encrypt_profiles
 #: (Yealink over HTTPS; Poly, whose encryption is not public, with its passwords allowed on http here).
-PLAIN_ONLY = {"yealink", "poly"}
+PLAIN_ONLY = {"yealink", "poly", "fanvil"}
 ADMIN_PASSWORD = "AdminSecret999"
 
 DEFAULTS = {
@@ -54,6 +54,10 @@ def fleet_devices():
         {"name": "poly", "mac": "00:04:f2:00:00:05", "model": "VVX410",
          "settings": {"encrypt_profiles": False, "allow_plain_credentials": True},
          "lines": [{"extension": "206", "password": SIP_PASSWORDS[5]}]},
+        # The Fanvil DST codes are unsure: a zone without DST.
+        {"name": "fanvil", "mac": "0c:38:3e:00:00:07", "model": "X4U",
+         "settings": {"encrypt_profiles": False, "allow_plain_credentials": True, "timezone": "UTC0"},
+         "lines": [{"extension": "207", "password": SIP_PASSWORDS[6]}]},
     ]
 
 
@@ -80,7 +84,7 @@ def rendered_fixture(request):
 
 
 def test_registry():
-    assert sorted(VENDORS) == ["cisco_mpp", "cisco_spa", "grandstream", "panasonic", "poly", "yealink"]
+    assert sorted(VENDORS) == ["cisco_mpp", "cisco_spa", "fanvil", "grandstream", "panasonic", "poly", "yealink"]
     for name, renderer in VENDORS.items():
         assert renderer.name == name
         assert renderer.known_models(), name
@@ -94,7 +98,7 @@ def test_every_device_gets_files_and_paths_are_safe(rendered):
     for item in files:
         assert check_relative_path(item.path) == item.path
         assert item.vendor in VENDORS
-    assert set(item.device for item in files if item.device) == {"gs", "spa", "mpp", "pana", "yealink", "poly"}
+    assert set(item.device for item in files if item.device) == {"gs", "spa", "mpp", "pana", "yealink", "poly", "fanvil"}
 
 
 def test_readable_secrets_are_marked_secret(rendered):
