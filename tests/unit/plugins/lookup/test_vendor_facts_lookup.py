@@ -127,6 +127,7 @@ NONZERO_MAC = "(" + "|".join(
 HTTP_CREDENTIALS_TFTP_PATHS = [
     r"(^|/)" + NONZERO_MAC + r"(\.cfg|_Security\.enc)$",
     r"(^|/)" + NONZERO_MAC + r"-(sipfleet|phone|web|license|directory|app|boot)\.(cfg|xml|log)$",
+    r"(^|/)" + NONZERO_MAC + r"\.cfg$",
 ]
 
 
