@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProfileFormatError
 

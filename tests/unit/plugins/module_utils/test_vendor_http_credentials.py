@@ -249,7 +249,7 @@ def test_the_setting_is_a_boolean():
 
 KEYS = {"yl-desk": "0123456789abcdef0123456789abcdef", "yl-dect": "fedcba9876543210fedcba9876543210",
         "po-desk": "00112233445566778899aabbccddeeff", "po-trio": "ffeeddccbbaa99887766554433221100",
-            "fv-desk": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"}
+        "fv-desk": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"}
 
 
 def keyed(keys=None, defaults=None):
