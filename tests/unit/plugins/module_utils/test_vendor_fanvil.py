@@ -467,6 +467,7 @@ def _exec(**changes):
     (_desk(params={"X.Y": True}), {}, "params.X.Y", "YAML read it as a boolean"),
     (_desk(params={"X.Y": "Sip-Pw-1\n"}), {}, "params.X.Y", "U+000A"),
     (_desk(model="X9", vendor="fanvil"), {}, "model", "known: H2U-V2"),
+    (_desk(settings={"fanvil_config_format": "text"}), {}, "settings.fanvil_config_format", "voip_config_file"),
 ])
 def test_bad_input_names_device_and_field(raw, defaults, field, words):
     with pytest.raises(ProvisioningError) as failure:
