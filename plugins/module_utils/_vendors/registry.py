@@ -22,6 +22,10 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.cis
     description as cisco_spa_description,
     renderer as cisco_spa_renderer,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.fanvil import (
+    description as fanvil_description,
+    renderer as fanvil_renderer,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream import (
     description as grandstream_description,
     renderer as grandstream_renderer,
@@ -52,6 +56,7 @@ _PACKAGES = (
     (yealink_renderer, yealink_description),
     (poly_renderer, poly_description),
     (snom_renderer, snom_description),
+    (fanvil_renderer, fanvil_description),
 )
 
 #: ``{vendor name: renderer}``.

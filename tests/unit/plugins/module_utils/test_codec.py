@@ -342,6 +342,9 @@ def devices(settings_=None):
         {"name": "snom", "mac": "000413000001", "model": "D785",
          "settings": dict(own, encrypt_profiles=False, http_credentials=True),
          "lines": [{"extension": "209", "password": "pw-snom"}]},
+        # Fanvil reads no file the collection can encrypt.
+        {"name": "fanvil", "mac": "0c383e000001", "model": "X4", "settings": dict(own, encrypt_profiles=False),
+         "lines": [{"extension": "210", "password": "pw-fanvil"}]},
     ]
 
 

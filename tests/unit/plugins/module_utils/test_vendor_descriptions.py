@@ -77,6 +77,8 @@ SAMPLE_PARSES = {
     "Mozilla/4.0 (compatible; Snom M900 05.20.0001 000413b60680)": {"model": "M900", "mac": "000413b60680", "firmware": "05.20.0001"},
     # Snom 7.x/8.x firmware names no MAC.
     "Mozilla/4.0 (compatible; snom320-SIP 8.4.18 1.1.3-s)": {"model": "320", "mac": None, "firmware": "8.4.18"},
+    "Fanvil X6U Pro 0.0.10 0c383e2cd782": {"model": "X6U Pro", "mac": "0c383e2cd782", "firmware": "0.0.10"},
+    "Fanvil X4 2.10.2.6887 0c383e07e16c": {"model": "X4", "mac": "0c383e07e16c", "firmware": "2.10.2.6887"},
 }
 
 #: A device certificate subject of each family that has one, as nginx gives it
@@ -395,6 +397,7 @@ FAMILY_SETTINGS = {
     "yealink": ["http_credentials", "yealink_compat_encryption"],
     "poly": ["http_credentials"],
     "snom": ["http_credentials", "snom_timezone"],
+    "fanvil": ["fanvil_config_format", "http_credentials"],
 }
 
 

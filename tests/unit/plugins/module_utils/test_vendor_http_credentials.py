@@ -27,7 +27,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.des
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import DESCRIPTIONS
 
 #: The families whose phones take per-device HTTP credentials.
-FAMILIES = ("yealink", "poly", "snom")
+FAMILIES = ("yealink", "poly", "snom", "fanvil")
 
 DEFAULTS = {"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net/p",
             "admin_password": "AdminSecret77", "allow_plain_credentials": True, "encrypt_profiles": False}
@@ -42,6 +42,7 @@ DEVICES = [
     {"name": "spa", "mac": "00:0e:08:00:00:01", "model": "SPA2102", "lines": [{"extension": "701", "password": "Sip-701"}]},
     {"name": "mpp", "mac": "00:0e:08:00:00:02", "model": "CP-6841-3PCC", "lines": [{"extension": "702", "password": "Sip-702"}]},
     {"name": "kx", "mac": "00:80:f0:c8:c3:81", "model": "KX-UT133", "lines": [{"extension": "801", "password": "Sip-801"}]},
+    {"name": "fv-desk", "mac": "0c:38:3e:07:e1:6c", "model": "X4", "lines": [{"extension": "901", "password": "Sip-901"}]},
 ]
 
 
@@ -127,7 +128,7 @@ def rendered_fixture(request):
         return fleet, render_fleet(inventory, fleet)
     keys = {"yl-desk": "0123456789abcdef0123456789abcdef", "yl-dect": "fedcba9876543210fedcba9876543210",
             "po-desk": "00112233445566778899aabbccddeeff", "po-trio": "ffeeddccbbaa99887766554433221100",
-            "sn-desk": "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"}
+            "sn-desk": "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf", "fv-desk": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"}
     devices = [dict(raw, keys={"http_password": keys[raw["name"]]}, settings={"http_credentials": True})
                if raw["name"] in keys else raw for raw in DEVICES]
     inventory, fleet = load_fleet(devices, DEFAULTS)
@@ -176,6 +177,8 @@ def test_a_device_s_secret_files_need_its_credentials_and_shared_files_none(fami
      ["/snomD785-000413A11FA7.htm", "/p/snomD785-000413a11fa7.htm", "/snom-000413A11FA7-bootstrap.xml"],
      ["/snomD785.htm", "/snomD785.xml", "/snomD785-firmware.xml", "/000000000000.xml", "/000000000000-bootstrap.xml",
       "/snomD785-10.1.215.13-SIP-r.bin", "/cfg000413a11fa7.xml"]),
+    ("fanvil", ["/0c383e07e16c.cfg", "/a/b/0C383E07E16C.cfg"], ["/0c383e07e16c-bootstrap.cfg"],
+     ["/000000000000.cfg", "/f0X4hw1.100.cfg", "/F0V00X600000.cfg", "/0c383e07e16c.txt", "/x0c383e07e16c.cfg"]),
 ])
 def test_declared_paths_by_hand(family, protected, bootstrap, neither):
     declared = DESCRIPTIONS[family].http_credentials
@@ -232,7 +235,7 @@ def test_the_setting_asks_the_key_store_for_the_http_password():
     # Both families' devices, none of the others (Grandstream reads the setting nowhere).
     assert required_keys(fleet) == {"yl-desk": {"http_password": 16}, "yl-dect": {"http_password": 16},
                                     "po-desk": {"http_password": 16}, "po-trio": {"http_password": 16},
-                                    "sn-desk": {"http_password": 16}}
+                                    "sn-desk": {"http_password": 16}, "fv-desk": {"http_password": 16}}
 
 
 def test_one_device_opts_in():
@@ -251,7 +254,7 @@ def test_the_setting_is_a_boolean():
 
 KEYS = {"yl-desk": "0123456789abcdef0123456789abcdef", "yl-dect": "fedcba9876543210fedcba9876543210",
         "po-desk": "00112233445566778899aabbccddeeff", "po-trio": "ffeeddccbbaa99887766554433221100",
-        "sn-desk": "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"}
+        "sn-desk": "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf", "fv-desk": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"}
 
 
 def keyed(keys=None, defaults=None):
@@ -320,7 +323,9 @@ def test_the_window_decides_which_bootstrap_is_served(path):
 
 
 def test_the_credentials_need_their_key():
-    devices = [dict(raw) for raw in DEVICES]
+    # Fanvil renders first (vendors in name order): its device has its key, so the Yealink one's is missing first.
+    devices = [dict(raw, keys={"http_password": KEYS[raw["name"]]}) if raw["name"] == "fv-desk" else dict(raw)
+               for raw in DEVICES]
     with pytest.raises(ProvisioningError, match=r"device yl-desk, field keys.http_password: missing secret"):
         inventory, fleet = load_fleet(devices, dict(DEFAULTS, http_credentials=True))
         render_fleet(inventory, fleet)

@@ -32,7 +32,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.des
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import DESCRIPTIONS
 
-FAMILIES = ("yealink", "poly", "snom")
+FAMILIES = ("yealink", "poly", "snom", "fanvil")
 
 MACS = ["00156574b150", "00156574B150", "0004f2aa0001", "0004F2AA0001", "000413A11FA7", "805e0c1d654e", "000000000001",
         "100000000000", "0000000000f0", "00000000000A", "ffffffffffff"]
@@ -173,6 +173,8 @@ DEVICES = [
     {"name": "kx", "mac": "00:80:f0:c8:c3:81", "model": "KX-UT133", "lines": [{"extension": "801", "password": "Sip-801"}]},
     {"name": "sn-desk", "mac": "00:04:13:a1:1f:a7", "model": "D785", "lines": [{"extension": "901", "password": "Sip-901"}],
      "keys": {"http_password": "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"}},
+    {"name": "fv-desk", "mac": "0c:38:3e:07:e1:6c", "model": "X4", "lines": [{"extension": "901", "password": "Sip-901"}],
+     "keys": {"http_password": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"}},
 ]
 DEFAULTS = {"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net/p",
             "admin_password": "AdminSecret77", "allow_plain_credentials": True, "encrypt_profiles": False}
@@ -189,9 +191,9 @@ def test_of_the_rendered_files_the_tftp_server_refuses_the_protected_ones_only()
         assert re_refuses(eres, item.path) == protected, item.path
         if protected:
             refused.add(item.path)
-    # The Yealink, the Poly and the Snom phone's own files with their passwords, nothing else
+    # The Yealink, Poly, Snom and Fanvil phones' own files with their passwords, nothing else
     # (Cisco MPP's 000e08000002.xml stays served).
-    assert refused == {"00156574b150.cfg", "0004f2aa0001-sipfleet.cfg", "snom-000413A11FA7.xml"}
+    assert refused == {"00156574b150.cfg", "0004f2aa0001-sipfleet.cfg", "snom-000413A11FA7.xml", "0c383e07e16c.cfg"}
 
 
 # --- the check ---------------------------------------------------------------------------------
