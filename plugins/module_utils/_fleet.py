@@ -118,12 +118,6 @@ PLAIN_SCHEMES = ("tftp", "http", "ftp")
 CREDENTIAL_LESS_SCHEMES = ("tftp", "ftp")
 
 
-def has_http_credentials(renderer, device):
-    """Whether ``device`` opts in to per-device HTTP credentials its family declares."""
-    facts = renderer.description.http_credentials if renderer.description is not None else None
-    return bool(facts is not None and facts.key_specs(device.settings))
-
-
 def credential_fields(device):
     """The inventory fields of the passwords a device's own file carries: every line's, the admin password."""
     fields = ["lines[%d].password" % index for index, line in enumerate(device.lines) if line.password]
@@ -159,7 +153,7 @@ def check_plain_credentials(fleet, files, http_credentials_enforced=False):
     for device in fleet:
         renderer = renderer_for(device)
         scheme = renderer.transport(device)
-        protected = has_http_credentials(renderer, device)
+        protected = renderer.has_http_credentials(device)
         facts = renderer.description.http_credentials if renderer.description is not None else None
         if http_credentials_enforced and facts is not None and not protected:
             # The servers ask for credentials on every file of the family's

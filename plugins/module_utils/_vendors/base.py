@@ -426,18 +426,22 @@ class VendorRenderer:
         """
         return plain_text_view(data)
 
-    def http_password(self, device):
-        """The device's HTTP password (a key-store key), or ``None`` when it has no per-device HTTP credentials.
+    def has_http_credentials(self, device):
+        """Whether ``device`` opts in to the per-device HTTP credentials its family declares.
 
         A family that declares ``http_credentials`` in its description hands
-        it to the phone in a plain bootstrap (see
-        :class:`~.description.HttpCredentialsFacts`); a device has one only
+        them to the phone in a plain bootstrap (see
+        :class:`~.description.HttpCredentialsFacts`); a device has them only
         when its inventory sets the family's opt-in setting.
         """
         facts = self.description.http_credentials if self.description is not None else None
-        if facts is None or not facts.key_specs(device.settings):
+        return bool(facts is not None and facts.key_specs(device.settings))
+
+    def http_password(self, device):
+        """The device's HTTP password (a key-store key), or ``None`` when it has no per-device HTTP credentials."""
+        if not self.has_http_credentials(device):
             return None
-        return self.require_key(device, facts.key)
+        return self.require_key(device, self.description.http_credentials.key)
 
     def render_credentials_rotation(self, device, next_device, inventory):
         """A rotation of the HTTP password: the device's files with the new one, its bootstrap the carrier.

@@ -300,7 +300,7 @@ class PolyRenderer(VendorRenderer):
                                    "voIpProt.SIP.specialEvent.checkSync.alwaysReboot)" % (name,), field=field)
             if name in MANAGED_PARAMS:
                 raise device.error("%s is written by the collection: %s" % (name, MANAGED_PARAMS[name]), field=field)
-            if name in (PROVISIONING_USER, PROVISIONING_PASSWORD) and self.description.http_credentials.key_specs(device.settings):
+            if name in (PROVISIONING_USER, PROVISIONING_PASSWORD) and self.has_http_credentials(device):
                 # The bootstrap comes first in CONFIG_FILES and wins; a raw
                 # value here would only hide which credentials the server checks.
                 raise device.error("%s is written by the collection from settings.%s" % (

@@ -328,7 +328,7 @@ class YealinkRenderer(VendorRenderer):
                                  secret=True))
         params += self._account_params(device)
         managed = dict((param.name, param.field) for param in params)
-        if self.description.http_credentials.key_specs(device.settings):
+        if self.has_http_credentials(device):
             # The bootstrap sets them; a raw value in the device's file, read
             # later, would replace the credentials the server checks.
             for name in (PROVISIONING_USER, PROVISIONING_PASSWORD):
