@@ -356,7 +356,7 @@ class FanvilRenderer(VendorRenderer):
         form = self.form(device)
         params = self.setting_params(device, form) + self._line_params(device, form)
         managed = dict((param.name, param.field) for param in params)
-        if form == VOIP_CONFIG_FILE and self._opted_in(device):
+        if form == VOIP_CONFIG_FILE and self.has_http_credentials(device):
             # The bootstrap sets them; a raw value here would replace the credentials the server checks.
             for name in (PROVISIONING_USER, PROVISIONING_PASSWORD):
                 managed[name] = "settings.%s" % self.description.http_credentials.setting
@@ -390,7 +390,7 @@ class FanvilRenderer(VendorRenderer):
                                % (device.model, facts["lines"], " (%s)" % facts["unsure"] if facts["unsure"] else "",
                                   len(device.lines), facts["lines"]), field="lines[%d]" % facts["lines"])
         form = self.form(device)
-        if self._opted_in(device) and form != VOIP_CONFIG_FILE:
+        if self.has_http_credentials(device) and form != VOIP_CONFIG_FILE:
             raise device.error(
                 "is true, but the %s reads <sysConf> files, and the sources give a <sysConf> element for neither the "
                 "provisioning user nor its password (only FlashServerIP, FlashFileName, FlashProtocol, FlashMode, "
@@ -403,10 +403,6 @@ class FanvilRenderer(VendorRenderer):
             if problem is not None:
                 raise ProvisioningError(problem, device=device.label, field=param.field)
         self._tree(device, params, form)
-
-    def _opted_in(self, device):
-        """Whether the device's inventory turns on its HTTP credentials (its key is only needed to render)."""
-        return bool(self.description.http_credentials.key_specs(device.settings))
 
     def _tree(self, device, params, form):
         try:

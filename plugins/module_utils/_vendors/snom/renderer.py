@@ -327,7 +327,7 @@ class SnomRenderer(VendorRenderer):
         """``[(Setting, field, secret)]`` of ``snom-<MAC>.xml``: settings, identities, raw params."""
         params = self.setting_params(device) + self.identity_params(device)
         managed = dict((item.key(), field) for item, field, dummy in params)
-        if self.description.http_credentials.key_specs(device.settings):
+        if self.has_http_credentials(device):
             # The bootstrap sets them; a raw value here, read later, would replace the credentials the server checks.
             for name in (PROVISIONING_USER, PROVISIONING_PASSWORD):
                 managed[(name, None)] = "settings.%s" % self.description.http_credentials.setting
