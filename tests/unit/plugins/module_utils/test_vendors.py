@@ -103,8 +103,8 @@ def test_every_device_gets_files_and_paths_are_safe(rendered):
     for item in files:
         assert check_relative_path(item.path) == item.path
         assert item.vendor in VENDORS
-    assert set(item.device for item in files if item.device) == {"gs", "spa", "mpp", "pana", "yealink", "poly", "snom",
-                                                                  "fanvil"}
+    devices = {"gs", "spa", "mpp", "pana", "yealink", "poly", "snom", "fanvil"}
+    assert set(item.device for item in files if item.device) == devices
 
 
 def test_readable_secrets_are_marked_secret(rendered):
