@@ -82,8 +82,10 @@ DESCRIPTION = VendorDescription(
     # DHCP options page).
     dhcp=DhcpFacts(vendor_class=("snom",), match_type="prefix", options=(43, 66), source="documented"),
     secret_params=("user_pass", "http_pass", "admin_mode_password", "http_client_pass"),
-    # Any other password, PIN or key a raw parameter may set.
-    secret_param_patterns=(r"(?:^|_)(?:pass|password|passwd|pin|secret)(?:$|_)",),
+    # Any other password, PIN or key a raw parameter may set: pw for
+    # keyboard_lock_pw (the keypad unlock PIN), hash for user_hash (the
+    # identity's digest HA1, as good as its password).
+    secret_param_patterns=(r"(?:^|_)(?:pass|password|passwd|pw|pin|secret|hash)(?:$|_)",),
     # htm: the setting-files containers (snom<model>.htm, snom<model>-<MAC>.htm);
     # xml: the settings files and the firmware file. Snom publishes no file
     # encryption (vendor-facts-more 3.4): TLS and the phone's certificate.

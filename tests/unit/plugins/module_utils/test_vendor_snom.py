@@ -458,10 +458,28 @@ def test_mask_text_masks_every_password_and_nothing_else():
     assert "S3cret" not in masked and "pw-202" not in masked and "Adm1n" not in masked
     assert '<user_name idx="1" perm="R">201</user_name>' in masked
     assert '<user_pass idx="1" perm="R">********</user_pass>' in masked
-    for name in ("user_pass", "http_pass", "admin_mode_password", "http_client_pass", "ldap_password", "user_pin"):
+    for name in ("user_pass", "http_pass", "admin_mode_password", "http_client_pass", "ldap_password", "user_pin",
+                 "keyboard_lock_pw", "user_hash"):
         assert RENDERER.is_secret_param(name), name
-    for name in ("user_pname", "http_user", "http_client_user", "dkey_directory", "user_name"):
+    for name in ("user_pname", "http_user", "http_client_user", "dkey_directory", "user_name", "keyboard_lock",
+                 "pwr_led", "hashtag_dial", "user_hashed_realm_x"):
         assert not RENDERER.is_secret_param(name), name
+
+
+def test_mask_text_masks_the_keypad_pin_and_the_digest_hash_of_raw_params():
+    # keyboard_lock_pw unlocks the keypad; user_hash[N] is the identity's HA1, which authenticates like the password.
+    device = dict(DEVICES[1], params={"keyboard_lock_pw": "Lock-4711", "user_hash[1]": "0123abcdHA1", "keyboard_lock": "on"})
+    files = render(*load([device]))
+    masked = RENDERER.mask_text(files["snom-000413000002.xml"].content.decode("utf-8"))
+    assert "Lock-4711" not in masked and "0123abcdHA1" not in masked
+    assert '<keyboard_lock_pw perm="R">********</keyboard_lock_pw>' in masked
+    assert '<user_hash idx="1" perm="R">********</user_hash>' in masked
+    assert '<keyboard_lock perm="R">on</keyboard_lock>' in masked
+    # The settings the golden files hold keep their value in --diff, but for the declared secrets.
+    for path in ("plain", "credentials"):
+        for name in os.listdir(os.path.join(GOLDEN, path)):
+            for tag in re.findall(r"<([a-z_]+)[ >]", open(os.path.join(GOLDEN, path, name), encoding="utf-8").read()):
+                assert RENDERER.is_secret_param(tag) == (tag in DESCRIPTION.secret_params), (name, tag)
 
 
 def test_no_secret_in_a_shared_file_or_a_container_through_the_registry():
