@@ -63,9 +63,11 @@ DESCRIPTION = VendorDescription(
     dhcp=DhcpFacts(vendor_class=(), match_type=None, options=(66, 43), source="code", ouis=("00a859", "0c383e")),
     # The file keys (their algorithm is not public, never written by the
     # collection), and every password: Register_Pswd, Proxy_Pswd,
-    # Download_Password, Password, Menu_Password, RegisterPswd, MenuPassword.
+    # Download_Password, Password, Menu_Password, RegisterPswd, MenuPassword;
+    # every key, such as the SRTP keys of a SIP_Line_List_Entry
+    # (SigCrypto_Key, MedCrypto_Key), and every PIN a raw parameter may set.
     secret_params=("Config_File_Key", "Common_Cfg_File_Key"),
-    secret_param_patterns=(r"(?:Pswd|Passwd|Password)$",),
+    secret_param_patterns=(r"(?:Pswd|Passwd|Password|_Key|_Pin)$",),
     # cfg: <mac>.cfg and <mac>-bootstrap.cfg, plain XML in either form.
     # Fanvil's own file encryption (Config_File_Key) is not public.
     encodings={"cfg": ("plain",)},

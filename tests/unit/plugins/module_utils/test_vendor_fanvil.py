@@ -333,6 +333,23 @@ def test_secrets_are_never_in_shared_files_and_are_masked():
     assert "<Register_User>201</Register_User>" in RENDERER.mask_text(own)
 
 
+def test_the_srtp_keys_and_pins_of_raw_params_are_masked():
+    entry = "SIP_CONFIG_MODULE.SIP_Line_List.SIP_Line_List_Entry[SIP1]."
+    raw = dict(DEVICES_A[0], params={entry + "SigCrypto_Key": "SrtpSig-K3y", entry + "MedCrypto_Key": "SrtpMed-K3y",
+                                     "MMI_CONFIG_MODULE.Lock_Pin": "4711-Pin", entry + "DTMF_Mode": "2"})
+    own = render(*load([raw]))["0c383e07e16c.cfg"].content.decode("utf-8")
+    masked = RENDERER.mask_text(own)
+    for secret in ("SrtpSig-K3y", "SrtpMed-K3y", "4711-Pin"):
+        assert secret in own and secret not in masked, secret
+    assert "<SigCrypto_Key>********</SigCrypto_Key>" in masked and "<DTMF_Mode>2</DTMF_Mode>" in masked
+    # No element of the golden files becomes secret but the passwords.
+    for flow in os.listdir(GOLDEN):
+        for name in os.listdir(os.path.join(GOLDEN, flow)):
+            with open(os.path.join(GOLDEN, flow, name), encoding="utf-8") as handle:
+                for tag in re.findall(r"<([A-Za-z_]+)[ >]", handle.read()):
+                    assert RENDERER.is_secret_param(tag) == bool(re.search("(?:Pswd|Password)$", tag)), (name, tag)
+
+
 # -- the formats: round trip and strict decoding ------------------------------------------------------
 
 
