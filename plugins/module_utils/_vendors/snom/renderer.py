@@ -113,6 +113,13 @@ FKEY = "fkey"
 RAW_NAME_RE = re.compile(r"^([a-z][a-z0-9_]*)(?:\[(0|[1-9][0-9]{0,3})\])?\Z")
 
 _HOSTS = HostRules()
+# user_host and user_outbound hold host:port in one value, where the colons
+# of a bare IPv6 address would read as a port (2001:db8::1:5060): an IPv6
+# address is taken only in brackets, and written so ([2001:db8::1]:5060).
+_SIP_HOSTS = HostRules(bare_ipv6=False)
+_SIP_HOST_MESSAGE = ("{value} is not a host name, an IPv4 address or an IPv6 address in brackets: Snom writes the server "
+                     "and its port as one value (host:port), where the colons of a bare IPv6 address would read as a port; "
+                     "write it as [2001:db8::1]")
 _URLS = UrlRules(("http", "https", "tftp"), HostRules(bare_ipv6=False), path=re.compile(r"/[^\s\"<>]*"), forbidden="?#")
 _FIRMWARE_URLS = UrlRules(("http", "https", "tftp"), HostRules(bare_ipv6=False), path=re.compile(r"/[^\s\"<>]*"))
 
@@ -240,14 +247,17 @@ class SnomRenderer(VendorRenderer):
         proxy = device.settings.get("outbound_proxy")
         if proxy is not None:
             try:
-                found = parse_host_port(proxy, _HOSTS, messages={
-                    "host": "{value} is not host[:port]", "port": "{value} has a port out of range 1 to 65535"})
+                found = parse_host_port(proxy, _SIP_HOSTS, messages={
+                    "host": "{value} is not host[:port] (an IPv6 address in brackets: [2001:db8::1]:5060): Snom writes the "
+                            "proxy and its port as one value, where the colons of a bare IPv6 address would read as a port",
+                    "port": "{value} has a port out of range 1 to 65535"})
             except AddressError as exc:
                 raise device.error(exc.message, field="settings.outbound_proxy")
             proxy = found.text if found.port is None else "%s:%d" % (found.text, found.port)
         for index, line in enumerate(device.lines):
             field = "lines[%d].%%s" % index
-            parse_host(line.sip_server or "", _HOSTS, device=device.label, field=field % "sip_server")
+            parse_host(line.sip_server or "", _SIP_HOSTS, device=device.label, field=field % "sip_server",
+                       messages={"host": _SIP_HOST_MESSAGE})
             host = "%s:%d" % (line.sip_server, line.sip_port)
             outbound = "%s;transport=%s" % (proxy or host, line.transport)
             for name, value, line_field, secret in (

@@ -264,6 +264,15 @@ def test_outbound_proxy_language_and_no_firmware():
     assert view[("language", None)] == "English"
 
 
+def test_an_ipv6_server_and_proxy_are_written_in_brackets_before_the_port():
+    device = one(lines=[{"extension": "201", "password": "Hush-1", "sip_server": "[2001:db8::1]"}],
+                 settings={"outbound_proxy": "[2001:db8::2]:5070"})
+    files = render(*load([device], models={}))
+    dummy, view, dummy, dummy = phone_reads(files, "D785", "000413a11fa7")
+    assert view[("user_host", 1)] == "[2001:db8::1]:5060"
+    assert view[("user_outbound", 1)] == "[2001:db8::2]:5070;transport=udp"
+
+
 def test_timezone_and_syslog_take_snom_s_own_values():
     defaults = dict(DEFAULTS, timezone="CET-1CEST,M3.5.0,M10.5.0/3", syslog_server="log.example.net", snom_timezone="GER+1")
     device = one(params={"syslog_server": "log.example.net"})
@@ -590,6 +599,11 @@ def one(**fields):
     (one(params={"ldap_password": "Hush-\x01"}), {}, r"^device desk, field params\.ldap_password: contains the control"),
     (one(lines=[{"extension": "201", "password": "Hush-\n1"}]), {}, r"^device desk, field lines\[0\]\.password: contains the control"),
     (one(lines=[{"extension": "201", "password": "Hush", "sip_server": "pbx;evil"}]), {}, r"^device desk, field lines\[0\]\.sip_server: "),
+    (one(lines=[{"extension": "201", "password": "Hush", "sip_server": "2001:db8::1"}]), {},
+     r"^device desk, field lines\[0\]\.sip_server: '2001:db8::1' is not .*IPv6 address in brackets"),
+    (one(settings={"outbound_proxy": "2001:db8::1:5070"}), {},
+     r"^device desk, field settings\.outbound_proxy: '2001:db8::1:5070' is not host\[:port\].*bare IPv6"),
+    (one(settings={"outbound_proxy": "2001:db8::1"}), {}, r"^device desk, field settings\.outbound_proxy: .*bare IPv6"),
 ])
 def test_bad_input_names_device_and_field(device, defaults, pattern):
     merged = dict(DEFAULTS, **defaults)
