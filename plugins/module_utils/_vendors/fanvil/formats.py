@@ -59,6 +59,9 @@ _SEGMENT_RE = re.compile(r"^(%s)(?:\[([A-Za-z0-9_]+)\])?\Z" % _NAME)
 #: A parameter path: names joined by dots, an entry's with its key in brackets.
 PATH_RE = re.compile(r"^(?:%s(?:\[[A-Za-z0-9_]+\])?\.)*%s\Z" % (_NAME, _NAME))
 
+#: A number written with a leading zero (01, SIP01): another spelling of the entry 1 or SIP1.
+_LEADING_ZERO_RE = re.compile(r"(?<![0-9])0+(?=[0-9])")
+
 #: Unicode categories no value may contain: control characters, surrogates,
 #: the line and paragraph separators, and unassigned code points.
 FORBIDDEN_CATEGORIES = ("Cc", "Cs", "Zl", "Zp", "Cn")
@@ -79,9 +82,12 @@ def path_problem(path, form):
     if not isinstance(path, str) or not PATH_RE.match(path):
         return "is not a path of element names joined by dots (an entry's with its key in brackets)"
     for segment in path.split(".")[:-1]:
-        key = _SEGMENT_RE.match(segment).group(2)
+        name, key = _SEGMENT_RE.match(segment).groups()
         if key is not None and form == SYSCONF and not key.isdigit():
             return "names an entry of a <sysConf> file by %s; its entries have a number (index attribute)" % segment
+        if key is not None and _LEADING_ZERO_RE.search(key):
+            # The phone would read a second entry beside the one the collection writes as <line index="1"> or SIP1.
+            return "names the entry %s with a leading zero" % segment
     if "[" in path.split(".")[-1]:
         return "ends with an entry; it must end with an element that holds a value"
     return None
@@ -113,11 +119,26 @@ def _entry_key(node, form):
     return first.value if first is not None and first.name == ENTRY_ID and first.children is None else None
 
 
+def unpadded_path(path):
+    """``path`` with no entry key's number written with a leading zero (``sip.line[01].X`` -> ``sip.line[1].X``)."""
+    return re.sub(r"\[([A-Za-z0-9_]+)\]", lambda match: "[%s]" % _LEADING_ZERO_RE.sub("", match.group(1)), path)
+
+
+def canonical_key(key):
+    """What two spellings of one entry's key have in common: ``sip1``, ``SIP1`` and ``SIP01`` are one entry to a reader."""
+    return None if key is None else _LEADING_ZERO_RE.sub("", key).lower()
+
+
 def _child(parent, name, key, form):
     """The container child ``name`` (``key``) of ``parent``, created at the end if missing."""
     for node in parent.children:
         if node.name == name and node.children is not None and _entry_key(node, form) == key:
             return node
+        if (node.name == name and node.children is not None and key is not None
+                and canonical_key(_entry_key(node, form)) == canonical_key(key)):
+            # Two entries whose IDs differ in case only: the collection's checks would not see one as the other.
+            raise ValueError("names the entry %s[%s], which this file writes %s[%s]: spell it so"
+                             % (name, key, name, _entry_key(node, form)))
         if node.name == name and node.children is None and key is None:
             raise ValueError("holds a value where other parameters need an element %s" % name)
     if form == SYSCONF or key is None:
@@ -224,6 +245,8 @@ def parse(data, form, device=None, field=None):
         if item.attrib:
             if form != SYSCONF or list(item.attrib) != ["index"] or not item.attrib["index"].isdigit():
                 raise error("element %s has an attribute other than a numeric index" % item.tag)
+            if _LEADING_ZERO_RE.search(item.attrib["index"]):
+                raise error("element %s has an index with a leading zero, which the collection never writes" % item.tag)
             key = item.attrib["index"]
         children = list(item)
         if not children:

@@ -61,8 +61,10 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.fan
     SYSCONF,
     VOIP_CONFIG_FILE,
     build,
+    canonical_key,
     path_problem,
     render,
+    unpadded_path,
     value_problem,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.fanvil.models import (
@@ -330,21 +332,35 @@ class FanvilRenderer(VendorRenderer):
                 params.append(_Param(prefix + name, value, field % source, secret=source == "password"))
         return params
 
+    @staticmethod
+    def _fold(path):
+        """``path`` with every entry key in :func:`formats.canonical_key` form: one value for every spelling of a parameter."""
+        return ".".join(re.sub(r"\[([A-Za-z0-9_]+)\]\Z", lambda match: "[%s]" % canonical_key(match.group(1)), segment)
+                        for segment in path.split("."))
+
     def _raw_params(self, device, form, managed):
         params = []
+        folded = dict((self._fold(name), name) for name in managed)
         for name in sorted(device.params, key=str):
             value = device.params[name]
             field = "params.%s" % (name,)
             problem = path_problem(name, form)
             if problem:
-                raise device.error("%r %s, like %s" % (name, problem, "SIP_CONFIG_MODULE.SIP_Line_List.SIP_Line_List_Entry"
-                                                       "[SIP1].DTMF_Mode" if form == VOIP_CONFIG_FILE
-                                                       else "sip.line[1].DTMFMode"), field=field)
+                fixed = unpadded_path(name) if isinstance(name, str) else name
+                hint = "write %s" % fixed if fixed != name else "like %s" % (
+                    "SIP_CONFIG_MODULE.SIP_Line_List.SIP_Line_List_Entry[SIP1].DTMF_Mode" if form == VOIP_CONFIG_FILE
+                    else "sip.line[1].DTMFMode")
+                raise device.error("%r %s, %s" % (name, problem, hint), field=field)
             leaf = name.rsplit(".", 1)[-1]
             if leaf in MANAGED_LEAVES:
                 raise device.error("%s: %s" % (name, MANAGED_LEAVES[leaf]), field=field)
             if name in managed:
                 raise device.error("%s is written by the collection from %s" % (name, managed[name]), field=field)
+            spelled = folded.get(self._fold(name))
+            if spelled is not None:
+                # SIP_Line_List_Entry[sip1]: the phone would read a second entry beside SIP1.
+                raise device.error("%s is written by the collection from %s, spelled %s" % (name, managed[spelled], spelled),
+                                   field=field)
             if isinstance(value, bool) or not isinstance(value, (str, int)):
                 # The type only: a raw parameter may hold a password.
                 raise device.error("must be a string or an integer, got %s" % (type(value).__name__,), field=field)
