@@ -22,8 +22,10 @@ Files, relative to the provisioning root (vendor-facts-more.md 4.1):
     only for the models whose file name a source gives (``models.py``: no
     naming rule is known), and holding one parameter, the name of the
     device's own file (``Config_File_Name`` / ``FlashFileName`` =
-    ``$mac.cfg``), which every device file writes too. Neither the order in
-    which a phone reads the model file and its own nor which wins is known,
+    ``$mac.cfg``), which every device file writes too, in the form of the
+    model's devices (the model's ``fanvil_config_format``). Neither the
+    order in which a phone reads the model file and its own nor which wins
+    is known,
     so the model file says nothing a device file could contradict, and the
     device's file carries everything.
 
@@ -199,6 +201,17 @@ class FanvilRenderer(VendorRenderer):
         """``voip_config_file`` or ``sysconf``: the setting's, or the model's."""
         chosen = device.settings.get(FORMAT_SETTING) or "model"
         return MODELS[device.model]["format"] if chosen == "model" else chosen
+
+    @staticmethod
+    def model_form(model, inventory):
+        """The form of ``model``'s model file: the ``fanvil_config_format`` of sipfleet_defaults -> sipfleet_models, or the model's.
+
+        One model file serves every device of the model, so a device whose own
+        setting (site or device level) gives another form is refused by
+        :meth:`validate`.
+        """
+        chosen = inventory.model_settings(model).get(FORMAT_SETTING) or "model"
+        return MODELS[model]["format"] if chosen == "model" else chosen
 
     # -- mapping -----------------------------------------------------------
 
@@ -406,6 +419,14 @@ class FanvilRenderer(VendorRenderer):
                                % (device.model, facts["lines"], " (%s)" % facts["unsure"] if facts["unsure"] else "",
                                   len(device.lines), facts["lines"]), field="lines[%d]" % facts["lines"])
         form = self.form(device)
+        common_file = facts["common_file"]
+        if common_file is not None and form != self.model_form(device.model, inventory):
+            raise device.error(
+                "gives the %s form, but the model's setting (sipfleet_defaults -> sipfleet_models.%s) gives %s: the model "
+                "file %s is one file for every %s, written in the model's form; set %s in sipfleet_defaults or "
+                "sipfleet_models.%s only" % (form, device.model, self.model_form(device.model, inventory), common_file,
+                                              device.model, FORMAT_SETTING, device.model),
+                field="settings.%s" % FORMAT_SETTING)
         if self.has_http_credentials(device) and form != VOIP_CONFIG_FILE:
             raise device.error(
                 "is true, but the %s reads <sysConf> files, and the sources give a <sysConf> element for neither the "
@@ -459,7 +480,8 @@ class FanvilRenderer(VendorRenderer):
             name = MODELS[model]["common_file"]
             if name is None:
                 continue
-            form = MODELS[model]["format"]
+            # The form the model's devices use (validate() refuses a device that differs).
+            form = self.model_form(model, inventory)
             tree = build([(PATHS[form]["provisioning"][1], CONFIG_FILE_NAME)], form, version_of(model, form))
             files.append(ProfileFile(name, render(tree, form), role="model", kind="cfg"))
         return files

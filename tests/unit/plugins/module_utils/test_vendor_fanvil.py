@@ -66,20 +66,22 @@ DEVICES_A = [
      "lines": [{"extension": "301", "password": "pw-301"}]},
 ]
 
-#: Form B models: the X210 with two lines, the H2U-V2 (its own version), an X4 whose firmware reads sysConf.
+#: Form B models: the X210 with two lines, the H2U-V2 (its own version), an X4 whose firmware reads sysConf
+#: (MODELS_B: set for the model, since its model file is written in the form of its devices).
 DEVICES_B = [
     {"name": "exec", "mac": "0c:38:3e:2c:d7:82", "model": "X210", "settings": {"language": "de"},
      "lines": [{"extension": "401", "password": "pw-401"}, {"extension": "402", "password": "pw-402", "transport": "tcp"}],
      "params": {"sip.line[1].DTMFMode": "2", "sip.SIPPort": "5062"}},
     {"name": "room", "mac": "0c:38:3e:32:34:2e", "model": "H2U-V2", "settings": {"language": "fr"},
      "lines": [{"extension": "501", "password": "pw-501"}]},
-    {"name": "newfw", "mac": "0c:38:3e:00:00:03", "model": "X4", "settings": {"fanvil_config_format": "sysconf"},
+    {"name": "newfw", "mac": "0c:38:3e:00:00:03", "model": "X4",
      "lines": [{"extension": "601", "password": "pw-601"}]},
 ]
+MODELS_B = {"X4": {"fanvil_config_format": "sysconf"}}
 
 
-def load(devices, defaults=None):
-    inventory = Inventory(DEFAULTS if defaults is None else defaults, None, None)
+def load(devices, defaults=None, models=None):
+    inventory = Inventory(DEFAULTS if defaults is None else defaults, None, models)
     fleet = [build_device(raw, index, inventory, vendor_for_model) for index, raw in enumerate(devices)]
     for device in fleet:
         RENDERER.validate(device, inventory)
@@ -176,7 +178,7 @@ def test_flow_voip_config_file_golden():
 
 
 def test_flow_sysconf_golden():
-    check_golden("sysconf", render(*load(DEVICES_B)))
+    check_golden("sysconf", render(*load(DEVICES_B, models=MODELS_B)))
 
 
 def test_flow_credentials_golden():
@@ -226,7 +228,7 @@ def test_a_form_a_phone_ends_with_the_settings():
 
 
 def test_a_form_b_phone_ends_with_the_settings():
-    files = render(*load(DEVICES_B))
+    files = render(*load(DEVICES_B, models=MODELS_B))
     fetched, values = phone_reads(files, "0c383e2cd782", "X210")
     assert fetched == ["0c383e2cd782.cfg"]
     assert values["Version"] == "2.0002"
@@ -242,13 +244,40 @@ def test_a_form_b_phone_ends_with_the_settings():
     fetched, values = phone_reads(files, "0c383e32342e", "H2U-V2")
     assert fetched == ["F0V2UV200000.cfg", "0c383e32342e.cfg"]
     assert values["Version"] == "2.0000000000" and values["phone.display.DefaultLanguage"] == "fr"
-    # An X4 with firmware that reads <sysConf>: its own file in that form; its model file stays form A.
+    # An X4 whose firmware reads <sysConf>: its own file and its model file in that form.
     assert xml_values(files["0c383e000003.cfg"].content)[0] == "sysConf"
-    assert xml_values(files["f0X4hw1.100.cfg"].content)[0] == "VOIP_CONFIG_FILE"
+    assert xml_values(files["f0X4hw1.100.cfg"].content) == ("sysConf", {"Version": "2.0002", "ap.FlashFileName": "$mac.cfg"})
+    fetched, values = phone_reads(files, "0c383e000003", "X4")
+    assert fetched == ["f0X4hw1.100.cfg", "0c383e000003.cfg"] and values["sip.line[1].RegisterPswd"] == "pw-601"
+
+
+def test_the_model_file_is_in_the_form_of_its_model_s_devices():
+    for models, root in (({}, "VOIP_CONFIG_FILE"), (MODELS_B, "sysConf"),
+                         ({"X4": {"fanvil_config_format": "voip_config_file"}}, "VOIP_CONFIG_FILE")):
+        files = render(*load([dict(DEVICES_B[2])], models=models))
+        assert xml_values(files["0c383e000003.cfg"].content)[0] == root
+        assert xml_values(files["f0X4hw1.100.cfg"].content)[0] == root
+    # sipfleet_defaults count too: defaults -> model.
+    files = render(*load([dict(DEVICES_B[2])], dict(DEFAULTS, fanvil_config_format="sysconf")))
+    assert xml_values(files["f0X4hw1.100.cfg"].content)[0] == "sysConf"
+
+
+def test_a_device_may_not_give_its_model_file_another_form():
+    for settings, models in (({"fanvil_config_format": "sysconf"}, None), ({"fanvil_config_format": "model"}, MODELS_B)):
+        raw = dict(DEVICES_B[2], settings=settings)
+        with pytest.raises(ProvisioningError) as failure:
+            load([raw], models=models)
+        assert "device newfw, field settings.fanvil_config_format: gives the " in str(failure.value)
+        assert "f0X4hw1.100.cfg is one file for every X4" in str(failure.value)
+    # A model without a model file: each device may take its own form.
+    files = render(*load([_exec(), _exec(name="exec2", mac="0c:38:3e:2c:d7:83",
+                                         settings={"fanvil_config_format": "voip_config_file"})]))
+    assert xml_values(files["0c383e2cd782.cfg"].content)[0] == "sysConf"
+    assert xml_values(files["0c383e2cd783.cfg"].content)[0] == "VOIP_CONFIG_FILE"
 
 
 def test_the_model_file_holds_nothing_a_device_file_could_contradict():
-    files = render(*load(DEVICES_A + DEVICES_B))
+    files = dict(render(*load(DEVICES_A)), **render(*load(DEVICES_B, models=MODELS_B)))
     models = [item for item in files.values() if item.device is None]
     assert sorted(item.path for item in models) == ["F0V2UV200000.cfg", "f0X4hw1.100.cfg"]
     for item in models:
@@ -288,7 +317,7 @@ def _match(patterns, uri):
 
 def test_the_credentials_paths_protect_exactly_the_account_file():
     inventory, fleet = credentials_fleet()
-    extra_inventory, extra = load(DEVICES_A[1:] + DEVICES_B)
+    extra_inventory, extra = load(DEVICES_A[1:] + DEVICES_B, models=MODELS_B)
     declared = DESCRIPTION.http_credentials
     eres = [tftp_path_ere(pattern) for pattern in declared.tftp_paths]
     items = list(render(inventory, fleet).values()) + list(render(extra_inventory, extra).values())
@@ -317,7 +346,7 @@ def test_the_credentials_paths_protect_exactly_the_account_file():
 
 def test_secrets_are_never_in_shared_files_and_are_masked():
     inventory, fleet = credentials_fleet()
-    extra_inventory, extra = load(DEVICES_A[1:] + DEVICES_B)
+    extra_inventory, extra = load(DEVICES_A[1:] + DEVICES_B, models=MODELS_B)
     files = list(render(inventory, fleet).values()) + list(render(extra_inventory, extra).values())
     secrets = [ADMIN, HTTP_KEY, "S3cret&<201>", "pw-301", "pw-401", "pw-402", "pw-501", "pw-601"]
     escaped = [formats._escape(secret) for secret in secrets]
@@ -354,7 +383,7 @@ def test_the_srtp_keys_and_pins_of_raw_params_are_masked():
 
 
 def test_every_rendered_file_decodes_with_the_strict_decoder_and_the_xml_parser_alike():
-    files = list(render(*credentials_fleet()).values()) + list(render(*load(DEVICES_A[1:] + DEVICES_B)).values())
+    files = list(render(*credentials_fleet()).values()) + list(render(*load(DEVICES_A[1:] + DEVICES_B, models=MODELS_B)).values())
     for item in files:
         form = formats.SYSCONF if item.content.split(b"\n")[1] == b"<sysConf>" else formats.VOIP_CONFIG_FILE
         root = formats.parse(item.content, form, device=item.device, field=item.path)
