@@ -432,7 +432,11 @@ class FanvilRenderer(VendorRenderer):
                 "is true, but the %s reads <sysConf> files, and the sources give a <sysConf> element for neither the "
                 "provisioning user nor its password (only FlashServerIP, FlashFileName, FlashProtocol, FlashMode, "
                 "FlashInterval): no bootstrap can hand them over. Set fanvil_config_format: voip_config_file if the "
-                "firmware reads that form, or serve the device over https with its access restricted"
+                "firmware reads that form. Otherwise the device cannot be served by servers that ask for per-device "
+                "HTTP credentials (http_server_device_credentials_enabled): they answer 401 to every <mac>.cfg, this "
+                "device's too, and https restricted to the phones' network does not change that; only without them "
+                "may it take http_credentials: false and an https provisioning_url restricted to the phones' network "
+                "(docs/vendors/fanvil.md)"
                 % device.model, field="settings.%s" % self.description.http_credentials.setting)
         params = self.device_params(device)
         for param in params:

@@ -27,6 +27,7 @@ from hypothesis import given, settings, strategies as st
 from ansible_collections.sipfleet.provisioning.plugins.module_utils import _http_credentials
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Inventory, build_device
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProfileFormatError, ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, render_fleet
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.description import (
     MAC_PATTERN,
     check_description,
@@ -548,6 +549,30 @@ def test_a_raw_param_may_not_replace_the_credentials():
         with pytest.raises(ProvisioningError, match=r"device desk, field params.%s: .* from settings.http_credentials"
                            % re.escape(name)):
             load([raw], dict(DEFAULTS, http_credentials=True))
+
+
+def test_a_sysconf_device_cannot_be_served_by_servers_that_enforce_credentials():
+    # With credentials on: refused, and the way out is form A; https restricted to the phones' network is no
+    # way out while the servers ask for credentials on every <mac>.cfg.
+    with pytest.raises(ProvisioningError) as failure:
+        load([dict(DEVICES_B[0], keys={"http_password": HTTP_KEY})], dict(DEFAULTS, http_credentials=True))
+    message = str(failure.value)
+    assert message.startswith("device exec, field settings.http_credentials: is true, but the X210 reads <sysConf>")
+    assert "Set fanvil_config_format: voip_config_file if the firmware reads that form" in message
+    assert "cannot be served by servers that ask for per-device HTTP credentials" in message
+    assert "answer 401 to every <mac>.cfg" in message and "does not change that" in message
+    # With credentials off: the servers that ask for them would refuse its file; the message points at the page.
+    inventory, fleet = load_fleet([dict(DEVICES_B[0], vendor="fanvil")], dict(DEFAULTS, allow_plain_credentials=True),
+                                  None, None)
+    with pytest.raises(ProvisioningError) as failure:
+        render_fleet(inventory, fleet, http_credentials_enforced=True)
+    assert str(failure.value).startswith("device exec, field settings.http_credentials: is off, but the servers")
+    assert "a model that cannot take them cannot be served by these servers: docs/vendors/fanvil.md" in str(failure.value)
+    # The page says so where it explains the <sysConf> limit.
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "docs", "vendors", "fanvil.md"),
+              encoding="utf-8") as handle:
+        page = " ".join(handle.read().split())
+    assert "is not a way out while the servers ask for per-device credentials" in page
 
 
 def test_a_sysconf_device_may_take_credentials_once_it_reads_form_a():
