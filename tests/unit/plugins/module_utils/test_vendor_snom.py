@@ -37,7 +37,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.des
     check_description,
     tftp_path_ere,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import vendor_for_model
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import DESCRIPTIONS, vendor_for_model
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.snom import formats
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.snom import renderer as snom
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.snom.description import DESCRIPTION
@@ -364,6 +364,40 @@ def test_http_credentials_paths_against_what_is_rendered():
 
 
 # -- the formats ----------------------------------------------------------------------------------
+
+def _documented_files(page, start):
+    """The snom file names in backquotes of the bullet of ``page`` that starts with ``start``."""
+    bullet = re.search(r"^\* %s(.*?)(?=^\* |^$)" % re.escape(start), page, re.MULTILINE | re.DOTALL)
+    assert bullet is not None, start
+    return set(re.findall(r"`(snom[^`]*)`", bullet.group(1)))
+
+
+def test_the_page_names_exactly_the_files_the_certificate_binding_covers():
+    # The http_server role binds every device_paths match to the certificate's MAC; with per-device credentials
+    # on, its nginx first exempts every family's http_credentials.bootstrap_paths (sipfleet-provisioning.conf.j2).
+    bootstrap_patterns = [pattern for description in DESCRIPTIONS.values() if description.http_credentials is not None
+                          for pattern in description.http_credentials.bootstrap_paths]
+    files = render(*credentials_fleet())
+
+    def generic(path):
+        return path.replace("D785", "<model>").replace("000413A11FA7", "<MAC>").replace("000413a11fa7", "<MAC>")
+
+    without = set(generic(name) for name in files if DESCRIPTION.device_path_mac(name) is not None)
+    with_credentials = set(generic(name) for name in files if DESCRIPTION.device_path_mac(name) is not None
+                           and _matches(bootstrap_patterns, name) is None)
+    assert with_credentials == {"snom-<MAC>.xml"}
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "docs", "vendors", "snom.md"),
+              encoding="utf-8") as handle:
+        page = handle.read()
+    assert _documented_files(page, "bound without per-device credentials:") == without
+    assert _documented_files(page, "bound with per-device credentials:") == with_credentials
+    # Once the servers enforce credentials, a Snom device on its certificate alone is refused.
+    inventory, fleet = load_fleet([dict(DEVICES[0], vendor="snom")], dict(DEFAULTS, allow_plain_credentials=True), None,
+                                  MODEL_SETTINGS)
+    with pytest.raises(ProvisioningError, match=r"^device desk, field settings\.http_credentials: is off, but the servers"):
+        render_fleet(inventory, fleet, http_credentials_enforced=True)
+    assert "**Certificates or credentials: one per deployment.**" in page
+
 
 def test_every_rendered_file_decodes_with_the_strict_decoders_and_the_xml_parser_alike():
     inventory, fleet = load(DEVICES)
