@@ -420,12 +420,13 @@ class FanvilRenderer(VendorRenderer):
                                   len(device.lines), facts["lines"]), field="lines[%d]" % facts["lines"])
         form = self.form(device)
         common_file = facts["common_file"]
-        if common_file is not None and form != self.model_form(device.model, inventory):
+        shared_form = self.model_form(device.model, inventory)
+        if common_file is not None and form != shared_form:
             raise device.error(
                 "gives the %s form, but the model's setting (sipfleet_defaults -> sipfleet_models.%s) gives %s: the model "
                 "file %s is one file for every %s, written in the model's form; set %s in sipfleet_defaults or "
-                "sipfleet_models.%s only" % (form, device.model, self.model_form(device.model, inventory), common_file,
-                                              device.model, FORMAT_SETTING, device.model),
+                "sipfleet_models.%s only"
+                % (form, device.model, shared_form, common_file, device.model, FORMAT_SETTING, device.model),
                 field="settings.%s" % FORMAT_SETTING)
         if self.has_http_credentials(device) and form != VOIP_CONFIG_FILE:
             raise device.error(
