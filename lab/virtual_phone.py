@@ -2050,7 +2050,7 @@ class PolyPhone(Phone):
 
 # --- Snom
 
-SNOM_SECRET = re.compile(r"(?:^|_)(?:pass|password|passwd|pin|secret)(?:_|$|\[)", re.IGNORECASE)
+SNOM_SECRET = re.compile(r"(?:^|_)(?:pass|password|passwd|pw|pin|secret|hash)(?:_|$|\[)", re.IGNORECASE)
 # The HTTP authentication the phone sends for its settings (docs/vendors/snom.md): set by the bootstrap.
 SNOM_HTTP_USER = "http_client_user"
 SNOM_HTTP_PASSWORD = "http_client_pass"
