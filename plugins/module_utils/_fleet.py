@@ -24,19 +24,25 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.reg
 SETTINGS = all_settings()
 
 
-def load_fleet(devices, defaults=None, sites=None, models=None):
+def load_fleet(devices, defaults=None, sites=None, models=None, strict=False):
     """Validate the whole inventory: returns ``(inventory, devices)``.
 
     Every error is collected - each independent field error of the data
-    model, then the first vendor error of each device the model accepts -
-    and raised together as one :class:`~._errors.ProvisioningErrors`, so one
-    run shows everything there is to fix.
+    model, then the first vendor error of each device the model accepts,
+    and the first error of its generic settings (a function key its model
+    cannot carry; under ``strict``, a setting its vendor or model does not
+    carry) - and raised together as one :class:`~._errors.ProvisioningErrors`,
+    so one run shows everything there is to fix. The settings devices do not
+    get are the inventory's :meth:`~._device_model.Inventory.warnings`.
     """
     errors = ErrorCollector()
-    inventory, fleet = build_model(devices, defaults, sites, models, vendor_for_model, errors=errors)
+    inventory, fleet = build_model(devices, defaults, sites, models, vendor_for_model, errors=errors, strict=strict)
     for device in fleet:
+        renderer = renderer_for(device)
         with errors.check():
-            renderer_for(device).validate(device, inventory)
+            renderer.validate(device, inventory)
+        with errors.check():
+            renderer.check_generic_settings(device, inventory)
     errors.raise_if_any()
     return inventory, fleet
 
@@ -70,7 +76,9 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
     transport is an error unless the inventory allows it (see
     :func:`check_plain_credentials`; ``http_credentials_enforced`` says the
     servers ask for the devices' own HTTP credentials); the warnings it
-    gives then are appended to ``warnings`` when a list is passed.
+    gives then are appended to ``warnings`` when a list is passed, after
+    the inventory's own (the settings devices do not get, see
+    :meth:`~._device_model.Inventory.warnings`).
     """
     files = []
     by_vendor = {}
@@ -108,6 +116,7 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
                 % (path, carrier.device or "shared files", replacement.device), device=replacement.device, field="path")
     found = check_plain_credentials(fleet, files, http_credentials_enforced)
     if warnings is not None:
+        warnings.extend(inventory.warnings())
         warnings.extend(found)
     return files
 

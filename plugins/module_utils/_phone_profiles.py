@@ -74,6 +74,7 @@ ARGUMENT_SPEC = dict(
     dir_mode=dict(type="raw", default="0755"),
     prune=dict(type="bool", default=True),
     http_credentials_enforced=dict(type="bool", default=False),
+    strict=dict(type="bool", default=False),
     bootstrap_serve=dict(type="str", choices=list(BOOTSTRAP_MODES), default="window"),
     bootstrap_window=dict(type="int", default=1440),
     bootstrap_fetched=dict(type="dict", default={}),
@@ -484,7 +485,8 @@ def run(params, check_mode=False, want_diff=False, now=None):
 
     # Everything is validated and rendered before the first byte is written:
     # one bad device stops the run with the files of the last good run served.
-    inventory, fleet = load_fleet(params["devices"] or [], params["defaults"], params["sites"], params["models"])
+    inventory, fleet = load_fleet(params["devices"] or [], params["defaults"], params["sites"], params["models"],
+                                  strict=params["strict"])
     attach_keys(fleet, params["keys"])
     # Runs sharing the state directory or a root take turns, from reading the
     # state to saving it; check mode too, since it reads them.

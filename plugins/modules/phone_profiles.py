@@ -152,6 +152,14 @@ options:
         set up another way must refuse them too.
     type: bool
     default: false
+  strict:
+    description:
+      - Whether a setting a device's vendor or model cannot carry (a backup registrar on a phone without one, function
+        keys on a family that maps none) fails the run, naming each device and setting. Without it each is a warning
+        of the run, grouped by vendor, setting and reason, with the number of devices.
+      - The profiles playbook passes the inventory variable C(sipfleet_strict).
+    type: bool
+    default: false
   bootstrap_window:
     description:
       - Minutes a key-carrying bootstrap file stays published when no fetch of it is reported. A window that expires

@@ -22,6 +22,7 @@ import re
 from collections import namedtuple
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._codec import PLAIN, chain_problem, encode, encrypts
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import all_settings
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 
 #: What a masked secret is shown as in a diff (and the value masking of ``_profile_diff``).
@@ -299,6 +300,17 @@ def mask_assignments(text, is_secret):
     return _ASSIGNMENT_RE.sub(masked, text)
 
 
+#: The generic settings a family carries only once its package maps them: a
+#: family that does not know them reports them (see
+#: :meth:`VendorRenderer.settings_not_carried`) instead of dropping them.
+NOT_CARRIED_BY_DEFAULT = {
+    "function_keys": "the collection maps no function keys for this family",
+    "sip_server_secondary": "the collection maps no backup registrar for this family",
+    "vlan_id": "the collection maps no VLAN for this family",
+    "vlan_priority": "the collection maps no VLAN for this family",
+}
+
+
 class VendorRenderer:
     """Base class of the vendor renderers.
 
@@ -460,6 +472,57 @@ class VendorRenderer:
             if item.role == "bootstrap" and item.secret:
                 item.delivers_keys = True
         return files
+
+    # -- generic settings a family or model cannot carry --
+
+    def settings_not_carried(self, device):
+        """``{setting: why}`` of the generic settings ``device``'s files cannot carry.
+
+        A device that sets one of them gets a warning of the run naming the
+        setting, or an error under ``sipfleet_strict`` (see
+        :meth:`check_generic_settings`): nothing an inventory sets is dropped
+        silently. A family overrides this with what it maps (removing the
+        entries of :data:`NOT_CARRIED_BY_DEFAULT` it maps) and adds what its
+        files have no place for, with the reason.
+        """
+        return dict(NOT_CARRIED_BY_DEFAULT)
+
+    def function_key_support(self, device):
+        """``(types, count)``: the :data:`~._function_keys.TYPES` ``device``'s model carries, and its number of keys.
+
+        ``count`` ``None`` means unknown (no source gives it): every index is
+        accepted. Only read when the family maps ``function_keys``.
+        """
+        return frozenset(), 0
+
+    def check_generic_settings(self, device, inventory):
+        """Report the settings ``device`` does not get; check its function keys against its model.
+
+        A key of a type the model cannot carry, or beyond its keys, is an
+        error naming the device, the key's field and the model.
+        """
+        not_carried = self.settings_not_carried(device)
+        settings = all_settings()
+        for name in sorted(not_carried):
+            value = device.settings.get(name)
+            if value is not None and value != settings[name].default:
+                inventory.not_carried(device.label, self.name, "settings.%s" % name, not_carried[name])
+        if "sip_server_secondary" in not_carried and device.settings.get("sip_server_secondary") is None:
+            for line in device.lines:
+                if line.sip_server_secondary is not None:
+                    inventory.not_carried(device.label, self.name, "lines[%d].sip_server_secondary" % (line.number - 1),
+                                          not_carried["sip_server_secondary"])
+        keys = device.settings.get("function_keys")
+        if not keys or "function_keys" in not_carried:
+            return
+        types, count = self.function_key_support(device)
+        for key in keys:
+            if key.type not in types:
+                raise device.error("model %s cannot carry a %s key; it carries %s" % (
+                    device.model, key.type, ", ".join(sorted(types)) or "none"), field=key.field + ".type")
+            if count is not None and key.index > count:
+                raise device.error("model %s has %d function keys; index %d is beyond them" % (
+                    device.model, count, key.index), field=key.field + ".index")
 
     def require_key(self, device, name):
         """``device.keys[name]``, or an error naming the missing secret."""

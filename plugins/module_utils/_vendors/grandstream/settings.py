@@ -248,6 +248,10 @@ SETTINGS_MAP = (
          "the collection's own rule (docs/inventory.md)", None),
     _Row("compress_profiles", "not supported (ignored)", "seed 000: the phones read plain or encrypted XML and the legacy binary, "
          "no compressed profile", None),
+    _Row("function_keys", "not mapped (reported as not carried)", "_vendors/base.py NOT_CARRIED_BY_DEFAULT", None),
+    _Row("sip_server_secondary", "not mapped (reported as not carried)", "_vendors/base.py NOT_CARRIED_BY_DEFAULT", None),
+    _Row("vlan_id", "not mapped (reported as not carried)", "_vendors/base.py NOT_CARRIED_BY_DEFAULT", None),
+    _Row("vlan_priority", "not mapped (reported as not carried)", "_vendors/base.py NOT_CARRIED_BY_DEFAULT", None),
     _Row("model_profiles", "writes cfg<model>.xml", "seed 000", None),
     _Row("common_profile", "writes cfg.xml", "seed 000", None),
 )
