@@ -15,9 +15,12 @@ here, so updating the host's tzdata updates the rule at the next run.
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import os
 import re
 import struct
+import time
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 
@@ -50,8 +53,12 @@ MAX_TZIF_BYTES = 256 * 1024
 #: isstdcnt, leapcnt, timecnt, typecnt and charcnt.
 _TZIF_HEADER = struct.Struct(">4sc15x6L")
 
-#: name -> (path, footer) of the zones read in this process.
+#: name -> (path, footer, transitions) of the zones read in this process.
 _ZONE_CACHE = {}
+
+#: How far ahead the footer must agree with the transitions the file lists.
+_CHECK_SECONDS = 2 * 366 * 86400
+_EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
 
 
 def _minutes(text):
@@ -112,10 +119,31 @@ class TimeZone:
     def has_dst(self):
         return self.dst_name is not None
 
+    def offset_at(self, seconds):
+        """Minutes east of UTC at ``seconds`` since the epoch, by this rule."""
+        if not self.has_dst:
+            return self.utc_offset
+        year = datetime.date.fromordinal(_EPOCH_ORDINAL + int(seconds // 86400)).year
+        # The start is given in standard time, the end in daylight time (POSIX).
+        start = _rule_seconds(year, self.start, self.utc_offset)
+        end = _rule_seconds(year, self.end, self.dst_offset)
+        in_dst = start <= seconds < end if start < end else not end <= seconds < start
+        return self.dst_offset if in_dst else self.utc_offset
+
     @property
     def label(self):
         """For messages: ``Europe/Berlin (CET-1CEST,M3.5.0,M10.5.0/3)``, or the POSIX string given."""
         return "%s (%s)" % (self.name, self.text) if self.name else self.text
+
+
+def _rule_seconds(year, transition, offset):
+    """The UTC instant (seconds since the epoch) of ``transition`` in ``year``, given in local time ``offset``."""
+    first_weekday = (datetime.date(year, transition.month, 1).weekday() + 1) % 7
+    day = 1 + (transition.weekday - first_weekday) % 7 + (transition.week - 1) * 7
+    while day > calendar.monthrange(year, transition.month)[1]:
+        day -= 7
+    days = datetime.date(year, transition.month, day).toordinal() - _EPOCH_ORDINAL
+    return days * 86400 + (transition.minutes - offset) * 60
 
 
 def _transition(text, device, field):
@@ -170,8 +198,12 @@ class _TzifError(Exception):
     pass
 
 
-def tzif_footer(data):
-    """The POSIX TZ string in the footer of a TZif file's bytes (RFC 8536), or raise ``_TzifError`` saying why not."""
+def read_tzif(data):
+    """``(footer, transitions)`` of a TZif file's bytes (RFC 8536), or raise ``_TzifError`` saying why not.
+
+    ``footer`` is the POSIX TZ string, ``transitions`` the version 2 data's
+    ``[(UTC seconds, UTC offset in seconds after it)]``.
+    """
     if len(data) < _TZIF_HEADER.size or data[:4] != b"TZif":
         raise _TzifError("is not a TZif zone file")
     version = data[4:5]
@@ -186,7 +218,15 @@ def tzif_footer(data):
     if len(data) < second + _TZIF_HEADER.size or data[second:second + 4] != b"TZif":
         raise _TzifError("is truncated or damaged (no second TZif header)")
     isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt = _TZIF_HEADER.unpack_from(data, second)[2:]
-    footer = second + _TZIF_HEADER.size + timecnt * 9 + typecnt * 6 + charcnt + leapcnt * 12 + isstdcnt + isutcnt
+    body = second + _TZIF_HEADER.size
+    footer = body + timecnt * 9 + typecnt * 6 + charcnt + leapcnt * 12 + isstdcnt + isutcnt
+    if len(data) < footer or typecnt == 0:
+        raise _TzifError("is truncated or damaged (the data block is short or has no local time type)")
+    times = struct.unpack_from(">%dq" % timecnt, data, body)
+    indexes = struct.unpack_from(">%dB" % timecnt, data, body + timecnt * 8)
+    offsets = [struct.unpack_from(">l", data, body + timecnt * 9 + 6 * index)[0] for index in range(typecnt)]
+    if any(index >= typecnt for index in indexes):
+        raise _TzifError("is damaged (a transition names a local time type it lacks)")
     rest = data[footer:]
     if len(rest) < 2 or rest[:1] != b"\n" or rest[-1:] != b"\n" or b"\n" in rest[1:-1]:
         raise _TzifError("is truncated or damaged (no footer between two newlines after the data)")
@@ -196,11 +236,44 @@ def tzif_footer(data):
         raise _TzifError("has a footer that is not ASCII")
     if not text:
         raise _TzifError("has an empty footer: the file gives no rule for times after its last transition")
-    return text
+    return text, [(moment, offsets[index]) for moment, index in zip(times, indexes)]
+
+
+def _check_footer(zone, transitions, path, device, field):
+    """Refuse a footer that is not the rule of the coming two years.
+
+    Where a zone's changes follow no yearly rule (Morocco's and Gaza's
+    Ramadan time) tzdata lists them one by one for decades and the footer
+    only applies after the last; a phone given the footer would be off by an
+    hour part of every year.
+    """
+    now = time.time()
+    horizon = now + _CHECK_SECONDS
+    if not transitions or transitions[-1][0] <= now:
+        return
+    moments = [now] + [moment + delta for moment, dummy in transitions if now < moment <= horizon for delta in (-1, 0)]
+    if zone.has_dst:
+        for year in range(datetime.date.fromordinal(_EPOCH_ORDINAL + int(now // 86400)).year, 1 + datetime.date.fromordinal(
+                _EPOCH_ORDINAL + int(horizon // 86400)).year):
+            for rule, offset in ((zone.start, zone.utc_offset), (zone.end, zone.dst_offset)):
+                moment = _rule_seconds(year, rule, offset)
+                moments += [moment - 1, moment]
+    last = transitions[-1][0]
+    for moment in moments:
+        if not now <= moment <= min(horizon, last):
+            continue
+        listed = [offset for when, offset in transitions if when <= moment]
+        if listed and listed[-1] != zone.offset_at(moment) * 60:
+            raise ProvisioningError(
+                "time zone %s: its changes in the coming two years follow no yearly rule (%s lists them one by one, as "
+                "tzdata does for Ramadan time in Morocco and Gaza), so its POSIX rule %r would put the clock off by "
+                "%+d minutes on %s UTC; set timezone to a POSIX TZ string you accept for such a zone"
+                % (zone.name, path, zone.text, zone.offset_at(moment) - listed[-1] // 60,
+                   datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=moment)), device=device, field=field)
 
 
 def _zone_footer(name, device, field):
-    """``(path, POSIX TZ string)`` of the zone ``name`` (already checked by ``is_zone_name``); cached per name."""
+    """``(path, POSIX TZ string, transitions)`` of the zone ``name`` (already checked by ``is_zone_name``); cached per name."""
     cached = _ZONE_CACHE.get(name)
     if cached is not None:
         return cached
@@ -218,13 +291,13 @@ def _zone_footer(name, device, field):
                 data = handle.read(MAX_TZIF_BYTES + 1)
             if len(data) > MAX_TZIF_BYTES:
                 raise _TzifError("is larger than %d bytes, which no zone file is" % MAX_TZIF_BYTES)
-            footer = tzif_footer(data)
+            footer, transitions = read_tzif(data)
         except (OSError, _TzifError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise ProvisioningError("time zone %s: %s %s; install or update the tzdata package on the host that renders "
                                     "the profiles" % (name, path, reason), device=device, field=field)
-        _ZONE_CACHE[name] = (path, footer)
-        return path, footer
+        _ZONE_CACHE[name] = (path, footer, transitions)
+        return path, footer, transitions
     raise ProvisioningError(
         "%r is not a time zone of the host's time-zone database (searched %s); check the name (Europe/Berlin, "
         "America/Sao_Paulo) or install the tzdata package on the host that renders the profiles"
@@ -269,13 +342,15 @@ def parse_tz(text, device=None, field="settings.timezone"):
         return _parse_posix(text, match, device, field)
     if is_zone_name(stripped):
         if match is None or _found(stripped):
-            path, footer = _zone_footer(stripped, device, field)
+            path, footer, transitions = _zone_footer(stripped, device, field)
             footer_match = _TZ_RE.match(footer)
             if footer_match is None or (footer_match.group("dst") is not None and footer_match.group("start") is None):
                 raise ProvisioningError(
                     "time zone %s: %s gives the rule %r, which is not a POSIX TZ string of the form this collection reads "
                     "(Mm.w.d rules)%s" % (stripped, path, footer, _julian_hint(footer)), device=device, field=field)
-            return _parse_posix(footer, footer_match, device, field, name=stripped)
+            zone = _parse_posix(footer, footer_match, device, field, name=stripped)
+            _check_footer(zone, transitions, path, device, field)
+            return zone
     if match is not None:
         raise ProvisioningError(
             "%r has daylight saving time without rules; add them, as in CET-1CEST,M3.5.0,M10.5.0/3, or give the zone's "
