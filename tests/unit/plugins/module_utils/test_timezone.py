@@ -393,6 +393,8 @@ REFUSALS = {
 def mapped_standard_offset(vendor, values):
     """The standard offset in minutes a vendor's rendered fields give, and whether DST is on."""
     if vendor == "gs":
+        # The TZ string itself, never the zone name the inventory gave.
+        assert re.match(r"^[<A-Za-z]", values["P246"]) and "/" not in values["P246"].split(",")[0], values["P246"]
         zone = parse_tz(values["P246"])
         return zone.utc_offset, zone.dst_offset - zone.utc_offset if zone.has_dst else 0
     if vendor == "gsold":
