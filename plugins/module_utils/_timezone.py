@@ -55,6 +55,8 @@ _TZIF_HEADER = struct.Struct(">4sc15x6L")
 
 #: name -> (path, footer, transitions) of the zones read in this process.
 _ZONE_CACHE = {}
+#: name -> TimeZone of the names parsed and checked in this process (every device of a site asks again).
+_PARSED_CACHE = {}
 
 #: How far ahead the footer must agree with the transitions the file lists.
 _CHECK_SECONDS = 2 * 366 * 86400
@@ -263,6 +265,7 @@ def _check_footer(zone, transitions, path, device, field):
         if not now <= moment <= min(horizon, last):
             continue
         listed = [offset for when, offset in transitions if when <= moment]
+        # Before the first transition there is nothing to compare (a zone without one has no "listed" offset).
         if listed and listed[-1] != zone.offset_at(moment) * 60:
             raise ProvisioningError(
                 "time zone %s: its changes in the coming two years follow no yearly rule (%s lists them one by one, as "
@@ -341,6 +344,8 @@ def parse_tz(text, device=None, field="settings.timezone"):
     if match is not None and (match.group("dst") is None or match.group("start") is not None):
         return _parse_posix(text, match, device, field)
     if is_zone_name(stripped):
+        if stripped in _PARSED_CACHE:
+            return _PARSED_CACHE[stripped]
         if match is None or _found(stripped):
             path, footer, transitions = _zone_footer(stripped, device, field)
             footer_match = _TZ_RE.match(footer)
@@ -350,6 +355,7 @@ def parse_tz(text, device=None, field="settings.timezone"):
                     "(Mm.w.d rules)%s" % (stripped, path, footer, _julian_hint(footer)), device=device, field=field)
             zone = _parse_posix(footer, footer_match, device, field, name=stripped)
             _check_footer(zone, transitions, path, device, field)
+            _PARSED_CACHE[stripped] = zone
             return zone
     if match is not None:
         raise ProvisioningError(

@@ -110,6 +110,7 @@ def zone_file(name):
 @pytest.fixture(autouse=True)
 def fresh_cache(monkeypatch):
     monkeypatch.setattr(_timezone, "_ZONE_CACHE", {})
+    monkeypatch.setattr(_timezone, "_PARSED_CACHE", {})
 
 
 # --- the rule of each zone ---------------------------------------------------
@@ -291,6 +292,20 @@ def test_names_are_cached_within_a_run(zone_dir):
     assert parse_tz("Test/Zone").text == "XYZ-3"
     path.unlink()
     assert parse_tz("Test/Zone").text == "XYZ-3"
+    # The file is read once per name, even when the parsed zone is asked for again.
+    _timezone._PARSED_CACHE.clear()
+    assert parse_tz("Test/Zone").text == "XYZ-3"
+
+
+def test_a_checked_name_is_not_checked_again(monkeypatch):
+    first = parse_tz("Europe/Berlin", device="desk-1")
+
+    def fail(*args):
+        raise AssertionError("read or checked again")
+
+    monkeypatch.setattr(_timezone, "_zone_footer", fail)
+    monkeypatch.setattr(_timezone, "_check_footer", fail)
+    assert parse_tz("Europe/Berlin", device="desk-2") is first
 
 
 def test_tzdata_package_is_the_fallback(tmp_path, monkeypatch):
