@@ -74,7 +74,8 @@ GENERIC_SETTINGS = {
     "sip_transport": Setting("str", "SIP transport", choices=("udp", "tcp", "tls"), default="udp"),
     "outbound_proxy": Setting("str", "outbound proxy host[:port]"),
     "ntp_server": Setting("str", "NTP server"),
-    "timezone": Setting("str", "POSIX TZ string, for example CET-1CEST,M3.5.0,M10.5.0/3 or EST5EDT,M3.2.0,M11.1.0"),
+    "timezone": Setting("str", "IANA time-zone name (Europe/Berlin, America/Sao_Paulo), whose current rule comes from the "
+                        "controller's tzdata, or a POSIX TZ string (CET-1CEST,M3.5.0,M10.5.0/3, EST5EDT,M3.2.0,M11.1.0)"),
     "language": Setting("str", "display language as an ISO 639-1 code (en, de, fr, es, it, nl, pt, ...)"),
     "admin_password": Setting("str", "password of the phone's administrator web login", secret=True),
     "provisioning_url": Setting(
@@ -232,8 +233,9 @@ def check_setting(name, value, device=None, field_prefix="settings", field=None)
     if name == "timezone":
         if len(text) > _MAX_TZ_CHARS:
             # parse_tz quotes what it cannot parse: keep that short.
-            raise ProvisioningError("%s is not a POSIX TZ string such as CET-1CEST,M3.5.0,M10.5.0/3 (at most %d "
-                                    "characters)" % (quote_value(text), _MAX_TZ_CHARS), device=device, field=field)
+            raise ProvisioningError("%s is neither an IANA time-zone name such as Europe/Berlin nor a POSIX TZ string "
+                                    "such as CET-1CEST,M3.5.0,M10.5.0/3 (at most %d characters)"
+                                    % (quote_value(text), _MAX_TZ_CHARS), device=device, field=field)
         parse_tz(text, device=device, field=field)
     return text
 

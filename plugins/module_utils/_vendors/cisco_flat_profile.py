@@ -327,13 +327,13 @@ def _rule_date(transition, device):
 
 
 def time_zone_params(device):
-    """``timezone`` (POSIX TZ) -> ``Time_Zone``, ``Daylight_Saving_Time_Enable``, ``Daylight_Saving_Time_Rule``."""
+    """``timezone`` (IANA name or POSIX TZ) -> ``Time_Zone``, ``Daylight_Saving_Time_Enable``, ``Daylight_Saving_Time_Rule``."""
     text = device.settings.get("timezone")
     if not text:
         return {}
     zone = parse_tz(text, device=device.label, field="settings.timezone")
     if zone.utc_offset % 15:
-        raise device.error("UTC offset of %r is not a multiple of 15 minutes, which Time_Zone cannot express" % text,
+        raise device.error("UTC offset of %r is not a multiple of 15 minutes, which Time_Zone cannot express" % zone.label,
                            field="settings.timezone")
     sign = "+" if zone.utc_offset >= 0 else "-"
     offset = abs(zone.utc_offset)
@@ -345,7 +345,7 @@ def time_zone_params(device):
     save = zone.dst_offset - zone.utc_offset
     if save <= 0:
         raise device.error("%r has a daylight-saving offset of %d minutes; Cisco rules only move clocks forward"
-                           % (text, save), field="settings.timezone")
+                           % (zone.label, save), field="settings.timezone")
     params["Daylight_Saving_Time_Enable"] = "Yes"
     params["Daylight_Saving_Time_Rule"] = "start=%s;end=%s;save=%s" % (
         _rule_date(zone.start, device), _rule_date(zone.end, device), _clock(save))

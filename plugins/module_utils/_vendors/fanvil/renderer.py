@@ -315,7 +315,7 @@ class FanvilRenderer(VendorRenderer):
             # in none, and the last-week code is -1 or 5 (unsure).
             raise device.error("%r has daylight saving time; the Fanvil DST codes are unsure in the sources (Enable_DST, "
                                "the weekday numbering, last week -1 or 5): use a zone without DST here and set Enable_DST "
-                               "and DST_* (EnableDST, DST*) in params after checking your firmware" % (text,), field=field)
+                               "and DST_* (EnableDST, DST*) in params after checking your firmware" % (zone.label,), field=field)
         if zone.utc_offset % 60:
             raise device.error("has a UTC offset of %+d minutes; the sources give the Time_Zone_Name of whole hours only "
                                "(set Time_Zone and Time_Zone_Name in params)" % zone.utc_offset, field=field)

@@ -81,9 +81,10 @@ def _map_timezone(ctx, value):
     # on the XML families: a DHCP server's offset would replace the zone set
     # here (and its daylight-saving rule). All three templates have it.
     if ctx.features.timezone == "posix":
-        if len(value) > 64:
-            raise ctx.error("P246 takes at most 64 characters (Self Defined Time Zone), got %d" % len(value), "timezone")
-        return [("P64", "customize"), ("P246", value), ("P143", 0)]
+        # tz.text is the POSIX string, also when the inventory gave a zone name.
+        if len(tz.text) > 64:
+            raise ctx.error("P246 takes at most 64 characters (Self Defined Time Zone), got %d" % len(tz.text), "timezone")
+        return [("P64", "customize"), ("P246", tz.text), ("P143", 0)]
     pairs = [("P64", 720 + tz.utc_offset), ("P75", 1 if tz.has_dst else 0), ("P143", 0)]
     if tz.has_dst:
         rules = []

@@ -239,13 +239,13 @@ class PolyRenderer(VendorRenderer):
         if not zone.has_dst:
             return params
         if zone.dst_offset - zone.utc_offset != 60:
-            raise ProvisioningError("%r shifts by %d minutes in summer; Poly phones shift by one hour" % (text, zone.dst_offset - zone.utc_offset),
+            raise ProvisioningError("%r shifts by %d minutes in summer; Poly phones shift by one hour" % (zone.label, zone.dst_offset - zone.utc_offset),
                                     device=label, field=field)
         params.append(_Param("tcpIpApp.sntp.daylightSavings.fixedDayEnable", "0", field))
         for name, rule in (("start", zone.start), ("stop", zone.end)):
             if rule.minutes % 60 or not 0 <= rule.minutes < 24 * 60:
                 raise ProvisioningError("%r changes the clock at a time that is not a whole hour of the day; Poly phones take "
-                                        "an hour (0-23)" % (text,), device=label, field=field)
+                                        "an hour (0-23)" % (zone.label,), device=label, field=field)
             prefix = "tcpIpApp.sntp.daylightSavings.%s." % name
             params += [_Param(prefix + "month", rule.month, field),
                        _Param(prefix + "time", rule.minutes // 60, field),
