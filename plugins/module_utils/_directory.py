@@ -322,6 +322,12 @@ def render_directories(inventory, fleet, renderer_for):
             item.vendor = renderer.name
             files.append(item)
     warnings = []
+    groups = sorted(set(entry.group for entry in directory.contacts if entry.group is not None))
+    dropping = sorted(renderers[name].title for name in wanted if not renderers[name].directory_groups)
+    if groups and dropping:
+        # Kept in the model (a format may carry them one day), but no phonebook written here shows them.
+        warnings.append("%s: the contacts' groups (%s) are not in the phonebooks of %s: no group element is documented "
+                        "for their formats" % (VARIABLE, ", ".join(groups), ", ".join(dropping)))
     for (name, reason), devices in sorted(missing.items()):
         renderer = renderers[name]
         if reason == "format":
@@ -427,5 +433,10 @@ class LineFormat:
                         raise ProfileFormatError("line %d of the phonebook contradicts its entry" % (head + start + offset + 1))
             record["name"] = _unescape(record["name"])
             record["number"] = _unescape(record["number"])
+            for key in ("name", "number"):
+                # What the model refuses, the encoder never wrote.
+                if not record[key] or text_problem(record[key]) is not None:
+                    raise ProfileFormatError("entry %d of the phonebook has a %s the collection would not write"
+                                             % (start // len(self.entry) + 1, key))
             records.append(record)
         return records

@@ -470,6 +470,8 @@ class VendorRenderer:
     directory_per_site = True
     #: Added to the run's warnings about this family's directory: what to do instead.
     directory_hint = ""
+    #: Whether the family's phonebook carries a contact's group (else the run warns that it drops them).
+    directory_groups = False
 
     def directory_path(self, site):
         """The served path of the family's phonebook for ``site`` (``None``: the fleet-wide one), or ``None``.
