@@ -75,7 +75,10 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
     transport is an error unless the inventory allows it (see
     :func:`check_plain_credentials`; ``http_credentials_enforced`` says the
     servers ask for the devices' own HTTP credentials); the warnings it
-    gives then are appended to ``warnings`` when a list is passed.
+    gives then are appended to ``warnings`` when a list is passed, and so
+    are those of the directory (``inventory.directory``, see
+    :func:`~._directory.render_directories`), whose phonebooks are shared
+    files of the run.
     """
     files = []
     by_vendor = {}
