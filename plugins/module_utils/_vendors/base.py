@@ -23,6 +23,7 @@ from collections import namedtuple
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._codec import PLAIN, chain_problem, encode, encrypts
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import all_settings
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import directory_url
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 
 #: What a masked secret is shown as in a diff (and the value masking of ``_profile_diff``).
@@ -523,6 +524,52 @@ class VendorRenderer:
             if count is not None and key.index > count:
                 raise device.error("model %s has %d function keys; index %d is beyond them" % (
                     device.model, count, key.index), field=key.field + ".index")
+
+    # -- the fleet's directory (sipfleet_directory; _directory.py) --
+
+    #: Whether a device can read the directory of its own site; ``False``:
+    #: the family reads one directory for the whole fleet (with ``per_site``
+    #: the run warns for its devices that have a site).
+    directory_per_site = True
+    #: Added to the run's warnings about this family's directory: what to do instead.
+    directory_hint = ""
+    #: Whether the family's phonebook carries a contact's group (else the run warns that it drops them).
+    directory_groups = False
+
+    def directory_path(self, site):
+        """The served path of the family's phonebook for ``site`` (``None``: the fleet-wide one), or ``None``.
+
+        ``None``, the default, means the family has no documented phonebook
+        format: it gets no file and the run warns, naming its devices.
+        """
+        return None
+
+    def directory_schemes(self, device):
+        """The URL schemes ``device`` fetches its phonebook over, or ``None`` for whatever its provisioning_url uses.
+
+        A device whose provisioning_url has another scheme gets no directory
+        (the run warns).
+        """
+        return None
+
+    def render_directory(self, entries):
+        """The bytes of the phonebook holding ``entries`` (sorted :class:`~._directory.Entry`, no secret)."""
+        raise NotImplementedError
+
+    def directory_settings(self, device, url):
+        """``[(native parameter, value)]`` pointing ``device`` at its phonebook at ``url`` (default none: it finds it itself)."""
+        return []
+
+    def render_directory_file(self, site, entries):
+        """The shared :class:`ProfileFile` of the phonebook of ``site`` (kind ``phonebook``, declared plain)."""
+        return ProfileFile(self.directory_path(site), self.render_directory(entries), role="common", kind="phonebook")
+
+    def directory_params(self, device, inventory):
+        """:meth:`directory_settings` at the device's directory URL, or ``[]``; a raw parameter of the device wins."""
+        url = directory_url(self, device, inventory)
+        if url is None:
+            return []
+        return [(name, value) for name, value in self.directory_settings(device, url) if name not in device.params]
 
     def require_key(self, device, name):
         """``device.keys[name]``, or an error naming the missing secret."""

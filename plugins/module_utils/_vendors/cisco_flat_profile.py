@@ -60,6 +60,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses i
     parse_url,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Setting
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import standard_path
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import quote_value
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
@@ -68,6 +69,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.bas
     VendorRenderer,
     mask_xml_elements,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import cisco_directory
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.cisco_flat_format import (
     UA_VALUES,
     is_param_name,
@@ -580,7 +582,7 @@ class CiscoFlatProfileRenderer(VendorRenderer):
     def render_device(self, device, inventory):
         facts = self.facts(device)
         if not self.encrypted(device):
-            xml = self._full_profile(device, facts, self.device_rule(device))
+            xml = self._full_profile(device, facts, self.device_rule(device), self.directory_params(device, inventory))
             return [ProfileFile(self.device_file(device.mac), xml, device=device.label, secret=True, role="profile",
                                 kind="xml")]
         key = self._key(device, "gpp_a", KEY_SPECS["gpp_a"])
@@ -592,7 +594,7 @@ class CiscoFlatProfileRenderer(VendorRenderer):
             ("Profile_Rule", rule, None),
             ("Resync_Periodic", str(BOOTSTRAP_RESYNC_SECONDS), None),
         ])
-        plaintext = self._full_profile(device, facts, rule)
+        plaintext = self._full_profile(device, facts, rule, self.directory_params(device, inventory))
         profile_path = "%s/%s/%s" % (PROFILE_DIRECTORY, directory, facts.bootstrap)
         return [
             ProfileFile(self.device_file(device.mac), initial, device=device.label, secret=True, role="bootstrap",
@@ -733,5 +735,22 @@ class CiscoFlatProfileRenderer(VendorRenderer):
                 params["Auth_ID_%d_" % number] = ""
         return params
 
-    def _full_profile(self, device, facts, rule):
-        return render_flat_profile(merge_params(self._mapped(device, facts, rule), self._raw(device), device))
+    def _full_profile(self, device, facts, rule, directory=()):
+        mapped = self._mapped(device, facts, rule)
+        # The directory service (sipfleet_directory); a raw parameter still wins.
+        mapped.update(directory)
+        return render_flat_profile(merge_params(mapped, self._raw(device), device))
+
+    # -- the directory (sipfleet_directory; cisco_directory.py) --
+
+    def directory_path(self, site):
+        return standard_path(self.name, site, cisco_directory.FILE_NAME)
+
+    def directory_schemes(self, device):
+        return cisco_directory.SCHEMES
+
+    def render_directory(self, entries):
+        return cisco_directory.render_directory(entries)
+
+    def directory_settings(self, device, url):
+        return cisco_directory.directory_settings(url)

@@ -163,6 +163,9 @@ class FanvilRenderer(VendorRenderer):
     name = DESCRIPTION.name
     title = DESCRIPTION.title
     description = DESCRIPTION
+    #: sipfleet_directory: no phonebook file (docs/vendors/fanvil.md, Directory).
+    directory_hint = (" (Xml_PhoneBook_Entry and xmlContact name the URL of an XML phonebook whose format no Fanvil document "
+                      "read describes; point the phones at a phonebook you serve with params)")
     secure_transport = ("http_credentials: true (the device's own HTTP user and password, with the http_server role's "
                         "per-device HTTP credentials; docs/keys.md), or an https provisioning_url (Fanvil file encryption is "
                         "not public)")

@@ -46,7 +46,9 @@ import unicodedata
 import weakref
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import merge_settings
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import standard_path
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream import directory as _directory
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.addresses import _host, shown
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.catalog import (
     check_param,
@@ -241,7 +243,7 @@ class GrandstreamRenderer(VendorRenderer):
 
     # -- P-values --
 
-    def _device_pvalues(self, device, key=None):
+    def _device_pvalues(self, device, key=None, directory=()):
         family = self._family(device)
         ctx = _Context(device.label, _features(family), device.settings, device.mac, lambda name: "settings.%s" % name)
         pvalues = _PValues(ctx)
@@ -249,6 +251,8 @@ class GrandstreamRenderer(VendorRenderer):
         self._map_settings(ctx, pvalues, shared=False)
         if key is not None:
             pvalues.put(_KEY_PARAM, key, "keys.%s" % KEY_NAME)
+        for name, value in directory:
+            pvalues.put(name, value, "sipfleet_directory")
         for name, value in device.params.items():
             pvalues.override(name, value, "params.%s" % (name,))
         return pvalues
@@ -456,7 +460,7 @@ class GrandstreamRenderer(VendorRenderer):
             key = self.require_key(device, KEY_NAME)
             self._check_key(device, key)
         # Mapped once: the profile and the bootstrap are cut from the same values.
-        pvalues = self._device_pvalues(device, key=key)
+        pvalues = self._device_pvalues(device, key=key, directory=self.directory_params(device, inventory))
         bootstrap_names, profile_names = self._device_names(device)
         files = []
         if bootstrap_names:
@@ -478,6 +482,26 @@ class GrandstreamRenderer(VendorRenderer):
         files.append(self.encoded_file(profile_names[0][0], plaintext, "xml_encrypted", key, digest,
                                        device=device.label, secret=False))
         return files
+
+    # -- the directory (sipfleet_directory; grandstream/directory.py) --
+
+    def directory_path(self, site):
+        return standard_path(self.name, site, _directory.FILE_NAME)
+
+    def directory_schemes(self, device):
+        return _directory.SCHEMES if _features(self._family(device)).xml else _directory.LEGACY_SCHEMES
+
+    def render_directory(self, entries):
+        return _directory.render_directory(entries)
+
+    def directory_settings(self, device, url):
+        settings = _directory.directory_settings(url)
+        limit = _directory.PATH_CHARS if _features(self._family(device)).xml else _directory.LEGACY_PATH_CHARS
+        if len(settings[1][1]) > limit:
+            raise device.error("is too long for the phonebook's server path (P331 holds at most %d characters of host and "
+                               "path for the %s, and the directory's is %d)" % (limit, device.model, len(settings[1][1])),
+                               field="settings.provisioning_url")
+        return settings
 
     def render_rotation(self, device, next_device, inventory):
         """The new P1359 travels in the profile the phone can still decrypt.

@@ -291,6 +291,8 @@ class PanasonicRenderer(VendorRenderer):
 
     name = DESCRIPTION.name
     description = DESCRIPTION
+    #: sipfleet_directory: no phonebook file (docs/vendors/panasonic.md, Directory).
+    directory_hint = " (no Panasonic document or public template read names a phonebook file or its parameter)"
     title = DESCRIPTION.title
     mac_case = MAC_CASE
 

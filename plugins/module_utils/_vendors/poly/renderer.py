@@ -58,6 +58,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.pol
     render_xml,
     value_problem,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.poly import directory as _directory
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.poly.models import MODELS
 
 MASTER_FILE = "000000000000.cfg"
@@ -415,6 +416,18 @@ class PolyRenderer(VendorRenderer):
     def render_rotation(self, device, next_device, inventory):
         # The new password travels in the bootstrap (docs/keys.md).
         return self.render_credentials_rotation(device, next_device, inventory)
+
+    # -- the directory (sipfleet_directory; poly/directory.py) --
+
+    #: One master (CONTACTS_DIRECTORY) for the fleet: one directory for the fleet.
+    directory_per_site = False
+    directory_hint = " (000000000000-directory.xml beside the shared master)"
+
+    def directory_path(self, site):
+        return _directory.FILE_NAME
+
+    def render_directory(self, entries):
+        return _directory.render_directory(entries)
 
     def render_shared(self, devices, inventory):
         if not devices:

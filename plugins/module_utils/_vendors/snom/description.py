@@ -89,7 +89,9 @@ DESCRIPTION = VendorDescription(
     # htm: the setting-files containers (snom<model>.htm, snom<model>-<MAC>.htm);
     # xml: the settings files and the firmware file. Snom publishes no file
     # encryption (vendor-facts-more 3.4): TLS and the phone's certificate.
-    encodings={"htm": ("plain",), "xml": ("plain",)},
+    encodings={"htm": ("plain",), "xml": ("plain",),
+               # The phonebook of sipfleet_directory (_directory.py), shared.
+               "phonebook": ("plain",)},
     # W sends check-sync;reboot=false to desk phones (common.py:379-382) and
     # ;reboot=true to DECT bases; challenge_checksync decides whether the
     # phone asks for the SIP password first (documented).

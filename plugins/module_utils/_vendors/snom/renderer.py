@@ -56,6 +56,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses i
     parse_host_port,
     parse_url,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import directory_url, standard_path
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     ProfileFile,
@@ -75,6 +76,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.sno
     render_settings,
     value_problem,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.snom import directory as _directory
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.snom.models import MODELS, phone_type
 
 MODEL_CONTAINER = "{phone_type}.htm"
@@ -402,6 +404,10 @@ class SnomRenderer(VendorRenderer):
         base = self.base_url(device.settings)
         bootstrap = self.bootstrap_params(device)
         urls = ([base + bootstrap_path] if bootstrap else []) + [base + own]
+        # The phonebook (sipfleet_directory), read after the device's settings.
+        phonebook = directory_url(self, device, inventory)
+        if phonebook is not None:
+            urls.append(phonebook)
         listing = render_container(urls)
         files = [
             # Names the device's files; holds nothing secret. Upper-case MAC
@@ -424,6 +430,14 @@ class SnomRenderer(VendorRenderer):
         # unless the server checks the device's certificate or credentials.
         files.append(ProfileFile(own, content, device=device.label, secret=True, role="profile", kind="xml"))
         return files
+
+    # -- the directory (sipfleet_directory; snom/directory.py) --
+
+    def directory_path(self, site):
+        return standard_path(self.name, site, _directory.FILE_NAME)
+
+    def render_directory(self, entries):
+        return _directory.render_directory(entries)
 
     def render_rotation(self, device, next_device, inventory):
         # The new password travels in the bootstrap (docs/keys.md).

@@ -56,6 +56,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses i
     parse_url,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._codec import yealink_key_problem
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import standard_path
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, shown_url
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import NativeParam as _Param
@@ -79,6 +80,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yea
     value_problem,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yealink.models import MODELS, common_file
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yealink import directory as _directory
 
 BOOT_FILE = "{mac}.boot"
 BOOTSTRAP_FILE = "{mac}-bootstrap.cfg"
@@ -395,7 +397,8 @@ class YealinkRenderer(VendorRenderer):
         # The bootstrap first: the credentials must be set before the phone
         # asks for its own file, which needs them.
         boot = render_boot(([bootstrap_path] if bootstrap else []) + [common_file(device.model), own])
-        content = render_config([(param.name, param.value) for param in self.device_params(device)])
+        content = render_config([(param.name, param.value) for param in self.device_params(device)]
+                                + self.directory_params(device, inventory))
         files = [
             # Names the files, holds nothing secret.
             ProfileFile(BOOT_FILE.format(mac=device.mac), boot, device=device.label, role="bootstrap", kind="boot"),
@@ -414,6 +417,20 @@ class YealinkRenderer(VendorRenderer):
         # unless the server asks for the device's credentials or certificate.
         files.append(ProfileFile(own, content, device=device.label, secret=True, role="profile", kind="cfg"))
         return self._compat_encrypted(device, files)
+
+    # -- the directory (sipfleet_directory; yealink/directory.py) --
+
+    def directory_path(self, site):
+        return standard_path(self.name, site, _directory.FILE_NAME)
+
+    def directory_schemes(self, device):
+        return _directory.SCHEMES
+
+    def render_directory(self, entries):
+        return _directory.render_directory(entries)
+
+    def directory_settings(self, device, url):
+        return _directory.directory_settings(url)
 
     def render_rotation(self, device, next_device, inventory):
         # The new password travels in the bootstrap (docs/keys.md).
