@@ -103,6 +103,18 @@ MANAGED_PARAMS = {
     "device.sec.configEncryption.key": "Poly file encryption is not supported (its format is not public)",
 }
 
+#: The generic settings the family's files have no place for, with why.
+NOT_CARRIED = {
+    "firmware_version": "Poly phones compare the image APP_FILE_PATH names themselves; no parameter names a version",
+    "encryption_digest": "Poly file encryption is not supported (its format is not public)",
+}
+
+#: The function key types Poly phones carry: line keys (reg.N.lineKeys) and attendant resources
+#: (attendant.resourceList.K.*: blf "normal", park orbit "automata"; Engineering Advisory 62475).
+KEY_TYPES = frozenset(("line", "blf", "park", "none"))
+#: attendant.resourceList.K.type of a monitored user and of a park orbit (EA 62475).
+ATTENDANT_TYPES = {"blf": "normal", "park": "automata"}
+
 _HOSTS = HostRules()
 _URLS = UrlRules(("tftp", "http", "https"), HostRules(bare_ipv6=False),
                  userinfo=re.compile(r"[^\s/@:]+(?::[^\s/@]*)?"), path=re.compile(r"/[^\s]*"), forbidden="?#")
@@ -201,6 +213,15 @@ class PolyRenderer(VendorRenderer):
                 params += _device_set("device.prov.user", user, field)
                 params += _device_set("device.prov.password", secret, field, secret=True)
         params += self._resync_params(settings, label, field_of, mac)
+        vlan = settings.get("vlan_id")
+        if vlan is not None:
+            # W base.tpl; a device.* change restarts the phone (CX5100 guide p.46).
+            params += _device_set("device.net.vlanId", vlan, field_of("vlan_id"))
+        priority = settings.get("vlan_priority")
+        if priority is not None:
+            # 802.1p user priority of RTP and of call control frames (SIP 2.2.0 guide p.A-48, both 0-7, default 5).
+            params += [_Param("qos.ethernet.rtp.user_priority", priority, field_of("vlan_priority")),
+                       _Param("qos.ethernet.callControl.user_priority", priority, field_of("vlan_priority"))]
         devices = [param for param in params if param.name.startswith("device.")]
         if devices:
             # device.* parameters take effect only with device.set="1" (CX5100 guide p.46).
@@ -285,10 +306,95 @@ class PolyRenderer(VendorRenderer):
                 _Param(prefix + "server.1.port", line.sip_port, field % "sip_port"),
                 _Param(prefix + "server.1.transport", TRANSPORTS[line.transport], field % "transport"),
             ]
+            if line.sip_server_secondary is not None:
+                # Server 2 of the registration: "multiple servers ... y=1, 2, ... for fault tolerance"
+                # (SIP 1.4.x guide p.122; W base.tpl), on the primary's port and transport.
+                backup = ("settings.sip_server_secondary"
+                          if device.settings.get("sip_server_secondary") == line.sip_server_secondary
+                          else field % "sip_server_secondary")
+                parse_host(line.sip_server_secondary, _HOSTS, device=device.label, field=backup)
+                params += [_Param(prefix + "server.2.address", line.sip_server_secondary, backup),
+                           _Param(prefix + "server.2.port", line.sip_port, backup),
+                           _Param(prefix + "server.2.transport", TRANSPORTS[line.transport], backup)]
             if proxy_host is not None:
                 params.append(_Param(prefix + "outboundProxy.address", proxy_host.text, "settings.outbound_proxy"))
                 if proxy_host.port is not None:
                     params.append(_Param(prefix + "outboundProxy.port", proxy_host.port, "settings.outbound_proxy"))
+        return params
+
+    # -- function keys -------------------------------------------------------
+
+    def settings_not_carried(self, device):
+        return dict(NOT_CARRIED)
+
+    def function_key_support(self, device):
+        info = self.model_info(device.model)
+        if info is None or not info["keys"]:
+            # No source gives the keys of the SoundPoint IP 321/331/335 and the Trio.
+            return frozenset(), 0
+        return KEY_TYPES, info["keys"]
+
+    def _function_key_params(self, device):
+        """``reg.N.lineKeys`` and ``attendant.resourceList.K.*`` of the device's function keys.
+
+        The phone lays out the line keys of its registrations first, in
+        registration order (``reg.N.lineKeys`` each, default 1: SIP 2.2.0 and
+        3.1 guides), then the attendant resources in list order. So the
+        line keys must be keys 1 to L, in line order, every line with one;
+        a BLF or park key at index I is resource ``K = I - L`` (L the line
+        keys listed, else one per line). Only in the device's own file (the
+        most specific list replaces the others whole). A type the model
+        cannot carry is left to check_generic_settings, which names the model.
+        """
+        keys = [key for key in device.settings.get("function_keys") or () if key.type in self.function_key_support(device)[0]]
+        if not keys:
+            return []
+        params = []
+        line_keys = [key for key in keys if key.type == "line"]
+        counts = {}
+        for position, key in enumerate(line_keys, start=1):
+            if key.index != position:
+                raise device.error("Poly phones show the line keys of the registrations first (reg.N.lineKeys): the %d line "
+                                   "key(s) must take keys 1 to %d, this one has index %d"
+                                   % (len(line_keys), len(line_keys), key.index), field=key.field + ".index")
+            if position > 1 and key.line < line_keys[position - 2].line:
+                raise device.error("Poly phones show the line keys in registration order: line %d's keys come after line "
+                                   "%d's" % (line_keys[position - 2].line, key.line), field=key.field + ".line")
+            if key.label is not None:
+                raise device.error("a Poly line key shows its registration's label (reg.N.label, the line's display_name); "
+                                   "it takes no label of its own", field=key.field + ".label")
+            counts.setdefault(key.line, []).append(key)
+        if line_keys:
+            for number in range(1, len(device.lines) + 1):
+                if number not in counts:
+                    raise device.error("line %d has no line key; every Poly registration has at least one "
+                                       "(reg.N.lineKeys 1 to max): list one for it" % number,
+                                       field=line_keys[-1].field.rsplit("[", 1)[0])
+            for number in sorted(counts):
+                params.append(_Param("reg.%d.lineKeys" % number, len(counts[number]), counts[number][0].field + ".line"))
+        offset = len(line_keys) if line_keys else len(device.lines)
+        for key in keys:
+            if key.type == "line":
+                continue
+            if key.index <= offset:
+                raise device.error("keys 1 to %d are the line keys of the device's registrations (one per line unless "
+                                   "line keys are listed); a %s key takes index %d or later"
+                                   % (offset, key.type, offset + 1), field=key.field + ".index")
+            if key.line != 1:
+                raise device.error("Poly attendant resources are not tied to a line (attendant.resourceList has no line "
+                                   "field): leave line at 1", field=key.field + ".line")
+            prefix = "attendant.resourceList.%d." % (key.index - offset)
+            if key.type == "none":
+                # A Null address clears the resource.
+                params += [_Param(prefix + "address", "", key.field + ".type"), _Param(prefix + "label", "", key.field + ".type")]
+                continue
+            if key.value is None:
+                raise device.error("a Poly park key monitors the park orbit (attendant.resourceList, type automata): "
+                                   "value must name it", field=key.field + ".value")
+            params.append(_Param(prefix + "address", key.value, key.field + ".value"))
+            if key.label is not None:
+                params.append(_Param(prefix + "label", key.label, key.field + ".label"))
+            params.append(_Param(prefix + "type", ATTENDANT_TYPES[key.type], key.field + ".type"))
         return params
 
     def _raw_params(self, device):
@@ -323,7 +429,7 @@ class PolyRenderer(VendorRenderer):
         common = dict((param.name, param.value) for param in self.common_params(inventory, device.label))
         merged = {}
         own = self.settings_params(device.settings, device.label, lambda setting: "settings.%s" % setting, mac=device.mac)
-        for param in self._line_params(device) + own:
+        for param in self._line_params(device) + own + self._function_key_params(device):
             # Secrets (and their switches) are never in the common file, so they always land here.
             if common.get(param.name) != param.value:
                 merged[param.name] = param

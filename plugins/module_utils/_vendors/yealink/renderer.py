@@ -113,6 +113,25 @@ MAX_UTC_HOURS = 12
 #: The administrator login static.security.user_password sets ("admin:<password>").
 ADMIN_USER = "admin"
 
+#: Generic function key type -> ``linekey.K.type`` (docs/vendors/yealink.md "Function keys" gives each
+#: source): 15 line, 16 BLF, 13 speed dial, 10 call park, 0 N/A in wazo-provd-plugins v87/common.py
+#: and FusionPBX's Yealink key list (app/devices/device_key_edit.php); 3 transfer, 11 DTMF, 17 URL in
+#: FusionPBX's list only (wazo's "recording" key is type 11 with the digits *3). Pickup is not mapped:
+#: no source says what the value of Yealink's pickup keys (9, 23) holds.
+KEY_TYPES = {"line": "15", "blf": "16", "speed_dial": "13", "park": "10", "transfer": "3", "dtmf": "11",
+             "url": "17", "none": "0"}
+
+#: The voice VLAN of the phone's internet port (wazo-provd-plugins v87 base.tpl and base-dect.tpl).
+VLAN_ENABLE = "static.network.vlan.internet_port_enable"
+VLAN_ID = "static.network.vlan.internet_port_vid"
+VLAN_PRIORITY = "static.network.vlan.internet_port_priority"
+
+#: The generic settings the family's files have no place for, with why.
+NOT_CARRIED = {
+    "firmware_version": "Yealink phones take the image static.firmware.url names; no parameter names a version",
+    "encryption_digest": "no Yealink file is encrypted with openssl enc (compatibility mode is AES-128-ECB with a raw key)",
+}
+
 # Host names (underscores as some DNS setups use), IPv4, IPv6.
 _HOSTS = HostRules(underscore=True, ipv6=IPV6_LOOSE, bare_ipv6=True)
 # URLs the phones fetch from: no white space or double quote in the path.
@@ -218,6 +237,14 @@ class YealinkRenderer(VendorRenderer):
         value = settings.get("firmware_url")
         if value is not None:
             add("static.firmware.url", self._url(value, label, field_of("firmware_url")), "firmware_url")
+        value = settings.get("vlan_id")
+        if value is not None:
+            add(VLAN_ENABLE, "1", "vlan_id")
+            add(VLAN_ID, value, "vlan_id")
+        value = settings.get("vlan_priority")
+        if value is not None:
+            # Written with or without vlan_id: the phone keeps it for its VLAN, on or off.
+            add(VLAN_PRIORITY, value, "vlan_priority")
         if settings.get("outbound_proxy") is not None:
             # Not in the facts gathered: no parameter name is written from a guess.
             raise error("is not mapped for Yealink phones (the outbound proxy parameters were not confirmed by any source); "
@@ -289,6 +316,55 @@ class YealinkRenderer(VendorRenderer):
                     ("sip_server.1.port", line.sip_port, "sip_port", False),
                     ("sip_server.1.transport_type", TRANSPORTS[line.transport], "transport", False)):
                 params.append(_Param(prefix + name, value, "lines[%d].%s" % (index, line_field), secret=secret))
+            params += self._backup_params(device, index, line, prefix)
+        return params
+
+    def _backup_params(self, device, index, line, prefix):
+        """``account.N.sip_server.2.*``: the line's backup registrar, on the primary's port and transport."""
+        if line.sip_server_secondary is None:
+            return []
+        field = ("settings.sip_server_secondary" if device.settings.get("sip_server_secondary") == line.sip_server_secondary
+                 else "lines[%d].sip_server_secondary" % index)
+        self._host(line.sip_server_secondary, device.label, field)
+        return [_Param(prefix + "sip_server.2.address", line.sip_server_secondary, field),
+                _Param(prefix + "sip_server.2.port", line.sip_port, field),
+                _Param(prefix + "sip_server.2.transport_type", TRANSPORTS[line.transport], field)]
+
+    # -- function keys -------------------------------------------------------
+
+    def settings_not_carried(self, device):
+        return dict(NOT_CARRIED)
+
+    def function_key_support(self, device):
+        facts = self.model_info(device.model)
+        if facts is None or not facts["keys"]:
+            # CP920 and the DECT bases have no line keys (wazo-provd-plugins _NB_LINEKEY).
+            return frozenset(), 0
+        return frozenset(KEY_TYPES), facts["keys"]
+
+    def _function_key_params(self, device):
+        """``linekey.K.*`` of the device's function keys; keys the inventory leaves out keep the phone's own.
+
+        Only in the device's own file: the most specific level's list
+        replaces the others whole, which a common file read first would not.
+        A type the model cannot carry is left to check_generic_settings,
+        whose error names the model.
+        """
+        types, dummy = self.function_key_support(device)
+        params = []
+        for key in device.settings.get("function_keys") or ():
+            if key.type not in types:
+                continue
+            prefix = "linekey.%d." % key.index
+            params.append(_Param(prefix + "type", KEY_TYPES[key.type], key.field + ".type"))
+            if key.type == "none":
+                # N/A: the key does nothing; what the phone kept in its other fields is unused.
+                continue
+            params.append(_Param(prefix + "line", key.line, key.field + ".line"))
+            if key.value is not None:
+                params.append(_Param(prefix + "value", key.value, key.field + ".value"))
+            if key.label is not None:
+                params.append(_Param(prefix + "label", key.label, key.field + ".label"))
         return params
 
     def _raw_params(self, device, managed):
@@ -329,6 +405,7 @@ class YealinkRenderer(VendorRenderer):
             params.append(_Param("static.security.user_password", "%s:%s" % (ADMIN_USER, password), "settings.admin_password",
                                  secret=True))
         params += self._account_params(device)
+        params += self._function_key_params(device)
         managed = dict((param.name, param.field) for param in params)
         if self.has_http_credentials(device):
             # The bootstrap sets them; a raw value in the device's file, read
