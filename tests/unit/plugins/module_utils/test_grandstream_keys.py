@@ -121,8 +121,7 @@ def test_each_type_becomes_its_native_p_values(model, index, key, names, expecte
 
 def test_keys_the_inventory_leaves_out_are_not_written():
     values = pvalues("GRP2616", [{"type": "blf", "value": "301", "index": 2}, {"type": "blf", "value": "302", "index": 25}])
-    slots = [slot for slot in gs_keys.layout_for("GRP2616").slots]
-    written = [slot.name for slot in slots if slot.params[0] in values]
+    written = [slot.name for slot in gs_keys.layout_for("GRP2616").slots if slot.params[0] in values]
     assert written == ["VPK 2", "MPK 1"]
 
 
@@ -181,8 +180,8 @@ def test_a_key_beyond_the_model_is_one_error_naming_device_field_and_model():
 
 
 @pytest.mark.parametrize("model, key, message", [
-    ("GRP2616", {"type": "pickup", "value": "301"}, "model GRP2616 cannot carry a pickup key; it carries blf, dtmf, line, none, "
-                                                     "park, speed_dial, transfer"),
+    ("GRP2616", {"type": "pickup", "value": "301"},
+     "model GRP2616 cannot carry a pickup key; it carries blf, dtmf, line, none, park, speed_dial, transfer"),
     ("GXP2170", {"type": "url", "value": "https://x.example.net/a"}, "model GXP2170 cannot carry a url key"),
     ("GXP2000", {"type": "park"}, "model GXP2000 cannot carry a park key; it carries blf, speed_dial"),
     ("GXP2000", {"type": "none"}, "model GXP2000 cannot carry a none key"),

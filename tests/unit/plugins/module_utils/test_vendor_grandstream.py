@@ -333,8 +333,8 @@ def flow_keys():
     defaults = dict(DEFAULTS, encrypt_profiles=False, sip_server_secondary="pbx2.example.net", vlan_id=20, vlan_priority=5)
     raws = [
         {"name": "reception", "mac": "c0:74:ad:00:16:01", "model": "GRP2616",
-         "lines": [line("201", "sip-secret-201"), line("202", "sip-secret-202", sip_server_secondary="pbx3.example.net",
-                                                     sip_port=5080)],
+         "lines": [line("201", "sip-secret-201"),
+                   line("202", "sip-secret-202", sip_server_secondary="pbx3.example.net", sip_port=5080)],
          "settings": {"function_keys": [
              {"type": "line", "line": 1},
              {"type": "line", "line": 2, "label": "Second"},
