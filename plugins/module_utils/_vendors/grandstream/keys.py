@@ -95,7 +95,7 @@ class KeySlot:
         self.params = params
         self.modes = modes
         self.label_max, self.value_max = limits
-        # Dynamic VPKs must be written in sequence (module KeyLayout).
+        # Dynamic VPKs must be written in sequence (see key_pvalues).
         self.dynamic = dynamic
 
 
