@@ -34,7 +34,8 @@ a password or a key.
 This module validates, names, renders and rotates; what it puts together
 comes from the package's other modules: ``models`` (each model's facts, the
 families' features, the accounts), ``settings`` (the generic settings as
-P-values), ``addresses`` (hosts and server paths), ``formats`` (the XML and
+P-values), ``keys`` (the function keys as VPK/MPK P-values), ``addresses``
+(hosts and server paths), ``formats`` (the XML and
 legacy binary encoders and decoders) and ``legacy_view`` (the legacy
 binary as ``--diff`` shows it).
 """
@@ -62,6 +63,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.gra
     text as legacy_text,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.formats import PARAM_NAME, render_legacy_binary, render_xml
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.keys import key_pvalues, layout_for
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.models import (
     ACCOUNTS,
     LEGACY_NAMES,
@@ -241,6 +243,31 @@ class GrandstreamRenderer(VendorRenderer):
             return {KEY_NAME: KEY_BYTES}
         return {}
 
+    # -- generic settings a model does not get --
+
+    def settings_not_carried(self, device):
+        """What the device's files have no place for: see docs/vendors/grandstream.md, "Settings not carried"."""
+        features = _features(self._family(device))
+        not_carried = {"compress_profiles": "Grandstream phones read no compressed profile"}
+        if layout_for(device.model) is None:
+            not_carried["function_keys"] = ("the collection knows the programmable keys of the models of its Grandstream "
+                                            "templates only (docs/vendors/grandstream.md)")
+        if not features.backup_server:
+            not_carried["sip_server_secondary"] = "the GXP legacy template (firmware 1.2.5.3) has no secondary SIP server"
+        if not features.language:
+            not_carried["language"] = "the GXP legacy template (firmware 1.2.5.3) has no display language setting"
+        if not features.xml:
+            reason = "the GXP legacy family reads no XML profile, so no cfg<model>.xml or cfg.xml is written for it"
+            not_carried["model_profiles"] = reason
+            not_carried["common_profile"] = reason
+        return not_carried
+
+    def function_key_support(self, device):
+        layout = layout_for(device.model)
+        if layout is None:
+            return frozenset(), 0
+        return layout.types, layout.count
+
     # -- P-values --
 
     def _device_pvalues(self, device, key=None, directory=()):
@@ -249,6 +276,11 @@ class GrandstreamRenderer(VendorRenderer):
         pvalues = _PValues(ctx)
         self._map_lines(device, family, ctx, pvalues)
         self._map_settings(ctx, pvalues, shared=False)
+        function_keys = device.settings.get("function_keys")
+        layout = layout_for(device.model)
+        if function_keys and layout is not None:
+            for name, value, field in key_pvalues(device, layout, function_keys):
+                pvalues.put(name, value, field)
         if key is not None:
             pvalues.put(_KEY_PARAM, key, "keys.%s" % KEY_NAME)
         for name, value in directory:
@@ -288,6 +320,9 @@ class GrandstreamRenderer(VendorRenderer):
             if proxy:
                 for name, value in _map_outbound_proxy(ctx, proxy, account):
                     pvalues.put(name, value, "settings.outbound_proxy")
+            if line.sip_server_secondary is not None and ctx.features.backup_server:
+                pvalues.put(account["backup"], GrandstreamRenderer._backup_server(device, line, field),
+                            GrandstreamRenderer._backup_field(device, line, field))
         # Accounts the inventory no longer lists are switched off, so a
         # removed line does not stay registered from an older profile.
         if family is not None:
@@ -304,6 +339,25 @@ class GrandstreamRenderer(VendorRenderer):
                 continue
             for name, native in row.mapper(ctx, value):
                 pvalues.put(name, native, ctx.field_for(row.setting))
+
+    @staticmethod
+    def _backup_field(device, line, field):
+        if line.sip_server_secondary == device.settings.get("sip_server_secondary"):
+            return "settings.sip_server_secondary"
+        return field + ".sip_server_secondary"
+
+    @staticmethod
+    def _backup_server(device, line, field):
+        """The line's "Secondary SIP Server" value: its backup registrar as ``host:port``, with the line's SIP port.
+
+        Written like the primary (P47, ...): the port is the line's
+        ``sip_port``, which the backup registrar shares.
+        """
+        host = _host(line.sip_server_secondary)
+        if host is None:
+            raise device.error("%s is not a host name or IP address (the backup registrar uses the line's sip_port)"
+                               % (shown(line.sip_server_secondary),), field=GrandstreamRenderer._backup_field(device, line, field))
+        return host.with_port(line.sip_port)
 
     def _shared_pvalues(self, settings, family, label, field_for):
         ctx = _Context(label, _features(family), settings, None, field_for)

@@ -192,6 +192,17 @@ def _map_outbound_proxy(ctx, value, account):
     return [(account["proxy"], value)]
 
 
+def _map_vlan_id(ctx, value):
+    # All three templates: P51 "Layer 2 QoS. 802.1Q/VLAN Tag (VLAN
+    # classification for RTP)", 0 (untagged) to 4094.
+    return [("P51", value)]
+
+
+def _map_vlan_priority(ctx, value):
+    # All three templates: P87 "802.1p priority value (0 - 7)".
+    return [("P87", value)]
+
+
 class _Row:
     """One generic setting: the P-values it becomes, the template that confirms them, the mapping."""
 
@@ -227,7 +238,7 @@ SETTINGS_MAP = (
     _Row("timezone", "P64=customize + P246 TZ string; legacy P64 (GMT = 720) + P75 + P246 rule; P143=0 on all",
          _NEW + ": Time Zone, Self Defined Time Zone; gxp 1.2.5.3: Time Zone offset, Daylight Savings, Optional Rule; "
          + _ALL + ": Allow DHCP Option 2 to override Time Zone setting", _map_timezone),
-    _Row("language", "P1362 (legacy: not supported)", _NEW + ": Display Language", _map_language),
+    _Row("language", "P1362 (legacy: reported as not carried)", _NEW + ": Display Language", _map_language),
     _Row("admin_password", "P2 (grp261x/gxp21xx: only a-z, A-Z, 0-9)", _ALL + ": Admin password for web interface; "
          + _NEW + ": String: a-z, A-Z, 0-9", _map_admin_password, shared=False),
     _Row("provisioning_url", "P237 + P212", _ALL + ": Config Server Path, Config Upgrade Via", _map_provisioning_url),
@@ -247,12 +258,16 @@ SETTINGS_MAP = (
     _Row("encryption_digest", "the openssl enc digest (default md5)", "vendor-facts section 2", None),
     _Row("allow_plain_credentials", "no P-value: lets an unencrypted profile be served over TFTP, HTTP or FTP",
          "the collection's own rule (docs/inventory.md)", None),
-    _Row("compress_profiles", "not supported (ignored)", "seed 000: the phones read plain or encrypted XML and the legacy binary, "
+    _Row("compress_profiles", "not supported (reported as not carried)", "seed 000: the phones read plain or encrypted XML and the legacy binary, "
          "no compressed profile", None),
-    _Row("function_keys", "not mapped (reported as not carried)", "_vendors/base.py NOT_CARRIED_BY_DEFAULT", None),
-    _Row("sip_server_secondary", "not mapped (reported as not carried)", "_vendors/base.py NOT_CARRIED_BY_DEFAULT", None),
-    _Row("vlan_id", "not mapped (reported as not carried)", "_vendors/base.py NOT_CARRIED_BY_DEFAULT", None),
-    _Row("vlan_priority", "not mapped (reported as not carried)", "_vendors/base.py NOT_CARRIED_BY_DEFAULT", None),
+    _Row("function_keys", "VPK mode/account/description/value P1363-P1476 and P23800 on, MPK P323-P329, P301-P396, "
+         "P1440-P1463 (keys module); other models: not carried", "grp261x 1.0.5.15, gxp21xx 1.0.11.16 and gxp 1.2.5.3 "
+         "templates: Virtual Multi-Purpose Keys, Physical Multi-Purpose Keys, End User Multi Purpose Keys", None,
+         shared=False),
+    _Row("sip_server_secondary", "per account P2312/P2412/P2512/P2612/P2712/P2812 as host:port (legacy: not carried)",
+         _NEW + ": Secondary SIP Server", None, shared=False),
+    _Row("vlan_id", "P51", _ALL + ": Layer 2 QoS. 802.1Q/VLAN Tag, 0 - 4094", _map_vlan_id),
+    _Row("vlan_priority", "P87", _ALL + ": Layer 2 QoS. 802.1p priority value (0 - 7)", _map_vlan_priority),
     _Row("model_profiles", "writes cfg<model>.xml", "seed 000", None),
     _Row("common_profile", "writes cfg.xml", "seed 000", None),
 )
