@@ -75,7 +75,8 @@ GENERIC_SETTINGS = {
     "outbound_proxy": Setting("str", "outbound proxy host[:port]"),
     "ntp_server": Setting("str", "NTP server"),
     "timezone": Setting("str", "IANA time-zone name (Europe/Berlin, America/Sao_Paulo), whose current rule comes from the "
-                        "controller's tzdata, or a POSIX TZ string (CET-1CEST,M3.5.0,M10.5.0/3, EST5EDT,M3.2.0,M11.1.0)"),
+                        "tzdata of the host that renders the profiles, or a POSIX TZ string (CET-1CEST,M3.5.0,M10.5.0/3, "
+                        "EST5EDT,M3.2.0,M11.1.0)"),
     "language": Setting("str", "display language as an ISO 639-1 code (en, de, fr, es, it, nl, pt, ...)"),
     "admin_password": Setting("str", "password of the phone's administrator web login", secret=True),
     "provisioning_url": Setting(

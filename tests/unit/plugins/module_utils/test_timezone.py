@@ -46,7 +46,7 @@ ZONES = [
     "America/Asuncion",
     # the usual ones, and odd ones
     "Europe/Berlin", "Europe/London", "America/New_York", "America/Los_Angeles", "Asia/Jerusalem",
-    "America/Havana", "Antarctica/Troll", "Europe/Dublin", "Atlantic/Azores", "Asia/Gaza", "EST5EDT",
+    "America/Havana", "Antarctica/Troll", "Europe/Dublin", "Atlantic/Azores", "EST5EDT",
 ]
 
 UTC = datetime.timezone.utc
@@ -146,7 +146,6 @@ def test_name_gives_the_rule_zoneinfo_applies(name):
     ("Asia/Jerusalem", 120, 180, (3, 4, 4, 26 * 60), (10, 5, 0, 120)),
     ("Africa/Cairo", 120, 180, (4, 5, 5, 0), (10, 5, 4, 24 * 60)),
     ("America/Santiago", -240, -180, (9, 1, 6, 24 * 60), (4, 1, 6, 24 * 60)),
-    ("Asia/Gaza", 120, 180, (3, 4, 4, 50 * 60), (10, 4, 4, 50 * 60)),
     # Negative daylight saving (IST-1GMT0,M10.5.0,M3.5.0/1) read as the same clock with positive saving.
     ("Europe/Dublin", 0, 60, (3, 5, 0, 60), (10, 5, 0, 120)),
     ("Asia/Kolkata", 330, None, None, None),
