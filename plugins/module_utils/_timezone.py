@@ -71,19 +71,6 @@ def _minutes(text):
 
 
 class Transition:
-    """``Mm.w.d/time``: month 1-12, week 1-5 (5 = last), weekday 0-6 (0 = Sunday), minutes after midnight."""
-
-    def __init__(self, month, week, weekday, minutes):
-        self.month = month
-        self.week = week
-        self.weekday = weekday
-        self.minutes = minutes
-
-    def __repr__(self):
-        return "Transition(M%d.%d.%d/%d min)" % (self.month, self.week, self.weekday, self.minutes)
-
-
-class Transition:
     """``Mm.w.d/time``: month 1-12, week 1-5 (5 = last), weekday 0-6 (0 = Sunday), minutes after midnight.
 
     The minutes may be negative or past a day (``M3.5.0/-1``, ``M10.5.4/24``,
@@ -275,11 +262,47 @@ def _check_footer(zone, transitions, path, device, field):
                    datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=moment)), device=device, field=field)
 
 
+#: Files of a zone directory that are no zone: their rule is the host's own
+#: setting (``localtime`` links to /etc/localtime, ``posixrules`` is the
+#: rule the C library gives POSIX strings without one), or none (``Factory``,
+#: "-00", for an image whose zone is not set yet).
+_NOT_ZONES = {
+    "localtime": "it stands for the host's own clock setting (a link to /etc/localtime), so the rule would depend on "
+                 "each provisioning host's configuration",
+    "posixrules": "it stands for the host's own clock setting (the rule the C library gives POSIX strings without one), "
+                  "so the rule would depend on each provisioning host's configuration",
+    "Factory": "it stands for the host's own clock setting not being set yet (-00, no offset)",
+}
+
+
+def _refuse_non_zone(name, device, field):
+    """Refuse a name of the zone directory that is not an IANA zone (checked before any file is opened)."""
+    parts = name.split("/")
+    if name in _NOT_ZONES:
+        raise ProvisioningError("%r is not an IANA zone name: %s; give the zone's name (Europe/Berlin)"
+                                % (name, _NOT_ZONES[name]), device=device, field=field)
+    if parts[0] == "right" and len(parts) > 1:
+        # right/ files count leap seconds in their times: their footer is
+        # not the rule of a clock that ignores them, as phones' clocks do.
+        raise ProvisioningError("%r is not an IANA zone name: the right/ zones count leap seconds, which a phone's "
+                                "clock does not; give the name without right/ (%s)" % (name, "/".join(parts[1:])),
+                                device=device, field=field)
+    if parts[0] == "posix" and len(parts) > 1:
+        # Debian's posix/ tree repeats the zones under a second name: one name per zone.
+        raise ProvisioningError("%r is not an IANA zone name: posix/ repeats the zones of the database; give the name "
+                                "without posix/ (%s)" % (name, "/".join(parts[1:])), device=device, field=field)
+
+
 def _zone_footer(name, device, field):
-    """``(path, POSIX TZ string, transitions)`` of the zone ``name`` (already checked by ``is_zone_name``); cached per name."""
+    """``(path, POSIX TZ string, transitions)`` of the zone ``name`` (already checked by ``is_zone_name``); cached per name.
+
+    The file must resolve inside the directory it was found in: a link out
+    of it (``localtime`` to /etc/localtime) is the host's setting, no zone.
+    """
     cached = _ZONE_CACHE.get(name)
     if cached is not None:
         return cached
+    _refuse_non_zone(name, device, field)
     directories = list(zone_search_path())
     package = _tzdata_package_dir()
     if package is not None:
@@ -289,6 +312,12 @@ def _zone_footer(name, device, field):
         path = os.path.join(directory, *parts)
         if not os.path.isfile(path):
             continue
+        real = os.path.realpath(path)
+        root = os.path.realpath(directory)
+        if not real.startswith(root.rstrip(os.sep) + os.sep):
+            raise ProvisioningError("time zone %s: %s links to %s, outside %s, so its rule is the host's own setting, "
+                                    "not a zone of the database; give the zone's name (Europe/Berlin)"
+                                    % (name, path, real, directory), device=device, field=field)
         try:
             with open(path, "rb") as handle:
                 data = handle.read(MAX_TZIF_BYTES + 1)

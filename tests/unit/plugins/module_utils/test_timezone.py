@@ -336,6 +336,40 @@ def test_zoneinfo_search_path_is_followed(tmp_path, monkeypatch):
         parse_tz("Europe/Berlin", device="desk-1")
 
 
+@pytest.mark.parametrize("name, reason", [
+    ("localtime", "is not an IANA zone name: it stands for the host's own clock setting (a link to /etc/localtime)"),
+    ("posixrules", "is not an IANA zone name: it stands for the host's own clock setting"),
+    ("Factory", "is not an IANA zone name: it stands for the host's own clock setting not being set yet"),
+    ("right/Europe/Berlin", "the right/ zones count leap seconds, which a phone's clock does not; give the name without "
+                            "right/ (Europe/Berlin)"),
+    ("posix/Europe/Berlin", "give the name without posix/ (Europe/Berlin)"),
+])
+def test_host_dependent_and_duplicate_names_are_refused(name, reason, monkeypatch):
+    opened = []
+    monkeypatch.setattr(_timezone, "open", lambda *args, **kwargs: opened.append(args), raising=False)
+    with pytest.raises(ProvisioningError) as excinfo:
+        parse_tz(name, device="desk-1")
+    message = str(excinfo.value)
+    assert message.startswith("device desk-1, field settings.timezone: %r " % name)
+    assert reason in message
+    assert opened == []
+
+
+def test_a_zone_file_that_links_out_of_its_directory_is_refused(zone_dir, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("elsewhere") / "clock"
+    outside.write_bytes(tzif())
+    (zone_dir / "Test" / "Zone").symlink_to(outside)
+    (zone_dir / "Test" / "Inside").write_bytes(tzif())
+    (zone_dir / "Test" / "Alias").symlink_to(zone_dir / "Test" / "Inside")
+    with pytest.raises(ProvisioningError) as excinfo:
+        parse_tz("Test/Zone", device="desk-1")
+    message = str(excinfo.value)
+    assert message.startswith("device desk-1, field settings.timezone: time zone Test/Zone: ")
+    assert "links to %s, outside %s" % (outside, zone_dir) in message
+    # A link inside the directory (Cuba -> America/Havana) is a zone's other name.
+    assert parse_tz("Test/Alias").text == "XYZ-3"
+
+
 # --- every zone through every vendor ---------------------------------------
 
 VENDOR_DEVICES = ["gs", "gsold", "spa", "mpp", "pana", "yealink", "poly", "snom", "fanvil"]
