@@ -506,7 +506,10 @@ class VendorRenderer:
         settings = all_settings()
         for name in sorted(not_carried):
             value = device.settings.get(name)
-            if value is not None and value != settings[name].default:
+            # An empty list (function_keys: []) is how a model or device
+            # clears a wider level's list: like unset, nothing to carry.
+            if value is not None and value != settings[name].default and not (
+                    isinstance(value, (list, tuple)) and not value):
                 inventory.not_carried(device.label, self.name, "settings.%s" % name, not_carried[name])
         if "sip_server_secondary" in not_carried and device.settings.get("sip_server_secondary") is None:
             for line in device.lines:

@@ -193,6 +193,16 @@ def test_a_family_that_maps_no_keys_reports_them_instead_of_refusing_them(monkey
                                     % NOT_CARRIED_BY_DEFAULT["function_keys"]]
 
 
+def test_an_empty_list_of_keys_is_not_reported(monkeypatch):
+    # function_keys: [] is how a model or device clears the defaults' list: nothing to carry.
+    monkeypatch.setattr(type(VENDORS["grandstream"]), "settings_not_carried",
+                        lambda self, device: dict(NOT_CARRIED_BY_DEFAULT))
+    inventory, fleet = load_fleet([raw_device(function_keys=[])], {"sip_server": "pbx", "function_keys": [
+        {"type": "park"}]}, strict=True)
+    assert not fleet[0].settings.get("function_keys")
+    assert inventory.warnings() == []
+
+
 def test_strict_must_be_a_boolean():
     with pytest.raises(ProvisioningErrors, match="sipfleet_strict"):
         load_fleet([], {}, strict="yes")
