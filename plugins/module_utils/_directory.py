@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import namedtuple
+from urllib.parse import urlsplit, urlunsplit
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import (
     ErrorCollector,
@@ -270,16 +271,22 @@ def directory_url(renderer, device, inventory):
 
     ``<provisioning_url>/<path>``, without the URL's ``user:password@``: the
     directory holds no secret and is served to anyone, as every shared file is.
+    The path is joined to the URL's path; its ``?query`` and ``#fragment``
+    are dropped (they belong to the profiles' URL, not the directory's).
     """
     directory = getattr(inventory, "directory", None)
     if directory is None or _why_not(renderer, device, directory) is not None:
         return None
     base = device.settings["provisioning_url"]
+    # The user information goes first, by the same span the error messages
+    # mask: a password may hold "/", "?" or "#", which urlsplit would take
+    # for the end of the host.
     span = userinfo_span(base)
     if span is not None:
         base = base[:span[0]] + base[span[1] + 1:]
-    base = base.rstrip("/")
-    return "%s/%s" % (base, renderer.directory_path(directory_scope(renderer, device, directory)))
+    parts = urlsplit(base)
+    path = "%s/%s" % (parts.path.rstrip("/"), renderer.directory_path(directory_scope(renderer, device, directory)))
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
 def _listed(devices):

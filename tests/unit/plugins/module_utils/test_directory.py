@@ -452,6 +452,25 @@ def test_the_directory_url_never_carries_user_information():
     assert _directory.directory_url(renderer, owner, SimpleNamespace(directory=None)) is None
 
 
+@pytest.mark.parametrize("provisioning_url, expected", [
+    ("http://h/p", "http://h/p/phonebook/x/all/book.xml"),
+    ("http://h/p/", "http://h/p/phonebook/x/all/book.xml"),
+    ("http://h", "http://h/phonebook/x/all/book.xml"),
+    ("http://h/", "http://h/phonebook/x/all/book.xml"),
+    ("http://h:8080/p?token=x", "http://h:8080/p/phonebook/x/all/book.xml"),
+    ("http://h/p/?token=x#top", "http://h/p/phonebook/x/all/book.xml"),
+    ("http://h/p#top", "http://h/p/phonebook/x/all/book.xml"),
+    ("https://user:pa/ss@h/p?token=x", "https://h/p/phonebook/x/all/book.xml"),
+    ("http://[2001:db8::5]:8080/p/?a=b", "http://[2001:db8::5]:8080/p/phonebook/x/all/book.xml"),
+])
+def test_the_directory_url_joins_the_path_and_drops_query_and_fragment(provisioning_url, expected):
+    renderer = SimpleNamespace(directory_per_site=True, directory_path=lambda site: "phonebook/x/all/book.xml",
+                               directory_schemes=lambda dev: None, transport=lambda dev: "http")
+    owner = SimpleNamespace(site=None, settings={"provisioning_url": provisioning_url})
+    inventory = SimpleNamespace(directory=_directory.check_directory({}))
+    assert _directory.directory_url(renderer, owner, inventory) == expected
+
+
 # --- the module run ----------------------------------------------------------------------------
 
 
