@@ -75,7 +75,9 @@ ARGUMENT_SPEC = dict(
     dir_mode=dict(type="raw", default="0755"),
     prune=dict(type="bool", default=True),
     http_credentials_enforced=dict(type="bool", default=False),
-    strict=dict(type="bool", default=False),
+    # raw, not bool: AnsibleModule would turn sipfleet_strict: "yes" into
+    # true; the inventory check (Inventory) refuses anything but a boolean.
+    strict=dict(type="raw", default=False),
     bootstrap_serve=dict(type="str", choices=list(BOOTSTRAP_MODES), default="window"),
     bootstrap_window=dict(type="int", default=1440),
     bootstrap_fetched=dict(type="dict", default={}),

@@ -170,7 +170,8 @@ options:
         keys on a family that maps none) fails the run, naming each device and setting. Without it each is a warning
         of the run, grouped by vendor, setting and reason, with the number of devices.
       - The profiles playbook passes the inventory variable C(sipfleet_strict).
-    type: bool
+      - V(true) or V(false); anything else, a string such as V(yes) included, is an error naming C(sipfleet_strict).
+    type: raw
     default: false
   bootstrap_window:
     description:

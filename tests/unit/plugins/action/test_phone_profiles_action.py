@@ -113,3 +113,10 @@ def test_a_misspelt_option_is_named_with_the_module():
 def test_an_inventory_file_and_inventory_options_together_are_refused():
     with pytest.raises(AnsibleActionFail, match="not both"):
         run_task({"inventory_file": "/srv/inventory.json", "next_keys": KEYS, "roots": ["/srv/tftp"]})
+
+
+def test_strict_reaches_the_module_as_given_for_its_inventory_check():
+    # sipfleet_strict: "yes" is no option error here: the module's run refuses it naming sipfleet_strict.
+    action, dummy = run_task({"devices": DEVICES, "keys": KEYS, "roots": ["/srv/tftp"], "strict": "yes"})
+    [(dummy, args)] = action.executed
+    assert args["strict"] == "yes"
