@@ -320,12 +320,15 @@ def render_directories(inventory, fleet, renderer_for):
         wanted.setdefault(renderer.name, set()).add(directory_scope(renderer, device, directory))
     files = []
     entries_of = {}
+    changes = []
     for name in sorted(wanted):
         renderer = renderers[name]
         for site in sorted(wanted[name], key=lambda site: (site is not None, site or "")):
             if site not in entries_of:
                 entries_of[site] = build_entries(directory, fleet, site)
-            item = renderer.render_directory_file(site, entries_of[site])
+            entries, notes = renderer.directory_entries(entries_of[site])
+            changes.extend(notes)
+            item = renderer.render_directory_file(site, entries)
             item.vendor = renderer.name
             files.append(item)
     warnings = []
@@ -349,7 +352,7 @@ def render_directories(inventory, fleet, renderer_for):
         what = "the fleet-wide directory, not their site's," if reason == "per_site" else "no directory"
         warnings.append("%s: %s for %d %s device(s) (%s): %s" % (VARIABLE, what, len(devices), renderer.title,
                                                                  _listed(devices), why))
-    return files, warnings
+    return files, warnings + changes
 
 
 # --- the families' line formats ------------------------------------------------------

@@ -563,6 +563,15 @@ class VendorRenderer:
         """``[(native parameter, value)]`` pointing ``device`` at its phonebook at ``url`` (default none: it finds it itself)."""
         return []
 
+    def directory_entries(self, entries):
+        """``(entries, warnings)``: the sorted ``entries`` the family's phonebook holds, and a warning for each change.
+
+        Default: every entry, unchanged. A family whose format cannot hold
+        some (Poly: one entry per number) keeps what it can and says what
+        it left out or changed, in warnings of the run.
+        """
+        return entries, []
+
     def render_directory_file(self, site, entries):
         """The shared :class:`ProfileFile` of the phonebook of ``site`` (kind ``phonebook``, declared plain)."""
         return ProfileFile(self.directory_path(site), self.render_directory(entries), role="common", kind="phonebook")

@@ -28,7 +28,13 @@ Format (vendor-facts-more.md 2.3, **code**: FusionPBX
     </directory>
 
 ``ln`` last name (the whole name), ``fn`` first name, ``ct`` the number.
-One item per name and number.
+
+Polycom's SIP 3.0.2 Administrator's Guide (4-11, the local contact
+directory's elements, **documented**): ``ct`` "cannot be null or
+duplicated" (the phone matches incoming callers on it), ``fn`` and ``ln``
+are UTF-8 strings "of up to 40 bytes". So one item per number, the first
+of the sorted entries (by name), and a name cut to 40 bytes; each is a
+warning of the run (:func:`phonebook_entries`).
 """
 
 from __future__ import annotations
@@ -37,6 +43,10 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory i
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProfileFormatError
 
 FILE_NAME = "000000000000-directory.xml"
+#: ``fn``/``ln``: "UTF-8 encoded string of up to 40 bytes" (SIP 3.0.2 Administrator's Guide, 4-11).
+MAX_NAME_BYTES = 40
+#: How many entries a warning names before it only counts them.
+_WARNED_ENTRIES = 5
 
 FORMAT = LineFormat(
     header=('<?xml version="1.0" encoding="UTF-8"?>', "<directory>", "<item_list>"),
@@ -56,3 +66,55 @@ def parse_directory(data):
     if render_directory([Entry(name, number, None, False) for name, number in pairs]) != data:
         raise ProfileFormatError("the directory is not in the form the collection writes")
     return pairs
+
+
+def cut_name(name):
+    """``name`` cut to :data:`MAX_NAME_BYTES` bytes of UTF-8 at a character boundary, without trailing white space."""
+    data = name.encode("utf-8")
+    if len(data) <= MAX_NAME_BYTES:
+        return name
+    # errors="ignore" drops the bytes of a character the cut split.
+    return data[:MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip()
+
+
+def _listed(items):
+    shown = items[:_WARNED_ENTRIES]
+    more = len(items) - len(shown)
+    return ", ".join(shown) + (" and %d more" % more if more else "")
+
+
+def phonebook_entries(entries):
+    """``(entries, warnings)``: one entry per number (the first of the sorted ``entries``), names cut to 40 bytes.
+
+    Each entry dropped and each name cut is named in a warning of the run:
+    the directory is what the inventory says, less what a Poly phone
+    cannot hold.
+    """
+    first = {}
+    kept = []
+    dropped = []
+    for entry in entries:
+        if entry.number in first:
+            dropped.append("%r %s (kept %r)" % (entry.name, entry.number, first[entry.number].name))
+            continue
+        first[entry.number] = entry
+        kept.append(entry)
+    cut = []
+    result = []
+    for entry in kept:
+        name = cut_name(entry.name)
+        if name != entry.name:
+            cut.append("%r to %r" % (entry.name, name))
+            entry = entry._replace(name=name)
+        result.append(entry)
+    warnings = []
+    if dropped:
+        warnings.append(
+            "sipfleet_directory: %d entr%s left out of the Poly directory (%s): a Poly directory's number (ct) cannot be "
+            "duplicated (Polycom SIP 3.0.2 Administrator's Guide), so each number keeps its first entry by name: %s"
+            % (len(dropped), "y" if len(dropped) == 1 else "ies", FILE_NAME, _listed(dropped)))
+    if cut:
+        warnings.append(
+            "sipfleet_directory: %d name(s) cut to %d bytes of UTF-8 in the Poly directory (%s), the most its ln "
+            "holds (Polycom SIP 3.0.2 Administrator's Guide): %s" % (len(cut), MAX_NAME_BYTES, FILE_NAME, _listed(cut)))
+    return tuple(result), warnings

@@ -535,6 +535,9 @@ class PolyRenderer(VendorRenderer):
     def render_directory(self, entries):
         return _directory.render_directory(entries)
 
+    def directory_entries(self, entries):
+        return _directory.phonebook_entries(entries)
+
     def render_shared(self, devices, inventory):
         if not devices:
             return []

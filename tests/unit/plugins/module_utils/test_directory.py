@@ -414,6 +414,35 @@ def test_per_site_poly_phones_get_the_fleet_wide_directory_and_a_warning():
             "read one directory for the whole fleet (000000000000-directory.xml beside the shared master)") in warnings
 
 
+def test_poly_keeps_one_entry_per_number_and_cuts_names_to_40_bytes_with_warnings():
+    # Polycom SIP 3.0.2 Administrator's Guide: ct "cannot be null or duplicated"; fn, ln "up to 40 bytes".
+    long_name = "Ünal-Österreicher Großhandel Büro Zürich Süd"  # 50 bytes of UTF-8, 44 characters
+    contacts = [{"name": "Zed Reception", "numbers": ["201", "+49 30 1"]}, {"name": "Aaron", "numbers": ["201"]},
+                {"name": long_name, "numbers": ["+49 30 2"]}, {"name": "Front", "numbers": ["+49 30 1"]}]
+    raw = [device("gs", "000b82123456", "GXP2170", "201", "Anna Berg"),
+           device("poly", "0004f2000001", "VVX410", "206", "Emil")]
+    dummy, dummy, files, warnings = render({"contacts": contacts}, raw)
+    books = phonebooks(files)
+    # Byte 40 is the first of the two of "ü": the cut keeps 39 bytes, whole characters.
+    cut = "Ünal-Österreicher Großhandel Büro Z"
+    assert long_name.encode("utf-8")[:39] == cut.encode("utf-8") and long_name.encode("utf-8")[39:41] == "ü".encode()
+    assert poly_directory.parse_directory(books["000000000000-directory.xml"].content) == [
+        ("Aaron", "201"), ("Emil", "206"), ("Front", "+49 30 1"), (cut, "+49 30 2")]
+    assert directory_warnings(warnings)[-2:] == [
+        "sipfleet_directory: 3 entries left out of the Poly directory (000000000000-directory.xml): a Poly directory's "
+        "number (ct) cannot be duplicated (Polycom SIP 3.0.2 Administrator's Guide), so each number keeps its first "
+        "entry by name: 'Anna Berg' 201 (kept 'Aaron'), 'Zed Reception' +49 30 1 (kept 'Front'), 'Zed Reception' 201 "
+        "(kept 'Aaron')",
+        "sipfleet_directory: 1 name(s) cut to 40 bytes of UTF-8 in the Poly directory (000000000000-directory.xml), the "
+        "most its ln holds (Polycom SIP 3.0.2 Administrator's Guide): %r to %r" % (long_name, cut),
+    ]
+    # The other families' formats hold them all.
+    grandstream = gs_directory.parse_directory(books["phonebook/grandstream/all/phonebook.xml"].content)
+    assert len(grandstream) == 7 and (long_name, "+49 30 2") in [record[:2] for record in grandstream]
+    # Without a duplicate or a long name, no such warning.
+    assert not [warning for warning in directory_warnings(render(FLOWS["fleet"])[3]) if "Poly directory" in warning]
+
+
 def test_a_scheme_the_phonebook_is_not_fetched_over_is_a_warning_and_no_file():
     raw = [device("yealink", "001565000001", "T46U", "205", "Zoë", provisioning_url="tftp://prov.example.net/p"),
            device("gs-legacy", "000b82654321", "GXP2000", "202", "Bob", provisioning_url="tftp://prov.example.net/p"),
