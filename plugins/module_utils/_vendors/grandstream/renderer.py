@@ -46,11 +46,12 @@ import re
 import unicodedata
 import weakref
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses import AddressError, parse_host_port
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import merge_settings
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import standard_path
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream import directory as _directory
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.addresses import _host, shown
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.addresses import _HOSTS, _host, shown
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.catalog import (
     check_param,
     describe_family,
@@ -348,16 +349,18 @@ class GrandstreamRenderer(VendorRenderer):
 
     @staticmethod
     def _backup_server(device, line, field):
-        """The line's "Secondary SIP Server" value: its backup registrar as ``host:port``, with the line's SIP port.
+        """The line's "Secondary SIP Server" value: its backup registrar (``host[:port]``) as ``host:port``.
 
-        Written like the primary (P47, ...): the port is the line's
-        ``sip_port``, which the backup registrar shares.
+        Written like the primary (P47, ...): the port is the value's own,
+        else the line's ``sip_port``; an IPv6 address in brackets.
         """
-        host = _host(line.sip_server_secondary)
-        if host is None:
-            raise device.error("%s is not a host name or IP address (the backup registrar uses the line's sip_port)"
-                               % (shown(line.sip_server_secondary),), field=GrandstreamRenderer._backup_field(device, line, field))
-        return host.with_port(line.sip_port)
+        try:
+            host = parse_host_port(line.sip_server_secondary, _HOSTS, messages={
+                "host": "{value} is not host[:port] (a host name or IP address, optionally with :port)",
+                "port": "{value} has a port out of range 1 to 65535"})
+        except AddressError as exc:
+            raise device.error(exc.message, field=GrandstreamRenderer._backup_field(device, line, field))
+        return host.with_port(line.sip_port if host.port is None else host.port)
 
     def _shared_pvalues(self, settings, family, label, field_for):
         ctx = _Context(label, _features(family), settings, None, field_for)

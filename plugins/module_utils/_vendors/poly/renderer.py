@@ -116,6 +116,7 @@ KEY_TYPES = frozenset(("line", "blf", "park", "none"))
 ATTENDANT_TYPES = {"blf": "normal", "park": "automata"}
 
 _HOSTS = HostRules()
+_HOST_PORT_MESSAGES = {"host": "{value} is not host[:port]", "port": "{value} has a port out of range 1 to 65535"}
 _URLS = UrlRules(("tftp", "http", "https"), HostRules(bare_ipv6=False),
                  userinfo=re.compile(r"[^\s/@:]+(?::[^\s/@]*)?"), path=re.compile(r"/[^\s]*"), forbidden="?#")
 _FIRMWARE_URLS = UrlRules(("tftp", "http", "https", "ftp"), HostRules(bare_ipv6=False),
@@ -287,8 +288,7 @@ class PolyRenderer(VendorRenderer):
         proxy_host = None
         if proxy is not None:
             try:
-                proxy_host = parse_host_port(proxy, _HOSTS, messages={
-                    "host": "{value} is not host[:port]", "port": "{value} has a port out of range 1 to 65535"})
+                proxy_host = parse_host_port(proxy, _HOSTS, messages=_HOST_PORT_MESSAGES)
             except AddressError as exc:
                 raise device.error(exc.message, field="settings.outbound_proxy")
         for index, line in enumerate(device.lines):
@@ -308,13 +308,18 @@ class PolyRenderer(VendorRenderer):
             ]
             if line.sip_server_secondary is not None:
                 # Server 2 of the registration: "multiple servers ... y=1, 2, ... for fault tolerance"
-                # (SIP 1.4.x guide p.122; W base.tpl), on the primary's port and transport.
+                # (SIP 1.4.x guide p.122; W base.tpl), on the primary's transport, on its own
+                # port (host:port) or the primary's.
                 backup = ("settings.sip_server_secondary"
                           if device.settings.get("sip_server_secondary") == line.sip_server_secondary
                           else field % "sip_server_secondary")
-                parse_host(line.sip_server_secondary, _HOSTS, device=device.label, field=backup)
-                params += [_Param(prefix + "server.2.address", line.sip_server_secondary, backup),
-                           _Param(prefix + "server.2.port", line.sip_port, backup),
+                try:
+                    backup_host = parse_host_port(line.sip_server_secondary, _HOSTS, messages=_HOST_PORT_MESSAGES)
+                except AddressError as exc:
+                    raise device.error(exc.message, field=backup)
+                params += [_Param(prefix + "server.2.address", backup_host.text, backup),
+                           _Param(prefix + "server.2.port",
+                                  line.sip_port if backup_host.port is None else backup_host.port, backup),
                            _Param(prefix + "server.2.transport", TRANSPORTS[line.transport], backup)]
             if proxy_host is not None:
                 params.append(_Param(prefix + "outboundProxy.address", proxy_host.text, "settings.outbound_proxy"))

@@ -51,8 +51,10 @@ import re
 from ansible_collections.sipfleet.provisioning.plugins.module_utils import _http_credentials
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses import (
     IPV6_LOOSE,
+    AddressError,
     HostRules,
     UrlRules,
+    parse_host_port,
     parse_url,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._codec import yealink_key_problem
@@ -134,6 +136,16 @@ NOT_CARRIED = {
 
 # Host names (underscores as some DNS setups use), IPv4, IPv6.
 _HOSTS = HostRules(underscore=True, ipv6=IPV6_LOOSE, bare_ipv6=True)
+
+
+def parse_backup_registrar(value, label, field):
+    """The :class:`~._addresses.Host` of a backup registrar, ``host[:port]`` (``port`` ``None`` without one)."""
+    try:
+        return parse_host_port(value, _HOSTS, messages={
+            "host": "{value} is not host[:port] (a host name or address, optionally with :port)",
+            "port": "{value} has a port out of range 1 to 65535"})
+    except AddressError as exc:
+        raise ProvisioningError(exc.message, device=label, field=field)
 # URLs the phones fetch from: no white space or double quote in the path.
 # User information is parsed so that it can be refused by name: the phones
 # take provisioning credentials in separate parameters (the bootstrap's, with
@@ -320,14 +332,19 @@ class YealinkRenderer(VendorRenderer):
         return params
 
     def _backup_params(self, device, index, line, prefix):
-        """``account.N.sip_server.2.*``: the line's backup registrar, on the primary's port and transport."""
+        """``account.N.sip_server.2.*``: the line's backup registrar (``host[:port]``), on the primary's transport.
+
+        The port is the value's own, else the line's ``sip_port``; the host
+        is written as the value writes it (an IPv6 address's brackets kept),
+        as ``sip_server`` is.
+        """
         if line.sip_server_secondary is None:
             return []
         field = ("settings.sip_server_secondary" if device.settings.get("sip_server_secondary") == line.sip_server_secondary
                  else "lines[%d].sip_server_secondary" % index)
-        self._host(line.sip_server_secondary, device.label, field)
-        return [_Param(prefix + "sip_server.2.address", line.sip_server_secondary, field),
-                _Param(prefix + "sip_server.2.port", line.sip_port, field),
+        backup = parse_backup_registrar(line.sip_server_secondary, device.label, field)
+        return [_Param(prefix + "sip_server.2.address", backup.text, field),
+                _Param(prefix + "sip_server.2.port", line.sip_port if backup.port is None else backup.port, field),
                 _Param(prefix + "sip_server.2.transport_type", TRANSPORTS[line.transport], field)]
 
     # -- function keys -------------------------------------------------------

@@ -256,17 +256,35 @@ def test_no_backup_registrar_writes_none():
     assert not set(values) & {"P2312", "P2412", "P2512", "P2612", "P2712", "P2812"}
 
 
-@pytest.mark.parametrize("where, field", [("settings", "settings.sip_server_secondary"),
-                                          ("line", "lines[0].sip_server_secondary")])
-def test_a_bad_backup_registrar_names_its_field(where, field):
+@pytest.mark.parametrize("backup, written", [
+    ("pbx-b.example.net:5070", "pbx-b.example.net:5070"),
+    ("pbx-b.example.net", "pbx-b.example.net:5080"),
+    ("192.0.2.7:5090", "192.0.2.7:5090"),
+    ("[2001:db8::5]:5070", "[2001:db8::5]:5070"),
+    ("[2001:db8::5]", "[2001:db8::5]:5080"),
+    ("2001:db8::5", "[2001:db8::5]:5080"),
+])
+def test_a_backup_registrar_takes_its_own_port_or_the_line_s(backup, written):
+    raw = device("GRP2612")
+    raw["lines"][0]["sip_port"] = 5080
+    raw["lines"][0]["sip_server_secondary"] = backup
+    assert run([raw])[1]["desk"]["P2312"] == written
+
+
+@pytest.mark.parametrize("where, field, value, words", [
+    ("settings", "settings.sip_server_secondary", "pbx 2", "is not host[:port]"),
+    ("line", "lines[0].sip_server_secondary", "pbx2.example.net:99999", "has a port out of range 1 to 65535"),
+    ("line", "lines[0].sip_server_secondary", "pbx2.example.net:sip", "is not host[:port]"),
+])
+def test_a_bad_backup_registrar_names_its_field(where, field, value, words):
     raw = device("GRP2612")
     if where == "line":
-        raw["lines"][0]["sip_server_secondary"] = "pbx2.example.net:5070"
+        raw["lines"][0]["sip_server_secondary"] = value
     else:
-        raw["settings"]["sip_server_secondary"] = "pbx 2"
+        raw["settings"]["sip_server_secondary"] = value
     errors = errors_of([raw])
     assert [(device_name, error_field) for device_name, error_field, message in errors] == [("desk", field)]
-    assert "the backup registrar uses the line's sip_port" in errors[0][2]
+    assert words in errors[0][2]
 
 
 def test_the_legacy_family_reports_the_backup_registrar_as_not_carried():

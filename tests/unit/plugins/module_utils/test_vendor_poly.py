@@ -576,6 +576,31 @@ def test_a_bad_backup_registrar_names_its_field():
     assert [(device, field) for device, field, dummy in poly_errors(raw)] == [("desk", "lines[0].sip_server_secondary")]
 
 
+@pytest.mark.parametrize("backup, address, port", [
+    ("pbx-b.example.net:5070", "pbx-b.example.net", "5070"),
+    ("pbx-b.example.net", "pbx-b.example.net", "5080"),
+    ("192.0.2.7:5090", "192.0.2.7", "5090"),
+    # The host as written, brackets kept, as the outbound proxy's host is written.
+    ("[2001:db8::5]:5070", "[2001:db8::5]", "5070"),
+    ("[2001:db8::5]", "[2001:db8::5]", "5080"),
+])
+def test_a_backup_registrar_takes_its_own_port_or_the_line_s(backup, address, port):
+    raw = poly_device(sip_server_secondary=backup)
+    raw["lines"][0]["sip_port"] = 5080
+    files = render(*load([raw]))
+    own = formats.parse_xml(files["0004f2aa0021-sipfleet.cfg"].content, formats.CONFIG_ELEMENT)
+    assert [(name, own[name]) for name in sorted(own) if ".server.2." in name] == [
+        ("reg.1.server.2.address", address), ("reg.1.server.2.port", port), ("reg.1.server.2.transport", "UDPOnly")]
+
+
+@pytest.mark.parametrize("value, words", [("pbx2:99999", "has a port out of range 1 to 65535"),
+                                          ("pbx2:sip", "is not host[:port]")])
+def test_a_backup_registrar_s_bad_port_names_its_field(value, words):
+    errors = poly_errors(poly_device(sip_server_secondary=value))
+    assert [(device, field) for device, field, dummy in errors] == [("desk", "settings.sip_server_secondary")]
+    assert words in errors[0][2]
+
+
 def test_the_settings_poly_files_ignore_are_reported():
     inventory, dummy = load_fleet([poly_device(firmware_version="7.1.0", encryption_digest="md5", vlan_id=30,
                                                sip_server_secondary="pbx2", function_keys=[{"type": "line"}])],

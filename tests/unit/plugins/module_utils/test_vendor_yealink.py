@@ -753,6 +753,32 @@ def test_a_bad_backup_registrar_names_its_field():
     assert [(error.device, error.field) for error in errors] == [("desk", "settings.sip_server_secondary")]
 
 
+@pytest.mark.parametrize("backup, address, port", [
+    ("pbx-b.example.net:5070", "pbx-b.example.net", "5070"),
+    ("pbx-b.example.net", "pbx-b.example.net", "5080"),
+    ("192.0.2.7:5090", "192.0.2.7", "5090"),
+    # The host as written, brackets kept, as sip_server is written.
+    ("[2001:db8::5]:5070", "[2001:db8::5]", "5070"),
+    ("[2001:db8::5]", "[2001:db8::5]", "5080"),
+    ("2001:db8::5", "2001:db8::5", "5080"),
+])
+def test_a_backup_registrar_takes_its_own_port_or_the_line_s(backup, address, port):
+    raw = one_device(sip_server_secondary=backup)
+    raw["lines"][0]["sip_port"] = 5080
+    own = dict(cfg(render(*load([raw]))["00156574b170.cfg"]))
+    assert [(name, own[name]) for name in sorted(own) if ".sip_server.2." in name] == [
+        ("account.1.sip_server.2.address", address), ("account.1.sip_server.2.port", port),
+        ("account.1.sip_server.2.transport_type", "0")]
+
+
+@pytest.mark.parametrize("value, words", [("pbx2:99999", "has a port out of range 1 to 65535"),
+                                          ("pbx2:sip", "is not host[:port]")])
+def test_a_backup_registrar_s_bad_port_names_its_field(value, words):
+    errors = yealink_fleet_error([one_device(sip_server_secondary=value)])
+    assert [(error.device, error.field) for error in errors] == [("desk", "settings.sip_server_secondary")]
+    assert words in str(errors[0])
+
+
 def test_the_settings_yealink_files_ignore_are_reported():
     inventory, dummy = load_fleet([one_device(firmware_version="108.86.0.90", encryption_digest="sha256",
                                               function_keys=[{"type": "line"}], vlan_id=30, sip_server_secondary="pbx2")],
