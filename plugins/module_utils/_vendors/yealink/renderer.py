@@ -146,6 +146,8 @@ def parse_backup_registrar(value, label, field):
             "port": "{value} has a port out of range 1 to 65535"})
     except AddressError as exc:
         raise ProvisioningError(exc.message, device=label, field=field)
+
+
 # URLs the phones fetch from: no white space or double quote in the path.
 # User information is parsed so that it can be refused by name: the phones
 # take provisioning credentials in separate parameters (the bootstrap's, with
