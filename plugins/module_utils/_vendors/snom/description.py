@@ -22,12 +22,12 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.des
     VendorDescription,
 )
 
-#: Snom's time zone code: the generic POSIX ``timezone`` cannot be turned into one.
+#: Snom's time zone code: the generic ``timezone`` (an IANA name or a POSIX string) cannot be turned into one.
 TIMEZONE_SETTING = "snom_timezone"
 TIMEZONE = Setting(
     "str", "Snom: the phone's timezone code, a country and an offset as Snom lists them (GER+1, USA-5, GBR-0; "
-    "service.snom.com/display/wiki/timezone); Snom phones need it instead of the POSIX timezone, which they cannot "
-    "take; docs/vendors/snom.md")
+    "service.snom.com/display/wiki/timezone); Snom phones need it instead of the generic timezone, whose IANA name or "
+    "POSIX string they do not take; docs/vendors/snom.md")
 
 DESCRIPTION = VendorDescription(
     name="snom",

@@ -432,7 +432,6 @@ REFUSALS = {
     "yealink": ["local_time.time_zone takes whole hours", "Yealink phones take whole hours 0 to 23",
                 "outside local_time.time_zone's"],
     "poly": ["Poly phones shift by one hour", "Poly phones take an hour (0-23)"],
-    "snom": ["is not mapped for Snom phones"],
     "fanvil": ["has daylight saving time; the Fanvil DST codes are unsure", "Time_Zone_Name of whole hours only",
                "is outside -12 to +12"],
 }
@@ -479,11 +478,15 @@ def test_every_vendor_maps_the_zone_or_refuses_it_clearly(name):
             assert any(reason in message for reason in REFUSALS[vendor]), message
             outcomes[vendor] = "refused"
             continue
-        assert vendor != "snom", "Snom cannot map the generic timezone"
+        if vendor == "snom":
+            # Snom's codes cannot be derived from a zone: reported as not carried, nothing written.
+            assert values == {}, values
+            outcomes[vendor] = "not carried"
+            continue
         assert mapped_standard_offset(vendor, values) == (standard, saving), (vendor, values)
         outcomes[vendor] = "mapped"
     # Phones taking a TZ string take every zone; Snom takes none without snom_timezone.
-    assert outcomes["gs"] == "mapped" and outcomes["snom"] == "refused"
+    assert outcomes["gs"] == "mapped" and outcomes["snom"] == "not carried"
     assert outcomes["fanvil"] == ("refused" if has_dst or standard % 60 or abs(standard) > 12 * 60 else "mapped")
     assert outcomes["spa"] == outcomes["mpp"]
 
@@ -560,7 +563,6 @@ def test_native_fields(vendor, name, expected):
     # but the sources give Time_Zone_Name for whole hours only).
     ("fanvil", "Europe/Berlin", "'Europe/Berlin (CET-1CEST,M3.5.0,M10.5.0/3)' has daylight saving time"),
     ("fanvil", "Asia/Kolkata", "UTC offset of +330 minutes; the sources give the Time_Zone_Name of whole hours only"),
-    ("snom", "Europe/Berlin", "is not mapped for Snom phones"),
 ])
 def test_refusals_name_device_and_field(vendor, name, reason):
     with pytest.raises(ProvisioningError) as excinfo:
@@ -573,5 +575,12 @@ def test_snom_takes_its_own_code_next_to_a_zone_name():
     raw = vendor_device("snom")
     raw["settings"]["snom_timezone"] = "GER+1"
     defaults = dict(DEFAULTS, timezone="Europe/Berlin", encrypt_profiles=False, allow_plain_credentials=True)
-    files = render_fleet(*load_fleet([raw], defaults))
+    inventory, fleet = load_fleet([raw], defaults)
+    assert inventory.warnings() == []
+    files = render_fleet(inventory, fleet)
     assert any(b'<timezone perm="R">GER+1</timezone>' in item.content for item in files)
+    # Without it the zone name is reported as not carried, and no timezone written.
+    del raw["settings"]["snom_timezone"]
+    inventory, fleet = load_fleet([raw], defaults)
+    assert [warning.split(":")[0] for warning in inventory.warnings()] == ["1 snom device(s) do not get settings.timezone"]
+    assert not any(b"<timezone" in item.content for item in render_fleet(inventory, fleet))
