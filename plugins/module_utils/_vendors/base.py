@@ -312,6 +312,35 @@ NOT_CARRIED_BY_DEFAULT = {
 }
 
 
+#: The generic ``language`` as ``_device_model.SETTINGS`` describes it: an
+#: ISO 639-1 code, lower-case, with an optional region (``zh-tw``).
+LANGUAGE_CODE = re.compile(r"\A[a-z]{2}(?:-[a-z]{2})?\Z")
+
+
+def malformed_language(value):
+    """Why ``value`` is not a ``language`` code at all, or ``None`` when it is one.
+
+    A malformed value is bad input, an error of the device; a well-formed
+    code a family has no value for is a setting the device does not get
+    (:func:`language_not_carried`): a warning, or an error under strict.
+    """
+    if isinstance(value, str) and LANGUAGE_CODE.match(value):
+        return None
+    return "%r is not a lower-case ISO 639-1 code such as en, de or zh-tw" % (value,)
+
+
+def language_not_carried(value, known, vendor):
+    """Why a family with the codes ``known`` does not carry ``language`` ``value``, or ``None``.
+
+    ``None`` too for an unset or malformed value (the renderer refuses a
+    malformed one). The reason depends on the value alone, so the run's
+    warnings group the devices by it.
+    """
+    if value is None or value in known or malformed_language(value):
+        return None
+    return "%s has no display language %s; known: %s" % (vendor, value, ", ".join(sorted(known)))
+
+
 class VendorRenderer:
     """Base class of the vendor renderers.
 

@@ -73,11 +73,18 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.gra
     PASSWORD_CHARSETS,
     _features,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.settings import SETTINGS_MAP, _Context, _map_outbound_proxy
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.settings import (
+    LANGUAGES,
+    SETTINGS_MAP,
+    _Context,
+    _map_outbound_proxy,
+    language_code,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     ProfileFile,
     VendorRenderer,
     check_relative_path,
+    language_not_carried,
     mask_assignments,
     mask_xml_elements,
 )
@@ -257,6 +264,10 @@ class GrandstreamRenderer(VendorRenderer):
             not_carried["sip_server_secondary"] = "the GXP legacy template (firmware 1.2.5.3) has no secondary SIP server"
         if not features.language:
             not_carried["language"] = "the GXP legacy template (firmware 1.2.5.3) has no display language setting"
+        else:
+            reason = language_not_carried(language_code(device.settings.get("language")), LANGUAGES, "Grandstream P1362")
+            if reason:
+                not_carried["language"] = reason
         if not features.xml:
             reason = "the GXP legacy family reads no XML profile, so no cfg<model>.xml or cfg.xml is written for it"
             not_carried["model_profiles"] = reason

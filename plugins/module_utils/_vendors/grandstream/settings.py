@@ -19,6 +19,7 @@ import re
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import malformed_language
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.addresses import (
     _host,
     _host_port,
@@ -98,14 +99,23 @@ def _map_timezone(ctx, value):
     return pairs
 
 
+def language_code(value):
+    """``language`` as the table's key: Grandstream takes upper-case codes (DE) too."""
+    return value.lower() if isinstance(value, str) else value
+
+
 def _map_language(ctx, value):
     if not ctx.features.language:
         return []
-    code = LANGUAGES.get(value.lower())
-    if code is None:
-        raise ctx.error("%r is not a display language Grandstream phones have; use one of %s"
-                        % (value, ", ".join(sorted(LANGUAGES))), "language")
-    return [("P1362", code)]
+    code = language_code(value)
+    problem = malformed_language(code)
+    if problem:
+        raise ctx.error(problem, "language")
+    if code not in LANGUAGES:
+        # A code Grandstream has no value for: the device's settings_not_carried
+        # reports it; a shared cfg<model>.xml or cfg.xml leaves it out too.
+        return []
+    return [("P1362", LANGUAGES[code])]
 
 
 def _map_admin_password(ctx, value):
@@ -238,7 +248,7 @@ SETTINGS_MAP = (
     _Row("timezone", "P64=customize + P246 TZ string; legacy P64 (GMT = 720) + P75 + P246 rule; P143=0 on all",
          _NEW + ": Time Zone, Self Defined Time Zone; gxp 1.2.5.3: Time Zone offset, Daylight Savings, Optional Rule; "
          + _ALL + ": Allow DHCP Option 2 to override Time Zone setting", _map_timezone),
-    _Row("language", "P1362 (legacy: reported as not carried)", _NEW + ": Display Language", _map_language),
+    _Row("language", "P1362 (legacy, or a code without a P1362 value: reported as not carried)", _NEW + ": Display Language", _map_language),
     _Row("admin_password", "P2 (grp261x/gxp21xx: only a-z, A-Z, 0-9)", _ALL + ": Admin password for web interface; "
          + _NEW + ": String: a-z, A-Z, 0-9", _map_admin_password, shared=False),
     _Row("provisioning_url", "P237 + P212", _ALL + ": Config Server Path, Config Upgrade Via", _map_provisioning_url),

@@ -329,6 +329,25 @@ def test_the_settings_grandstream_ignores_are_reported():
     assert "P1363" not in profiles["other"] and "P1362" not in profiles["old-1"]
 
 
+def test_a_language_grandstream_lacks_is_reported_and_written_nowhere():
+    raws = [device("GRP2612", name="new"), device("GXP2170", name="other"), device("GXP2160", name="fr", language="fr")]
+    inventory, fleet = load_fleet(raws, dict(DEFAULTS, language="ka", model_profiles=True, common_profile=True))
+    assert inventory.warnings() == [
+        "2 grandstream device(s) do not get settings.language: Grandstream P1362 has no display language ka; known: "
+        "ar, cs, de, en, es, fr, he, hr, hu, it, ja, ko, lv, nl, pl, pt, ru, sl, sv, tr, zh, zh-tw (new, other)"]
+    served = {item.path: read_back(item) for item in render_fleet(inventory, fleet)}
+    assert any(path.startswith("cfg") and not path.startswith("cfg0") and path.endswith(".xml") for path in served)
+    assert {path for path, values in served.items() if "P1362" in values} == {"cfg000b82002160.xml"}
+    assert served["cfg000b82002160.xml"]["P1362"] == "fr"
+
+
+def test_under_strict_a_language_grandstream_lacks_is_an_error():
+    errors = errors_of([device("GRP2612", language="ka")], strict=True)
+    assert errors == [("desk", "settings.language", "grandstream devices do not get this setting: Grandstream P1362 "
+                       "has no display language ka; known: ar, cs, de, en, es, fr, he, hr, hu, it, ja, ko, lv, nl, pl, "
+                       "pt, ru, sl, sv, tr, zh, zh-tw (sipfleet_strict is true; unset it for this device or model)")]
+
+
 def test_settings_a_model_carries_are_not_reported():
     raws = [device("GRP2612", lines=2, function_keys=[{"type": "blf", "value": "301"}], vlan_id=5, vlan_priority=3,
                    sip_server_secondary="pbx2.example.net", language="de", model_profiles=True, common_profile=True)]
