@@ -47,6 +47,8 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.bas
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     ProfileFile,
     VendorRenderer,
+    language_not_carried,
+    malformed_language,
     mask_xml_elements,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.poly.description import DESCRIPTION
@@ -80,7 +82,7 @@ _MASTER_EMPTY = ("MISC_FILES", "LOG_FILE_DIRECTORY", "OVERRIDES_DIRECTORY", "CON
 
 #: generic transport -> reg.N.server.1.transport (W _SIP_TRANSPORT; Poly's words, UCS 4.1.6 addendum p.56).
 TRANSPORTS = {"udp": "UDPOnly", "tcp": "TCPOnly", "tls": "TLS"}
-#: ISO 639-1 -> lcl.ml.lang (wazo-provd-plugins _LOCALE, FusionPBX); others are refused.
+#: ISO 639-1 -> lcl.ml.lang (wazo-provd-plugins _LOCALE, FusionPBX); others are reported as not carried.
 LANGUAGES = {
     "en": "English_United_States",
     "de": "German_Germany",
@@ -193,10 +195,12 @@ class PolyRenderer(VendorRenderer):
             params += self._timezone_params(settings["timezone"], label, field_of("timezone"))
         language = settings.get("language")
         if language is not None:
-            if language not in LANGUAGES:
-                raise error("%r has no Poly lcl.ml.lang mapping; known: %s (or set lcl.ml.lang in params)"
-                            % (language, ", ".join(sorted(LANGUAGES))), "language")
-            params.append(_Param("lcl.ml.lang", LANGUAGES[language], field_of("language")))
+            if malformed_language(language):
+                raise error(malformed_language(language), "language")
+            # A code without an lcl.ml.lang value is left out, of the device's
+            # file and of sipfleet-common.cfg alike: settings_not_carried reports it.
+            if language in LANGUAGES:
+                params.append(_Param("lcl.ml.lang", LANGUAGES[language], field_of("language")))
         syslog = settings.get("syslog_server")
         if syslog is not None:
             parse_host(syslog, _HOSTS, device=label, field=field_of("syslog_server"))
@@ -330,7 +334,12 @@ class PolyRenderer(VendorRenderer):
     # -- function keys -------------------------------------------------------
 
     def settings_not_carried(self, device):
-        return dict(NOT_CARRIED)
+        not_carried = dict(NOT_CARRIED)
+        reason = language_not_carried(device.settings.get("language"), LANGUAGES,
+                                      "Poly lcl.ml.lang (set it in params for another)")
+        if reason:
+            not_carried["language"] = reason
+        return not_carried
 
     def function_key_support(self, device):
         info = self.model_info(device.model)

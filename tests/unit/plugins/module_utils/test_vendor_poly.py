@@ -407,7 +407,7 @@ def one(**fields):
     (one(settings={"encrypt_profiles": True}), {}, r"^device desk, field settings\.encrypt_profiles: is on .*not public"),
     (one(model="SPIP335", lines=[{"extension": str(n), "password": "Hush-1"} for n in range(3)]), {},
      r"^device desk, field lines\[2\]: the SPIP335 has 2 line"),
-    (one(settings={"language": "sv"}), {}, r"^device desk, field settings\.language: 'sv' has no Poly lcl\.ml\.lang"),
+    (one(settings={"language": "Swedish"}), {}, r"^device desk, field settings\.language: 'Swedish' is not a lower-case ISO"),
     (one(settings={"ntp_server": "ntp example"}), {}, r"^device desk, field settings\.ntp_server: "),
     (one(settings={"syslog_server": "a b"}), {}, r"^device desk, field settings\.syslog_server: "),
     (one(settings={"outbound_proxy": "sbc:99999"}), {}, r"^device desk, field settings\.outbound_proxy: 'sbc:99999' has a port"),
@@ -602,13 +602,36 @@ def test_a_backup_registrar_s_bad_port_names_its_field(value, words):
 
 
 def test_the_settings_poly_files_ignore_are_reported():
-    inventory, dummy = load_fleet([poly_device(firmware_version="7.1.0", encryption_digest="md5", vlan_id=30,
+    inventory, fleet = load_fleet([poly_device(firmware_version="7.1.0", encryption_digest="md5", vlan_id=30,
                                                sip_server_secondary="pbx2", function_keys=[{"type": "line"}])],
                                   dict(DEFAULTS))
-    reasons = RENDERER.settings_not_carried(None)
+    reasons = RENDERER.settings_not_carried(fleet[0])
     assert inventory.warnings() == [
         "1 poly device(s) do not get settings.encryption_digest: %s (desk)" % reasons["encryption_digest"],
         "1 poly device(s) do not get settings.firmware_version: %s (desk)" % reasons["firmware_version"]]
     with pytest.raises(ProvisioningErrors) as errors:
         load_fleet([poly_device(encryption_digest="md5")], dict(DEFAULTS), strict=True)
     assert [(error.device, error.field) for error in errors.value.errors] == [("desk", "settings.encryption_digest")]
+
+
+SV_REASON = "Poly lcl.ml.lang (set it in params for another) has no display language sv; known: de, en, es, fr, it, nl"
+
+
+def test_a_language_poly_lacks_is_reported_and_written_in_no_file():
+    raws = [poly_device(), dict(poly_device(), name="lobby", mac="00:04:f2:aa:00:22"),
+            dict(poly_device(language="fr"), name="hall", mac="00:04:f2:aa:00:23")]
+    inventory, fleet = load_fleet(raws, dict(DEFAULTS, language="sv"))
+    assert inventory.warnings() == ["2 poly device(s) do not get settings.language: %s (desk, lobby)" % SV_REASON]
+    files = render(inventory, fleet)
+    assert "sipfleet-common.cfg" in files
+    assert [name for name, item in files.items() if b"lcl.ml.lang" in item.content] == ["0004f2aa0023-sipfleet.cfg"]
+    assert phone_reads(files, "0004f2aa0023")[2]["lcl.ml.lang"] == "French_France"
+    assert "lcl.ml.lang" not in phone_reads(files, "0004f2aa0021")[2]
+
+
+def test_under_strict_a_language_poly_lacks_is_an_error():
+    with pytest.raises(ProvisioningErrors) as errors:
+        load_fleet([poly_device(language="sv")], dict(DEFAULTS), strict=True)
+    assert [(error.device, error.field, error.message) for error in errors.value.errors] == [
+        ("desk", "settings.language", "poly devices do not get this setting: %s (sipfleet_strict is true; unset it for "
+                                      "this device or model)" % SV_REASON)]
