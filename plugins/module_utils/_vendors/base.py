@@ -329,16 +329,17 @@ def malformed_language(value):
     return "%r is not a lower-case ISO 639-1 code such as en, de or zh-tw" % (value,)
 
 
-def language_not_carried(value, known, vendor):
-    """Why a family with the codes ``known`` does not carry ``language`` ``value``, or ``None``.
+def language_not_carried(value, known, what, hint=""):
+    """Why a family whose ``what`` (``Poly lcl.ml.lang``) has the codes ``known`` does not carry ``language`` ``value``.
 
-    ``None`` too for an unset or malformed value (the renderer refuses a
-    malformed one). The reason depends on the value alone, so the run's
-    warnings group the devices by it.
+    ``None`` when it does, and for an unset or malformed value (the
+    renderer refuses a malformed one). The reason depends on the value
+    alone, so the run's warnings group the devices by it; ``hint`` says
+    what to do instead.
     """
     if value is None or value in known or malformed_language(value):
         return None
-    return "%s has no display language %s; known: %s" % (vendor, value, ", ".join(sorted(known)))
+    return "no %s value for %s; known: %s%s" % (what, value, ", ".join(sorted(known)), " (%s)" % hint if hint else "")
 
 
 class VendorRenderer:

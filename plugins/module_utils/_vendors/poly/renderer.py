@@ -336,7 +336,8 @@ class PolyRenderer(VendorRenderer):
     def settings_not_carried(self, device):
         not_carried = dict(NOT_CARRIED)
         reason = language_not_carried(device.settings.get("language"), LANGUAGES,
-                                      "Poly lcl.ml.lang (set it in params for another)")
+                                      "Poly lcl.ml.lang",
+                                      "set lcl.ml.lang in params for another")
         if reason:
             not_carried["language"] = reason
         return not_carried

@@ -61,6 +61,8 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors impo
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     ProfileFile,
     VendorRenderer,
+    language_not_carried,
+    malformed_language,
     mask_xml_elements,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.snom.description import (
@@ -94,7 +96,7 @@ PROVISIONING_PASSWORD = "http_client_pass"
 ADMIN_USER = "admin"
 
 #: ISO 639-1 -> language / web_language, where Snom's page and W write the same word.
-#: (French: the page writes "Français", W "Francais": refused until checked.)
+#: (French: the page writes "Français", W "Francais": reported as not carried until checked.)
 LANGUAGES = {"en": "English", "de": "Deutsch"}
 
 #: A Snom timezone code as Snom's examples write them (GER+1, USA-5, GBR-0); the list is Snom's page.
@@ -237,11 +239,13 @@ class SnomRenderer(VendorRenderer):
             add("timezone", code, TIMEZONE_SETTING)
         language = settings.get("language")
         if language is not None:
-            if language not in LANGUAGES:
-                raise refuse("%r has no Snom language value the sources agree on; known: %s (set language and web_language "
-                             "in params for another)" % (language, ", ".join(sorted(LANGUAGES))), "language")
-            add("language", LANGUAGES[language], "language")
-            add("web_language", LANGUAGES[language], "language")
+            if malformed_language(language):
+                raise refuse(malformed_language(language), "language")
+            # A code without a value the sources agree on is left out:
+            # settings_not_carried reports it.
+            if language in LANGUAGES:
+                add("language", LANGUAGES[language], "language")
+                add("web_language", LANGUAGES[language], "language")
         vlan = settings.get("vlan_id")
         if vlan is not None:
             add("vlan_id", vlan, "vlan_id")
@@ -301,6 +305,11 @@ class SnomRenderer(VendorRenderer):
             result["timezone"] = TIMEZONE_NOT_CARRIED
         if ("syslog_server", None) not in raw:
             result["syslog_server"] = SYSLOG_NOT_CARRIED
+        reason = language_not_carried(device.settings.get("language"), LANGUAGES,
+                                      "Snom language",
+                                      "set language and web_language in params for another")
+        if reason:
+            result["language"] = reason
         return result
 
     def function_key_support(self, device):

@@ -333,7 +333,7 @@ def test_a_language_grandstream_lacks_is_reported_and_written_nowhere():
     raws = [device("GRP2612", name="new"), device("GXP2170", name="other"), device("GXP2160", name="fr", language="fr")]
     inventory, fleet = load_fleet(raws, dict(DEFAULTS, language="ka", model_profiles=True, common_profile=True))
     assert inventory.warnings() == [
-        "2 grandstream device(s) do not get settings.language: Grandstream P1362 has no display language ka; known: "
+        "2 grandstream device(s) do not get settings.language: no Grandstream P1362 value for ka; known: "
         "ar, cs, de, en, es, fr, he, hr, hu, it, ja, ko, lv, nl, pl, pt, ru, sl, sv, tr, zh, zh-tw (new, other)"]
     served = {item.path: read_back(item) for item in render_fleet(inventory, fleet)}
     assert any(path.startswith("cfg") and not path.startswith("cfg0") and path.endswith(".xml") for path in served)
@@ -343,8 +343,8 @@ def test_a_language_grandstream_lacks_is_reported_and_written_nowhere():
 
 def test_under_strict_a_language_grandstream_lacks_is_an_error():
     errors = errors_of([device("GRP2612", language="ka")], strict=True)
-    assert errors == [("desk", "settings.language", "grandstream devices do not get this setting: Grandstream P1362 "
-                       "has no display language ka; known: ar, cs, de, en, es, fr, he, hr, hu, it, ja, ko, lv, nl, pl, "
+    assert errors == [("desk", "settings.language", "grandstream devices do not get this setting: no Grandstream "
+                       "P1362 value for ka; known: ar, cs, de, en, es, fr, he, hr, hu, it, ja, ko, lv, nl, pl, "
                        "pt, ru, sl, sv, tr, zh, zh-tw (sipfleet_strict is true; unset it for this device or model)")]
 
 

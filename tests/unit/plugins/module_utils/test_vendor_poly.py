@@ -614,7 +614,7 @@ def test_the_settings_poly_files_ignore_are_reported():
     assert [(error.device, error.field) for error in errors.value.errors] == [("desk", "settings.encryption_digest")]
 
 
-SV_REASON = "Poly lcl.ml.lang (set it in params for another) has no display language sv; known: de, en, es, fr, it, nl"
+SV_REASON = "no Poly lcl.ml.lang value for sv; known: de, en, es, fr, it, nl (set lcl.ml.lang in params for another)"
 
 
 def test_a_language_poly_lacks_is_reported_and_written_in_no_file():

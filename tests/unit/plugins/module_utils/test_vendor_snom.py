@@ -633,7 +633,7 @@ def one(**fields):
     (one(model="M700", lines=[{"extension": str(n), "password": "Hush-1"} for n in range(2)]), {},
      r"^device desk, field lines\[1\]: the M700 takes 1 identity"),
     (one(settings={"snom_timezone": "Europe/Berlin"}), {}, r"^device desk, field settings\.snom_timezone: is not a Snom timezone code"),
-    (one(settings={"language": "fr"}), {}, r"^device desk, field settings\.language: 'fr' has no Snom language"),
+    (one(settings={"language": "FR"}), {}, r"^device desk, field settings\.language: 'FR' is not a lower-case ISO 639-1"),
     (one(settings={"ntp_server": "ntp example"}), {}, r"^device desk, field settings\.ntp_server: "),
     (one(settings={"outbound_proxy": "sbc:99999"}), {}, r"^device desk, field settings\.outbound_proxy: 'sbc:99999' has a port"),
     (one(), {"provisioning_url": None}, r"^device desk, field settings\.provisioning_url: is required"),
@@ -793,3 +793,26 @@ def test_the_settings_snom_files_ignore_are_reported():
     with pytest.raises(ProvisioningErrors) as errors:
         load_fleet([one(settings={"timezone": "Europe/Berlin"})], dict(DEFAULTS), None, {}, strict=True)
     assert [(error.device, error.field) for error in errors.value.errors] == [("desk", "settings.timezone")]
+
+
+FR_REASON = "no Snom language value for fr; known: de, en (set language and web_language in params for another)"
+
+
+def test_a_language_snom_lacks_is_reported_and_written_in_no_file():
+    raws = [one(), one(name="hall", mac="00:04:13:a1:1f:a8", settings={"language": "de"})]
+    inventory, fleet = load_fleet(raws, dict(DEFAULTS, language="fr"), None, {})
+    assert inventory.warnings() == ["1 snom device(s) do not get settings.language: %s (desk)" % FR_REASON]
+    files = render(inventory, fleet)
+    dummy, view, dummy, dummy = phone_reads(files, "D785", "000413a11fa7")
+    assert ("language", None) not in view and ("web_language", None) not in view
+    assert not [path for path, item in files.items() if b"Fran" in item.content]
+    dummy, view, dummy, dummy = phone_reads(files, "D785", "000413a11fa8")
+    assert view[("language", None)] == view[("web_language", None)] == "Deutsch"
+
+
+def test_under_strict_a_language_snom_lacks_is_an_error():
+    with pytest.raises(ProvisioningErrors) as errors:
+        load_fleet([one(settings={"language": "fr"})], dict(DEFAULTS), None, {}, strict=True)
+    assert [(error.device, error.field, error.message) for error in errors.value.errors] == [
+        ("desk", "settings.language", "snom devices do not get this setting: %s (sipfleet_strict is true; unset it for "
+                                      "this device or model)" % FR_REASON)]
