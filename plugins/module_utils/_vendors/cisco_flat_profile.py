@@ -68,6 +68,8 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.bas
     NOT_CARRIED_BY_DEFAULT,
     ProfileFile,
     VendorRenderer,
+    language_not_carried,
+    malformed_language,
     mask_xml_elements,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import cisco_directory
@@ -148,6 +150,13 @@ LANGUAGES = {
     "tr": "Turkish",
     "zh": "Chinese",
 }
+
+
+def _language_code(device):
+    """The device's ``language`` as a key of :data:`LANGUAGES`: upper-case codes (DE) are taken too."""
+    value = device.settings.get("language")
+    return value.lower() if isinstance(value, str) else value
+
 
 _TRANSPORTS = {"udp": "UDP", "tcp": "TCP", "tls": "TLS"}
 
@@ -588,8 +597,12 @@ class CiscoFlatProfileRenderer(VendorRenderer):
             not_carried["vlan_id"] = ("the sources document Enable_VLAN/VLAN_ID for the phones only, not for the "
                                       "ATAs (a SPA112/SPA122 sets its VLAN in its router configuration)")
             not_carried["language"] = "an ATA has no display; Language_Selection is written for phones only"
-        elif facts.keys == 0:
-            not_carried["function_keys"] = "the sources give model %s no programmable line keys" % facts.name
+        else:
+            reason = language_not_carried(_language_code(device), LANGUAGES, "Language_Selection")
+            if reason:
+                not_carried["language"] = reason
+            if facts.keys == 0:
+                not_carried["function_keys"] = "the sources give model %s no programmable line keys" % facts.name
         if not self.backup_registrar:
             not_carried["sip_server_secondary"] = (
                 "no source the collection follows documents a backup registrar for this firmware "
@@ -744,11 +757,12 @@ class CiscoFlatProfileRenderer(VendorRenderer):
         return value
 
     def _language(self, device):
-        code = str(device.settings["language"]).lower()
-        if code not in LANGUAGES:
-            raise device.error("unknown language %r; known: %s" % (code, ", ".join(sorted(LANGUAGES))),
-                               field="settings.language")
-        return LANGUAGES[code]
+        """``Language_Selection``, or ``None`` for a code it has no value for (settings_not_carried reports it)."""
+        code = _language_code(device)
+        problem = malformed_language(code)
+        if problem:
+            raise device.error(problem, field="settings.language")
+        return LANGUAGES.get(code)
 
     def _raw(self, device):
         return check_raw_params(device, reserved=RESERVED_WHEN_ENCRYPTED if self.encrypted(device) else ())
@@ -773,7 +787,7 @@ class CiscoFlatProfileRenderer(VendorRenderer):
             params["Enable_VLAN"] = "Yes"
             params["VLAN_ID"] = str(settings["vlan_id"])
         params.update(time_zone_params(device))
-        if facts.kind == "phone" and settings.get("language"):
+        if facts.kind == "phone" and settings.get("language") and self._language(device):
             params["Language_Selection"] = self._language(device)
         outbound = settings.get("outbound_proxy")
         for line in device.lines:

@@ -197,6 +197,25 @@ def test_an_ata_reports_keys_vlan_and_language_and_writes_none_of_them():
     assert not [name for name in params if name.startswith(("Extension_", "Enable_VLAN", "VLAN_ID", "Language"))]
 
 
+VENDOR_OF = {"SPA508G": "cisco_spa", "CP-8832-3PCC": "cisco_mpp"}
+EL_REASON = ("no Language_Selection value for el; known: cs, da, de, en, es, fi, fr, hu, it, ja, ko, nb, nl, no, pl, pt, "
+             "ru, sk, sv, tr, zh")
+
+
+@pytest.mark.parametrize("model, mac", [("SPA508G", "00:0e:08:aa:bb:08"), ("CP-8832-3PCC", "00:56:2b:00:88:32")])
+def test_a_language_the_phone_lacks_is_reported_and_not_written(model, mac):
+    raw = dict(device(model, mac, language="el"), vendor=VENDOR_OF[model])
+    assert warnings_of(raw) == ["1 %s device(s) do not get settings.language: %s (desk)" % (VENDOR_OF[model], EL_REASON)]
+    files, params = profile_of(raw)
+    assert not [item.path for item in files if b"Language_Selection" in item.content]
+    dummy, params = profile_of(dict(raw, settings={"language": "DE"}))
+    assert params["Language_Selection"] == "German"
+    [(name, field, text)] = errors_of(raw, strict=True)
+    assert (name, field, text) == ("desk", "settings.language", "device desk, field settings.language: %s devices do not "
+                                   "get this setting: %s (sipfleet_strict is true; unset it for this device or model)"
+                                   % (VENDOR_OF[model], EL_REASON))
+
+
 def test_under_strict_an_ata_key_is_an_error_naming_the_setting():
     raw = device("SPA2102", "00:0e:08:aa:bb:03", function_keys=[{"type": "line"}])
     [(name, field, text)] = errors_of(raw, strict=True)
