@@ -51,6 +51,8 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.bas
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     ProfileFile,
     VendorRenderer,
+    language_not_carried,
+    malformed_language,
     mask_xml_elements,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.fanvil.description import (
@@ -288,7 +290,7 @@ class FanvilRenderer(VendorRenderer):
         if value is not None:
             params.extend(self._timezone_params(value, device, paths["timezone"]))
         value = settings.get("language")
-        if value is not None:
+        if value is not None and self._language(value, device, form) is not None:
             add(paths["language"], self._language(value, device, form), "language")
         value = settings.get("syslog_server")
         if value is not None:
@@ -313,22 +315,27 @@ class FanvilRenderer(VendorRenderer):
 
     @staticmethod
     def _language(value, device, form):
+        """The ``language`` parameter's value in ``form``, or ``None`` where it has none (settings_not_carried reports it)."""
+        problem = malformed_language(value)
+        if problem:
+            raise device.error(problem, field="settings.language")
         if form == SYSCONF:
-            if value not in SYSCONF_LANGUAGES:
-                raise device.error("%r is not a DefaultLanguage the sources list; known: %s (set phone.display."
-                                   "DefaultLanguage in params for another)" % (value, ", ".join(SYSCONF_LANGUAGES)),
-                                   field="settings.language")
-            return value
+            return value if value in SYSCONF_LANGUAGES else None
+        return (NUMERIC_LANGUAGES.get(MODELS[device.model]["language"]) or {}).get(value)
+
+    def _language_not_carried(self, device):
+        """Why the device's ``language`` reaches none of its files, or ``None``."""
+        value = device.settings.get("language")
+        if self.form(device) == SYSCONF:
+            return language_not_carried(value, SYSCONF_LANGUAGES, "DefaultLanguage",
+                                        "set phone.display.DefaultLanguage in params for another")
         table = NUMERIC_LANGUAGES.get(MODELS[device.model]["language"])
-        if table is None:
-            raise device.error("has no known numeric Language code for the %s in a <VOIP_CONFIG_FILE> file (the sources "
-                               "give the X-series table only); set GLOBAL_CONFIG_MODULE.Language in params"
-                               % device.model, field="settings.language")
-        if value not in table:
-            raise device.error("%r has no numeric Language code in the sources; known: %s (set "
-                               "GLOBAL_CONFIG_MODULE.Language in params)" % (value, ", ".join(sorted(table))),
-                               field="settings.language")
-        return table[value]
+        if table is not None:
+            return language_not_carried(value, table, "numeric Language", "set GLOBAL_CONFIG_MODULE.Language in params")
+        if value is None or malformed_language(value):
+            return None
+        return ("the sources give no numeric Language code for the %s in a <VOIP_CONFIG_FILE> file (the X-series "
+                "table only; set GLOBAL_CONFIG_MODULE.Language in params)" % device.model)
 
     @staticmethod
     def _host(value, label, field):
@@ -401,6 +408,8 @@ class FanvilRenderer(VendorRenderer):
         result = dict(NOT_CARRIED)
         if device is not None and device.model in MODELS and PATHS[self.form(device)]["firmware"] is None:
             result["firmware_url"] = SYSCONF_FIRMWARE_NOT_CARRIED
+        if device is not None and device.model in MODELS and self._language_not_carried(device):
+            result["language"] = self._language_not_carried(device)
         return result
 
     def function_key_support(self, device):

@@ -487,9 +487,8 @@ def _exec(**changes):
     (_desk(), {"timezone": "CET-1CEST,M3.5.0,M10.5.0/3"}, "settings.timezone", "DST codes are unsure"),
     (_desk(), {"timezone": "IST-5:30"}, "settings.timezone", "+330 minutes"),
     (_desk(), {"timezone": "UTC+13"}, "settings.timezone", "outside -12 to +12"),
-    (_desk(model="H5"), {"language": "de"}, "settings.language", "X-series table only"),
-    (_desk(), {"language": "ja"}, "settings.language", "known: de, en, es, fr, it, nl"),
-    (_exec(), {"language": "cn"}, "settings.language", "not a DefaultLanguage"),
+    (_desk(model="H5"), {"language": "German"}, "settings.language", "'German' is not a lower-case ISO 639-1 code"),
+    (_exec(), {"language": "zh_CN"}, "settings.language", "'zh_CN' is not a lower-case ISO 639-1 code"),
     (_exec(), {"http_credentials": True}, "settings.http_credentials", "neither the provisioning user nor its password"),
     (_desk(), {"encrypt_profiles": True}, "settings.encrypt_profiles", "Config_File_Key"),
     (_desk(lines=[{"extension": "201", "password": "Sip-Pw-1"}, {"extension": "202", "password": "Sip-Pw-2"}]), {},
@@ -800,3 +799,36 @@ def test_dst_zones_and_tls_stay_errors():
     assert [error.field for error in errors] == ["settings.timezone"]
     errors = fanvil_fleet_error([_desk(lines=[{"extension": "201", "password": "Sip-Pw-1", "transport": "tls"}])])
     assert [error.field for error in errors] == ["lines[0].transport"]
+
+
+# -- a language a file cannot carry -------------------------------------------------------------------
+
+LANGUAGE_REASONS = {
+    "X4": "no numeric Language value for ja; known: de, en, es, fr, it, nl (set GLOBAL_CONFIG_MODULE.Language in params)",
+    "H5": "the sources give no numeric Language code for the H5 in a <VOIP_CONFIG_FILE> file (the X-series table only; "
+          "set GLOBAL_CONFIG_MODULE.Language in params)",
+    "X210": "no DefaultLanguage value for ja; known: ar, de, en, es, fr, he, hr, it, ko, nl, pl, pt, ru, tr (set "
+            "phone.display.DefaultLanguage in params for another)",
+}
+
+
+@pytest.mark.parametrize("raw", [_desk(), _desk(model="H5"), _exec()], ids=["X4", "H5", "X210"])
+def test_a_language_the_file_cannot_carry_is_reported_and_written_in_no_file(raw):
+    inventory, fleet = load_fleet([raw], dict(DEFAULTS, language="ja"))
+    assert inventory.warnings() == ["1 fanvil device(s) do not get settings.language: %s (%s)" % (
+        LANGUAGE_REASONS[raw["model"]], raw["name"])]
+    files = render(inventory, fleet)
+    assert not [name for name, item in files.items() if b"Language" in item.content]
+    with pytest.raises(ProvisioningErrors) as errors:
+        load_fleet([raw], dict(DEFAULTS, language="ja"), strict=True)
+    assert [(error.device, error.field, error.message) for error in errors.value.errors] == [
+        (raw["name"], "settings.language", "fanvil devices do not get this setting: %s (sipfleet_strict is true; unset "
+                                           "it for this device or model)" % LANGUAGE_REASONS[raw["model"]])]
+
+
+def test_a_language_the_file_carries_is_written_and_not_reported():
+    inventory, fleet = load_fleet([_desk(), _exec()], dict(DEFAULTS, language="nl"))
+    assert inventory.warnings() == []
+    files = render(inventory, fleet)
+    assert phone_reads(files, "0c383e07e16c", "X4")[1]["GLOBAL_CONFIG_MODULE.Language"] == "3"
+    assert phone_reads(files, "0c383e2cd782", "X210")[1]["phone.display.DefaultLanguage"] == "nl"
