@@ -66,6 +66,8 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.bas
     MASK,
     ProfileFile,
     VendorRenderer,
+    language_not_carried,
+    malformed_language,
     mask_assignments,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yealink.description import (
@@ -224,11 +226,13 @@ class YealinkRenderer(VendorRenderer):
             params.extend(self._timezone_params(value, label, field_of))
         value = settings.get("language")
         if value is not None:
-            if value not in LANGUAGES:
-                raise error("%r has no Yealink lang.gui value the collection knows; known: %s (set lang.gui and lang.wui in "
-                            "params for another)" % (value, ", ".join(sorted(LANGUAGES))), "language")
-            add("lang.gui", LANGUAGES[value], "language")
-            add("lang.wui", LANGUAGES[value], "language")
+            if malformed_language(value):
+                raise error(malformed_language(value), "language")
+            # A code without a lang.gui value is left out, of the device's file
+            # and of the common file alike: settings_not_carried reports it.
+            if value in LANGUAGES:
+                add("lang.gui", LANGUAGES[value], "language")
+                add("lang.wui", LANGUAGES[value], "language")
         value = settings.get("syslog_server")
         if value is not None:
             if MODELS[model]["dect"]:
@@ -352,7 +356,12 @@ class YealinkRenderer(VendorRenderer):
     # -- function keys -------------------------------------------------------
 
     def settings_not_carried(self, device):
-        return dict(NOT_CARRIED)
+        not_carried = dict(NOT_CARRIED)
+        reason = language_not_carried(device.settings.get("language"), LANGUAGES, "Yealink lang.gui",
+                                      "set lang.gui and lang.wui in params for another")
+        if reason:
+            not_carried["language"] = reason
+        return not_carried
 
     def function_key_support(self, device):
         facts = self.model_info(device.model)

@@ -272,7 +272,7 @@ def one(**changes):
      "lines[1]", "not found"),
     (one(), dict(DEFAULTS, timezone="IST-5:30"), "settings.timezone", "whole hours"),
     (one(), dict(DEFAULTS, timezone="<+14>-14"), "settings.timezone", "outside"),
-    (one(), dict(DEFAULTS, language="nl"), "settings.language", "lang.gui"),
+    (one(), dict(DEFAULTS, language="Dutch"), "settings.language", "'Dutch' is not a lower-case ISO 639-1 code"),
     (one(model="W70B"), DEFAULTS, "settings.syslog_server", "DECT"),
     (one(), dict(DEFAULTS, ntp_server="bad host"), "settings.ntp_server", "host name"),
     (one(), dict(DEFAULTS, outbound_proxy="proxy.example.net"), "settings.outbound_proxy", "not mapped"),
@@ -780,15 +780,36 @@ def test_a_backup_registrar_s_bad_port_names_its_field(value, words):
 
 
 def test_the_settings_yealink_files_ignore_are_reported():
-    inventory, dummy = load_fleet([one_device(firmware_version="108.86.0.90", encryption_digest="sha256",
+    inventory, fleet = load_fleet([one_device(firmware_version="108.86.0.90", encryption_digest="sha256",
                                               function_keys=[{"type": "line"}], vlan_id=30, sip_server_secondary="pbx2")],
                                   dict(DEFAULTS))
     assert inventory.warnings() == [
-        "1 yealink device(s) do not get settings.encryption_digest: %s (desk)" % RENDERER.settings_not_carried(None)[
+        "1 yealink device(s) do not get settings.encryption_digest: %s (desk)" % RENDERER.settings_not_carried(fleet[0])[
             "encryption_digest"],
-        "1 yealink device(s) do not get settings.firmware_version: %s (desk)" % RENDERER.settings_not_carried(None)[
+        "1 yealink device(s) do not get settings.firmware_version: %s (desk)" % RENDERER.settings_not_carried(fleet[0])[
             "firmware_version"],
     ]
     with pytest.raises(ProvisioningErrors) as errors:
         load_fleet([one_device(firmware_version="108.86.0.90")], dict(DEFAULTS), strict=True)
     assert [(error.device, error.field) for error in errors.value.errors] == [("desk", "settings.firmware_version")]
+
+
+NL_REASON = "no Yealink lang.gui value for nl; known: de, en, es, fr, it (set lang.gui and lang.wui in params for another)"
+
+
+def test_a_language_yealink_lacks_is_reported_and_written_in_no_file():
+    raws = [one_device(), dict(one_device(language="fr"), name="hall", mac="00:15:65:74:b1:71")]
+    inventory, fleet = load_fleet(raws, dict(DEFAULTS, language="nl"))
+    assert inventory.warnings() == ["1 yealink device(s) do not get settings.language: %s (desk)" % NL_REASON]
+    files = render(inventory, fleet)
+    assert "y000000000108.cfg" in files  # the common file of the T46U
+    assert [name for name, item in files.items() if b"lang." in item.content] == ["00156574b171.cfg"]
+    assert b"lang.gui = French" in files["00156574b171.cfg"].content
+
+
+def test_under_strict_a_language_yealink_lacks_is_an_error():
+    with pytest.raises(ProvisioningErrors) as errors:
+        load_fleet([one_device(language="nl")], dict(DEFAULTS), strict=True)
+    assert [(error.device, error.field, error.message) for error in errors.value.errors] == [
+        ("desk", "settings.language", "yealink devices do not get this setting: %s (sipfleet_strict is true; unset it "
+                                      "for this device or model)" % NL_REASON)]
