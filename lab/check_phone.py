@@ -31,6 +31,9 @@ Expectations:
                                 (a bare MAC: a user of that device, MAC-<4 hex digits>)
                                 (the password: secret:NAME=VALUE with the vendor's parameter)
     no_http_credentials         it holds none
+    directory=N                 it fetched a directory and parsed N entries from it
+    no_directory                it fetched none
+    keyN=TYPE[,VALUE[,LABEL]]   its function key N is of TYPE (line, blf, ...), with VALUE and LABEL when given
 Every failed expectation is printed; the exit status is 1 if any failed.
 """
 
@@ -67,6 +70,20 @@ def check(report, expectation):
                     changed.append(request["url"])
         return "changed between fetches: %s" % changed if changed else None
     name, _sep, value = expectation.partition("=")
+    directory = report.get("directory")
+    if expectation == "no_directory":
+        return "it fetched the directory %s" % directory["url"] if directory else None
+    if name == "directory":
+        if not directory:
+            return "no directory fetched"
+        return None if directory["entries"] == int(value) else "%d entries in %s" % (directory["entries"], directory["url"])
+    if re.fullmatch(r"key\d+", name):
+        keys = [key for key in report.get("keys") or () if str(key["index"]) == name[3:]]
+        if not keys:
+            return "no key %s (keys: %s)" % (name[3:], [key["index"] for key in report.get("keys") or ()])
+        wanted = value.split(",", 2)
+        got = [keys[0]["type"], keys[0]["value"] or "", keys[0]["label"] or ""][:len(wanted)]
+        return None if got == wanted else "key %s is %s" % (name[3:], ",".join(got))
     if name == "first_account_cycle":
         return None if first and first["cycle"] == int(value) else "first account: %s" % first
     if name == "resyncs":
