@@ -9,7 +9,7 @@ Expectations:
     ok / no_device_profile      the phone did / did not apply a profile of its own
     applied=TEXT                a file whose URL contains TEXT was applied
     not_found=NAME              a request for a URL ending in NAME got "not found"
-    transport=PROTOCOL          the last file fetched came over tftp, http or https
+    transport=PROTOCOL          the last file fetched (the directory aside) came over tftp, http or https
     sip_server=HOST             the summary's SIP server is HOST (with or without :port)
     lineN.FIELD=VALUE           a field of line N in the summary (extension, display_name, auth_user)
     secret:NAME=VALUE           the phone holds VALUE in its secret parameter NAME (compared by SHA-256,
@@ -122,7 +122,9 @@ def check(report, expectation):
         missing = [request["url"] for request in report["requests"] if request["result"] == "not found"]
         return None if any(url.endswith(value) for url in missing) else "not found: %s" % missing
     if name == "transport":
-        fetched = [request["protocol"] for request in report["requests"] if request["result"] == "ok"]
+        # The files of the boot, not the directory fetched after them.
+        fetched = [request["protocol"] for request in report["requests"]
+                   if request["result"] == "ok" and "directory" not in request["purpose"]]
         return None if fetched and fetched[-1] == value else "fetched over %s" % fetched
     if name == "sip_server":
         server = summary.get("sip_server") or ""
