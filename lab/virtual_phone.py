@@ -79,10 +79,24 @@ Like a phone it uses real clients, in this order:
    authentication on every later request (from the next file of the same boot
    for Yealink, Snom and Fanvil; after the restart for Poly); a file answered
    401 or 403 is skipped, as a 404 is, and the boot then fails.
-3. A report: the lease, every request with its result, size and SHA-256, the
+3. The directory, after a boot or check that applied the device profile:
+   the phonebook its configuration points at, fetched as the files were
+   and parsed as XML (docs/vendors/*.md, Directory): Grandstream
+   <P330 scheme>://<P331>/phonebook.xml (P330 1 HTTP, 2 TFTP, 3 HTTPS),
+   Cisco XML_Directory_Service_URL, Yealink remote_phonebook.data.1.url,
+   Poly <mac>-directory.xml, else 000000000000-directory.xml beside the
+   master (neither: an empty directory), Snom the <tbook> file its container
+   names. A pointer that leads to no readable phonebook (not found,
+   refused, another root element, an entry without name or number, no
+   entry) fails the cycle. Panasonic and Fanvil phones fetch none.
+4. A report: the lease, every request with its result, size and SHA-256, the
    files applied, the settings in the vendor's terms and a summary (SIP
    server, lines, admin password; for Yealink, Poly, Snom and Fanvil, the
-   HTTP credentials held). Passwords and keys are printed as
+   HTTP credentials held), the function keys the settings program (index,
+   type, value, label, line: Grandstream VPK P-values, Cisco
+   Extension_n_/Short_Name_n_/Extended_Function_n_, Yealink linekey.K.*,
+   Poly reg.N.lineKeys then attendant.resourceList.K.*) and the directory
+   (entries, the first names). Passwords and keys are printed as
    ********; --json writes the same and the SHA-256 of each secret, so a test
    can check the phone got the right password without it appearing anywhere.
 
