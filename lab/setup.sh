@@ -16,7 +16,7 @@
 #                                   --resyncs... of lab/virtual_phone.py)
 
 # shellcheck disable=SC2034  # read by the scripts that source this file
-LAB_PHONES=(gs spa mpp pana yl poly)
+LAB_PHONES=(gs spa mpp pana yl poly snom fanvil)
 # The CA of the server certificate the http_server role makes (lab_ca).
 LAB_SERVER_CA=/etc/nginx/sipfleet-provisioning/lab-ca/ca.pem
 
@@ -44,6 +44,8 @@ lab_phone_args() {
         pana) printf '%s\n' --vendor panasonic --model KX-UTG300 --mac 00:80:f0:c8:c3:81 ;;
         yl) printf '%s\n' --vendor yealink --model T46U --mac 00:15:65:74:b1:50 ;;
         poly) printf '%s\n' --vendor poly --model VVX450 --mac 00:04:f2:aa:00:01 ;;
+        snom) printf '%s\n' --vendor snom --model D785 --mac 00:04:13:5e:00:01 ;;
+        fanvil) printf '%s\n' --vendor fanvil --model X4 --mac 0c:38:3e:5e:00:02 ;;
         *) echo "lab_phone_args: no phone $phone" >&2; return 1 ;;
     esac
 }

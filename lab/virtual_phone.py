@@ -20,11 +20,13 @@ Like a phone it uses real clients, in this order:
    /etc/resolv.conf. dhclient is stopped, without a release, at exit. Each
    vendor takes its server from the options it prefers: Grandstream 66, 43;
    Cisco SPA 66, 150; Cisco MPP 66, 160, 159, 150; Panasonic 160, 159, 66;
-   Yealink 66, 43; Poly 66. Option 60: Poly's is binary (enterprise 13885,
+   Yealink 66, 43; Poly 66; Snom 43 (sub-options 66 and 67), 66; Fanvil 66, 43.
+   Option 60: Poly's is binary (enterprise 13885,
    00 00 36 3d, a length, sub-options 1 Polycom, 2 model, 3 part number,
    4 and 5 versions, ff), sent as hex bytes; what Yealink phones send was not
    found, so the lab phone sends none (the DHCP server matches its MAC's
-   OUI; --vendor-class sends one).
+   OUI; --vendor-class sends one); Snom's is its phone type (snomD785);
+   Fanvil's probably none is sent: none (the OUI again).
 2. Files in the vendor's order, over TFTP (tftp-hpa) or HTTP/HTTPS (curl with
    the vendor's User-Agent, and a client certificate when given); encrypted
    files are decrypted with openssl enc -d and the key the phone learned:
@@ -58,15 +60,29 @@ Like a phone it uses real clients, in this order:
      device.* values apply only with device.set="1" and their own .set="1", and
      a changed device.* value restarts the phone, which boots again (at most
      3 restarts a boot).
-   Both send the HTTP credentials they hold (Yealink static.auto_provision.
-   server.username/.password, Poly device.prov.user/.password) as basic
+   - snom: from its setting server (option 43's 66+67, option 66, else the
+     stored setting_server), snom<model>.htm, then snom<model>-<MAC>.htm
+     (upper-case MAC), each a <setting-files> container whose <file url=...>
+     settings files (<settings><phone-settings>, idx as name[idx], function
+     keys as fkey[idx]) are fetched and applied in order, a later one
+     overriding (no precedence is documented). The firmware file that
+     firmware_status names is not fetched. The redirection service a
+     factory-new phone asks first is not emulated.
+   - fanvil (<VOIP_CONFIG_FILE> form only): the model file when the model has
+     one (f0X4hw1.100.cfg...), then the file option 66 names ($mac expanded,
+     lower case), else the stored Download_Server_IP and Config_File_Name
+     ($mac.cfg); a file's Config_File_Name naming another file sends the
+     phone on to it in the same boot (the bootstrap names $mac.cfg).
+   All four send the HTTP credentials they hold (Yealink static.auto_provision.
+   server.username/.password, Poly device.prov.user/.password, Snom
+   http_client_user/_pass, Fanvil Download_Username/_Password) as basic
    authentication on every later request (from the next file of the same boot
-   for Yealink; after the restart for Poly); a file answered 401 or 403 is
-   skipped, as a 404 is, and the boot then fails.
+   for Yealink, Snom and Fanvil; after the restart for Poly); a file answered
+   401 or 403 is skipped, as a 404 is, and the boot then fails.
 3. A report: the lease, every request with its result, size and SHA-256, the
    files applied, the settings in the vendor's terms and a summary (SIP
-   server, lines, admin password; for Yealink and Poly, the HTTP credentials
-   held). Passwords and keys are printed as
+   server, lines, admin password; for Yealink, Poly, Snom and Fanvil, the
+   HTTP credentials held). Passwords and keys are printed as
    ********; --json writes the same and the SHA-256 of each secret, so a test
    can check the phone got the right password without it appearing anywhere.
 
@@ -82,8 +98,8 @@ configuration file, then the device files; only when that fails, apply the
 locally saved configuration), starts every boot from <MODEL>.cfg at the DHCP
 URL, whose CFG_STANDARD_FILE_PATH (Config{MAC}.cfg) replaces the stored
 pointer to Config<MAC>.enc; only when <MODEL>.cfg is missing does it go on
-with its stored file paths. Yealink and Poly keep their HTTP credentials and
-send them from the first request of the next boot.
+with its stored file paths. Yealink, Poly, Snom and Fanvil keep their HTTP
+credentials and send them from the first request of the next boot.
 
 --resyncs N: after the boot (or, with --no-boot, on a phone that was already
 running with its --state), N periodic checks as the phone makes them, on a
@@ -96,7 +112,9 @@ CFG_CYCLIC_INTVL minutes when CFG_CYCLIC="Y" (CFG_RTRY_INTVL, default 30,
 after a failed download); Yealink the boot's files every
 static.auto_provision.repeat.minutes (with .repeat.enable = 1); Poly the
 master and its files every prov.polling.period seconds (prov.polling.enabled
-= 1, mode rel; mode abs: daily). The report lists each cycle (its minute, requests,
+= 1, mode rel; mode abs: daily); Snom its containers again every
+settings_refresh_timer seconds (0 or unset: none); Fanvil its files once a
+day (the periodic check's codes are in no source: assumed). The report lists each cycle (its minute, requests,
 whether the device profile was reached and an account is held), the first
 SIP account applied by a file of this run with its password (first_account:
 requests and virtual minutes; an account only remembered from --state does
@@ -139,13 +157,13 @@ import xml.etree.ElementTree as ET
 MASK = "********"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
-VENDORS = ("grandstream", "cisco_spa", "cisco_mpp", "panasonic", "yealink", "poly")
+VENDORS = ("grandstream", "cisco_spa", "cisco_mpp", "panasonic", "yealink", "poly", "snom", "fanvil")
 # The key derivation digest of openssl enc each family's firmware uses
 # (docs/vendors/*.md): MD5 where the firmware was built on OpenSSL before 1.1,
 # SHA-256 for Cisco MPP 11.3(1) and later.
 DEFAULT_DIGEST = {"grandstream": "md5", "cisco_spa": "md5", "cisco_mpp": "sha256", "panasonic": "md5"}
-# Families whose files the collection never encrypts (docs/vendors/yealink.md, poly.md): no digest.
-PLAIN_VENDORS = ("yealink", "poly")
+# Families whose files the collection never encrypts (docs/vendors/yealink.md, poly.md, snom.md, fanvil.md): no digest.
+PLAIN_VENDORS = ("yealink", "poly", "snom", "fanvil")
 SCHEMES = ("tftp", "http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -246,6 +264,9 @@ def build_identity(args):
     elif args.vendor == "poly":
         # Inventories write VVX450; the User-Agent writes VVX_450 (docs/vendors/poly.md).
         model = args.model.upper().replace("_", "")
+    elif args.vendor in ("snom", "fanvil"):
+        # Inventories write D785 (not snomD785) and X4; the phone type adds snom (docs/vendors/snom.md).
+        model = re.sub(r"^SNOM", "", args.model.upper())
     else:
         model = args.model
     mac = normalise_mac(args.mac)
@@ -260,7 +281,7 @@ def build_identity(args):
         identity.vendor_class = args.vendor_class or default_vendor_class(identity)
     identity.user_agent = args.user_agent or default_user_agent(identity)
     for name, value in (("--vendor-class", identity.vendor_class), ("--user-agent", identity.user_agent)):
-        if name == "--vendor-class" and value == "" and identity.vendor == "yealink":
+        if name == "--vendor-class" and value == "" and identity.vendor in ("yealink", "fanvil"):
             continue
         if not value or not value.isprintable() or '"' in value or "\\" in value:
             raise UsageError(f"{name} must be printable text without quotes or backslashes")
@@ -278,6 +299,12 @@ def default_vendor_class(identity):
     if identity.vendor == "yealink":
         # What Yealink phones send was not found (vendor-facts-more 1.5: unsure): none, and the
         # DHCP server recognises the MAC's OUI; --vendor-class sends one.
+        return ""
+    if identity.vendor == "snom":
+        # The phone type, since firmware 7.3.15 (docs/vendors/snom.md, DHCP).
+        return f"snom{identity.model}"
+    if identity.vendor == "fanvil":
+        # Probably none is sent (FusionPBX Use_Vendor_Class_ID 0): none, the DHCP server matches the OUI.
         return ""
     return f"Panasonic {identity.model}"
 
@@ -326,6 +353,16 @@ def default_user_agent(identity):
         # No MAC: the server knows the phone only from the file names it asks for (vendor-facts-more 2.6).
         series, token = poly_model_token(identity.model)
         return f"FileTransport Polycom{series}-{token}-UA/6.4.6.0123 Type/Application"
+    if identity.vendor == "snom":
+        # The desk phone form of vendor-facts-more 3 (wazo-provd-plugins), MAC upper case without separators;
+        # DECT bases write "Snom M900 <version> <mac>".
+        if identity.model.startswith("M"):
+            return f"Mozilla/4.0 (compatible; Snom {identity.model} 05.20.0001 {mac})"
+        return (f"Mozilla/4.0 (compatible; snom{identity.model}-SIP 10.1.169.16 2010.12-00001-gd311851f1 "
+                f"(Feb 25 2019 - 14:19:43) {mac.upper()} SXM:0 UXM:0 UXMC:0)")
+    if identity.vendor == "fanvil":
+        # "Fanvil <model> <version> <mac>" (vendor-facts-more 4, wazo-provd-plugins).
+        return f"Fanvil {identity.model} 2.10.2.6887 {mac}"
     return f"Panasonic_{identity.model}/01.133 ({mac})"
 
 
@@ -525,7 +562,7 @@ class DhcpClient:
         self.ip("-4", "addr", "flush", "dev", self.interface)
         with open(self.files["conf"], "w") as handle:
             # A text option 60 is quoted; Poly's binary one goes as colon-separated hex bytes; none
-            # at all where the vendor's is unknown (Yealink: the DHCP server matches the MAC's OUI).
+            # at all where the vendor's is unknown (Yealink, Fanvil: the DHCP server matches the MAC's OUI).
             vendor_class = self.identity.vendor_class if self.identity.vendor_class_hex else f'"{self.identity.vendor_class}"'
             send = f"send vendor-class-identifier {vendor_class};\n" if self.identity.vendor_class else ""
             handle.write(DHCLIENT_CONF.format(timeout=self.timeout, send_vendor_class=send))
@@ -2011,8 +2048,333 @@ class PolyPhone(Phone):
         return summary
 
 
+# --- Snom
+
+SNOM_SECRET = re.compile(r"(?:^|_)(?:pass|password|passwd|pw|pin|secret|hash)(?:_|$|\[)", re.IGNORECASE)
+# The HTTP authentication the phone sends for its settings (docs/vendors/snom.md): set by the bootstrap.
+SNOM_HTTP_USER = "http_client_user"
+SNOM_HTTP_PASSWORD = "http_client_pass"
+# Containers of one boot, with the files they name: a longer chain is a loop.
+MAX_SNOM_FILES = 12
+
+
+def parse_snom_xml(data, url):
+    try:
+        return ET.fromstring(data)
+    except ET.ParseError as error:
+        raise PhoneError(f"{url}: not XML: {error}")
+
+
+def parse_snom_container(data, url):
+    """The file URLs of a <setting-files> container, in order."""
+    root = parse_snom_xml(data, url)
+    if root.tag != "setting-files":
+        raise PhoneError(f"{url}: not a <setting-files> container: refused")
+    urls = []
+    for element in root:
+        if element.tag != "file" or not element.get("url"):
+            raise PhoneError(f"{url}: <{element.tag}> in a container is not <file url=...>: refused")
+        urls.append(element.get("url"))
+    return urls
+
+
+def parse_snom_settings(data, url, warnings):
+    """name (name[idx] for an indexed one; fkey[idx] for a function key) -> value of a <settings> file."""
+    root = parse_snom_xml(data, url)
+    if root.tag != "settings":
+        raise PhoneError(f"{url}: not a <settings> file: refused")
+    params = {}
+    for group in root:
+        if group.tag not in ("phone-settings", "functionKeys"):
+            warnings.append(f"{url}: <{group.tag}> is not read by this virtual phone")
+            continue
+        for element in group:
+            if group.tag == "functionKeys" and element.tag != "fkey":
+                raise PhoneError(f"{url}: <{element.tag}> in <functionKeys>: refused")
+            perm = element.get("perm")
+            if perm not in (None, "", "!", "&", "R", "RW", "$", " "):
+                raise PhoneError(f"{url}: <{element.tag}> has perm={perm!r}, not one Snom documents: refused")
+            name = element.tag if element.get("idx") is None else f"{element.tag}[{element.get('idx')}]"
+            if name in params:
+                warnings.append(f"{url}: {name} is set twice in the file; the later value counts")
+            params[name] = element.text or ""
+    return params
+
+
+class SnomPhone(Phone):
+    """<phoneType>.htm, then <phoneType>-<MAC>.htm on its setting server; each container's files in order."""
+
+    title = "Snom"
+    # Option 43 (encapsulating 66/67) wins over 66 (docs/vendors/snom.md, First contact).
+    dhcp_preference = (43, 66)
+    secret_pattern = SNOM_SECRET
+    key_names = (SNOM_HTTP_PASSWORD,)
+
+    @property
+    def phone_type(self):
+        return f"snom{self.identity.model}"
+
+    def account_names(self):
+        numbers = sorted({int(match.group(1)) for name in {*self.config, *self.run_applied}
+                          for match in [re.fullmatch(r"user_name\[(\d+)\]", name)] if match})
+        return [(f"user_name[{number}]", f"user_pass[{number}]") for number in numbers]
+
+    def credentials(self):
+        user, password = self.config.get(SNOM_HTTP_USER), self.config.get(SNOM_HTTP_PASSWORD)
+        return (user, password) if user and password else None
+
+    def next_check(self, failed):
+        """settings_refresh_timer (seconds; 0 or unset: none)."""
+        text = self.config.get("settings_refresh_timer", "0")
+        try:
+            seconds = int(text)
+        except ValueError:
+            raise PhoneError(f"settings_refresh_timer={text!r} is not a number of seconds")
+        if seconds <= 0:
+            return None, "settings_refresh_timer is 0 or unset: the phone checks only when it boots"
+        return seconds / 60, f"settings_refresh_timer={text} s"
+
+    def provisioning_option(self, options):
+        """Option 43 with sub-options 66 (server) and 67 (file) wins; else option 66."""
+        value = options.get(43)
+        suboptions = dict(parse_suboptions(value) or []) if value else {}
+        if suboptions.get(66):
+            server = option_text(suboptions[66]) + (option_text(suboptions[67]) if suboptions.get(67) else "")
+            self.source = {"option": 43, "value": server}
+            return 43, server
+        if options.get(66):
+            self.source = {"option": 66, "value": options[66]}
+            return 66, options[66]
+        return None
+
+    def server(self, options):
+        found = self.provisioning_option(options)
+        if found:
+            server = parse_location(found[1], "http")
+            self.source["server"] = server.url
+            return server
+        if self.config.get("setting_server"):
+            self.notes.append("setting server from the stored setting_server")
+            return parse_location(self.config["setting_server"], "http")
+        # A factory-new phone would ask Snom's redirection service: not emulated.
+        raise PhoneError("no setting server: DHCP sent neither option 43 nor 66, and the phone has no setting_server")
+
+    def fetch(self, location, purpose):
+        credentials = self.credentials() if location.scheme != "tftp" else None
+        return self.fetcher.fetch(location, purpose, basic=credentials, refused_ok=True)
+
+    def boot(self, options):
+        server = self.server(options)
+        if server.names_a_file():
+            containers = [(server, "setting file (DHCP)")]
+        else:
+            containers = [(server.join(f"{self.phone_type}.htm"), "model container"),
+                          (server.join(f"{self.phone_type}-{self.identity.mac.upper()}.htm"), "device container")]
+        missing, device_file, fetched = [], None, 0
+        for location, purpose in containers:
+            download = self.fetch(location, purpose)
+            if download is None:
+                request = self.fetcher.requests[-1]
+                missing.append(f"{request['url']} ({'not found' if request['result'] == 'not found' else request['error']})")
+                continue
+            self.apply({}, download, purpose)
+            for url in parse_snom_container(download.data, download.location.url):
+                fetched += 1
+                if fetched > MAX_SNOM_FILES:
+                    raise PhoneError(f"more than {MAX_SNOM_FILES} files named by the containers of one boot")
+                if "-firmware" in url.rsplit("/", 1)[-1]:
+                    # Snom's page: the firmware file must not be named in a container.
+                    self.warnings.append(f"{download.location.url} names the firmware file {url}")
+                target = parse_location(url, "http")
+                # Credentials a file of this pass set count from the next request on (the collection's assumption).
+                settings = self.fetch(target, "settings file")
+                if settings is None:
+                    request = self.fetcher.requests[-1]
+                    missing.append(f"{request['url']} ({'not found' if request['result'] == 'not found' else request['error']})")
+                    continue
+                params = parse_snom_settings(settings.data, settings.location.url, self.warnings)
+                # No precedence is documented: a later file overrides (the collection never sets one twice).
+                self.apply(params, settings, "settings file")
+                name = settings.location.path.rsplit("/", 1)[-1].lower()
+                if self.identity.mac in name and "bootstrap" not in name:
+                    device_file = settings.location.url
+        if self.config.get("firmware_status"):
+            note = f"firmware_status {self.config['firmware_status']}: the firmware file, not fetched by this virtual phone"
+            if note not in self.notes:
+                self.notes.append(note)
+        if missing:
+            self.download_failed = True
+            self.failure = f"the phone went on without {'; '.join(missing)}"
+        elif device_file is None:
+            self.failure = "the containers name no settings file of this phone's MAC"
+        else:
+            self.device_profile = device_file
+
+    def summary(self):
+        lines = []
+        for extension, password in self.account_names():
+            number = extension[len("user_name["):-1]
+            lines.append(self.line_entry(int(number), self.config.get(f"user_active[{number}]", "on") == "on",
+                                         self.config.get(extension), self.config.get(f"user_pname[{number}]") or self.config.get(extension),
+                                         self.config.get(f"user_realname[{number}]"), password,
+                                         self.config.get(f"user_host[{number}]")))
+        summary = {"sip_server": lines[0]["sip_server"] if lines else None, "lines": lines}
+        self.admin_entry(summary, "http_pass")
+        self.http_credentials_entry(summary, SNOM_HTTP_USER, SNOM_HTTP_PASSWORD)
+        return summary
+
+
+# --- Fanvil
+
+FANVIL_SECRET = re.compile(r"(?:Pswd|Passwd|Password|_Key)$|(?:Pswd|Passwd|Password)\b")
+# The download credentials the bootstrap sets (docs/vendors/fanvil.md): sent as basic authentication.
+FANVIL_HTTP_USER = "AUTOUPDATE_CONFIG_MODULE.Download_Username"
+FANVIL_HTTP_PASSWORD = "AUTOUPDATE_CONFIG_MODULE.Download_Password"
+FANVIL_FILE_NAME = "AUTOUPDATE_CONFIG_MODULE.Config_File_Name"
+FANVIL_SERVER = "AUTOUPDATE_CONFIG_MODULE.Download_Server_IP"
+# Model files of the models whose name a source gives (wazo-provd-plugins' COMMON_FILES).
+FANVIL_MODEL_FILES = {"X3S": "f0X3shw1.100.cfg", "X4": "f0X4hw1.100.cfg", "X5S": "F0V00X5S0000.cfg",
+                      "X6": "F0V00X600000.cfg", "H2U-V2": "F0V2UV200000.cfg"}
+# The periodic check's codes and unit are in no source: the lab phone checks once a day (assumed).
+FANVIL_DEFAULT_CHECK_MINUTES = 1440
+# A file that names the next file (Config_File_Name): a longer chain is a loop.
+MAX_FANVIL_FILES = 3
+
+
+def parse_fanvil(data, url, warnings):
+    """module.element (module.list.entry[ID].element for a list entry) -> value of a <VOIP_CONFIG_FILE>."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as error:
+        raise PhoneError(f"{url}: not XML: {error}")
+    if root.tag != "VOIP_CONFIG_FILE":
+        # <sysConf> files are not emulated: the lab's Fanvil phone reads form A (http_credentials needs it).
+        raise PhoneError(f"{url}: <{root.tag}>, not <VOIP_CONFIG_FILE>: this virtual phone reads that form only")
+    params = {}
+
+    def walk(element, prefix):
+        children = list(element)
+        if not children:
+            name = prefix
+            if name in params:
+                warnings.append(f"{url}: {name} is set twice in the file; the later value counts")
+            params[name] = element.text or ""
+            return
+        entry_id = element.find("ID")
+        if element.tag.endswith("_Entry"):
+            if entry_id is None or not entry_id.text:
+                raise PhoneError(f"{url}: <{element.tag}> without an <ID>: refused")
+            prefix = f"{prefix}[{entry_id.text}]"
+        for child in children:
+            if child.tag == "ID" and element.tag.endswith("_Entry"):
+                continue
+            walk(child, f"{prefix}.{child.tag}")
+
+    for child in root:
+        if child.tag == "version":
+            continue
+        walk(child, child.tag)
+    return params
+
+
+class FanvilPhone(Phone):
+    """The file DHCP option 66 names ($mac expanded), else its stored server and Config_File_Name; then the file that names."""
+
+    title = "Fanvil"
+    # DHCP_Option default 66 (docs/vendors/fanvil.md); 43 also read.
+    dhcp_preference = (66, 43)
+    secret_pattern = FANVIL_SECRET
+    key_names = (FANVIL_HTTP_PASSWORD,)
+
+    def account_names(self):
+        numbers = sorted({match.group(1) for name in {*self.config, *self.run_applied}
+                          for match in [re.fullmatch(r"SIP_CONFIG_MODULE\.SIP_Line_List\.SIP_Line_List_Entry\[(SIP\d+)\]\.Phone_Number", name)]
+                          if match})
+        prefix = "SIP_CONFIG_MODULE.SIP_Line_List.SIP_Line_List_Entry"
+        return [(f"{prefix}[{number}].Phone_Number", f"{prefix}[{number}].Register_Pswd") for number in numbers]
+
+    def credentials(self):
+        user, password = self.config.get(FANVIL_HTTP_USER), self.config.get(FANVIL_HTTP_PASSWORD)
+        return (user, password) if user and password else None
+
+    def next_check(self, failed):
+        return FANVIL_DEFAULT_CHECK_MINUTES, ("the phone's own check, once a day (assumed: the codes of "
+                                              "Download_Mode/Download_Interval are in no source)")
+
+    def expand(self, name):
+        return name.replace("$mac", self.identity.mac).replace("$MAC", self.identity.mac)
+
+    def first_file(self, options):
+        """(server directory, file name) of the first file: DHCP's option, else what the phone stored."""
+        found = self.provisioning_option(options)
+        if found:
+            location = parse_location(self.expand(found[1]))
+            self.source["server"] = location.url
+            if location.names_a_file():
+                return location.parent(), location.path.rsplit("/", 1)[-1]
+            return location, self.expand(self.config.get(FANVIL_FILE_NAME, "$mac.cfg"))
+        if self.config.get(FANVIL_SERVER):
+            self.notes.append("server from the stored Download_Server_IP")
+            return parse_location(self.config[FANVIL_SERVER]), self.expand(self.config.get(FANVIL_FILE_NAME, "$mac.cfg"))
+        raise PhoneError("no provisioning server: DHCP sent neither option 66 nor option 43, and the phone has no "
+                         "Download_Server_IP")
+
+    def fetch(self, location, purpose):
+        credentials = self.credentials() if location.scheme != "tftp" else None
+        return self.fetcher.fetch(location, purpose, basic=credentials, refused_ok=True)
+
+    def boot(self, options):
+        server, name = self.first_file(options)
+        missing, device_file = [], None
+        model_file = FANVIL_MODEL_FILES.get(self.identity.model)
+        if model_file:
+            # Before or after the device file is unsure; it only names the device file.
+            download = self.fetch(server.join(model_file), "model file")
+            if download is not None:
+                self.apply(parse_fanvil(download.data, download.location.url, self.warnings), download, "model file")
+        seen = []
+        while name and name not in seen:
+            if len(seen) == MAX_FANVIL_FILES:
+                raise PhoneError(f"more than {MAX_FANVIL_FILES} files named one after the other: {', '.join(seen)}")
+            seen.append(name)
+            download = self.fetch(server.join(name), "configuration file")
+            if download is None:
+                request = self.fetcher.requests[-1]
+                missing.append(f"{request['url']} ({'not found' if request['result'] == 'not found' else request['error']})")
+                break
+            params = parse_fanvil(download.data, download.location.url, self.warnings)
+            self.apply(params, download, "bootstrap" if "bootstrap" in name else "configuration file")
+            if name.lower() == f"{self.identity.mac}.cfg":
+                device_file = download.location.url
+            # The file it names next (the bootstrap names $mac.cfg); credentials it set count from that request on.
+            name = self.expand(params[FANVIL_FILE_NAME]) if params.get(FANVIL_FILE_NAME) else None
+        if missing:
+            self.download_failed = True
+            self.failure = f"the phone went on without {'; '.join(missing)}"
+        elif device_file is None:
+            self.failure = f"no file of this phone's MAC ({self.identity.mac}.cfg) applied"
+        else:
+            self.device_profile = device_file
+
+    def summary(self):
+        lines = []
+        for extension, password in self.account_names():
+            prefix = extension[:-len("Phone_Number")]
+            server = self.config.get(f"{prefix}Register_Addr")
+            if server and self.config.get(f"{prefix}Register_Port"):
+                server = f"{server}:{self.config[f'{prefix}Register_Port']}"
+            number = int(re.search(r"\[SIP(\d+)\]", prefix).group(1))
+            lines.append(self.line_entry(number, self.config.get(f"{prefix}Enable_Reg", "1") == "1", self.config.get(extension),
+                                         self.config.get(f"{prefix}Register_User") or self.config.get(extension),
+                                         self.config.get(f"{prefix}Display_Name"), password, server))
+        summary = {"sip_server": lines[0]["sip_server"] if lines else None, "lines": lines}
+        self.admin_entry(summary, "MMI_CONFIG_MODULE.MMI_Account.MMI_Account_Entry[Account1].Password")
+        self.http_credentials_entry(summary, FANVIL_HTTP_USER, FANVIL_HTTP_PASSWORD)
+        return summary
+
+
 PHONES = {"grandstream": GrandstreamPhone, "cisco_spa": CiscoPhone, "cisco_mpp": CiscoPhone, "panasonic": PanasonicPhone,
-          "yealink": YealinkPhone, "poly": PolyPhone}
+          "yealink": YealinkPhone, "poly": PolyPhone, "snom": SnomPhone, "fanvil": FanvilPhone}
 
 
 # ---------------------------------------------------------------------------
@@ -2100,7 +2462,7 @@ def build_result(identity, args, phone, lease, dhcp_error, failure, seconds):
 
 
 def option_60_text(vendor_class):
-    """How the report names the option 60 a phone sent (Yealink's sends none)."""
+    """How the report names the option 60 a phone sent (Yealink's and Fanvil's send none)."""
     return "option 60 %r" % vendor_class if vendor_class else "no option 60"
 
 
@@ -2213,7 +2575,8 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(
         description="Boot a virtual SIP phone with real DHCP, TFTP, HTTP(S) and openssl clients and report what it would apply.")
     parser.add_argument("--vendor", required=True, choices=VENDORS)
-    parser.add_argument("--model", required=True, help="GXP2170, SPA2102, ATA192, CP-8841-3PCC, KX-UT133, T46U, VVX450, ...")
+    parser.add_argument("--model", required=True,
+                        help="GXP2170, SPA2102, ATA192, CP-8841-3PCC, KX-UT133, T46U, VVX450, D785, X4, ...")
     parser.add_argument("--mac", required=True, help="the phone's MAC address, set on the interface")
     parser.add_argument("--interface", help="the phone's interface (needed unless DHCP options are given)")
     parser.add_argument("--vendor-class", help="DHCP option 60 as text (default: the vendor's form with the model; Poly: its binary form)")

@@ -161,7 +161,9 @@ def check_plain_credentials(fleet, files, http_credentials_enforced=False):
             raise ProvisioningError(
                 "is off, but the servers ask for the own HTTP credentials of every %s device "
                 "(http_server_device_credentials_enabled) and would refuse this device its files: set "
-                "http_credentials: true" % renderer.title, device=device.label, field="settings.%s" % facts.setting)
+                "http_credentials: true (a model that cannot take them cannot be served by these servers: %s)"
+                % (renderer.title, renderer.description.docs), device=device.label,
+                field="settings.%s" % facts.setting)
         if protected and scheme in CREDENTIAL_LESS_SCHEMES:
             raise ProvisioningError(
                 "is on, but the device fetches its files over %s (settings.provisioning_url), which carries no HTTP "

@@ -40,7 +40,7 @@ DEFAULT_KEY_BYTES = 16
 SETTING_NAME = "http_credentials"
 SETTING = Setting(
     "bool", "ask the key store for this device's HTTP password (key http_password) so that the server can protect its "
-    "own files with per-device HTTP credentials (Yealink, Poly; docs/roles/http_server.md)", default=False)
+    "own files with per-device HTTP credentials (the families that declare them: docs/roles/http_server.md)", default=False)
 
 
 def ssha(password, salt):

@@ -33,7 +33,7 @@ description:
     unencrypted profile) and that the device fetches over TFTP, plain HTTP or FTP, or whose provisioning URL the
     inventory does not give, fails the run naming the device and the field, unless the device's settings have
     C(allow_plain_credentials=true); each such device is then reported as a warning. A device with per-device HTTP
-    credentials (Yealink, Poly with C(http_credentials=true)) may fetch over plain HTTP when O(http_credentials_enforced)
+    credentials (a family that declares them, with C(http_credentials=true)) may fetch over plain HTTP when O(http_credentials_enforced)
     says the servers ask for them.
   - See the collection's C(docs/) directory for the data model, each vendor's files and the deployment playbook that
     calls this module.

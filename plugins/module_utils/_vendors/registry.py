@@ -22,6 +22,10 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.cis
     description as cisco_spa_description,
     renderer as cisco_spa_renderer,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.fanvil import (
+    description as fanvil_description,
+    renderer as fanvil_renderer,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream import (
     description as grandstream_description,
     renderer as grandstream_renderer,
@@ -33,6 +37,10 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.pan
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.poly import (
     description as poly_description,
     renderer as poly_renderer,
+)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.snom import (
+    description as snom_description,
+    renderer as snom_renderer,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yealink import (
     description as yealink_description,
@@ -47,6 +55,8 @@ _PACKAGES = (
     (panasonic_renderer, panasonic_description),
     (yealink_renderer, yealink_description),
     (poly_renderer, poly_description),
+    (snom_renderer, snom_description),
+    (fanvil_renderer, fanvil_description),
 )
 
 #: ``{vendor name: renderer}``.

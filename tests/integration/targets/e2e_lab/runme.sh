@@ -36,7 +36,8 @@ expect_recap "$work/first" --host lab-prov failed=0
 # Files that carry a readable key or password: readable by the servers'
 # group only. Encrypted profiles and shared files may be 0644.
 for secret_file in cfg000b82123456 cfg000b82123456.bin spa000e08abcdef.xml 0c1167abcdef.xml Config0080F0C8C381.cfg \
-    00156574b150.cfg 00156574b150-bootstrap.cfg 0004f2aa0001-sipfleet.cfg 0004f2aa0001-bootstrap.cfg; do
+    00156574b150.cfg 00156574b150-bootstrap.cfg 0004f2aa0001-sipfleet.cfg 0004f2aa0001-bootstrap.cfg \
+    snom-0004135E0001.xml snom-0004135E0001-bootstrap.xml 0c383e5e0002.cfg 0c383e5e0002-bootstrap.cfg; do
     [ "$(stat -c '%U:%G %a' "$root/$secret_file")" = "root:tftp 640" ] || fail "$secret_file is not root:tftp 0640"
 done
 [ -z "$(find "$root" -perm -o+w)" ] || fail "something in the served root is world-writable"
@@ -68,6 +69,16 @@ expect_report poly-1 applied=0004f2aa0001-sipfleet.cfg sip_server=pbx.berlin.exa
     line1.display_name="Meeting room" secret:reg.1.auth.password=Ber-meeting-3Xk7 \
     secret:device.auth.localAdminPassword=AdminExample2Vw8 transport=http \
     http_user=0004f2aa0001 fetched_with_credentials=0004f2aa0001-sipfleet.cfg
+# Snom: the two containers, the bootstrap settings file, then its own file
+# with the credentials the bootstrap gave it.
+expect_report snom-1 applied=snom-0004135E0001.xml sip_server=pbx.berlin.example.net line1.extension=251 \
+    line1.display_name=Lobby "secret:user_pass[1]=Ber-lobby-5Gs8" secret:http_pass=AdminExample2Vw8 transport=http \
+    http_user=0004135e0001 fetched_with_credentials=snom-0004135E0001.xml
+# Fanvil: option 66 names its bootstrap, which sends it on to <mac>.cfg.
+expect_report fanvil-1 applied=0c383e5e0002.cfg sip_server=pbx.berlin.example.net line1.extension=261 \
+    line1.display_name=Warehouse "secret:SIP_CONFIG_MODULE.SIP_Line_List.SIP_Line_List_Entry[SIP1].Register_Pswd=Ber-wareh-2Fv6" \
+    "secret:MMI_CONFIG_MODULE.MMI_Account.MMI_Account_Entry[Account1].Password=AdminExample2Vw8" transport=http \
+    http_user=0c383e5e0002 fetched_with_credentials=0c383e5e0002.cfg
 
 step "rerun: the fetches the servers logged close the bootstrap windows"
 lab_deploy second || fail_with_log "$work/second" "the second deploy failed"
@@ -86,10 +97,11 @@ grep -q CFG_FILE_KEY "$work/pana-after-window.cfg" && fail "the key file is stil
 printf '%s' "$pana_key" | openssl enc -d -a -aes-256-cbc -md md5 -pass stdin -in "$work/pana-after-window.cfg" |
     grep -q '^CFG_STANDARD_FILE_PATH="http://prov.example.net/Config0080F0C8C381.enc"' ||
     fail "Config0080F0C8C381.cfg served after the window does not decrypt with the phone's key"
-# Yealink's and Poly's bootstrap files stay, without the HTTP password.
-for bootstrap in 00156574b150-bootstrap.cfg 0004f2aa0001-bootstrap.cfg; do
+# The bootstrap files of Yealink, Poly, Snom and Fanvil stay, without the HTTP password.
+for bootstrap in 00156574b150-bootstrap.cfg 0004f2aa0001-bootstrap.cfg snom-0004135E0001-bootstrap.xml \
+    0c383e5e0002-bootstrap.cfg; do
     [ -e "$root/$bootstrap" ] || fail "$bootstrap is no longer served after its window closed"
-    if grep -qE 'server\.password|device\.prov\.password' "$root/$bootstrap"; then
+    if grep -qE 'server\.password|device\.prov\.password|http_client_pass|Download_Password' "$root/$bootstrap"; then
         fail "$bootstrap still carries the HTTP password after its phone fetched it"
     fi
 done
@@ -125,10 +137,12 @@ https_get() {  # https_get PATH [curl options...]: the status of an HTTPS fetch 
     fail "a device file was served over HTTPS to another device's certificate"
 [ "$(https_get ata192.cfg --cert "$work/pki/phone.pem" --key "$work/pki/phone.key")" = 200 ] ||
     fail "a shared bootstrap file was refused to a phone's certificate"
-# Yealink's and Poly's own files (plain, with the SIP passwords) need the
-# device's HTTP credentials, even with the phone's User-Agent.
+# The own files of Yealink, Poly, Snom and Fanvil (plain, with the SIP
+# passwords) need the device's HTTP credentials, even with the phone's User-Agent.
 for own in "00156574b150.cfg:Yealink SIP-T46U 108.86.0.90 00:15:65:74:b1:50" \
-    "0004f2aa0001-sipfleet.cfg:FileTransport PolycomVVX-VVX_450-UA/6.4.6.0123 Type/Application"; do
+    "0004f2aa0001-sipfleet.cfg:FileTransport PolycomVVX-VVX_450-UA/6.4.6.0123 Type/Application" \
+    "snom-0004135E0001.xml:Mozilla/4.0 (compatible; snomD785-SIP 10.1.169.16 2010.12-00001-gd311851f1 (Feb 25 2019 - 14:19:43) 0004135E0001 SXM:0 UXM:0 UXMC:0)" \
+    "0c383e5e0002.cfg:Fanvil X4 2.10.2.6887 0c383e5e0002"; do
     status=$(in_scan curl -s -o /dev/null -w '%{http_code}' -A "${own#*:}" "http://$LAB_SERVER_ADDRESS/${own%%:*}")
     [ "$status" = 401 ] || fail "${own%%:*} answered $status to a stranger without credentials, not 401"
 done

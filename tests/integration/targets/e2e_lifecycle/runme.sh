@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
 # Every vendor's phone life cycle, end to end with the files really served:
 # the example inventory deployed with deploy.yml into network namespaces, then
-# for each of the lab's six phones (lab/setup.sh), with the real servers and
+# for each of the lab's eight phones (lab/setup.sh), with the real servers and
 # clients:
 #   a. first contact: a factory-new phone reaches its SIP account (extension,
 #      and the vault's password by SHA-256); requests and virtual minutes; a
-#      Yealink or Poly phone also learns its HTTP credentials (the key store's
-#      http_password, by SHA-256) and fetches its own file with them;
+#      Yealink, Poly, Snom or Fanvil phone also learns its HTTP credentials
+#      (the key store's http_password, by SHA-256) and fetches its own file
+#      with them;
 #   b. periodic resync, once a rerun closed the bootstrap windows from the
 #      servers' logs: the same files, the account kept, nothing fetched in
-#      vain, no key carrier served any more (Yealink and Poly: their
-#      <mac>-bootstrap.cfg is still served, without the password);
+#      vain, no key carrier served any more (Yealink, Poly, Snom and Fanvil:
+#      their bootstrap file is still served, without the password);
 #   c. reboot after the window closed (the phone's flash kept): its account
-#      again, from the files its boot order asks for (Yealink and Poly: with
-#      the credentials in their flash);
+#      again, from the files its boot order asks for (Yealink, Poly, Snom and
+#      Fanvil: with the credentials in their flash);
 #   d. factory reset after the window closed (flash erased): no SIP password
-#      and no key reachable, every key carrier answers 404 (or 403); Yealink's
-#      and Poly's own files answer 401 without credentials, also to a stranger
-#      with the phone's User-Agent, and 403 to another device's credentials;
+#      and no key reachable, every key carrier answers 404 (or 403); the own
+#      files of Yealink, Poly, Snom and Fanvil answer 401 without credentials,
+#      also to a stranger with the phone's User-Agent, and 403 to another
+#      device's credentials;
 #      TFTP, which carries no credentials, refuses them to a stranger.
 # A step that fails is marked in the table and the target fails at the end,
 # after the whole table is printed (docs/lifecycle.md shows it).
@@ -89,6 +91,8 @@ declare -A account=(
     [pana]="line1.extension=221 secret:SIP_PASS_1=Ber-office-5Tz1"
     [yl]="line1.extension=231 secret:account.1.password=Ber-sales-6Hn3"
     [poly]="line1.extension=241 secret:reg.1.auth.password=Ber-meeting-3Xk7"
+    [snom]="line1.extension=251 secret:user_pass[1]=Ber-lobby-5Gs8"
+    [fanvil]="line1.extension=261 secret:SIP_CONFIG_MODULE.SIP_Line_List.SIP_Line_List_Entry[SIP1].Register_Pswd=Ber-wareh-2Fv6"
 )
 # Its key and password parameters: what a factory-reset phone must not get.
 declare -A credentials=(
@@ -98,6 +102,8 @@ declare -A credentials=(
     [pana]="no_secret:CFG_FILE_KEY no_secret:SIP_PASS_1"
     [yl]="no_secret:static.auto_provision.server.password no_secret:account.1.password no_http_credentials"
     [poly]="no_secret:device.prov.password no_secret:reg.1.auth.password no_http_credentials"
+    [snom]="no_secret:http_client_pass no_secret:user_pass[1] no_http_credentials"
+    [fanvil]="no_secret:AUTOUPDATE_CONFIG_MODULE.Download_Password no_secret:SIP_CONFIG_MODULE.SIP_Line_List.SIP_Line_List_Entry[SIP1].Register_Pswd no_http_credentials"
 )
 pana_model=$(lab_phone_args pana "$work" | sed -n '/^--model$/{n;p;}')
 # The plain files that deliver each phone's key (its bootstrap window's files).
@@ -108,12 +114,18 @@ declare -A carriers=(
     [pana]="Config0080F0C8C381.cfg"
     [yl]="00156574b150-bootstrap.cfg"
     [poly]="0004f2aa0001-bootstrap.cfg"
+    [snom]="snom-0004135E0001-bootstrap.xml"
+    [fanvil]="0c383e5e0002-bootstrap.cfg"
 )
-# Yealink and Poly: their MAC, the file the HTTP credentials guard, and the
-# parameter the phone keeps the password in.
-declare -A http_mac=([yl]=00156574b150 [poly]=0004f2aa0001)
-declare -A http_file=([yl]=00156574b150.cfg [poly]=0004f2aa0001-sipfleet.cfg)
-declare -A http_parameter=([yl]=static.auto_provision.server.password [poly]=device.prov.password)
+# Yealink, Poly, Snom and Fanvil: their MAC, the file the HTTP credentials
+# guard, the parameter the phone keeps the password in, and the phone of
+# another family whose valid credentials must not open it.
+declare -A http_mac=([yl]=00156574b150 [poly]=0004f2aa0001 [snom]=0004135e0001 [fanvil]=0c383e5e0002)
+declare -A http_file=([yl]=00156574b150.cfg [poly]=0004f2aa0001-sipfleet.cfg [snom]=snom-0004135E0001.xml
+    [fanvil]=0c383e5e0002.cfg)
+declare -A http_parameter=([yl]=static.auto_provision.server.password [poly]=device.prov.password
+    [snom]=http_client_pass [fanvil]=AUTOUPDATE_CONFIG_MODULE.Download_Password)
+declare -A http_other=([yl]=poly [poly]=yl [snom]=fanvil [fanvil]=snom)
 # store_key MAC NAME: one key of the key store
 store_key() {
     ansible-vault view "$work/repo/sipfleet_keys.vault" | "$test_python" -c '
@@ -177,7 +189,7 @@ no_key_carriers() {
             404|403) ;;
             "200 "*)
                 body=${answer#200 }
-                if grep -qaE 'Panasonic SIP Phone Standard Format File|CFG_FILE_KEY|P1359|GPP_A|server\.password|device\.prov\.password' "$body" ||
+                if grep -qaE 'Panasonic SIP Phone Standard Format File|CFG_FILE_KEY|P1359|GPP_A|server\.password|device\.prov\.password|http_client_pass|Download_Password' "$body" ||
                     grep -qaFf "$work/secrets" "$body"; then
                     echo "$path is served in clear"
                 elif [ -n "${http_mac[$name]:-}" ]; then
@@ -228,7 +240,7 @@ all_phones b --no-boot --resyncs 2
 after=$(cd "$root" && find . -type f -exec sha256sum {} + | sort)
 [ "$before" = "$after" ] || fail "the served files changed while the phones resynced"
 for name in "${LAB_PHONES[@]}"; do
-    # Yealink's and Poly's bootstraps stay served, emptied: fetching them is their boot order.
+    # The HTTP-credential families' bootstraps stay served, emptied: fetching them is their boot order.
     mapfile -t carrier_args < <(http_expectations "$name" b)
     [ -n "${http_mac[$name]:-}" ] || for carrier in ${carriers[$name]}; do carrier_args+=("not_fetched=$carrier"); done
     # shellcheck disable=SC2086
@@ -264,8 +276,8 @@ for name in "${LAB_PHONES[@]}"; do
     if [ -n "${http_mac[$name]:-}" ]; then
         # The phone's own file: 401 to the reset phone (above), to a stranger with its
         # User-Agent and no credentials, and to its own user with a wrong password;
-        # 403 to the other family's phone with its own, valid credentials.
-        other=$([ "$name" = yl ] && echo poly || echo yl)
+        # 403 to another family's phone with its own, valid credentials.
+        other=${http_other[$name]}
         stranger=$(http_status "$name" "$prefix-scan")
         user=$(lab_http_user "${http_mac[$name]}" "$(store_key "${http_mac[$name]}" http_password)")
         printf 'user = "%s:%s"\n' "$user" 00000000000000000000000000000000 >"$work/wrong.$name"
@@ -295,15 +307,16 @@ for name in "${LAB_PHONES[@]}"; do
 done
 # Nothing in the served root carries one of the lab phones' passwords or keys
 # in clear any more (the example's other devices never fetched: their windows are open).
-# Yealink and Poly have no file encryption: their SIP passwords are in clear,
+# Yealink, Poly, Snom and Fanvil have no file encryption: their SIP passwords are in clear,
 # but only in the files their HTTP credentials guard (checked in d).
 for name in "${LAB_PHONES[@]}"; do [ -n "${http_mac[$name]:-}" ] || printf '%s\n' "${account[$name]##*=}"; done >"$work/lab-secrets"
-lab_store_keys 000b82123456 000e08abcdef 0c1167abcdef 0080f0c8c381 00156574b150 0004f2aa0001 >>"$work/lab-secrets"
-[ "$(wc -l <"$work/lab-secrets")" -ge 10 ] || fail "could not read the lab phones' keys from the key store"
+lab_store_keys 000b82123456 000e08abcdef 0c1167abcdef 0080f0c8c381 00156574b150 0004f2aa0001 0004135e0001 0c383e5e0002 \
+    >>"$work/lab-secrets"
+[ "$(wc -l <"$work/lab-secrets")" -ge 12 ] || fail "could not read the lab phones' keys from the key store"
 if grep -rqaFf "$work/lab-secrets" "$root"; then
     fail "a lab phone's password or key is served in clear after its window closed: $(grep -rlaFf "$work/lab-secrets" "$root" | tr '\n' ' ')"
 fi
-for name in yl poly; do
+for name in "${!http_mac[@]}"; do
     holders=$(grep -rlaF -- "${account[$name]##*=}" "$root" | sed "s|^$root/||" | xargs)
     [ "$holders" = "${http_file[$name]}" ] ||
         fail "$name's SIP password is served in: ${holders:-nothing}, not only in ${http_file[$name]}"

@@ -8,7 +8,7 @@ RESULTS has one line per phone and step: PHONE<TAB>STEP<TAB>PASS|FAIL<TAB>TEXT.
 import sys
 
 PHONES = (("gs", "Grandstream GXP2170"), ("spa", "Cisco SPA2102"), ("mpp", "Cisco ATA192 (MPP)"), ("pana", "Panasonic {model}"),
-          ("yl", "Yealink T46U"), ("poly", "Poly VVX450"))
+          ("yl", "Yealink T46U"), ("poly", "Poly VVX450"), ("snom", "Snom D785"), ("fanvil", "Fanvil X4"))
 STEPS = (("first-contact", "first contact: requests, virtual minutes to the SIP account"), ("resync", "periodic resync"),
          ("reboot", "reboot after the window closed"), ("factory-reset", "factory reset after the window closed"))
 

@@ -89,29 +89,34 @@ def test_dhcp_vendor_match_gives_yealink_its_ouis_and_no_option_60_string():
         "001565", "e434d7", "805ec0", "805e0c", "249ad8", "44dbd2", "644f56", "b061a9", "c4fc22", "ec1da9", "3497d7",
         "f01653"]}
     assert match["poly"] == {"match": ["0000363d"], "match_type": "hex-prefix"}
-    assert [name for name, entry in match.items() if "ouis" in entry] == ["yealink"]
+    assert [name for name, entry in match.items() if "ouis" in entry] == ["yealink", "fanvil"]
     assert template("{{ lookup('sipfleet.provisioning.vendor_facts', 'dhcp_vendor_match')['yealink']['ouis'] }}") == (
         match["yealink"]["ouis"])
 
 
 # The per-device HTTP credentials' patterns, written out by hand, in vendor
-# order: Yealink's <mac>.cfg (and <mac>_Security.enc) and Poly's <mac>-*.cfg
-# need them; Yealink's <mac>.boot and the <mac>-bootstrap.cfg both families
-# name are served without (once in the flat list).
+# order: Yealink's <mac>.cfg (and <mac>_Security.enc), Poly's <mac>-*.cfg and
+# Snom's snom-<MAC>.xml need them; Yealink's <mac>.boot, the <mac>-bootstrap.cfg
+# both families name (once in the flat list), Snom's snom<model>-<MAC>.htm and
+# snom-<MAC>-bootstrap.xml are served without.
 HTTP_CREDENTIALS_PATHS = [
     r"^/(?:[^/]+/)*(?!0{12}[._]){mac}(?:\.cfg|_Security\.enc)$",
     r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-(?:sipfleet|phone|web|license|directory|app|boot)\.(?:cfg|xml|log)$",
+    r"^/(?:[^/]+/)*snom-(?!0{12}\.){mac}\.xml$",
+    r"^/(?:[^/]+/)*(?!0{12}[.]){mac}\.cfg$",
 ]
 HTTP_CREDENTIALS_BOOTSTRAP_PATHS = [
     r"^/(?:[^/]+/)*{mac}\.boot$",
     r"^/(?:[^/]+/)*(?!0{12}[-.]){mac}-bootstrap\.cfg$",
+    r"^/(?:[^/]+/)*snom[A-Za-z0-9]+-{mac}\.htm$",
+    r"^/(?:[^/]+/)*snom-(?!0{12}-){mac}-bootstrap\.xml$",
 ]
 
 
 def test_http_credentials_terms_are_the_declaring_families_flat_lists():
     paths, bootstrap = run("http_credentials_paths", "http_credentials_bootstrap_paths")
     declaring = [name for name, description in DESCRIPTIONS.items() if description.http_credentials is not None]
-    assert declaring == ["yealink", "poly"]
+    assert declaring == ["yealink", "poly", "snom", "fanvil"]
     assert paths == HTTP_CREDENTIALS_PATHS
     assert bootstrap == HTTP_CREDENTIALS_BOOTSTRAP_PATHS
     # What the http_server role's defaults get from a template: the lists themselves.
@@ -126,6 +131,8 @@ NONZERO_MAC = "(" + "|".join(
 HTTP_CREDENTIALS_TFTP_PATHS = [
     r"(^|/)" + NONZERO_MAC + r"(\.cfg|_Security\.enc)$",
     r"(^|/)" + NONZERO_MAC + r"-(sipfleet|phone|web|license|directory|app|boot)\.(cfg|xml|log)$",
+    r"(^|/)snom-" + NONZERO_MAC + r"\.xml$",
+    r"(^|/)" + NONZERO_MAC + r"\.cfg$",
 ]
 
 

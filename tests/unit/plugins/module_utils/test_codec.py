@@ -338,6 +338,13 @@ def devices(settings_=None):
         # Poly reads no file the collection can encrypt.
         {"name": "poly", "mac": "0004f2000001", "model": "VVX410", "settings": dict(own, encrypt_profiles=False),
          "lines": [{"extension": "207", "password": "pw-poly"}]},
+        # Snom publishes no file encryption; with HTTP credentials, so that the rotation changes its password in place.
+        {"name": "snom", "mac": "000413000001", "model": "D785",
+         "settings": dict(own, encrypt_profiles=False, http_credentials=True),
+         "lines": [{"extension": "209", "password": "pw-snom"}]},
+        # Fanvil reads no file the collection can encrypt.
+        {"name": "fanvil", "mac": "0c383e000001", "model": "X4", "settings": dict(own, encrypt_profiles=False),
+         "lines": [{"extension": "210", "password": "pw-fanvil"}]},
     ]
 
 

@@ -70,6 +70,15 @@ SAMPLE_PARSES = {
     # Poly names no MAC: it comes from the requested path.
     "FileTransport PolycomVVX-VVX_400-UA/4.1.4.7430 Type/Application": {"model": "VVX_400", "mac": None, "firmware": "4.1.4.7430"},
     "FileTransport PolycomSoundPointIP-SPIP_335-UA/3.2.1.0078": {"model": "SPIP_335", "mac": None, "firmware": "3.2.1.0078"},
+    "Mozilla/4.0 (compatible; snomD785-SIP 10.1.169.16 2010.12-00001-gd311851f1 (Feb 25 2019 - 14:19:43) 00041396D9B4 "
+    "SXM:0 UXM:0 UXMC:0)": {"model": "D785", "mac": "00041396d9b4", "firmware": "10.1.169.16"},
+    "Mozilla/4.0 (compatible; snomD785-SIP 10.1.33.33 2010.12-00004-g9ba52f5 000413922D24 SXM:0 UXM:0)":
+        {"model": "D785", "mac": "000413922d24", "firmware": "10.1.33.33"},
+    "Mozilla/4.0 (compatible; Snom M900 05.20.0001 000413b60680)": {"model": "M900", "mac": "000413b60680", "firmware": "05.20.0001"},
+    # Snom 7.x/8.x firmware names no MAC.
+    "Mozilla/4.0 (compatible; snom320-SIP 8.4.18 1.1.3-s)": {"model": "320", "mac": None, "firmware": "8.4.18"},
+    "Fanvil X6U Pro 0.0.10 0c383e2cd782": {"model": "X6U Pro", "mac": "0c383e2cd782", "firmware": "0.0.10"},
+    "Fanvil X4 2.10.2.6887 0c383e07e16c": {"model": "X4", "mac": "0c383e07e16c", "firmware": "2.10.2.6887"},
 }
 
 #: A device certificate subject of each family that has one, as nginx gives it
@@ -80,6 +89,8 @@ SUBJECT_SAMPLES = {
     "grandstream": [("OU=GXP2170,CN=c074ad000001", "c074ad000001")],
     "cisco_spa": [("ST=000e08abcdef,L=88012BA01234,OU=SPA-2102", "000e08abcdef"),
                   ("OU=SPA-2102,L=88012BA01234,S=000e08abcdef", "000e08abcdef")],
+    # The factory certificate's CN is the MAC (vendor-facts-more 3.6; eventphone guru3 snom/views.py).
+    "snom": [("CN=000413922D24", "000413922d24")],
 }
 
 #: Settings of the fleet's two name variants. Grandstream's config prefix and
@@ -385,6 +396,8 @@ FAMILY_SETTINGS = {
     "panasonic": [],
     "yealink": ["http_credentials", "yealink_compat_encryption"],
     "poly": ["http_credentials"],
+    "snom": ["http_credentials", "snom_timezone"],
+    "fanvil": ["fanvil_config_format", "http_credentials"],
 }
 
 

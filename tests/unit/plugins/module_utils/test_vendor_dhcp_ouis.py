@@ -53,10 +53,10 @@ def test_yealink_s_sample_user_agents_carry_a_declared_oui():
         assert mac[:6] in description.dhcp.ouis, agent.sample
 
 
-def test_only_yealink_declares_ouis():
+def test_only_yealink_and_fanvil_declare_ouis():
     # Poly's binary option 60 is documented and exact; Polycom's OUIs would
     # also take in its video systems (see poly/description.py).
-    assert [name for name, description in DESCRIPTIONS.items() if description.dhcp.ouis] == ["yealink"]
+    assert [name for name, description in DESCRIPTIONS.items() if description.dhcp.ouis] == ["yealink", "fanvil"]
     assert DESCRIPTIONS["poly"].dhcp.vendor_class == ("0000363d",)
     assert DESCRIPTIONS["poly"].dhcp.match_type == "hex-prefix"
 

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Per-device HTTP credentials as the vendor descriptions declare them (Yealink, Poly)."""
+"""Per-device HTTP credentials as the vendor descriptions declare them (Yealink, Poly, Snom)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.des
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import DESCRIPTIONS
 
 #: The families whose phones take per-device HTTP credentials.
-FAMILIES = ("yealink", "poly")
+FAMILIES = ("yealink", "poly", "snom", "fanvil")
 
 DEFAULTS = {"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net/p",
             "admin_password": "AdminSecret77", "allow_plain_credentials": True, "encrypt_profiles": False}
@@ -37,10 +37,12 @@ DEVICES = [
     {"name": "yl-dect", "mac": "80:5e:0c:1d:65:4e", "model": "W70B", "lines": [{"extension": "401", "password": "Sip-401"}]},
     {"name": "po-desk", "mac": "00:04:f2:aa:00:01", "model": "VVX410", "lines": [{"extension": "501", "password": "Sip-501"}]},
     {"name": "po-trio", "mac": "48:25:67:00:00:03", "model": "Trio8800", "lines": [{"extension": "502", "password": "Sip-502"}]},
+    {"name": "sn-desk", "mac": "00:04:13:a1:1f:a7", "model": "D785", "lines": [{"extension": "503", "password": "Sip-503"}]},
     {"name": "gs-desk", "mac": "00:0b:82:00:00:01", "model": "GXP2170", "lines": [{"extension": "601", "password": "Sip-601"}]},
     {"name": "spa", "mac": "00:0e:08:00:00:01", "model": "SPA2102", "lines": [{"extension": "701", "password": "Sip-701"}]},
     {"name": "mpp", "mac": "00:0e:08:00:00:02", "model": "CP-6841-3PCC", "lines": [{"extension": "702", "password": "Sip-702"}]},
     {"name": "kx", "mac": "00:80:f0:c8:c3:81", "model": "KX-UT133", "lines": [{"extension": "801", "password": "Sip-801"}]},
+    {"name": "fv-desk", "mac": "0c:38:3e:07:e1:6c", "model": "X4", "lines": [{"extension": "901", "password": "Sip-901"}]},
 ]
 
 
@@ -125,7 +127,8 @@ def rendered_fixture(request):
         inventory, fleet = load_fleet(DEVICES, DEFAULTS)
         return fleet, render_fleet(inventory, fleet)
     keys = {"yl-desk": "0123456789abcdef0123456789abcdef", "yl-dect": "fedcba9876543210fedcba9876543210",
-            "po-desk": "00112233445566778899aabbccddeeff", "po-trio": "ffeeddccbbaa99887766554433221100"}
+            "po-desk": "00112233445566778899aabbccddeeff", "po-trio": "ffeeddccbbaa99887766554433221100",
+            "sn-desk": "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf", "fv-desk": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"}
     devices = [dict(raw, keys={"http_password": keys[raw["name"]]}, settings={"http_credentials": True})
                if raw["name"] in keys else raw for raw in DEVICES]
     inventory, fleet = load_fleet(devices, DEFAULTS)
@@ -170,6 +173,12 @@ def test_a_device_s_secret_files_need_its_credentials_and_shared_files_none(fami
      ["/0004f2aa0001-bootstrap.cfg", "/p/0004F2AA0001-bootstrap.cfg"],
      ["/000000000000.cfg", "/000000000000-phone.cfg", "/000000000000-bootstrap.cfg", "/sipfleet-common.cfg", "/sip.ld",
       "/0004f2aa0001.ld", "/0004f2aa0001.cfg"]),
+    ("snom", ["/snom-000413A11FA7.xml", "/p/snom-000413a11fa7.xml"],
+     ["/snomD785-000413A11FA7.htm", "/p/snomD785-000413a11fa7.htm", "/snom-000413A11FA7-bootstrap.xml"],
+     ["/snomD785.htm", "/snomD785.xml", "/snomD785-firmware.xml", "/000000000000.xml", "/000000000000-bootstrap.xml",
+      "/snomD785-10.1.215.13-SIP-r.bin", "/cfg000413a11fa7.xml"]),
+    ("fanvil", ["/0c383e07e16c.cfg", "/a/b/0C383E07E16C.cfg"], ["/0c383e07e16c-bootstrap.cfg"],
+     ["/000000000000.cfg", "/f0X4hw1.100.cfg", "/F0V00X600000.cfg", "/0c383e07e16c.txt", "/x0c383e07e16c.cfg"]),
 ])
 def test_declared_paths_by_hand(family, protected, bootstrap, neither):
     declared = DESCRIPTIONS[family].http_credentials
@@ -225,7 +234,8 @@ def test_the_setting_asks_the_key_store_for_the_http_password():
     dummy, fleet = load_fleet(DEVICES, dict(DEFAULTS, http_credentials=True))
     # Both families' devices, none of the others (Grandstream reads the setting nowhere).
     assert required_keys(fleet) == {"yl-desk": {"http_password": 16}, "yl-dect": {"http_password": 16},
-                                    "po-desk": {"http_password": 16}, "po-trio": {"http_password": 16}}
+                                    "po-desk": {"http_password": 16}, "po-trio": {"http_password": 16},
+                                    "sn-desk": {"http_password": 16}, "fv-desk": {"http_password": 16}}
 
 
 def test_one_device_opts_in():
@@ -243,7 +253,8 @@ def test_the_setting_is_a_boolean():
 # --- the bootstrap hands the credentials over; the window and rotation rules apply -------------------
 
 KEYS = {"yl-desk": "0123456789abcdef0123456789abcdef", "yl-dect": "fedcba9876543210fedcba9876543210",
-        "po-desk": "00112233445566778899aabbccddeeff", "po-trio": "ffeeddccbbaa99887766554433221100"}
+        "po-desk": "00112233445566778899aabbccddeeff", "po-trio": "ffeeddccbbaa99887766554433221100",
+        "sn-desk": "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf", "fv-desk": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"}
 
 
 def keyed(keys=None, defaults=None):
@@ -312,7 +323,9 @@ def test_the_window_decides_which_bootstrap_is_served(path):
 
 
 def test_the_credentials_need_their_key():
-    devices = [dict(raw) for raw in DEVICES]
+    # Fanvil renders first (vendors in name order): its device has its key, so the Yealink one's is missing first.
+    devices = [dict(raw, keys={"http_password": KEYS[raw["name"]]}) if raw["name"] == "fv-desk" else dict(raw)
+               for raw in DEVICES]
     with pytest.raises(ProvisioningError, match=r"device yl-desk, field keys.http_password: missing secret"):
         inventory, fleet = load_fleet(devices, dict(DEFAULTS, http_credentials=True))
         render_fleet(inventory, fleet)
@@ -320,7 +333,8 @@ def test_the_credentials_need_their_key():
 
 @pytest.mark.parametrize("name, param", [("yl-desk", "static.auto_provision.server.password"),
                                          ("yl-desk", "static.auto_provision.server.username"),
-                                         ("po-desk", "device.prov.password"), ("po-desk", "device.prov.user")])
+                                         ("po-desk", "device.prov.password"), ("po-desk", "device.prov.user"),
+                                         ("sn-desk", "http_client_pass"), ("sn-desk", "http_client_user")])
 def test_a_raw_param_may_not_replace_the_credentials(name, param):
     devices = [dict(raw, keys={"http_password": KEYS[raw["name"]]}, params={param: "x"}) if raw["name"] == name
                else dict(raw, keys={"http_password": KEYS[raw["name"]]}) if raw["name"] in KEYS else raw for raw in DEVICES]
@@ -334,7 +348,7 @@ def test_a_raw_param_may_not_replace_the_credentials(name, param):
     render_fleet(inventory, fleet)
 
 
-@pytest.mark.parametrize("name", ["yl-desk", "po-desk"])
+@pytest.mark.parametrize("name", ["yl-desk", "po-desk", "sn-desk"])
 def test_rotation_hands_over_the_new_password_in_the_bootstrap(name):
     inventory, fleet, dummy = keyed()
     device = [item for item in fleet if item.label == name][0]
@@ -343,7 +357,9 @@ def test_rotation_hands_over_the_new_password_in_the_bootstrap(name):
     next_device.keys = {"http_password": "99999999999999999999999999999999"}
     files = renderer.render_rotation(device, next_device, inventory)
     carriers = [item for item in files if item.delivers_keys]
-    assert len(carriers) == 1 and carriers[0].path == device.mac + "-bootstrap.cfg" and carriers[0].secret
+    # Snom names its files by the upper-case MAC, in XML.
+    bootstrap = "snom-" + device.mac.upper() + "-bootstrap.xml" if name == "sn-desk" else device.mac + "-bootstrap.cfg"
+    assert len(carriers) == 1 and carriers[0].path == bootstrap and carriers[0].secret
     assert b"99999999999999999999999999999999" in carriers[0].content
     assert KEYS[name].encode() not in b"".join(item.content for item in files)
 

@@ -32,19 +32,22 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.des
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import DESCRIPTIONS
 
-FAMILIES = ("yealink", "poly")
+FAMILIES = ("yealink", "poly", "snom", "fanvil")
 
-MACS = ["00156574b150", "00156574B150", "0004f2aa0001", "0004F2AA0001", "805e0c1d654e", "000000000001",
+MACS = ["00156574b150", "00156574B150", "0004f2aa0001", "0004F2AA0001", "000413A11FA7", "805e0c1d654e", "000000000001",
         "100000000000", "0000000000f0", "00000000000A", "ffffffffffff"]
 # Every name a family of the collection serves or a phone asks for, and near misses.
 NAMES = ["{mac}.cfg", "{mac}_Security.enc", "{mac}.boot", "{mac}-bootstrap.cfg", "{mac}-sipfleet.cfg",
          "{mac}-phone.cfg", "{mac}-web.cfg", "{mac}-license.xml", "{mac}-directory.xml", "{mac}-app.log",
          "{mac}-boot.log", "{mac}-sipfleet.xml", "{mac}-sipfleet.cfg.bak", "{mac}.cfg.bak", "{mac}-other.cfg",
          "{mac}.xml", "cfg{mac}", "cfg{mac}.xml", "spa{mac}.xml", "Config{mac}.cfg", "config{mac}.enc",
-         "x{mac}.cfg", "{mac}x.cfg", "{mac}0.cfg", "{mac}.cfgx", "{mac}_security.ENC", "{mac}.CFG"]
+         "x{mac}.cfg", "{mac}x.cfg", "{mac}0.cfg", "{mac}.cfgx", "{mac}_security.ENC", "{mac}.CFG",
+         "snom-{mac}.xml", "SNOM-{mac}.XML", "snom-{mac}-bootstrap.xml", "snomD785-{mac}.htm", "xsnom-{mac}.xml",
+         "snom-{mac}.xml.bak"]
 FLEET_WIDE = ["000000000000.cfg", "000000000000-sipfleet.cfg", "000000000000-phone.cfg", "000000000000-bootstrap.cfg",
               "000000000000_Security.enc", "000000000000.boot", "y000000000108.cfg", "y000000000028.cfg",
               "sipfleet-common.cfg", "sip.ld", "0000000000000.cfg", "00000000000.cfg", "00000000000g.cfg",
+              "snom-000000000000.xml", "snomD785.htm", "snomD785.xml", "snomD785-firmware.xml",
               "00156574b15.cfg", "00156574b1500.cfg"]
 DIRECTORIES = ["", "/", "sub/", "/sub/", "a/b/", "/a/b/"]
 
@@ -129,7 +132,8 @@ def test_grep_refuses_exactly_the_protected_files(family):
 @pytest.mark.parametrize("path, family", [
     ("00156574B150.cfg", "yealink"), ("00156574b150.cfg", "yealink"), ("sub/00156574b150.cfg", "yealink"),
     ("/00156574b150_Security.enc", "yealink"), ("/0004f2aa0001-sipfleet.cfg", "poly"),
-    ("0004F2AA0001-phone.cfg", "poly"), ("0004f2aa0001-app.log", "poly"),
+    ("0004F2AA0001-phone.cfg", "poly"), ("0004f2aa0001-app.log", "poly"), ("snom-000413A11FA7.xml", "snom"),
+    ("sub/snom-000413a11fa7.xml", "snom"),
 ])
 def test_the_named_files_are_refused(path, family):
     eres = [tftp_path_ere(pattern) for pattern in DESCRIPTIONS[family].http_credentials.tftp_paths]
@@ -138,7 +142,9 @@ def test_the_named_files_are_refused(path, family):
 
 @pytest.mark.parametrize("path", ["000000000000.cfg", "000000000000-sipfleet.cfg", "y000000000108.cfg",
                                   "00156574b150.boot", "00156574b150-bootstrap.cfg", "0004f2aa0001-bootstrap.cfg",
-                                  "cfg000b82123456.xml", "sipfleet-common.cfg", "spa000e08000001.xml"])
+                                  "cfg000b82123456.xml", "sipfleet-common.cfg", "spa000e08000001.xml",
+                                  "000e08000002.xml", "snomD785-000413A11FA7.htm", "snom-000413A11FA7-bootstrap.xml",
+                                  "snomD785.xml"])
 def test_the_open_files_stay_served(path):
     eres = [tftp_path_ere(pattern) for family in FAMILIES for pattern in DESCRIPTIONS[family].http_credentials.tftp_paths]
     assert not re_refuses(eres, path)
@@ -165,6 +171,10 @@ DEVICES = [
     {"name": "spa", "mac": "00:0e:08:00:00:01", "model": "SPA2102", "lines": [{"extension": "701", "password": "Sip-701"}]},
     {"name": "mpp", "mac": "00:0e:08:00:00:02", "model": "CP-6841-3PCC", "lines": [{"extension": "702", "password": "Sip-702"}]},
     {"name": "kx", "mac": "00:80:f0:c8:c3:81", "model": "KX-UT133", "lines": [{"extension": "801", "password": "Sip-801"}]},
+    {"name": "sn-desk", "mac": "00:04:13:a1:1f:a7", "model": "D785", "lines": [{"extension": "901", "password": "Sip-901"}],
+     "keys": {"http_password": "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"}},
+    {"name": "fv-desk", "mac": "0c:38:3e:07:e1:6c", "model": "X4", "lines": [{"extension": "901", "password": "Sip-901"}],
+     "keys": {"http_password": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"}},
 ]
 DEFAULTS = {"sip_server": "pbx.example.net", "provisioning_url": "http://prov.example.net/p",
             "admin_password": "AdminSecret77", "allow_plain_credentials": True, "encrypt_profiles": False}
@@ -181,8 +191,9 @@ def test_of_the_rendered_files_the_tftp_server_refuses_the_protected_ones_only()
         assert re_refuses(eres, item.path) == protected, item.path
         if protected:
             refused.add(item.path)
-    # The Yealink and the Poly phone's own files with their passwords, nothing else.
-    assert refused == {"00156574b150.cfg", "0004f2aa0001-sipfleet.cfg"}
+    # The Yealink, Poly, Snom and Fanvil phones' own files with their passwords, nothing else
+    # (Cisco MPP's 000e08000002.xml stays served).
+    assert refused == {"00156574b150.cfg", "0004f2aa0001-sipfleet.cfg", "snom-000413A11FA7.xml", "0c383e07e16c.cfg"}
 
 
 # --- the check ---------------------------------------------------------------------------------

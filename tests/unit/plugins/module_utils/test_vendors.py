@@ -22,10 +22,11 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet impor
 from ansible_collections.sipfleet.provisioning.tests.unit import openssl_cli
 
 SIP_PASSWORDS = ["gs-Secret-201", "spa-Secret-202", "mpp-Secret-203", "pana-Secret-204", "yea-Secret-205",
-                 "poly-Secret-206"]
+                 "poly-Secret-206", "snom-Secret-207", "fanvil-Secret-208"]
 #: Devices whose model reads no encrypted file: served plain whatever the fleet's encrypt_profiles
-#: (Yealink over HTTPS; Poly, whose encryption is not public, with its passwords allowed on http here).
-PLAIN_ONLY = {"yealink", "poly"}
+#: (Yealink over HTTPS; Poly and Fanvil, whose encryption is not public, and Snom, which publishes none,
+#: with their passwords allowed on http here).
+PLAIN_ONLY = {"yealink", "poly", "snom", "fanvil"}
 ADMIN_PASSWORD = "AdminSecret999"
 
 DEFAULTS = {
@@ -54,6 +55,14 @@ def fleet_devices():
         {"name": "poly", "mac": "00:04:f2:00:00:05", "model": "VVX410",
          "settings": {"encrypt_profiles": False, "allow_plain_credentials": True},
          "lines": [{"extension": "206", "password": SIP_PASSWORDS[5]}]},
+        # Snom takes its own time zone code instead of the POSIX string.
+        {"name": "snom", "mac": "00:04:13:00:00:06", "model": "D785",
+         "settings": {"encrypt_profiles": False, "allow_plain_credentials": True, "snom_timezone": "GER+1"},
+         "lines": [{"extension": "207", "password": SIP_PASSWORDS[6]}]},
+        # The Fanvil DST codes are unsure: a zone without DST.
+        {"name": "fanvil", "mac": "0c:38:3e:00:00:07", "model": "X4U",
+         "settings": {"encrypt_profiles": False, "allow_plain_credentials": True, "timezone": "UTC0"},
+         "lines": [{"extension": "208", "password": SIP_PASSWORDS[7]}]},
     ]
 
 
@@ -80,7 +89,7 @@ def rendered_fixture(request):
 
 
 def test_registry():
-    assert sorted(VENDORS) == ["cisco_mpp", "cisco_spa", "grandstream", "panasonic", "poly", "yealink"]
+    assert sorted(VENDORS) == ["cisco_mpp", "cisco_spa", "fanvil", "grandstream", "panasonic", "poly", "snom", "yealink"]
     for name, renderer in VENDORS.items():
         assert renderer.name == name
         assert renderer.known_models(), name
@@ -94,7 +103,8 @@ def test_every_device_gets_files_and_paths_are_safe(rendered):
     for item in files:
         assert check_relative_path(item.path) == item.path
         assert item.vendor in VENDORS
-    assert set(item.device for item in files if item.device) == {"gs", "spa", "mpp", "pana", "yealink", "poly"}
+    devices = {"gs", "spa", "mpp", "pana", "yealink", "poly", "snom", "fanvil"}
+    assert set(item.device for item in files if item.device) == devices
 
 
 def test_readable_secrets_are_marked_secret(rendered):

@@ -1,0 +1,499 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Fanvil X-series and H-series desk phones (``vendor: fanvil``): one XML file per device.
+
+Files, relative to the provisioning root (vendor-facts-more.md 4.1):
+
+``<mac>-bootstrap.cfg`` (only for a device with ``http_credentials: true``)
+    the device's HTTP user and password (``Download_Username`` /
+    ``Download_Password``) and ``Config_File_Name`` = ``$mac.cfg``: a plain
+    key carrier, served with them only in the device's bootstrap window, and
+    with ``Config_File_Name`` alone once the window closed (the phone keeps
+    the credentials it stored). The phone reads it first only when its DHCP
+    option or its own ``Config_File_Name`` names ``$mac-bootstrap.cfg``.
+``<mac>.cfg`` (``0c383e07e16c.cfg``, lower-case MAC)
+    the device's own file, complete by itself: every mapped setting, its
+    accounts, its admin password and its raw ``params``, in the XML form
+    of its model or of ``fanvil_config_format``.
+
+``f0X4hw1.100.cfg``, ``F0V00X600000.cfg``... (a model file, shared)
+    only for the models whose file name a source gives (``models.py``: no
+    naming rule is known), and holding one parameter, the name of the
+    device's own file (``Config_File_Name`` / ``FlashFileName`` =
+    ``$mac.cfg``), which every device file writes too, in the form of the
+    model's devices (the model's ``fanvil_config_format``). Neither the
+    order in which a phone reads the model file and its own nor which wins
+    is known,
+    so the model file says nothing a device file could contradict, and the
+    device's file carries everything.
+
+Fanvil's file encryption (``Config_File_Key``) is not public: no model
+reads a file the collection can encrypt; per-device HTTP credentials
+protect the account file.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils import _http_credentials
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses import (
+    IPV6_LOOSE,
+    HostRules,
+    UrlRules,
+    parse_url,
+)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, shown_url
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import NativeParam as _Param
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
+    ProfileFile,
+    VendorRenderer,
+    mask_xml_elements,
+)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.fanvil.description import (
+    DESCRIPTION,
+    FORMAT_SETTING,
+)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.fanvil.formats import (
+    DECLARATION,
+    FORMS,
+    SYSCONF,
+    VOIP_CONFIG_FILE,
+    build,
+    canonical_key,
+    path_problem,
+    render,
+    unpadded_path,
+    value_problem,
+)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.fanvil.models import (
+    MODELS,
+    NUMERIC_LANGUAGES,
+    SYSCONF_LANGUAGES,
+)
+
+DEVICE_FILE = "{mac}.cfg"
+BOOTSTRAP_FILE = "{mac}-bootstrap.cfg"
+#: What the phone asks for next: it expands $mac itself (wazo-provd-plugins model.tpl:8, base-new.tpl:16).
+CONFIG_FILE_NAME = "$mac.cfg"
+
+#: The form-A module of the provisioning parameters.
+_AUTOUPDATE = "AUTOUPDATE_CONFIG_MODULE"
+#: The parameters of the HTTP-credentials bootstrap (form A; vendor-facts-more 4.3, code 2x).
+PROVISIONING_USER = _AUTOUPDATE + ".Download_Username"
+PROVISIONING_PASSWORD = _AUTOUPDATE + ".Download_Password"
+BOOTSTRAP_FILE_NAME = _AUTOUPDATE + ".Config_File_Name"
+
+#: Transport codes both sources agree on; TLS is 3 in wazo-provd-plugins and 2 in FusionPBX (unsure): not mapped.
+TRANSPORTS = {"udp": "0", "tcp": "1"}
+
+#: Per form: where each mapped parameter goes (vendor-facts-more 4.3).
+PATHS = {
+    VOIP_CONFIG_FILE: {
+        "line": "SIP_CONFIG_MODULE.SIP_Line_List.SIP_Line_List_Entry[SIP%d].",
+        "line_fields": ("Phone_Number", "Display_Name", "Register_Addr", "Register_Port", "Register_User", "Register_Pswd",
+                        "Enable_Reg", "Transport"),
+        "admin": "MMI_CONFIG_MODULE.MMI_Account.MMI_Account_Entry[Account1].",
+        "ntp": ("GLOBAL_CONFIG_MODULE.SNTP_Server", "GLOBAL_CONFIG_MODULE.Enable_SNTP"),
+        "timezone": ("GLOBAL_CONFIG_MODULE.Time_Zone", "GLOBAL_CONFIG_MODULE.Time_Zone_Name", "GLOBAL_CONFIG_MODULE.Enable_DST"),
+        "language": "GLOBAL_CONFIG_MODULE.Language",
+        "syslog": ("AAA_CONFIG_MODULE.Enable_Syslog", "AAA_CONFIG_MODULE.Syslog_address"),
+        "provisioning": (_AUTOUPDATE + ".Download_Server_IP", _AUTOUPDATE + ".Config_File_Name"),
+        "firmware": _AUTOUPDATE + ".Auto_Image_URL",
+    },
+    SYSCONF: {
+        "line": "sip.line[%d].",
+        "line_fields": ("PhoneNumber", "DisplayName", "RegisterAddr", "RegisterPort", "RegisterUser", "RegisterPswd",
+                        "EnableReg", "Transport"),
+        "admin": "web.account[1].",
+        "ntp": ("phone.date.SNTPServer", "phone.date.EnableSNTP"),
+        "timezone": ("phone.date.TimeZone", "phone.date.TimeZoneName", "phone.date.EnableDST"),
+        "language": "phone.display.DefaultLanguage",
+        "syslog": (None, "log.SyslogServer"),
+        "provisioning": ("ap.FlashServerIP", "ap.FlashFileName"),
+        "firmware": None,
+    },
+}
+
+#: The admin login (Level 10 = administrator; wazo-provd-plugins base.tpl / base-new.tpl).
+ADMIN_USER = "admin"
+ADMIN_LEVEL = "10"
+
+#: Whole-hour UTC offsets and their Time_Zone_Name, as wazo-provd-plugins writes them (serie_x/entry.py _TZ_INFO):
+#: Time_Zone is the offset in quarter hours.
+MIN_UTC_HOURS = -12
+MAX_UTC_HOURS = 12
+
+
+#: The version element of a <VOIP_CONFIG_FILE> file (wazo-provd-plugins and FusionPBX agree).
+VOIP_CONFIG_FILE_VERSION = "2.0002"
+
+
+def version_of(model, form):
+    """The version element's value of ``model``'s files of ``form``: a <sysConf> version is the model's."""
+    return MODELS[model]["version"] if form == SYSCONF else VOIP_CONFIG_FILE_VERSION
+
+
+def time_zone_name(hours):
+    """wazo-provd-plugins' name of a whole-hour offset: UTC-05, UCT, UTC+1."""
+    if hours == 0:
+        return "UCT"
+    return "UTC-%02d" % -hours if hours < 0 else "UTC+%d" % hours
+
+
+#: Raw parameters the collection writes itself or never writes.
+MANAGED_LEAVES = {
+    "Config_File_Key": "Fanvil file encryption is not public: the collection never writes a file key",
+    "Common_Cfg_File_Key": "Fanvil file encryption is not public: the collection never writes a file key",
+}
+
+_HOSTS = HostRules(underscore=True, ipv6=IPV6_LOOSE, bare_ipv6=True)
+# User information is parsed so that it can be refused by name: the phones
+# take provisioning credentials in separate parameters.
+_URLS = UrlRules(("tftp", "ftp", "http", "https"), HostRules(underscore=True, ipv6=IPV6_LOOSE, bare_ipv6=False),
+                 userinfo=re.compile(r"[^\s/\"@]+"), path=re.compile(r"/[^\s\"<>&]*"))
+
+
+class FanvilRenderer(VendorRenderer):
+    """``<mac>.cfg`` (and ``<mac>-bootstrap.cfg``) of Fanvil phones, in ``<VOIP_CONFIG_FILE>`` or ``<sysConf>`` XML."""
+
+    name = DESCRIPTION.name
+    title = DESCRIPTION.title
+    description = DESCRIPTION
+    secure_transport = ("http_credentials: true (the device's own HTTP user and password, with the http_server role's "
+                        "per-device HTTP credentials; docs/keys.md), or an https provisioning_url (Fanvil file encryption is "
+                        "not public)")
+
+    def model_info(self, model):
+        return MODELS.get(model)
+
+    def known_models(self):
+        return sorted(MODELS)
+
+    def can_encrypt(self, device):
+        # Config_File_Key's algorithm is not public.
+        return False
+
+    def key_specs(self, device):
+        # The HTTP password, only for a device whose inventory opts in.
+        return self.description.http_credentials.key_specs(device.settings)
+
+    def is_secret_param(self, name):
+        if not isinstance(name, str):
+            return False
+        leaf = name.rsplit(".", 1)[-1]
+        return self.description.is_secret_param(name) or self.description.is_secret_param(leaf)
+
+    def recognizes_text(self, text):
+        return text.startswith(DECLARATION + "\n") and any(
+            text.startswith("%s\n<%s>\n" % (DECLARATION, root)) for root, dummy, dummy2 in FORMS.values())
+
+    def mask_text(self, text):
+        return mask_xml_elements(text, self.is_secret_param)
+
+    # -- the form ----------------------------------------------------------
+
+    @staticmethod
+    def form(device):
+        """``voip_config_file`` or ``sysconf``: the setting's, or the model's."""
+        chosen = device.settings.get(FORMAT_SETTING) or "model"
+        return MODELS[device.model]["format"] if chosen == "model" else chosen
+
+    @staticmethod
+    def model_form(model, inventory):
+        """The form of ``model``'s model file: the ``fanvil_config_format`` of sipfleet_defaults -> sipfleet_models, or the model's.
+
+        One model file serves every device of the model, so a device whose own
+        setting (site or device level) gives another form is refused by
+        :meth:`validate`.
+        """
+        chosen = inventory.model_settings(model).get(FORMAT_SETTING) or "model"
+        return MODELS[model]["format"] if chosen == "model" else chosen
+
+    # -- mapping -----------------------------------------------------------
+
+    def setting_params(self, device, form):
+        """The parameters the generic settings map to, in file order."""
+        settings = device.settings
+        paths = PATHS[form]
+        params = []
+
+        def field(setting):
+            return "settings.%s" % setting
+
+        def add(path, value, setting, secret=False):
+            params.append(_Param(path, value, field(setting), secret=secret))
+
+        value = settings.get("provisioning_url")
+        if value is not None:
+            self._url(value, device.label, field("provisioning_url"))
+            add(paths["provisioning"][0], value, "provisioning_url")
+            add(paths["provisioning"][1], CONFIG_FILE_NAME, "provisioning_url")
+        # resync_interval and resync_spread are ignored (docs/vendors/fanvil.md):
+        # the periodic check's mode and interval codes (Download_Mode /
+        # Download_Interval, FlashMode / FlashInterval) and their unit are in
+        # no source, so the phone keeps its own; set them in params.
+        value = settings.get("firmware_url")
+        if value is not None:
+            if paths["firmware"] is None:
+                raise device.error("is not mapped for a <sysConf> file: the sources name fwCheck.UpgradeServer1, but not "
+                                   "whether it takes an image URL or a server; set fwCheck.* in params",
+                                   field=field("firmware_url"))
+            self._url(value, device.label, field("firmware_url"))
+            add(paths["firmware"], value, "firmware_url")
+        value = settings.get("ntp_server")
+        if value is not None:
+            add(paths["ntp"][0], self._host(value, device.label, field("ntp_server")), "ntp_server")
+            add(paths["ntp"][1], "1", "ntp_server")
+        value = settings.get("timezone")
+        if value is not None:
+            params.extend(self._timezone_params(value, device, paths["timezone"]))
+        value = settings.get("language")
+        if value is not None:
+            add(paths["language"], self._language(value, device, form), "language")
+        value = settings.get("syslog_server")
+        if value is not None:
+            if paths["syslog"][0] is not None:
+                add(paths["syslog"][0], "1", "syslog_server")
+            add(paths["syslog"][1], self._host(value, device.label, field("syslog_server")), "syslog_server")
+        if settings.get("outbound_proxy") is not None:
+            raise device.error("is not mapped for Fanvil phones: whether Proxy_Addr is an outbound proxy or the SIP proxy "
+                               "is in no source; set the line's Proxy_Addr / Proxy_Port in params",
+                               field=field("outbound_proxy"))
+        password = settings.get("admin_password")
+        if password is not None:
+            add(paths["admin"] + "Name", ADMIN_USER, "admin_password")
+            add(paths["admin"] + "Password", password, "admin_password", secret=True)
+            add(paths["admin"] + "Level", ADMIN_LEVEL, "admin_password")
+        return params
+
+    @staticmethod
+    def _language(value, device, form):
+        if form == SYSCONF:
+            if value not in SYSCONF_LANGUAGES:
+                raise device.error("%r is not a DefaultLanguage the sources list; known: %s (set phone.display."
+                                   "DefaultLanguage in params for another)" % (value, ", ".join(SYSCONF_LANGUAGES)),
+                                   field="settings.language")
+            return value
+        table = NUMERIC_LANGUAGES.get(MODELS[device.model]["language"])
+        if table is None:
+            raise device.error("has no known numeric Language code for the %s in a <VOIP_CONFIG_FILE> file (the sources "
+                               "give the X-series table only); set GLOBAL_CONFIG_MODULE.Language in params"
+                               % device.model, field="settings.language")
+        if value not in table:
+            raise device.error("%r has no numeric Language code in the sources; known: %s (set "
+                               "GLOBAL_CONFIG_MODULE.Language in params)" % (value, ", ".join(sorted(table))),
+                               field="settings.language")
+        return table[value]
+
+    @staticmethod
+    def _host(value, label, field):
+        if _HOSTS.host(value) is None:
+            raise ProvisioningError("%s is not a host name or address" % (shown_url(value),), device=label, field=field)
+        return value
+
+    @staticmethod
+    def _url(value, label, field):
+        wrong = "{value} is not a URL of the form scheme://host[:port][/path] with scheme tftp, ftp, http or https"
+        url = parse_url(value, _URLS, device=label, field=field,
+                        messages={"scheme": wrong, "syntax": wrong, "port": "{value} has a port out of range 1 to 65535"})
+        if url.userinfo:
+            raise ProvisioningError("%s carries user:password@; Fanvil phones take provisioning credentials in separate "
+                                    "parameters (set http_credentials: true for per-device ones)" % shown_url(value),
+                                    device=label, field=field)
+        return value
+
+    @staticmethod
+    def _timezone_params(text, device, paths):
+        field = "settings.timezone"
+        zone = parse_tz(text, device=device.label, field=field)
+        if zone.has_dst:
+            # Enable_DST 2 (a rule) is in one source, the weekday numbering
+            # in none, and the last-week code is -1 or 5 (unsure).
+            raise device.error("%r has daylight saving time; the Fanvil DST codes are unsure in the sources (Enable_DST, "
+                               "the weekday numbering, last week -1 or 5): use a zone without DST here and set Enable_DST "
+                               "and DST_* (EnableDST, DST*) in params after checking your firmware" % (text,), field=field)
+        if zone.utc_offset % 60:
+            raise device.error("has a UTC offset of %+d minutes; the sources give the Time_Zone_Name of whole hours only "
+                               "(set Time_Zone and Time_Zone_Name in params)" % zone.utc_offset, field=field)
+        hours = zone.utc_offset // 60
+        if not MIN_UTC_HOURS <= hours <= MAX_UTC_HOURS:
+            raise device.error("UTC offset %+d hours is outside %d to %+d" % (hours, MIN_UTC_HOURS, MAX_UTC_HOURS),
+                               field=field)
+        return [_Param(paths[0], hours * 4, field), _Param(paths[1], time_zone_name(hours), field),
+                _Param(paths[2], "0", field)]
+
+    def _line_params(self, device, form):
+        paths = PATHS[form]
+        params = []
+        for index, line in enumerate(device.lines):
+            field = "lines[%d].%%s" % index
+            self._host(line.sip_server or "", device.label, field % "sip_server")
+            if line.transport not in TRANSPORTS:
+                raise device.error("%s is not mapped for Fanvil phones: its code is 3 in wazo-provd-plugins and 2 in "
+                                   "FusionPBX (unsure); set the line's Transport in params after checking your firmware"
+                                   % line.transport, field=field % "transport")
+            prefix = paths["line"] % line.number
+            values = (line.extension, line.display_name, line.sip_server, line.sip_port, line.auth_user, line.password,
+                      "1", TRANSPORTS[line.transport])
+            sources = ("extension", "display_name", "sip_server", "sip_port", "auth_user", "password", "extension",
+                       "transport")
+            for name, value, source in zip(paths["line_fields"], values, sources):
+                params.append(_Param(prefix + name, value, field % source, secret=source == "password"))
+        return params
+
+    @staticmethod
+    def _fold(path):
+        """``path`` with every entry key in :func:`formats.canonical_key` form: one value for every spelling of a parameter."""
+        return ".".join(re.sub(r"\[([A-Za-z0-9_]+)\]\Z", lambda match: "[%s]" % canonical_key(match.group(1)), segment)
+                        for segment in path.split("."))
+
+    def _raw_params(self, device, form, managed):
+        params = []
+        folded = dict((self._fold(name), name) for name in managed)
+        for name in sorted(device.params, key=str):
+            value = device.params[name]
+            field = "params.%s" % (name,)
+            problem = path_problem(name, form)
+            if problem:
+                fixed = unpadded_path(name) if isinstance(name, str) else name
+                hint = "write %s" % fixed if fixed != name else "like %s" % (
+                    "SIP_CONFIG_MODULE.SIP_Line_List.SIP_Line_List_Entry[SIP1].DTMF_Mode" if form == VOIP_CONFIG_FILE
+                    else "sip.line[1].DTMFMode")
+                raise device.error("%r %s, %s" % (name, problem, hint), field=field)
+            leaf = name.rsplit(".", 1)[-1]
+            if leaf in MANAGED_LEAVES:
+                raise device.error("%s: %s" % (name, MANAGED_LEAVES[leaf]), field=field)
+            if name in managed:
+                raise device.error("%s is written by the collection from %s" % (name, managed[name]), field=field)
+            spelled = folded.get(self._fold(name))
+            if spelled is not None:
+                # SIP_Line_List_Entry[sip1]: the phone would read a second entry beside SIP1.
+                raise device.error("%s is written by the collection from %s, spelled %s" % (name, managed[spelled], spelled),
+                                   field=field)
+            if isinstance(value, bool) or not isinstance(value, (str, int)):
+                # The type only: a raw parameter may hold a password.
+                raise device.error("must be a string or an integer, got %s" % (type(value).__name__,), field=field)
+            params.append(_Param(name, value, field, secret=self.is_secret_param(name)))
+        return params
+
+    def device_params(self, device):
+        """Every parameter of the device's own file, in file order: settings, accounts, raw params."""
+        form = self.form(device)
+        params = self.setting_params(device, form) + self._line_params(device, form)
+        managed = dict((param.name, param.field) for param in params)
+        if form == VOIP_CONFIG_FILE and self.has_http_credentials(device):
+            # The bootstrap sets them; a raw value here would replace the credentials the server checks.
+            for name in (PROVISIONING_USER, PROVISIONING_PASSWORD):
+                managed[name] = "settings.%s" % self.description.http_credentials.setting
+        return params + self._raw_params(device, form, managed)
+
+    def bootstrap_params(self, device):
+        """``<mac>-bootstrap.cfg``'s parameters: the HTTP user (``<mac>-<4 hex>``) and password and the file to read next, or none."""
+        password = self.http_password(device)
+        if password is None:
+            return []
+        setting = "settings.%s" % self.description.http_credentials.setting
+        return [_Param(PROVISIONING_USER, _http_credentials.user_name(device.mac, password), setting),
+                _Param(PROVISIONING_PASSWORD, password, "keys.%s" % self.description.http_credentials.key, secret=True),
+                _Param(BOOTSTRAP_FILE_NAME, CONFIG_FILE_NAME, setting)]
+
+    # -- validation --------------------------------------------------------
+
+    def validate(self, device, inventory):
+        facts = self.model_info(device.model)
+        if facts is None:
+            raise device.error("%s does not list model %s; known: %s" % (self.title, device.model, ", ".join(self.known_models())),
+                               field="model")
+        if device.settings.get("encrypt_profiles"):
+            raise device.error(
+                "is on (the default), but Fanvil's file encryption (Config_File_Key) is not public and the collection "
+                "cannot encrypt for the %s: set encrypt_profiles: false with %s (or allow_plain_credentials: true to serve "
+                "the passwords in plain text anyway)" % (device.model, self.secure_transport),
+                field="settings.encrypt_profiles")
+        if len(device.lines) > facts["lines"]:
+            raise device.error("the %s has %d SIP account(s)%s and this device lists %d: lines[%d] and later have no account"
+                               % (device.model, facts["lines"], " (%s)" % facts["unsure"] if facts["unsure"] else "",
+                                  len(device.lines), facts["lines"]), field="lines[%d]" % facts["lines"])
+        form = self.form(device)
+        common_file = facts["common_file"]
+        shared_form = self.model_form(device.model, inventory)
+        if common_file is not None and form != shared_form:
+            raise device.error(
+                "gives the %s form, but the model's setting (sipfleet_defaults -> sipfleet_models.%s) gives %s: the model "
+                "file %s is one file for every %s, written in the model's form; set %s in sipfleet_defaults or "
+                "sipfleet_models.%s only"
+                % (form, device.model, shared_form, common_file, device.model, FORMAT_SETTING, device.model),
+                field="settings.%s" % FORMAT_SETTING)
+        if self.has_http_credentials(device) and form != VOIP_CONFIG_FILE:
+            raise device.error(
+                "is true, but the %s reads <sysConf> files, and the sources give a <sysConf> element for neither the "
+                "provisioning user nor its password (only FlashServerIP, FlashFileName, FlashProtocol, FlashMode, "
+                "FlashInterval): no bootstrap can hand them over. Set fanvil_config_format: voip_config_file if the "
+                "firmware reads that form. Otherwise the device cannot be served by servers that ask for per-device "
+                "HTTP credentials (http_server_device_credentials_enabled): they answer 401 to every <mac>.cfg, this "
+                "device's too, and https restricted to the phones' network does not change that; only without them "
+                "may it take http_credentials: false and an https provisioning_url restricted to the phones' network "
+                "(docs/vendors/fanvil.md)"
+                % device.model, field="settings.%s" % self.description.http_credentials.setting)
+        params = self.device_params(device)
+        for param in params:
+            problem = value_problem(param.value)
+            if problem is not None:
+                raise ProvisioningError(problem, device=device.label, field=param.field)
+        self._tree(device, params, form)
+
+    def _tree(self, device, params, form):
+        try:
+            return build([(param.name, param.value) for param in params], form, version_of(device.model, form))
+        except ValueError as exc:
+            message, index = exc.args[0]
+            raise device.error(message, field=params[index].field) from None
+
+    # -- rendering ---------------------------------------------------------
+
+    def render_device(self, device, inventory):
+        form = self.form(device)
+        own = DEVICE_FILE.format(mac=device.mac)
+        files = []
+        bootstrap = self.bootstrap_params(device)
+        if bootstrap:
+            bootstrap_path = BOOTSTRAP_FILE.format(mac=device.mac)
+            version = version_of(device.model, VOIP_CONFIG_FILE)
+            files += [
+                # The HTTP password in plain text: a key carrier, served only in the bootstrap window.
+                ProfileFile(bootstrap_path, render(self._tree(device, bootstrap, VOIP_CONFIG_FILE), VOIP_CONFIG_FILE),
+                            device=device.label, secret=True, role="bootstrap", kind="cfg"),
+                # Once the window closed: the name of its own file alone, no credential (the phone keeps what it stored).
+                ProfileFile(bootstrap_path,
+                            render(build([(BOOTSTRAP_FILE_NAME, CONFIG_FILE_NAME)], VOIP_CONFIG_FILE, version),
+                                   VOIP_CONFIG_FILE),
+                            device=device.label, role="profile", after_window=True, kind="cfg"),
+            ]
+        # Accounts and admin password: readable by anyone who fetches it unless
+        # the server asks for the device's credentials.
+        files.append(ProfileFile(own, render(self._tree(device, self.device_params(device), form), form),
+                                 device=device.label, secret=True, role="profile", kind="cfg"))
+        return files
+
+    def render_shared(self, devices, inventory):
+        files = []
+        for model in sorted(set(device.model for device in devices)):
+            name = MODELS[model]["common_file"]
+            if name is None:
+                continue
+            # The form the model's devices use (validate() refuses a device that differs).
+            form = self.model_form(model, inventory)
+            tree = build([(PATHS[form]["provisioning"][1], CONFIG_FILE_NAME)], form, version_of(model, form))
+            files.append(ProfileFile(name, render(tree, form), role="model", kind="cfg"))
+        return files
+
+    def render_rotation(self, device, next_device, inventory):
+        # The new password travels in the bootstrap (docs/keys.md).
+        return self.render_credentials_rotation(device, next_device, inventory)
+
+
+RENDERER = FanvilRenderer()
