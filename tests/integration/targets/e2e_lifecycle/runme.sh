@@ -5,8 +5,9 @@
 # clients:
 #   a. first contact: a factory-new phone reaches its SIP account (extension,
 #      and the vault's password by SHA-256); requests and virtual minutes; a
-#      Yealink or Poly phone also learns its HTTP credentials (the key store's
-#      http_password, by SHA-256) and fetches its own file with them;
+#      Yealink, Poly, Snom or Fanvil phone also learns its HTTP credentials
+#      (the key store's http_password, by SHA-256) and fetches its own file
+#      with them;
 #   b. periodic resync, once a rerun closed the bootstrap windows from the
 #      servers' logs: the same files, the account kept, nothing fetched in
 #      vain, no key carrier served any more (Yealink, Poly, Snom and Fanvil:
