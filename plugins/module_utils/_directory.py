@@ -450,3 +450,16 @@ class LineFormat:
                                              % (start // len(self.entry) + 1, key))
             records.append(record)
         return records
+
+    def pairs(self, data):
+        """``[(name, number)]`` of a phonebook of ``name`` and ``number`` entries that :meth:`encode` wrote.
+
+        The entries are written again and compared with ``data``: anything
+        the encoder would not write (escaping, spacing) is a
+        :class:`~._errors.ProfileFormatError`.
+        """
+        from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProfileFormatError
+        pairs = [(record["name"], record["number"]) for record in self.decode(data)]
+        if self.encode([Entry(name, number, None, False) for name, number in pairs]) != data:
+            raise ProfileFormatError("the phonebook is not in the form the collection writes")
+        return pairs

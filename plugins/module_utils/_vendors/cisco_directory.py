@@ -26,8 +26,7 @@ read states a limit, and the collection writes one page.
 
 from __future__ import annotations
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import Entry, LineFormat
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProfileFormatError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import LineFormat
 
 FILE_NAME = "directory.xml"
 TITLE = "Directory"
@@ -49,10 +48,7 @@ def render_directory(entries):
 
 def parse_directory(data):
     """``[(name, number)]`` of a directory :func:`render_directory` wrote; anything else is a ProfileFormatError."""
-    pairs = [(record["name"], record["number"]) for record in FORMAT.decode(data)]
-    if render_directory([Entry(name, number, None, False) for name, number in pairs]) != data:
-        raise ProfileFormatError("the directory is not in the form the collection writes")
-    return pairs
+    return FORMAT.pairs(data)
 
 
 def directory_settings(url):

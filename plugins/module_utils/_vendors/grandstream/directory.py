@@ -36,8 +36,7 @@ the GXP 1.2.5.3 and in minutes on the newer templates: not set.
 
 from __future__ import annotations
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import Entry, LineFormat
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProfileFormatError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import LineFormat
 
 FILE_NAME = "phonebook.xml"
 #: P330 per scheme (0 disables the download).
@@ -64,10 +63,7 @@ def render_directory(entries):
 
 def parse_directory(data):
     """``[(name, number)]`` of a phonebook :func:`render_directory` wrote; anything else is a ProfileFormatError."""
-    pairs = [(record["name"], record["number"]) for record in FORMAT.decode(data)]
-    if render_directory([Entry(name, number, None, False) for name, number in pairs]) != data:
-        raise ProfileFormatError("the phonebook is not in the form the collection writes")
-    return pairs
+    return FORMAT.pairs(data)
 
 
 def server_path(url):

@@ -39,8 +39,7 @@ warning of the run (:func:`phonebook_entries`).
 
 from __future__ import annotations
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import Entry, LineFormat
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProfileFormatError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import LineFormat
 
 FILE_NAME = "000000000000-directory.xml"
 #: ``fn``/``ln``: "UTF-8 encoded string of up to 40 bytes" (SIP 3.0.2 Administrator's Guide, 4-11).
@@ -62,10 +61,7 @@ def render_directory(entries):
 
 def parse_directory(data):
     """``[(name, number)]`` of a directory :func:`render_directory` wrote; anything else is a ProfileFormatError."""
-    pairs = [(record["name"], record["number"]) for record in FORMAT.decode(data)]
-    if render_directory([Entry(name, number, None, False) for name, number in pairs]) != data:
-        raise ProfileFormatError("the directory is not in the form the collection writes")
-    return pairs
+    return FORMAT.pairs(data)
 
 
 def cut_name(name):

@@ -24,8 +24,7 @@ other scheme).
 
 from __future__ import annotations
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import Entry, LineFormat
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProfileFormatError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import LineFormat
 
 FILE_NAME = "directory.xml"
 #: The name the phone shows for the phonebook.
@@ -48,10 +47,7 @@ def render_directory(entries):
 
 def parse_directory(data):
     """``[(name, number)]`` of a phonebook :func:`render_directory` wrote; anything else is a ProfileFormatError."""
-    pairs = [(record["name"], record["number"]) for record in FORMAT.decode(data)]
-    if render_directory([Entry(name, number, None, False) for name, number in pairs]) != data:
-        raise ProfileFormatError("the phonebook is not in the form the collection writes")
-    return pairs
+    return FORMAT.pairs(data)
 
 
 def directory_settings(url):
