@@ -9,7 +9,7 @@ Expectations:
     ok / no_device_profile      the phone did / did not apply a profile of its own
     applied=TEXT                a file whose URL contains TEXT was applied
     not_found=NAME              a request for a URL ending in NAME got "not found"
-    transport=PROTOCOL          the last file fetched came over tftp, http or https
+    transport=PROTOCOL          the last file fetched (the directory aside) came over tftp, http or https
     sip_server=HOST             the summary's SIP server is HOST (with or without :port)
     lineN.FIELD=VALUE           a field of line N in the summary (extension, display_name, auth_user)
     secret:NAME=VALUE           the phone holds VALUE in its secret parameter NAME (compared by SHA-256,
@@ -31,6 +31,9 @@ Expectations:
                                 (a bare MAC: a user of that device, MAC-<4 hex digits>)
                                 (the password: secret:NAME=VALUE with the vendor's parameter)
     no_http_credentials         it holds none
+    directory=N                 it fetched a directory and parsed N entries from it
+    no_directory                it fetched none
+    keyN=TYPE[,VALUE[,LABEL]]   its function key N is of TYPE (line, blf, ...), with VALUE and LABEL when given
 Every failed expectation is printed; the exit status is 1 if any failed.
 """
 
@@ -67,6 +70,20 @@ def check(report, expectation):
                     changed.append(request["url"])
         return "changed between fetches: %s" % changed if changed else None
     name, _sep, value = expectation.partition("=")
+    directory = report.get("directory")
+    if expectation == "no_directory":
+        return "it fetched the directory %s" % directory["url"] if directory else None
+    if name == "directory":
+        if not directory:
+            return "no directory fetched"
+        return None if directory["entries"] == int(value) else "%d entries in %s" % (directory["entries"], directory["url"])
+    if re.fullmatch(r"key\d+", name):
+        keys = [key for key in report.get("keys") or () if str(key["index"]) == name[3:]]
+        if not keys:
+            return "no key %s (keys: %s)" % (name[3:], [key["index"] for key in report.get("keys") or ()])
+        wanted = value.split(",", 2)
+        got = [keys[0]["type"], keys[0]["value"] or "", keys[0]["label"] or ""][:len(wanted)]
+        return None if got == wanted else "key %s is %s" % (name[3:], ",".join(got))
     if name == "first_account_cycle":
         return None if first and first["cycle"] == int(value) else "first account: %s" % first
     if name == "resyncs":
@@ -105,7 +122,9 @@ def check(report, expectation):
         missing = [request["url"] for request in report["requests"] if request["result"] == "not found"]
         return None if any(url.endswith(value) for url in missing) else "not found: %s" % missing
     if name == "transport":
-        fetched = [request["protocol"] for request in report["requests"] if request["result"] == "ok"]
+        # The files of the boot, not the directory fetched after them.
+        fetched = [request["protocol"] for request in report["requests"]
+                   if request["result"] == "ok" and "directory" not in request["purpose"]]
         return None if fetched and fetched[-1] == value else "fetched over %s" % fetched
     if name == "sip_server":
         server = summary.get("sip_server") or ""

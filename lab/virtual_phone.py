@@ -79,10 +79,24 @@ Like a phone it uses real clients, in this order:
    authentication on every later request (from the next file of the same boot
    for Yealink, Snom and Fanvil; after the restart for Poly); a file answered
    401 or 403 is skipped, as a 404 is, and the boot then fails.
-3. A report: the lease, every request with its result, size and SHA-256, the
+3. The directory, after a boot or check that applied the device profile:
+   the phonebook its configuration points at, fetched as the files were
+   and parsed as XML (docs/vendors/*.md, Directory): Grandstream
+   <P330 scheme>://<P331>/phonebook.xml (P330 1 HTTP, 2 TFTP, 3 HTTPS),
+   Cisco XML_Directory_Service_URL, Yealink remote_phonebook.data.1.url,
+   Poly <mac>-directory.xml, else 000000000000-directory.xml beside the
+   master (neither: an empty directory), Snom the <tbook> file its container
+   names. A pointer that leads to no readable phonebook (not found,
+   refused, another root element, an entry without name or number, no
+   entry) fails the cycle. Panasonic and Fanvil phones fetch none.
+4. A report: the lease, every request with its result, size and SHA-256, the
    files applied, the settings in the vendor's terms and a summary (SIP
    server, lines, admin password; for Yealink, Poly, Snom and Fanvil, the
-   HTTP credentials held). Passwords and keys are printed as
+   HTTP credentials held), the function keys the settings program (index,
+   type, value, label, line: Grandstream VPK P-values, Cisco
+   Extension_n_/Short_Name_n_/Extended_Function_n_, Yealink linekey.K.*,
+   Poly reg.N.lineKeys then attendant.resourceList.K.*) and the directory
+   (entries, the first names). Passwords and keys are printed as
    ********; --json writes the same and the SHA-256 of each secret, so a test
    can check the phone got the right password without it appearing anywhere.
 
@@ -895,6 +909,8 @@ class Phone:
         self.in_vain = []                   # this cycle's requests that brought nothing the phone needed
         self.run_applied = {}               # every parameter the files of this run applied
         self.first_account = None           # {requests, minutes} when a SIP account with its password was applied
+        self.directory = None               # the phonebook last fetched: {url, entries, names}
+        self.master_location = None         # Poly: the master's location, beside which its directory is
 
     def boot(self, options):
         raise NotImplementedError
@@ -1038,6 +1054,79 @@ class Phone:
         if user and password:
             summary["http_credentials"] = {"user": user, "password": MASK, "password_sha256": sha256_hex(password)}
 
+    # The directory and the function keys: what a user of the phone would see.
+
+    def directory_location(self):
+        """(Location, format) of the phonebook the phone's configuration points at, or None (no pointer)."""
+        return None
+
+    def fetch_directory(self):
+        """After a boot or check that applied the device profile: fetch the phonebook and parse it.
+
+        The phone has no cache the lab trusts: a pointer that leads nowhere (not found, refused, not
+        the format) fails the cycle, as a user would find an empty directory.
+        """
+        found = self.directory_location()
+        if found is None:
+            return
+        location, kind = found
+        download = self.fetch_phonebook(location)
+        if download is None:
+            request = self.fetcher.requests[-1]
+            raise PhoneError(f"directory {request['url']}: {'not found' if request['result'] == 'not found' else request['error']}")
+        self.read_directory(download, kind)
+
+    def fetch_phonebook(self, location):
+        return self.fetcher.fetch(location, "directory")
+
+    def read_directory(self, download, kind):
+        entries = parse_directory(download.data, download.location.url, kind)
+        self.directory = {"url": download.location.url, "format": kind, "entries": len(entries),
+                          "names": [name for name, dummy in entries[:DIRECTORY_NAMES_SHOWN]]}
+        self.files.append({"url": download.location.url, "role": "directory", "encrypted": False, "parameters": 0,
+                           "entries": len(entries)})
+
+    def function_keys(self):
+        """[{index, type, label, value, line}] of the keys the configuration programs, by index ([] when none)."""
+        return []
+
+
+# --- Directories (remote phonebooks)
+
+# How many names of a directory the report shows.
+DIRECTORY_NAMES_SHOWN = 3
+# Each format: root element, the path of an entry below it, the name's elements (joined), the number's element.
+# Sources: docs/vendors/<family>.md, section Directory (Grandstream <AddressBook>, Cisco
+# <CiscoIPPhoneDirectory>, Yealink <YealinkIPPhoneDirectory>, Poly <directory><item_list>, Snom <tbook>).
+DIRECTORY_FORMATS = {
+    "grandstream": ("AddressBook", "Contact", ("FirstName", "LastName"), "Phone/phonenumber"),
+    "cisco": ("CiscoIPPhoneDirectory", "DirectoryEntry", ("Name",), "Telephone"),
+    "yealink": ("YealinkIPPhoneDirectory", "DirectoryEntry", ("Name",), "Telephone"),
+    "poly": ("directory", "item_list/item", ("fn", "ln"), "ct"),
+    "snom": ("tbook", "item", ("first_name", "last_name"), "number"),
+}
+
+
+def parse_directory(data, url, kind):
+    """[(name, number)] of a phonebook file, one per entry; a file the phone could not list is a PhoneError."""
+    root_tag, entry_path, name_tags, number_path = DIRECTORY_FORMATS[kind]
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as error:
+        raise PhoneError(f"directory {url}: not XML: {error}")
+    if root.tag != root_tag:
+        raise PhoneError(f"directory {url}: <{root.tag}>, not the <{root_tag}> a {kind} phone reads")
+    entries = []
+    for number, entry in enumerate(root.findall(entry_path), 1):
+        name = " ".join((entry.findtext(tag) or "").strip() for tag in name_tags if (entry.findtext(tag) or "").strip())
+        phone_number = (entry.findtext(number_path) or "").strip()
+        if not name or not phone_number:
+            raise PhoneError(f"directory {url}: entry {number} has no {'name' if not name else 'number'}")
+        entries.append((name, phone_number))
+    if not entries:
+        raise PhoneError(f"directory {url}: no entry")
+    return entries
+
 
 # --- Grandstream
 
@@ -1057,6 +1146,29 @@ GS_SECRETS = frozenset({"P2", "P196", "P1359", "P1361"} | {account[5] for accoun
 GS_SCHEMES = {"0": "tftp", "1": "http", "2": "https"}
 # Models whose firmware reads only the legacy binary format (the gxp_legacy template family).
 GS_LEGACY_MODELS = frozenset({"GXP1200", "GXP280", "GXP285", "GXP2000", "GXP2010", "GXP2020"})
+# Phonebook XML download (P330): 0 off, 1 HTTP, 2 TFTP, 3 HTTPS; P331 the server's host/path, where the
+# phone asks for phonebook.xml (docs/vendors/grandstream.md, Directory).
+GS_PHONEBOOK_SCHEMES = {"1": "http", "2": "tftp", "3": "https"}
+# Virtual multi-purpose keys (the XML templates' "Programmable Keys", gxp21xx 1.0.11.16 and grp261x
+# 1.0.5.15): VPK 1-6 mode/account/description/value P1363/P1364/P1465/P1466, two apart each; VPK 7 on
+# P23800-P23803, four apart each. The first VPKs of a model are "fixed" (the only ones that can be a
+# line key); their modes differ from the dynamic VPKs' on the GXP21xx.
+GS_FIXED_VPKS = {"GRP2612": 4, "GRP2613": 6, "GRP2614": 4, "GRP2615": 5, "GRP2616": 6,
+                 "GXP2130": 3, "GXP2135": 8, "GXP2140": 4, "GXP2160": 6, "GXP2170": 12}
+GS_GRP_MODES = {"-1": "none", "0": "speed_dial", "1": "blf", "5": "dtmf", "8": "transfer", "9": "park", "31": "line"}
+GS_GXP_FIXED_MODES = {"-1": "none", "0": "line", "10": "speed_dial", "11": "blf", "15": "dtmf", "18": "transfer", "19": "park"}
+GS_GXP_DYNAMIC_MODES = {"-1": "none", "0": "speed_dial", "1": "blf", "5": "dtmf", "8": "transfer", "9": "park"}
+# The highest VPK number looked at (GRP2670 has 48).
+GS_MAX_VPKS = 48
+
+
+def gs_vpk_params(number):
+    """(mode, account, description, value) P-values of VPK NUMBER."""
+    if number <= 6:
+        step = 2 * (number - 1)
+        return f"P{1363 + step}", f"P{1364 + step}", f"P{1465 + step}", f"P{1466 + step}"
+    base = 23800 + 4 * (number - 7)
+    return tuple(f"P{base + offset}" for offset in range(4))
 
 
 def parse_grandstream_legacy(data, url, mac):
@@ -1237,6 +1349,31 @@ class GrandstreamPhone(Phone):
                 self.failure = f"no device profile ({names[0]} not found on {server.url}); applied the {role} {download.location.url}"
             return
         raise PhoneError(f"no XML profile: none of {', '.join(names)} on {server.url}")
+
+    def directory_location(self):
+        scheme = GS_PHONEBOOK_SCHEMES.get(self.config.get("P330", "0"))
+        path = self.config.get("P331", "").strip().strip("/")
+        if scheme is None or not path:
+            return None
+        return parse_location(f"{scheme}://{path}/phonebook.xml"), "grandstream"
+
+    def function_keys(self):
+        model = self.identity.model.upper()
+        fixed = GS_FIXED_VPKS.get(model, 0)
+        keys = []
+        for number in range(1, GS_MAX_VPKS + 1):
+            mode, account, description, value = gs_vpk_params(number)
+            if mode not in self.config:
+                continue
+            if model.startswith("GRP"):
+                modes = GS_GRP_MODES
+            else:
+                modes = GS_GXP_FIXED_MODES if number <= fixed else GS_GXP_DYNAMIC_MODES
+            kind = modes.get(self.config[mode], f"mode {self.config[mode]}")
+            line = int(self.config[account]) + 1 if self.config.get(account, "").isdigit() else None
+            keys.append({"index": number, "type": kind, "label": self.config.get(description) or None,
+                         "value": self.config.get(value) or None, "line": line})
+        return keys
 
     def summary(self):
         lines = []
@@ -1460,6 +1597,36 @@ class CiscoPhone(Phone):
                 return
             location, key, origin = next_location, next_key, "Profile_Rule"
         raise PhoneError(f"Profile_Rule changed at each of {MAX_PROFILE_FETCHES} fetches: a loop")
+
+    def directory_location(self):
+        url = self.config.get("XML_Directory_Service_URL", "").strip()
+        if not url:
+            return None
+        return parse_location(self.expand(url, "XML_Directory_Service_URL")), "cisco"
+
+    def function_keys(self):
+        """Line keys n: Extension_n_ (a line number, or Disabled), Short_Name_n_, Extended_Function_n_
+        (fnc=blf+sd+cp;sub=USER@HOST or fnc=sd;ext=NUMBER@HOST; docs/vendors/cisco_spa.md, Function keys)."""
+        numbers = sorted({int(match.group(1)) for name in self.config
+                          for match in [re.fullmatch(r"(?:Extension|Short_Name|Extended_Function)_(\d+)_", name)] if match})
+        keys = []
+        for number in numbers:
+            extension = self.config.get(f"Extension_{number}_", "")
+            function = dict(part.partition("=")[::2] for part in self.config.get(f"Extended_Function_{number}_", "").split(";") if part)
+            label = self.config.get(f"Short_Name_{number}_") or None
+            if function.get("fnc", "").startswith("blf"):
+                kind, value = "blf", function.get("sub", "").split("@")[0]
+            elif function.get("fnc") == "sd":
+                kind, value = "speed_dial", function.get("ext", "").split("@")[0]
+            elif extension.isdigit():
+                kind, value = "line", None
+            elif extension == "Disabled" or not extension:
+                kind, value = "none", None
+            else:
+                kind, value = f"Extension {extension}", None
+            keys.append({"index": number, "type": kind, "label": label, "value": value or None,
+                         "line": int(extension) if extension.isdigit() else None})
+        return keys
 
     def summary(self):
         numbers = sorted({int(match.group(1)) for name in self.config for match in [re.fullmatch(r"(?:User_ID|Line_Enable)_(\d+)_", name)] if match})
@@ -1740,6 +1907,11 @@ def parse_yealink_boot(data, url, model, warnings):
     return includes, settings
 
 
+# linekey.K.type codes (docs/vendors/yealink.md, Function keys: wazo-provd-plugins v87, FusionPBX's key list).
+YEALINK_KEY_TYPES = {"15": "line", "16": "blf", "13": "speed_dial", "10": "park", "3": "transfer", "11": "dtmf",
+                     "17": "url", "0": "none"}
+
+
 class YealinkPhone(Phone):
     """Firmware 81 and later: <mac>.boot (else y000000000000.boot), then each include:config in order."""
 
@@ -1824,6 +1996,27 @@ class YealinkPhone(Phone):
         else:
             self.device_profile = device_file
 
+    def directory_location(self):
+        url = self.config.get("remote_phonebook.data.1.url", "").strip()
+        return (parse_location(url, "http"), "yealink") if url else None
+
+    def fetch_phonebook(self, location):
+        # Sent with the phone's HTTP credentials, as every request of a phone that holds them.
+        download = self.fetch(location, "directory")
+        return download
+
+    def function_keys(self):
+        numbers = sorted({int(match.group(1)) for name in self.config for match in [re.fullmatch(r"linekey\.(\d+)\.type", name)] if match})
+        keys = []
+        for number in numbers:
+            code = self.config[f"linekey.{number}.type"]
+            line = self.config.get(f"linekey.{number}.line", "")
+            keys.append({"index": number, "type": YEALINK_KEY_TYPES.get(code, f"type {code}"),
+                         "label": self.config.get(f"linekey.{number}.label") or None,
+                         "value": self.config.get(f"linekey.{number}.value") or None,
+                         "line": int(line) if line.isdigit() else None})
+        return keys
+
     def summary(self):
         lines = []
         for extension, password in self.account_names():
@@ -1844,6 +2037,9 @@ class YealinkPhone(Phone):
 # --- Poly
 
 POLY_MASTER = "000000000000.cfg"
+POLY_DIRECTORY = "000000000000-directory.xml"
+# attendant.resourceList.K.type: a monitored user, a park orbit (Engineering Advisory 62475, docs/vendors/poly.md).
+POLY_RESOURCE_TYPES = {"normal": "blf", "automata": "park"}
 POLY_SECRET = re.compile(r"password|configEncryption", re.IGNORECASE)
 POLY_HTTP_USER = "device.prov.user"
 POLY_HTTP_PASSWORD = "device.prov.password"
@@ -1924,8 +2120,8 @@ class PolyPhone(Phone):
         return (user, password) if user and password else None
 
     def not_found_in_vain(self, request, reached):
-        # The phone looks for a master of its own first, then the default one: its documented order.
-        return not (request["purpose"] == "own master configuration file" and reached)
+        # The phone looks for a master (and a directory) of its own first, then the default one: its documented order.
+        return not (request["purpose"] in ("own master configuration file", "own directory") and reached)
 
     def next_check(self, failed):
         """prov.polling.enabled = 1: every prov.polling.period seconds (mode rel), daily (mode abs, the default)."""
@@ -1987,6 +2183,7 @@ class PolyPhone(Phone):
                 raise PhoneError(f"{self.fetcher.requests[-1]['url']}: {self.fetcher.requests[-1]['error']}")
         if master is None:
             raise PhoneError(f"no master configuration file: none of {', '.join(name for name, dummy in candidates)} on {server.url}")
+        self.master_location = master.location
         app_file, names = parse_poly_master(master.data, master.location.url, self.identity.mac, self.warnings)
         self.apply({}, master, "master")
         note = f"APP_FILE_PATH {app_file}: the firmware image, not fetched by this virtual phone"
@@ -2030,6 +2227,46 @@ class PolyPhone(Phone):
         else:
             self.device_profile = device_file
         return [key for key in cycle if is_device_value(key) and key not in ignored and before.get(key) != cycle[key]]
+
+    def fetch_directory(self):
+        """<mac>-directory.xml (the phone's own, uploaded when its user edits a contact), else
+        000000000000-directory.xml, beside the master (docs/vendors/poly.md, Directory). Neither served: the
+        phone shows an empty directory; one refused or unreadable fails the cycle."""
+        if self.master_location is None:
+            return
+        for name, purpose in ((f"{self.identity.mac}-directory.xml", "own directory"), (POLY_DIRECTORY, "directory")):
+            download = self.fetch(self.master_location.parent().join(name), purpose)
+            if download is not None:
+                self.read_directory(download, "poly")
+                return
+            request = self.fetcher.requests[-1]
+            if request["result"] != "not found":
+                raise PhoneError(f"directory {request['url']}: {request['error']}")
+        self.notes.append(f"no directory: neither {self.identity.mac}-directory.xml nor {POLY_DIRECTORY} beside the master")
+
+    def function_keys(self):
+        """The line keys of the registrations first (reg.N.lineKeys, default 1), then the attendant's resources
+        (attendant.resourceList.K.*: type normal a BLF, automata a park orbit; docs/vendors/poly.md)."""
+        resources = sorted({int(match.group(1)) for name in self.config
+                            for match in [re.fullmatch(r"attendant\.resourceList\.(\d+)\.address", name)] if match})
+        registrations = sorted({int(match.group(1)) for name in self.config
+                                for match in [re.fullmatch(r"reg\.(\d+)\.address", name)] if match and self.config[name]})
+        if not resources and not any(f"reg.{number}.lineKeys" in self.config for number in registrations):
+            return []
+        keys = []
+        for number in registrations:
+            count = self.config.get(f"reg.{number}.lineKeys", "1")
+            for dummy in range(int(count) if count.isdigit() else 1):
+                keys.append({"index": len(keys) + 1, "type": "line", "label": self.config.get(f"reg.{number}.label") or None,
+                             "value": None, "line": number})
+        offset = len(keys)
+        for number in resources:
+            prefix = f"attendant.resourceList.{number}."
+            address = self.config.get(prefix + "address", "")
+            kind = POLY_RESOURCE_TYPES.get(self.config.get(prefix + "type", "normal"), self.config.get(prefix + "type"))
+            keys.append({"index": offset + number, "type": kind if address else "none",
+                         "label": self.config.get(prefix + "label") or None, "value": address or None, "line": None})
+        return keys
 
     def summary(self):
         lines = []
@@ -2191,6 +2428,10 @@ class SnomPhone(Phone):
                 if settings is None:
                     request = self.fetcher.requests[-1]
                     missing.append(f"{request['url']} ({'not found' if request['result'] == 'not found' else request['error']})")
+                    continue
+                if parse_snom_xml(settings.data, settings.location.url).tag == "tbook":
+                    # A file holding only the phonebook (docs/vendors/snom.md, Directory).
+                    self.read_directory(settings, "snom")
                     continue
                 params = parse_snom_settings(settings.data, settings.location.url, self.warnings)
                 # No precedence is documented: a later file overrides (the collection never sets one twice).
@@ -2452,7 +2693,8 @@ def build_result(identity, args, phone, lease, dhcp_error, failure, seconds):
         "vendor": identity.vendor, "model": identity.model, "mac": identity.mac_colons, "user_agent": identity.user_agent,
         "digest": identity.digest, "ok": ok, "message": message, "seconds": round(seconds, 2), "dhcp": dhcp,
         "requests": phone.fetcher.requests, "files": phone.files, "settings": settings, "access": phone.access,
-        "summary": phone.summary(), "notes": phone.notes, "warnings": phone.warnings,
+        "summary": phone.summary(), "keys": phone.function_keys(), "directory": phone.directory,
+        "notes": phone.notes, "warnings": phone.warnings,
         "cycles": phone.cycles, "first_account": phone.first_account, "clock_minutes": round(phone.clock_minutes, 2),
         "in_vain": [dict(entry, cycle=cycle["cycle"]) for cycle in phone.cycles for entry in cycle["in_vain"]],
     }
@@ -2506,6 +2748,9 @@ def format_report(result):
         for applied in result["files"]:
             ignored = f", {applied['ignored']} already set by an earlier file" if applied.get("ignored") else ""
             encrypted = (", decrypted" if applied["encrypted"] else "") + (", gunzipped" if applied.get("gzip") else "")
+            if "entries" in applied:
+                write(f"   {applied['url']}: {applied['role']}, {applied['entries']} entries")
+                continue
             write(f"   {applied['url']}: {applied['role']}{encrypted}, {applied['parameters']} parameters{ignored}")
     if result["settings"]:
         write(f"Settings applied ({len(result['settings'])}):")
@@ -2528,6 +2773,15 @@ def format_report(result):
                   f"display name {line['display_name']!r}, password {line['password']}, server {line['sip_server']}")
     if off:
         write(f"   lines off: {', '.join(off)}")
+    if result["keys"]:
+        write(f"Keys ({len(result['keys'])}):")
+        for key in result["keys"]:
+            text = " ".join(part for part in (key["type"], key["value"], repr(key["label"]) if key["label"] else None) if part)
+            write(f"   {key['index']:2d} {text}" + (f", line {key['line']}" if key["line"] else ""))
+    directory = result["directory"]
+    if directory:
+        names = ", ".join(directory["names"]) + (", ..." if directory["entries"] > len(directory["names"]) else "")
+        write(f"Directory: {directory['entries']} entries ({names}) from {directory['url']}")
     if len(result["cycles"]) > 1:
         write("Cycles (minutes on the virtual clock):")
         for cycle in result["cycles"]:
@@ -2625,6 +2879,8 @@ def run_cycle(phone, number, step):
     error = None
     try:
         step()
+        if phone.device_profile is not None and phone.failure is None:
+            phone.fetch_directory()
     except PhoneError as failure:
         error = str(failure)
     phone.end_cycle(error)

@@ -5,7 +5,7 @@
 """Hand the fleet to ``phone_profiles`` in a file rather than as arguments.
 
 The inventory options default to the variables ``sipfleet_devices``,
-``sipfleet_defaults``, ``sipfleet_sites`` and ``sipfleet_models``, read
+``sipfleet_defaults``, ``sipfleet_sites``, ``sipfleet_models`` and ``sipfleet_directory``, read
 without templating every device (see ``plugin_utils/_inventory_vars.py``).
 
 Module arguments are embedded in the module's payload, echoed back with
@@ -82,7 +82,7 @@ class ActionModule(ActionBase):
                 module_args["inventory_file"] = remote_path
             elif any(module_args.get(name) is not None for name in INVENTORY_FILE_OPTIONS):
                 raise AnsibleActionFail("give either inventory_file or the inventory (devices, defaults, sites, "
-                                        "models, keys), not both")
+                                        "models, directory, keys), not both")
             result.update(self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars))
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)

@@ -49,6 +49,18 @@ options:
     description:
       - Settings per model, as in C(sipfleet_models).
     type: dict
+  strict:
+    description:
+      - Whether a setting a device's vendor or model cannot carry is an error (as C(sipfleet_strict)) rather than a
+        warning.
+    type: bool
+    default: false
+  directory:
+    description:
+      - The phone directory, as in C(sipfleet_directory) (C(fleet), C(per_site), C(contacts)); each family with a
+        documented phonebook format gets its phonebook file and its devices' profiles point at it. Undefined or null,
+        no directory.
+    type: dict
 notes:
   - The result contains SIP passwords and keys. Use C(no_log) on tasks that register or display it.
 """
@@ -108,9 +120,9 @@ from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._filters imp
 
 
 @filter_errors
-def render_profiles(devices, defaults=None, sites=None, models=None):
+def render_profiles(devices, defaults=None, sites=None, models=None, directory=None, strict=False):
     """Render every file of the fleet; see DOCUMENTATION."""
-    inventory, fleet = load_fleet(devices, defaults, sites, models)
+    inventory, fleet = load_fleet(devices, defaults, sites, models, directory, strict=strict)
     warnings = []
     rendered = render_fleet(inventory, fleet, warnings=warnings)
     for warning in warnings:

@@ -43,6 +43,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors impo
     ProvisioningError,
     quote_value,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._function_keys import check_function_keys
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
 
@@ -73,7 +74,9 @@ GENERIC_SETTINGS = {
     "sip_transport": Setting("str", "SIP transport", choices=("udp", "tcp", "tls"), default="udp"),
     "outbound_proxy": Setting("str", "outbound proxy host[:port]"),
     "ntp_server": Setting("str", "NTP server"),
-    "timezone": Setting("str", "POSIX TZ string, for example CET-1CEST,M3.5.0,M10.5.0/3 or EST5EDT,M3.2.0,M11.1.0"),
+    "timezone": Setting("str", "IANA time-zone name (Europe/Berlin, America/Sao_Paulo), whose current rule comes from the "
+                        "tzdata of the host that renders the profiles, or a POSIX TZ string (CET-1CEST,M3.5.0,M10.5.0/3, "
+                        "EST5EDT,M3.2.0,M11.1.0)"),
     "language": Setting("str", "display language as an ISO 639-1 code (en, de, fr, es, it, nl, pt, ...)"),
     "admin_password": Setting("str", "password of the phone's administrator web login", secret=True),
     "provisioning_url": Setting(
@@ -91,7 +94,18 @@ GENERIC_SETTINGS = {
         "(an unencrypted profile on a plain transport); the run warns for each such device", default=False),
     "encryption_digest": Setting(
         "str", "key-derivation digest of openssl enc; default per vendor and model", choices=("md5", "sha256")),
+    "function_keys": Setting(
+        "keys", "the phone's programmable keys: a list of {type, value, label, line, index}; the most specific level's "
+        "list replaces the others whole (see docs/inventory.md)"),
+    "sip_server_secondary": Setting(
+        "str", "backup SIP registrar for every line, where the vendor has one (a line's own sip_server_secondary wins)"),
+    "vlan_id": Setting("int", "voice VLAN the phone tags its traffic with (a wrong one cuts it off its servers)",
+                       minimum=1, maximum=4094),
+    "vlan_priority": Setting("int", "802.1p priority of the voice VLAN's frames", minimum=0, maximum=7),
 }
+
+#: Settings the collection itself reads, whatever the vendor: never reported as not carried.
+CORE_SETTINGS = frozenset(("sip_port", "sip_transport", "allow_plain_credentials"))
 
 _ALL_SETTINGS = {}
 
@@ -119,7 +133,8 @@ def all_settings():
 DEVICE_FIELDS = ("name", "mac", "model", "vendor", "site", "lines", "params", "settings", "keys")
 
 #: Fields of an entry of a device's ``lines``.
-LINE_FIELDS = ("extension", "auth_user", "password", "display_name", "sip_server", "sip_port", "transport")
+LINE_FIELDS = ("extension", "auth_user", "password", "display_name", "sip_server", "sip_port", "transport",
+               "sip_server_secondary")
 
 _MODEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$")
 _INTEGER_RE = re.compile(r"^-?[0-9]{1,12}$")
@@ -133,7 +148,8 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$")
 class Line:
     """One SIP account of a device, with defaults filled in."""
 
-    def __init__(self, number, extension, auth_user, password, display_name, sip_server, sip_port, transport):
+    def __init__(self, number, extension, auth_user, password, display_name, sip_server, sip_port, transport,
+                 sip_server_secondary=None):
         self.number = number
         self.extension = extension
         self.auth_user = auth_user
@@ -142,6 +158,8 @@ class Line:
         self.sip_server = sip_server
         self.sip_port = sip_port
         self.transport = transport
+        #: The backup registrar: the line's own, else the settings' ``sip_server_secondary``, else ``None``.
+        self.sip_server_secondary = sip_server_secondary
 
     def __repr__(self):
         # Never show the password, even in a traceback.
@@ -207,6 +225,8 @@ def check_setting(name, value, device=None, field_prefix="settings", field=None)
         return number
     if spec.kind == "list":
         return _check_range(value, device, field)
+    if spec.kind == "keys":
+        return check_function_keys(value, device, field)
     text = check_text(value, device, field, secret=spec.secret)
     if spec.choices and text not in spec.choices:
         raise ProvisioningError(
@@ -214,8 +234,9 @@ def check_setting(name, value, device=None, field_prefix="settings", field=None)
     if name == "timezone":
         if len(text) > _MAX_TZ_CHARS:
             # parse_tz quotes what it cannot parse: keep that short.
-            raise ProvisioningError("%s is not a POSIX TZ string such as CET-1CEST,M3.5.0,M10.5.0/3 (at most %d "
-                                    "characters)" % (quote_value(text), _MAX_TZ_CHARS), device=device, field=field)
+            raise ProvisioningError("%s is neither an IANA time-zone name such as Europe/Berlin nor a POSIX TZ string "
+                                    "such as CET-1CEST,M3.5.0,M10.5.0/3 (at most %d characters)"
+                                    % (quote_value(text), _MAX_TZ_CHARS), device=device, field=field)
         parse_tz(text, device=device, field=field)
     return text
 
@@ -320,8 +341,16 @@ class Inventory:
     inventory keeps what is valid, so the devices can still be checked.
     """
 
-    def __init__(self, defaults=None, sites=None, models=None, errors=None):
+    def __init__(self, defaults=None, sites=None, models=None, errors=None, strict=False):
         collector = ErrorCollector() if errors is None else errors
+        if not isinstance(strict, bool):
+            collector.add(ProvisioningError("must be true or false, got %s" % quote_value(strict),
+                                            field="sipfleet_strict"))
+            strict = False
+        #: ``sipfleet_strict``: a setting a device's vendor or model cannot carry is an error, not a warning.
+        self.strict = strict
+        #: ``{(vendor, field, reason): [device labels]}`` of the settings devices do not get (see :meth:`not_carried`).
+        self.dropped = {}
         self.defaults = check_settings(defaults, field_prefix="sipfleet_defaults", errors=collector)
         self.sites = {}
         for site, settings in _mapping(sites, "sipfleet_sites", collector).items():
@@ -339,6 +368,28 @@ class Inventory:
         self.derived = {}
         if errors is None:
             collector.raise_if_any()
+
+    def not_carried(self, device, vendor, field, reason):
+        """Report that ``device`` does not get the setting at ``field`` (``settings.language``): ``reason`` says why.
+
+        Nothing an inventory sets is dropped silently: each is a warning of
+        the run, grouped by vendor, field and reason (:meth:`warnings`), or
+        under ``sipfleet_strict`` an error naming the device and the field.
+        """
+        if self.strict:
+            raise ProvisioningError("%s devices do not get this setting: %s (sipfleet_strict is true; unset it for "
+                                    "this device or model)" % (vendor, reason), device=device, field=field)
+        self.dropped.setdefault((vendor, field, reason), []).append(device)
+
+    def warnings(self, shown=5):
+        """One line per vendor, field and reason of :meth:`not_carried`, with the count and the first devices."""
+        lines = []
+        for (vendor, field, reason), devices in sorted(self.dropped.items()):
+            names = sorted(set(devices))
+            more = " and %d more" % (len(names) - shown) if len(names) > shown else ""
+            lines.append("%d %s device(s) do not get %s: %s (%s%s)" % (
+                len(names), vendor, field, reason, ", ".join(names[:shown]), more))
+        return lines
 
     def model_settings(self, model):
         """Settings of files shared by every device of ``model``: defaults -> model."""
@@ -460,6 +511,10 @@ def _build_device(raw, index, inventory, vendor_for_model, errors):
     params = _params(raw.get("params"), label, errors)
     keys = _keys(raw.get("keys"), label, errors)
     lines = _build_lines(raw.get("lines"), label, settings, errors)
+    for key in settings.get("function_keys") or ():
+        if key.line > max(len(lines), 1):
+            errors.add(ProvisioningError("line %d: the device has %d line(s)" % (key.line, len(lines)),
+                                         device=label, field=key.field + ".line"))
     if errors:
         return None
     return Device(label, name, mac, model, vendor, site, lines, params, settings, keys)
@@ -537,7 +592,7 @@ def _build_line(number, raw, label, settings, errors):
         errors.add(ProvisioningError(
             "unknown field(s) %s; a line has %s" % (", ".join(map(label_text, unknown)), ", ".join(LINE_FIELDS)),
             device=label, field="%s.%s" % (field, label_text(unknown[0]))))
-    extension = auth_user = password = display_name = sip_server = port = transport = None
+    extension = auth_user = password = display_name = sip_server = port = transport = secondary = None
     with errors.check():
         extension = _text(raw.get("extension"), label, field + ".extension")
     with errors.check():
@@ -557,6 +612,9 @@ def _build_line(number, raw, label, settings, errors):
             raise ProvisioningError("no SIP server: set sip_server on the line or in the settings", device=label,
                                     field=field + ".sip_server")
     with errors.check():
+        secondary = _text(raw.get("sip_server_secondary"), label, field + ".sip_server_secondary",
+                          required=False) or settings.get("sip_server_secondary")
+    with errors.check():
         auth_user = _text(raw.get("auth_user"), label, field + ".auth_user", required=False)
     with errors.check():
         display_name = _text(raw.get("display_name"), label, field + ".display_name", required=False)
@@ -571,6 +629,7 @@ def _build_line(number, raw, label, settings, errors):
         sip_server=sip_server,
         sip_port=port if port is not None else settings["sip_port"],
         transport=transport if transport is not None else settings["sip_transport"],
+        sip_server_secondary=secondary,
     )
 
 
@@ -617,10 +676,10 @@ def build_fleet(devices, inventory, vendor_for_model, errors=None):
     return fleet
 
 
-def build_model(devices, defaults, sites, models, vendor_for_model, errors=None):
+def build_model(devices, defaults, sites, models, vendor_for_model, errors=None, strict=False):
     """``(inventory, fleet)`` of the data model, every error of both reported together."""
     collector = ErrorCollector() if errors is None else errors
-    inventory = Inventory(defaults, sites, models, errors=collector)
+    inventory = Inventory(defaults, sites, models, errors=collector, strict=strict)
     fleet = build_fleet(devices, inventory, vendor_for_model, errors=collector)
     if errors is None:
         collector.raise_if_any()

@@ -11,6 +11,7 @@ The vendors themselves are packages under ``_vendors/``, listed by
 from __future__ import annotations
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import all_settings, build_model
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import check_directory, render_directories
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ErrorCollector, ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import check_relative_path, is_key_carrier
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import (
@@ -24,19 +25,29 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.reg
 SETTINGS = all_settings()
 
 
-def load_fleet(devices, defaults=None, sites=None, models=None):
+def load_fleet(devices, defaults=None, sites=None, models=None, directory=None, strict=False):
     """Validate the whole inventory: returns ``(inventory, devices)``.
 
+    ``directory`` is ``sipfleet_directory``: kept, validated, as
+    ``inventory.directory`` (``None`` when undefined: no directory).
+
     Every error is collected - each independent field error of the data
-    model, then the first vendor error of each device the model accepts -
-    and raised together as one :class:`~._errors.ProvisioningErrors`, so one
-    run shows everything there is to fix.
+    model, then the first vendor error of each device the model accepts,
+    and the first error of its generic settings (a function key its model
+    cannot carry; under ``strict``, a setting its vendor or model does not
+    carry) - and raised together as one :class:`~._errors.ProvisioningErrors`,
+    so one run shows everything there is to fix. The settings devices do not
+    get are the inventory's :meth:`~._device_model.Inventory.warnings`.
     """
     errors = ErrorCollector()
-    inventory, fleet = build_model(devices, defaults, sites, models, vendor_for_model, errors=errors)
+    inventory, fleet = build_model(devices, defaults, sites, models, vendor_for_model, errors=errors, strict=strict)
+    inventory.directory = check_directory(directory, errors)
     for device in fleet:
+        renderer = renderer_for(device)
         with errors.check():
-            renderer_for(device).validate(device, inventory)
+            renderer.validate(device, inventory)
+        with errors.check():
+            renderer.check_generic_settings(device, inventory)
     errors.raise_if_any()
     return inventory, fleet
 
@@ -70,7 +81,12 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
     transport is an error unless the inventory allows it (see
     :func:`check_plain_credentials`; ``http_credentials_enforced`` says the
     servers ask for the devices' own HTTP credentials); the warnings it
-    gives then are appended to ``warnings`` when a list is passed.
+    gives then are appended to ``warnings`` when a list is passed, after
+    the inventory's own (the settings devices do not get, see
+    :meth:`~._device_model.Inventory.warnings`), and so are those of the
+    directory (``inventory.directory``, see
+    :func:`~._directory.render_directories`), whose phonebooks are shared
+    files of the run.
     """
     files = []
     by_vendor = {}
@@ -88,6 +104,9 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
         files.extend(_tagged(renderer, rendered))
     for name in sorted(by_vendor):
         files.extend(_tagged(VENDORS[name], VENDORS[name].render_shared(by_vendor[name], inventory)))
+    # The phonebook of each family (sipfleet_directory), and a warning per family that gets none.
+    directory_files, directory_warnings = render_directories(inventory, fleet, renderer_for)
+    files.extend(directory_files)
     owners = {}
     replacements = {}
     for profile_file in files:
@@ -108,7 +127,8 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
                 % (path, carrier.device or "shared files", replacement.device), device=replacement.device, field="path")
     found = check_plain_credentials(fleet, files, http_credentials_enforced)
     if warnings is not None:
-        warnings.extend(found)
+        warnings.extend(inventory.warnings())
+        warnings.extend(found + directory_warnings)
     return files
 
 

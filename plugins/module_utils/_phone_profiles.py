@@ -61,6 +61,7 @@ ARGUMENT_SPEC = dict(
     defaults=dict(type="dict"),
     sites=dict(type="dict"),
     models=dict(type="dict"),
+    directory=dict(type="dict"),
     keys=dict(type="dict", no_log=True),
     next_keys=dict(type="dict", no_log=True),
     inventory_file=dict(type="path"),
@@ -74,6 +75,9 @@ ARGUMENT_SPEC = dict(
     dir_mode=dict(type="raw", default="0755"),
     prune=dict(type="bool", default=True),
     http_credentials_enforced=dict(type="bool", default=False),
+    # raw, not bool: AnsibleModule would turn sipfleet_strict: "yes" into
+    # true; the inventory check (Inventory) refuses anything but a boolean.
+    strict=dict(type="raw", default=False),
     bootstrap_serve=dict(type="str", choices=list(BOOTSTRAP_MODES), default="window"),
     bootstrap_window=dict(type="int", default=1440),
     bootstrap_fetched=dict(type="dict", default={}),
@@ -87,7 +91,7 @@ ARGUMENT_SPEC = dict(
 
 #: The options ``inventory_file`` stands for: the action plugin moves them
 #: into that file, the module reads them back from it.
-INVENTORY_FILE_OPTIONS = ("devices", "defaults", "sites", "models", "keys", "next_keys")
+INVENTORY_FILE_OPTIONS = ("devices", "defaults", "sites", "models", "directory", "keys", "next_keys")
 
 #: Options whose empty value ("", 0) has always meant "not given": they take
 #: their default then, as a missing one does.
@@ -484,7 +488,8 @@ def run(params, check_mode=False, want_diff=False, now=None):
 
     # Everything is validated and rendered before the first byte is written:
     # one bad device stops the run with the files of the last good run served.
-    inventory, fleet = load_fleet(params["devices"] or [], params["defaults"], params["sites"], params["models"])
+    inventory, fleet = load_fleet(params["devices"] or [], params["defaults"], params["sites"], params["models"],
+                                  params["directory"], strict=params["strict"])
     attach_keys(fleet, params["keys"])
     # Runs sharing the state directory or a root take turns, from reading the
     # state to saving it; check mode too, since it reads them.

@@ -59,6 +59,18 @@ options:
   models:
     description: Settings per model. Default, the variable C(sipfleet_models).
     type: dict
+  directory:
+    description:
+      - "The phone directory, as in C(sipfleet_directory): C(fleet) (default V(true): every line's display name and
+        extension), C(per_site) (default V(false): V(true) gives each site its own directory) and C(contacts), a list
+        of C({name, numbers, group})."
+      - Each vendor family with a documented phonebook format gets its phonebook file as a shared file in every root,
+        and each of its devices' profiles points at C(<provisioning_url>/<file>). A device of a family with no documented
+        format (Panasonic, Fanvil), or whose C(provisioning_url) the family's phonebook cannot be fetched over, gets none
+        and is listed in the run's warnings, one per family.
+      - Default, the variable C(sipfleet_directory). Undefined or null means no directory (no file, no profile changes);
+        V({}) means a fleet-wide directory of every line. See C(docs/inventory.md).
+    type: dict
   keys:
     description:
       - "The devices' keys from the key store, C({MAC: {key name: hex}}), as returned by
@@ -79,8 +91,8 @@ options:
     type: dict
   inventory_file:
     description:
-      - Path on the managed host of a JSON file with the keys C(devices), C(defaults), C(sites), C(models) and
-        C(keys) (and C(next_keys)), read instead of those options. The action plugin writes such a file into the task's temporary
+      - Path on the managed host of a JSON file with the keys C(devices), C(defaults), C(sites), C(models),
+        C(directory) and C(keys) (and C(next_keys)), read instead of those options. The action plugin writes such a file into the task's temporary
         directory (readable by the connecting user only) and removes it afterwards; give it yourself to render an
         inventory exported on the host.
     type: path
@@ -151,6 +163,15 @@ options:
         C(tftp_server_refused_paths)), so a root served over both protocols gives them to nobody else. A TFTP server
         set up another way must refuse them too.
     type: bool
+    default: false
+  strict:
+    description:
+      - Whether a setting a device's vendor or model cannot carry (a backup registrar on a phone without one, function
+        keys on a family that maps none) fails the run, naming each device and setting. Without it each is a warning
+        of the run, grouped by vendor, setting and reason, with the number of devices.
+      - The profiles playbook passes the inventory variable C(sipfleet_strict).
+      - V(true) or V(false); anything else, a string such as V(yes) included, is an error naming C(sipfleet_strict).
+    type: raw
     default: false
   bootstrap_window:
     description:
@@ -255,6 +276,18 @@ EXAMPLES = r"""
 - name: Tell only the phones whose files changed to check for their new profile
   ansible.builtin.debug:
     msg: "{{ profiles.changed_devices }}"
+
+- name: Give every phone a directory of the fleet's lines and two contacts
+  sipfleet.provisioning.phone_profiles:
+    directory:
+      contacts:
+        - name: Front desk
+          numbers: ["+49 30 1234"]
+        - name: Plumber
+          numbers: ["+49 30 5555", "+49 170 5555"]
+          group: Suppliers
+    keys: "{{ key_store.device_keys }}"
+    roots: [/srv/tftp, /srv/provisioning]
 
 - name: Serve the key bootstraps all the time (HTTPS with device certificates only)
   sipfleet.provisioning.phone_profiles:
@@ -402,7 +435,8 @@ def main():
         # let that be a password or key.
         message, errors = redact_error(exc, inventory_secrets(params))
         module.fail_json(msg=message, device=exc.device, field=exc.field, errors=errors)
-    # Devices served passwords in plain text because the inventory allows it.
+    # Devices served passwords in plain text because the inventory allows it,
+    # and devices that get no directory (sipfleet_directory).
     for warning in result.pop("warnings", []):
         module.warn(warning)
     module.exit_json(**result)
@@ -415,7 +449,7 @@ def _load_inventory_file(module, path):
     except (OSError, ValueError) as exc:
         module.fail_json(msg="cannot read the inventory file %s: %s" % (path, exc), field="inventory_file")
     if not isinstance(data, dict):
-        module.fail_json(msg="%s must hold a JSON object with devices, defaults, sites, models, keys" % path,
+        module.fail_json(msg="%s must hold a JSON object with devices, defaults, sites, models, directory, keys" % path,
                          field="inventory_file")
     return dict((name, data[name]) for name in INVENTORY_FILE_OPTIONS if name in data)
 

@@ -28,9 +28,11 @@ INVENTORY_VARIABLES = {
     "defaults": "sipfleet_defaults",
     "sites": "sipfleet_sites",
     "models": "sipfleet_models",
+    "directory": "sipfleet_directory",
 }
 
-_EMPTY = {"devices": [], "defaults": {}, "sites": {}, "models": {}}
+# An undefined sipfleet_directory is no directory (None), not an empty one.
+_EMPTY = {"devices": [], "defaults": {}, "sites": {}, "models": {}, "directory": None}
 
 
 def resolve(templar, value, where="value"):
@@ -77,7 +79,7 @@ def plain(value):
 
 
 def inventory_options(task_args, task_vars, templar):
-    """``{option: value}`` for devices, defaults, sites and models.
+    """``{option: value}`` for devices, defaults, sites, models and directory.
 
     An option the task gives wins; otherwise the variable of
     :data:`INVENTORY_VARIABLES`, or an empty value when it is undefined.

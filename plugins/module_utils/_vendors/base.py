@@ -22,6 +22,8 @@ import re
 from collections import namedtuple
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._codec import PLAIN, chain_problem, encode, encrypts
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import all_settings
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import directory_url
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 
 #: What a masked secret is shown as in a diff (and the value masking of ``_profile_diff``).
@@ -299,6 +301,47 @@ def mask_assignments(text, is_secret):
     return _ASSIGNMENT_RE.sub(masked, text)
 
 
+#: The generic settings a family carries only once its package maps them: a
+#: family that does not know them reports them (see
+#: :meth:`VendorRenderer.settings_not_carried`) instead of dropping them.
+NOT_CARRIED_BY_DEFAULT = {
+    "function_keys": "the collection maps no function keys for this family",
+    "sip_server_secondary": "the collection maps no backup registrar for this family",
+    "vlan_id": "the collection maps no VLAN for this family",
+    "vlan_priority": "the collection maps no VLAN for this family",
+}
+
+
+#: The generic ``language`` as ``_device_model.SETTINGS`` describes it: an
+#: ISO 639-1 code, lower-case, with an optional region (``zh-tw``).
+LANGUAGE_CODE = re.compile(r"\A[a-z]{2}(?:-[a-z]{2})?\Z")
+
+
+def malformed_language(value):
+    """Why ``value`` is not a ``language`` code at all, or ``None`` when it is one.
+
+    A malformed value is bad input, an error of the device; a well-formed
+    code a family has no value for is a setting the device does not get
+    (:func:`language_not_carried`): a warning, or an error under strict.
+    """
+    if isinstance(value, str) and LANGUAGE_CODE.match(value):
+        return None
+    return "%r is not a lower-case ISO 639-1 code such as en, de or zh-tw" % (value,)
+
+
+def language_not_carried(value, known, what, hint=""):
+    """Why a family whose ``what`` (``Poly lcl.ml.lang``) has the codes ``known`` does not carry ``language`` ``value``.
+
+    ``None`` when it does, and for an unset or malformed value (the
+    renderer refuses a malformed one). The reason depends on the value
+    alone, so the run's warnings group the devices by it; ``hint`` says
+    what to do instead.
+    """
+    if value is None or value in known or malformed_language(value):
+        return None
+    return "no %s value for %s; known: %s%s" % (what, value, ", ".join(sorted(known)), " (%s)" % hint if hint else "")
+
+
 class VendorRenderer:
     """Base class of the vendor renderers.
 
@@ -460,6 +503,115 @@ class VendorRenderer:
             if item.role == "bootstrap" and item.secret:
                 item.delivers_keys = True
         return files
+
+    # -- generic settings a family or model cannot carry --
+
+    def settings_not_carried(self, device):
+        """``{setting: why}`` of the generic settings ``device``'s files cannot carry.
+
+        A device that sets one of them gets a warning of the run naming the
+        setting, or an error under ``sipfleet_strict`` (see
+        :meth:`check_generic_settings`): nothing an inventory sets is dropped
+        silently. A family overrides this with what it maps (removing the
+        entries of :data:`NOT_CARRIED_BY_DEFAULT` it maps) and adds what its
+        files have no place for, with the reason.
+        """
+        return dict(NOT_CARRIED_BY_DEFAULT)
+
+    def function_key_support(self, device):
+        """``(types, count)``: the :data:`~._function_keys.TYPES` ``device``'s model carries, and its number of keys.
+
+        ``count`` ``None`` means unknown (no source gives it): every index is
+        accepted. Only read when the family maps ``function_keys``.
+        """
+        return frozenset(), 0
+
+    def check_generic_settings(self, device, inventory):
+        """Report the settings ``device`` does not get; check its function keys against its model.
+
+        A key of a type the model cannot carry, or beyond its keys, is an
+        error naming the device, the key's field and the model.
+        """
+        not_carried = self.settings_not_carried(device)
+        settings = all_settings()
+        for name in sorted(not_carried):
+            value = device.settings.get(name)
+            # An empty list (function_keys: []) is how a model or device
+            # clears a wider level's list: like unset, nothing to carry.
+            if value is not None and value != settings[name].default and not (
+                    isinstance(value, (list, tuple)) and not value):
+                inventory.not_carried(device.label, self.name, "settings.%s" % name, not_carried[name])
+        if "sip_server_secondary" in not_carried and device.settings.get("sip_server_secondary") is None:
+            for line in device.lines:
+                if line.sip_server_secondary is not None:
+                    inventory.not_carried(device.label, self.name, "lines[%d].sip_server_secondary" % (line.number - 1),
+                                          not_carried["sip_server_secondary"])
+        keys = device.settings.get("function_keys")
+        if not keys or "function_keys" in not_carried:
+            return
+        types, count = self.function_key_support(device)
+        for key in keys:
+            if key.type not in types:
+                raise device.error("model %s cannot carry a %s key; it carries %s" % (
+                    device.model, key.type, ", ".join(sorted(types)) or "none"), field=key.field + ".type")
+            if count is not None and key.index > count:
+                raise device.error("model %s has %d function keys; index %d is beyond them" % (
+                    device.model, count, key.index), field=key.field + ".index")
+
+    # -- the fleet's directory (sipfleet_directory; _directory.py) --
+
+    #: Whether a device can read the directory of its own site; ``False``:
+    #: the family reads one directory for the whole fleet (with ``per_site``
+    #: the run warns for its devices that have a site).
+    directory_per_site = True
+    #: Added to the run's warnings about this family's directory: what to do instead.
+    directory_hint = ""
+    #: Whether the family's phonebook carries a contact's group (else the run warns that it drops them).
+    directory_groups = False
+
+    def directory_path(self, site):
+        """The served path of the family's phonebook for ``site`` (``None``: the fleet-wide one), or ``None``.
+
+        ``None``, the default, means the family has no documented phonebook
+        format: it gets no file and the run warns, naming its devices.
+        """
+        return None
+
+    def directory_schemes(self, device):
+        """The URL schemes ``device`` fetches its phonebook over, or ``None`` for whatever its provisioning_url uses.
+
+        A device whose provisioning_url has another scheme gets no directory
+        (the run warns).
+        """
+        return None
+
+    def render_directory(self, entries):
+        """The bytes of the phonebook holding ``entries`` (sorted :class:`~._directory.Entry`, no secret)."""
+        raise NotImplementedError
+
+    def directory_settings(self, device, url):
+        """``[(native parameter, value)]`` pointing ``device`` at its phonebook at ``url`` (default none: it finds it itself)."""
+        return []
+
+    def directory_entries(self, entries):
+        """``(entries, warnings)``: the sorted ``entries`` the family's phonebook holds, and a warning for each change.
+
+        Default: every entry, unchanged. A family whose format cannot hold
+        some (Poly: one entry per number) keeps what it can and says what
+        it left out or changed, in warnings of the run.
+        """
+        return entries, []
+
+    def render_directory_file(self, site, entries):
+        """The shared :class:`ProfileFile` of the phonebook of ``site`` (kind ``phonebook``, declared plain)."""
+        return ProfileFile(self.directory_path(site), self.render_directory(entries), role="common", kind="phonebook")
+
+    def directory_params(self, device, inventory):
+        """:meth:`directory_settings` at the device's directory URL, or ``[]``; a raw parameter of the device wins."""
+        url = directory_url(self, device, inventory)
+        if url is None:
+            return []
+        return [(name, value) for name, value in self.directory_settings(device, url) if name not in device.params]
 
     def require_key(self, device, name):
         """``device.keys[name]``, or an error naming the missing secret."""

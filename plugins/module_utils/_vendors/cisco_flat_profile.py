@@ -60,14 +60,19 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses i
     parse_url,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import Setting
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import standard_path
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import quote_value
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     MASK,
+    NOT_CARRIED_BY_DEFAULT,
     ProfileFile,
     VendorRenderer,
+    language_not_carried,
+    malformed_language,
     mask_xml_elements,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import cisco_directory
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.cisco_flat_format import (
     UA_VALUES,
     is_param_name,
@@ -146,7 +151,37 @@ LANGUAGES = {
     "zh": "Chinese",
 }
 
+
+def _language_code(device):
+    """The device's ``language`` as a key of :data:`LANGUAGES`: upper-case codes (DE) are taken too."""
+    value = device.settings.get("language")
+    return value.lower() if isinstance(value, str) else value
+
+
 _TRANSPORTS = {"udp": "UDP", "tcp": "TCP", "tls": "TLS"}
+
+#: ``Extended_Function_<n>_`` of each generic key type a line key can carry:
+#: ``fnc=<function>`` and the field that takes the key's value. Sources:
+#: wazo-provd-plugins (``wazo_cisco_spa/common/common.py``: ``fnc=sd;ext=``,
+#: ``fnc=sd+blf+cp;sub=``, the line key ``Extension_<n>_`` / ``Short_Name_<n>_``
+#: / empty ``Extended_Function_<n>_``), the MPP administration guides
+#: (``Extended_Function_n_``: ``fnc=prk;sub=``; ``fnc=xml;url=``;
+#: "busy lamp field only with call pickup": ``fnc=blf+cp;sub=``). A family
+#: lists the types its phones carry in ``key_types``.
+KEY_FUNCTIONS = {
+    "blf": ("blf+sd+cp", "sub"),
+    "speed_dial": ("sd", "ext"),
+    "park": ("prk", "sub"),
+    "pickup": ("blf+cp", "sub"),
+    "url": ("xml", "url"),
+}
+#: Functions whose line the guides select with ``vid=<line>`` (speed dial,
+#: park and XML service examples); the others take the first line's.
+_KEY_FUNCTIONS_WITH_VID = ("sd", "prk", "xml")
+#: ``Extended_Function_<n>_`` limit (MPP guides: "String Length: 0 to 511").
+MAX_EXTENDED_FUNCTION = 511
+#: Characters the ``fnc=type;name=value`` syntax uses itself.
+_FUNCTION_SYNTAX_CHARS = ";="
 
 # Host names of labels of letters, digits and "-" (a label may end in "-";
 # no length limit for the whole name), IPv6 in brackets by its characters;
@@ -327,13 +362,13 @@ def _rule_date(transition, device):
 
 
 def time_zone_params(device):
-    """``timezone`` (POSIX TZ) -> ``Time_Zone``, ``Daylight_Saving_Time_Enable``, ``Daylight_Saving_Time_Rule``."""
+    """``timezone`` (IANA name or POSIX TZ) -> ``Time_Zone``, ``Daylight_Saving_Time_Enable``, ``Daylight_Saving_Time_Rule``."""
     text = device.settings.get("timezone")
     if not text:
         return {}
     zone = parse_tz(text, device=device.label, field="settings.timezone")
     if zone.utc_offset % 15:
-        raise device.error("UTC offset of %r is not a multiple of 15 minutes, which Time_Zone cannot express" % text,
+        raise device.error("UTC offset of %r is not a multiple of 15 minutes, which Time_Zone cannot express" % zone.label,
                            field="settings.timezone")
     sign = "+" if zone.utc_offset >= 0 else "-"
     offset = abs(zone.utc_offset)
@@ -345,7 +380,7 @@ def time_zone_params(device):
     save = zone.dst_offset - zone.utc_offset
     if save <= 0:
         raise device.error("%r has a daylight-saving offset of %d minutes; Cisco rules only move clocks forward"
-                           % (text, save), field="settings.timezone")
+                           % (zone.label, save), field="settings.timezone")
     params["Daylight_Saving_Time_Enable"] = "Yes"
     params["Daylight_Saving_Time_Rule"] = "start=%s;end=%s;save=%s" % (
         _rule_date(zone.start, device), _rule_date(zone.end, device), _clock(save))
@@ -389,7 +424,7 @@ def parse_mpp_version(value):
 class CiscoModel:
     """What the renderer needs to know about a model."""
 
-    def __init__(self, name, psn, lines, bootstrap, kind, admin_param=None, derived=False):
+    def __init__(self, name, psn, lines, bootstrap, kind, admin_param=None, derived=False, keys=0):
         self.name = name
         #: ``$PSN``, the product series number (``None`` where the sources do not give it).
         self.psn = psn
@@ -403,6 +438,9 @@ class CiscoModel:
         self.admin_param = admin_param
         #: ``True`` for a model the collection does not list, with facts derived from its name.
         self.derived = derived
+        #: Programmable line keys (``Extension_<n>_``...): 0 for none (ATAs, and
+        #: phones no source gives keys), ``None`` for unknown (a derived phone).
+        self.keys = keys
 
     def __repr__(self):
         return "CiscoModel(%s, psn=%s, lines=%d, bootstrap=%s)" % (self.name, self.psn, self.lines, self.bootstrap)
@@ -444,6 +482,10 @@ class CiscoFlatProfileRenderer(VendorRenderer):
     """
 
     models = {}
+    #: The generic key types the family's phones carry (:data:`KEY_FUNCTIONS` and ``line``, ``none``).
+    key_types = frozenset()
+    #: Whether the family maps ``sip_server_secondary`` (the ``Proxy_<n>_`` alias form).
+    backup_registrar = False
     unknown_model_lines = 16
     device_file_template = None
     default_digest = None
@@ -542,6 +584,40 @@ class CiscoFlatProfileRenderer(VendorRenderer):
     def key_specs(self, device):
         return dict(KEY_SPECS) if self.encrypted(device) else {}
 
+    def settings_not_carried(self, device):
+        facts = self.models.get(device.model) or self.derive_model(device.model)
+        if facts is None:
+            # validate() names the model; nothing more to say about its settings.
+            return dict(NOT_CARRIED_BY_DEFAULT)
+        not_carried = {
+            "vlan_priority": "no source the collection follows documents a VLAN priority parameter in the flat profile",
+        }
+        if facts.kind == "ata":
+            not_carried["function_keys"] = "an ATA has no keys"
+            not_carried["vlan_id"] = ("the sources document Enable_VLAN/VLAN_ID for the phones only, not for the "
+                                      "ATAs (a SPA112/SPA122 sets its VLAN in its router configuration)")
+            not_carried["language"] = "an ATA has no display; Language_Selection is written for phones only"
+        else:
+            reason = language_not_carried(_language_code(device), LANGUAGES, "Language_Selection")
+            if reason:
+                not_carried["language"] = reason
+            if facts.keys == 0:
+                not_carried["function_keys"] = "the sources give model %s no programmable line keys" % facts.name
+        if not self.backup_registrar:
+            not_carried["sip_server_secondary"] = (
+                "no source the collection follows documents a backup registrar for this firmware "
+                "(set params Proxy_<n>_ yourself)")
+        if not facts.admin_param:
+            not_carried["admin_password"] = "the sources document no administrator password parameter for model %s" % (
+                facts.name,)
+        return not_carried
+
+    def function_key_support(self, device):
+        facts = self.models.get(device.model) or self.derive_model(device.model)
+        if facts is None or facts.kind == "ata":
+            return frozenset(), 0
+        return self.key_types, facts.keys
+
     def validate(self, device, inventory):
         facts = self.facts(device)
         if len(device.lines) > facts.lines:
@@ -580,7 +656,7 @@ class CiscoFlatProfileRenderer(VendorRenderer):
     def render_device(self, device, inventory):
         facts = self.facts(device)
         if not self.encrypted(device):
-            xml = self._full_profile(device, facts, self.device_rule(device))
+            xml = self._full_profile(device, facts, self.device_rule(device), self.directory_params(device, inventory))
             return [ProfileFile(self.device_file(device.mac), xml, device=device.label, secret=True, role="profile",
                                 kind="xml")]
         key = self._key(device, "gpp_a", KEY_SPECS["gpp_a"])
@@ -592,7 +668,7 @@ class CiscoFlatProfileRenderer(VendorRenderer):
             ("Profile_Rule", rule, None),
             ("Resync_Periodic", str(BOOTSTRAP_RESYNC_SECONDS), None),
         ])
-        plaintext = self._full_profile(device, facts, rule)
+        plaintext = self._full_profile(device, facts, rule, self.directory_params(device, inventory))
         profile_path = "%s/%s/%s" % (PROFILE_DIRECTORY, directory, facts.bootstrap)
         return [
             ProfileFile(self.device_file(device.mac), initial, device=device.label, secret=True, role="bootstrap",
@@ -681,11 +757,12 @@ class CiscoFlatProfileRenderer(VendorRenderer):
         return value
 
     def _language(self, device):
-        code = str(device.settings["language"]).lower()
-        if code not in LANGUAGES:
-            raise device.error("unknown language %r; known: %s" % (code, ", ".join(sorted(LANGUAGES))),
-                               field="settings.language")
-        return LANGUAGES[code]
+        """``Language_Selection``, or ``None`` for a code it has no value for (settings_not_carried reports it)."""
+        code = _language_code(device)
+        problem = malformed_language(code)
+        if problem:
+            raise device.error(problem, field="settings.language")
+        return LANGUAGES.get(code)
 
     def _raw(self, device):
         return check_raw_params(device, reserved=RESERVED_WHEN_ENCRYPTED if self.encrypted(device) else ())
@@ -706,14 +783,20 @@ class CiscoFlatProfileRenderer(VendorRenderer):
             params["Primary_NTP_Server"] = settings["ntp_server"]
         if settings.get("syslog_server"):
             params["Syslog_Server"] = settings["syslog_server"]
+        if settings.get("vlan_id") is not None and facts.kind == "phone":
+            params["Enable_VLAN"] = "Yes"
+            params["VLAN_ID"] = str(settings["vlan_id"])
         params.update(time_zone_params(device))
-        if facts.kind == "phone" and settings.get("language"):
+        if facts.kind == "phone" and settings.get("language") and self._language(device):
             params["Language_Selection"] = self._language(device)
         outbound = settings.get("outbound_proxy")
         for line in device.lines:
             number = line.number
             params["Line_Enable_%d_" % number] = "Yes"
             params["Proxy_%d_" % number] = "%s:%d" % (line.sip_server, line.sip_port)
+            if self.backup_registrar and line.sip_server_secondary is not None:
+                params["Proxy_%d_" % number] = self._proxy_with_backup(device, line)
+                params["Use_DNS_SRV_%d_" % number] = "Yes"
             params["SIP_Transport_%d_" % number] = _TRANSPORTS[line.transport]
             if outbound:
                 params["Use_Outbound_Proxy_%d_" % number] = "Yes"
@@ -731,7 +814,112 @@ class CiscoFlatProfileRenderer(VendorRenderer):
                 params["User_ID_%d_" % number] = ""
                 params["Password_%d_" % number] = ""
                 params["Auth_ID_%d_" % number] = ""
+        params.update(self._key_params(device, facts))
         return params
 
-    def _full_profile(self, device, facts, rule):
-        return render_flat_profile(merge_params(self._mapped(device, facts, rule), self._raw(device), device))
+    def _full_profile(self, device, facts, rule, directory=()):
+        mapped = self._mapped(device, facts, rule)
+        # The directory service (sipfleet_directory); a raw parameter still wins.
+        mapped.update(directory)
+        return render_flat_profile(merge_params(mapped, self._raw(device), device))
+
+    # -- the directory (sipfleet_directory; cisco_directory.py) --
+
+    def directory_path(self, site):
+        return standard_path(self.name, site, cisco_directory.FILE_NAME)
+
+    def directory_schemes(self, device):
+        return cisco_directory.SCHEMES
+
+    def render_directory(self, entries):
+        return cisco_directory.render_directory(entries)
+
+    def directory_settings(self, device, url):
+        return cisco_directory.directory_settings(url)
+
+    def _proxy_with_backup(self, device, line):
+        """``Proxy_<n>_`` as a local DNS SRV alias: the registrar first (p=0), the backup after it (p=1).
+
+        The form wazo-provd-plugins writes for a backup proxy
+        (``<alias>:SRV=<host>:<port>:p=0|<backup>:<port>:p=1``, with
+        ``Use_DNS_SRV_<n>_`` on). ``:`` separates its fields, so an IPv6
+        address cannot be written in it.
+        """
+        field = ("settings.sip_server_secondary" if line.sip_server_secondary == device.settings.get("sip_server_secondary")
+                 else "lines[%d].sip_server_secondary" % (line.number - 1))
+        backup = check_host(line.sip_server_secondary, device, field, allow_port=True)
+        for value, where in ((line.sip_server, field), (backup, field)):
+            if "[" in value:
+                raise device.error("a backup registrar is written in the Proxy_%d_ alias form host:port:p=N|..., whose "
+                                   "fields ':' separates; an IPv6 address cannot be written in it (use a host name)"
+                                   % line.number, field=where)
+        host, port = backup, line.sip_port
+        if ":" in backup:
+            host, port = backup.rsplit(":", 1)
+        return "sipfleet%d:SRV=%s:%d:p=0|%s:%s:p=1" % (line.number, line.sip_server, line.sip_port, host, port)
+
+    def _key_params(self, device, facts):
+        """``function_keys`` -> ``Extension_<n>_``, ``Short_Name_<n>_``, ``Extended_Function_<n>_`` of each listed key.
+
+        Keys the inventory leaves out are not written: the phone keeps its
+        own (its line keys show its lines by default). A key of a type or
+        index the model cannot carry is not mapped here: the generic check
+        (:meth:`check_generic_settings`) refuses it, naming the model.
+        """
+        keys = device.settings.get("function_keys")
+        types, count = self.function_key_support(device)
+        params = {}
+        for key in keys or ():
+            if key.type not in types or (count is not None and key.index > count):
+                continue
+            number = key.index
+            if key.type == "line":
+                extension, function = str(key.line), ""
+                short_name = key.label if key.label is not None else "$USER"
+            elif key.type == "none":
+                extension, short_name, function = "Disabled", "", ""
+            else:
+                extension = "Disabled"
+                short_name = key.label if key.label is not None else key.value
+                function = self._key_function(device, key)
+            if short_name:
+                check_text(short_name, device, key.field + (".label" if key.label is not None else ".value"))
+            params["Extension_%d_" % number] = extension
+            params["Short_Name_%d_" % number] = short_name
+            params["Extended_Function_%d_" % number] = function
+        return params
+
+    def _key_function(self, device, key):
+        """``fnc=<function>;<field>=<value>[;vid=<line>][;nme=<label>]`` of a key other than line and none."""
+        function, name = KEY_FUNCTIONS[key.type]
+        value = key.value
+        if value is None:
+            if key.type == "park":
+                # The guides' private-line park key parks on the phone's own user.
+                value = "$USER"
+            else:
+                raise device.error("a Cisco %s key needs the extension to pick up: the sources document only directed "
+                                   "pickup on a line key (fnc=blf+cp;sub=<extension>)" % key.type, field=key.field + ".value")
+        for text, what in ((value, ".value"), (key.label, ".label")):
+            if text is None:
+                continue
+            check_text(text, device, key.field + what)
+            bad = sorted(set(text) & set(_FUNCTION_SYNTAX_CHARS))
+            if bad:
+                raise device.error("contains %s, which the Extended_Function syntax fnc=type;name=value uses itself"
+                                   % " and ".join(repr(char) for char in bad), field=key.field + what)
+        if name != "url" and "@" not in value:
+            # $PROXY: the line's registrar, as the guides and other servers write it.
+            value = "%s@$PROXY" % value
+        text = "fnc=%s;%s=%s" % (function, name, value)
+        if key.line != 1:
+            if function not in _KEY_FUNCTIONS_WITH_VID:
+                raise device.error("the sources document no line selection (vid=) for a %s line key: it uses the first "
+                                   "line; remove line or set it to 1" % key.type, field=key.field + ".line")
+            text += ";vid=%d" % key.line
+        if key.label is not None:
+            text += ";nme=%s" % key.label
+        if len(text) > MAX_EXTENDED_FUNCTION:
+            raise device.error("makes Extended_Function_%d_ %d characters long; the phones take at most %d"
+                               % (key.index, len(text), MAX_EXTENDED_FUNCTION), field=key.field + ".value")
+        return text

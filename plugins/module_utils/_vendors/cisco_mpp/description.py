@@ -54,6 +54,8 @@ DESCRIPTION = VendorDescription(
         "xml": ("plain",),
         "xml_encrypted": ("openssl-aes-256-cbc",),
         "xml_compressed_encrypted": ("gzip", "openssl-aes-256-cbc"),
+        # The phonebook of sipfleet_directory (_directory.py), shared.
+        "phonebook": ("plain",),
     },
     notify=NotifyFacts("resync"),
     firmware=FirmwareFacts("the image keeps the file name Cisco ships (the load name the phone compares), "

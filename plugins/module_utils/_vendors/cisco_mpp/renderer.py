@@ -40,12 +40,27 @@ SHA256_SINCE = (11, 3)
 DEFAULT_DIGEST = "sha256"
 
 
-def _phone(number, lines):
+#: Phones without programmable line keys: the MPP guides' Enable_Direct_PLK_Configuration
+#: is for "all MPP phones except 7811, 7832, and 8832".
+NO_LINE_KEYS = (7811, 7832, 8832)
+
+#: The key types the MPP guides document on a line key (Extended_Function_n_):
+#: line, BLF (fnc=blf+sd+cp), speed dial (fnc=sd), call park (fnc=prk),
+#: directed pickup (fnc=blf+cp), XML service (fnc=xml), and a cleared key.
+#: DTMF is a programmable softkey (PSK) function only; transfer has none.
+KEY_TYPES = frozenset(("line", "blf", "speed_dial", "park", "pickup", "url", "none"))
+
+
+def _phone(number, lines, keys=None):
     name = "CP-%d-3PCC" % number
     # The 6800 guide gives $PSN as "6841-3PCC", the 7800 guide as "7861"; the
     # 8800 guide's example is not a model number, so the 7800 form is assumed.
     psn = "%d-3PCC" % number if 6800 <= number < 6900 else "%d" % number
-    return name, CiscoModel(name, psn, lines, "%s.xml" % psn, "phone", _ADMIN)
+    # A line key per extension ("Extension_n_ ... n is the extension (1-10)
+    # assigned to a line key" on the 8800): the keys are the model's lines.
+    if keys is None:
+        keys = 0 if number in NO_LINE_KEYS else lines
+    return name, CiscoModel(name, psn, lines, "%s.xml" % psn, "phone", _ADMIN, keys=keys)
 
 
 def _ata(number):
@@ -89,6 +104,7 @@ class CiscoMppRenderer(CiscoFlatProfileRenderer):
     description = DESCRIPTION
     title = DESCRIPTION.title
     models = MODELS
+    key_types = KEY_TYPES
     device_file_template = "{mac}.xml"
     # With neither encryption_digest nor firmware_version (see digest()).
     default_digest = DEFAULT_DIGEST
@@ -101,7 +117,9 @@ class CiscoMppRenderer(CiscoFlatProfileRenderer):
         if match:
             number = int(match.group(1))
             name, facts = _phone(number, self.unknown_model_lines)
-            return CiscoModel(name, facts.psn, facts.lines, facts.bootstrap, "phone", _ADMIN, derived=True)
+            # An unlisted phone's keys are unknown (None: any index), but for the guides' keyless models.
+            return CiscoModel(name, facts.psn, facts.lines, facts.bootstrap, "phone", _ADMIN, derived=True,
+                              keys=0 if number in NO_LINE_KEYS else None)
         match = _ATA_RE.match(model)
         if match:
             psn = match.group(1)

@@ -45,6 +45,8 @@ DESCRIPTION = VendorDescription(
         "xml": ("plain",),
         "xml_encrypted": ("openssl-aes-256-cbc",),
         "xml_compressed_encrypted": ("gzip", "openssl-aes-256-cbc"),
+        # The phonebook of sipfleet_directory (_directory.py), shared.
+        "phonebook": ("plain",),
     },
     # Resync_From_SIP: "a SIP NOTIFY message containing the Event: resync header".
     notify=NotifyFacts("resync"),

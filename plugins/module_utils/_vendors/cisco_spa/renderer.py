@@ -35,7 +35,20 @@ _ADMIN = "Admin_Passwd"
 
 
 def _model(name, psn, lines, kind, admin_param=_ADMIN, bootstrap=None):
-    return name, CiscoModel(name, psn, lines, bootstrap or "spa%s.cfg" % psn, kind, admin_param)
+    return name, CiscoModel(name, psn, lines, bootstrap or "spa%s.cfg" % psn, kind, admin_param,
+                            keys=LINE_KEYS.get(name, 0))
+
+
+#: Programmable line keys of the phones (wazo-provd-plugins' ``_NB_FKEY``,
+#: without expansion modules). The SPA502G and SPA512G have none there; the
+#: SPA901/921/922, SPA301 and WIP310 are not listed, so no key is mapped on them.
+LINE_KEYS = {
+    "SPA941": 4, "SPA942": 4, "SPA962": 6, "SPA303": 3, "SPA501G": 8, "SPA504G": 4, "SPA508G": 8,
+    "SPA509G": 12, "SPA514G": 4, "SPA525G": 5, "SPA525G2": 5,
+}
+
+#: The key types wazo-provd-plugins writes for these phones (line key, BLF, speed dial) and a cleared key.
+KEY_TYPES = frozenset(("line", "blf", "speed_dial", "none"))
 
 
 #: Listed models: product series number ($PSN), lines, kind. The web login of
@@ -94,6 +107,9 @@ class CiscoSpaRenderer(CiscoFlatProfileRenderer):
     description = DESCRIPTION
     title = DESCRIPTION.title
     models = MODELS
+    key_types = KEY_TYPES
+    # wazo-provd-plugins writes a backup proxy as the Proxy_<n>_ alias form.
+    backup_registrar = True
     unknown_model_lines = 12
     device_file_template = "spa{mac}.xml"
     default_digest = "md5"
@@ -109,7 +125,9 @@ class CiscoSpaRenderer(CiscoFlatProfileRenderer):
         psn = match.group(1)
         # SPA3xx/5xx/9xx three-digit series are phones; the rest are ATAs and gateways.
         kind = "phone" if len(re.match(r"[0-9]*", psn).group(0)) == 3 and psn[0] in "359" else "ata"
-        return CiscoModel(model, psn, self.unknown_model_lines, "spa%s.cfg" % psn, kind, _ADMIN, derived=True)
+        # A derived phone's keys are unknown (None: any index); an ATA has none.
+        return CiscoModel(model, psn, self.unknown_model_lines, "spa%s.cfg" % psn, kind, _ADMIN, derived=True,
+                          keys=None if kind == "phone" else 0)
 
     def check_firmware(self, device):
         settings = device.settings

@@ -68,6 +68,8 @@ DESCRIPTION = VendorDescription(
     # (SigCrypto_Key, MedCrypto_Key), and every PIN a raw parameter may set.
     secret_params=("Config_File_Key", "Common_Cfg_File_Key"),
     secret_param_patterns=(r"(?:Pswd|Passwd|Password|_Key|_Pin)$",),
+    # The function keys' container (PHONE_CONFIG_MODULE.Function_Key) holds no key material.
+    not_secret_param_patterns=(r"(?:^|\.)Function_Key$",),
     # cfg: <mac>.cfg and <mac>-bootstrap.cfg, plain XML in either form.
     # Fanvil's own file encryption (Config_File_Key) is not public.
     encodings={"cfg": ("plain",)},

@@ -28,6 +28,10 @@ Sources (vendor-facts-more.md section 4, each read from the code named there):
   names one. No naming rule was found: the table is all there is.
 - ``keys``: function keys per page (``FUNCTION_KEYS_PER_PAGE``), ``None``
   where no source gives it.
+- ``top_keys``: the keys beside the display a ``<sysConf>`` file writes as
+  ``<dssSide>`` before the paged ``<internal>`` keys
+  (``TOP_FUNCTION_KEYS``, ``serie_x/entry.py``), ``None`` where no source
+  gives it.
 """
 
 from __future__ import annotations
@@ -38,9 +42,9 @@ SYSCONF = "sysconf"
 _NO_COUNT = "SIP account count not in the sources: one account allowed"
 
 
-def _model(series, form, lines, keys=None, language=None, version="2.0002", unsure=None, common_file=None):
+def _model(series, form, lines, keys=None, language=None, version="2.0002", unsure=None, common_file=None, top_keys=None):
     return {"series": series, "format": form, "lines": lines, "keys": keys, "language": language, "version": version,
-            "unsure": unsure, "common_file": common_file}
+            "unsure": unsure, "common_file": common_file, "top_keys": top_keys}
 
 
 #: ``{MODEL: facts}``, canonical upper-case names as inventories write them (``X4U``, ``H2U-V2``).
@@ -49,15 +53,15 @@ MODELS = {
     "X4": _model("X", VOIP_CONFIG_FILE, 1, language="x", unsure=_NO_COUNT, common_file="f0X4hw1.100.cfg"),
     "X5S": _model("X", VOIP_CONFIG_FILE, 1, language="x", unsure=_NO_COUNT, common_file="F0V00X5S0000.cfg"),
     "X6": _model("X", VOIP_CONFIG_FILE, 1, language="x", unsure=_NO_COUNT, common_file="F0V00X600000.cfg"),
-    "X4U": _model("X", SYSCONF, 3, keys=6, language="x"),
+    "X4U": _model("X", SYSCONF, 3, keys=6, language="x", top_keys=3),
     "X4U-PRO": _model("X", SYSCONF, 1, language="x", unsure=_NO_COUNT),
-    "X5U": _model("X", SYSCONF, 4, keys=6, language="x"),
-    "X6U": _model("X", SYSCONF, 5, keys=12, language="x"),
+    "X5U": _model("X", SYSCONF, 4, keys=6, language="x", top_keys=4),
+    "X6U": _model("X", SYSCONF, 5, keys=12, language="x", top_keys=5),
     "X6U-PRO": _model("X", SYSCONF, 1, language="x", unsure=_NO_COUNT),
     "X7": _model("X", SYSCONF, 1, language="x", unsure=_NO_COUNT),
     "X7C": _model("X", SYSCONF, 1, language="x", unsure=_NO_COUNT),
-    "X210": _model("X", SYSCONF, 10, keys=32, language="x"),
-    "X210I": _model("X", SYSCONF, 10, keys=32, language="x"),
+    "X210": _model("X", SYSCONF, 10, keys=32, language="x", top_keys=10),
+    "X210I": _model("X", SYSCONF, 10, keys=32, language="x", top_keys=10),
     "H5": _model("H", VOIP_CONFIG_FILE, 1, unsure=_NO_COUNT),
     "H2U-V2": _model("H", SYSCONF, 1, keys=10, version="2.0000000000", unsure=_NO_COUNT, common_file="F0V2UV200000.cfg"),
 }

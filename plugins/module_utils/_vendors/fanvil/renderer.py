@@ -51,6 +51,8 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.bas
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     ProfileFile,
     VendorRenderer,
+    language_not_carried,
+    malformed_language,
     mask_xml_elements,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.fanvil.description import (
@@ -103,6 +105,9 @@ PATHS = {
         "syslog": ("AAA_CONFIG_MODULE.Enable_Syslog", "AAA_CONFIG_MODULE.Syslog_address"),
         "provisioning": (_AUTOUPDATE + ".Download_Server_IP", _AUTOUPDATE + ".Config_File_Name"),
         "firmware": _AUTOUPDATE + ".Auto_Image_URL",
+        "backup": ("Backup_Addr", "Backup_Port", "Backup_Transpo"),
+        "vlan": ("QOS_CONFIG_MODULE.Enable_VLAN", "QOS_CONFIG_MODULE.VLAN_ID", "QOS_CONFIG_MODULE.Signalling_Priority",
+                 "QOS_CONFIG_MODULE.Voice_Priority"),
     },
     SYSCONF: {
         "line": "sip.line[%d].",
@@ -115,8 +120,44 @@ PATHS = {
         "syslog": (None, "log.SyslogServer"),
         "provisioning": ("ap.FlashServerIP", "ap.FlashFileName"),
         "firmware": None,
+        "backup": ("BackupAddr", "BackupPort", "BackupTransport"),
+        "vlan": ("qos.EnableVLAN", "qos.VLANID", "qos.SignallingPriority", "qos.VoicePriority"),
     },
 }
+
+#: Generic function key type -> (Type, Value) of a Fanvil function key (vendor-facts-more 4.3; wazo-provd-plugins
+#: wazo_fanvil common.py _format_fkey: Type 1, a memory key, with <number>@<line>/f for a speed dial and
+#: <number>@<line>/ba for a BLF; Type 2 a line key whose value names the account, SIP<n>, as W's <sysConf> template
+#: writes the keys of its lines; Type 0 an unused key). Park is not mapped: W writes <number>@<line>/c with the line
+#: key's Type 2, which no second source confirms; pickup, transfer, DTMF and URL keys are in no source.
+KEY_TYPES = {"line": ("2", "SIP{line}"), "blf": ("1", "{value}@{line}/ba"), "speed_dial": ("1", "{value}@{line}/f"),
+             "none": ("0", "")}
+#: Where a key goes: form A's Function_Key_Entry (W base.tpl, FusionPBX); form B's keys beside the display
+#: (<dssSide index="1"><Fkey index="n">) and then the paged ones (<internal index="page"><Fkey index="n">,
+#: FuncKeyPageNum pages), as W's base-new.tpl writes them.
+KEY_ENTRY = "PHONE_CONFIG_MODULE.Function_Key.Function_Key_Entry[Fkey%d]."
+KEY_TOP = "dsskey.dssSide[1].Fkey[%d]."
+KEY_PAGED = "dsskey.internal[%d].Fkey[%d]."
+KEY_PAGES = "dsskey.FuncKeyPageNum"
+#: What wazo-provd-plugins keeps of a key's title (it strips the rest, common.py): letters, digits, _ and spaces.
+TITLE_RE = re.compile(r"^[\w ]+\Z")
+#: What a BLF or speed dial's number may hold: its value is <number>@<line>/<kind>.
+KEY_NUMBER_RE = re.compile(r"^[^@/]+\Z")
+
+#: The generic settings the family's files have no place for, with why.
+NOT_CARRIED = {
+    "resync_interval": "the periodic check's mode and interval codes (Download_Mode / Download_Interval, FlashMode / "
+                       "FlashInterval) and their unit are in no source: the phone keeps its own; set them in params",
+    "resync_spread": "the periodic check's mode and interval codes (Download_Mode / Download_Interval, FlashMode / "
+                     "FlashInterval) and their unit are in no source: the phone keeps its own; set them in params",
+    "firmware_version": "Fanvil phones take the image a URL names; no parameter names a version",
+    "encryption_digest": "Fanvil's file encryption is not public: no file is encrypted",
+    "outbound_proxy": "whether Proxy_Addr is an outbound proxy or the SIP proxy is in no source; set the line's "
+                      "Proxy_Addr / Proxy_Port (ProxyAddr / ProxyPort) in params",
+}
+#: A <sysConf> file's firmware: reported as not carried.
+SYSCONF_FIRMWARE_NOT_CARRIED = ("the sources name fwCheck.UpgradeServer1 for a <sysConf> file, but not whether it takes "
+                                "an image URL or a server; set fwCheck.* in params")
 
 #: The admin login (Level 10 = administrator; wazo-provd-plugins base.tpl / base-new.tpl).
 ADMIN_USER = "admin"
@@ -163,6 +204,9 @@ class FanvilRenderer(VendorRenderer):
     name = DESCRIPTION.name
     title = DESCRIPTION.title
     description = DESCRIPTION
+    #: sipfleet_directory: no phonebook file (docs/vendors/fanvil.md, Directory).
+    directory_hint = (" (Xml_PhoneBook_Entry and xmlContact name the URL of an XML phonebook whose format no Fanvil document "
+                      "read describes; point the phones at a phonebook you serve with params)")
     secure_transport = ("http_credentials: true (the device's own HTTP user and password, with the http_server role's "
                         "per-device HTTP credentials; docs/keys.md), or an https provisioning_url (Fanvil file encryption is "
                         "not public)")
@@ -232,16 +276,10 @@ class FanvilRenderer(VendorRenderer):
             self._url(value, device.label, field("provisioning_url"))
             add(paths["provisioning"][0], value, "provisioning_url")
             add(paths["provisioning"][1], CONFIG_FILE_NAME, "provisioning_url")
-        # resync_interval and resync_spread are ignored (docs/vendors/fanvil.md):
-        # the periodic check's mode and interval codes (Download_Mode /
-        # Download_Interval, FlashMode / FlashInterval) and their unit are in
-        # no source, so the phone keeps its own; set them in params.
+        # resync_interval and resync_spread: settings_not_carried reports them.
         value = settings.get("firmware_url")
-        if value is not None:
-            if paths["firmware"] is None:
-                raise device.error("is not mapped for a <sysConf> file: the sources name fwCheck.UpgradeServer1, but not "
-                                   "whether it takes an image URL or a server; set fwCheck.* in params",
-                                   field=field("firmware_url"))
+        if value is not None and paths["firmware"] is not None:
+            # A <sysConf> file has none: settings_not_carried reports it.
             self._url(value, device.label, field("firmware_url"))
             add(paths["firmware"], value, "firmware_url")
         value = settings.get("ntp_server")
@@ -252,17 +290,22 @@ class FanvilRenderer(VendorRenderer):
         if value is not None:
             params.extend(self._timezone_params(value, device, paths["timezone"]))
         value = settings.get("language")
-        if value is not None:
+        if value is not None and self._language(value, device, form) is not None:
             add(paths["language"], self._language(value, device, form), "language")
         value = settings.get("syslog_server")
         if value is not None:
             if paths["syslog"][0] is not None:
                 add(paths["syslog"][0], "1", "syslog_server")
             add(paths["syslog"][1], self._host(value, device.label, field("syslog_server")), "syslog_server")
-        if settings.get("outbound_proxy") is not None:
-            raise device.error("is not mapped for Fanvil phones: whether Proxy_Addr is an outbound proxy or the SIP proxy "
-                               "is in no source; set the line's Proxy_Addr / Proxy_Port in params",
-                               field=field("outbound_proxy"))
+        value = settings.get("vlan_id")
+        if value is not None:
+            add(paths["vlan"][0], "1", "vlan_id")
+            add(paths["vlan"][1], value, "vlan_id")
+        value = settings.get("vlan_priority")
+        if value is not None:
+            # Signalling and voice alike, as wazo-provd-plugins writes them; kept by the phone for its VLAN, on or off.
+            add(paths["vlan"][2], value, "vlan_priority")
+            add(paths["vlan"][3], value, "vlan_priority")
         password = settings.get("admin_password")
         if password is not None:
             add(paths["admin"] + "Name", ADMIN_USER, "admin_password")
@@ -272,22 +315,27 @@ class FanvilRenderer(VendorRenderer):
 
     @staticmethod
     def _language(value, device, form):
+        """The ``language`` parameter's value in ``form``, or ``None`` where it has none (settings_not_carried reports it)."""
+        problem = malformed_language(value)
+        if problem:
+            raise device.error(problem, field="settings.language")
         if form == SYSCONF:
-            if value not in SYSCONF_LANGUAGES:
-                raise device.error("%r is not a DefaultLanguage the sources list; known: %s (set phone.display."
-                                   "DefaultLanguage in params for another)" % (value, ", ".join(SYSCONF_LANGUAGES)),
-                                   field="settings.language")
-            return value
+            return value if value in SYSCONF_LANGUAGES else None
+        return (NUMERIC_LANGUAGES.get(MODELS[device.model]["language"]) or {}).get(value)
+
+    def _language_not_carried(self, device):
+        """Why the device's ``language`` reaches none of its files, or ``None``."""
+        value = device.settings.get("language")
+        if self.form(device) == SYSCONF:
+            return language_not_carried(value, SYSCONF_LANGUAGES, "DefaultLanguage",
+                                        "set phone.display.DefaultLanguage in params for another")
         table = NUMERIC_LANGUAGES.get(MODELS[device.model]["language"])
-        if table is None:
-            raise device.error("has no known numeric Language code for the %s in a <VOIP_CONFIG_FILE> file (the sources "
-                               "give the X-series table only); set GLOBAL_CONFIG_MODULE.Language in params"
-                               % device.model, field="settings.language")
-        if value not in table:
-            raise device.error("%r has no numeric Language code in the sources; known: %s (set "
-                               "GLOBAL_CONFIG_MODULE.Language in params)" % (value, ", ".join(sorted(table))),
-                               field="settings.language")
-        return table[value]
+        if table is not None:
+            return language_not_carried(value, table, "numeric Language", "set GLOBAL_CONFIG_MODULE.Language in params")
+        if value is None or malformed_language(value):
+            return None
+        return ("the sources give no numeric Language code for the %s in a <VOIP_CONFIG_FILE> file (the X-series "
+                "table only; set GLOBAL_CONFIG_MODULE.Language in params)" % device.model)
 
     @staticmethod
     def _host(value, label, field):
@@ -315,7 +363,7 @@ class FanvilRenderer(VendorRenderer):
             # in none, and the last-week code is -1 or 5 (unsure).
             raise device.error("%r has daylight saving time; the Fanvil DST codes are unsure in the sources (Enable_DST, "
                                "the weekday numbering, last week -1 or 5): use a zone without DST here and set Enable_DST "
-                               "and DST_* (EnableDST, DST*) in params after checking your firmware" % (text,), field=field)
+                               "and DST_* (EnableDST, DST*) in params after checking your firmware" % (zone.label,), field=field)
         if zone.utc_offset % 60:
             raise device.error("has a UTC offset of %+d minutes; the sources give the Time_Zone_Name of whole hours only "
                                "(set Time_Zone and Time_Zone_Name in params)" % zone.utc_offset, field=field)
@@ -343,6 +391,80 @@ class FanvilRenderer(VendorRenderer):
                        "transport")
             for name, value, source in zip(paths["line_fields"], values, sources):
                 params.append(_Param(prefix + name, value, field % source, secret=source == "password"))
+            if line.sip_server_secondary is not None:
+                # The line's backup registrar, on the primary's port and transport (W base.tpl, base-new.tpl).
+                backup = ("settings.sip_server_secondary"
+                          if device.settings.get("sip_server_secondary") == line.sip_server_secondary
+                          else field % "sip_server_secondary")
+                self._host(line.sip_server_secondary, device.label, backup)
+                for name, value in zip(paths["backup"], (line.sip_server_secondary, line.sip_port,
+                                                         TRANSPORTS[line.transport])):
+                    params.append(_Param(prefix + name, value, backup))
+        return params
+
+    # -- function keys -----------------------------------------------------
+
+    def settings_not_carried(self, device):
+        result = dict(NOT_CARRIED)
+        if device is not None and device.model in MODELS and PATHS[self.form(device)]["firmware"] is None:
+            result["firmware_url"] = SYSCONF_FIRMWARE_NOT_CARRIED
+        if device is not None and device.model in MODELS and self._language_not_carried(device):
+            result["language"] = self._language_not_carried(device)
+        return result
+
+    def function_key_support(self, device):
+        facts = self.model_info(device.model)
+        if facts is None:
+            return frozenset(), 0
+        if self.form(device) == VOIP_CONFIG_FILE:
+            # Function_Key_Entry[FkeyN]: no source gives a model's count.
+            return frozenset(KEY_TYPES), None
+        if facts["top_keys"] is None or facts["keys"] is None:
+            # No source gives where a <sysConf> file of this model puts its keys.
+            return frozenset(), 0
+        return frozenset(KEY_TYPES), None
+
+    def _key_prefix(self, device, index, form):
+        """The path prefix of key ``index`` (1-based) in a file of ``form``, and its page of paged keys (or ``None``)."""
+        if form == VOIP_CONFIG_FILE:
+            return KEY_ENTRY % index, None
+        facts = MODELS[device.model]
+        if index <= facts["top_keys"]:
+            return KEY_TOP % index, None
+        position = index - facts["top_keys"] - 1
+        page = position // facts["keys"] + 1
+        return KEY_PAGED % (page, position % facts["keys"] + 1), page
+
+    def _function_key_params(self, device, form):
+        """The device's function keys; keys the inventory leaves out keep the phone's own.
+
+        A type the model cannot carry is left to check_generic_settings,
+        whose error names the model.
+        """
+        types, dummy = self.function_key_support(device)
+        params = []
+        pages = 0
+        first_paged = None
+        for key in device.settings.get("function_keys") or ():
+            if key.type not in types:
+                continue
+            code, template = KEY_TYPES[key.type]
+            if key.value is not None and not KEY_NUMBER_RE.match(key.value):
+                raise device.error("holds @ or /, which a Fanvil key's value <number>@<line>/%s cannot carry"
+                                   % template.rsplit("/", 1)[-1], field=key.field + ".value")
+            if key.label is not None and not TITLE_RE.match(key.label):
+                raise device.error("may hold letters, digits, _ and spaces only: wazo-provd-plugins strips any other "
+                                   "character from a Fanvil key's title", field=key.field + ".label")
+            prefix, page = self._key_prefix(device, key.index, form)
+            if page is not None and first_paged is None:
+                first_paged = len(params)
+            pages = max(pages, page or 0)
+            params += [_Param(prefix + "Type", code, key.field + ".type"),
+                       _Param(prefix + "Value", template.format(value=key.value, line=key.line), key.field + ".value"),
+                       _Param(prefix + "Title", key.label or "", key.field + ".label")]
+        if pages:
+            # Before the pages, as wazo-provd-plugins writes it.
+            params.insert(first_paged, _Param(KEY_PAGES, pages, "settings.function_keys"))
         return params
 
     @staticmethod
@@ -383,7 +505,7 @@ class FanvilRenderer(VendorRenderer):
     def device_params(self, device):
         """Every parameter of the device's own file, in file order: settings, accounts, raw params."""
         form = self.form(device)
-        params = self.setting_params(device, form) + self._line_params(device, form)
+        params = self.setting_params(device, form) + self._line_params(device, form) + self._function_key_params(device, form)
         managed = dict((param.name, param.field) for param in params)
         if form == VOIP_CONFIG_FILE and self.has_http_credentials(device):
             # The bootstrap sets them; a raw value here would replace the credentials the server checks.

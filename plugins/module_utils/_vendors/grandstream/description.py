@@ -92,6 +92,8 @@ DESCRIPTION = VendorDescription(
         "xml": ("plain",),
         "xml_encrypted": ("openssl-aes-256-cbc",),
         "legacy_binary": ("plain",),
+        # The phonebook of sipfleet_directory (_directory.py), shared.
+        "phonebook": ("plain",),
     },
     notify=NotifyFacts("check-sync"),
     firmware=FirmwareFacts("firmware prefix (P232) + the image's basic name + firmware postfix (P233), the postfix "

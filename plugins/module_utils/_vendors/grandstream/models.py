@@ -96,19 +96,21 @@ MAX_LINES = 6
 #: P-values of account 1..6. Account 1 and 2 are in all three templates
 #: ("Account N/General Settings", gxp_config_1.2.5.3 "Primary Account" and
 #: "SIP Account 2 Settings"); 3-6 as their template sections above say.
+#: ``backup``: "Secondary SIP Server" (P2312, P2412, ... P2812) of the
+#: grp261x and gxp21xx templates; the legacy template has none.
 ACCOUNTS = (
     {"active": "P271", "name": "P270", "server": "P47", "proxy": "P48", "user": "P35", "auth": "P36",
-     "password": "P34", "display": "P3", "transport": "P130"},
+     "password": "P34", "display": "P3", "transport": "P130", "backup": "P2312"},
     {"active": "P401", "name": "P417", "server": "P402", "proxy": "P403", "user": "P404", "auth": "P405",
-     "password": "P406", "display": "P407", "transport": "P448"},
+     "password": "P406", "display": "P407", "transport": "P448", "backup": "P2412"},
     {"active": "P501", "name": "P517", "server": "P502", "proxy": "P503", "user": "P504", "auth": "P505",
-     "password": "P506", "display": "P507", "transport": "P548"},
+     "password": "P506", "display": "P507", "transport": "P548", "backup": "P2512"},
     {"active": "P601", "name": "P617", "server": "P602", "proxy": "P603", "user": "P604", "auth": "P605",
-     "password": "P606", "display": "P607", "transport": "P648"},
+     "password": "P606", "display": "P607", "transport": "P648", "backup": "P2612"},
     {"active": "P1701", "name": "P1717", "server": "P1702", "proxy": "P1703", "user": "P1704", "auth": "P1705",
-     "password": "P1706", "display": "P1707", "transport": "P1748"},
+     "password": "P1706", "display": "P1707", "transport": "P1748", "backup": "P2712"},
     {"active": "P1801", "name": "P1817", "server": "P1802", "proxy": "P1803", "user": "P1804", "auth": "P1805",
-     "password": "P1806", "display": "P1807", "transport": "P1848"},
+     "password": "P1806", "display": "P1807", "transport": "P1848", "backup": "P2812"},
 )
 
 
@@ -126,20 +128,22 @@ PASSWORD_CHARSETS = {
 class _Features:
     """How a template family spells the settings the renderer maps."""
 
-    def __init__(self, xml, transports, upgrade_via, firmware_via_param, timezone, language):
+    def __init__(self, xml, transports, upgrade_via, firmware_via_param, timezone, language, backup_server):
         self.xml = xml
         self.transports = transports
         self.upgrade_via = upgrade_via
         self.firmware_via_param = firmware_via_param
         self.timezone = timezone
         self.language = language
+        #: Whether the accounts have a "Secondary SIP Server" (ACCOUNTS' ``backup``).
+        self.backup_server = backup_server
 
 
 # grp261x/gxp21xx templates: P130 "SIP Transport. 0 - UDP, 1 - TCP, 2 -
 # TLS/TCP"; P212 "Config Upgrade Via. 0 - TFTP, 1 - HTTP, 2 - HTTPS, 3 - FTP,
 # 4 - FTPS"; P6767 "Firmware Upgrade Via" (same numbers); P64 time zone with
 # "Self-Defined Time Zone ... customize" and P246 "Self Defined Time Zone";
-# P1362 "Display Language".
+# P1362 "Display Language"; P2312 ... "Secondary SIP Server".
 _MODERN = _Features(
     xml=True,
     transports={"udp": 0, "tcp": 1, "tls": 2},
@@ -147,12 +151,13 @@ _MODERN = _Features(
     firmware_via_param="P6767",
     timezone="posix",
     language=True,
+    backup_server=True,
 )
 # gxp_config_1.2.5.3: P130 "SIP Transport. 1 - UDP, 2 - TCP."; P212
 # "Firmware Upgrade. 0 - TFTP Upgrade, 1 - HTTP Upgrade." for both firmware
 # and config; P64 "Time Zone. Offset in minutes to GMT" (GMT = 720), P75
 # "Daylight Savings Time", P246 "Optional Rule"; no display language list
-# beyond English/Chinese (P342).
+# beyond English/Chinese (P342); no secondary SIP server.
 _LEGACY = _Features(
     xml=False,
     transports={"udp": 1, "tcp": 2},
@@ -160,6 +165,7 @@ _LEGACY = _Features(
     firmware_via_param=None,
     timezone="legacy",
     language=False,
+    backup_server=False,
 )
 _FAMILY_FEATURES = {"grp261x": _MODERN, "gxp21xx": _MODERN, "gxp_legacy": _LEGACY}
 

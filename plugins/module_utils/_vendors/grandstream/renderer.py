@@ -34,7 +34,8 @@ a password or a key.
 This module validates, names, renders and rotates; what it puts together
 comes from the package's other modules: ``models`` (each model's facts, the
 families' features, the accounts), ``settings`` (the generic settings as
-P-values), ``addresses`` (hosts and server paths), ``formats`` (the XML and
+P-values), ``keys`` (the function keys as VPK/MPK P-values), ``addresses``
+(hosts and server paths), ``formats`` (the XML and
 legacy binary encoders and decoders) and ``legacy_view`` (the legacy
 binary as ``--diff`` shows it).
 """
@@ -45,9 +46,12 @@ import re
 import unicodedata
 import weakref
 
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses import AddressError, parse_host_port
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import merge_settings
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import standard_path
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.addresses import _host, shown
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream import directory as _directory
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.addresses import _HOSTS, _host, shown
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.catalog import (
     check_param,
     describe_family,
@@ -60,6 +64,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.gra
     text as legacy_text,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.formats import PARAM_NAME, render_legacy_binary, render_xml
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.keys import key_pvalues, layout_for
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.models import (
     ACCOUNTS,
     LEGACY_NAMES,
@@ -68,11 +73,18 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.gra
     PASSWORD_CHARSETS,
     _features,
 )
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.settings import SETTINGS_MAP, _Context, _map_outbound_proxy
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.settings import (
+    LANGUAGES,
+    SETTINGS_MAP,
+    _Context,
+    _map_outbound_proxy,
+    language_code,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     ProfileFile,
     VendorRenderer,
     check_relative_path,
+    language_not_carried,
     mask_assignments,
     mask_xml_elements,
 )
@@ -239,16 +251,52 @@ class GrandstreamRenderer(VendorRenderer):
             return {KEY_NAME: KEY_BYTES}
         return {}
 
+    # -- generic settings a model does not get --
+
+    def settings_not_carried(self, device):
+        """What the device's files have no place for: see docs/vendors/grandstream.md, "Settings not carried"."""
+        features = _features(self._family(device))
+        not_carried = {"compress_profiles": "Grandstream phones read no compressed profile"}
+        if layout_for(device.model) is None:
+            not_carried["function_keys"] = ("the collection knows the programmable keys of the models of its Grandstream "
+                                            "templates only (docs/vendors/grandstream.md)")
+        if not features.backup_server:
+            not_carried["sip_server_secondary"] = "the GXP legacy template (firmware 1.2.5.3) has no secondary SIP server"
+        if not features.language:
+            not_carried["language"] = "the GXP legacy template (firmware 1.2.5.3) has no display language setting"
+        else:
+            reason = language_not_carried(language_code(device.settings.get("language")), LANGUAGES, "Grandstream P1362")
+            if reason:
+                not_carried["language"] = reason
+        if not features.xml:
+            reason = "the GXP legacy family reads no XML profile, so no cfg<model>.xml or cfg.xml is written for it"
+            not_carried["model_profiles"] = reason
+            not_carried["common_profile"] = reason
+        return not_carried
+
+    def function_key_support(self, device):
+        layout = layout_for(device.model)
+        if layout is None:
+            return frozenset(), 0
+        return layout.types, layout.count
+
     # -- P-values --
 
-    def _device_pvalues(self, device, key=None):
+    def _device_pvalues(self, device, key=None, directory=()):
         family = self._family(device)
         ctx = _Context(device.label, _features(family), device.settings, device.mac, lambda name: "settings.%s" % name)
         pvalues = _PValues(ctx)
         self._map_lines(device, family, ctx, pvalues)
         self._map_settings(ctx, pvalues, shared=False)
+        function_keys = device.settings.get("function_keys")
+        layout = layout_for(device.model)
+        if function_keys and layout is not None:
+            for name, value, field in key_pvalues(device, layout, function_keys):
+                pvalues.put(name, value, field)
         if key is not None:
             pvalues.put(_KEY_PARAM, key, "keys.%s" % KEY_NAME)
+        for name, value in directory:
+            pvalues.put(name, value, "sipfleet_directory")
         for name, value in device.params.items():
             pvalues.override(name, value, "params.%s" % (name,))
         return pvalues
@@ -284,6 +332,9 @@ class GrandstreamRenderer(VendorRenderer):
             if proxy:
                 for name, value in _map_outbound_proxy(ctx, proxy, account):
                     pvalues.put(name, value, "settings.outbound_proxy")
+            if line.sip_server_secondary is not None and ctx.features.backup_server:
+                pvalues.put(account["backup"], GrandstreamRenderer._backup_server(device, line, field),
+                            GrandstreamRenderer._backup_field(device, line, field))
         # Accounts the inventory no longer lists are switched off, so a
         # removed line does not stay registered from an older profile.
         if family is not None:
@@ -300,6 +351,27 @@ class GrandstreamRenderer(VendorRenderer):
                 continue
             for name, native in row.mapper(ctx, value):
                 pvalues.put(name, native, ctx.field_for(row.setting))
+
+    @staticmethod
+    def _backup_field(device, line, field):
+        if line.sip_server_secondary == device.settings.get("sip_server_secondary"):
+            return "settings.sip_server_secondary"
+        return field + ".sip_server_secondary"
+
+    @staticmethod
+    def _backup_server(device, line, field):
+        """The line's "Secondary SIP Server" value: its backup registrar (``host[:port]``) as ``host:port``.
+
+        Written like the primary (P47, ...): the port is the value's own,
+        else the line's ``sip_port``; an IPv6 address in brackets.
+        """
+        try:
+            host = parse_host_port(line.sip_server_secondary, _HOSTS, messages={
+                "host": "{value} is not host[:port] (a host name or IP address, optionally with :port)",
+                "port": "{value} has a port out of range 1 to 65535"})
+        except AddressError as exc:
+            raise device.error(exc.message, field=GrandstreamRenderer._backup_field(device, line, field))
+        return host.with_port(line.sip_port if host.port is None else host.port)
 
     def _shared_pvalues(self, settings, family, label, field_for):
         ctx = _Context(label, _features(family), settings, None, field_for)
@@ -456,7 +528,7 @@ class GrandstreamRenderer(VendorRenderer):
             key = self.require_key(device, KEY_NAME)
             self._check_key(device, key)
         # Mapped once: the profile and the bootstrap are cut from the same values.
-        pvalues = self._device_pvalues(device, key=key)
+        pvalues = self._device_pvalues(device, key=key, directory=self.directory_params(device, inventory))
         bootstrap_names, profile_names = self._device_names(device)
         files = []
         if bootstrap_names:
@@ -478,6 +550,26 @@ class GrandstreamRenderer(VendorRenderer):
         files.append(self.encoded_file(profile_names[0][0], plaintext, "xml_encrypted", key, digest,
                                        device=device.label, secret=False))
         return files
+
+    # -- the directory (sipfleet_directory; grandstream/directory.py) --
+
+    def directory_path(self, site):
+        return standard_path(self.name, site, _directory.FILE_NAME)
+
+    def directory_schemes(self, device):
+        return _directory.SCHEMES if _features(self._family(device)).xml else _directory.LEGACY_SCHEMES
+
+    def render_directory(self, entries):
+        return _directory.render_directory(entries)
+
+    def directory_settings(self, device, url):
+        settings = _directory.directory_settings(url)
+        limit = _directory.PATH_CHARS if _features(self._family(device)).xml else _directory.LEGACY_PATH_CHARS
+        if len(settings[1][1]) > limit:
+            raise device.error("is too long for the phonebook's server path (P331 holds at most %d characters of host and "
+                               "path for the %s, and the directory's is %d)" % (limit, device.model, len(settings[1][1])),
+                               field="settings.provisioning_url")
+        return settings
 
     def render_rotation(self, device, next_device, inventory):
         """The new P1359 travels in the profile the phone can still decrypt.

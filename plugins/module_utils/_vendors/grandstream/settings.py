@@ -19,6 +19,7 @@ import re
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import malformed_language
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream.addresses import (
     _host,
     _host_port,
@@ -81,9 +82,10 @@ def _map_timezone(ctx, value):
     # on the XML families: a DHCP server's offset would replace the zone set
     # here (and its daylight-saving rule). All three templates have it.
     if ctx.features.timezone == "posix":
-        if len(value) > 64:
-            raise ctx.error("P246 takes at most 64 characters (Self Defined Time Zone), got %d" % len(value), "timezone")
-        return [("P64", "customize"), ("P246", value), ("P143", 0)]
+        # tz.text is the POSIX string, also when the inventory gave a zone name.
+        if len(tz.text) > 64:
+            raise ctx.error("P246 takes at most 64 characters (Self Defined Time Zone), got %d" % len(tz.text), "timezone")
+        return [("P64", "customize"), ("P246", tz.text), ("P143", 0)]
     pairs = [("P64", 720 + tz.utc_offset), ("P75", 1 if tz.has_dst else 0), ("P143", 0)]
     if tz.has_dst:
         rules = []
@@ -97,14 +99,23 @@ def _map_timezone(ctx, value):
     return pairs
 
 
+def language_code(value):
+    """``language`` as the table's key: Grandstream takes upper-case codes (DE) too."""
+    return value.lower() if isinstance(value, str) else value
+
+
 def _map_language(ctx, value):
     if not ctx.features.language:
         return []
-    code = LANGUAGES.get(value.lower())
-    if code is None:
-        raise ctx.error("%r is not a display language Grandstream phones have; use one of %s"
-                        % (value, ", ".join(sorted(LANGUAGES))), "language")
-    return [("P1362", code)]
+    code = language_code(value)
+    problem = malformed_language(code)
+    if problem:
+        raise ctx.error(problem, "language")
+    if code not in LANGUAGES:
+        # A code Grandstream has no value for: the device's settings_not_carried
+        # reports it; a shared cfg<model>.xml or cfg.xml leaves it out too.
+        return []
+    return [("P1362", LANGUAGES[code])]
 
 
 def _map_admin_password(ctx, value):
@@ -191,6 +202,17 @@ def _map_outbound_proxy(ctx, value, account):
     return [(account["proxy"], value)]
 
 
+def _map_vlan_id(ctx, value):
+    # All three templates: P51 "Layer 2 QoS. 802.1Q/VLAN Tag (VLAN
+    # classification for RTP)", 0 (untagged) to 4094.
+    return [("P51", value)]
+
+
+def _map_vlan_priority(ctx, value):
+    # All three templates: P87 "802.1p priority value (0 - 7)".
+    return [("P87", value)]
+
+
 class _Row:
     """One generic setting: the P-values it becomes, the template that confirms them, the mapping."""
 
@@ -226,7 +248,7 @@ SETTINGS_MAP = (
     _Row("timezone", "P64=customize + P246 TZ string; legacy P64 (GMT = 720) + P75 + P246 rule; P143=0 on all",
          _NEW + ": Time Zone, Self Defined Time Zone; gxp 1.2.5.3: Time Zone offset, Daylight Savings, Optional Rule; "
          + _ALL + ": Allow DHCP Option 2 to override Time Zone setting", _map_timezone),
-    _Row("language", "P1362 (legacy: not supported)", _NEW + ": Display Language", _map_language),
+    _Row("language", "P1362 (legacy, or a code without a P1362 value: reported as not carried)", _NEW + ": Display Language", _map_language),
     _Row("admin_password", "P2 (grp261x/gxp21xx: only a-z, A-Z, 0-9)", _ALL + ": Admin password for web interface; "
          + _NEW + ": String: a-z, A-Z, 0-9", _map_admin_password, shared=False),
     _Row("provisioning_url", "P237 + P212", _ALL + ": Config Server Path, Config Upgrade Via", _map_provisioning_url),
@@ -246,8 +268,16 @@ SETTINGS_MAP = (
     _Row("encryption_digest", "the openssl enc digest (default md5)", "vendor-facts section 2", None),
     _Row("allow_plain_credentials", "no P-value: lets an unencrypted profile be served over TFTP, HTTP or FTP",
          "the collection's own rule (docs/inventory.md)", None),
-    _Row("compress_profiles", "not supported (ignored)", "seed 000: the phones read plain or encrypted XML and the legacy binary, "
+    _Row("compress_profiles", "not supported (reported as not carried)", "seed 000: the phones read plain or encrypted XML and the legacy binary, "
          "no compressed profile", None),
+    _Row("function_keys", "VPK mode/account/description/value P1363-P1476 and P23800 on, MPK P323-P329, P301-P396, "
+         "P1440-P1463 (keys module); other models: not carried", "grp261x 1.0.5.15, gxp21xx 1.0.11.16 and gxp 1.2.5.3 "
+         "templates: Virtual Multi-Purpose Keys, Physical Multi-Purpose Keys, End User Multi Purpose Keys", None,
+         shared=False),
+    _Row("sip_server_secondary", "per account P2312/P2412/P2512/P2612/P2712/P2812 as host:port (legacy: not carried)",
+         _NEW + ": Secondary SIP Server", None, shared=False),
+    _Row("vlan_id", "P51", _ALL + ": Layer 2 QoS. 802.1Q/VLAN Tag, 0 - 4094", _map_vlan_id),
+    _Row("vlan_priority", "P87", _ALL + ": Layer 2 QoS. 802.1p priority value (0 - 7)", _map_vlan_priority),
     _Row("model_profiles", "writes cfg<model>.xml", "seed 000", None),
     _Row("common_profile", "writes cfg.xml", "seed 000", None),
 )

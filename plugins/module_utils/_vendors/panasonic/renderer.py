@@ -174,6 +174,22 @@ MODELS = {
     "KX-UTG300": {"lines": 6, "encryption": OPENSSL_ENC},
 }
 
+#: Flexible buttons (``FLEX_BUTTON_*<n>``) of the models a source documents
+#: them for: 24 on the KX-HDV230 (physical keys) and KX-HDV330/430 (LCD keys),
+#: as a KX-HDV provisioning page of a public PBX project writes them. The
+#: KX-UT sources disagree (``FLEX_BUTTON_FACILITY_LABEL`` and ``_DN``/``_CONTACT``
+#: facilities against the KX-HDV ``FLEX_BUTTON_LABEL`` and ``_LINE``/``_BLF``),
+#: so no other model gets keys.
+FLEX_BUTTONS = {"KX-HDV230": 24, "KX-HDV330": 24, "KX-HDV430": 24}
+
+#: ``FLEX_BUTTON_FACILITY_ACT<n>`` of each generic key type (``""``: an unused button).
+KEY_FACILITIES = {
+    "line": "X_PANASONIC_IPTEL_LINE",
+    "blf": "X_PANASONIC_IPTEL_BLF",
+    "speed_dial": "X_PANASONIC_IPTEL_ONETOUCH",
+    "none": "",
+}
+
 #: A model the collection does not know (with ``vendor: panasonic``): the name
 #: must look like a Panasonic model, which also keeps <MODEL>.cfg and
 #: Config<MODEL>.cfg clear of the per-device and master file names.
@@ -291,6 +307,8 @@ class PanasonicRenderer(VendorRenderer):
 
     name = DESCRIPTION.name
     description = DESCRIPTION
+    #: sipfleet_directory: no phonebook file (docs/vendors/panasonic.md, Directory).
+    directory_hint = " (no Panasonic document or public template read names a phonebook file or its parameter)"
     title = DESCRIPTION.title
     mac_case = MAC_CASE
 
@@ -310,6 +328,20 @@ class PanasonicRenderer(VendorRenderer):
     #: encrypted: no client certificate is documented for these phones.
     secure_transport = ("an https provisioning_url (the guides recommend HTTPS for unencrypted files; no client "
                         "certificate is documented for Panasonic phones, so restrict the HTTPS server to the phones' network)")
+
+    def settings_not_carried(self, device):
+        not_carried = {
+            "vlan_priority": "no source the collection follows documents the VLAN priority parameter",
+        }
+        if device.model not in FLEX_BUTTONS:
+            not_carried["function_keys"] = ("the sources document flexible buttons only for the KX-HDV230, KX-HDV330 "
+                                            "and KX-HDV430 (the KX-UT sources disagree on their parameters)")
+        return not_carried
+
+    def function_key_support(self, device):
+        if device.model not in FLEX_BUTTONS:
+            return frozenset(), 0
+        return frozenset(KEY_FACILITIES), FLEX_BUTTONS[device.model]
 
     def model_info(self, model):
         info = MODELS.get(model)
@@ -371,6 +403,9 @@ class PanasonicRenderer(VendorRenderer):
             mapper.add("FIRM_VERSION", settings["firmware_version"], "firmware_version")
         if settings.get("syslog_server") is not None:
             mapper.add("SYSLOG_ADDR", mapper.host(settings["syslog_server"], "syslog_server"), "syslog_server")
+        if settings.get("vlan_id") is not None:
+            mapper.add("VLAN_ENABLE", "Y", "vlan_id")
+            mapper.add("VLAN_ID_IP_PHONE", settings["vlan_id"], "vlan_id")
 
     def _timezone_params(self, mapper, text):
         zone = parse_tz(text, device=mapper.label, field=mapper.field_of("timezone"))
@@ -437,6 +472,49 @@ class PanasonicRenderer(VendorRenderer):
                 if proxy[1] is not None:
                     mapper.params.append(_Param("SIP_OUTPROXY_PORT_%d" % (index + 1), proxy[1], "settings.outbound_proxy",
                                                 per_device=True))
+            if line.sip_server_secondary is not None:
+                self._backup_params(mapper, device, index, line)
+
+    @staticmethod
+    def _backup_params(mapper, device, index, line):
+        """``sip_server_secondary`` (``host[:port]``, the line's port by default) -> SIP_2NDRGSTR_* and SIP_2NDPROXY_* of the line."""
+        own = line.sip_server_secondary != device.settings.get("sip_server_secondary")
+        field = "lines[%d].sip_server_secondary" % index if own else "settings.sip_server_secondary"
+        try:
+            found = parse_host_port(line.sip_server_secondary, _HOSTS, messages={
+                "host": "{value} is not host[:port]", "port": "{value} has a port out of range 1 to 65535"})
+        except AddressError as exc:
+            raise ProvisioningError(exc.message, device=device.label, field=field)
+        port = str(found.port) if found.port is not None else str(line.sip_port)
+        for name, value in (("SIP_2NDRGSTR_ADDR", found.text), ("SIP_2NDRGSTR_PORT", port),
+                            ("SIP_2NDPROXY_ADDR", found.text), ("SIP_2NDPROXY_PORT", port)):
+            mapper.params.append(_Param("%s_%d" % (name, index + 1), value, field, per_device=True))
+
+    def _key_params(self, device):
+        """``function_keys`` -> ``FLEX_BUTTON_FACILITY_ACT``/``_ARG``, ``FLEX_BUTTON_QUICK_DIAL``, ``FLEX_BUTTON_LABEL`` of each listed key.
+
+        Buttons the inventory leaves out are not written (the phone keeps
+        its own). A type or index the model cannot carry is not mapped here:
+        the generic check refuses it, naming the model.
+        """
+        types, count = self.function_key_support(device)
+        params = []
+        for key in device.settings.get("function_keys") or ():
+            if key.type not in types or key.index > count:
+                continue
+            argument = quick_dial = ""
+            if key.type == "line":
+                argument = str(key.line)
+            elif key.type == "blf":
+                argument = key.value
+            elif key.type == "speed_dial":
+                quick_dial = key.value
+            for name, value, what in (("FLEX_BUTTON_FACILITY_ACT", KEY_FACILITIES[key.type], ".type"),
+                                      ("FLEX_BUTTON_FACILITY_ARG", argument, ".value" if key.type == "blf" else ".line"),
+                                      ("FLEX_BUTTON_QUICK_DIAL", quick_dial, ".value"),
+                                      ("FLEX_BUTTON_LABEL", key.label or "", ".label")):
+                params.append(_Param("%s%d" % (name, key.index), value, key.field + what, per_device=True))
+        return params
 
     @staticmethod
     def _outbound_proxy(mapper, value):
@@ -474,6 +552,7 @@ class PanasonicRenderer(VendorRenderer):
         mapper = _Mapper(device.label, lambda setting: "settings.%s" % setting, mac=device.mac)
         self._global_params(mapper, device.settings)
         self._line_params(mapper, device)
+        mapper.params.extend(self._key_params(device))
         merged = dict((param.name, param) for param in mapper.params)
         for param in self._raw_params(device):
             merged[param.name] = param

@@ -66,7 +66,9 @@ DESCRIPTION = VendorDescription(
     not_secret_param_patterns=(r"\.set$",),
     # 000000000000.cfg, <mac>-sipfleet.cfg and sipfleet-common.cfg: plain XML.
     # Poly's own file encryption (configFileEncrypt) is not public.
-    encodings={"xml": ("plain",)},
+    encodings={"xml": ("plain",),
+               # The phonebook of sipfleet_directory (_directory.py), shared.
+               "phonebook": ("plain",)},
     # wazo-provd sends a plain check-sync (synchronize.py:94-95); whether the
     # phone reboots follows voIpProt.SIP.specialEvent.checkSync.alwaysReboot.
     notify=NotifyFacts("check-sync"),

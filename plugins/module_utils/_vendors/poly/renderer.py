@@ -47,6 +47,8 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.bas
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     ProfileFile,
     VendorRenderer,
+    language_not_carried,
+    malformed_language,
     mask_xml_elements,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.poly.description import DESCRIPTION
@@ -58,6 +60,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.pol
     render_xml,
     value_problem,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.poly import directory as _directory
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.poly.models import MODELS
 
 MASTER_FILE = "000000000000.cfg"
@@ -79,7 +82,7 @@ _MASTER_EMPTY = ("MISC_FILES", "LOG_FILE_DIRECTORY", "OVERRIDES_DIRECTORY", "CON
 
 #: generic transport -> reg.N.server.1.transport (W _SIP_TRANSPORT; Poly's words, UCS 4.1.6 addendum p.56).
 TRANSPORTS = {"udp": "UDPOnly", "tcp": "TCPOnly", "tls": "TLS"}
-#: ISO 639-1 -> lcl.ml.lang (wazo-provd-plugins _LOCALE, FusionPBX); others are refused.
+#: ISO 639-1 -> lcl.ml.lang (wazo-provd-plugins _LOCALE, FusionPBX); others are reported as not carried.
 LANGUAGES = {
     "en": "English_United_States",
     "de": "German_Germany",
@@ -102,7 +105,20 @@ MANAGED_PARAMS = {
     "device.sec.configEncryption.key": "Poly file encryption is not supported (its format is not public)",
 }
 
+#: The generic settings the family's files have no place for, with why.
+NOT_CARRIED = {
+    "firmware_version": "Poly phones compare the image APP_FILE_PATH names themselves; no parameter names a version",
+    "encryption_digest": "Poly file encryption is not supported (its format is not public)",
+}
+
+#: The function key types Poly phones carry: line keys (reg.N.lineKeys) and attendant resources
+#: (attendant.resourceList.K.*: blf "normal", park orbit "automata"; Engineering Advisory 62475).
+KEY_TYPES = frozenset(("line", "blf", "park", "none"))
+#: attendant.resourceList.K.type of a monitored user and of a park orbit (EA 62475).
+ATTENDANT_TYPES = {"blf": "normal", "park": "automata"}
+
 _HOSTS = HostRules()
+_HOST_PORT_MESSAGES = {"host": "{value} is not host[:port]", "port": "{value} has a port out of range 1 to 65535"}
 _URLS = UrlRules(("tftp", "http", "https"), HostRules(bare_ipv6=False),
                  userinfo=re.compile(r"[^\s/@:]+(?::[^\s/@]*)?"), path=re.compile(r"/[^\s]*"), forbidden="?#")
 _FIRMWARE_URLS = UrlRules(("tftp", "http", "https", "ftp"), HostRules(bare_ipv6=False),
@@ -179,10 +195,12 @@ class PolyRenderer(VendorRenderer):
             params += self._timezone_params(settings["timezone"], label, field_of("timezone"))
         language = settings.get("language")
         if language is not None:
-            if language not in LANGUAGES:
-                raise error("%r has no Poly lcl.ml.lang mapping; known: %s (or set lcl.ml.lang in params)"
-                            % (language, ", ".join(sorted(LANGUAGES))), "language")
-            params.append(_Param("lcl.ml.lang", LANGUAGES[language], field_of("language")))
+            if malformed_language(language):
+                raise error(malformed_language(language), "language")
+            # A code without an lcl.ml.lang value is left out, of the device's
+            # file and of sipfleet-common.cfg alike: settings_not_carried reports it.
+            if language in LANGUAGES:
+                params.append(_Param("lcl.ml.lang", LANGUAGES[language], field_of("language")))
         syslog = settings.get("syslog_server")
         if syslog is not None:
             parse_host(syslog, _HOSTS, device=label, field=field_of("syslog_server"))
@@ -200,6 +218,15 @@ class PolyRenderer(VendorRenderer):
                 params += _device_set("device.prov.user", user, field)
                 params += _device_set("device.prov.password", secret, field, secret=True)
         params += self._resync_params(settings, label, field_of, mac)
+        vlan = settings.get("vlan_id")
+        if vlan is not None:
+            # W base.tpl; a device.* change restarts the phone (CX5100 guide p.46).
+            params += _device_set("device.net.vlanId", vlan, field_of("vlan_id"))
+        priority = settings.get("vlan_priority")
+        if priority is not None:
+            # 802.1p user priority of RTP and of call control frames (SIP 2.2.0 guide p.A-48, both 0-7, default 5).
+            params += [_Param("qos.ethernet.rtp.user_priority", priority, field_of("vlan_priority")),
+                       _Param("qos.ethernet.callControl.user_priority", priority, field_of("vlan_priority"))]
         devices = [param for param in params if param.name.startswith("device.")]
         if devices:
             # device.* parameters take effect only with device.set="1" (CX5100 guide p.46).
@@ -239,13 +266,13 @@ class PolyRenderer(VendorRenderer):
         if not zone.has_dst:
             return params
         if zone.dst_offset - zone.utc_offset != 60:
-            raise ProvisioningError("%r shifts by %d minutes in summer; Poly phones shift by one hour" % (text, zone.dst_offset - zone.utc_offset),
+            raise ProvisioningError("%r shifts by %d minutes in summer; Poly phones shift by one hour" % (zone.label, zone.dst_offset - zone.utc_offset),
                                     device=label, field=field)
         params.append(_Param("tcpIpApp.sntp.daylightSavings.fixedDayEnable", "0", field))
         for name, rule in (("start", zone.start), ("stop", zone.end)):
             if rule.minutes % 60 or not 0 <= rule.minutes < 24 * 60:
                 raise ProvisioningError("%r changes the clock at a time that is not a whole hour of the day; Poly phones take "
-                                        "an hour (0-23)" % (text,), device=label, field=field)
+                                        "an hour (0-23)" % (zone.label,), device=label, field=field)
             prefix = "tcpIpApp.sntp.daylightSavings.%s." % name
             params += [_Param(prefix + "month", rule.month, field),
                        _Param(prefix + "time", rule.minutes // 60, field),
@@ -265,8 +292,7 @@ class PolyRenderer(VendorRenderer):
         proxy_host = None
         if proxy is not None:
             try:
-                proxy_host = parse_host_port(proxy, _HOSTS, messages={
-                    "host": "{value} is not host[:port]", "port": "{value} has a port out of range 1 to 65535"})
+                proxy_host = parse_host_port(proxy, _HOSTS, messages=_HOST_PORT_MESSAGES)
             except AddressError as exc:
                 raise device.error(exc.message, field="settings.outbound_proxy")
         for index, line in enumerate(device.lines):
@@ -284,10 +310,106 @@ class PolyRenderer(VendorRenderer):
                 _Param(prefix + "server.1.port", line.sip_port, field % "sip_port"),
                 _Param(prefix + "server.1.transport", TRANSPORTS[line.transport], field % "transport"),
             ]
+            if line.sip_server_secondary is not None:
+                # Server 2 of the registration: "multiple servers ... y=1, 2, ... for fault tolerance"
+                # (SIP 1.4.x guide p.122; W base.tpl), on the primary's transport, on its own
+                # port (host:port) or the primary's.
+                backup = ("settings.sip_server_secondary"
+                          if device.settings.get("sip_server_secondary") == line.sip_server_secondary
+                          else field % "sip_server_secondary")
+                try:
+                    backup_host = parse_host_port(line.sip_server_secondary, _HOSTS, messages=_HOST_PORT_MESSAGES)
+                except AddressError as exc:
+                    raise device.error(exc.message, field=backup)
+                params += [_Param(prefix + "server.2.address", backup_host.text, backup),
+                           _Param(prefix + "server.2.port",
+                                  line.sip_port if backup_host.port is None else backup_host.port, backup),
+                           _Param(prefix + "server.2.transport", TRANSPORTS[line.transport], backup)]
             if proxy_host is not None:
                 params.append(_Param(prefix + "outboundProxy.address", proxy_host.text, "settings.outbound_proxy"))
                 if proxy_host.port is not None:
                     params.append(_Param(prefix + "outboundProxy.port", proxy_host.port, "settings.outbound_proxy"))
+        return params
+
+    # -- function keys -------------------------------------------------------
+
+    def settings_not_carried(self, device):
+        not_carried = dict(NOT_CARRIED)
+        reason = language_not_carried(device.settings.get("language"), LANGUAGES,
+                                      "Poly lcl.ml.lang",
+                                      "set lcl.ml.lang in params for another")
+        if reason:
+            not_carried["language"] = reason
+        return not_carried
+
+    def function_key_support(self, device):
+        info = self.model_info(device.model)
+        if info is None or not info["keys"]:
+            # No source gives the keys of the SoundPoint IP 321/331/335 and the Trio.
+            return frozenset(), 0
+        return KEY_TYPES, info["keys"]
+
+    def _function_key_params(self, device):
+        """``reg.N.lineKeys`` and ``attendant.resourceList.K.*`` of the device's function keys.
+
+        The phone lays out the line keys of its registrations first, in
+        registration order (``reg.N.lineKeys`` each, default 1: SIP 2.2.0 and
+        3.1 guides), then the attendant resources in list order. So the
+        line keys must be keys 1 to L, in line order, every line with one;
+        a BLF or park key at index I is resource ``K = I - L`` (L the line
+        keys listed, else one per line). Only in the device's own file (the
+        most specific list replaces the others whole). A type the model
+        cannot carry is left to check_generic_settings, which names the model.
+        """
+        keys = [key for key in device.settings.get("function_keys") or () if key.type in self.function_key_support(device)[0]]
+        if not keys:
+            return []
+        params = []
+        line_keys = [key for key in keys if key.type == "line"]
+        counts = {}
+        for position, key in enumerate(line_keys, start=1):
+            if key.index != position:
+                raise device.error("Poly phones show the line keys of the registrations first (reg.N.lineKeys): the %d line "
+                                   "key(s) must take keys 1 to %d, this one has index %d"
+                                   % (len(line_keys), len(line_keys), key.index), field=key.field + ".index")
+            if position > 1 and key.line < line_keys[position - 2].line:
+                raise device.error("Poly phones show the line keys in registration order: line %d's keys come after line "
+                                   "%d's" % (line_keys[position - 2].line, key.line), field=key.field + ".line")
+            if key.label is not None:
+                raise device.error("a Poly line key shows its registration's label (reg.N.label, the line's display_name); "
+                                   "it takes no label of its own", field=key.field + ".label")
+            counts.setdefault(key.line, []).append(key)
+        if line_keys:
+            for number in range(1, len(device.lines) + 1):
+                if number not in counts:
+                    raise device.error("line %d has no line key; every Poly registration has at least one "
+                                       "(reg.N.lineKeys 1 to max): list one for it" % number,
+                                       field=line_keys[-1].field.rsplit("[", 1)[0])
+            for number in sorted(counts):
+                params.append(_Param("reg.%d.lineKeys" % number, len(counts[number]), counts[number][0].field + ".line"))
+        offset = len(line_keys) if line_keys else len(device.lines)
+        for key in keys:
+            if key.type == "line":
+                continue
+            if key.index <= offset:
+                raise device.error("keys 1 to %d are the line keys of the device's registrations (one per line unless "
+                                   "line keys are listed); a %s key takes index %d or later"
+                                   % (offset, key.type, offset + 1), field=key.field + ".index")
+            if key.line != 1:
+                raise device.error("Poly attendant resources are not tied to a line (attendant.resourceList has no line "
+                                   "field): leave line at 1", field=key.field + ".line")
+            prefix = "attendant.resourceList.%d." % (key.index - offset)
+            if key.type == "none":
+                # A Null address clears the resource.
+                params += [_Param(prefix + "address", "", key.field + ".type"), _Param(prefix + "label", "", key.field + ".type")]
+                continue
+            if key.value is None:
+                raise device.error("a Poly park key monitors the park orbit (attendant.resourceList, type automata): "
+                                   "value must name it", field=key.field + ".value")
+            params.append(_Param(prefix + "address", key.value, key.field + ".value"))
+            if key.label is not None:
+                params.append(_Param(prefix + "label", key.label, key.field + ".label"))
+            params.append(_Param(prefix + "type", ATTENDANT_TYPES[key.type], key.field + ".type"))
         return params
 
     def _raw_params(self, device):
@@ -322,7 +444,7 @@ class PolyRenderer(VendorRenderer):
         common = dict((param.name, param.value) for param in self.common_params(inventory, device.label))
         merged = {}
         own = self.settings_params(device.settings, device.label, lambda setting: "settings.%s" % setting, mac=device.mac)
-        for param in self._line_params(device) + own:
+        for param in self._line_params(device) + own + self._function_key_params(device):
             # Secrets (and their switches) are never in the common file, so they always land here.
             if common.get(param.name) != param.value:
                 merged[param.name] = param
@@ -415,6 +537,21 @@ class PolyRenderer(VendorRenderer):
     def render_rotation(self, device, next_device, inventory):
         # The new password travels in the bootstrap (docs/keys.md).
         return self.render_credentials_rotation(device, next_device, inventory)
+
+    # -- the directory (sipfleet_directory; poly/directory.py) --
+
+    #: One master (CONTACTS_DIRECTORY) for the fleet: one directory for the fleet.
+    directory_per_site = False
+    directory_hint = " (000000000000-directory.xml beside the shared master)"
+
+    def directory_path(self, site):
+        return _directory.FILE_NAME
+
+    def render_directory(self, entries):
+        return _directory.render_directory(entries)
+
+    def directory_entries(self, entries):
+        return _directory.phonebook_entries(entries)
 
     def render_shared(self, devices, inventory):
         if not devices:

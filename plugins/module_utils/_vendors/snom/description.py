@@ -22,12 +22,12 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.des
     VendorDescription,
 )
 
-#: Snom's time zone code: the generic POSIX ``timezone`` cannot be turned into one.
+#: Snom's time zone code: the generic ``timezone`` (an IANA name or a POSIX string) cannot be turned into one.
 TIMEZONE_SETTING = "snom_timezone"
 TIMEZONE = Setting(
     "str", "Snom: the phone's timezone code, a country and an offset as Snom lists them (GER+1, USA-5, GBR-0; "
-    "service.snom.com/display/wiki/timezone); Snom phones need it instead of the POSIX timezone, which they cannot "
-    "take; docs/vendors/snom.md")
+    "service.snom.com/display/wiki/timezone); Snom phones need it instead of the generic timezone, whose IANA name or "
+    "POSIX string they do not take; docs/vendors/snom.md")
 
 DESCRIPTION = VendorDescription(
     name="snom",
@@ -89,7 +89,9 @@ DESCRIPTION = VendorDescription(
     # htm: the setting-files containers (snom<model>.htm, snom<model>-<MAC>.htm);
     # xml: the settings files and the firmware file. Snom publishes no file
     # encryption (vendor-facts-more 3.4): TLS and the phone's certificate.
-    encodings={"htm": ("plain",), "xml": ("plain",)},
+    encodings={"htm": ("plain",), "xml": ("plain",),
+               # The phonebook of sipfleet_directory (_directory.py), shared.
+               "phonebook": ("plain",)},
     # W sends check-sync;reboot=false to desk phones (common.py:379-382) and
     # ;reboot=true to DECT bases; challenge_checksync decides whether the
     # phone asks for the SIP password first (documented).

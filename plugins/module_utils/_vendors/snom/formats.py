@@ -43,7 +43,7 @@ PERMS = ("!", "&", "R", " ", "$", "RW", "")
 #: Setting names as Snom's pages write them (``user_pass``, ``ntp_server``, ``dkey_directory``).
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*\Z")
 #: The function key types Snom documents ("Function Key Types" page) that the collection writes.
-FKEY_TYPES = ("line", "dest", "speed", "blf", "orbit", "keyevent", "url", "none")
+FKEY_TYPES = ("line", "dest", "speed", "blf", "orbit", "keyevent", "url", "dtmf", "transfer", "none")
 
 FORBIDDEN_CATEGORIES = ("Cc", "Cs", "Zl", "Zp", "Cn")
 
@@ -76,6 +76,32 @@ class Setting:
         return "Setting(%s, idx=%r)" % (self.name, self.idx)
 
 
+class FunctionKeyElement:
+    """One ``<fkey idx="I" context="C" [label="L"] perm="R">type argument</fkey>``; ``context`` ``active`` or an identity."""
+
+    __slots__ = ("idx", "value", "context", "label")
+
+    def __init__(self, idx, value, context="active", label=None):
+        self.idx = idx
+        self.value = value
+        self.context = context
+        self.label = label
+
+    def as_tuple(self):
+        return (self.idx, self.value, self.context, self.label)
+
+    def __eq__(self, other):
+        return isinstance(other, FunctionKeyElement) and self.as_tuple() == other.as_tuple()
+
+    def __repr__(self):
+        return "FunctionKeyElement(%d, %r, context=%r, label=%r)" % self.as_tuple()
+
+
+def _key_element(key):
+    """A :class:`FunctionKeyElement` of ``key``: one, or an ``(idx, value)`` pair (context ``active``, no label)."""
+    return key if isinstance(key, FunctionKeyElement) else FunctionKeyElement(key[0], key[1])
+
+
 def value_problem(value):
     """Why ``value`` cannot be written as a setting's text, or ``None``. Never quotes the value."""
     for char in value:
@@ -95,7 +121,7 @@ def _encode(lines):
 
 
 def render_settings(settings, function_keys=()):
-    """``[Setting]`` and ``[(idx, "type argument")]`` -> the bytes of a ``<settings>`` file."""
+    """``[Setting]`` and ``[(idx, "type argument")]`` or ``[FunctionKeyElement]`` -> the bytes of a ``<settings>`` file."""
     lines = ["<settings>", '  <phone-settings e="2">']
     for item in settings:
         idx = ' idx="%d"' % item.idx if item.idx is not None else ""
@@ -104,8 +130,10 @@ def render_settings(settings, function_keys=()):
     lines.append("  </phone-settings>")
     if function_keys:
         lines.append('  <functionKeys e="2">')
-        for idx, value in function_keys:
-            lines.append('    <fkey idx="%d" context="active" perm="%s">%s</fkey>' % (idx, PERM, _escape(value, _TEXT_ESCAPES)))
+        for key in map(_key_element, function_keys):
+            label = ' label="%s"' % _escape(key.label, _ATTRIBUTE_ESCAPES) if key.label is not None else ""
+            lines.append('    <fkey idx="%d" context="%s"%s perm="%s">%s</fkey>' % (
+                key.idx, key.context, label, PERM, _escape(key.value, _TEXT_ESCAPES)))
         lines.append("  </functionKeys>")
     lines.append("</settings>")
     return _encode(lines)
@@ -155,11 +183,26 @@ def _unescape(raw, number, what, error, quote=False):
 
 
 _SETTING_RE = re.compile(r'^    <([a-z][a-z0-9_]*)(?: idx="(0|[1-9][0-9]{0,3})")? perm="([^"]*)">([^<]*)</([a-z][a-z0-9_]*)>\Z')
-_FKEY_RE = re.compile(r'^    <fkey idx="(0|[1-9][0-9]{0,3})" context="active" perm="R">([^<]*)</fkey>\Z')
+_FKEY_RE = re.compile(r'^    <fkey idx="(0|[1-9][0-9]{0,3})" context="(active|[1-9][0-9]?)"(?: label="([^"]*)")? perm="R">'
+                      r'([^<]*)</fkey>\Z')
 
 
 def parse_settings(data, device=None, field=None):
     """``([Setting], [(idx, value)])`` of a settings file, in file order, as :func:`render_settings` writes it.
+
+    The keys' context and label: :func:`parse_function_keys`.
+    """
+    settings, keys = _parse_settings(data, device, field)
+    return settings, [(key.idx, key.value) for key in keys]
+
+
+def parse_function_keys(data, device=None, field=None):
+    """``[FunctionKeyElement]`` of a settings file, in file order (checked as :func:`parse_settings` does)."""
+    return _parse_settings(data, device, field)[1]
+
+
+def _parse_settings(data, device, field):
+    """``([Setting], [FunctionKeyElement])`` of a settings file, in file order, as :func:`render_settings` writes it.
 
     Refuses anything else: another layout, an element whose end tag
     differs, a ``perm`` Snom does not document, a setting (name and idx) or
@@ -203,12 +246,17 @@ def parse_settings(data, device=None, field=None):
         for offset, line in enumerate(rest[1:-1], start=number + 2):
             match = _FKEY_RE.match(line)
             if match is None:
-                raise error('line %d is not an <fkey idx="N" context="active" perm="R">type argument</fkey>' % offset)
+                raise error('line %d is not an <fkey idx="N" context="active|N" [label=".."] perm="R">type argument</fkey>'
+                            % offset)
             idx = int(match.group(1))
             if idx in taken:
                 raise error("line %d: function key %d is set twice" % (offset, idx))
             taken.add(idx)
-            keys.append((idx, _unescape(match.group(2), offset, "function key %d" % idx, error)))
+            label = match.group(3)
+            if label is not None:
+                label = _unescape(label, offset, "the label of function key %d" % idx, error, quote=True)
+            keys.append(FunctionKeyElement(idx, _unescape(match.group(4), offset, "function key %d" % idx, error),
+                                           match.group(2), label))
     return settings, keys
 
 

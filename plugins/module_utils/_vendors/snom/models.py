@@ -17,7 +17,8 @@ option 60 with is ``snom<model>`` (``snomD785``).
   handset-to-identity mapping no source read covers), and says so.
 - ``keys``: programmable function keys of the phone alone. No source read
   gives them: ``None``, and the collection then does not bound
-  the ``fkey[N]`` params beyond Snom's 0-based ``idx``.
+  the ``fkey[N]`` params beyond Snom's 0-based ``idx``, nor the
+  ``function_keys`` indexes.
 - ``dect``: an M-series DECT base (W sends it ``check-sync;reboot=true``
   and a different firmware file).
 """

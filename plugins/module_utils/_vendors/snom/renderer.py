@@ -56,10 +56,13 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses i
     parse_host_port,
     parse_url,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import directory_url, standard_path
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import (
     ProfileFile,
     VendorRenderer,
+    language_not_carried,
+    malformed_language,
     mask_xml_elements,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.snom.description import (
@@ -69,12 +72,14 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.sno
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.snom.formats import (
     DECLARATION,
     FKEY_TYPES,
+    FunctionKeyElement,
     Setting,
     render_container,
     render_firmware,
     render_settings,
     value_problem,
 )
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.snom import directory as _directory
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.snom.models import MODELS, phone_type
 
 MODEL_CONTAINER = "{phone_type}.htm"
@@ -91,7 +96,7 @@ PROVISIONING_PASSWORD = "http_client_pass"
 ADMIN_USER = "admin"
 
 #: ISO 639-1 -> language / web_language, where Snom's page and W write the same word.
-#: (French: the page writes "Français", W "Francais": refused until checked.)
+#: (French: the page writes "Français", W "Francais": reported as not carried until checked.)
 LANGUAGES = {"en": "English", "de": "Deutsch"}
 
 #: A Snom timezone code as Snom's examples write them (GER+1, USA-5, GBR-0); the list is Snom's page.
@@ -109,6 +114,30 @@ MANAGED_PARAMS = {
 
 #: The raw param name of a function key: fkey[N], N from 0 (Snom's <fkey idx>).
 FKEY = "fkey"
+#: Generic function key type -> the text of Snom's <fkey> (service.snom.com/display/wiki/Function+Key+Types, whose
+#: examples are "line" with the identity as context, "dest sip:...", "speed <number>"; "blf <ext>", "speed <number>"
+#: as wazo-provd-plugins' wazo_snom common.py writes them). ``{value}`` is the key's value. Pickup has no Snom type
+#: (a BLF key picks up): not mapped.
+KEY_FORMS = {"line": "line", "blf": "blf {value}", "speed_dial": "speed {value}", "park": "orbit {value}",
+             "transfer": "transfer {value}", "dtmf": "dtmf {value}", "url": "url {value}", "none": "none"}
+#: The types whose Snom form needs the key's value, which the generic key may leave out.
+KEY_VALUE_REQUIRED = {"park": "Snom's orbit key takes the park orbit", "transfer": "Snom's transfer key takes its target"}
+
+#: The generic settings the family's files have no place for, with why.
+NOT_CARRIED = {
+    "sip_server_secondary": "Snom phones fail over to another identity (user_failover_identity, as wazo-provd-plugins "
+                            "writes it), which would take an identity the inventory's lines number; the collection maps "
+                            "no backup registrar for Snom",
+    "firmware_version": "Snom phones take the image firmware_url names; no setting names a version",
+    "encryption_digest": "Snom publishes no file encryption",
+}
+#: Reported unless the device sets the native setting itself (snom_timezone, or a raw param of that name).
+TIMEZONE_NOT_CARRIED = ("Snom's timezone takes its own codes (a country and an offset, such as GER+1 or USA-5, from "
+                        "service.snom.com/display/wiki/timezone), which an IANA name or POSIX string does not determine; "
+                        "set snom_timezone")
+SYSLOG_NOT_CARRIED = ("no Snom document read names the syslog setting (syslog_server is seen only in unrelated code); "
+                      "set syslog_server in the device's params after checking your firmware's settings list")
+
 #: Raw param names: a setting, or a per-identity setting with its idx in brackets (user_dtmf_info[1]).
 RAW_NAME_RE = re.compile(r"^([a-z][a-z0-9_]*)(?:\[(0|[1-9][0-9]{0,3})\])?\Z")
 
@@ -208,25 +237,22 @@ class SnomRenderer(VendorRenderer):
                 raise refuse("is not a Snom timezone code: three capital letters, a sign and an offset (GER+1, USA-5, GBR-0)",
                              TIMEZONE_SETTING)
             add("timezone", code, TIMEZONE_SETTING)
-        elif settings.get("timezone") is not None and ("timezone", None) not in self._raw_keys(device):
-            # A POSIX string names no country: Snom's code cannot be derived from it (W's guess can yield codes
-            # that do not exist: vendor-facts-more 3.3, unsure).
-            raise refuse("is not mapped for Snom phones: their timezone takes Snom's own codes (a country and an offset, "
-                         "such as GER+1 or USA-5, from service.snom.com/display/wiki/timezone), which a POSIX TZ string "
-                         "does not determine; set %s (in sipfleet_defaults, sipfleet_models or the device)" % TIMEZONE_SETTING,
-                         "timezone")
         language = settings.get("language")
         if language is not None:
-            if language not in LANGUAGES:
-                raise refuse("%r has no Snom language value the sources agree on; known: %s (set language and web_language "
-                             "in params for another)" % (language, ", ".join(sorted(LANGUAGES))), "language")
-            add("language", LANGUAGES[language], "language")
-            add("web_language", LANGUAGES[language], "language")
-        if settings.get("syslog_server") is not None and ("syslog_server", None) not in self._raw_keys(device):
-            raise refuse("is not mapped for Snom phones: no Snom document read names the syslog setting (syslog_server is only "
-                         "seen in unrelated code); set syslog_server in the device's params after checking your firmware's settings "
-                         "list, and it is written as given",
-                         "syslog_server")
+            if malformed_language(language):
+                raise refuse(malformed_language(language), "language")
+            # A code without a value the sources agree on is left out:
+            # settings_not_carried reports it.
+            if language in LANGUAGES:
+                add("language", LANGUAGES[language], "language")
+                add("web_language", LANGUAGES[language], "language")
+        vlan = settings.get("vlan_id")
+        if vlan is not None:
+            add("vlan_id", vlan, "vlan_id")
+        priority = settings.get("vlan_priority")
+        if priority is not None:
+            # Written with or without vlan_id, as the phone keeps it for its VLAN, on or off.
+            add("vlan_qos", priority, "vlan_priority")
         url = settings.get("provisioning_url")
         parse_url(url or "", _URLS, device=label, field="settings.provisioning_url")
         add("setting_server", self.base_url(settings), "provisioning_url")
@@ -272,10 +298,64 @@ class SnomRenderer(VendorRenderer):
                 params.append((Setting(name, str(value), idx=line.number), field % line_field, secret))
         return params
 
-    def function_keys(self, device):
-        """``[(idx, "type argument")]`` of the raw ``fkey[N]`` params, in key order: ``<functionKeys>``."""
-        limit = MODELS[device.model]["keys"]
+    def settings_not_carried(self, device):
+        result = dict(NOT_CARRIED)
+        raw = self._raw_keys(device)
+        if device.settings.get(TIMEZONE_SETTING) is None and ("timezone", None) not in raw:
+            result["timezone"] = TIMEZONE_NOT_CARRIED
+        if ("syslog_server", None) not in raw:
+            result["syslog_server"] = SYSLOG_NOT_CARRIED
+        reason = language_not_carried(device.settings.get("language"), LANGUAGES,
+                                      "Snom language",
+                                      "set language and web_language in params for another")
+        if reason:
+            result["language"] = reason
+        return result
+
+    def function_key_support(self, device):
+        facts = self.model_info(device.model)
+        if facts is None or facts["dect"]:
+            # An M-series base has no keys of its own; no source read maps a handset's.
+            return frozenset(), 0
+        # No source read gives a model's key count: every idx is accepted.
+        return frozenset(KEY_FORMS), facts["keys"]
+
+    def mapped_function_keys(self, device):
+        """``[(FunctionKeyElement, field)]`` of the inventory's ``function_keys``; keys it leaves out keep the phone's own.
+
+        Index I is Snom's idx I-1; the context is the key's identity (its
+        ``line``), ``active`` for an unused key. A type the model cannot
+        carry is left to check_generic_settings, whose error names the model.
+        """
+        types, dummy = self.function_key_support(device)
         result = []
+        # A key's line is one of the device's lines (checked for every vendor), so a context Snom has.
+        for key in device.settings.get("function_keys") or ():
+            if key.type not in types:
+                continue
+            if key.type in KEY_VALUE_REQUIRED and key.value is None:
+                raise device.error("is required for a %s key on Snom phones: %s" % (key.type, KEY_VALUE_REQUIRED[key.type]),
+                                   field=key.field + ".value")
+            if key.type == "none":
+                result.append((FunctionKeyElement(key.index - 1, "none"), key.field))
+                continue
+            text = KEY_FORMS[key.type].format(value=key.value)
+            for value, where in ((text, ".value"), (key.label, ".label")):
+                problem = value_problem(value) if value is not None else None
+                if problem:
+                    raise device.error(problem, field=key.field + where)
+            result.append((FunctionKeyElement(key.index - 1, text, str(key.line), key.label), key.field))
+        return result
+
+    def function_keys(self, device):
+        """``[FunctionKeyElement]`` of ``<functionKeys>`` in key order: the mapped keys and the raw ``fkey[N]`` params.
+
+        A raw ``fkey[N]`` at the idx of a mapped key is refused, naming the key's field.
+        """
+        limit = MODELS[device.model]["keys"]
+        mapped = self.mapped_function_keys(device)
+        taken = dict((element.idx, field) for element, field in mapped)
+        result = [element for element, dummy in mapped]
         for name in sorted(device.params, key=str):
             match = RAW_NAME_RE.match(name) if isinstance(name, str) else None
             if match is None or match.group(1) != FKEY:
@@ -285,6 +365,8 @@ class SnomRenderer(VendorRenderer):
             if match.group(2) is None:
                 raise device.error("a function key needs its 0-based index: fkey[0], fkey[1]...", field=field)
             idx = int(match.group(2))
+            if idx in taken:
+                raise device.error("%s is written by the collection from %s" % (name, taken[idx]), field=field)
             if not isinstance(value, str) or not value.strip():
                 raise device.error("must be a non-empty string \"<type> <argument>\" (\"blf 201\")", field=field)
             kind = value.split(" ", 1)[0]
@@ -296,8 +378,8 @@ class SnomRenderer(VendorRenderer):
                 raise device.error(problem, field=field)
             if limit is not None and idx >= limit:
                 raise device.error("the %s has %d function keys (idx 0 to %d)" % (device.model, limit, limit - 1), field=field)
-            result.append((idx, value))
-        return sorted(result)
+            result.append(FunctionKeyElement(idx, value))
+        return sorted(result, key=lambda element: element.idx)
 
     @staticmethod
     def _raw_keys(device):
@@ -402,6 +484,10 @@ class SnomRenderer(VendorRenderer):
         base = self.base_url(device.settings)
         bootstrap = self.bootstrap_params(device)
         urls = ([base + bootstrap_path] if bootstrap else []) + [base + own]
+        # The phonebook (sipfleet_directory), read after the device's settings.
+        phonebook = directory_url(self, device, inventory)
+        if phonebook is not None:
+            urls.append(phonebook)
         listing = render_container(urls)
         files = [
             # Names the device's files; holds nothing secret. Upper-case MAC
@@ -424,6 +510,14 @@ class SnomRenderer(VendorRenderer):
         # unless the server checks the device's certificate or credentials.
         files.append(ProfileFile(own, content, device=device.label, secret=True, role="profile", kind="xml"))
         return files
+
+    # -- the directory (sipfleet_directory; snom/directory.py) --
+
+    def directory_path(self, site):
+        return standard_path(self.name, site, _directory.FILE_NAME)
+
+    def render_directory(self, entries):
+        return _directory.render_directory(entries)
 
     def render_rotation(self, device, next_device, inventory):
         # The new password travels in the bootstrap (docs/keys.md).

@@ -93,6 +93,8 @@ DESCRIPTION = VendorDescription(
         "cfg": ("plain",),
         "cfg_obfuscated": ("yealink-aes-128-ecb",),
         "security_enc": ("yealink-key-wrap",),
+        # The phonebook of sipfleet_directory (_directory.py), shared.
+        "phonebook": ("plain",),
     },
     # Event: check-sync (T5 Smart Media Admin Guide p.757); whether the phone
     # reboots follows sip.notify_reboot_enable (guide default 1: always).

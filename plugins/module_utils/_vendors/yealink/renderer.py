@@ -51,11 +51,14 @@ import re
 from ansible_collections.sipfleet.provisioning.plugins.module_utils import _http_credentials
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._addresses import (
     IPV6_LOOSE,
+    AddressError,
     HostRules,
     UrlRules,
+    parse_host_port,
     parse_url,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._codec import yealink_key_problem
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import standard_path
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, shown_url
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._timezone import parse_tz
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import NativeParam as _Param
@@ -63,6 +66,8 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.bas
     MASK,
     ProfileFile,
     VendorRenderer,
+    language_not_carried,
+    malformed_language,
     mask_assignments,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yealink.description import (
@@ -79,6 +84,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yea
     value_problem,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yealink.models import MODELS, common_file
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.yealink import directory as _directory
 
 BOOT_FILE = "{mac}.boot"
 BOOTSTRAP_FILE = "{mac}-bootstrap.cfg"
@@ -111,8 +117,39 @@ MAX_UTC_HOURS = 12
 #: The administrator login static.security.user_password sets ("admin:<password>").
 ADMIN_USER = "admin"
 
+#: Generic function key type -> ``linekey.K.type`` (docs/vendors/yealink.md "Function keys" gives each
+#: source): 15 line, 16 BLF, 13 speed dial, 10 call park, 0 N/A in wazo-provd-plugins v87/common.py
+#: and FusionPBX's Yealink key list (app/devices/device_key_edit.php); 3 transfer, 11 DTMF, 17 URL in
+#: FusionPBX's list only (wazo's "recording" key is type 11 with the digits *3). Pickup is not mapped:
+#: no source says what the value of Yealink's pickup keys (9, 23) holds.
+KEY_TYPES = {"line": "15", "blf": "16", "speed_dial": "13", "park": "10", "transfer": "3", "dtmf": "11",
+             "url": "17", "none": "0"}
+
+#: The voice VLAN of the phone's internet port (wazo-provd-plugins v87 base.tpl and base-dect.tpl).
+VLAN_ENABLE = "static.network.vlan.internet_port_enable"
+VLAN_ID = "static.network.vlan.internet_port_vid"
+VLAN_PRIORITY = "static.network.vlan.internet_port_priority"
+
+#: The generic settings the family's files have no place for, with why.
+NOT_CARRIED = {
+    "firmware_version": "Yealink phones take the image static.firmware.url names; no parameter names a version",
+    "encryption_digest": "no Yealink file is encrypted with openssl enc (compatibility mode is AES-128-ECB with a raw key)",
+}
+
 # Host names (underscores as some DNS setups use), IPv4, IPv6.
 _HOSTS = HostRules(underscore=True, ipv6=IPV6_LOOSE, bare_ipv6=True)
+
+
+def parse_backup_registrar(value, label, field):
+    """The :class:`~._addresses.Host` of a backup registrar, ``host[:port]`` (``port`` ``None`` without one)."""
+    try:
+        return parse_host_port(value, _HOSTS, messages={
+            "host": "{value} is not host[:port] (a host name or address, optionally with :port)",
+            "port": "{value} has a port out of range 1 to 65535"})
+    except AddressError as exc:
+        raise ProvisioningError(exc.message, device=label, field=field)
+
+
 # URLs the phones fetch from: no white space or double quote in the path.
 # User information is parsed so that it can be refused by name: the phones
 # take provisioning credentials in separate parameters (the bootstrap's, with
@@ -189,11 +226,13 @@ class YealinkRenderer(VendorRenderer):
             params.extend(self._timezone_params(value, label, field_of))
         value = settings.get("language")
         if value is not None:
-            if value not in LANGUAGES:
-                raise error("%r has no Yealink lang.gui value the collection knows; known: %s (set lang.gui and lang.wui in "
-                            "params for another)" % (value, ", ".join(sorted(LANGUAGES))), "language")
-            add("lang.gui", LANGUAGES[value], "language")
-            add("lang.wui", LANGUAGES[value], "language")
+            if malformed_language(value):
+                raise error(malformed_language(value), "language")
+            # A code without a lang.gui value is left out, of the device's file
+            # and of the common file alike: settings_not_carried reports it.
+            if value in LANGUAGES:
+                add("lang.gui", LANGUAGES[value], "language")
+                add("lang.wui", LANGUAGES[value], "language")
         value = settings.get("syslog_server")
         if value is not None:
             if MODELS[model]["dect"]:
@@ -216,6 +255,14 @@ class YealinkRenderer(VendorRenderer):
         value = settings.get("firmware_url")
         if value is not None:
             add("static.firmware.url", self._url(value, label, field_of("firmware_url")), "firmware_url")
+        value = settings.get("vlan_id")
+        if value is not None:
+            add(VLAN_ENABLE, "1", "vlan_id")
+            add(VLAN_ID, value, "vlan_id")
+        value = settings.get("vlan_priority")
+        if value is not None:
+            # Written with or without vlan_id: the phone keeps it for its VLAN, on or off.
+            add(VLAN_PRIORITY, value, "vlan_priority")
         if settings.get("outbound_proxy") is not None:
             # Not in the facts gathered: no parameter name is written from a guess.
             raise error("is not mapped for Yealink phones (the outbound proxy parameters were not confirmed by any source); "
@@ -287,6 +334,65 @@ class YealinkRenderer(VendorRenderer):
                     ("sip_server.1.port", line.sip_port, "sip_port", False),
                     ("sip_server.1.transport_type", TRANSPORTS[line.transport], "transport", False)):
                 params.append(_Param(prefix + name, value, "lines[%d].%s" % (index, line_field), secret=secret))
+            params += self._backup_params(device, index, line, prefix)
+        return params
+
+    def _backup_params(self, device, index, line, prefix):
+        """``account.N.sip_server.2.*``: the line's backup registrar (``host[:port]``), on the primary's transport.
+
+        The port is the value's own, else the line's ``sip_port``; the host
+        is written as the value writes it (an IPv6 address's brackets kept),
+        as ``sip_server`` is.
+        """
+        if line.sip_server_secondary is None:
+            return []
+        field = ("settings.sip_server_secondary" if device.settings.get("sip_server_secondary") == line.sip_server_secondary
+                 else "lines[%d].sip_server_secondary" % index)
+        backup = parse_backup_registrar(line.sip_server_secondary, device.label, field)
+        return [_Param(prefix + "sip_server.2.address", backup.text, field),
+                _Param(prefix + "sip_server.2.port", line.sip_port if backup.port is None else backup.port, field),
+                _Param(prefix + "sip_server.2.transport_type", TRANSPORTS[line.transport], field)]
+
+    # -- function keys -------------------------------------------------------
+
+    def settings_not_carried(self, device):
+        not_carried = dict(NOT_CARRIED)
+        reason = language_not_carried(device.settings.get("language"), LANGUAGES, "Yealink lang.gui",
+                                      "set lang.gui and lang.wui in params for another")
+        if reason:
+            not_carried["language"] = reason
+        return not_carried
+
+    def function_key_support(self, device):
+        facts = self.model_info(device.model)
+        if facts is None or not facts["keys"]:
+            # CP920 and the DECT bases have no line keys (wazo-provd-plugins _NB_LINEKEY).
+            return frozenset(), 0
+        return frozenset(KEY_TYPES), facts["keys"]
+
+    def _function_key_params(self, device):
+        """``linekey.K.*`` of the device's function keys; keys the inventory leaves out keep the phone's own.
+
+        Only in the device's own file: the most specific level's list
+        replaces the others whole, which a common file read first would not.
+        A type the model cannot carry is left to check_generic_settings,
+        whose error names the model.
+        """
+        types, dummy = self.function_key_support(device)
+        params = []
+        for key in device.settings.get("function_keys") or ():
+            if key.type not in types:
+                continue
+            prefix = "linekey.%d." % key.index
+            params.append(_Param(prefix + "type", KEY_TYPES[key.type], key.field + ".type"))
+            if key.type == "none":
+                # N/A: the key does nothing; what the phone kept in its other fields is unused.
+                continue
+            params.append(_Param(prefix + "line", key.line, key.field + ".line"))
+            if key.value is not None:
+                params.append(_Param(prefix + "value", key.value, key.field + ".value"))
+            if key.label is not None:
+                params.append(_Param(prefix + "label", key.label, key.field + ".label"))
         return params
 
     def _raw_params(self, device, managed):
@@ -327,6 +433,7 @@ class YealinkRenderer(VendorRenderer):
             params.append(_Param("static.security.user_password", "%s:%s" % (ADMIN_USER, password), "settings.admin_password",
                                  secret=True))
         params += self._account_params(device)
+        params += self._function_key_params(device)
         managed = dict((param.name, param.field) for param in params)
         if self.has_http_credentials(device):
             # The bootstrap sets them; a raw value in the device's file, read
@@ -395,7 +502,8 @@ class YealinkRenderer(VendorRenderer):
         # The bootstrap first: the credentials must be set before the phone
         # asks for its own file, which needs them.
         boot = render_boot(([bootstrap_path] if bootstrap else []) + [common_file(device.model), own])
-        content = render_config([(param.name, param.value) for param in self.device_params(device)])
+        content = render_config([(param.name, param.value) for param in self.device_params(device)]
+                                + self.directory_params(device, inventory))
         files = [
             # Names the files, holds nothing secret.
             ProfileFile(BOOT_FILE.format(mac=device.mac), boot, device=device.label, role="bootstrap", kind="boot"),
@@ -414,6 +522,20 @@ class YealinkRenderer(VendorRenderer):
         # unless the server asks for the device's credentials or certificate.
         files.append(ProfileFile(own, content, device=device.label, secret=True, role="profile", kind="cfg"))
         return self._compat_encrypted(device, files)
+
+    # -- the directory (sipfleet_directory; yealink/directory.py) --
+
+    def directory_path(self, site):
+        return standard_path(self.name, site, _directory.FILE_NAME)
+
+    def directory_schemes(self, device):
+        return _directory.SCHEMES
+
+    def render_directory(self, entries):
+        return _directory.render_directory(entries)
+
+    def directory_settings(self, device, url):
+        return _directory.directory_settings(url)
 
     def render_rotation(self, device, next_device, inventory):
         # The new password travels in the bootstrap (docs/keys.md).

@@ -42,6 +42,29 @@ for secret_file in cfg000b82123456 cfg000b82123456.bin spa000e08abcdef.xml 0c116
 done
 [ -z "$(find "$root" -perm -o+w)" ] || fail "something in the served root is world-writable"
 
+step "the deploy warns of exactly the settings the example inventory leaves out on purpose"
+# The ATAs have no display and the ATA192 no documented admin password;
+# Fanvil's periodic-check codes are in no source (the defaults' resync_spread);
+# the directory reaches no Fanvil or Panasonic phone (no documented
+# format), not the SPA2102 on TFTP, and the Poly phone the fleet-wide one.
+expected_warnings=(
+    '^1 cisco_mpp device\(s\) do not get settings\.admin_password: .*\(berlin-fax\)$'
+    '^1 cisco_mpp device\(s\) do not get settings\.language: .*\(berlin-fax\)$'
+    '^1 cisco_spa device\(s\) do not get settings\.language: .*\(munich-door\)$'
+    '^1 fanvil device\(s\) do not get settings\.resync_spread: .*\(berlin-warehouse\)$'
+    '^sipfleet_directory: no directory for 1 Cisco/Linksys SPA device\(s\) \(munich-door\): their provisioning_url.s scheme '
+    '^sipfleet_directory: no directory for 1 Fanvil device\(s\) \(berlin-warehouse\): no documented Fanvil phonebook format'
+    '^sipfleet_directory: no directory for 2 Panasonic device\(s\) \(berlin-office, munich-kitchen\): no documented Panasonic '
+    '^sipfleet_directory: the fleet-wide directory, not their site.s, for 1 Poly device\(s\) \(berlin-meeting\): '
+)
+mapfile -t warnings < <(sed -n 's/^\[WARNING\]: //p' "$work/first")
+for pattern in "${expected_warnings[@]}"; do
+    matches=$(printf '%s\n' "${warnings[@]}" | grep -cE -- "$pattern" || true)
+    [ "$matches" = 1 ] || fail "expected one warning matching $pattern, got $matches of: $(printf '\n  %s' "${warnings[@]}")"
+done
+[ "${#warnings[@]}" = "${#expected_warnings[@]}" ] ||
+    fail "expected ${#expected_warnings[@]} warnings, got ${#warnings[@]}: $(printf '\n  %s' "${warnings[@]}")"
+
 step "boot one phone of each vendor family"
 for namespace in "${LAB_PHONES[@]}"; do
     mapfile -t first_contact < <(lab_first_contact_args "$namespace")
@@ -52,33 +75,35 @@ for job in $(jobs -p); do wait "$job" || failed=$((failed + 1)); done
 for namespace in "${LAB_PHONES[@]}"; do cat "$work/$namespace-1.out"; done
 [ "$failed" = 0 ] || fail "$failed phone(s) did not provision"
 expect_report gs-1 applied=cfg000b82123456.xml sip_server=pbx.berlin.example.net line1.extension=201 \
-    line1.display_name=Reception secret:P34=Ber-recep-4Kd9 secret:P2=AdminExample2Vw8 transport=http
+    line1.display_name=Reception secret:P34=Ber-recep-4Kd9 secret:P2=AdminExample2Vw8 transport=http \
+    key1=line key2=line key3=blf,231,Sales "key4=blf,241,Meeting room" directory=13
 expect_report spa-1 applied=profile/ sip_server=pbx.munich.example.net line1.extension=301 \
-    line1.display_name=Door secret:Password_1_=Muc-door-3Rv8 transport=tftp
+    line1.display_name=Door secret:Password_1_=Muc-door-3Rv8 transport=tftp no_directory
 expect_report mpp-1 applied=profile/ sip_server=pbx.berlin.example.net line1.extension=290 \
-    secret:Password_1_=Ber-fax-9Lc4 transport=https
+    secret:Password_1_=Ber-fax-9Lc4 transport=https directory=13
 expect_report pana-1 applied=Config0080F0C8C381.enc sip_server=pbx.berlin.example.net line1.extension=221 \
-    line1.display_name="Back office" secret:SIP_PASS_1=Ber-office-5Tz1 transport=http
+    line1.display_name="Back office" secret:SIP_PASS_1=Ber-office-5Tz1 transport=http no_directory
 # Yealink and Poly: plain files; the phone's own one only with the HTTP
 # credentials its bootstrap file gave it.
 expect_report yl-1 applied=00156574b150.cfg sip_server=pbx.berlin.example.net line1.extension=231 \
     line1.display_name=Sales secret:account.1.password=Ber-sales-6Hn3 \
     secret:static.security.user_password.admin=AdminExample2Vw8 transport=http \
-    http_user=00156574b150 fetched_with_credentials=00156574b150.cfg
+    http_user=00156574b150 fetched_with_credentials=00156574b150.cfg key1=line key2=blf,201,Reception directory=13
 expect_report poly-1 applied=0004f2aa0001-sipfleet.cfg sip_server=pbx.berlin.example.net line1.extension=241 \
     line1.display_name="Meeting room" secret:reg.1.auth.password=Ber-meeting-3Xk7 \
     secret:device.auth.localAdminPassword=AdminExample2Vw8 transport=http \
-    http_user=0004f2aa0001 fetched_with_credentials=0004f2aa0001-sipfleet.cfg
+    http_user=0004f2aa0001 fetched_with_credentials=0004f2aa0001-sipfleet.cfg key1=line key2=blf,201,Reception \
+    directory=19
 # Snom: the two containers, the bootstrap settings file, then its own file
 # with the credentials the bootstrap gave it.
 expect_report snom-1 applied=snom-0004135E0001.xml sip_server=pbx.berlin.example.net line1.extension=251 \
     line1.display_name=Lobby "secret:user_pass[1]=Ber-lobby-5Gs8" secret:http_pass=AdminExample2Vw8 transport=http \
-    http_user=0004135e0001 fetched_with_credentials=snom-0004135E0001.xml
+    http_user=0004135e0001 fetched_with_credentials=snom-0004135E0001.xml directory=13
 # Fanvil: option 66 names its bootstrap, which sends it on to <mac>.cfg.
 expect_report fanvil-1 applied=0c383e5e0002.cfg sip_server=pbx.berlin.example.net line1.extension=261 \
     line1.display_name=Warehouse "secret:SIP_CONFIG_MODULE.SIP_Line_List.SIP_Line_List_Entry[SIP1].Register_Pswd=Ber-wareh-2Fv6" \
     "secret:MMI_CONFIG_MODULE.MMI_Account.MMI_Account_Entry[Account1].Password=AdminExample2Vw8" transport=http \
-    http_user=0c383e5e0002 fetched_with_credentials=0c383e5e0002.cfg
+    http_user=0c383e5e0002 fetched_with_credentials=0c383e5e0002.cfg no_directory
 
 step "rerun: the fetches the servers logged close the bootstrap windows"
 lab_deploy second || fail_with_log "$work/second" "the second deploy failed"
@@ -193,10 +218,15 @@ done
 step "apply the change: only that device's files change, its phone gets the new name"
 lab_deploy change --tags profiles || fail_with_log "$work/change" "the change failed"
 after=$(snapshot)
-changed_files=$(comm -13 <(printf '%s\n' "$before") <(printf '%s\n' "$after") | sed -n 's/^\.\/\([^ ]*\) .*/\1/p')
-[ "$changed_files" = "cfg000b82123456.xml" ] || fail "expected only cfg000b82123456.xml to change, got: $changed_files"
+changed_files=$(comm -13 <(printf '%s\n' "$before") <(printf '%s\n' "$after") | sed -n 's/^\.\/\([^ ]*\) .*/\1/p' | sort)
+# The display name is in the directories too: Berlin's of each family, and
+# the Poly phones' fleet-wide one.
+expected_files=$(printf '%s\n' cfg000b82123456.xml 000000000000-directory.xml phonebook/cisco_mpp/site/berlin/directory.xml \
+    phonebook/grandstream/site/berlin/phonebook.xml phonebook/snom/site/berlin/tbook.xml \
+    phonebook/yealink/site/berlin/directory.xml | sort)
+[ "$changed_files" = "$expected_files" ] || fail "expected only $(tr "\n" " " <<<"$expected_files")to change, got: $(tr "\n" " " <<<"$changed_files")"
 lab_phone gs gs-2 || { cat "$work/gs-2.out"; fail "the Grandstream phone did not provision after the change"; }
-expect_report gs-2 applied=cfg000b82123456.xml line1.display_name="Front desk"
+expect_report gs-2 applied=cfg000b82123456.xml line1.display_name="Front desk" directory=13
 
 step "remove two devices: their files go, their phones fall back"
 rm "$work/repo/fleet/berlin/reception.yml" "$work/repo/fleet/berlin/office.yml"

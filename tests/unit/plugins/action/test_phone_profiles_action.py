@@ -66,8 +66,22 @@ def test_the_inventory_goes_in_a_file_and_the_other_options_to_the_module():
                     "inventory_file": "/remote/tmp/sipfleet-inventory.json"}
     sent = json.loads(action.transferred["/remote/tmp/sipfleet-inventory.json"])
     assert list(sent) == list(INVENTORY_FILE_OPTIONS)
+    # An undefined sipfleet_directory travels as null: no directory.
     assert sent == {"devices": DEVICES, "defaults": {"sip_server": "pbx.example.net"}, "sites": {}, "models": {},
-                    "keys": KEYS, "next_keys": {}}
+                    "directory": None, "keys": KEYS, "next_keys": {}}
+
+
+def test_sipfleet_directory_travels_in_the_file_and_the_task_option_wins():
+    directory = {"contacts": [{"name": "Front desk", "numbers": ["+49 30 1234"]}]}
+    action, dummy = run_task({"roots": ["/srv/tftp"]}, task_vars={"sipfleet_devices": DEVICES,
+                                                                  "sipfleet_directory": directory})
+    sent = json.loads(action.transferred["/remote/tmp/sipfleet-inventory.json"])
+    assert sent["directory"] == directory
+    [(dummy, args)] = action.executed
+    assert "directory" not in args
+    action, dummy = run_task({"roots": ["/srv/tftp"], "directory": {"per_site": True}},
+                             task_vars={"sipfleet_devices": DEVICES, "sipfleet_directory": directory})
+    assert json.loads(action.transferred["/remote/tmp/sipfleet-inventory.json"])["directory"] == {"per_site": True}
 
 
 @pytest.mark.parametrize("args, message", [
@@ -99,3 +113,10 @@ def test_a_misspelt_option_is_named_with_the_module():
 def test_an_inventory_file_and_inventory_options_together_are_refused():
     with pytest.raises(AnsibleActionFail, match="not both"):
         run_task({"inventory_file": "/srv/inventory.json", "next_keys": KEYS, "roots": ["/srv/tftp"]})
+
+
+def test_strict_reaches_the_module_as_given_for_its_inventory_check():
+    # sipfleet_strict: "yes" is no option error here: the module's run refuses it naming sipfleet_strict.
+    action, dummy = run_task({"devices": DEVICES, "keys": KEYS, "roots": ["/srv/tftp"], "strict": "yes"})
+    [(dummy, args)] = action.executed
+    assert args["strict"] == "yes"

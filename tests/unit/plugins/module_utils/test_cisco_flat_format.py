@@ -98,7 +98,7 @@ def read(family, flow, path):
 def test_every_golden_flow_is_read():
     files = list(golden_files())
     ciphertexts = [item for item in files if item[2].endswith(".bin")]
-    assert len(files) == 22 and len(ciphertexts) == 5
+    assert len(files) == 26 and len(ciphertexts) == 5
     assert sorted(set((family, flow) for family, flow, path in ciphertexts)) == sorted(ENCRYPTED)
 
 

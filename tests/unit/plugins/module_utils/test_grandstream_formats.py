@@ -92,8 +92,8 @@ def test_the_golden_files_are_all_read():
     files = list(golden_files())
     xml_files = [name for name in files if read_golden(name).startswith(b"<?xml")]
     plaintexts = [name for flow in os.listdir(GOLDEN) for name in os.listdir(os.path.join(GOLDEN, flow)) if name.endswith(".plaintext")]
-    # 7 XML files, 2 XML plaintexts of encrypted files, 10 legacy binaries.
-    assert (len(xml_files), len(plaintexts), len(files) - len(xml_files)) == (7, 2, 10)
+    # 9 XML files, 2 XML plaintexts of encrypted files, 12 legacy binaries.
+    assert (len(xml_files), len(plaintexts), len(files) - len(xml_files)) == (9, 2, 12)
 
 
 @pytest.mark.parametrize("relative", list(golden_files()))

@@ -728,6 +728,23 @@ def test_run_takes_the_defaults_of_the_argument_spec(env, monkeypatch):
     assert b"CFG_FILE_KEY" not in (root / "Config0080F0C8C381.cfg").read_bytes()
 
 
+@pytest.mark.parametrize("strict", ["yes", "true", 1, "no"])
+def test_strict_that_is_not_a_boolean_reaches_the_inventory_check_unconverted(env, strict):
+    # AnsibleModule's bool type would turn sipfleet_strict: "yes" into true:
+    # the option is raw, and the inventory check refuses anything but a boolean.
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+    params, root = env
+    validated = ArgumentSpecValidator(ARGUMENT_SPEC).validate({"roots": params["roots"], "strict": strict})
+    assert not validated.error_messages
+    assert validated.validated_parameters["strict"] == strict
+    with pytest.raises(ProvisioningError) as info:
+        run(dict(params, strict=validated.validated_parameters["strict"]))
+    assert "field sipfleet_strict: must be true or false, got" in str(info.value)
+    assert not root.exists()
+    assert ArgumentSpecValidator(ARGUMENT_SPEC).validate({"roots": params["roots"]}).validated_parameters["strict"] is False
+
+
 # --- per-device HTTP credentials (Yealink, Poly): window, rotation, proof by device_auth -----------------
 
 CREDENTIAL_DEVICES = [

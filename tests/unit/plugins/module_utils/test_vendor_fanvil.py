@@ -487,11 +487,8 @@ def _exec(**changes):
     (_desk(), {"timezone": "CET-1CEST,M3.5.0,M10.5.0/3"}, "settings.timezone", "DST codes are unsure"),
     (_desk(), {"timezone": "IST-5:30"}, "settings.timezone", "+330 minutes"),
     (_desk(), {"timezone": "UTC+13"}, "settings.timezone", "outside -12 to +12"),
-    (_desk(model="H5"), {"language": "de"}, "settings.language", "X-series table only"),
-    (_desk(), {"language": "ja"}, "settings.language", "known: de, en, es, fr, it, nl"),
-    (_exec(), {"language": "cn"}, "settings.language", "not a DefaultLanguage"),
-    (_exec(), {"firmware_url": "https://fw.example.net/x.z"}, "settings.firmware_url", "fwCheck.UpgradeServer1"),
-    (_desk(), {"outbound_proxy": "proxy.example.net"}, "settings.outbound_proxy", "Proxy_Addr"),
+    (_desk(model="H5"), {"language": "German"}, "settings.language", "'German' is not a lower-case ISO 639-1 code"),
+    (_exec(), {"language": "zh_CN"}, "settings.language", "'zh_CN' is not a lower-case ISO 639-1 code"),
     (_exec(), {"http_credentials": True}, "settings.http_credentials", "neither the provisioning user nor its password"),
     (_desk(), {"encrypt_profiles": True}, "settings.encrypt_profiles", "Config_File_Key"),
     (_desk(lines=[{"extension": "201", "password": "Sip-Pw-1"}, {"extension": "202", "password": "Sip-Pw-2"}]), {},
@@ -635,3 +632,203 @@ def test_every_model_renders_its_full_line_count(model):
     dummy, values = xml_values(files["0c383e000010.cfg"].content)
     passwords = sorted(value for name, value in values.items() if name.endswith(("Register_Pswd", "RegisterPswd")))
     assert passwords == sorted("pw-%d" % index for index in range(count))
+
+
+# -- function keys, backup registrar, voice VLAN, settings not carried (issue 16) ------------
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningErrors  # noqa: E402
+
+KEYS_DEFAULTS = dict(DEFAULTS, sip_server_secondary="pbx2.example.net", vlan_id=20, vlan_priority=5)
+
+KEYS = [
+    {"type": "line", "line": 1},
+    {"type": "blf", "value": "205", "label": "Reception"},
+    {"type": "speed_dial", "value": "+49301234", "label": "Office 2", "line": 2},
+    {"type": "none", "index": 5},
+]
+
+
+def keys_devices():
+    return [
+        # Form A.
+        {"name": "desk", "mac": "0c:38:3e:07:e1:6c", "model": "X4",
+         "lines": [{"extension": "201", "password": "Sip-Pw-201"}], "settings": {"function_keys": KEYS[:2] + KEYS[3:]}},
+        # Form B: keys 1-3 beside the display, then pages of 6; two lines, the second with its own backup.
+        {"name": "exec", "mac": "0c:38:3e:2c:d7:82", "model": "X4U",
+         "lines": [{"extension": "401", "password": "Sip-Pw-401"},
+                   {"extension": "402", "password": "Sip-Pw-402", "transport": "tcp", "sip_port": 5070,
+                    "sip_server_secondary": "pbx3.example.net"}],
+         "settings": {"function_keys": KEYS + [{"type": "blf", "value": "206", "index": 10}]}},
+    ]
+
+
+def keys_files():
+    inventory, fleet = load_fleet(keys_devices(), KEYS_DEFAULTS)
+    assert inventory.warnings() == []
+    return render(inventory, fleet)
+
+
+def test_flow_keys_golden():
+    check_golden("keys", keys_files())
+
+
+def test_each_key_type_becomes_its_function_key_entry():
+    files = keys_files()
+    dummy, values = phone_reads(files, "0c383e07e16c", "X4")
+    entry = "PHONE_CONFIG_MODULE.Function_Key.Function_Key_Entry[Fkey%d]."
+    assert {name: value for name, value in values.items() if name.startswith("PHONE_CONFIG_MODULE.")} == {
+        entry % 1 + "Type": "2", entry % 1 + "Value": "SIP1", entry % 1 + "Title": "",
+        entry % 2 + "Type": "1", entry % 2 + "Value": "205@1/ba", entry % 2 + "Title": "Reception",
+        entry % 5 + "Type": "0", entry % 5 + "Value": "", entry % 5 + "Title": ""}
+    # The strict decoder reads back what the XML parser reads.
+    root = formats.parse(files["0c383e07e16c.cfg"].content, formats.VOIP_CONFIG_FILE)
+    assert dict(formats.flatten(root, formats.VOIP_CONFIG_FILE))[entry % 2 + "Value"] == "205@1/ba"
+
+
+def test_a_sysconf_file_puts_the_first_keys_beside_the_display_and_pages_the_rest():
+    files = keys_files()
+    dummy, values = phone_reads(files, "0c383e2cd782", "X4U")
+    assert {name: value for name, value in values.items() if name.startswith("dsskey.")} == {
+        "dsskey.dssSide[1].Fkey[1].Type": "2", "dsskey.dssSide[1].Fkey[1].Value": "SIP1",
+        "dsskey.dssSide[1].Fkey[1].Title": "",
+        "dsskey.dssSide[1].Fkey[2].Type": "1", "dsskey.dssSide[1].Fkey[2].Value": "205@1/ba",
+        "dsskey.dssSide[1].Fkey[2].Title": "Reception",
+        "dsskey.dssSide[1].Fkey[3].Type": "1", "dsskey.dssSide[1].Fkey[3].Value": "+49301234@2/f",
+        "dsskey.dssSide[1].Fkey[3].Title": "Office 2",
+        # Key 5 is the second of the first page, key 10 the first of the second (6 a page).
+        "dsskey.internal[1].Fkey[2].Type": "0", "dsskey.internal[1].Fkey[2].Value": "",
+        "dsskey.internal[1].Fkey[2].Title": "",
+        "dsskey.internal[2].Fkey[1].Type": "1", "dsskey.internal[2].Fkey[1].Value": "206@1/ba",
+        "dsskey.internal[2].Fkey[1].Title": "",
+        "dsskey.FuncKeyPageNum": "2"}
+    root = formats.parse(files["0c383e2cd782.cfg"].content, formats.SYSCONF)
+    assert dict(formats.flatten(root, formats.SYSCONF))["dsskey.internal[2].Fkey[1].Value"] == "206@1/ba"
+
+
+def test_backup_registrar_per_line_and_voice_vlan_in_both_forms():
+    files = keys_files()
+    dummy, values = phone_reads(files, "0c383e07e16c", "X4")
+    entry = "SIP_CONFIG_MODULE.SIP_Line_List.SIP_Line_List_Entry[SIP1]."
+    assert (values[entry + "Backup_Addr"], values[entry + "Backup_Port"], values[entry + "Backup_Transpo"]) == (
+        "pbx2.example.net", "5060", "0")
+    assert {name: value for name, value in values.items() if name.startswith("QOS_CONFIG_MODULE.")} == {
+        "QOS_CONFIG_MODULE.Enable_VLAN": "1", "QOS_CONFIG_MODULE.VLAN_ID": "20",
+        "QOS_CONFIG_MODULE.Signalling_Priority": "5", "QOS_CONFIG_MODULE.Voice_Priority": "5"}
+    dummy, values = phone_reads(files, "0c383e2cd782", "X4U")
+    assert [(values["sip.line[%d].BackupAddr" % n], values["sip.line[%d].BackupPort" % n],
+             values["sip.line[%d].BackupTransport" % n]) for n in (1, 2)] == [
+        ("pbx2.example.net", "5060", "0"), ("pbx3.example.net", "5070", "1")]
+    assert {name: value for name, value in values.items() if name.startswith("qos.")} == {
+        "qos.EnableVLAN": "1", "qos.VLANID": "20", "qos.SignallingPriority": "5", "qos.VoicePriority": "5"}
+
+
+def test_no_keys_backup_or_vlan_without_the_settings():
+    for devices in (DEVICES_A, DEVICES_B):
+        for item in render(*load(devices, models=MODELS_B if devices is DEVICES_B else None)).values():
+            assert not re.search(rb"Backup|VLAN|Function_Key|dsskey", item.content), item.path
+
+
+def fanvil_fleet_error(raws, defaults=None, models_=None):
+    with pytest.raises(ProvisioningErrors) as errors:
+        load_fleet(raws, dict(DEFAULTS) if defaults is None else defaults, None, models_)
+    return errors.value.errors
+
+
+def test_a_type_fanvil_cannot_carry_names_device_field_and_model():
+    errors = fanvil_fleet_error([_desk(settings={"function_keys": [{"type": "line"}, {"type": "park", "value": "700"}]})])
+    assert [(error.device, error.field) for error in errors] == [("desk", "settings.function_keys[1].type")]
+    assert "model X4 cannot carry a park key" in str(errors[0])
+    # A <sysConf> model whose key layout no source gives carries none.
+    errors = fanvil_fleet_error([_desk(model="X7", settings={"function_keys": [{"type": "line"}]})])
+    assert [(error.field, "model X7 cannot carry a line key; it carries none" in str(error)) for error in errors] == [
+        ("settings.function_keys[0].type", True)]
+
+
+def test_a_key_value_or_title_fanvil_cannot_carry_names_the_key_s_field():
+    errors = fanvil_fleet_error([_desk(settings={"function_keys": [{"type": "blf", "value": "205@pbx"}]})])
+    assert [(error.field, "cannot carry" in str(error)) for error in errors] == [("settings.function_keys[0].value", True)]
+    errors = fanvil_fleet_error([_desk(settings={"function_keys": [{"type": "blf", "value": "205", "label": "R&D"}]})])
+    assert [(error.field, "letters, digits, _ and spaces" in str(error)) for error in errors] == [
+        ("settings.function_keys[0].label", True)]
+
+
+def test_a_raw_param_may_not_overwrite_a_mapped_key_or_backup():
+    raw = _desk(settings={"function_keys": [{"type": "blf", "value": "205"}], "sip_server_secondary": "pbx2"},
+                params={"PHONE_CONFIG_MODULE.Function_Key.Function_Key_Entry[Fkey1].Value": "206@1/ba"})
+    errors = fanvil_fleet_error([raw])
+    assert [(error.device, error.field) for error in errors] == [
+        ("desk", "params.PHONE_CONFIG_MODULE.Function_Key.Function_Key_Entry[Fkey1].Value")]
+    assert "settings.function_keys[0].value" in str(errors[0])
+    raw = _desk(settings={"sip_server_secondary": "pbx2"},
+                params={"SIP_CONFIG_MODULE.SIP_Line_List.SIP_Line_List_Entry[SIP1].Backup_Addr": "pbx9"})
+    assert [error.field for error in fanvil_fleet_error([raw])] == [
+        "params.SIP_CONFIG_MODULE.SIP_Line_List.SIP_Line_List_Entry[SIP1].Backup_Addr"]
+
+
+def test_a_bad_backup_registrar_names_its_field():
+    raw = _desk()
+    raw["lines"][0]["sip_server_secondary"] = "pbx 2"
+    assert [(error.device, error.field) for error in fanvil_fleet_error([raw])] == [("desk", "lines[0].sip_server_secondary")]
+
+
+def test_the_settings_fanvil_files_ignore_are_reported():
+    settings_ = {"resync_interval": 60, "firmware_version": "2.12", "encryption_digest": "sha256",
+                 "outbound_proxy": "sbc.example.net", "firmware_url": "https://fw.example.net/x.z"}
+    inventory, fleet = load_fleet([_desk(settings=dict(settings_)), _exec(settings=dict(settings_, resync_interval=None,
+                                                                                        resync_spread=[60, 120]))],
+                                  dict(DEFAULTS))
+    reasons = RENDERER.settings_not_carried(fleet[1])
+    assert inventory.warnings() == [
+        "1 fanvil device(s) do not get settings.encryption_digest: %s (desk, exec)".replace("1 ", "2 ") % reasons[
+            "encryption_digest"],
+        "1 fanvil device(s) do not get settings.firmware_url: %s (exec)" % reasons["firmware_url"],
+        "2 fanvil device(s) do not get settings.firmware_version: %s (desk, exec)" % reasons["firmware_version"],
+        "2 fanvil device(s) do not get settings.outbound_proxy: %s (desk, exec)" % reasons["outbound_proxy"],
+        "1 fanvil device(s) do not get settings.resync_interval: %s (desk)" % reasons["resync_interval"],
+        "1 fanvil device(s) do not get settings.resync_spread: %s (exec)" % reasons["resync_spread"],
+    ]
+    # Form A writes the firmware URL.
+    assert "firmware_url" not in RENDERER.settings_not_carried(fleet[0])
+    with pytest.raises(ProvisioningErrors) as errors:
+        load_fleet([_desk(settings={"outbound_proxy": "sbc.example.net"})], dict(DEFAULTS), strict=True)
+    assert [(error.device, error.field) for error in errors.value.errors] == [("desk", "settings.outbound_proxy")]
+
+
+def test_dst_zones_and_tls_stay_errors():
+    errors = fanvil_fleet_error([_desk(settings={"timezone": "Europe/Berlin"})])
+    assert [error.field for error in errors] == ["settings.timezone"]
+    errors = fanvil_fleet_error([_desk(lines=[{"extension": "201", "password": "Sip-Pw-1", "transport": "tls"}])])
+    assert [error.field for error in errors] == ["lines[0].transport"]
+
+
+# -- a language a file cannot carry -------------------------------------------------------------------
+
+LANGUAGE_REASONS = {
+    "X4": "no numeric Language value for ja; known: de, en, es, fr, it, nl (set GLOBAL_CONFIG_MODULE.Language in params)",
+    "H5": "the sources give no numeric Language code for the H5 in a <VOIP_CONFIG_FILE> file (the X-series table only; "
+          "set GLOBAL_CONFIG_MODULE.Language in params)",
+    "X210": "no DefaultLanguage value for ja; known: ar, de, en, es, fr, he, hr, it, ko, nl, pl, pt, ru, tr (set "
+            "phone.display.DefaultLanguage in params for another)",
+}
+
+
+@pytest.mark.parametrize("raw", [_desk(), _desk(model="H5"), _exec()], ids=["X4", "H5", "X210"])
+def test_a_language_the_file_cannot_carry_is_reported_and_written_in_no_file(raw):
+    inventory, fleet = load_fleet([raw], dict(DEFAULTS, language="ja"))
+    assert inventory.warnings() == ["1 fanvil device(s) do not get settings.language: %s (%s)" % (
+        LANGUAGE_REASONS[raw["model"]], raw["name"])]
+    files = render(inventory, fleet)
+    assert not [name for name, item in files.items() if b"Language" in item.content]
+    with pytest.raises(ProvisioningErrors) as errors:
+        load_fleet([raw], dict(DEFAULTS, language="ja"), strict=True)
+    assert [(error.device, error.field, error.message) for error in errors.value.errors] == [
+        (raw["name"], "settings.language", "fanvil devices do not get this setting: %s (sipfleet_strict is true; unset "
+                                           "it for this device or model)" % LANGUAGE_REASONS[raw["model"]])]
+
+
+def test_a_language_the_file_carries_is_written_and_not_reported():
+    inventory, fleet = load_fleet([_desk(), _exec()], dict(DEFAULTS, language="nl"))
+    assert inventory.warnings() == []
+    files = render(inventory, fleet)
+    assert phone_reads(files, "0c383e07e16c", "X4")[1]["GLOBAL_CONFIG_MODULE.Language"] == "3"
+    assert phone_reads(files, "0c383e2cd782", "X210")[1]["phone.display.DefaultLanguage"] == "nl"

@@ -328,20 +328,98 @@ def test_golden_model_and_common_files():
     check_golden("model_common", files)
 
 
+def flow_keys():
+    """Function keys on the three template families, a backup registrar and a voice VLAN."""
+    defaults = dict(DEFAULTS, encrypt_profiles=False, sip_server_secondary="pbx2.example.net", vlan_id=20, vlan_priority=5)
+    raws = [
+        {"name": "reception", "mac": "c0:74:ad:00:16:01", "model": "GRP2616",
+         "lines": [line("201", "sip-secret-201"),
+                   line("202", "sip-secret-202", sip_server_secondary="pbx3.example.net", sip_port=5080)],
+         "settings": {"function_keys": [
+             {"type": "line", "line": 1},
+             {"type": "line", "line": 2, "label": "Second"},
+             {"type": "none"},
+             {"type": "blf", "value": "210", "label": "Boss", "index": 7},
+             {"type": "speed_dial", "value": "+49301234", "label": "Office", "line": 2},
+             {"type": "park", "value": "700", "label": "Park"},
+             {"type": "transfer", "label": "Transfer"},
+             {"type": "dtmf", "value": "*21#", "label": "Door"},
+             # VPK 12 and 13 are left out: VPK 14 follows them, so they are written as None.
+             {"type": "blf", "value": "211", "index": 14},
+             # GRP2616: 24 VPKs, then MPK 1.
+             {"type": "blf", "value": "212", "label": "Sales", "index": 25}]}},
+        {"name": "boss", "mac": "00:0b:82:21:70:01", "model": "GXP2170",
+         "lines": [line("210", "sip-secret-210")],
+         "settings": {"function_keys": [
+             {"type": "line"},
+             {"type": "blf", "value": "201", "label": "Reception"},
+             {"type": "speed_dial", "value": "0800123", "label": "Hotline", "index": 12},
+             {"type": "blf", "value": "202", "label": "Second", "index": 13}]}},
+        {"name": "old", "mac": "00:0b:82:20:10:01", "model": "GXP2010",
+         "lines": [line("220", "sip-secret-220")],
+         "settings": {"provisioning_url": "http://prov.example.net/gs",
+                      "function_keys": [{"type": "blf", "value": "201", "label": "Reception"},
+                                        {"type": "speed_dial", "value": "0800123", "index": 18}]}},
+    ]
+    return raws, defaults
+
+
+def test_golden_function_keys_backup_registrar_and_vlan():
+    raws, defaults = flow_keys()
+    files = render(raws, defaults)
+    found = by_path(files)
+    assert sorted(found) == ["cfg000b82201001", "cfg000b82201001.bin", "cfg000b82217001.xml", "cfgc074ad001601.xml"]
+    # GRP2616: (mode, account, description, value) per VPK; Default (31) is a line key.
+    values = pvalues_of(found["cfgc074ad001601.xml"])
+    assert [values[name] for name in ("P1363", "P1364", "P1465", "P1466")] == ["31", "0", "", ""]
+    assert [values[name] for name in ("P1365", "P1366", "P1467", "P1468")] == ["31", "1", "Second", ""]
+    assert [values[name] for name in ("P1367", "P1368", "P1469", "P1470")] == ["-1", "0", "", ""]
+    assert not set(values) & {"P1369", "P1371", "P1373"}  # VPK 4-6 are not listed: the phone keeps them
+    assert [values[name] for name in ("P23800", "P23801", "P23802", "P23803")] == ["1", "0", "Boss", "210"]
+    assert [values[name] for name in ("P23804", "P23805", "P23806", "P23807")] == ["0", "1", "Office", "+49301234"]
+    assert [values[name] for name in ("P23808", "P23811")] == ["9", "700"]
+    assert [values[name] for name in ("P23812", "P23814", "P23815")] == ["8", "Transfer", ""]
+    assert [values[name] for name in ("P23816", "P23818", "P23819")] == ["5", "Door", "*21#"]
+    # VPK 12 and 13 are left out before the listed dynamic VPK 14: written as None.
+    assert [values[name] for name in ("P23820", "P23821", "P23822", "P23823")] == ["-1", "0", "", ""]
+    assert [values[name] for name in ("P23824", "P23825", "P23826", "P23827")] == ["-1", "0", "", ""]
+    assert [values[name] for name in ("P23828", "P23831")] == ["1", "211"]
+    assert "P23832" not in values
+    assert [values[name] for name in ("P323", "P301", "P302", "P303")] == ["1", "0", "Sales", "212"]
+    assert values["P2312"] == "pbx2.example.net:5060" and values["P2412"] == "pbx3.example.net:5080"
+    assert values["P51"] == "20" and values["P87"] == "5"
+    # GXP2170: its fixed VPKs (1-12) number the modes differently from its dynamic ones.
+    values = pvalues_of(found["cfg000b82217001.xml"])
+    assert [values[name] for name in ("P1363", "P1364", "P1465", "P1466")] == ["0", "0", "", ""]
+    assert [values[name] for name in ("P1365", "P1467", "P1468")] == ["11", "Reception", "201"]
+    assert [values[name] for name in ("P23820", "P23822", "P23823")] == ["10", "Hotline", "0800123"]
+    assert [values[name] for name in ("P23824", "P23826", "P23827")] == ["1", "Second", "202"]
+    assert values["P2312"] == "pbx2.example.net:5060" and values["P51"] == "20"
+    # GXP2010 (legacy binary): MPK 1 and MPK 18.
+    values = pvalues_of(found["cfg000b82201001"])
+    assert [values[name] for name in ("P323", "P301", "P302", "P303")] == ["1", "0", "Reception", "201"]
+    assert [values[name] for name in ("P393", "P394", "P395", "P396")] == ["0", "0", "", "0800123"]
+    assert values["P51"] == "20" and values["P87"] == "5"
+    assert "P2312" not in values  # no secondary SIP server in the legacy template
+    check_golden("keys", files)
+
+
 def test_golden_directories_have_no_strays():
-    assert sorted(os.listdir(GOLDEN)) == ["encrypted", "model_common", "plain", "prefix_postfix"]
+    assert sorted(os.listdir(GOLDEN)) == ["encrypted", "keys", "model_common", "plain", "prefix_postfix"]
 
 
 # --- the mapping table against the templates --------------------------------
 
 MAPPED = ("P30", "P64", "P246", "P143", "P2", "P237", "P212", "P193", "P194", "P192", "P232", "P233", "P238", "P207", "P208",
-          "P234", "P235", "P1359")
+          "P234", "P235", "P1359", "P51", "P87")
 
 
 @pytest.mark.parametrize("model", ["GRP2616", "GXP2170", "GXP2020"])
 def test_every_mapped_p_value_is_in_the_template(model):
     family = family_for_model(model)
-    names = list(MAPPED) + [name for account in gs.ACCOUNTS for name in account.values()]
+    # The legacy template has no secondary SIP server (reported as not carried).
+    names = list(MAPPED) + [name for account in gs.ACCOUNTS for field, name in account.items()
+                            if field != "backup" or family != "gxp_legacy"]
     if family != "gxp_legacy":
         names += ["P6767", "P1362"]
     else:
@@ -670,7 +748,7 @@ def base(**extra):
     (base(settings={"resync_interval": 30}), "device bad, field settings.resync_interval: P193 (auto check interval) is at least"),
     (base(settings={"resync_interval": 100000}), "device bad, field settings.resync_interval: P193 must be an integer from 60 to 86400"),
     (base(settings={"resync_spread": [10, 100]}), "device bad, field settings.resync_spread: P193"),
-    (base(settings={"language": "xx"}), "device bad, field settings.language: 'xx' is not a display language"),
+    (base(settings={"language": "german"}), "device bad, field settings.language: 'german' is not a lower-case ISO 639-1"),
     (base(settings={"provisioning_url": "gopher://x/y"}), "device bad, field settings.provisioning_url: 'gopher://x/y' must start with"),
     (base(settings={"provisioning_url": "http://u:p@x/y"}), "device bad, field settings.provisioning_url: "),
     (base(settings={"provisioning_url": "http://x/y?z"}), "device bad, field settings.provisioning_url: "),
@@ -746,7 +824,7 @@ def with_secrets(**changes):
     with_secrets(ntp_server="ntp example"),
     with_secrets(line0={"sip_server": "pbx example"}),
     with_secrets(syslog_server="log host"),
-    with_secrets(language="xx"),
+    with_secrets(language="german"),
     with_secrets(resync_interval=30),
     with_secrets(timezone="CET-1CEST,M13.5.0,M10.5.0/3"),
     with_secrets(config_prefix="a/b"),

@@ -407,7 +407,7 @@ def one(**fields):
     (one(settings={"encrypt_profiles": True}), {}, r"^device desk, field settings\.encrypt_profiles: is on .*not public"),
     (one(model="SPIP335", lines=[{"extension": str(n), "password": "Hush-1"} for n in range(3)]), {},
      r"^device desk, field lines\[2\]: the SPIP335 has 2 line"),
-    (one(settings={"language": "sv"}), {}, r"^device desk, field settings\.language: 'sv' has no Poly lcl\.ml\.lang"),
+    (one(settings={"language": "Swedish"}), {}, r"^device desk, field settings\.language: 'Swedish' is not a lower-case ISO"),
     (one(settings={"ntp_server": "ntp example"}), {}, r"^device desk, field settings\.ntp_server: "),
     (one(settings={"syslog_server": "a b"}), {}, r"^device desk, field settings\.syslog_server: "),
     (one(settings={"outbound_proxy": "sbc:99999"}), {}, r"^device desk, field settings\.outbound_proxy: 'sbc:99999' has a port"),
@@ -439,3 +439,199 @@ def test_bad_input_names_device_and_field(device, defaults, pattern):
     with pytest.raises(ProvisioningError, match=pattern) as caught:
         load([device], merged)
     assert "Hush" not in str(caught.value)
+
+
+# -- function keys, backup registrar, voice VLAN (issue 16) ---------------------------------
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningErrors  # noqa: E402
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet  # noqa: E402
+
+KEYS_DEFAULTS = dict(DEFAULTS, sip_server_secondary="pbx2.example.net", vlan_id=20, vlan_priority=6)
+
+KEYS_DEVICES = [
+    {"name": "desk", "mac": "00:04:f2:aa:00:11", "model": "VVX410",
+     "lines": [{"extension": "201", "password": "pw-201"},
+               {"extension": "202", "password": "pw-202", "sip_server_secondary": "pbx3.example.net",
+                "transport": "tcp", "sip_port": 5070}],
+     "settings": {"function_keys": [
+         {"type": "line", "line": 1}, {"type": "line", "line": 1}, {"type": "line", "line": 2},
+         {"type": "blf", "value": "205", "label": "Reception"},
+         {"type": "park", "value": "700", "label": "Park 1"},
+         {"type": "none", "index": 7}]}},
+    # Keys from the model level, no line keys listed: the one line keeps its one line key.
+    {"name": "exec", "mac": "64:16:7f:00:00:12", "model": "SPIP650",
+     "lines": [{"extension": "301", "password": "pw-301"}]},
+]
+
+KEYS_MODELS = {"SPIP650": {"function_keys": [{"type": "blf", "value": "201@pbx.example.net", "label": "Boss", "index": 2}]}}
+
+
+def keys_files():
+    return render(*load(KEYS_DEVICES, KEYS_DEFAULTS, models=KEYS_MODELS))
+
+
+def test_flow_keys_golden():
+    check_golden("keys", keys_files())
+
+
+def test_line_keys_and_attendant_resources_are_the_documented_parameters():
+    files = keys_files()
+    own = formats.parse_xml(files["0004f2aa0011-sipfleet.cfg"].content, formats.CONFIG_ELEMENT)
+    assert {name: value for name, value in own.items() if "lineKeys" in name or name.startswith("attendant.")} == {
+        "reg.1.lineKeys": "2", "reg.2.lineKeys": "1",
+        # Key 4 is the first after the three line keys: resource 1.
+        "attendant.resourceList.1.address": "205", "attendant.resourceList.1.label": "Reception",
+        "attendant.resourceList.1.type": "normal",
+        "attendant.resourceList.2.address": "700", "attendant.resourceList.2.label": "Park 1",
+        "attendant.resourceList.2.type": "automata",
+        "attendant.resourceList.4.address": "", "attendant.resourceList.4.label": ""}
+    exec_own = formats.parse_xml(files["64167f000012-sipfleet.cfg"].content, formats.CONFIG_ELEMENT)
+    assert {name: value for name, value in exec_own.items() if "lineKeys" in name or name.startswith("attendant.")} == {
+        "attendant.resourceList.1.address": "201@pbx.example.net", "attendant.resourceList.1.label": "Boss",
+        "attendant.resourceList.1.type": "normal"}
+    common = xml_attributes(files["sipfleet-common.cfg"].content, "polycomConfig")
+    assert not [name for name in common if name.startswith("attendant.") or "lineKeys" in name]
+
+
+def test_backup_registrar_and_vlan_reach_the_phone():
+    files = keys_files()
+    dummy, dummy, view = phone_reads(files, "0004f2aa0011")
+    assert [(name, view[name]) for name in sorted(view) if ".server.2." in name] == [
+        ("reg.1.server.2.address", "pbx2.example.net"), ("reg.1.server.2.port", "5060"),
+        ("reg.1.server.2.transport", "UDPOnly"),
+        ("reg.2.server.2.address", "pbx3.example.net"), ("reg.2.server.2.port", "5070"),
+        ("reg.2.server.2.transport", "TCPOnly")]
+    # device.* values take effect only with device.set and their own .set (a change restarts the phone).
+    assert (view["device.set"], view["device.net.vlanId"], view["device.net.vlanId.set"]) == ("1", "20", "1")
+    assert (view["qos.ethernet.rtp.user_priority"], view["qos.ethernet.callControl.user_priority"]) == ("6", "6")
+    common = xml_attributes(files["sipfleet-common.cfg"].content, "polycomConfig")
+    assert common["device.net.vlanId"] == "20" and common["device.net.vlanId.set"] == "1"
+
+
+def test_no_backup_registrar_vlan_or_keys_without_the_settings():
+    files = render(*load(DEVICES, sites=SITES))
+    for name, item in files.items():
+        if name.endswith(".cfg") and name != "000000000000.cfg":
+            params = xml_attributes(item.content, "polycomConfig")
+            assert not [param for param in params if ".server.2." in param or "vlan" in param.lower()
+                        or "user_priority" in param or param.startswith("attendant.") or "lineKeys" in param], name
+
+
+def poly_device(model="VVX410", lines=1, **settings):
+    return {"name": "desk", "mac": "00:04:f2:aa:00:21", "model": model,
+            "lines": [{"extension": "2%02d" % number, "password": "pw"} for number in range(1, lines + 1)],
+            "settings": settings}
+
+
+def poly_errors(raw, models=None):
+    with pytest.raises(ProvisioningErrors) as errors:
+        load_fleet([raw], dict(DEFAULTS), None, models)
+    return [(error.device, error.field, str(error)) for error in errors.value.errors]
+
+
+@pytest.mark.parametrize("lines, keys, field, words", [
+    (2, [{"type": "blf", "value": "205"}, {"type": "line", "line": 1}, {"type": "line", "line": 2}],
+     "[1].index", "the 2 line key(s) must take keys 1 to 2"),
+    (2, [{"type": "line", "line": 2}, {"type": "line", "line": 1}], "[1].line", "line 2's keys come after line 1's"),
+    (2, [{"type": "line", "line": 1}, {"type": "line", "line": 1}], "", "line 2 has no line key"),
+    (1, [{"type": "line", "label": "Me"}], "[0].label", "takes no label of its own"),
+    (2, [{"type": "blf", "value": "205", "index": 2}], "[0].index", "keys 1 to 2 are the line keys"),
+    (1, [{"type": "line"}, {"type": "park"}], "[1].value", "value must name it"),
+    (2, [{"type": "line"}, {"type": "line", "line": 2}, {"type": "blf", "value": "205", "line": 2}], "[2].line",
+     "not tied to a line"),
+])
+def test_a_key_layout_poly_cannot_show_names_the_key(lines, keys, field, words):
+    errors = poly_errors(poly_device(lines=lines, function_keys=keys))
+    assert [(device, error_field) for device, error_field, dummy in errors] == [("desk", "settings.function_keys" + field)]
+    assert words in errors[0][2]
+
+
+def test_an_index_beyond_the_model_s_keys_names_device_field_and_model():
+    errors = poly_errors(poly_device("VVX101", function_keys=[{"type": "blf", "value": "205", "index": 3}]))
+    assert [(device, field) for device, field, dummy in errors] == [("desk", "settings.function_keys[0].index")]
+    assert "model VVX101 has 2 function keys; index 3 is beyond them" in errors[0][2]
+
+
+def test_a_type_poly_does_not_carry_or_a_model_without_keys_is_an_error():
+    errors = poly_errors(poly_device(function_keys=[{"type": "line"}, {"type": "speed_dial", "value": "123"}]))
+    assert [(device, field) for device, field, dummy in errors] == [("desk", "settings.function_keys[1].type")]
+    assert "model VVX410 cannot carry a speed_dial key; it carries blf, line, none, park" in errors[0][2]
+    errors = poly_errors(poly_device("TRIO8800"), models={"TRIO8800": {"function_keys": [{"type": "line"}]}})
+    assert [(device, field) for device, field, dummy in errors] == [("desk", "sipfleet_models.TRIO8800.function_keys[0].type")]
+    assert "it carries none" in errors[0][2]
+
+
+def test_a_label_is_escaped_and_reads_back_whole():
+    # check_function_keys refuses control characters first; an XML attribute holds every printable one.
+    raw = poly_device(lines=1, function_keys=[{"type": "blf", "value": "205", "label": "<Boss & \"Co\">", "index": 2}])
+    inventory, fleet = load_fleet([raw], dict(DEFAULTS))
+    files = render(inventory, fleet)
+    assert xml_attributes(files["0004f2aa0021-sipfleet.cfg"].content, "polycomConfig")[
+        "attendant.resourceList.1.label"] == "<Boss & \"Co\">"
+
+
+def test_a_bad_backup_registrar_names_its_field():
+    raw = poly_device()
+    raw["lines"][0]["sip_server_secondary"] = "pbx;evil"
+    assert [(device, field) for device, field, dummy in poly_errors(raw)] == [("desk", "lines[0].sip_server_secondary")]
+
+
+@pytest.mark.parametrize("backup, address, port", [
+    ("pbx-b.example.net:5070", "pbx-b.example.net", "5070"),
+    ("pbx-b.example.net", "pbx-b.example.net", "5080"),
+    ("192.0.2.7:5090", "192.0.2.7", "5090"),
+    # The host as written, brackets kept, as the outbound proxy's host is written.
+    ("[2001:db8::5]:5070", "[2001:db8::5]", "5070"),
+    ("[2001:db8::5]", "[2001:db8::5]", "5080"),
+])
+def test_a_backup_registrar_takes_its_own_port_or_the_line_s(backup, address, port):
+    raw = poly_device(sip_server_secondary=backup)
+    raw["lines"][0]["sip_port"] = 5080
+    files = render(*load([raw]))
+    own = formats.parse_xml(files["0004f2aa0021-sipfleet.cfg"].content, formats.CONFIG_ELEMENT)
+    assert [(name, own[name]) for name in sorted(own) if ".server.2." in name] == [
+        ("reg.1.server.2.address", address), ("reg.1.server.2.port", port), ("reg.1.server.2.transport", "UDPOnly")]
+
+
+@pytest.mark.parametrize("value, words", [("pbx2:99999", "has a port out of range 1 to 65535"),
+                                          ("pbx2:sip", "is not host[:port]")])
+def test_a_backup_registrar_s_bad_port_names_its_field(value, words):
+    errors = poly_errors(poly_device(sip_server_secondary=value))
+    assert [(device, field) for device, field, dummy in errors] == [("desk", "settings.sip_server_secondary")]
+    assert words in errors[0][2]
+
+
+def test_the_settings_poly_files_ignore_are_reported():
+    inventory, fleet = load_fleet([poly_device(firmware_version="7.1.0", encryption_digest="md5", vlan_id=30,
+                                               sip_server_secondary="pbx2", function_keys=[{"type": "line"}])],
+                                  dict(DEFAULTS))
+    reasons = RENDERER.settings_not_carried(fleet[0])
+    assert inventory.warnings() == [
+        "1 poly device(s) do not get settings.encryption_digest: %s (desk)" % reasons["encryption_digest"],
+        "1 poly device(s) do not get settings.firmware_version: %s (desk)" % reasons["firmware_version"]]
+    with pytest.raises(ProvisioningErrors) as errors:
+        load_fleet([poly_device(encryption_digest="md5")], dict(DEFAULTS), strict=True)
+    assert [(error.device, error.field) for error in errors.value.errors] == [("desk", "settings.encryption_digest")]
+
+
+SV_REASON = "no Poly lcl.ml.lang value for sv; known: de, en, es, fr, it, nl (set lcl.ml.lang in params for another)"
+
+
+def test_a_language_poly_lacks_is_reported_and_written_in_no_file():
+    raws = [poly_device(), dict(poly_device(), name="lobby", mac="00:04:f2:aa:00:22"),
+            dict(poly_device(language="fr"), name="hall", mac="00:04:f2:aa:00:23")]
+    inventory, fleet = load_fleet(raws, dict(DEFAULTS, language="sv"))
+    assert inventory.warnings() == ["2 poly device(s) do not get settings.language: %s (desk, lobby)" % SV_REASON]
+    files = render(inventory, fleet)
+    assert "sipfleet-common.cfg" in files
+    assert [name for name, item in files.items() if b"lcl.ml.lang" in item.content] == ["0004f2aa0023-sipfleet.cfg"]
+    assert phone_reads(files, "0004f2aa0023")[2]["lcl.ml.lang"] == "French_France"
+    assert "lcl.ml.lang" not in phone_reads(files, "0004f2aa0021")[2]
+
+
+def test_under_strict_a_language_poly_lacks_is_an_error():
+    with pytest.raises(ProvisioningErrors) as errors:
+        load_fleet([poly_device(language="sv")], dict(DEFAULTS), strict=True)
+    assert [(error.device, error.field, error.message) for error in errors.value.errors] == [
+        ("desk", "settings.language", "poly devices do not get this setting: %s (sipfleet_strict is true; unset it for "
+                                      "this device or model)" % SV_REASON)]

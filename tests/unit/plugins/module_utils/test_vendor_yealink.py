@@ -272,7 +272,7 @@ def one(**changes):
      "lines[1]", "not found"),
     (one(), dict(DEFAULTS, timezone="IST-5:30"), "settings.timezone", "whole hours"),
     (one(), dict(DEFAULTS, timezone="<+14>-14"), "settings.timezone", "outside"),
-    (one(), dict(DEFAULTS, language="nl"), "settings.language", "lang.gui"),
+    (one(), dict(DEFAULTS, language="Dutch"), "settings.language", "'Dutch' is not a lower-case ISO 639-1 code"),
     (one(model="W70B"), DEFAULTS, "settings.syslog_server", "DECT"),
     (one(), dict(DEFAULTS, ntp_server="bad host"), "settings.ntp_server", "host name"),
     (one(), dict(DEFAULTS, outbound_proxy="proxy.example.net"), "settings.outbound_proxy", "not mapped"),
@@ -608,3 +608,208 @@ def test_compat_key_follows_a_rotation_of_the_device_keys():
     assert openssl_ecb(files[COMPAT_MAC + "_Security.enc"].content, FIXED_KEY) == b"fedcba9876543210"
     assert openssl_ecb(files[COMPAT_MAC + ".cfg"].content, "fedcba9876543210").rstrip(b" ") == files[
         COMPAT_MAC + ".cfg"].plaintext
+
+
+# -- function keys, backup registrar, voice VLAN (issue 16) ---------------------------------
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningErrors  # noqa: E402
+
+KEYS_DEFAULTS = dict(DEFAULTS, sip_server_secondary="pbx2.example.net", vlan_id=20, vlan_priority=5)
+
+KEYS = [
+    {"type": "line", "line": 1},
+    {"type": "line", "line": 2, "label": "Sales"},
+    {"type": "blf", "value": "205", "label": "Reception"},
+    {"type": "speed_dial", "value": "+49301234", "label": "Office"},
+    {"type": "park", "value": "700", "label": "Park"},
+    {"type": "transfer", "value": "299", "label": "To desk"},
+    {"type": "dtmf", "value": "*3", "label": "Record"},
+    {"type": "url", "value": "https://apps.example.net/menu.xml", "label": "Menu"},
+    {"type": "none", "index": 12},
+]
+
+
+def keys_devices():
+    return [
+        {"name": "desk", "mac": "00:15:65:74:b1:60", "model": "T46U",
+         "lines": [{"extension": "201", "password": "Sip-Secret-201"},
+                   {"extension": "202", "password": "Sip-Secret-202", "sip_server_secondary": "pbx3.example.net",
+                    "transport": "tls", "sip_port": 5061}],
+         "settings": {"function_keys": KEYS}},
+        # A model whose keys come from the model level.
+        {"name": "small", "mac": "80:5e:c0:00:00:61", "model": "T31G",
+         "lines": [{"extension": "301", "password": "Sip-Secret-301"}]},
+    ]
+
+
+KEYS_MODELS = {"T31G": {"function_keys": [{"type": "blf", "value": "201", "label": "Boss"}, {"type": "line"}]}}
+
+
+def keys_files():
+    return render(*load(keys_devices(), defaults=KEYS_DEFAULTS, models_=KEYS_MODELS))
+
+
+def test_flow_keys_golden():
+    check_golden("keys", keys_files())
+
+
+def test_each_key_type_becomes_its_documented_linekey_parameters():
+    own = dict(cfg(keys_files()["00156574b160.cfg"]))
+    assert {name: value for name, value in own.items() if name.startswith("linekey.")} == {
+        "linekey.1.type": "15", "linekey.1.line": "1",
+        "linekey.2.type": "15", "linekey.2.line": "2", "linekey.2.label": "Sales",
+        "linekey.3.type": "16", "linekey.3.line": "1", "linekey.3.value": "205", "linekey.3.label": "Reception",
+        "linekey.4.type": "13", "linekey.4.line": "1", "linekey.4.value": "+49301234", "linekey.4.label": "Office",
+        "linekey.5.type": "10", "linekey.5.line": "1", "linekey.5.value": "700", "linekey.5.label": "Park",
+        "linekey.6.type": "3", "linekey.6.line": "1", "linekey.6.value": "299", "linekey.6.label": "To desk",
+        "linekey.7.type": "11", "linekey.7.line": "1", "linekey.7.value": "*3", "linekey.7.label": "Record",
+        "linekey.8.type": "17", "linekey.8.line": "1", "linekey.8.value": "https://apps.example.net/menu.xml",
+        "linekey.8.label": "Menu",
+        "linekey.12.type": "0",
+    }
+
+
+def test_keys_are_only_in_the_device_s_own_file_and_the_phone_ends_with_them():
+    files = keys_files()
+    for path, item in files.items():
+        if path.startswith("y000000000"):
+            assert not [name for name, dummy in cfg(item) if name.startswith("linekey.")], path
+    dummy, view = phone_view(files, "805ec0000061")
+    assert {name: value for name, value in view.items() if name.startswith("linekey.")} == {
+        "linekey.1.type": "16", "linekey.1.line": "1", "linekey.1.value": "201", "linekey.1.label": "Boss",
+        "linekey.2.type": "15", "linekey.2.line": "1"}
+
+
+def test_backup_registrar_per_line_and_voice_vlan():
+    files = keys_files()
+    own = dict(cfg(files["00156574b160.cfg"]))
+    assert [(name, own[name]) for name in sorted(own) if ".sip_server.2." in name] == [
+        ("account.1.sip_server.2.address", "pbx2.example.net"), ("account.1.sip_server.2.port", "5060"),
+        ("account.1.sip_server.2.transport_type", "0"),
+        ("account.2.sip_server.2.address", "pbx3.example.net"), ("account.2.sip_server.2.port", "5061"),
+        ("account.2.sip_server.2.transport_type", "2")]
+    for path in ("00156574b160.cfg", "y000000000108.cfg", "y000000000123.cfg"):
+        params = dict(cfg(files[path]))
+        assert (params["static.network.vlan.internet_port_enable"], params["static.network.vlan.internet_port_vid"],
+                params["static.network.vlan.internet_port_priority"]) == ("1", "20", "5"), path
+
+
+def test_no_backup_registrar_and_no_vlan_without_the_settings():
+    own = dict(cfg(fleet_files()["00156574b150.cfg"]))
+    assert not [name for name in own if ".sip_server.2." in name or "vlan" in name or name.startswith("linekey.")]
+
+
+def yealink_fleet_error(raws, defaults=None, models_=None):
+    with pytest.raises(ProvisioningErrors) as errors:
+        load_fleet(raws, dict(DEFAULTS) if defaults is None else defaults, None, models_)
+    return errors.value.errors
+
+
+def one_device(model="T46U", **settings):
+    return {"name": "desk", "mac": "00:15:65:74:b1:70", "model": model,
+            "lines": [{"extension": "201", "password": "pw"}], "settings": settings}
+
+
+def test_an_index_beyond_the_model_s_line_keys_names_device_field_and_model():
+    errors = yealink_fleet_error([one_device("T31G", function_keys=[{"type": "blf", "value": "201", "index": 3}])])
+    assert [(error.device, error.field) for error in errors] == [("desk", "settings.function_keys[0].index")]
+    assert "model T31G has 2 function keys; index 3 is beyond them" in str(errors[0])
+    # The same index fits a T46U's 27 keys.
+    load_fleet([one_device("T46U", function_keys=[{"type": "blf", "value": "201", "index": 27}])], dict(DEFAULTS))
+
+
+def test_a_type_without_a_yealink_mapping_or_a_model_without_keys_is_an_error():
+    errors = yealink_fleet_error([one_device(function_keys=[{"type": "line"}, {"type": "pickup", "value": "201"}])])
+    assert [(error.device, error.field) for error in errors] == [("desk", "settings.function_keys[1].type")]
+    assert "model T46U cannot carry a pickup key" in str(errors[0])
+    errors = yealink_fleet_error([one_device("W70B", function_keys=[{"type": "line"}])])
+    assert [(error.field, "cannot carry a line key; it carries none" in str(error)) for error in errors] == [
+        ("settings.function_keys[0].type", True)]
+    errors = yealink_fleet_error([one_device("T46U")], models_={"T46U": {"function_keys": [{"type": "pickup"}]}})
+    # A list set at the model level is named where it stands.
+    assert [(error.device, error.field) for error in errors] == [("desk", "sipfleet_models.T46U.function_keys[0].type")]
+
+
+def test_a_label_the_format_cannot_hold_names_the_key_s_label():
+    errors = yealink_fleet_error([one_device(function_keys=[{"type": "blf", "value": "201", "label": "Reception "}])])
+    assert [(error.device, error.field) for error in errors] == [("desk", "settings.function_keys[0].label")]
+    assert "starts or ends with a space" in str(errors[0])
+
+
+def test_a_raw_linekey_parameter_may_not_overwrite_a_mapped_key():
+    raw = one_device(function_keys=[{"type": "blf", "value": "201"}])
+    raw["params"] = {"linekey.1.value": "202", "linekey.2.value": "203"}
+    errors = yealink_fleet_error([raw])
+    assert [(error.device, error.field) for error in errors] == [("desk", "params.linekey.1.value")]
+    assert "settings.function_keys[0].value" in str(errors[0])
+
+
+def test_a_bad_backup_registrar_names_its_field():
+    raw = one_device()
+    raw["lines"][0]["sip_server_secondary"] = "pbx 2"
+    errors = yealink_fleet_error([raw])
+    assert [(error.device, error.field) for error in errors] == [("desk", "lines[0].sip_server_secondary")]
+    errors = yealink_fleet_error([one_device(sip_server_secondary="bad host")])
+    assert [(error.device, error.field) for error in errors] == [("desk", "settings.sip_server_secondary")]
+
+
+@pytest.mark.parametrize("backup, address, port", [
+    ("pbx-b.example.net:5070", "pbx-b.example.net", "5070"),
+    ("pbx-b.example.net", "pbx-b.example.net", "5080"),
+    ("192.0.2.7:5090", "192.0.2.7", "5090"),
+    # The host as written, brackets kept, as sip_server is written.
+    ("[2001:db8::5]:5070", "[2001:db8::5]", "5070"),
+    ("[2001:db8::5]", "[2001:db8::5]", "5080"),
+    ("2001:db8::5", "2001:db8::5", "5080"),
+])
+def test_a_backup_registrar_takes_its_own_port_or_the_line_s(backup, address, port):
+    raw = one_device(sip_server_secondary=backup)
+    raw["lines"][0]["sip_port"] = 5080
+    own = dict(cfg(render(*load([raw]))["00156574b170.cfg"]))
+    assert [(name, own[name]) for name in sorted(own) if ".sip_server.2." in name] == [
+        ("account.1.sip_server.2.address", address), ("account.1.sip_server.2.port", port),
+        ("account.1.sip_server.2.transport_type", "0")]
+
+
+@pytest.mark.parametrize("value, words", [("pbx2:99999", "has a port out of range 1 to 65535"),
+                                          ("pbx2:sip", "is not host[:port]")])
+def test_a_backup_registrar_s_bad_port_names_its_field(value, words):
+    errors = yealink_fleet_error([one_device(sip_server_secondary=value)])
+    assert [(error.device, error.field) for error in errors] == [("desk", "settings.sip_server_secondary")]
+    assert words in str(errors[0])
+
+
+def test_the_settings_yealink_files_ignore_are_reported():
+    inventory, fleet = load_fleet([one_device(firmware_version="108.86.0.90", encryption_digest="sha256",
+                                              function_keys=[{"type": "line"}], vlan_id=30, sip_server_secondary="pbx2")],
+                                  dict(DEFAULTS))
+    assert inventory.warnings() == [
+        "1 yealink device(s) do not get settings.encryption_digest: %s (desk)" % RENDERER.settings_not_carried(fleet[0])[
+            "encryption_digest"],
+        "1 yealink device(s) do not get settings.firmware_version: %s (desk)" % RENDERER.settings_not_carried(fleet[0])[
+            "firmware_version"],
+    ]
+    with pytest.raises(ProvisioningErrors) as errors:
+        load_fleet([one_device(firmware_version="108.86.0.90")], dict(DEFAULTS), strict=True)
+    assert [(error.device, error.field) for error in errors.value.errors] == [("desk", "settings.firmware_version")]
+
+
+NL_REASON = "no Yealink lang.gui value for nl; known: de, en, es, fr, it (set lang.gui and lang.wui in params for another)"
+
+
+def test_a_language_yealink_lacks_is_reported_and_written_in_no_file():
+    raws = [one_device(), dict(one_device(language="fr"), name="hall", mac="00:15:65:74:b1:71")]
+    inventory, fleet = load_fleet(raws, dict(DEFAULTS, language="nl"))
+    assert inventory.warnings() == ["1 yealink device(s) do not get settings.language: %s (desk)" % NL_REASON]
+    files = render(inventory, fleet)
+    assert "y000000000108.cfg" in files  # the common file of the T46U
+    assert [name for name, item in files.items() if b"lang." in item.content] == ["00156574b171.cfg"]
+    assert b"lang.gui = French" in files["00156574b171.cfg"].content
+
+
+def test_under_strict_a_language_yealink_lacks_is_an_error():
+    with pytest.raises(ProvisioningErrors) as errors:
+        load_fleet([one_device(language="nl")], dict(DEFAULTS), strict=True)
+    assert [(error.device, error.field, error.message) for error in errors.value.errors] == [
+        ("desk", "settings.language", "yealink devices do not get this setting: %s (sipfleet_strict is true; unset it "
+                                      "for this device or model)" % NL_REASON)]
