@@ -30,6 +30,29 @@ mac_a=c074ad000001 # Grandstream: MAC in the common name
 mac_b=000e08abcdef # Cisco SPA: MAC in S= (stateOrProvinceName)
 secret_dir=9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c
 
+# nginx_workers: the PIDs of the nginx master's children, one a line.
+nginx_workers() {
+    [ -s "$nginx_pidfile" ] || return 0
+    pgrep -P "$(cat "$nginx_pidfile")" | sort || true
+}
+# A reload (SIGHUP) returns before nginx has replaced its workers: a request in
+# between is answered with the old configuration. Every run of the role here
+# waits, after a reload, until none of the workers from before it is left
+# (at most 15 s; a check that follows then fails if the reload never came).
+eval "$(declare -f run_role | sed '1s/^run_role/run_role_unsettled/')"
+run_role() {
+    local log=$1 before rc=0 waited=0
+    before=$(nginx_workers)
+    run_role_unsettled "$@" || rc=$?
+    if [ -n "$before" ] && grep -q 'RUNNING HANDLER \[.*Reload nginx\]' "$log"; then
+        while [ "$waited" -lt 150 ] && comm -12 <(printf '%s\n' "$before") <(nginx_workers) | grep -q .; do
+            sleep 0.1
+            waited=$((waited + 1))
+        done
+    fi
+    return "$rc"
+}
+
 if [ -s "$nginx_pidfile" ] && kill -0 "$(cat "$nginx_pidfile")" 2>/dev/null; then
     echo "an nginx is already running ($nginx_pidfile): this test runs the machine's nginx and cannot share it" >&2
     exit 1
