@@ -18,6 +18,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet_statu
     MAX_UNKNOWN_PATHS,
     fetch_is_current,
     models_agree,
+    read_inventory_file,
     run,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import run as render
@@ -367,3 +368,28 @@ def test_an_inventory_error_names_the_device_and_field(fleet):
     with pytest.raises(ProvisioningError) as error:
         status(dict(params, devices=None), written)
     assert error.value.field == "devices"
+
+
+def test_log_times_with_an_offset_fractions_or_z_are_the_same_instant(fleet):
+    params, root, logs, written = fleet
+    full = size(root, "cfg000b82123456.xml")
+    moment = int(written) + 65
+    expected = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
+    line = json.loads(access("cfg000b82123456.xml", moment, sent=full))
+    for shown in (time.strftime("%Y-%m-%dT%H:%M:%S+01:00", time.gmtime(moment + 3600)),
+                  time.strftime("%Y-%m-%dT%H:%M:%S-05:30", time.gmtime(moment - 5.5 * 3600)),
+                  time.strftime("%Y-%m-%dT%H:%M:%S.250Z", time.gmtime(moment)),
+                  time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))):
+        write(logs / "access.log", [json.dumps(dict(line, time=shown))])
+        assert by_label(status(params, written + 600))["gs"]["last_fetch"]["time"] == expected, shown
+
+
+def test_the_inventory_file_is_read_and_a_bad_one_named(tmp_path):
+    path = tmp_path / "inventory.json"
+    path.write_text(json.dumps({"devices": devices(), "defaults": DEFAULTS, "directory": {}, "keys": {}}))
+    assert read_inventory_file(str(path)) == {"devices": devices(), "defaults": DEFAULTS}
+    for content in ("{broken", "[]"):
+        path.write_text(content)
+        with pytest.raises(ProvisioningError) as error:
+            read_inventory_file(str(path))
+        assert str(path) in str(error.value) and error.value.field == "inventory_file"
