@@ -174,8 +174,8 @@ def main():
     for count in args.sizes:
         report = measure(count, args.lines)
         counts = ", ".join("%s %d" % item for item in sorted(report["counts"].items()))
-        print("| %d | %d | %.1f | %.1f | %.0f | %s |" % (count, args.lines, report["seconds"], report["inventory"],
-                                                     report["peak_mib"], counts))
+        figures = (count, args.lines, report["seconds"], report["inventory"], report["peak_mib"], counts)
+        print("| %d | %d | %.1f | %.1f | %.0f | %s |" % figures)
         sys.stdout.flush()
 
 

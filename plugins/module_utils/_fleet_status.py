@@ -88,8 +88,10 @@ _CACHE_LIMIT = 100000
 class _Attributor:
     """Who a path and a User-Agent name, by every vendor description, with bounded caches."""
 
-    def __init__(self, descriptions):
+    def __init__(self, descriptions, limit=_CACHE_LIMIT):
         self.descriptions = descriptions
+        # Every device's own paths must fit, or a large fleet's log clears the cache over and over.
+        self.limit = limit
         self._paths = {}
         self._agents = {}
 
@@ -104,7 +106,7 @@ class _Attributor:
                     mac = candidate
                     vendors.append(name)
             found = (mac, tuple(vendors))
-            if len(self._paths) >= _CACHE_LIMIT:
+            if len(self._paths) >= self.limit:
                 self._paths.clear()
             self._paths[path] = found
         return found
@@ -410,7 +412,7 @@ def run(params, warn, now=None):
     fleet = _inventory(params)
     files = own_files(params["roots"] or [], params["state_dir"])
     bootstrap = read_state(params["state_dir"])["devices"]
-    attributor = _Attributor(sorted(DESCRIPTIONS.items()))
+    attributor = _Attributor(sorted(DESCRIPTIONS.items()), _CACHE_LIMIT + 4 * len(fleet))
     mac_of = dict((device.label, device.mac) for device in fleet)
     owners = dict((path, mac_of[label]) for label, paths in files.items() if label in mac_of for path in paths)
     reader = _Reader(host, set(mac_of.values()), attributor, owners)
@@ -448,4 +450,3 @@ def read_inventory_file(path):
         raise ProvisioningError("%s must hold a JSON object with devices, defaults, sites, models" % path,
                                 field="inventory_file")
     return dict((name, data[name]) for name in INVENTORY_FILE_OPTIONS if name in data)
-

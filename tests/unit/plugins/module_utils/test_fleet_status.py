@@ -255,8 +255,8 @@ def test_unknown_macs_with_vendor_model_and_firmware(fleet):
     # The last request decides the vendor, model and firmware shown.
     write(logs / "access.log", lines[:2])
     poly = status(params, written + 600)["unknown"][0]
-    assert (poly["vendor"], poly["model"], poly["firmware"], poly["client"]) == ("poly", "VVX_450", "6.4.6.0123",
-                                                                                  "10.99.20.121")
+    shown = (poly["vendor"], poly["model"], poly["firmware"], poly["client"])
+    assert shown == ("poly", "VVX_450", "6.4.6.0123", "10.99.20.121")
 
 
 def test_mismatch_of_model_and_mac(fleet):
