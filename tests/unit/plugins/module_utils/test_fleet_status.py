@@ -24,6 +24,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet_statu
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import run as render
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import manifest_path_for
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import MASK
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import DESCRIPTIONS
 from ansible_collections.sipfleet.provisioning.tests.unit.plugins.module_utils.test_phone_profiles import (
     DEFAULTS,
     SIP_PASSWORDS,
@@ -393,3 +394,20 @@ def test_the_inventory_file_is_read_and_a_bad_one_named(tmp_path):
         with pytest.raises(ProvisioningError) as error:
             read_inventory_file(str(path))
         assert str(path) in str(error.value) and error.value.field == "inventory_file"
+
+
+@pytest.mark.parametrize("vendor", sorted(DESCRIPTIONS))
+def test_every_user_agent_form_reads_a_model_and_firmware_from_its_sample(vendor):
+    """The status shows the firmware: every declared form has the group, and it reads the sample's version."""
+    for agent in DESCRIPTIONS[vendor].user_agents:
+        parsed = agent.parse(agent.sample)
+        assert parsed["model"] and parsed["firmware"] and parsed["firmware"][0].isdigit(), agent.sample
+
+
+def test_the_old_grandstream_form_reads_the_program_image_version():
+    form = DESCRIPTIONS["grandstream"].user_agents[1]
+    assert form.parse("Grandstream GXP2000 (gxp2000e.bin:1.2.5.3/boot55e.bin:1.1.6.9) DevId 000b822726c8") == {
+        "model": "GXP2000", "firmware": "1.2.5.3", "mac": "000b822726c8"}
+    # Brackets of another shape still name the MAC, without a firmware.
+    assert form.parse("Grandstream GXP2000 (custom) DevId 000b822726c8") == {
+        "model": "GXP2000", "firmware": None, "mac": "000b822726c8"}
