@@ -75,8 +75,8 @@ _value:
       type: str
     index_html:
       description:
-        - The text of C(index.html), one self-contained page (inline style, script and SVG chart, nothing loaded):
-          counts by state, vendor, model and firmware, and the device table, sortable and filterable.
+        - The text of C(index.html), one self-contained page (inline style, script and SVG chart, nothing loaded)
+          with counts by state, vendor, model and firmware, and the device table, sortable and filterable.
       type: str
 """
 

@@ -92,10 +92,9 @@ def main():
                                days_since_contact=None if fetch is None else host_age.total_seconds() / 86400.0,
                                state="never_seen")
         for host in hosts:
-            view = views.get(host) or dict(base, last_fetch=None, reported={"model": None, "firmware": None,
-                                                                             "mac": None},
-                                           current=False, mismatch=[], bootstrap="none",
-                                           days_since_contact=None, state="never_seen")
+            unseen = {"model": None, "firmware": None, "mac": None}
+            view = views.get(host) or dict(base, last_fetch=None, reported=unseen, current=False, mismatch=[],
+                                           bootstrap="none", days_since_contact=None, state="never_seen")
             if view["last_fetch"] is not None:
                 days = view["days_since_contact"]
                 view["state"] = "stale" if days > 7 else ("current" if view["current"] else "outdated")

@@ -48,7 +48,7 @@ def test_stale_days_may_come_templated_as_text(stale_days):
 def test_errors_become_filter_errors_naming_the_field():
     with pytest.raises(AnsibleFilterError, match=r"^status_report: field stale_days: must be a number of days"):
         status_report([RESULT], stale_days="a week")
-    broken = dict(RESULT, devices=[dict(RESULT["devices"][0], last_fetch=dict(RESULT["devices"][0]["last_fetch"],
-                                                                               time="2026-13-01T00:00:00Z"))])
+    bad_fetch = dict(RESULT["devices"][0]["last_fetch"], time="2026-13-01T00:00:00Z")
+    broken = dict(RESULT, devices=[dict(RESULT["devices"][0], last_fetch=bad_fetch)])
     with pytest.raises(AnsibleFilterError, match=r"^status_report: device lobby, field last_fetch.time: "):
         status_report([broken])

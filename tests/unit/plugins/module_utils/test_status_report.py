@@ -62,8 +62,9 @@ def two_hosts():
     """Two servers' views: the same inventory, different fetches."""
     prov1 = host_result("prov-1", "2026-12-06T16:30:00Z", [
         # prov-1 saw an older fetch of an old version; prov-2 the newer, current one.
-        device("alpha", "000b82000001", "prov-1", fetch("2026-12-05T08:00:00Z", "prov-1", client="10.0.0.1",
-                                                         user_agent="UA old"), current=False, firmware="1.0.11.10"),
+        device("alpha", "000b82000001", "prov-1",
+               fetch("2026-12-05T08:00:00Z", "prov-1", client="10.0.0.1", user_agent="UA old"),
+               current=False, firmware="1.0.11.10"),
         # prov-1 saw a fresh fetch; prov-2 a fetch 20 days ago.
         device("bravo", "000b82000002", "prov-1", fetch("2026-12-06T12:00:00Z", "prov-1")),
         device("charlie", "000b82000003", "prov-1", bootstrap="open"),
@@ -72,8 +73,8 @@ def two_hosts():
                 paths=["0004f2aa0001.cfg"]),
         unknown("000b82000004", "2026-12-01T10:00:00Z", "2026-12-03T10:00:00Z", "10.0.1.9")])
     prov2 = host_result("prov-2", "2026-12-06T16:31:00Z", [
-        device("alpha", "000b82000001", "prov-2", fetch("2026-12-06T16:00:00Z", "prov-2", client="10.0.0.2",
-                                                         user_agent="UA new"), current=True),
+        device("alpha", "000b82000001", "prov-2",
+               fetch("2026-12-06T16:00:00Z", "prov-2", client="10.0.0.2", user_agent="UA new"), current=True),
         device("bravo", "000b82000002", "prov-2", fetch("2026-11-16T12:00:00Z", "prov-2"), current=False,
                state="stale"),
         device("charlie", "000b82000003", "prov-2", bootstrap="closed"),
