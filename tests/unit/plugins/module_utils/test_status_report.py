@@ -67,7 +67,7 @@ def two_hosts():
                current=False, firmware="1.0.11.10"),
         # prov-1 saw a fresh fetch; prov-2 a fetch 20 days ago.
         device("bravo", "000b82000002", "prov-1", fetch("2026-12-06T12:00:00Z", "prov-1")),
-        device("charlie", "000b82000003", "prov-1", bootstrap="open"),
+        device("charlie", "000b82000003", "prov-1", bootstrap="closed"),
         device("delta", "000b82000004", "prov-1"),
     ], [unknown("0004f2aa0001", "2026-12-01T10:00:00Z", "2026-12-03T10:00:00Z", "10.0.1.1",
                 paths=["0004f2aa0001.cfg"]),
@@ -77,7 +77,7 @@ def two_hosts():
                fetch("2026-12-06T16:00:00Z", "prov-2", client="10.0.0.2", user_agent="UA new"), current=True),
         device("bravo", "000b82000002", "prov-2", fetch("2026-11-16T12:00:00Z", "prov-2"), current=False,
                state="stale"),
-        device("charlie", "000b82000003", "prov-2", bootstrap="closed"),
+        device("charlie", "000b82000003", "prov-2", bootstrap="open"),
         device("delta", "000b82000004", "prov-2", fetch("2026-11-01T00:00:00Z", "prov-2"), state="stale"),
     ], [unknown("0004f2aa0001", "2026-11-30T09:00:00Z", "2026-12-02T10:00:00Z", "10.0.2.2", model=None,
                 paths=["0004f2aa0001-sipfleet.cfg"])])
