@@ -29,9 +29,7 @@ from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_v
 
 MODULE = "sipfleet.provisioning.resync"
 
-# inventory_file is the plugin's to give unless the task gives its own.
-_TASK_SPEC = dict((name, dict(spec, required=False) if name == "inventory_file" else spec)
-                  for name, spec in ARGUMENT_SPEC.items())
+_TASK_SPEC = ARGUMENT_SPEC
 
 
 def check_task_options(module_args):

@@ -37,7 +37,7 @@ ARGUMENT_SPEC = dict(
     concurrency=dict(type="int", default=10),
     timeout=dict(type="float", default=8.0),
     reboot=dict(type="bool"),
-    inventory_file=dict(type="path", required=True),
+    inventory_file=dict(type="path"),
 )
 
 #: The inventory keys the action plugin writes into ``inventory_file``.

@@ -225,7 +225,7 @@ def message_length(buffer):
         return None
     length = 0
     for line in buffer[:end].split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
+        name, _colon, value = line.partition(b":")
         if name.strip().lower() in (b"content-length", b"l"):
             try:
                 length = int(value.strip())

@@ -64,8 +64,8 @@ options:
   status:
     description:
       - The status document itself (what O(status_file) holds), such as C(lookup('file', 'status/status.json') |
-        from_json) on the controller; it wins over O(status_file). For a large fleet prefer O(status_file) on the host:
-        this travels as a module argument.
+        from_json) on the controller; it wins over O(status_file). For a large fleet prefer O(status_file) on the
+        host, since this travels as a module argument.
     type: dict
   port:
     description: The SIP port of an address that gives none.
@@ -98,7 +98,7 @@ options:
     description:
       - Path on the host of a JSON file with C(devices), C(defaults), C(sites) and C(models) (the inventory). The
         action plugin writes it from the inventory variables and removes it afterwards; give it yourself only to
-        use an inventory exported on the host.
+        use an inventory exported on the host. The module fails without it.
     type: path
 notes:
   - A NOTIFY carries no secret. The digest C(response) is a hash of the line's password; the password itself is
@@ -194,6 +194,9 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._resync impo
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    if not module.params["inventory_file"]:
+        module.fail_json(msg="inventory_file is required (the action plugin gives it from the inventory variables)",
+                         field="inventory_file")
     inventory = _load_inventory_file(module, module.params["inventory_file"])
     try:
         result = run(module.params, inventory, check_mode=module.check_mode)

@@ -100,8 +100,8 @@ def test_targets_take_the_given_address_before_the_status(fleet):
 def test_targets_events_and_reboot_notes(fleet):
     addresses = dict((device.label, "192.0.2.%d" % index) for index, device in enumerate(fleet, 1))
     targets, _skipped, notes = _resync.build_targets(fleet, addresses, {}, reboot=True)
-    assert [target["event"] for target in targets] == ["check-sync;reboot=true", "check-sync;reboot=true", "resync",
-                                                        "check-sync"]
+    events = [target["event"] for target in targets]
+    assert events == ["check-sync;reboot=true", "check-sync;reboot=true", "resync", "check-sync"]
     assert len(notes) == 2 and "Cisco" in notes[0] and "Poly" in notes[1]
 
 

@@ -183,7 +183,7 @@ def test_no_variant_sends_the_plain_event_and_says_so(family):
 def test_rate_limiter_spaces_starts():
     limiter = sip.RateLimiter(4)
     # Four requests at t=0: they may start at 0, 0.25, 0.5, 0.75.
-    assert [limiter.reserve(0.0) for _ in range(4)] == [0.0, 0.25, 0.5, 0.75]
+    assert [limiter.reserve(0.0) for _index in range(4)] == [0.0, 0.25, 0.5, 0.75]
     # Later than the next slot: no wait, and the schedule restarts from now.
     assert limiter.reserve(10.0) == 0.0
     assert limiter.reserve(10.0) == 0.25
@@ -191,7 +191,7 @@ def test_rate_limiter_spaces_starts():
 
 def test_rate_zero_is_unlimited():
     limiter = sip.RateLimiter(0)
-    assert [limiter.reserve(0.0) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert [limiter.reserve(0.0) for _index in range(3)] == [0.0, 0.0, 0.0]
 
 
 def test_rate_limiter_wait_sleeps_the_reserved_time():
