@@ -170,6 +170,60 @@ grep -q "Grandstream defines no reboot=true variant" "$work/reboot.log" \
     || fail_with_log "$work/reboot.log" "no warning that Grandstream has no reboot variant"
 pass "reboot: Yealink got check-sync;reboot=true, Grandstream its plain check-sync and a warning"
 
+step "deploy.yml with sipfleet_resync_changed notifies exactly the changed devices"
+# Grandstream phones only: their profiles need nothing but generated keys.
+mkdir -p "$work/deploy/group_vars/all"
+export ANSIBLE_VAULT_PASSWORD_FILE="$work/vault-pass"
+printf 'test-vault-password\n' >"$ANSIBLE_VAULT_PASSWORD_FILE"
+write_deploy_inventory() {
+    # $1: the display name of device "reception"
+    "$test_python" - "$work" "$test_python" "$1" "$port_ok" <<'PY'
+import json, sys
+work, python, display, port = sys.argv[1:]
+devices = [
+    {"name": "reception", "mac": "00:0b:82:12:34:56", "model": "GXP2170",
+     "lines": [{"extension": "202", "password": "Gs202Secret", "display_name": display}]},
+    {"name": "spare", "mac": "00:0b:82:00:00:99", "model": "GXP2170",
+     "lines": [{"extension": "299", "password": "SpareSecret299"}]},
+]
+with open(work + "/deploy/group_vars/all/fleet.json", "w") as handle:
+    json.dump({"sipfleet_devices": devices,
+               "sipfleet_defaults": {"sip_server": "pbx.example.net", "admin_password": "AdminSecret99",
+                                     "provisioning_url": "http://prov.example.net"},
+               "sipfleet_resync_changed": True,
+               "sipfleet_resync_addresses": {"reception": "127.0.0.1:" + port, "spare": "127.0.0.1:" + port},
+               "sipfleet_resync_timeout": 3}, handle)
+with open(work + "/deploy/hosts.yml", "w") as handle:
+    handle.write("provisioning_servers:\n  hosts:\n    prov1:\n      ansible_connection: local\n"
+                 "      ansible_python_interpreter: %s\n      sipfleet_profile_roots: [%s/prov1/root]\n"
+                 "      sipfleet_state_dir: %s/prov1/state\n      sipfleet_http_access_logs: [%s/prov1/access.log]\n"
+                 "  vars:\n    sipfleet_key_store_path: %s/deploy/sipfleet_keys.vault\n"
+                 % (python, work, work, work, work))
+PY
+}
+deploy() {
+    ansible-playbook -i "$work/deploy/hosts.yml" sipfleet.provisioning.deploy --tags keys,profiles,resync \
+        -e sipfleet_key_store_create=true "$@"
+}
+write_deploy_inventory "Reception"
+sipp_phone deploy1 uas_200.xml "$port_ok" 2
+sleep 1
+deploy >"$work/deploy1.log" 2>&1 || fail_with_log "$work/deploy1.log" "the first deploy failed"
+wait_phone deploy1
+check_event deploy1 202 check-sync
+check_event deploy1 299 check-sync
+write_deploy_inventory "Front Desk"
+sipp_phone deploy2 uas_200.xml "$port_ok" 1
+sleep 1
+deploy >"$work/deploy2.log" 2>&1 || fail_with_log "$work/deploy2.log" "the second deploy failed"
+wait_phone deploy2
+check_event deploy2 202 check-sync
+! grep -q "^NOTIFY sip:299@" "$work/deploy2.msg" || fail_with_log "$work/deploy2.msg" "the unchanged phone got a NOTIFY"
+deploy --check >"$work/deploy3.log" 2>&1 || fail_with_log "$work/deploy3.log" "the unchanged deploy failed"
+grep -q "Tell the changed phones to fetch their files now" "$work/deploy3.log" \
+    || fail_with_log "$work/deploy3.log" "the resync play did not run"
+pass "deploy: both new phones notified; after one display name changed, only that phone"
+
 step "rate against sipp: 500 NOTIFYs, limit off and at 200/s"
 measure() {
     # $1: rate (0 = no limit); prints "sent N in S s: R/s"
