@@ -312,17 +312,19 @@ def _matches(response, request):
             and response.cseq() == (request.cseq, "NOTIFY"))
 
 
-def _udp_transaction(sock, request, deadline, clock):
-    """Send ``request`` on a connected UDP socket with Timer E retransmissions; the final :class:`Response`."""
+def _udp_transaction(sock, request, deadline, clock, record):
+    """Send ``request`` on a connected UDP socket with Timer E retransmissions; the final :class:`Response`.
+
+    Each datagram sent counts in ``record["sent"]``, whatever the outcome.
+    """
     data = request.encode()
     interval = T1
-    sent = 0
     while True:
         now = clock()
         if now >= deadline:
             raise _Timeout()
         sock.send(data)
-        sent += 1
+        record["sent"] += 1
         resend_at = min(now + interval, deadline)
         while True:
             remaining = resend_at - clock()
@@ -337,15 +339,16 @@ def _udp_transaction(sock, request, deadline, clock):
             if response is None or not _matches(response, request):
                 continue
             if response.status >= 200:
-                return response, sent
+                return response
             # A provisional response: keep waiting, retransmitting every T2 (section 17.1.2.2).
             interval = T2
         interval = min(interval * 2, T2)
 
 
-def _tcp_transaction(sock, request, deadline, clock):
+def _tcp_transaction(sock, request, deadline, clock, record):
     """Send ``request`` on a connected TCP socket; the final :class:`Response`."""
     sock.sendall(request.encode())
+    record["sent"] += 1
     buffer = b""
     while True:
         remaining = deadline - clock()
@@ -366,7 +369,7 @@ def _tcp_transaction(sock, request, deadline, clock):
             message, buffer = buffer[:length], buffer[length:]
             response = parse_response(message)
             if response is not None and _matches(response, request) and response.status >= 200:
-                return response, 1
+                return response
 
 
 def send_notify(target, timeout=8.0, transport="udp", clock=time.monotonic):
@@ -389,8 +392,7 @@ def send_notify(target, timeout=8.0, transport="udp", clock=time.monotonic):
             local_host, local_port = sock.getsockname()[:2]
             request = NotifyRequest(target.get("user"), target["host"], target["port"], target["event"],
                                     local_host, local_port, transport)
-            response, sent = transaction(sock, request, deadline, clock)
-            record["sent"] = sent
+            response = transaction(sock, request, deadline, clock, record)
             if response.status in (401, 407) and target.get("password"):
                 header = "www-authenticate" if response.status == 401 else "proxy-authenticate"
                 challenge = parse_challenge(response.header(header))
@@ -400,8 +402,7 @@ def send_notify(target, timeout=8.0, transport="udp", clock=time.monotonic):
                     name = "Authorization" if response.status == 401 else "Proxy-Authorization"
                     request = request.next((name, value))
                     record["authenticated"] = True
-                    response, sent = transaction(sock, request, deadline, clock)
-                    record["sent"] += sent
+                    response = transaction(sock, request, deadline, clock, record)
             record.update(status=response.status, reason=response.reason,
                           result="%d %s" % (response.status, response.reason))
     except _Timeout:

@@ -326,6 +326,7 @@ def test_send_notify_ignores_a_provisional_and_a_stranger_response():
     result = sip.send_notify(target, timeout=1.2)
     thread.join(5)
     assert result["result"] == "timeout" and result["status"] is None
+    assert result["sent"] == len(received)
     # Timer E: sent at 0 and 0.5 s; after the 100, retransmissions wait T2 (4 s), beyond the timeout.
     assert len(received) == 1 or len(received) == 2
     assert all(data == received[0] for data in received)
