@@ -199,6 +199,8 @@ with open(work + "/deploy/hosts.yml", "w") as handle:
                  "      ansible_python_interpreter: %s\n      sipfleet_profile_roots: [%s/prov1/root]\n"
                  "      sipfleet_state_dir: %s/prov1/state\n      sipfleet_http_access_logs: [%s/prov1/access.log]\n"
                  "  vars:\n    sipfleet_key_store_path: %s/deploy/sipfleet_keys.vault\n"
+                 # deploy.yml's DHCP play: the group exists, with no host.
+                 "dhcp_servers: {}\n"
                  % (python, work, work, work, work))
 PY
 }
