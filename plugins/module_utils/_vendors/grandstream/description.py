@@ -72,8 +72,10 @@ DESCRIPTION = VendorDescription(
         # The hardware revision follows the model on some (HT801 V1.1A, GXP2200 V2.2A).
         UserAgent(r"^Grandstream Model HW (?P<model>\S+)(?: V\S+)? SW (?P<firmware>\S+) DevId (?P<mac>[0-9A-Fa-f]{12})\b",
                   "Grandstream Model HW GXP1628 SW 1.0.4.138 DevId c074ad2bd859"),
-        # Firmware 1.2.x (GXP2000 and its family): the images' names and versions in brackets.
-        UserAgent(r"^Grandstream (?P<model>[A-Z]+[0-9]+) \((?P<firmware>[^)]*)\) DevId (?P<mac>[0-9A-Fa-f]{12})\b",
+        # Firmware 1.2.x (GXP2000 and its family): the images' names and versions in brackets, the
+        # program image first: its version is the firmware's.
+        UserAgent(r"^Grandstream (?P<model>[A-Z]+[0-9]+) \((?:[^:)]*:(?P<firmware>[0-9][^/)]*))?[^)]*\) "
+                  r"DevId (?P<mac>[0-9A-Fa-f]{12})\b",
                   "Grandstream GXP2000 (gxp2000e.bin:1.2.5.3/boot55e.bin:1.1.6.9) DevId 000b822726c8"),
     ),
     macs_in_user_agent=True,

@@ -58,7 +58,7 @@ SAMPLE_PARSES = {
     "Grandstream Model HW GXP1628 SW 1.0.4.138 DevId c074ad2bd859":
         {"model": "GXP1628", "mac": "c074ad2bd859", "firmware": "1.0.4.138"},
     "Grandstream GXP2000 (gxp2000e.bin:1.2.5.3/boot55e.bin:1.1.6.9) DevId 000b822726c8":
-        {"model": "GXP2000", "mac": "000b822726c8", "firmware": "gxp2000e.bin:1.2.5.3/boot55e.bin:1.1.6.9"},
+        {"model": "GXP2000", "mac": "000b822726c8", "firmware": "1.2.5.3"},
     "Linksys/SPA-2102-2.0.5 (88012BA01234)": {"model": "SPA-2102", "mac": None, "firmware": "2.0.5"},
     "Cisco-CP-7832-3PCC/11.0.1 (00562b043615)": {"model": "CP-7832-3PCC", "mac": "00562b043615", "firmware": "11.0.1"},
     "Cisco/ATA192-MPP-12-0-1 (0c1167abcdef)": {"model": "ATA192-MPP", "mac": "0c1167abcdef", "firmware": "12-0-1"},

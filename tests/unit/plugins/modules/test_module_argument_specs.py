@@ -9,13 +9,14 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils import _fetch_log, _key_store, _phone_profiles
-from ansible_collections.sipfleet.provisioning.plugins.modules import key_store, phone_profiles, provisioning_fetches
+from ansible_collections.sipfleet.provisioning.plugins.module_utils import _fetch_log, _fleet_status, _key_store, _phone_profiles
+from ansible_collections.sipfleet.provisioning.plugins.modules import fleet_status, key_store, phone_profiles, provisioning_fetches
 
 MODULES = [
     (phone_profiles, _phone_profiles),
     (provisioning_fetches, _fetch_log),
     (key_store, _key_store),
+    (fleet_status, _fleet_status),
 ]
 
 

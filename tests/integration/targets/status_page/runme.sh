@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The status page as the status playbook writes it, in a real browser: the
+# status_report filter merges two hosts' fleet_status results for 10,000
+# devices (gen_status.py) in a playbook, the files are checked as files, and
+# Debian's headless chromium loads the page, sorts and filters it
+# (browser.py). The screenshots are kept in tests/output/status_page/ of the
+# collection (scripts/test copies tests/output back into the checkout).
+set -eu
+set -o pipefail
+
+# shellcheck source=tests/integration/targets/setup_lab/lib.sh
+. "$(dirname "$0")/../setup_lab/lib.sh"
+make_work status_page
+devices=${SIPFLEET_STATUS_PAGE_DEVICES:-10000}
+shots=$collection/tests/output/status_page
+python=$(command -v python || command -v python3)
+
+command -v chromium >/dev/null || fail "no chromium: it is in tests/bindep.txt (apt-get install chromium)"
+
+step "two hosts' status for $devices devices"
+"$test_python" gen_status.py "$work" "$devices"
+
+step "the filter and the files, in a playbook"
+start=$SECONDS
+ansible-playbook playbook.yml -e "work_dir=$work" -e "device_count=$devices" \
+    -e "ansible_python_interpreter=$python" "$@" >"$work/playbook.out" 2>&1 ||
+    fail_with_log "$work/playbook.out" "the playbook failed"
+echo "merge, render and write: $((SECONDS - start)) s (ansible-playbook, $devices devices)"
+
+"$test_python" - "$work/status" "$devices" <<'PYTHON'
+import json
+import os
+import stat
+import sys
+
+import yaml
+
+status_dir, devices = sys.argv[1], int(sys.argv[2])
+for name in ("status.json", "unknown-devices.yml", "index.html"):
+    mode = stat.S_IMODE(os.stat(os.path.join(status_dir, name)).st_mode)
+    assert mode == 0o644, "%s has mode %o" % (name, mode)
+with open(os.path.join(status_dir, "status.json"), encoding="utf-8") as handle:
+    status = json.load(handle)
+assert len(status["devices"]) == devices and len(status["unknown"]) == 30, "status.json is not the merged fleet"
+with open(os.path.join(status_dir, "unknown-devices.yml"), encoding="utf-8") as handle:
+    unknown = yaml.safe_load(handle)
+assert [entry["mac"] for entry in unknown] == [entry["mac"] for entry in status["unknown"]], unknown[:2]
+assert all(set(entry) <= {"name", "mac", "vendor", "model"} for entry in unknown), unknown[:2]
+# The unknown MAC whose User-Agent showed markup for a model gets none.
+assert [entry["model"] for entry in unknown].count(None) == 1
+print("ok: status.json and unknown-devices.yml read back (%d devices, %d unknown)" % (devices, len(unknown)))
+PYTHON
+
+step "the page in headless chromium"
+rm -rf "$shots"
+"$test_python" browser.py "$work/status/index.html" "$work/expected.json" "$shots"

@@ -1,0 +1,385 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The merged fleet status and the files written from it: status.json, unknown-devices.yml, index.html."""
+
+from __future__ import annotations
+
+import copy
+import json
+from html.parser import HTMLParser
+
+import pytest
+import yaml
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._status_report import (
+    COLUMNS,
+    json_for_script,
+    merge_status,
+    render_page,
+    status_json,
+    unknown_devices_yaml,
+    yaml_quote,
+)
+
+HOSTILE = '</script><b id="x">bold</b><script>window.owned=1</script><!--'
+
+
+def fetch(time, host, client="10.0.0.5", path="cfg000b82000001.xml", user_agent="Grandstream GXP2170"):
+    return {"time": time, "host": host, "client": client, "scheme": "http", "path": path, "status": 200,
+            "user_agent": user_agent}
+
+
+def device(name, mac, host, last_fetch=None, current=True, state=None, bootstrap="closed", firmware="1.0.11.16",
+           mismatch=(), model="GXP2170", site="berlin"):
+    if state is None:
+        state = "never_seen" if last_fetch is None else ("current" if current else "outdated")
+    return {
+        "device": name, "mac": mac, "vendor": "grandstream", "model": model, "site": site, "state": state,
+        "last_fetch": last_fetch,
+        "reported": {"model": model if last_fetch else None, "firmware": firmware if last_fetch else None,
+                     "mac": mac if last_fetch else None},
+        "current": current if last_fetch else False, "mismatch": list(mismatch), "bootstrap": bootstrap,
+        "days_since_contact": 0.5 if last_fetch else None,
+    }
+
+
+def unknown(mac, first, last, client, model="VVX450", paths=None, name=None, firmware="6.4.6.0123"):
+    return {"mac": mac, "vendor": "poly", "model": model, "firmware": firmware, "first_seen": first,
+            "last_seen": last, "client": client, "paths": paths or ["%s.cfg" % mac],
+            "suggested_name": name or "unknown-%s" % mac}
+
+
+def host_result(host, generated, devices, unknown_macs=()):
+    return {"generated": generated, "hosts": [host], "counts": {}, "devices": devices,
+            "unknown": list(unknown_macs), "changed": False, "log_lines": {}}
+
+
+@pytest.fixture
+def two_hosts():
+    """Two servers' views: the same inventory, different fetches."""
+    prov1 = host_result("prov-1", "2026-12-06T16:30:00Z", [
+        # prov-1 saw an older fetch of an old version; prov-2 the newer, current one.
+        device("alpha", "000b82000001", "prov-1",
+               fetch("2026-12-05T08:00:00Z", "prov-1", client="10.0.0.1", user_agent="UA old"),
+               current=False, firmware="1.0.11.10"),
+        # prov-1 saw a fresh fetch; prov-2 a fetch 20 days ago.
+        device("bravo", "000b82000002", "prov-1", fetch("2026-12-06T12:00:00Z", "prov-1")),
+        device("charlie", "000b82000003", "prov-1", bootstrap="closed"),
+        device("delta", "000b82000004", "prov-1"),
+    ], [unknown("0004f2aa0001", "2026-12-01T10:00:00Z", "2026-12-03T10:00:00Z", "10.0.1.1",
+                paths=["0004f2aa0001.cfg"]),
+        unknown("000b82000004", "2026-12-01T10:00:00Z", "2026-12-03T10:00:00Z", "10.0.1.9")])
+    prov2 = host_result("prov-2", "2026-12-06T16:31:00Z", [
+        device("alpha", "000b82000001", "prov-2",
+               fetch("2026-12-06T16:00:00Z", "prov-2", client="10.0.0.2", user_agent="UA new"), current=True),
+        device("bravo", "000b82000002", "prov-2", fetch("2026-11-16T12:00:00Z", "prov-2"), current=False,
+               state="stale"),
+        device("charlie", "000b82000003", "prov-2", bootstrap="open"),
+        device("delta", "000b82000004", "prov-2", fetch("2026-11-01T00:00:00Z", "prov-2"), state="stale"),
+    ], [unknown("0004f2aa0001", "2026-11-30T09:00:00Z", "2026-12-02T10:00:00Z", "10.0.2.2", model=None,
+                paths=["0004f2aa0001-sipfleet.cfg"])])
+    return [prov1, prov2]
+
+
+def by_name(merged):
+    return dict((entry["device"], entry) for entry in merged["devices"])
+
+
+# --- merge ---------------------------------------------------------------------
+
+
+def test_the_most_recent_fetch_over_all_hosts_wins(two_hosts):
+    devices = by_name(merge_status(two_hosts))
+    alpha = devices["alpha"]
+    assert alpha["last_fetch"]["host"] == "prov-2"
+    assert alpha["last_fetch"]["client"] == "10.0.0.2"
+    assert alpha["last_fetch"]["user_agent"] == "UA new"
+    assert alpha["reported"]["firmware"] == "1.0.11.16"
+    # prov-1 alone would call it outdated: its old fetch got an old version.
+    assert alpha["current"] is True and alpha["state"] == "current"
+    bravo = devices["bravo"]
+    # prov-2 alone would call it stale: 20 days since its fetch there.
+    assert bravo["last_fetch"]["host"] == "prov-1" and bravo["state"] == "current"
+
+
+def test_states_are_recomputed_at_the_latest_generated_time_with_one_rule(two_hosts):
+    merged = merge_status(two_hosts)
+    devices = by_name(merged)
+    assert merged["generated"] == "2026-12-06T16:31:00Z"
+    # 16:31 - 16:00 on the same day.
+    assert devices["alpha"]["days_since_contact"] == pytest.approx(31 / 1440.0, abs=0.001)
+    assert devices["delta"]["state"] == "stale"
+    assert devices["charlie"]["state"] == "never_seen" and devices["charlie"]["days_since_contact"] is None
+    # With a longer limit, delta (35 days) is merely outdated: its fetch was not current.
+    devices = by_name(merge_status(two_hosts, stale_days=40))
+    assert devices["delta"]["state"] == "current"
+    assert by_name(merge_status(two_hosts, stale_days=0.1))["bravo"]["state"] == "stale"
+
+
+def test_counts_are_those_of_the_merged_states(two_hosts):
+    merged = merge_status(two_hosts)
+    assert merged["counts"] == {"current": 2, "outdated": 0, "stale": 1, "never_seen": 1, "unknown": 1}
+    assert sum(merged["counts"][state] for state in ("current", "outdated", "stale", "never_seen")) == 4
+
+
+def test_an_outdated_latest_fetch_makes_the_device_outdated(two_hosts):
+    two_hosts[1]["devices"][0]["current"] = False
+    assert by_name(merge_status(two_hosts))["alpha"]["state"] == "outdated"
+
+
+def test_a_bootstrap_window_open_on_any_host_is_open(two_hosts):
+    devices = by_name(merge_status(two_hosts))
+    assert devices["charlie"]["bootstrap"] == "open"
+    assert devices["alpha"]["bootstrap"] == "closed"
+
+
+def test_unknown_macs_are_merged_by_mac(two_hosts):
+    merged = merge_status(two_hosts)
+    # 000b82000004 is delta's MAC: some host has it in its inventory.
+    assert [entry["mac"] for entry in merged["unknown"]] == ["0004f2aa0001"]
+    entry = merged["unknown"][0]
+    assert entry["first_seen"] == "2026-11-30T09:00:00Z"
+    assert entry["last_seen"] == "2026-12-03T10:00:00Z"
+    assert entry["client"] == "10.0.1.1"
+    assert entry["paths"] == ["0004f2aa0001-sipfleet.cfg", "0004f2aa0001.cfg"]
+    # The latest sighting that showed a model.
+    assert entry["model"] == "VVX450"
+    assert entry["suggested_name"] == "unknown-0004f2aa0001"
+
+
+def test_the_order_of_the_hosts_does_not_matter(two_hosts):
+    forward = merge_status(two_hosts)
+    assert merge_status(list(reversed(two_hosts))) == forward
+    assert merge_status({"prov-2": two_hosts[1], "prov-1": two_hosts[0]}) == forward
+    assert status_json(merge_status(copy.deepcopy(two_hosts))) == status_json(forward)
+
+
+def test_equal_fetch_times_go_to_the_first_host_by_name(two_hosts):
+    two_hosts[0]["devices"][0]["last_fetch"] = fetch("2026-12-06T16:00:00Z", "prov-1", client="10.0.0.1")
+    for order in (two_hosts, list(reversed(two_hosts))):
+        assert by_name(merge_status(order))["alpha"]["last_fetch"]["host"] == "prov-1"
+
+
+def test_a_result_may_hold_its_document_under_status(two_hosts):
+    wrapped = [{"changed": False, "status": two_hosts[0]}, two_hosts[1]]
+    assert merge_status(wrapped) == merge_status(two_hosts)
+
+
+def test_times_with_offsets_and_fractions_compare_as_times(two_hosts):
+    # 17:30+01:00 is 16:30Z: later than prov-1's other fetch, earlier than prov-2's.
+    two_hosts[0]["devices"][0]["last_fetch"]["time"] = "2026-12-06T17:30:00.123456789+01:00"
+    assert by_name(merge_status(two_hosts))["alpha"]["last_fetch"]["host"] == "prov-1"
+
+
+@pytest.mark.parametrize("damage, field, device", [
+    (lambda hosts: hosts[0]["devices"][0]["last_fetch"].update(time="yesterday"), "last_fetch.time", "alpha"),
+    (lambda hosts: hosts[0]["devices"][1].update(state="fine"), "state", "bravo"),
+    (lambda hosts: hosts[0]["devices"][1].update(model=7), "model", "bravo"),
+    (lambda hosts: hosts[1]["unknown"][0].update(last_seen=None), "last_seen", "unknown 0004f2aa0001"),
+    (lambda hosts: hosts[1].pop("devices"), "host_results[1].devices", None),
+    (lambda hosts: hosts[1]["unknown"][0].update(mac="xyz"), "host_results[1].unknown[0].mac", None),
+])
+def test_a_malformed_result_is_an_error_naming_device_and_field(two_hosts, damage, field, device):
+    damage(two_hosts)
+    with pytest.raises(ProvisioningError) as caught:
+        merge_status(two_hosts)
+    assert caught.value.field == field
+    assert caught.value.device == device
+
+
+@pytest.mark.parametrize("stale_days", [0, -1, True, "7", None])
+def test_stale_days_must_be_a_positive_number(two_hosts, stale_days):
+    with pytest.raises(ProvisioningError, match="positive number") as caught:
+        merge_status(two_hosts, stale_days=stale_days)
+    assert caught.value.field == "stale_days"
+
+
+def test_no_host_is_an_error():
+    with pytest.raises(ProvisioningError, match="no provisioning host returned a status"):
+        merge_status([])
+
+
+# --- unknown-devices.yml -------------------------------------------------------------
+
+
+NASTY = [
+    "plain", "", "with: colon", "# hash", "- dash", "quote\"s and 'apostrophes'", "back\\slash", "new\nline",
+    "carriage\rreturn", "tab\there", "nel\x85next", "ls\u2028ps\u2029", "nul\0bell\a", "del\x7f", "bom\ufeff",
+    "yes", "0777", "12:30", "~", "null", "\u00e9t\u00e9 \u65e5\u672c \U0001F4DE", "{flow: [x]}", "*alias", "&anchor",
+    "!tag", "%directive", "@at", "`tick`", "</script><b>", "  spaces  ",
+]
+
+
+@pytest.mark.parametrize("value", NASTY)
+def test_yaml_quote_reads_back_as_the_same_string(value):
+    quoted = yaml_quote(value)
+    assert "\n" not in quoted and "\r" not in quoted and "\x85" not in quoted and "\u2028" not in quoted
+    assert yaml.safe_load("key: %s  # comment\n" % quoted) == {"key": value}
+
+
+def test_unknown_devices_are_sipfleet_devices_entries(two_hosts):
+    text = unknown_devices_yaml(merge_status(two_hosts))
+    assert yaml.safe_load(text) == [
+        {"name": "unknown-0004f2aa0001", "mac": "0004f2aa0001", "vendor": "poly", "model": "VVX450"},
+    ]
+    assert "# first seen 2026-11-30T09:00:00Z, last seen 2026-12-03T10:00:00Z, from 10.0.1.1, firmware 6.4.6.0123" \
+        in text
+    # Paths are not in it: whatever a path held stays on the page.
+    assert ".cfg" not in text
+
+
+def test_hostile_unknown_values_stay_in_their_comment_or_scalar(two_hosts):
+    entry = two_hosts[0]["unknown"][0]
+    entry.update(client="10.0.0.1\n- name: injected\n  mac: '000000000001'", model="VVX450\nmac: x",
+                 firmware="1.0\u2028- injected", vendor="not-a-vendor", suggested_name="bad name\nx: y")
+    two_hosts[1]["unknown"] = []
+    text = unknown_devices_yaml(merge_status(two_hosts))
+    loaded = yaml.safe_load(text)
+    assert loaded == [{"name": "unknown-0004f2aa0001", "mac": "0004f2aa0001", "model": None}]
+    assert "# vendor not-a-vendor is not one the collection knows" in text
+
+
+def test_a_suggested_name_taken_by_a_device_is_replaced(two_hosts):
+    two_hosts[0]["unknown"][0]["suggested_name"] = "alpha"
+    two_hosts[1]["unknown"] = []
+    assert yaml.safe_load(unknown_devices_yaml(merge_status(two_hosts)))[0]["name"] == "unknown-0004f2aa0001"
+
+
+def test_no_unknown_mac_is_an_empty_list(two_hosts):
+    for host in two_hosts:
+        host["unknown"] = []
+    text = unknown_devices_yaml(merge_status(two_hosts))
+    assert yaml.safe_load(text) == []
+    assert text.startswith("# Phones that asked the provisioning servers (prov-1, prov-2)")
+
+
+# --- index.html ------------------------------------------------------------------------
+
+
+class PageParser(HTMLParser):
+    """Collects the tags, the device table's rows and cells, and the script elements' text."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags = []
+        self.rows = []
+        self.scripts = []
+        self.in_body = False
+        self.cell = None
+        self.script = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag == "tbody" and self.tags and any(t == "table" and a.get("id") == "devices" for t, a in self.tags):
+            self.in_body = True
+        elif tag == "tr" and self.in_body:
+            self.rows.append({"attrs": dict(attrs), "cells": []})
+        elif tag == "td" and self.in_body:
+            self.cell = []
+        elif tag == "script":
+            self.script = {"attrs": dict(attrs), "text": []}
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self.cell is not None:
+            self.rows[-1]["cells"].append("".join(self.cell))
+            self.cell = None
+        elif tag == "tbody":
+            self.in_body = False
+        elif tag == "script" and self.script is not None:
+            self.scripts.append(dict(self.script, text="".join(self.script["text"])))
+            self.script = None
+
+    def handle_data(self, data):
+        if self.script is not None:
+            self.script["text"].append(data)
+        elif self.cell is not None:
+            self.cell.append(data)
+
+
+def parse(page):
+    parser = PageParser()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+def test_one_row_per_device_and_unknown_mac(two_hosts):
+    merged = merge_status(two_hosts)
+    page = parse(render_page(merged))
+    assert len(page.rows) == len(merged["devices"]) + len(merged["unknown"]) == 5
+    assert [row["cells"][0] for row in page.rows] == ["alpha", "bravo", "charlie", "delta", "unknown-0004f2aa0001"]
+    assert all(len(row["cells"]) == len(COLUMNS) for row in page.rows)
+    assert [row["attrs"]["class"] for row in page.rows] == [
+        "s-current", "s-current", "s-never_seen", "s-stale", "s-unknown"]
+    alpha = dict(zip([column[0] for column in COLUMNS], page.rows[0]["cells"]))
+    assert alpha["client"] == "10.0.0.2" and alpha["host"] == "prov-2" and alpha["firmware"] == "1.0.11.16"
+    assert alpha["file"] == "http cfg000b82000001.xml (200)"
+
+
+def test_the_json_block_is_the_merged_status(two_hosts):
+    merged = merge_status(two_hosts)
+    page = parse(render_page(merged))
+    data = [script for script in page.scripts if script["attrs"].get("type") == "application/json"]
+    assert len(data) == 1 and data[0]["attrs"]["id"] == "status-data"
+    assert json.loads(data[0]["text"]) == merged
+
+
+def test_values_stay_text_in_cells_and_json(two_hosts):
+    two_hosts[1]["devices"][0]["last_fetch"]["user_agent"] = HOSTILE
+    two_hosts[1]["devices"][0]["device"] = HOSTILE
+    two_hosts[0]["devices"][0]["device"] = HOSTILE
+    two_hosts[0]["unknown"][0]["firmware"] = HOSTILE
+    merged = merge_status(two_hosts)
+    text = render_page(merged)
+    page = parse(text)
+    # The only elements are the page's own: no b, and only its two scripts.
+    assert "b" not in [tag for tag, dummy in page.tags]
+    assert [script["attrs"].get("type") for script in page.scripts] == ["application/json", None]
+    cells = [cell for row in page.rows for cell in row["cells"]]
+    # The device's name and User-Agent, the unknown MAC's firmware.
+    assert cells.count(HOSTILE) == 3
+    json_text = page.scripts[0]["text"]
+    assert "<" not in json_text and ">" not in json_text and "&" not in json_text
+    assert json.loads(json_text) == merged
+    # The counts tables show it as text too.
+    assert "<td>%s</td>" % HOSTILE.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;") in text
+
+
+def test_json_for_script_escapes_what_could_end_the_element():
+    text = json_for_script({"a": "</script><!-- & \u2028\u2029"})
+    assert text == '{"a":"\\u003c/script\\u003e\\u003c!-- \\u0026 \\u2028\\u2029"}'
+    assert json.loads(text) == {"a": "</script><!-- & \u2028\u2029"}
+
+
+def test_the_page_loads_nothing_from_anywhere(two_hosts):
+    text = render_page(merge_status(two_hosts))
+    page = parse(text)
+    for tag, attrs in page.tags:
+        assert not set(attrs) & {"src", "href", "srcset", "data", "action", "poster"}, (tag, attrs)
+        assert tag not in ("link", "iframe", "object", "embed", "img", "base")
+    assert "url(" not in text and "@import" not in text and "http://" not in text.replace(
+        'xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in text
+    assert "default-src 'none'" in text
+    assert [tag for tag, dummy in page.tags].count("svg") == 1
+
+
+def test_the_page_has_the_counts_and_the_controls(two_hosts):
+    text = render_page(merge_status(two_hosts))
+    page = parse(text)
+    ids = [attrs.get("id") for dummy, attrs in page.tags]
+    assert "filter" in ids and "state" in ids and "shown" in ids
+    options = [attrs.get("value") for tag, attrs in page.tags if tag == "option"]
+    assert options == ["", "current", "outdated", "stale", "never_seen", "unknown"]
+    headers = [attrs.get("data-key") for tag, attrs in page.tags if tag == "th"]
+    assert headers == [column[0] for column in COLUMNS]
+    assert "<title>current: 2 (40.0%)</title>" in text
+    assert "<caption>devices by vendor</caption><tbody><tr><td>grandstream</td><td class=\"n\">4</td>" in text
+
+
+def test_the_page_is_the_same_for_the_same_input(two_hosts):
+    first = render_page(merge_status(two_hosts))
+    assert render_page(merge_status(list(reversed(copy.deepcopy(two_hosts))))) == first
+    assert "2026-12-06T16:31:00Z" in first
