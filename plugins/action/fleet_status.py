@@ -19,39 +19,17 @@ directory afterwards.
 
 from __future__ import annotations
 
-import json
-
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.common.json import get_encoder
-from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet_status import (
     ARGUMENT_SPEC,
     INVENTORY_FILE_OPTIONS,
 )
+from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_action import check_task_options, send_inventory
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_vars import inventory_options
 
 MODULE = "sipfleet.provisioning.fleet_status"
-
-# The module's spec without the inventory options: those travel in the file
-# and run() checks them, naming each device and field, all errors together.
-_TASK_SPEC = dict((name, spec) for name, spec in ARGUMENT_SPEC.items() if name not in INVENTORY_FILE_OPTIONS)
-
-
-def check_task_options(module_args):
-    """Fail as the module would on a misspelt, mistyped or missing option that is not part of the inventory."""
-    options = dict((name, value) for name, value in module_args.items() if name not in INVENTORY_FILE_OPTIONS)
-    validation = ArgumentSpecValidator(_TASK_SPEC).validate(options)
-    messages = []
-    for error in validation.errors:
-        if isinstance(error, UnsupportedError):
-            messages.append("Unsupported parameters for (%s) module: %s" % (MODULE, error))
-        else:
-            messages.append(str(error))
-    if messages:
-        raise AnsibleActionFail("; ".join(messages))
 
 
 class ActionModule(ActionBase):
@@ -66,21 +44,14 @@ class ActionModule(ActionBase):
             # The module's own spec: a misspelt or mistyped option fails here,
             # before the inventory is written to the host. The module gets the
             # task's arguments as given (a path is expanded on the host).
-            check_task_options(module_args)
+            check_task_options(MODULE, ARGUMENT_SPEC, module_args, INVENTORY_FILE_OPTIONS)
             if not module_args.get("inventory_file"):
                 inventory = inventory_options(module_args, task_vars, self._templar)
                 # The status reads no directory.
                 inventory = dict((name, inventory[name]) for name in INVENTORY_FILE_OPTIONS)
                 for name in INVENTORY_FILE_OPTIONS:
                     module_args.pop(name, None)
-                # The tagless profile turns Ansible's lazy containers and
-                # tagged strings into plain JSON.
-                data = json.dumps(inventory, cls=get_encoder("tagless"), separators=(",", ":"))
-                tmpdir = self._connection._shell.tmpdir
-                remote_path = self._connection._shell.join_path(tmpdir, "sipfleet-inventory.json")
-                self._transfer_data(remote_path, data)
-                self._fixup_perms2((tmpdir, remote_path))
-                module_args["inventory_file"] = remote_path
+                module_args["inventory_file"] = send_inventory(self, inventory)
             elif any(module_args.get(name) is not None for name in INVENTORY_FILE_OPTIONS):
                 raise AnsibleActionFail("give either inventory_file or the inventory (devices, defaults, sites, "
                                         "models), not both")

@@ -1,0 +1,55 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What the action plugins that hand the inventory to their module in a file share.
+
+Module arguments are embedded in the module's payload, echoed back with
+``-vvv`` and written to the host's log by ``AnsibleModule``; for a fleet they
+are tens of megabytes and full of passwords. The ``phone_profiles``,
+``fleet_status`` and ``resync`` actions check the task's own options against
+the module's spec first, then write the inventory as JSON into the task's
+private temporary directory on the host and give the module its path.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.json import get_encoder
+from ansible.module_utils.errors import UnsupportedError
+
+
+def check_task_options(module, spec, module_args, inventory_options=()):
+    """Fail as ``module`` would on a misspelt, mistyped or missing option; ``inventory_options`` are not checked here.
+
+    Those travel in the file and the module checks them, naming each device
+    and field, all errors together.
+    """
+    task_spec = dict((name, option) for name, option in spec.items() if name not in inventory_options)
+    options = dict((name, value) for name, value in module_args.items() if name not in inventory_options)
+    validation = ArgumentSpecValidator(task_spec).validate(options)
+    messages = []
+    for error in validation.errors:
+        if isinstance(error, UnsupportedError):
+            messages.append("Unsupported parameters for (%s) module: %s" % (module, error))
+        else:
+            messages.append(str(error))
+    if messages:
+        raise AnsibleActionFail("; ".join(messages))
+
+
+def send_inventory(action, inventory):
+    """Write ``inventory`` as JSON into ``action``'s temporary directory on the host; returns the file's path.
+
+    The tagless profile turns Ansible's lazy containers and tagged strings
+    into plain JSON. The caller removes the directory when the task is done.
+    """
+    data = json.dumps(inventory, cls=get_encoder("tagless"), separators=(",", ":"))
+    tmpdir = action._connection._shell.tmpdir
+    remote_path = action._connection._shell.join_path(tmpdir, "sipfleet-inventory.json")
+    action._transfer_data(remote_path, data)
+    action._fixup_perms2((tmpdir, remote_path))
+    return remote_path
