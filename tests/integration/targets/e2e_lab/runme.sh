@@ -2,7 +2,8 @@
 # End to end, as ./scripts/lab does it: the example inventory deployed with
 # deploy.yml into network namespaces, one virtual phone per vendor family
 # booting from it with real clients (dhclient, tftp, curl, openssl), then the
-# GitOps cycle: a rerun changes nothing, check mode reports a change and
+# GitOps cycle: the status playbook sees the boots and a forged unknown MAC,
+# a rerun changes nothing, check mode reports a change and
 # writes nothing, a changed device reaches its phone, a removed device's
 # phone falls back as its vendor does, an added device provisions, and a bad
 # device fails the run while the servers keep serving the previous files.
@@ -25,6 +26,28 @@ snapshot() {  # every served file with its hash, size and change time
 expect_report() {  # expect_report RESULT EXPECTATION...: assert on a boot's JSON report
     "$test_python" "$collection/lab/check_phone.py" "$work/$1.json" "${@:2}" ||
         { cat "$work/$1.out"; fail "phone report $1 does not match"; }
+}
+lab_status() {  # lab_status OUT: status.yml in the server's namespace, its files in $work/OUT/, output in $work/OUT.out
+    in_namespace "$prov_ns" ansible-playbook -i "$work/repo/inventory" sipfleet.provisioning.status \
+        -e "ansible_python_interpreter=$test_python" -e "sipfleet_status_dir=$work/$1" >"$work/$1.out" 2>&1 ||
+        fail_with_log "$work/$1.out" "the status playbook ($1) failed"
+}
+expect_status() {  # expect_status OUT MAC=STATE...: status.json of OUT gives each MAC that state
+    "$test_python" - "$work/$1/status.json" "${@:2}" <<'PYTHON' || fail "status $1 does not match"
+import json
+import sys
+
+with open(sys.argv[1], encoding="utf-8") as handle:
+    devices = {device["mac"]: device for device in json.load(handle)["devices"]}
+wrong = []
+for expectation in sys.argv[2:]:
+    mac, state = expectation.split("=")
+    if devices[mac]["state"] != state:
+        wrong.append("%s (%s) is %s, not %s; last fetch %s" % (
+            devices[mac]["device"], mac, devices[mac]["state"], state, devices[mac]["last_fetch"]))
+if wrong:
+    sys.exit("\n".join(wrong))
+PYTHON
 }
 
 step "deploy the example inventory (first run creates the key store)"
@@ -104,6 +127,31 @@ expect_report fanvil-1 applied=0c383e5e0002.cfg sip_server=pbx.berlin.example.ne
     line1.display_name=Warehouse "secret:SIP_CONFIG_MODULE.SIP_Line_List.SIP_Line_List_Entry[SIP1].Register_Pswd=Ber-wareh-2Fv6" \
     "secret:MMI_CONFIG_MODULE.MMI_Account.MMI_Account_Entry[Account1].Password=AdminExample2Vw8" transport=http \
     http_user=0c383e5e0002 fetched_with_credentials=0c383e5e0002.cfg no_directory
+
+step "status after the boots: every phone the servers saw is current, a forged unknown MAC is listed"
+# A request for the device file of a MAC the inventory does not have, as a
+# Yealink phone makes it (its User-Agent names model and MAC): 404, logged.
+forged=00156500f0f0
+forged_status=$(in_namespace "$prefix-scan" curl -s -o /dev/null -w '%{http_code}' \
+    -A "Yealink SIP-T46U 108.86.0.90 00:15:65:00:f0:f0" "http://$LAB_SERVER_ADDRESS/$forged.cfg")
+[ "$forged_status" = 404 ] || fail "the forged request for $forged.cfg got $forged_status, not 404"
+lab_status status-boot
+# The SPA fetches over TFTP only, and tftpd's read requests reach no syslog
+# daemon in the lab (see the rerun below): no log line shows it.
+expect_status status-boot 000b82123456=current 0c1167abcdef=current 0080f0c8c381=current 00156574b150=current \
+    0004f2aa0001=current 0004135e0001=current 0c383e5e0002=current 000e08abcdef=never_seen
+"$test_python" - "$work/status-boot/unknown-devices.yml" "$forged" <<'PYTHON' || fail "unknown-devices.yml does not list $forged"
+import sys
+
+import yaml
+
+with open(sys.argv[1], encoding="utf-8") as handle:
+    unknown = {entry["mac"].replace(":", "").lower(): entry for entry in yaml.safe_load(handle) or []}
+entry = unknown.get(sys.argv[2])
+assert entry is not None, "not listed: %s" % sorted(unknown)
+assert entry["vendor"] == "yealink" and entry["model"] in ("T46U", "SIP-T46U"), entry
+print("unknown-devices.yml: %s" % entry)
+PYTHON
 
 step "rerun: the fetches the servers logged close the bootstrap windows"
 lab_deploy second || fail_with_log "$work/second" "the second deploy failed"
@@ -225,8 +273,13 @@ expected_files=$(printf '%s\n' cfg000b82123456.xml 000000000000-directory.xml ph
     phonebook/grandstream/site/berlin/phonebook.xml phonebook/snom/site/berlin/tbook.xml \
     phonebook/yealink/site/berlin/directory.xml | sort)
 [ "$changed_files" = "$expected_files" ] || fail "expected only $(tr "\n" " " <<<"$expected_files")to change, got: $(tr "\n" " " <<<"$changed_files")"
+# Its file changed under the phone: outdated until the phone fetches it.
+lab_status status-changed
+expect_status status-changed 000b82123456=outdated
 lab_phone gs gs-2 || { cat "$work/gs-2.out"; fail "the Grandstream phone did not provision after the change"; }
 expect_report gs-2 applied=cfg000b82123456.xml line1.display_name="Front desk" directory=13
+lab_status status-fetched
+expect_status status-fetched 000b82123456=current
 
 step "remove two devices: their files go, their phones fall back"
 rm "$work/repo/fleet/berlin/reception.yml" "$work/repo/fleet/berlin/office.yml"
