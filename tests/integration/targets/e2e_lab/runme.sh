@@ -263,8 +263,65 @@ for secret in $secrets $log_keys; do
     if grep -rqF -- "$secret" "${logs[@]}"; then fail "a secret appears in the servers' logs"; fi
 done
 
-step "apply the change: only that device's files change, its phone gets the new name"
-lab_deploy change --tags profiles || fail_with_log "$work/change" "the change failed"
+step "apply the change with resync: only that device's files change, only its phone gets the NOTIFY, then its new name"
+# sipp answers the NOTIFY on the changed phone's address (its last fetch in
+# the status above, where deploy.yml's resync looks it up); sipp listens on
+# every other phone's address too, and must get nothing there. The virtual phone has no
+# SIP stack; it fetches afterwards, as the NOTIFY asks a real one to.
+cat >"$work/uas_200.xml" <<'SCENARIO'
+<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="phone answering 200">
+  <recv request="NOTIFY" crlf="true">
+  </recv>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]sipp[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+</scenario>
+SCENARIO
+last_client() {  # last_client MAC: the client address of MAC's last fetch in the status after the boots
+    "$test_python" -c 'import json, sys
+print([d for d in json.load(open(sys.argv[1]))["devices"] if d["mac"] == sys.argv[2]][0]["last_fetch"]["client"])' \
+        "$work/status-boot/status.json" "$1"
+}
+sipp_phone() {  # sipp_phone NAME ADDRESS: sipp answering one NOTIFY in NAME's namespace on ADDRESS:5060
+    (cd "$work" && exec ip netns exec "$prefix-$1" sipp -sf "$work/uas_200.xml" -i "$2" -p 5060 -m 1 -nostdin \
+        -trace_msg -message_file "$work/sipp-$1.msg" -timeout 60 >"$work/sipp-$1.out" 2>&1) &
+    echo $! >"$work/sipp-$1.pid"
+    on_exit kill_quietly "$work/sipp-$1.pid"
+}
+kill_quietly() {
+    kill "$(cat "$1")" 2>/dev/null || true
+}
+# Every phone the servers saw (the SPA's TFTP fetches are not logged).
+declare -A phone_macs=([gs]=000b82123456 [mpp]=0c1167abcdef [pana]=0080f0c8c381 [yl]=00156574b150
+    [poly]=0004f2aa0001 [snom]=0004135e0001 [fanvil]=0c383e5e0002)
+gs_address=$(last_client "${phone_macs[gs]}")
+for phone in "${!phone_macs[@]}"; do sipp_phone "$phone" "$(last_client "${phone_macs[$phone]}")"; done
+sleep 1
+lab_deploy change --tags profiles,resync -e sipfleet_resync_changed=true \
+    -e "sipfleet_status_file=$work/status-boot/status.json" || fail_with_log "$work/change" "the change failed"
+sipp_status=0
+wait "$(cat "$work/sipp-gs.pid")" || sipp_status=$?
+[ "$sipp_status" = 0 ] || fail_with_log "$work/sipp-gs.out" "the changed phone's sipp got no NOTIFY (exit $sipp_status)"
+for phone in "${!phone_macs[@]}"; do
+    [ "$phone" = gs ] && continue
+    kill_quietly "$work/sipp-$phone.pid"
+    wait "$(cat "$work/sipp-$phone.pid")" || true
+    if grep -qs '^NOTIFY' "$work/sipp-$phone.msg"; then fail_with_log "$work/sipp-$phone.msg" "unchanged phone $phone got a NOTIFY"; fi
+done
+[ "$(grep -c '^NOTIFY sip:' "$work/sipp-gs.msg")" = 1 ] || fail_with_log "$work/sipp-gs.msg" "the changed phone did not get one NOTIFY"
+grep -q "^NOTIFY sip:201@$gs_address:5060 SIP/2.0" "$work/sipp-gs.msg" ||
+    fail_with_log "$work/sipp-gs.msg" "the NOTIFY is not for extension 201 at $gs_address"
+grep -qi '^Event: check-sync' "$work/sipp-gs.msg" || fail_with_log "$work/sipp-gs.msg" "the NOTIFY has not Grandstream's event"
 after=$(snapshot)
 changed_files=$(comm -13 <(printf '%s\n' "$before") <(printf '%s\n' "$after") | sed -n 's/^\.\/\([^ ]*\) .*/\1/p' | sort)
 # The display name is in the directories too: Berlin's of each family, and
