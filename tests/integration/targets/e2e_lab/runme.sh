@@ -4,7 +4,8 @@
 # booting from it with real clients (dhclient, tftp, curl, openssl), then the
 # GitOps cycle: the status playbook sees the boots and a forged unknown MAC,
 # a rerun changes nothing, check mode reports a change and
-# writes nothing, a changed device reaches its phone, a removed device's
+# writes nothing, a changed device reaches its phone (deploy.yml notifies
+# exactly that phone, sipp playing it), a removed device's
 # phone falls back as its vendor does, an added device provisions, and a bad
 # device fails the run while the servers keep serving the previous files.
 set -euo pipefail
