@@ -2,8 +2,10 @@
 # End to end, as ./scripts/lab does it: the example inventory deployed with
 # deploy.yml into network namespaces, one virtual phone per vendor family
 # booting from it with real clients (dhclient, tftp, curl, openssl), then the
-# GitOps cycle: a rerun changes nothing, check mode reports a change and
-# writes nothing, a changed device reaches its phone, a removed device's
+# GitOps cycle: the status playbook sees the boots and a forged unknown MAC,
+# a rerun changes nothing, check mode reports a change and
+# writes nothing, a changed device reaches its phone (deploy.yml notifies
+# exactly that phone, sipp playing it), a removed device's
 # phone falls back as its vendor does, an added device provisions, and a bad
 # device fails the run while the servers keep serving the previous files.
 set -euo pipefail
@@ -25,6 +27,28 @@ snapshot() {  # every served file with its hash, size and change time
 expect_report() {  # expect_report RESULT EXPECTATION...: assert on a boot's JSON report
     "$test_python" "$collection/lab/check_phone.py" "$work/$1.json" "${@:2}" ||
         { cat "$work/$1.out"; fail "phone report $1 does not match"; }
+}
+lab_status() {  # lab_status OUT: status.yml in the server's namespace, its files in $work/OUT/, output in $work/OUT.out
+    in_namespace "$prov_ns" ansible-playbook -i "$work/repo/inventory" sipfleet.provisioning.status \
+        -e "ansible_python_interpreter=$test_python" -e "sipfleet_status_dir=$work/$1" >"$work/$1.out" 2>&1 ||
+        fail_with_log "$work/$1.out" "the status playbook ($1) failed"
+}
+expect_status() {  # expect_status OUT MAC=STATE...: status.json of OUT gives each MAC that state
+    "$test_python" - "$work/$1/status.json" "${@:2}" <<'PYTHON' || fail "status $1 does not match"
+import json
+import sys
+
+with open(sys.argv[1], encoding="utf-8") as handle:
+    devices = {device["mac"]: device for device in json.load(handle)["devices"]}
+wrong = []
+for expectation in sys.argv[2:]:
+    mac, state = expectation.split("=")
+    if devices[mac]["state"] != state:
+        wrong.append("%s (%s) is %s, not %s; last fetch %s" % (
+            devices[mac]["device"], mac, devices[mac]["state"], state, devices[mac]["last_fetch"]))
+if wrong:
+    sys.exit("\n".join(wrong))
+PYTHON
 }
 
 step "deploy the example inventory (first run creates the key store)"
@@ -104,6 +128,31 @@ expect_report fanvil-1 applied=0c383e5e0002.cfg sip_server=pbx.berlin.example.ne
     line1.display_name=Warehouse "secret:SIP_CONFIG_MODULE.SIP_Line_List.SIP_Line_List_Entry[SIP1].Register_Pswd=Ber-wareh-2Fv6" \
     "secret:MMI_CONFIG_MODULE.MMI_Account.MMI_Account_Entry[Account1].Password=AdminExample2Vw8" transport=http \
     http_user=0c383e5e0002 fetched_with_credentials=0c383e5e0002.cfg no_directory
+
+step "status after the boots: every phone the servers saw is current, a forged unknown MAC is listed"
+# A request for the device file of a MAC the inventory does not have, as a
+# Yealink phone makes it (its User-Agent names model and MAC): 404, logged.
+forged=00156500f0f0
+forged_status=$(in_namespace "$prefix-scan" curl -s -o /dev/null -w '%{http_code}' \
+    -A "Yealink SIP-T46U 108.86.0.90 00:15:65:00:f0:f0" "http://$LAB_SERVER_ADDRESS/$forged.cfg")
+[ "$forged_status" = 404 ] || fail "the forged request for $forged.cfg got $forged_status, not 404"
+lab_status status-boot
+# The SPA fetches over TFTP only, and tftpd's read requests reach no syslog
+# daemon in the lab (see the rerun below): no log line shows it.
+expect_status status-boot 000b82123456=current 0c1167abcdef=current 0080f0c8c381=current 00156574b150=current \
+    0004f2aa0001=current 0004135e0001=current 0c383e5e0002=current 000e08abcdef=never_seen
+"$test_python" - "$work/status-boot/unknown-devices.yml" "$forged" <<'PYTHON' || fail "unknown-devices.yml does not list $forged"
+import sys
+
+import yaml
+
+with open(sys.argv[1], encoding="utf-8") as handle:
+    unknown = {entry["mac"].replace(":", "").lower(): entry for entry in yaml.safe_load(handle) or []}
+entry = unknown.get(sys.argv[2])
+assert entry is not None, "not listed: %s" % sorted(unknown)
+assert entry["vendor"] == "yealink" and entry["model"] in ("T46U", "SIP-T46U"), entry
+print("unknown-devices.yml: %s" % entry)
+PYTHON
 
 step "rerun: the fetches the servers logged close the bootstrap windows"
 lab_deploy second || fail_with_log "$work/second" "the second deploy failed"
@@ -215,8 +264,65 @@ for secret in $secrets $log_keys; do
     if grep -rqF -- "$secret" "${logs[@]}"; then fail "a secret appears in the servers' logs"; fi
 done
 
-step "apply the change: only that device's files change, its phone gets the new name"
-lab_deploy change --tags profiles || fail_with_log "$work/change" "the change failed"
+step "apply the change with resync: only that device's files change, only its phone gets the NOTIFY, then its new name"
+# sipp answers the NOTIFY on the changed phone's address (its last fetch in
+# the status above, where deploy.yml's resync looks it up); sipp listens on
+# every other phone's address too, and must get nothing there. The virtual phone has no
+# SIP stack; it fetches afterwards, as the NOTIFY asks a real one to.
+cat >"$work/uas_200.xml" <<'SCENARIO'
+<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="phone answering 200">
+  <recv request="NOTIFY" crlf="true">
+  </recv>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]sipp[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+</scenario>
+SCENARIO
+last_client() {  # last_client MAC: the client address of MAC's last fetch in the status after the boots
+    "$test_python" -c 'import json, sys
+print([d for d in json.load(open(sys.argv[1]))["devices"] if d["mac"] == sys.argv[2]][0]["last_fetch"]["client"])' \
+        "$work/status-boot/status.json" "$1"
+}
+sipp_phone() {  # sipp_phone NAME ADDRESS: sipp answering one NOTIFY in NAME's namespace on ADDRESS:5060
+    (cd "$work" && exec ip netns exec "$prefix-$1" sipp -sf "$work/uas_200.xml" -i "$2" -p 5060 -m 1 -nostdin \
+        -trace_msg -message_file "$work/sipp-$1.msg" -timeout 60 >"$work/sipp-$1.out" 2>&1) &
+    echo $! >"$work/sipp-$1.pid"
+    on_exit kill_quietly "$work/sipp-$1.pid"
+}
+kill_quietly() {
+    kill "$(cat "$1")" 2>/dev/null || true
+}
+# Every phone the servers saw (the SPA's TFTP fetches are not logged).
+declare -A phone_macs=([gs]=000b82123456 [mpp]=0c1167abcdef [pana]=0080f0c8c381 [yl]=00156574b150
+    [poly]=0004f2aa0001 [snom]=0004135e0001 [fanvil]=0c383e5e0002)
+gs_address=$(last_client "${phone_macs[gs]}")
+for phone in "${!phone_macs[@]}"; do sipp_phone "$phone" "$(last_client "${phone_macs[$phone]}")"; done
+sleep 1
+lab_deploy change --tags profiles,resync -e sipfleet_resync_changed=true \
+    -e "sipfleet_status_file=$work/status-boot/status.json" || fail_with_log "$work/change" "the change failed"
+sipp_status=0
+wait "$(cat "$work/sipp-gs.pid")" || sipp_status=$?
+[ "$sipp_status" = 0 ] || fail_with_log "$work/sipp-gs.out" "the changed phone's sipp got no NOTIFY (exit $sipp_status)"
+for phone in "${!phone_macs[@]}"; do
+    [ "$phone" = gs ] && continue
+    kill_quietly "$work/sipp-$phone.pid"
+    wait "$(cat "$work/sipp-$phone.pid")" || true
+    if grep -qs '^NOTIFY' "$work/sipp-$phone.msg"; then fail_with_log "$work/sipp-$phone.msg" "unchanged phone $phone got a NOTIFY"; fi
+done
+[ "$(grep -c '^NOTIFY sip:' "$work/sipp-gs.msg")" = 1 ] || fail_with_log "$work/sipp-gs.msg" "the changed phone did not get one NOTIFY"
+grep -q "^NOTIFY sip:201@$gs_address:5060 SIP/2.0" "$work/sipp-gs.msg" ||
+    fail_with_log "$work/sipp-gs.msg" "the NOTIFY is not for extension 201 at $gs_address"
+grep -qi '^Event: check-sync' "$work/sipp-gs.msg" || fail_with_log "$work/sipp-gs.msg" "the NOTIFY has not Grandstream's event"
 after=$(snapshot)
 changed_files=$(comm -13 <(printf '%s\n' "$before") <(printf '%s\n' "$after") | sed -n 's/^\.\/\([^ ]*\) .*/\1/p' | sort)
 # The display name is in the directories too: Berlin's of each family, and
@@ -225,8 +331,13 @@ expected_files=$(printf '%s\n' cfg000b82123456.xml 000000000000-directory.xml ph
     phonebook/grandstream/site/berlin/phonebook.xml phonebook/snom/site/berlin/tbook.xml \
     phonebook/yealink/site/berlin/directory.xml | sort)
 [ "$changed_files" = "$expected_files" ] || fail "expected only $(tr "\n" " " <<<"$expected_files")to change, got: $(tr "\n" " " <<<"$changed_files")"
+# Its file changed under the phone: outdated until the phone fetches it.
+lab_status status-changed
+expect_status status-changed 000b82123456=outdated
 lab_phone gs gs-2 || { cat "$work/gs-2.out"; fail "the Grandstream phone did not provision after the change"; }
 expect_report gs-2 applied=cfg000b82123456.xml line1.display_name="Front desk" directory=13
+lab_status status-fetched
+expect_status status-fetched 000b82123456=current
 
 step "remove two devices: their files go, their phones fall back"
 rm "$work/repo/fleet/berlin/reception.yml" "$work/repo/fleet/berlin/office.yml"
