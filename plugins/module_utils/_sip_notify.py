@@ -44,32 +44,19 @@ USER_AGENT = "sipfleet.provisioning"
 #: The largest SIP message read (a response to a NOTIFY is a few hundred bytes).
 MAX_MESSAGE = 65535
 
-#: The ``Event:`` a ``reboot`` choice sends, per family, where the family
-#: defines a reboot parameter; ``None`` (no choice) sends the description's
-#: own event (``NotifyFacts.event``). A family absent here, or a choice absent
-#: from its entry, has no documented variant: the plain event is sent and
-#: :func:`notify_event` says so (``docs/resync.md`` lists them).
-#:
-#: * yealink (documented, T5 admin guide p.757): ``sip.notify_reboot_enable``
-#:   = 0 reboots only on ``reboot=true``; 1 (the default) always reboots.
-#: * snom (code: wazo-provd-plugins ``wazo_snom/common/common.py``): desk
-#:   phones get ``check-sync;reboot=false``, DECT bases ``reboot=true``.
-REBOOT_EVENTS = {
-    "yealink": {False: "check-sync;reboot=false", True: "check-sync;reboot=true"},
-    "snom": {False: "check-sync;reboot=false", True: "check-sync;reboot=true"},
-}
-
-
 def notify_event(description, reboot=None):
     """``(event, note)``: the ``Event:`` value for a family and a ``reboot`` choice.
 
-    ``note`` is ``None``, or why the plain event stands in for a variant the
-    family does not define (the phone's own setting then decides whether it
+    ``reboot`` ``None`` (no choice) sends the description's own event
+    (``NotifyFacts.event``); a choice sends the family's variant
+    (``NotifyFacts.reboot_events``, ``docs/resync.md`` lists them). ``note``
+    is ``None``, or why the plain event stands in for a variant the family
+    does not define (the phone's own setting then decides whether it
     reboots: Poly ``checkSync.alwaysReboot``, Fanvil ``Notify_Reboot``).
     """
     if reboot is None:
         return description.notify.event, None
-    variant = REBOOT_EVENTS.get(description.name, {}).get(bool(reboot))
+    variant = description.notify.reboot_events.get(bool(reboot))
     if variant is not None:
         return variant, None
     return description.notify.event, ("%s defines no reboot=%s variant of its NOTIFY; sent %s, the phone's own "

@@ -106,11 +106,17 @@ class DhcpFacts:
 
 
 class NotifyFacts:
-    """The SIP NOTIFY that makes a phone check its profile now (``Event:`` header value)."""
+    """The SIP NOTIFY that makes a phone check its profile now (``Event:`` header value).
 
-    def __init__(self, event, source="code"):
+    ``reboot_events``: the ``Event:`` a ``reboot`` choice sends (``{False: ...,
+    True: ...}``), where the family defines a reboot parameter; empty when it
+    defines none, and the phone's own setting decides whether it reboots.
+    """
+
+    def __init__(self, event, source="code", reboot_events=None):
         self.event = event
         self.source = source
+        self.reboot_events = dict(reboot_events or {})
 
 
 class FirmwareFacts:
@@ -330,7 +336,9 @@ class VendorDescription:
             "secret_param_patterns": list(self.secret_param_patterns),
             "not_secret_param_patterns": list(self.not_secret_param_patterns),
             "encodings": dict((kind, list(chain)) for kind, chain in sorted(self.encodings.items())),
-            "notify": {"event": self.notify.event, "source": self.notify.source},
+            "notify": {"event": self.notify.event, "source": self.notify.source,
+                       "reboot_events": dict((str(choice).lower(), event)
+                                             for choice, event in sorted(self.notify.reboot_events.items()))},
             "firmware": {"naming": self.firmware.naming, "versioned_name": self.firmware.versioned_name},
             "docs": self.docs,
             "settings": dict((name, {"kind": spec.kind, "description": spec.description, "default": spec.default,

@@ -95,7 +95,8 @@ DESCRIPTION = VendorDescription(
     # W sends check-sync;reboot=false to desk phones (common.py:379-382) and
     # ;reboot=true to DECT bases; challenge_checksync decides whether the
     # phone asks for the SIP password first (documented).
-    notify=NotifyFacts("check-sync;reboot=false", source="code"),
+    notify=NotifyFacts("check-sync;reboot=false", source="code",
+                       reboot_events={False: "check-sync;reboot=false", True: "check-sync;reboot=true"}),
     firmware=FirmwareFacts("the image keeps the file name Snom ships (such as snomD785-10.1.215.13-SIP-r.bin); "
                            "snom<model>-firmware.xml names its full URL (firmware_url)"),
     docs="docs/vendors/snom.md",

@@ -98,7 +98,9 @@ DESCRIPTION = VendorDescription(
     },
     # Event: check-sync (T5 Smart Media Admin Guide p.757); whether the phone
     # reboots follows sip.notify_reboot_enable (guide default 1: always).
-    notify=NotifyFacts("check-sync", source="documented"),
+    # sip.notify_reboot_enable = 0 reboots only on reboot=true (T5 admin guide p.757).
+    notify=NotifyFacts("check-sync", source="documented",
+                       reboot_events={False: "check-sync;reboot=false", True: "check-sync;reboot=true"}),
     firmware=FirmwareFacts("the image keeps the file name Yealink ships (such as T46U(T43U,T46U,T41U,T48U,T42U,T44U,T44W)"
                            "-108.86.0.90.rom); static.firmware.url is its full URL"),
     docs="docs/vendors/yealink.md",

@@ -10,6 +10,7 @@ The real exchange with a phone is tested against sipp in
 
 from __future__ import annotations
 
+import copy
 import socket
 import threading
 import time
@@ -18,6 +19,7 @@ import pytest
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils import _sip_notify as sip
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.description import NotifyFacts
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import DESCRIPTIONS
 
 
@@ -172,6 +174,16 @@ def test_events_come_from_the_descriptions():
 ])
 def test_reboot_variants(family, reboot, event):
     assert sip.notify_event(DESCRIPTIONS[family], reboot) == (event, None)
+
+
+def test_reboot_variants_come_from_the_vendor_description():
+    # A family's package declares its variants; nothing outside it names them.
+    description = copy.copy(DESCRIPTIONS["grandstream"])
+    description.notify = NotifyFacts("check-sync", reboot_events={True: "check-sync;restart=yes"})
+    assert sip.notify_event(description, True) == ("check-sync;restart=yes", None)
+    event, note = sip.notify_event(description, False)
+    assert event == "check-sync" and "no reboot=false variant" in note
+    assert description.facts()["notify"]["reboot_events"] == {"true": "check-sync;restart=yes"}
 
 
 @pytest.mark.parametrize("family", ["grandstream", "poly", "fanvil", "cisco_mpp"])
