@@ -16,7 +16,9 @@ set -euo pipefail
 prefix=sfe
 root=/srv/provisioning
 
-# The lab, with a stranger on the phone LAN that has an address of its own.
+# tftpd-hpa's read requests, which the status and the SPA's bootstrap window
+# read; the lab, with a stranger on the phone LAN that has an address of its own.
+lab_tftp_syslog
 start_lab "$prefix" scan
 scanner=10.99.20.66
 lab_net_address "$prefix-scan" "$scanner/$LAB_PREFIX_LENGTH"
@@ -30,7 +32,8 @@ expect_report() {  # expect_report RESULT EXPECTATION...: assert on a boot's JSO
 }
 lab_status() {  # lab_status OUT: status.yml in the server's namespace, its files in $work/OUT/, output in $work/OUT.out
     in_namespace "$prov_ns" ansible-playbook -i "$work/repo/inventory" sipfleet.provisioning.status \
-        -e "ansible_python_interpreter=$test_python" -e "sipfleet_status_dir=$work/$1" >"$work/$1.out" 2>&1 ||
+        -e "ansible_python_interpreter=$test_python" -e "sipfleet_status_dir=$work/$1" "${lab_deploy_args[@]}" \
+        >"$work/$1.out" 2>&1 ||
         fail_with_log "$work/$1.out" "the status playbook ($1) failed"
 }
 expect_status() {  # expect_status OUT MAC=STATE...: status.json of OUT gives each MAC that state
@@ -53,6 +56,8 @@ PYTHON
 
 step "deploy the example inventory (first run creates the key store)"
 lab_deploy first -e sipfleet_key_store_create=true || fail_with_log "$work/first" "the first deploy failed"
+# tftpd-hpa logs its read requests to /dev/log: a /dev/log of its own.
+lab_tftp_syslog_attach
 expect_recap "$work/first" --host lab-prov failed=0
 [ "$(head -c 14 "$work/repo/sipfleet_keys.vault")" = "\$ANSIBLE_VAULT" ] || fail "the key store is not vault-encrypted"
 [ "$(stat -c %a "$work/repo/sipfleet_keys.vault")" = 600 ] || fail "the key store is not mode 0600"
@@ -129,7 +134,7 @@ expect_report fanvil-1 applied=0c383e5e0002.cfg sip_server=pbx.berlin.example.ne
     "secret:MMI_CONFIG_MODULE.MMI_Account.MMI_Account_Entry[Account1].Password=AdminExample2Vw8" transport=http \
     http_user=0c383e5e0002 fetched_with_credentials=0c383e5e0002.cfg no_directory
 
-step "status after the boots: every phone the servers saw is current, a forged unknown MAC is listed"
+step "status after the boots: every phone is current, a forged unknown MAC is listed"
 # A request for the device file of a MAC the inventory does not have, as a
 # Yealink phone makes it (its User-Agent names model and MAC): 404, logged.
 forged=00156500f0f0
@@ -137,10 +142,9 @@ forged_status=$(in_namespace "$prefix-scan" curl -s -o /dev/null -w '%{http_code
     -A "Yealink SIP-T46U 108.86.0.90 00:15:65:00:f0:f0" "http://$LAB_SERVER_ADDRESS/$forged.cfg")
 [ "$forged_status" = 404 ] || fail "the forged request for $forged.cfg got $forged_status, not 404"
 lab_status status-boot
-# The SPA fetches over TFTP only, and tftpd's read requests reach no syslog
-# daemon in the lab (see the rerun below): no log line shows it.
+# The SPA fetches over TFTP only: tftpd's log shows it.
 expect_status status-boot 000b82123456=current 0c1167abcdef=current 0080f0c8c381=current 00156574b150=current \
-    0004f2aa0001=current 0004135e0001=current 0c383e5e0002=current 000e08abcdef=never_seen
+    0004f2aa0001=current 0004135e0001=current 0c383e5e0002=current 000e08abcdef=current
 "$test_python" - "$work/status-boot/unknown-devices.yml" "$forged" <<'PYTHON' || fail "unknown-devices.yml does not list $forged"
 import sys
 
@@ -156,8 +160,8 @@ PYTHON
 
 step "rerun: the fetches the servers logged close the bootstrap windows"
 lab_deploy second || fail_with_log "$work/second" "the second deploy failed"
-for carrier in cfg000b82123456 cfg000b82123456.bin 0c1167abcdef.xml; do
-    [ ! -e "$root/$carrier" ] || fail "$carrier is still served after its phone fetched it over HTTP(S)"
+for carrier in cfg000b82123456 cfg000b82123456.bin 0c1167abcdef.xml spa000e08abcdef.xml; do
+    [ ! -e "$root/$carrier" ] || fail "$carrier is still served after its phone fetched it over HTTP(S) or TFTP"
 done
 # Panasonic (seed 004 step 3): the key file is replaced by the encrypted
 # profile, where <MODEL>.cfg sends a rebooting phone; its key decrypts it.
@@ -179,9 +183,6 @@ for bootstrap in 00156574b150-bootstrap.cfg 0004f2aa0001-bootstrap.cfg snom-0004
         fail "$bootstrap still carries the HTTP password after its phone fetched it"
     fi
 done
-# tftpd's read requests reach no syslog daemon in the lab, so the TFTP
-# fetch of the SPA's key carrier is not seen and its window stays open.
-[ -e "$root/spa000e08abcdef.xml" ] || fail "spa000e08abcdef.xml was removed without a logged fetch"
 
 step "rerun with nothing changed: changed=0"
 lab_deploy third || fail_with_log "$work/third" "the third deploy failed"
@@ -203,11 +204,12 @@ https_get() {  # https_get PATH [curl options...]: the status of an HTTPS fetch 
     in_scan curl -s -o /dev/null -w '%{http_code}' --resolve "prov.example.net:443:$LAB_SERVER_ADDRESS" \
         --cacert "$LAB_SERVER_CA" "$@" "https://prov.example.net/$path"
 }
-# The MPP's key carrier is gone once fetched; its encrypted profile's name is
-# secret (GPP_B). The SPA's key carrier is still served: it must need the
-# SPA's own certificate.
-[ "$(https_get spa000e08abcdef.xml)" = 403 ] || fail "a device file was served over HTTPS without a certificate"
-[ "$(https_get spa000e08abcdef.xml --cert "$work/pki/phone.pem" --key "$work/pki/phone.key")" = 403 ] ||
+# The key carriers are gone once fetched; the MPP's encrypted profile's name
+# is secret (GPP_B). The Grandstream phone's encrypted profile stays: it must
+# need that phone's own certificate, not the MPP's.
+[ -e "$root/cfg000b82123456.xml" ] || fail "cfg000b82123456.xml is not served"
+[ "$(https_get cfg000b82123456.xml)" = 403 ] || fail "a device file was served over HTTPS without a certificate"
+[ "$(https_get cfg000b82123456.xml --cert "$work/pki/phone.pem" --key "$work/pki/phone.key")" = 403 ] ||
     fail "a device file was served over HTTPS to another device's certificate"
 [ "$(https_get ata192.cfg --cert "$work/pki/phone.pem" --key "$work/pki/phone.key")" = 200 ] ||
     fail "a shared bootstrap file was refused to a phone's certificate"
@@ -302,9 +304,9 @@ sipp_phone() {  # sipp_phone NAME ADDRESS: sipp answering one NOTIFY in NAME's n
 kill_quietly() {
     kill "$(cat "$1")" 2>/dev/null || true
 }
-# Every phone the servers saw (the SPA's TFTP fetches are not logged).
-declare -A phone_macs=([gs]=000b82123456 [mpp]=0c1167abcdef [pana]=0080f0c8c381 [yl]=00156574b150
-    [poly]=0004f2aa0001 [snom]=0004135e0001 [fanvil]=0c383e5e0002)
+# Every phone, at the address of its last fetch.
+declare -A phone_macs=([gs]=000b82123456 [spa]=000e08abcdef [mpp]=0c1167abcdef [pana]=0080f0c8c381
+    [yl]=00156574b150 [poly]=0004f2aa0001 [snom]=0004135e0001 [fanvil]=0c383e5e0002)
 gs_address=$(last_client "${phone_macs[gs]}")
 for phone in "${!phone_macs[@]}"; do sipp_phone "$phone" "$(last_client "${phone_macs[$phone]}")"; done
 sleep 1

@@ -28,23 +28,17 @@ set -euo pipefail
 # shellcheck source=tests/integration/targets/setup_lab/lib.sh
 . "$(dirname "$0")/../setup_lab/lib.sh"
 here=$collection/tests/integration/targets/e2e_lifecycle
-# shellcheck source=tests/integration/targets/e2e_lifecycle/tftp_syslog.sh
-. "$here/tftp_syslog.sh"
 
 # Not e2e_lab's sfe nor scripts/lab's sfl: a lab left by one never meets another.
 prefix=sfc
 root=/srv/provisioning
 started=$(date +%s)
 
-# The syslog socket's path must fit in a sockaddr_un (108 bytes): a short
-# directory of its own. Its rsyslogd stops after the lab's namespaces went.
-syslog_dir=$(mktemp -d /tmp/sfc-syslog.XXXXXX)
-on_exit rm -rf "$syslog_dir"
-on_exit tftp_syslog_stop "$syslog_dir"
+# tftpd-hpa's read requests, which close the SPA's bootstrap window.
+lab_tftp_syslog
 # scan: a stranger on the phone LAN, with an address of its own.
 start_lab "$prefix" scan
 lab_net_address "$prefix-scan" 10.99.20.67/$LAB_PREFIX_LENGTH
-lab_deploy_args=(-e "{\"sipfleet_tftp_logs\": [\"$syslog_dir/tftpd.log\"]}")
 
 # all_phones STEP [ARGS...]: every phone at once (result NAME-STEP); their exit status is not checked here
 all_phones() {
@@ -203,11 +197,10 @@ no_key_carriers() {
 }
 
 step "deploy the example inventory (first run creates the key store)"
-tftp_syslog_start "$syslog_dir"
 lab_deploy first -e sipfleet_key_store_create=true || fail_with_log "$work/first" "the first deploy failed"
 # tftpd-hpa logs its read requests to /dev/log, which nothing serves here:
-# run it again with a /dev/log of its own (tftp_syslog.sh).
-tftp_syslog_restart_tftpd "$prefix-prov" "$syslog_dir"
+# run it again with a /dev/log of its own (lab/tftp_syslog.sh).
+lab_tftp_syslog_attach
 # Every password of the vault and key of the store (a Cisco GPP_B directory is
 # in URLs by design) that must never be served in clear after the window.
 { lab_vault_passwords; lab_store_keys all; } >"$work/secrets"
@@ -233,8 +226,8 @@ done
 
 step "b. rerun: the fetches in the servers' logs close the windows; then two periodic checks"
 lab_deploy second || fail_with_log "$work/second" "the second deploy failed"
-grep -q 'RRQ from .* filename /\?spa000e08abcdef.xml$' "$syslog_dir/tftpd.log" ||
-    fail "tftpd's read request of the SPA's key carrier is not in $syslog_dir/tftpd.log"
+grep -q 'RRQ from .* filename /\?spa000e08abcdef.xml$' "$lab_tftp_log" ||
+    fail "tftpd's read request of the SPA's key carrier is not in $lab_tftp_log"
 before=$(cd "$root" && find . -type f -exec sha256sum {} + | sort)
 all_phones b --no-boot --resyncs 2
 after=$(cd "$root" && find . -type f -exec sha256sum {} + | sort)

@@ -54,6 +54,13 @@
 #                                   (python3-apt, cryptography), extra
 #                                   arguments from the array lab_deploy_args;
 #                                   output to $work/OUT
+#   lab_tftp_syslog                 before start_lab: a syslog daemon of the
+#                                   test for tftpd-hpa's read requests
+#                                   (lab/tftp_syslog.sh), stopped at exit;
+#                                   every lab_deploy lists its file
+#                                   ($lab_tftp_log) in sipfleet_tftp_logs;
+#                                   call lab_tftp_syslog_attach after the
+#                                   first deploy started tftpd-hpa
 #   lab_phone PHONE RESULT [ARG...] PHONE's virtual phone (lab_boot), its
 #                                   flash in $work/PHONE.state; its report in
 #                                   $work/RESULT.json and .out
@@ -103,6 +110,8 @@ test_python=${ANSIBLE_TEST_PYTHON_INTERPRETER:-$(command -v python3)}
 . "$collection/lab/machine_state.sh"
 # shellcheck source=lab/setup.sh
 . "$collection/lab/setup.sh"
+# shellcheck source=lab/tftp_syslog.sh
+. "$collection/lab/tftp_syslog.sh"
 
 # --- exit and failure -----------------------------------------------------------
 
@@ -217,6 +226,23 @@ lab_deploy() {
     shift
     in_namespace "$prov_ns" ansible-playbook -i "$work/repo/inventory" sipfleet.provisioning.deploy \
         -e "ansible_python_interpreter=$test_python" "${lab_deploy_args[@]}" "$@" >"$work/$out" 2>&1
+}
+
+lab_tftp_log=""
+lab_tftp_syslog() {
+    local dir
+    # The socket's path must fit in a sockaddr_un (108 bytes): a short
+    # directory of its own. Registered before start_lab, its rsyslogd stops
+    # after the lab's namespaces went.
+    dir=$(mktemp -d /tmp/sipfleet-syslog.XXXXXX)
+    on_exit rm -rf "$dir"
+    on_exit tftp_syslog_stop "$dir"
+    tftp_syslog_start "$dir"
+    lab_tftp_log=$dir/tftpd.log
+    lab_deploy_args+=(-e "{\"sipfleet_tftp_logs\": [\"$lab_tftp_log\"]}")
+}
+lab_tftp_syslog_attach() {
+    tftp_syslog_restart_tftpd "$prov_ns" "$(dirname "$lab_tftp_log")"
 }
 
 lab_phone() {

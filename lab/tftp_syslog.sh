@@ -4,7 +4,7 @@
 # key carrier's bootstrap window, would be lost. This gives the lab's
 # in.tftpd a logger of its own and nothing else on the machine changes:
 #
-#   tftp_syslog_start DIR               an rsyslogd of this test listening on
+#   tftp_syslog_start DIR               an rsyslogd of the lab's listening on
 #                                       DIR/log.sock (imuxsock), writing
 #                                       in.tftpd's lines to DIR/tftpd.log
 #   tftp_syslog_restart_tftpd NS DIR    restart tftpd-hpa (its init script) in
