@@ -251,19 +251,21 @@ def test_documents_without_own_files_keep_the_latest_view_s_current():
 
 def test_the_latest_refusal_over_every_host_is_kept_apart():
     refused_a = dict(fetch("2026-12-06T11:30:00Z", "a", client="203.0.113.66", path=OWN), status=401)
-    refused_b = dict(fetch("2026-12-06T11:20:00Z", "b", client="203.0.113.67", path=OWN), status=404)
+    refused_b = dict(fetch("2026-12-06T11:40:00Z", "b", client="203.0.113.67", path=OWN), status=404)
     served = dict(fetch("2026-12-06T11:00:00Z", "b", path=OWN), authenticated=True)
     first = snom("a", None, [], last_refused=refused_a)
     second = snom("b", served, [own(OWN, "2026-12-06T11:00:00Z", True)], last_refused=refused_b)
     for hosts in ([first, second], [second, first]):
         desk = merge_status(hosts)["devices"][0]
-        assert desk["last_refused"] == refused_a
+        # The latest, from the second host by name.
+        assert desk["last_refused"] == refused_b
         assert desk["last_fetch"] == served and desk["state"] == "current"
     # A fetch that does not say it was proven is not.
     second["devices"][0]["last_fetch"].pop("authenticated")
     assert merge_status([first, second])["devices"][0]["last_fetch"]["authenticated"] is False
-    first["devices"][0]["last_refused"] = None
     second["devices"][0]["last_refused"] = None
+    assert merge_status([first, second])["devices"][0]["last_refused"] == refused_a
+    first["devices"][0]["last_refused"] = None
     assert merge_status([first, second])["devices"][0]["last_refused"] is None
 
 
