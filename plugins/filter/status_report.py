@@ -14,11 +14,14 @@ description:
   - Takes the results of C(sipfleet.provisioning.fleet_status) from every provisioning host and returns one merged
     status document and the text of the three files the C(sipfleet.provisioning.status) playbook writes.
   - A phone may fetch from any of several redundant servers. For each device the view of the host that logged its
-    most recent fetch wins (last fetch, model and firmware from the User-Agent, mismatches, whether it got the current
-    version of its files); its bootstrap window is C(open) when it is open on any host. The state is recomputed for
-    every device from the latest fetch, at the latest of the hosts' C(generated) times, with O(stale_days), so all
-    devices are judged at one moment by one rule. MACs that are not in the inventory are merged by MAC (first and
-    last seen over every host, the model and firmware of the latest sighting, every path).
+    most recent served fetch wins (last fetch, model and firmware from the User-Agent, mismatches), and the latest
+    refused request of any host is its C(last_refused). Whether it got the current version is judged per own file
+    (C(own_files)) over every host, the latest fetch of each file deciding, so a later fetch of a shared file on
+    another host does not hide or fake one. Its bootstrap window is C(open) when it is open on any host. The state is
+    recomputed for every device from the latest fetch, at the latest of the hosts' C(generated) times, with
+    O(stale_days), so all devices are judged at one moment by one rule. MACs that are not in the inventory are merged
+    by MAC (first and last seen over every host, the model and firmware of the latest sighting, every path); the
+    hosts' C(unknown_dropped), the unknown MACs each left out of its list, are summed.
   - The output depends only on the input, never on the clock or the order the hosts are listed in, so the files
     change only when the fleet does.
   - Fails, naming the host result, device and field, on a result that is not a C(fleet_status) result, a time that
@@ -61,8 +64,9 @@ _value:
   contains:
     status:
       description:
-        - The merged status document (C(generated), C(hosts), C(stale_days), C(counts), C(devices), C(unknown)), as in
-          C(status.json). C(counts) has C(current), C(outdated), C(stale), C(never_seen) and C(unknown).
+        - The merged status document (C(generated), C(hosts), C(stale_days), C(counts), C(devices), C(unknown),
+          C(unknown_dropped)), as in C(status.json). C(counts) has C(current), C(outdated), C(stale), C(never_seen) and
+          C(unknown).
       type: dict
     status_json:
       description: The text of C(status.json), the merged document with sorted keys.

@@ -8,9 +8,11 @@ Inputs: the inventory (validated as ``phone_profiles`` validates it), the
 manifests of the served roots (per file: the device it belongs to, its size
 and modification time), the bootstrap state, and the servers' logs (the
 ``http_server`` role's JSON access log, tftpd-hpa's syslog lines; rotated
-and gzip generations included). The logs are streamed in one pass: per MAC
-only the last fetch, the last fetch of each path and a count are kept, never
-the lines, so memory grows with the fleet, not with the logs.
+and gzip generations included). The logs are streamed in one pass, never
+kept: per inventory device its last served fetch, its last refused request
+and the last fetch of each of its manifest files; at most ``unknown_limit``
+unknown MACs (those read last), and one number per further unknown MAC to
+count them (``unknown_dropped``).
 
 A request belongs to the device whose MAC its path holds, by the device-file
 patterns of the vendor descriptions (``VendorDescription.device_paths``), or
@@ -19,11 +21,17 @@ holds no MAC, such as Cisco's ``profile/<GPP_B>/spa2102.cfg``), or else to
 the MAC its User-Agent names (a phone fetching a shared file). A device file
 of a MAC the inventory does not have is an *unknown* device.
 
+Only a *served* request (HTTP 200, 206 or 304, or a tftpd-hpa read request)
+is a contact: anyone can ask for a device's file and be refused, so a
+refused request (any other status) is kept apart as the device's
+``last_refused`` and changes neither its last fetch nor its state.
+
 The document returned is the one ``docs/status.md`` describes.
 """
 
 from __future__ import annotations
 
+import collections
 import copy
 import json
 import math
@@ -31,9 +39,10 @@ import platform
 import re
 import time
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, quote_value
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fetch_log import (
     _TFTP_RE,
+    _device_auth,
     _syslog_time,
     log_files,
     parse_iso_time,
@@ -67,12 +76,17 @@ ARGUMENT_SPEC = dict(
     tftp_logs=dict(type="list", elements="path", default=[]),
     stale_days=dict(type="float", default=7.0),
     host=dict(type="str"),
+    unknown_limit=dict(type="int", default=1000),
 )
 
 #: The options ``inventory_file`` stands for (the action plugin moves them there).
 INVENTORY_FILE_OPTIONS = ("devices", "defaults", "sites", "models")
 
 STATES = ("current", "outdated", "stale", "never_seen")
+
+#: The HTTP statuses of a served request: the file (or part of it, or "you
+#: have it already") went to the client. Any other status is a refusal.
+SERVED_STATUSES = frozenset((200, 206, 304))
 
 #: At most this many distinct paths are listed per unknown MAC (a scanner
 #: asking for thousands must not grow the result without bound).
@@ -148,28 +162,38 @@ def models_agree(inventory_model, reported_model):
 # -- the logs ------------------------------------------------------------------
 
 class _Seen:
-    """What the logs say of one MAC: its last fetch, the last fetch of each path, a count."""
+    """What the logs say of one MAC: its last served fetch, its last refusal, the last fetch of each own file."""
 
-    __slots__ = ("last", "paths", "count", "first", "vendors")
+    __slots__ = ("last", "refused", "paths", "count", "first", "vendors")
 
     def __init__(self):
         self.last = None
+        self.refused = None
         self.paths = {}
         self.count = 0
         self.first = None
         self.vendors = ()
 
 
+def _mac_number(mac):
+    # An unknown MAC left out is remembered as a number (about 70 bytes in
+    # a set), not as a record, only to count it once.
+    return int(mac, 16)
+
+
 class _Reader:
     """Folds log lines into ``{mac: _Seen}``, one line at a time."""
 
-    def __init__(self, host, known_macs, attributor, owners=None):
+    def __init__(self, host, known_macs, attributor, owners=None, unknown_limit=1000):
         self.host = host
         self.known = known_macs
         self.owners = owners or {}
         self.attributor = attributor
         self.seen = {}
-        self.unknown = {}
+        # In the order last read: when full, the MAC read longest ago is dropped.
+        self.unknown = collections.OrderedDict()
+        self.unknown_limit = unknown_limit
+        self.dropped = set()
         self.counts = {"http_lines": 0, "http_malformed": 0, "tftp_lines": 0, "tftp_requests": 0}
         self._minutes = {}
 
@@ -220,17 +244,23 @@ class _Reader:
             if moment is None:
                 continue
             self.counts["tftp_requests"] += 1
+            # tftpd-hpa logs read requests only, never their outcome: each one counts as served.
             self._fold({"time": moment, "client": match.group(1), "scheme": "tftp",
-                        "path": match.group(2).lstrip("/"), "status": None, "bytes": None, "user_agent": ""})
+                        "path": match.group(2).lstrip("/"), "status": None, "bytes": None, "user_agent": "",
+                        "cert_mac": "", "auth_mac": ""})
 
     def _fold(self, fetch):
         fetch["host"] = self.host
+        served = fetch["scheme"] == "tftp" or fetch["status"] in SERVED_STATUSES
         path_mac, vendors = self.attributor.path(fetch["path"])
         if path_mac is None:
             # A device's file whose name holds no MAC (Cisco's profile/<GPP_B>/spa2102.cfg): the manifest says whose.
             path_mac = self.owners.get(fetch["path"])
         mac = path_mac
         if mac is None:
+            if not served:
+                # A refused shared file is nobody's: the User-Agent is all that would name a device.
+                return
             # A shared file: the MAC the User-Agent names, if the inventory has it.
             for parsed in self.attributor.agent(fetch["user_agent"]).values():
                 if parsed["mac"] and parsed["mac"] in self.known:
@@ -239,15 +269,23 @@ class _Reader:
             if mac is None:
                 return
         elif mac not in self.known:
+            # A new phone's first requests are refused (404): they make it an unknown device all the same.
             self._fold_unknown(mac, vendors, fetch)
             return
         seen = self.seen.get(mac)
         if seen is None:
             seen = self.seen[mac] = _Seen()
         seen.count += 1
+        if not served:
+            # Anyone may ask for a device's file: a refusal says nothing of the device's state.
+            if seen.refused is None or fetch["time"] >= seen.refused["time"]:
+                seen.refused = fetch
+            return
         if seen.last is None or fetch["time"] >= seen.last["time"]:
             seen.last = fetch
-        if path_mac is not None:
+        # Only the device's files of the manifest: any other path (a scan
+        # of /<anything>/cfg<mac>.xml) would grow the record with the logs.
+        if self.owners.get(fetch["path"]) == mac:
             previous = seen.paths.get(fetch["path"])
             if previous is None or fetch["time"] >= previous["time"]:
                 seen.paths[fetch["path"]] = fetch
@@ -255,8 +293,19 @@ class _Reader:
     def _fold_unknown(self, mac, vendors, fetch):
         seen = self.unknown.get(mac)
         if seen is None:
+            if self.unknown_limit <= 0:
+                self.dropped.add(_mac_number(mac))
+                return
+            if len(self.unknown) >= self.unknown_limit:
+                # Full: the MAC read longest ago makes room, and is counted.
+                left_out, dummy = self.unknown.popitem(last=False)
+                self.dropped.add(_mac_number(left_out))
+            # Listed (again): no longer one of those left out.
+            self.dropped.discard(_mac_number(mac))
             seen = self.unknown[mac] = _Seen()
             seen.vendors = vendors
+        else:
+            self.unknown.move_to_end(mac)
         seen.count += 1
         if seen.first is None or fetch["time"] < seen.first:
             seen.first = fetch["time"]
@@ -266,8 +315,19 @@ class _Reader:
             seen.paths[fetch["path"]] = True
 
 
+def _verified_mac(text):
+    return re.sub(r"[^0-9a-f]", "", text.lower())
+
+
 def _http_fetch(record, parse_time):
-    """The fields of an access log record that matter here, or ``None`` when it lacks one."""
+    """The fields of an access log record that matter here, or ``None`` when it lacks one.
+
+    ``cert_mac`` is the MAC of the client certificate the server verified
+    (``ssl_client_verify`` ``SUCCESS``, ``client_mac``); ``auth_mac`` the
+    device whose own HTTP credentials the server checked (``device_auth``
+    with a 200 and that device's user, as ``_fetch_log`` reads it). Either
+    proves which device made the request; a User-Agent does not.
+    """
     path = record.get("path")
     if not isinstance(path, str) or not path:
         return None
@@ -279,9 +339,14 @@ def _http_fetch(record, parse_time):
     moment = parse_time(str(record.get("time") or ""))
     if moment is None:
         return None
+    cert_mac = ""
+    if str(record.get("ssl_client_verify") or "") == "SUCCESS":
+        cert_mac = _verified_mac(str(record.get("client_mac") or ""))
+    auth_mac = _device_auth(record)[0] if status == 200 else ""
     return {"time": moment, "client": str(record.get("remote_addr") or ""),
             "scheme": str(record.get("scheme") or "http"), "path": path.lstrip("/"), "status": status,
-            "bytes": sent, "user_agent": str(record.get("user_agent") or "")}
+            "bytes": sent, "user_agent": str(record.get("user_agent") or ""), "cert_mac": cert_mac,
+            "auth_mac": auth_mac}
 
 
 # -- the manifests ---------------------------------------------------------------
@@ -334,36 +399,88 @@ def iso_time(moment):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
 
 
-def _shown_fetch(fetch, vendor):
+def _shown_fetch(fetch):
     if fetch is None:
         return None
+    # Masked as every family masks: a Cisco GPP_B directory stays hidden
+    # whatever the inventory says the device is (over-masking is harmless).
     return {"time": iso_time(fetch["time"]), "host": fetch["host"], "client": fetch["client"],
-            "scheme": fetch["scheme"], "path": mask_path(fetch["path"], vendor), "status": fetch["status"],
+            "scheme": fetch["scheme"], "path": mask_path(fetch["path"]), "status": fetch["status"],
             "user_agent": fetch["user_agent"]}
+
+
+def fetch_authenticated(fetch, mac):
+    """Whether ``fetch`` proves that device ``mac`` made it: its own HTTP credentials or its verified certificate."""
+    return bool(mac) and mac in (fetch.get("auth_mac"), fetch.get("cert_mac"))
+
+
+def _reading(device, parsed_by):
+    """``(vendor, parsed)``: whose User-Agent forms read the last fetch's User-Agent, the device's own first.
+
+    When the device's own family does not read it but another does, that
+    one (the one naming the device's MAC first, then by name): the phone
+    says it is of another family. ``(None, None)`` when no form reads it.
+    """
+    if device.vendor in parsed_by:
+        return device.vendor, parsed_by[device.vendor]
+    if not parsed_by:
+        return None, None
+    vendor = sorted(parsed_by, key=lambda name: (parsed_by[name]["mac"] != device.mac, name))[0]
+    return vendor, parsed_by[vendor]
+
+
+def _own_files(seen, files):
+    """``[{"path", "time", "current"}]``: the last served fetch of each own file the device fetched, by masked path.
+
+    What the merge across hosts needs to judge ``current`` per file. Two
+    files whose masked paths are the same (only a secret part differs) are
+    one entry: the later time, current only when both are.
+    """
+    merged = {}
+    for path, fetch in seen.paths.items():
+        versions = files.get(path)
+        if versions is None:
+            continue
+        shown = mask_path(path)
+        current = fetch_is_current(fetch, versions)
+        previous = merged.get(shown)
+        if previous is not None:
+            current = current and previous[1]
+            fetch = fetch if fetch["time"] >= previous[0]["time"] else previous[0]
+        merged[shown] = (fetch, current)
+    return [{"path": path, "time": iso_time(fetch["time"]), "current": current}
+            for path, (fetch, current) in sorted(merged.items())]
 
 
 def _device_entry(device, seen, files, bootstrap, now, stale_seconds, attributor):
     entry = {"device": device.label, "mac": device.mac, "vendor": device.vendor, "model": device.model,
-             "site": device.site, "state": "never_seen", "last_fetch": None,
-             "reported": {"model": None, "firmware": None, "mac": None}, "current": False, "mismatch": [],
-             "bootstrap": "none", "days_since_contact": None}
+             "site": device.site, "state": "never_seen", "last_fetch": None, "last_refused": None,
+             "reported": {"vendor": None, "model": None, "firmware": None, "mac": None}, "current": False,
+             "own_files": [], "mismatch": [], "bootstrap": "none", "days_since_contact": None}
     window = bootstrap.get(device.mac)
     if window is not None:
         entry["bootstrap"] = "open" if window.get("closed") is None else "closed"
     if seen is None:
         return entry
+    entry["last_refused"] = _shown_fetch(seen.refused)
     last = seen.last
-    entry["last_fetch"] = _shown_fetch(last, device.vendor)
+    if last is None:
+        # Only refused requests: nothing was served, the device was not seen.
+        return entry
+    entry["last_fetch"] = dict(_shown_fetch(last), authenticated=fetch_authenticated(last, device.mac))
     entry["days_since_contact"] = round(max(0.0, now - last["time"]) / 86400.0, 3)
-    parsed = attributor.agent(last["user_agent"]).get(device.vendor)
+    vendor, parsed = _reading(device, attributor.agent(last["user_agent"]))
     if parsed is not None:
-        entry["reported"] = {"model": parsed["model"], "firmware": parsed["firmware"], "mac": parsed["mac"]}
+        entry["reported"] = {"vendor": vendor, "model": parsed["model"], "firmware": parsed["firmware"],
+                             "mac": parsed["mac"]}
+        if vendor != device.vendor:
+            entry["mismatch"].append("vendor")
         if not models_agree(device.model, parsed["model"]):
             entry["mismatch"].append("model")
         if parsed["mac"] and parsed["mac"] != device.mac:
             entry["mismatch"].append("mac")
-    compared = [(fetch, files[path]) for path, fetch in sorted(seen.paths.items()) if path in files]
-    entry["current"] = bool(compared) and all(fetch_is_current(fetch, versions) for fetch, versions in compared)
+    entry["own_files"] = _own_files(seen, files)
+    entry["current"] = bool(entry["own_files"]) and all(own["current"] for own in entry["own_files"])
     if now - last["time"] > stale_seconds:
         entry["state"] = "stale"
     else:
@@ -381,7 +498,7 @@ def _unknown_entry(mac, seen, attributor):
     return {"mac": mac, "vendor": vendor, "model": parsed["model"] if parsed else None,
             "firmware": parsed["firmware"] if parsed else None, "first_seen": iso_time(seen.first),
             "last_seen": iso_time(seen.last["time"]), "client": seen.last["client"],
-            "paths": sorted(set(mask_path(path, vendor) for path in seen.paths)),
+            "paths": sorted(set(mask_path(path) for path in seen.paths)),
             "suggested_name": "unknown-%s" % mac}
 
 
@@ -408,6 +525,9 @@ def run(params, warn, now=None):
             params[name] = copy.deepcopy(spec["default"])
     if params["stale_days"] <= 0:
         raise ProvisioningError("must be a positive number of days", field="stale_days")
+    limit = params["unknown_limit"]
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ProvisioningError("must be a whole number, 0 or more, not %s" % quote_value(limit), field="unknown_limit")
     host = params.get("host") or platform.node()
     fleet = _inventory(params)
     files = own_files(params["roots"] or [], params["state_dir"])
@@ -415,7 +535,7 @@ def run(params, warn, now=None):
     attributor = _Attributor(sorted(DESCRIPTIONS.items()), _CACHE_LIMIT + 4 * len(fleet))
     mac_of = dict((device.label, device.mac) for device in fleet)
     owners = dict((path, mac_of[label]) for label, paths in files.items() if label in mac_of for path in paths)
-    reader = _Reader(host, set(mac_of.values()), attributor, owners)
+    reader = _Reader(host, set(mac_of.values()), attributor, owners, limit)
     for option in ("http_logs", "tftp_logs"):
         for path in params[option]:
             names, warning = log_files(path, option)
@@ -436,7 +556,7 @@ def run(params, warn, now=None):
         counts[entry["state"]] += 1
     counts["unknown"] = len(unknown)
     return {"changed": False, "generated": iso_time(now), "hosts": [host], "counts": counts, "devices": devices,
-            "unknown": unknown, "log_lines": reader.counts}
+            "unknown": unknown, "unknown_dropped": len(reader.dropped), "log_lines": reader.counts}
 
 
 def read_inventory_file(path):

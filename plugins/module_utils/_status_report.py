@@ -125,11 +125,28 @@ def _check_device(entry, where):
     if entry.get("state") not in DEVICE_STATES:
         raise ProvisioningError("%s is not one of %s" % (quote_value(entry.get("state")), ", ".join(DEVICE_STATES)),
                                 device=label, field="state")
+    for field in ("last_fetch", "last_refused"):
+        fetch = entry.get(field)
+        if fetch is not None:
+            if not isinstance(fetch, dict):
+                raise ProvisioningError("must be a mapping or null", device=label, field=field)
+            parse_time(fetch.get("time"), device=label, field="%s.time" % field)
     fetch = entry.get("last_fetch")
-    if fetch is not None:
-        if not isinstance(fetch, dict):
-            raise ProvisioningError("must be a mapping or null", device=label, field="last_fetch")
-        parse_time(fetch.get("time"), device=label, field="last_fetch.time")
+    if fetch is not None and not isinstance(fetch.get("authenticated", False), bool):
+        raise ProvisioningError("must be true or false", device=label, field="last_fetch.authenticated")
+    own_files = entry.get("own_files")
+    if own_files is not None:
+        if not isinstance(own_files, list):
+            raise ProvisioningError("must be a list", device=label, field="own_files")
+        for index, own in enumerate(own_files):
+            where = "own_files[%d]" % index
+            if not isinstance(own, dict):
+                raise ProvisioningError("must be a mapping", device=label, field=where)
+            if not isinstance(own.get("path"), str) or not own["path"]:
+                raise ProvisioningError("must be a path", device=label, field=where + ".path")
+            parse_time(own.get("time"), device=label, field=where + ".time")
+            if not isinstance(own.get("current"), bool):
+                raise ProvisioningError("must be true or false", device=label, field=where + ".current")
     return label
 
 
@@ -155,9 +172,9 @@ def _check_unknown(entry, where):
 # Merging
 # ---------------------------------------------------------------------------
 
-def _fetch_order(view):
+def _fetch_order(view, field="last_fetch"):
     """Sort key of one host's view of a device: a fetch beats none, a later fetch an earlier one."""
-    fetch = view["entry"].get("last_fetch")
+    fetch = view["entry"].get(field)
     if fetch is None:
         return (0, datetime.datetime.min.replace(tzinfo=datetime.timezone.utc))
     return (1, parse_time(fetch["time"]))
@@ -173,15 +190,21 @@ def merge_status(host_results, stale_days=DEFAULT_STALE_DAYS):
     ``host_results`` is a list of ``fleet_status`` results (the document
     itself, or a result holding it as ``status``), or a mapping of host name
     to result. For each device the view of the host with its most recent
-    ``last_fetch`` wins (``last_fetch``, ``reported``, ``mismatch``,
-    ``current``); the inventory fields come from the first host by name that
-    lists it; ``bootstrap`` is ``open`` when a window is open on any host,
-    else ``closed`` when any closed one, else ``none``. ``generated`` is the
+    ``last_fetch`` wins (``last_fetch``, ``reported``, ``mismatch``), and
+    the latest ``last_refused`` of any host; ``own_files`` are merged per
+    path (the latest fetch of each file over every host) and ``current`` is
+    computed from them: every own file's latest fetch got its current
+    version (:func:`_merge_current`). The inventory fields come from the
+    first host by name that lists it; ``bootstrap`` is ``open`` when a window
+    is open on any host, else ``closed`` when any closed one, else ``none``. ``generated`` is the
     latest of the hosts' own, ``days_since_contact`` and the ``state`` are
     recomputed from it and ``stale_days``, so every device is judged at one
     moment by one rule. Unknown MACs are merged by MAC (first and last seen
     over every host, the client, model and firmware of the latest sighting,
     every path); a MAC some host has in its inventory is not unknown.
+    ``unknown_dropped`` is the sum of the hosts' (the MACs each host left
+    out of its list: a MAC one host listed and another left out is in both,
+    so it is an upper bound).
     """
     if isinstance(stale_days, bool) or not isinstance(stale_days, (int, float)) or stale_days <= 0:
         raise ProvisioningError("must be a positive number of days, got %s" % quote_value(stale_days),
@@ -194,6 +217,7 @@ def merge_status(host_results, stale_days=DEFAULT_STALE_DAYS):
     documents = [_host_document(result, index) for index, result in enumerate(host_results)]
     hosts = set()
     generated = None
+    dropped = 0
     views = {}      # label -> [{"host", "entry"}]
     sightings = {}  # mac -> [entry]
     for index, document in enumerate(documents):
@@ -201,6 +225,11 @@ def merge_status(host_results, stale_days=DEFAULT_STALE_DAYS):
         hosts.update(doc_hosts)
         # The host a view came from: the document's own (one host each).
         host = doc_hosts[0] if doc_hosts else "host_results[%d]" % index
+        count = document.get("unknown_dropped", 0)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ProvisioningError("must be a whole number, 0 or more, not %s" % quote_value(count),
+                                    field="host_results[%d].unknown_dropped" % index)
+        dropped += count
         if document.get("generated") is not None:
             moment = parse_time(document["generated"], field="host_results[%d].generated" % index)
             generated = moment if generated is None or moment > generated else generated
@@ -229,6 +258,7 @@ def merge_status(host_results, stale_days=DEFAULT_STALE_DAYS):
         "counts": counts,
         "devices": devices,
         "unknown": unknown,
+        "unknown_dropped": dropped,
     }
 
 
@@ -239,15 +269,22 @@ def _merge_device(label, views, generated, stale_days):
     inventory = views[0]["entry"]
     latest = max(views, key=_fetch_order)["entry"]
     fetch = latest.get("last_fetch")
+    if fetch is not None:
+        # Only a fetch the device's credentials or certificate proved is authenticated; absent is not proof.
+        fetch = dict(fetch, authenticated=fetch.get("authenticated") is True)
+    refused = max(views, key=lambda view: _fetch_order(view, "last_refused"))["entry"].get("last_refused")
+    own_files, current = _merge_current(views, latest)
     device = {
         "device": label,
         "mac": inventory.get("mac"),
         "vendor": inventory.get("vendor"),
         "model": inventory.get("model"),
         "site": inventory.get("site"),
-        "last_fetch": dict(fetch) if fetch is not None else None,
-        "reported": dict(latest.get("reported") or {"model": None, "firmware": None, "mac": None}),
-        "current": bool(latest.get("current")) if fetch is not None else False,
+        "last_fetch": fetch,
+        "last_refused": dict(refused) if refused is not None else None,
+        "reported": dict(latest.get("reported") or {"vendor": None, "model": None, "firmware": None, "mac": None}),
+        "current": current if fetch is not None else False,
+        "own_files": own_files,
         "mismatch": sorted(set(latest.get("mismatch") or [])),
     }
     bootstraps = set(view["entry"].get("bootstrap") for view in views)
@@ -263,6 +300,32 @@ def _merge_device(label, views, generated, stale_days):
         else:
             device["state"] = "current" if device["current"] else "outdated"
     return device
+
+
+def _merge_current(views, latest):
+    """``(own_files, current)`` of a device over every host's view.
+
+    Per own file (by path), the latest fetch over every host, so a later
+    fetch of another file on another host (a shared file, a bootstrap) does
+    not decide whether this one is current: ``current`` is true when the
+    device fetched at least one own file and the latest fetch of each got
+    its current version. Equal times: the first host by name (``views`` is
+    sorted by host). A document without ``own_files`` (written before
+    fleet_status listed them) keeps the old rule: ``current`` of the view
+    with the latest fetch.
+    """
+    if not any("own_files" in view["entry"] for view in views):
+        return [], bool(latest.get("current"))
+    latest_by_path = {}
+    for view in views:
+        for own in view["entry"].get("own_files") or []:
+            moment = parse_time(own["time"])
+            previous = latest_by_path.get(own["path"])
+            if previous is None or moment > previous[0]:
+                latest_by_path[own["path"]] = (moment, own)
+    own_files = [{"path": path, "time": format_time(moment), "current": own["current"]}
+                 for path, (moment, own) in sorted(latest_by_path.items())]
+    return own_files, bool(own_files) and all(own["current"] for own in own_files)
 
 
 def _merge_unknown(mac, entries, inventory_names):
@@ -369,6 +432,9 @@ def unknown_devices_yaml(merged):
         % _comment_value(merged.get("generated")),
         "# add it to the fleet (this file is also a device file the devices lookup reads).",
     ]
+    if merged.get("unknown_dropped"):
+        lines.append("# %s more unknown MACs were seen but not listed (over the hosts' unknown_limit)."
+                     % _comment_value(merged["unknown_dropped"]))
     if not unknown:
         lines.append("[]")
         return "\n".join(lines) + "\n"
@@ -563,7 +629,8 @@ def json_for_script(document):
 def render_page(merged):
     """The text of ``index.html``: one self-contained page of the merged status.
 
-    Counts by state (an inline SVG chart), vendor, model and firmware; the
+    Counts by state (an inline SVG chart, and how many unknown MACs the
+    hosts left out of their lists, ``unknown_dropped``), vendor, model and firmware; the
     table of every device and every unknown MAC, sortable by a click on a
     header and filtered by a text box and a state. The rows are in the HTML
     (every value escaped), so the table reads without scripts; the script
@@ -590,7 +657,11 @@ def render_page(merged):
     out.append('<p>Generated <time id="generated">%s</time> from the logs of %s. Stale after %s days.</p>\n'
                % (_e(merged.get("generated")), _e(hosts or "no host"), _e(merged.get("stale_days"))))
     out.append("</header>\n<section class=\"summary\">\n")
-    out.append('<div class="box"><h2>By state</h2>%s</div>\n' % _bar_chart(counts, total))
+    dropped = merged.get("unknown_dropped") or 0
+    # The hosts list at most unknown_limit unknown MACs each: say how many more there were.
+    dropped_text = ('<p id="unknown-dropped">%s more unknown MACs not listed (over the hosts\' unknown_limit)</p>'
+                    % _e(dropped)) if dropped else ""
+    out.append('<div class="box"><h2>By state</h2>%s%s</div>\n' % (_bar_chart(counts, total), dropped_text))
     out.append('<div class="box"><h2>By vendor</h2>%s</div>\n'
                % _count_table("devices by vendor", _tally(_text(row["vendor"]) or "unknown" for row in rows), total))
     out.append('<div class="box"><h2>By model</h2>%s</div>\n'

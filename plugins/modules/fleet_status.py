@@ -19,14 +19,20 @@ description:
     the MAC addresses that asked for device files but are not in the inventory.
   - A request belongs to the device whose MAC its path holds (the device-file patterns each vendor declares), or else
     to the device whose MAC its User-Agent names (a phone fetching a shared file).
+  - "Only a served request is a contact (HTTP status 200, 206 or 304, or a tftpd-hpa read request): anyone may ask for
+    a device's file, so a refused one (any other status) is reported as the device's RV(devices[].last_refused) and
+    changes neither its RV(devices[].last_fetch) nor its state."
   - "A device is C(current) when it was seen within O(stale_days) and the last fetch of each of its own files that it
     fetched got the manifest's version: made no earlier than the file was written and, over HTTP, a 200 with exactly
     the file's size or a 304 (nginx answers it only to the file's exact time); over TFTP the request is all the log
-    shows. It is C(outdated) when seen within O(stale_days) otherwise, C(stale) when its last contact is older, and
-    C(never_seen) when no log line names it."
-  - Each log is read with its rotated generations (C(.1), C(.2.gz), ...), oldest first, line by line, once; only the
-    last fetch per device and path is kept, so memory does not grow with the logs. Lines that are not access log
-    records are counted in RV(log_lines) and skipped.
+    shows. It is C(outdated) when seen within O(stale_days) otherwise (a file it last fetched is not the current
+    version, or it was seen only through shared files), C(stale) when its last contact is older, and C(never_seen)
+    when no served request is its."
+  - Each log is read with its rotated generations (C(.1), C(.2.gz), ...), oldest first, line by line, once, and never
+    kept. Per inventory device its last fetch, its last refusal and the last fetch of each of its manifest files are
+    kept (bounded by the inventory and the manifests); at most O(unknown_limit) unknown MACs are listed, and each
+    further one costs one number (to count it in RV(unknown_dropped)). Lines that are not access log records are
+    counted in RV(log_lines) and skipped.
   - The inventory options default to the variables C(sipfleet_devices), C(sipfleet_defaults), C(sipfleet_sites) and
     C(sipfleet_models), read by the action plugin without templating every device and handed to the host in a file.
   - Nothing in the result is secret; a path part that is a key (the Cisco C(GPP_B) directory) is masked.
@@ -93,6 +99,14 @@ options:
       - The name this host is reported under in RV(hosts) and each fetch's C(host); the machine's host name when
         omitted.
     type: str
+  unknown_limit:
+    description:
+      - At most this many unknown MACs are listed in RV(unknown), those read last (a scan of thousands of
+        made-up MACs must not grow the result, the page and C(unknown-devices.yml) without bound); the others are
+        counted in RV(unknown_dropped). V(0) lists none.
+      - Must be a whole number, 0 or more.
+    type: int
+    default: 1000
 extends_documentation_fragment:
   - sipfleet.provisioning.attributes
 attributes:
@@ -133,7 +147,9 @@ hosts:
   type: list
   elements: str
 counts:
-  description: Number of devices in each state (C(current), C(outdated), C(stale), C(never_seen)) and of unknown MACs.
+  description:
+    - Number of devices in each state (C(current), C(outdated), C(stale), C(never_seen)) and of unknown MACs listed
+      (C(unknown); RV(unknown_dropped) more were left out).
   returned: success
   type: dict
   sample: {"current": 2, "outdated": 1, "stale": 0, "never_seen": 4, "unknown": 1}
@@ -163,17 +179,41 @@ devices:
       type: str
     last_fetch:
       description:
-        - "Its last request: C(time), C(host), C(client), C(scheme) (C(http), C(https), C(tftp)), C(path) (secret parts
-          masked), C(status) (null over TFTP), C(user_agent). Null when never seen."
+        - "Its last served request (HTTP 200, 206 or 304, or a TFTP read request), of any file: C(time) (UTC),
+          C(host), C(client), C(scheme) (C(http), C(https), C(tftp)), C(path) (secret parts masked by every vendor's
+          mask), C(status) (null over TFTP), C(user_agent), C(authenticated). Null when never seen."
+        - "C(authenticated) is true when the request proved the device made it: the server checked this device's
+          own HTTP credentials (the log's C(device_auth) is its MAC, with status 200 and one of its users as
+          C(remote_user)), or a client certificate the server verified (C(ssl_client_verify) C(SUCCESS)) names its
+          MAC (C(client_mac)). False otherwise, always over TFTP: the client address of an unauthenticated fetch is
+          what anyone who asked for the file had."
       type: dict
+    last_refused:
+      description:
+        - "Its last refused request (any other HTTP status) for one of its files (a path holding its MAC, or one the
+          manifest records as its own): C(time), C(host), C(client), C(scheme), C(path) (masked), C(status),
+          C(user_agent). It changes neither RV(devices[].last_fetch) nor the state. Null when none."
+      type: dict
+    own_files:
+      description:
+        - "Per own file it fetched (the manifest's files of the device, by masked path, sorted): C(path), C(time) of
+          its last served fetch (UTC) and C(current), whether that fetch got the manifest's version. The status
+          merge judges RV(devices[].current) per file over every host from it. Only manifest paths."
+      type: list
+      elements: dict
     reported:
-      description: The C(model), C(firmware) and C(mac) the User-Agent of the last fetch reports (null when absent).
+      description:
+        - The C(vendor) whose User-Agent forms read the User-Agent of the last fetch (the device's own first, else
+          another family's), and the C(model), C(firmware) and C(mac) it reports (null when absent).
       type: dict
     current:
-      description: Whether the last fetch of each of its own files it fetched got the current version.
+      description:
+        - Whether it fetched at least one of its own files and the last fetch of each got the current version.
       type: bool
     mismatch:
-      description: C(model) and/or C(mac) when the User-Agent of the last fetch contradicts the inventory.
+      description:
+        - C(vendor) when only another family's User-Agent forms read the last fetch's User-Agent, C(model) and/or
+          C(mac) when what it reports contradicts the inventory.
       type: list
       elements: str
     bootstrap:
@@ -217,6 +257,13 @@ unknown:
     suggested_name:
       description: A device name for the inventory, C(unknown-<mac>).
       type: str
+unknown_dropped:
+  description:
+    - How many unknown MACs were left out of RV(unknown) (over O(unknown_limit)). A MAC left out and read again later
+      is listed again and no longer counted.
+  returned: success
+  type: int
+  sample: 0
 log_lines:
   description:
     - "Lines read: C(http_lines), C(http_malformed) (skipped: not an access log record), C(tftp_lines) and

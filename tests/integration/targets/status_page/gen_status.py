@@ -16,7 +16,8 @@ fleet is made from a fixed seed, so every run tests the same page:
   one wins);
 - every 7th device never seen; every 11th seen 10-30 days ago (stale with the
   default 7 days); every 6th got an old version of its file (outdated);
-- 30 unknown MACs, 10 of them on both hosts with different sightings;
+- 30 unknown MACs, 10 of them on both hosts with different sightings, and
+  12 more left out of the hosts' lists (unknown_dropped);
 - one device whose name-like fields and User-Agent carry markup and a
   closing script tag, which must stay text.
 """
@@ -42,6 +43,7 @@ MODELS = [
     ("fanvil", "X4U", "0c383e", "2.12.10"),
 ]
 SITES = ["berlin", "hamburg", "lisbon", "paris", None]
+UNKNOWN_DROPPED = {"prov-1": 5, "prov-2": 7}
 HOSTILE = '</script><b id="injected">x</b><img src=x onerror="window.injected=1">'
 
 
@@ -82,7 +84,11 @@ def main():
                          % (number // 250, number % 250 + 2), "scheme": ["http", "https", "tftp"][number % 3],
                          "path": "cfg%s.xml" % mac, "status": None if number % 3 == 2 else 200,
                          "user_agent": user_agent}
-            views[host] = dict(base, last_fetch=fetch,
+            own_files = []
+            if fetch is not None:
+                # Its own file's last fetch: what the merge judges current from, per file.
+                own_files = [{"path": fetch["path"], "time": fetch["time"], "current": bool(current and index == 0)}]
+            views[host] = dict(base, last_fetch=fetch, own_files=own_files, last_refused=None,
                                reported={"model": model if seen else None,
                                          "firmware": (HOSTILE if number == 43 else firmware) if seen else None,
                                          "mac": mac if seen else None},
@@ -94,7 +100,8 @@ def main():
         for host in hosts:
             unseen = {"model": None, "firmware": None, "mac": None}
             view = views.get(host) or dict(base, last_fetch=None, reported=unseen, current=False, mismatch=[],
-                                           bootstrap="none", days_since_contact=None, state="never_seen")
+                                           bootstrap="none", days_since_contact=None, state="never_seen",
+                                           own_files=[], last_refused=None)
             if view["last_fetch"] is not None:
                 days = view["days_since_contact"]
                 view["state"] = "stale" if days > 7 else ("current" if view["current"] else "outdated")
@@ -120,8 +127,9 @@ def main():
                                           paths=["%s-sipfleet.cfg" % mac]))
 
     for host in hosts:
+        # Each host left some unknown MACs out of its list (unknown_limit): the page says how many.
         document = {"generated": iso(GENERATED), "hosts": [host], "devices": hosts[host], "unknown": unknown[host],
-                    "counts": {}, "changed": False}
+                    "unknown_dropped": UNKNOWN_DROPPED[host], "counts": {}, "changed": False}
         with open(os.path.join(out_dir, "%s.json" % host), "w", encoding="utf-8") as handle:
             json.dump(document, handle)
 
@@ -138,6 +146,7 @@ def main():
         "rows": count + 30,
         "devices": count,
         "unknown": 30,
+        "unknown_dropped": sum(UNKNOWN_DROPPED.values()),
         "oldest": contacts[-1][1],
         "newest": contacts[0][1],
         "lisbon": lisbon,

@@ -42,6 +42,9 @@ for name in ("status.json", "unknown-devices.yml", "index.html"):
 with open(os.path.join(status_dir, "status.json"), encoding="utf-8") as handle:
     status = json.load(handle)
 assert len(status["devices"]) == devices and len(status["unknown"]) == 30, "status.json is not the merged fleet"
+assert status["unknown_dropped"] == 12, "the hosts' unknown_dropped are not summed: %r" % status["unknown_dropped"]
+with open(os.path.join(status_dir, "index.html"), encoding="utf-8") as handle:
+    assert '<p id="unknown-dropped">12 more unknown MACs not listed' in handle.read(), "the page hides unknown_dropped"
 with open(os.path.join(status_dir, "unknown-devices.yml"), encoding="utf-8") as handle:
     unknown = yaml.safe_load(handle)
 assert [entry["mac"] for entry in unknown] == [entry["mac"] for entry in status["unknown"]], unknown[:2]

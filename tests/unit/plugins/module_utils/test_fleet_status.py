@@ -16,6 +16,8 @@ import pytest
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet_status import (
     MAX_UNKNOWN_PATHS,
+    _Attributor,
+    _Reader,
     fetch_is_current,
     models_agree,
     read_inventory_file,
@@ -46,6 +48,15 @@ def access(path, when, status=200, sent=0, agent="", client="10.99.20.105", sche
     return json.dumps({"time": iso(when), "remote_addr": client, "scheme": scheme, "path": "/" + path,
                        "status": status, "bytes": sent, "user_agent": agent, "remote_user": "",
                        "ssl_client_verify": "NONE", "client_mac": "", "device_auth": ""})
+
+
+def with_fields(line, **fields):
+    """An access log line with other values of the role's fields (device_auth, client_mac...)."""
+    return json.dumps(dict(json.loads(line), **fields))
+
+
+def utc(moment):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
 
 
 def tftp(path, when, client="10.99.20.106"):
@@ -115,16 +126,19 @@ def test_every_state_from_real_files(fleet):
     assert gs["state"] == "current" and gs["current"] is True and gs["mismatch"] == []
     assert gs["last_fetch"] == {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(written + 60)),
                                 "host": "prov-1", "client": "10.99.20.105", "scheme": "http",
-                                "path": "cfg000b82123456.xml", "status": 200, "user_agent": GS_UA}
-    assert gs["reported"] == {"model": "GXP2170", "firmware": "1.0.11.16", "mac": "000b82123456"}
+                                "path": "cfg000b82123456.xml", "status": 200, "user_agent": GS_UA,
+                                "authenticated": False}
+    assert gs["reported"] == {"vendor": "grandstream", "model": "GXP2170", "firmware": "1.0.11.16",
+                              "mac": "000b82123456"}
     assert gs["vendor"] == "grandstream" and gs["model"] == "GXP2170" and gs["mac"] == "000b82123456"
     assert 0.03 < gs["days_since_contact"] < 0.05
     assert devices_["spa"]["state"] == "outdated" and devices_["spa"]["current"] is False
     assert devices_["mpp"]["state"] == "stale" and 10.0 < devices_["mpp"]["days_since_contact"] < 10.1
-    assert devices_["mpp"]["reported"] == {"model": "ATA192-MPP", "firmware": "12-0-1", "mac": "00562b043615"}
+    assert devices_["mpp"]["reported"] == {"vendor": "cisco_mpp", "model": "ATA192-MPP", "firmware": "12-0-1",
+                                           "mac": "00562b043615"}
     pana = devices_["pana"]
     assert pana["state"] == "never_seen" and pana["last_fetch"] is None and pana["days_since_contact"] is None
-    assert pana["reported"] == {"model": None, "firmware": None, "mac": None}
+    assert pana["reported"] == {"vendor": None, "model": None, "firmware": None, "mac": None}
     assert result["hosts"] == ["prov-1"] and result["generated"].endswith("Z")
 
 
@@ -267,7 +281,8 @@ def test_mismatch_of_model_and_mac(fleet):
     write(logs / "access.log", [access("cfg000b82123456.xml", written + 5, sent=full, agent=other)])
     gs = by_label(status(params, written + 60))["gs"]
     assert gs["mismatch"] == ["model", "mac"]
-    assert gs["reported"] == {"model": "GXP1628", "firmware": "1.0.4.138", "mac": "c074ad2bd859"}
+    assert gs["reported"] == {"vendor": "grandstream", "model": "GXP1628", "firmware": "1.0.4.138",
+                              "mac": "c074ad2bd859"}
     write(logs / "access.log", [access("cfg000b82123456.xml", written + 5, sent=full,
                                        agent="Grandstream Model HW GXP2140 SW 1.0.4.138 DevId 000b82123456")])
     assert by_label(status(params, written + 60))["gs"]["mismatch"] == ["model"]
@@ -299,7 +314,8 @@ def test_secret_path_parts_are_masked_and_no_secret_is_returned(fleet):
     spa = by_label(result)["spa"]
     # The file's name holds no MAC: the manifest says whose it is.
     assert spa["state"] == "current" and spa["last_fetch"]["path"] == "profile/%s/spa2102.cfg" % MASK
-    assert spa["reported"] == {"model": "SPA-2102", "firmware": "5.1.10", "mac": None} and spa["mismatch"] == []
+    assert spa["reported"] == {"vendor": "cisco_spa", "model": "SPA-2102", "firmware": "5.1.10", "mac": None}
+    assert spa["mismatch"] == []
     shown = json.dumps(result)
     assert secret_directory not in shown
     assert not [secret for secret in SIP_PASSWORDS + [DEFAULTS["admin_password"]] if secret in shown]
@@ -411,3 +427,176 @@ def test_the_old_grandstream_form_reads_the_program_image_version():
     # Brackets of another shape still name the MAC, without a firmware.
     assert form.parse("Grandstream GXP2000 (custom) DevId 000b822726c8") == {
         "model": "GXP2000", "firmware": None, "mac": "000b822726c8"}
+
+
+# -- who the logs say it was ---------------------------------------------------------
+
+
+def test_a_refused_request_never_makes_the_state_nor_the_address(fleet):
+    """A stranger's 401 and 404s for the phone's file come after the phone's 200: the phone's fetch stays the last."""
+    params, root, logs, written = fleet
+    write(logs / "access.log", [
+        access("cfg000b82123456.xml", written + 60, sent=size(root, "cfg000b82123456.xml"), client="10.99.20.105"),
+        access("cfg000b82123456.xml", written + 70, status=401, sent=0, client="203.0.113.66"),
+        access("evil/x1cfg000b82123456.xml.bak", written + 80, status=404, sent=0, client="203.0.113.66"),
+        access("evil/x2cfg000b82123456.xml.bak", written + 81, status=403, sent=0, client="203.0.113.66",
+               agent="scanner"),
+        # A refused shared file is nobody's, whatever its User-Agent says.
+        access("ConfigCom.cfg", written + 90, status=404, agent=PANA_UA, client="203.0.113.67"),
+    ])
+    result = status(params, written + 100)
+    gs = by_label(result)["gs"]
+    assert gs["state"] == "current" and gs["current"] is True
+    assert gs["last_fetch"]["client"] == "10.99.20.105" and gs["last_fetch"]["status"] == 200
+    assert gs["last_fetch"]["time"] == utc(written + 60)
+    assert gs["last_refused"] == {"time": utc(written + 81), "host": "prov-1", "client": "203.0.113.66",
+                                  "scheme": "http", "path": "evil/x2cfg000b82123456.xml.bak", "status": 403,
+                                  "user_agent": "scanner"}
+    assert gs["own_files"] == [{"path": "cfg000b82123456.xml", "time": utc(written + 60), "current": True}]
+    pana = by_label(result)["pana"]
+    assert pana["state"] == "never_seen" and pana["last_fetch"] is None and pana["last_refused"] is None
+    # Only refusals: never seen, and the refusal is reported.
+    write(logs / "access.log", [access("cfg000b82123456.xml", written + 70, status=401, client="203.0.113.66")])
+    gs = by_label(status(params, written + 100))["gs"]
+    assert gs["state"] == "never_seen" and gs["last_fetch"] is None and gs["days_since_contact"] is None
+    assert gs["last_refused"]["status"] == 401 and gs["last_refused"]["client"] == "203.0.113.66"
+    assert gs["own_files"] == [] and gs["current"] is False
+
+
+@pytest.mark.parametrize("status_code", [200, 206, 304])
+def test_a_served_status_is_a_contact(fleet, status_code):
+    params, root, logs, written = fleet
+    write(logs / "access.log", [access("cfg000b82123456.xml", written + 5, status=status_code, sent=1)])
+    gs = by_label(status(params, written + 60))["gs"]
+    assert gs["last_fetch"]["status"] == status_code and gs["last_refused"] is None
+    assert gs["state"] == ("current" if status_code == 304 else "outdated")
+
+
+def test_authenticated_is_the_device_s_own_credentials_or_certificate(fleet):
+    params, root, logs, written = fleet
+    full = size(root, "cfg000b82123456.xml")
+    line = access("cfg000b82123456.xml", written + 5, sent=full)
+    cases = [
+        (line, False),
+        # The role's device_auth: nginx checked this device's user and password (a 200).
+        (with_fields(line, device_auth="000b82123456", remote_user="000b82123456-1a2b"), True),
+        (with_fields(line, device_auth="000B82123456", remote_user="000b82123456-1a2b"), True),
+        # Another device's credentials, or a user that is not the device's, prove nothing of this one.
+        (with_fields(line, device_auth="000b82999999", remote_user="000b82999999-1a2b"), False),
+        (with_fields(line, device_auth="000b82123456", remote_user="admin"), False),
+        # A verified client certificate naming the device's MAC, however the subject writes it.
+        (with_fields(line, ssl_client_verify="SUCCESS", client_mac="00:0B:82:12:34:56"), True),
+        (with_fields(line, ssl_client_verify="SUCCESS", client_mac="000b82999999"), False),
+        (with_fields(line, ssl_client_verify="FAILED:certificate has expired", client_mac="000b82123456"), False),
+        (with_fields(line, ssl_client_verify="NONE", client_mac="000b82123456"), False),
+        # A 304 with the verified certificate is a served request of the device too.
+        (with_fields(access("cfg000b82123456.xml", written + 5, status=304), ssl_client_verify="SUCCESS",
+                     client_mac="000b82123456"), True),
+    ]
+    for record, expected in cases:
+        write(logs / "access.log", [record])
+        gs = by_label(status(params, written + 60))["gs"]
+        assert gs["last_fetch"]["authenticated"] is expected, record
+    # Over TFTP nothing proves who asked.
+    (logs / "access.log").unlink()
+    write(logs / "syslog", [tftp("00562b043615.xml", written + 5)])
+    assert by_label(status(params, written + 60))["mpp"]["last_fetch"]["authenticated"] is False
+
+
+def test_only_the_manifest_s_files_are_kept_per_device(fleet):
+    """/<anything>/cfg<mac>.xml names the device too: such paths must not grow its record with the logs."""
+    params, root, logs, written = fleet
+    mac = "000b82123456"
+    attributor = _Attributor(sorted(DESCRIPTIONS.items()))
+    reader = _Reader("prov-1", {mac}, attributor, {"cfg000b82123456.xml": mac})
+    lines = [access("scan%d/cfg000b82123456.xml" % index, written + index, sent=1) for index in range(50)]
+    lines.append(access("cfg000b82123456.xml", written + 60, sent=1))
+    reader.http(lines)
+    assert list(reader.seen[mac].paths) == ["cfg000b82123456.xml"]
+    # The served scan paths are contacts all the same: the last one is the last fetch.
+    write(logs / "access.log", lines[:-1])
+    gs = by_label(status(params, written + 600))["gs"]
+    assert gs["last_fetch"]["path"] == "scan49/cfg000b82123456.xml" and gs["own_files"] == []
+    assert gs["state"] == "outdated"
+
+
+def test_unknown_macs_are_capped_and_those_left_out_counted(fleet):
+    params, root, logs, written = fleet
+    macs = ["0004f2a0%04x" % index for index in range(30)]
+    lines = [access("%s.cfg" % mac, written + index, status=404, agent=POLY_UA) for index, mac in enumerate(macs)]
+    # The first one again, later: listed again, and no longer counted as left out.
+    lines.append(access("%s.cfg" % macs[0], written + 100, status=404))
+    write(logs / "access.log", lines)
+    result = status(dict(params, unknown_limit=10), written + 600)
+    listed = [entry["mac"] for entry in result["unknown"]]
+    # The ten read last.
+    assert listed == sorted([macs[0]] + macs[21:])
+    assert result["unknown_dropped"] == 20 and result["counts"]["unknown"] == 10
+    result = status(dict(params, unknown_limit=0), written + 600)
+    assert result["unknown"] == [] and result["unknown_dropped"] == 30 and result["counts"]["unknown"] == 0
+    result = status(params, written + 600)
+    assert len(result["unknown"]) == 30 and result["unknown_dropped"] == 0
+    for wrong in (-1, "10", 1.5, True, [10]):
+        with pytest.raises(ProvisioningError) as error:
+            status(dict(params, unknown_limit=wrong), written)
+        assert error.value.field == "unknown_limit", wrong
+
+
+def test_the_default_unknown_limit_is_a_thousand(fleet):
+    params, root, logs, written = fleet
+    write(logs / "access.log", [access("cfg%012x.xml" % (0x000b82000000 + index), written + 5, status=404)
+                                for index in range(1200)])
+    result = status(params, written + 60)
+    assert len(result["unknown"]) == 1000 and result["unknown_dropped"] == 200
+
+
+def test_another_family_s_user_agent_is_a_vendor_mismatch(fleet):
+    """An ATA192 (Cisco MPP) whose file is fetched by a phone saying it is a Grandstream."""
+    params, root, logs, written = fleet
+    agent = "Grandstream Model HW GXP2170 SW 1.0.11.16 DevId 00562b043615"
+    write(logs / "access.log", [access("00562b043615.xml", written + 5, sent=size(root, "00562b043615.xml"),
+                                       agent=agent)])
+    mpp = by_label(status(params, written + 60))["mpp"]
+    assert mpp["mismatch"] == ["vendor", "model"]
+    assert mpp["reported"] == {"vendor": "grandstream", "model": "GXP2170", "firmware": "1.0.11.16",
+                               "mac": "00562b043615"}
+    # No family reads it: nothing reported, nothing contradicted.
+    write(logs / "access.log", [access("00562b043615.xml", written + 5, agent="curl/8.5.0")])
+    mpp = by_label(status(params, written + 60))["mpp"]
+    assert mpp["mismatch"] == [] and mpp["reported"]["vendor"] is None
+
+
+def test_every_family_s_mask_hides_a_secret_directory_whatever_the_device(fleet):
+    """A Cisco profile/<GPP_B>/ directory in front of a Grandstream file name is masked too."""
+    params, root, logs, written = fleet
+    secret = "0123456789abcdef0123456789abcdef"
+    write(logs / "access.log", [
+        access("profile/%s/cfg000b82123456.xml" % secret, written + 5, sent=1),
+        access("profile/%s/cfg000b82123456.xml" % secret, written + 6, status=404),
+        access("profile/%s/cfg000b82ffffff.xml" % secret, written + 7, status=404),
+    ])
+    result = status(params, written + 60)
+    gs = by_label(result)["gs"]
+    assert gs["last_fetch"]["path"] == "profile/%s/cfg000b82123456.xml" % MASK
+    assert gs["last_refused"]["path"] == "profile/%s/cfg000b82123456.xml" % MASK
+    assert result["unknown"][0]["paths"] == ["profile/%s/cfg000b82ffffff.xml" % MASK]
+    assert secret not in json.dumps(result)
+
+
+def test_own_files_give_each_file_s_last_fetch_masked(fleet):
+    params, root, logs, written = fleet
+    profile = gpp_b_path(root, "spa2102.cfg")
+    write(logs / "access.log", [
+        access(profile, written + 5, sent=size(root, profile) - 1),
+        access(profile, written + 9, sent=size(root, profile)),
+        access("cfg000b82123456.xml", written + 5, sent=size(root, "cfg000b82123456.xml")),
+        access("cfg000b82123456", written + 7, sent=1),
+    ])
+    result = by_label(status(params, written + 60))
+    assert result["spa"]["own_files"] == [{"path": "profile/%s/spa2102.cfg" % MASK, "time": utc(written + 9),
+                                           "current": True}]
+    assert result["gs"]["own_files"] == [
+        {"path": "cfg000b82123456", "time": utc(written + 7), "current": False},
+        {"path": "cfg000b82123456.xml", "time": utc(written + 5), "current": True},
+    ]
+    assert result["gs"]["state"] == "outdated"

@@ -33,17 +33,24 @@ def fetch(time, host, client="10.0.0.5", path="cfg000b82000001.xml", user_agent=
 
 
 def device(name, mac, host, last_fetch=None, current=True, state=None, bootstrap="closed", firmware="1.0.11.16",
-           mismatch=(), model="GXP2170", site="berlin"):
+           mismatch=(), model="GXP2170", site="berlin", own_files=None):
     if state is None:
         state = "never_seen" if last_fetch is None else ("current" if current else "outdated")
+    if own_files is None:
+        # As fleet_status gives them: the last fetch was of the device's own file.
+        own_files = [own(last_fetch["path"], last_fetch["time"], current)] if last_fetch else []
     return {
         "device": name, "mac": mac, "vendor": "grandstream", "model": model, "site": site, "state": state,
         "last_fetch": last_fetch,
         "reported": {"model": model if last_fetch else None, "firmware": firmware if last_fetch else None,
                      "mac": mac if last_fetch else None},
         "current": current if last_fetch else False, "mismatch": list(mismatch), "bootstrap": bootstrap,
-        "days_since_contact": 0.5 if last_fetch else None,
+        "days_since_contact": 0.5 if last_fetch else None, "own_files": own_files, "last_refused": None,
     }
+
+
+def own(path, time, current):
+    return {"path": path, "time": time, "current": current}
 
 
 def unknown(mac, first, last, client, model="VVX450", paths=None, name=None, firmware="6.4.6.0123"):
@@ -127,6 +134,7 @@ def test_counts_are_those_of_the_merged_states(two_hosts):
 
 def test_an_outdated_latest_fetch_makes_the_device_outdated(two_hosts):
     two_hosts[1]["devices"][0]["current"] = False
+    two_hosts[1]["devices"][0]["own_files"][0]["current"] = False
     assert by_name(merge_status(two_hosts))["alpha"]["state"] == "outdated"
 
 
@@ -159,6 +167,7 @@ def test_the_order_of_the_hosts_does_not_matter(two_hosts):
 
 def test_equal_fetch_times_go_to_the_first_host_by_name(two_hosts):
     two_hosts[0]["devices"][0]["last_fetch"] = fetch("2026-12-06T16:00:00Z", "prov-1", client="10.0.0.1")
+    two_hosts[0]["devices"][0]["own_files"][0]["time"] = "2026-12-06T16:00:00Z"
     for order in (two_hosts, list(reversed(two_hosts))):
         assert by_name(merge_status(order))["alpha"]["last_fetch"]["host"] == "prov-1"
 
@@ -171,6 +180,7 @@ def test_a_result_may_hold_its_document_under_status(two_hosts):
 def test_times_with_offsets_and_fractions_compare_as_times(two_hosts):
     # 17:30+01:00 is 16:30Z: later than prov-1's other fetch, earlier than prov-2's.
     two_hosts[0]["devices"][0]["last_fetch"]["time"] = "2026-12-06T17:30:00.123456789+01:00"
+    two_hosts[0]["devices"][0]["own_files"][0]["time"] = "2026-12-06T17:30:00.123456789+01:00"
     assert by_name(merge_status(two_hosts))["alpha"]["last_fetch"]["host"] == "prov-1"
 
 
@@ -183,6 +193,112 @@ def test_times_with_offsets_and_fractions_compare_as_times(two_hosts):
     (lambda hosts: hosts[1]["unknown"][0].update(mac="xyz"), "host_results[1].unknown[0].mac", None),
 ])
 def test_a_malformed_result_is_an_error_naming_device_and_field(two_hosts, damage, field, device):
+    damage(two_hosts)
+    with pytest.raises(ProvisioningError) as caught:
+        merge_status(two_hosts)
+    assert caught.value.field == field
+    assert caught.value.device == device
+
+
+def snom(host, last_fetch, own_files, last_refused=None):
+    """One host's document of one Snom desk phone: its own file is snomD785-<mac>.htm, snomD785.htm is shared."""
+    entry = device("desk", "000413000001", host, last_fetch, own_files=own_files)
+    entry.update(vendor="snom", model="D785", last_refused=last_refused)
+    return host_result(host, "2026-12-06T12:00:00Z", [entry])
+
+
+OWN = "snomD785-000413000001.htm"
+SHARED = "snomD785.htm"
+
+
+def test_current_is_judged_per_own_file_over_every_host():
+    """Host a logged the own file, current; host b a shared file 5 s later: still current."""
+    first = snom("a", fetch("2026-12-06T11:00:00Z", "a", path=OWN), [own(OWN, "2026-12-06T11:00:00Z", True)])
+    shared = snom("b", fetch("2026-12-06T11:00:05Z", "b", path=SHARED), [])
+    desk = merge_status([first, shared])["devices"][0]
+    assert desk["last_fetch"]["host"] == "b" and desk["last_fetch"]["path"] == SHARED
+    assert desk["current"] is True and desk["state"] == "current"
+    assert desk["own_files"] == [own(OWN, "2026-12-06T11:00:00Z", True)]
+    # A later fetch of the same file that did not get the current version decides that file.
+    later = snom("b", fetch("2026-12-06T11:00:05Z", "b", path=OWN), [own(OWN, "2026-12-06T11:00:05Z", False)])
+    for hosts in ([first, later], [later, first]):
+        desk = merge_status(hosts)["devices"][0]
+        assert desk["current"] is False and desk["state"] == "outdated"
+    # An earlier fetch elsewhere of an old version does not: the latest of that file is current.
+    earlier = snom("b", fetch("2026-12-06T10:00:00Z", "b", path=OWN), [own(OWN, "2026-12-06T10:00:00Z", False)])
+    assert merge_status([first, earlier])["devices"][0]["state"] == "current"
+    # Two own files, one per host: each counts.
+    other = "snomD785-000413000001-extra.htm"
+    second = snom("b", fetch("2026-12-06T11:05:00Z", "b", path=other), [own(other, "2026-12-06T11:05:00Z", True)])
+    desk = merge_status([first, second])["devices"][0]
+    assert [entry["path"] for entry in desk["own_files"]] == sorted([OWN, other]) and desk["state"] == "current"
+    second["devices"][0]["own_files"][0]["current"] = False
+    assert merge_status([first, second])["devices"][0]["state"] == "outdated"
+    # Seen only through shared files on every host: nothing shows it read its profile.
+    assert merge_status([shared])["devices"][0]["state"] == "outdated"
+
+
+def test_documents_without_own_files_keep_the_latest_view_s_current():
+    first = snom("a", fetch("2026-12-06T11:00:00Z", "a", path=OWN), None)
+    shared = snom("b", fetch("2026-12-06T11:00:05Z", "b", path=SHARED), None)
+    for document, current in ((first, False), (shared, True)):
+        entry = document["devices"][0]
+        del entry["own_files"]
+        entry["current"] = current
+    desk = merge_status([first, shared])["devices"][0]
+    assert desk["current"] is True and desk["own_files"] == []
+
+
+def test_the_latest_refusal_over_every_host_is_kept_apart():
+    refused_a = dict(fetch("2026-12-06T11:30:00Z", "a", client="203.0.113.66", path=OWN), status=401)
+    refused_b = dict(fetch("2026-12-06T11:40:00Z", "b", client="203.0.113.67", path=OWN), status=404)
+    served = dict(fetch("2026-12-06T11:00:00Z", "b", path=OWN), authenticated=True)
+    first = snom("a", None, [], last_refused=refused_a)
+    second = snom("b", served, [own(OWN, "2026-12-06T11:00:00Z", True)], last_refused=refused_b)
+    for hosts in ([first, second], [second, first]):
+        desk = merge_status(hosts)["devices"][0]
+        # The latest, from the second host by name.
+        assert desk["last_refused"] == refused_b
+        assert desk["last_fetch"] == served and desk["state"] == "current"
+    # A fetch that does not say it was proven is not.
+    second["devices"][0]["last_fetch"].pop("authenticated")
+    assert merge_status([first, second])["devices"][0]["last_fetch"]["authenticated"] is False
+    second["devices"][0]["last_refused"] = None
+    assert merge_status([first, second])["devices"][0]["last_refused"] == refused_a
+    first["devices"][0]["last_refused"] = None
+    assert merge_status([first, second])["devices"][0]["last_refused"] is None
+
+
+def test_unknown_macs_left_out_are_summed_and_shown(two_hosts):
+    assert merge_status(two_hosts)["unknown_dropped"] == 0
+    page = render_page(merge_status(two_hosts))
+    assert "unknown-dropped" not in page and "not listed" not in unknown_devices_yaml(merge_status(two_hosts))
+    two_hosts[0]["unknown_dropped"] = 1200
+    two_hosts[1]["unknown_dropped"] = 34
+    merged = merge_status(two_hosts)
+    assert merged["unknown_dropped"] == 1234
+    assert '<p id="unknown-dropped">1234 more unknown MACs not listed' in render_page(merged)
+    text = unknown_devices_yaml(merged)
+    assert "# 1234 more unknown MACs were seen but not listed" in text
+    assert yaml.safe_load(text) == yaml.safe_load(unknown_devices_yaml(merge_status(
+        [dict(host, unknown_dropped=0) for host in two_hosts])))
+
+
+@pytest.mark.parametrize("damage, field, device", [
+    (lambda hosts: hosts[0]["devices"][0].update(own_files={"a": 1}), "own_files", "alpha"),
+    (lambda hosts: hosts[0]["devices"][0]["own_files"].append("x"), "own_files[1]", "alpha"),
+    (lambda hosts: hosts[0]["devices"][0]["own_files"][0].update(path=None), "own_files[0].path", "alpha"),
+    (lambda hosts: hosts[0]["devices"][0]["own_files"][0].update(time="later"), "own_files[0].time", "alpha"),
+    (lambda hosts: hosts[0]["devices"][0]["own_files"][0].update(current="yes"), "own_files[0].current", "alpha"),
+    (lambda hosts: hosts[0]["devices"][0].update(last_refused="10.0.0.1"), "last_refused", "alpha"),
+    (lambda hosts: hosts[0]["devices"][0].update(last_refused={"time": None}), "last_refused.time", "alpha"),
+    (lambda hosts: hosts[0]["devices"][0]["last_fetch"].update(authenticated="true"), "last_fetch.authenticated",
+     "alpha"),
+    (lambda hosts: hosts[1].update(unknown_dropped=-1), "host_results[1].unknown_dropped", None),
+    (lambda hosts: hosts[1].update(unknown_dropped=True), "host_results[1].unknown_dropped", None),
+    (lambda hosts: hosts[1].update(unknown_dropped="3"), "host_results[1].unknown_dropped", None),
+])
+def test_a_malformed_new_field_is_an_error_naming_device_and_field(two_hosts, damage, field, device):
     damage(two_hosts)
     with pytest.raises(ProvisioningError) as caught:
         merge_status(two_hosts)
