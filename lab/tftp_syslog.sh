@@ -29,6 +29,9 @@ if \$programname == "in.tftpd" then {
 }
 CONF
     rsyslogd -N1 -f "$dir/rsyslog.conf" >/dev/null 2>&1 || { echo "rsyslogd rejects $dir/rsyslog.conf" >&2; return 1; }
+    # rsyslogd creates the file with the first line; a deploy before any
+    # TFTP request must find the log it is given (a missing one is warned of).
+    : >"$dir/tftpd.log"
     rsyslogd -n -f "$dir/rsyslog.conf" -i "$dir/rsyslogd.pid" >"$dir/rsyslogd.out" 2>&1 &
     for _ in $(seq 1 50); do
         [ -S "$dir/log.sock" ] && return 0
