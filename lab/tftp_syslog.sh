@@ -32,7 +32,10 @@ CONF
     # rsyslogd creates the file with the first line; a deploy before any
     # TFTP request must find the log it is given (a missing one is warned of).
     : >"$dir/tftpd.log"
-    rsyslogd -n -f "$dir/rsyslog.conf" -i "$dir/rsyslogd.pid" >"$dir/rsyslogd.out" 2>&1 &
+    # Not -n: rsyslogd goes into the background itself, so it is no job of
+    # the caller's shell, whose "wait" and "jobs" stay the caller's own.
+    rsyslogd -f "$dir/rsyslog.conf" -i "$dir/rsyslogd.pid" >"$dir/rsyslogd.out" 2>&1 ||
+        { echo "rsyslogd did not start: $(cat "$dir/rsyslogd.out")" >&2; return 1; }
     for _ in $(seq 1 50); do
         [ -S "$dir/log.sock" ] && return 0
         sleep 0.1

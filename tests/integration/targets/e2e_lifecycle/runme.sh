@@ -48,7 +48,6 @@ all_phones() {
         lab_phone "$name" "$name-$step_name" "$@" &
         pids+=($!)
     done
-    # Only the phones: the test's rsyslogd is a background job too.
     for pid in "${pids[@]}"; do wait "$pid" || true; done
     for name in "${LAB_PHONES[@]}"; do cat "$work/$name-$step_name.out"; printf '\n'; done
 }
