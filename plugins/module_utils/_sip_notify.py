@@ -47,6 +47,7 @@ USER_AGENT = "sipfleet.provisioning"
 #: The largest SIP message read (a response to a NOTIFY is a few hundred bytes).
 MAX_MESSAGE = 65535
 
+
 def notify_event(description, reboot=None):
     """``(event, note)``: the ``Event:`` value for a family and a ``reboot`` choice.
 

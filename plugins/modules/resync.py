@@ -73,7 +73,7 @@ options:
       - "C({device: address}): the device's name, label or MAC, and its IP address or host name, with an optional
         port (C(192.0.2.10), C(192.0.2.10:5062), C([2001:db8::10]:5060)). Wins over O(status_file)."
       - Each key and address must be a string; quote a MAC or address YAML would read as a number.
-      - An address given here is trusted: a digest challenge from it is answered with the line's credentials.
+      - An address given here is trusted, a digest challenge from it is answered with the line's credentials.
     type: dict
     default: {}
   status_file:
