@@ -17,6 +17,8 @@ description:
     (C([sipfleet-yealink]) with C(Event=>check-sync); C(-reboot) and C(-no-reboot) sections for a reboot variant),
     and per device the CLI command C(pjsip send notify <section> endpoint <endpoint>). The section name is also the
     C(Option) of the AMI action C(PJSIPNotify).
+  - Values are written as Asterisk reads them, a C(;) escaped (C(Event=>check-sync\;reboot=false)), since an
+    unescaped C(;) starts a comment there; an event holding a backslash or a line break is refused.
   - Kamailio and FreeSWITCH are not rendered (no documented hand-off could be confirmed); see C(docs/resync.md).
 options:
   _input:

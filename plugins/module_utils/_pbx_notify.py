@@ -11,9 +11,10 @@ Poly ``voIpProt.SIP.requestValidation`` with ``source``) ignores the
 sections, one per vendor event (``[sipfleet-<vendor>]`` with
 ``Event=>check-sync``), and per device the CLI command
 ``pjsip send notify <section> endpoint <endpoint>`` (the same section is the
-AMI action ``PJSIPNotify``'s ``Option``). Kamailio and FreeSWITCH have no
-documented equivalent we could confirm (``docs/resync.md``): asking for
-them is an error rather than a guess.
+AMI action ``PJSIPNotify``'s ``Option``). Values are written as Asterisk
+reads them: ``Event=>check-sync\\;reboot=false`` (:func:`conf_value`).
+Kamailio and FreeSWITCH have no documented equivalent we could confirm
+(``docs/resync.md``): asking for them is an error rather than a guess.
 """
 
 from __future__ import annotations
@@ -28,6 +29,26 @@ PBXES = ("asterisk",)
 
 #: What an Asterisk endpoint name may hold here: it ends up in a CLI command line.
 _ENDPOINT_RE = re.compile(r"^[A-Za-z0-9_.@+-]+\Z")
+#: What a header value in pjsip_notify.conf may hold here: printable ASCII without a backslash (see conf_value).
+_CONF_VALUE_RE = re.compile(r"^[\x20-\x5b\x5d-\x7e]+\Z")
+
+
+def conf_value(value, device=None, field="event"):
+    """``value`` written for an Asterisk ``.conf`` file: each ``;`` as ``\\;``.
+
+    Asterisk's configuration reader (``main/config.c``,
+    ``config_text_file_load``) starts a comment at a ``;`` unless a
+    backslash precedes it ("Escaped semicolons aren't comments"), and then
+    drops that backslash; the sample that ships with Asterisk writes Snom's
+    event so (``configs/samples/pjsip_notify.conf.sample``:
+    ``Event=>check-sync\\;reboot=false``). Unescaped, every ``;reboot=``
+    variant reached the phone as plain ``check-sync``. A backslash, a line
+    break or another control character has no such escape there: refused.
+    """
+    if not _CONF_VALUE_RE.match(value):
+        raise ProvisioningError("%r cannot be written into pjsip_notify.conf (a backslash, line break or control "
+                                "character)" % value, device=device, field=field)
+    return value.replace(";", "\\;")
 
 
 def section_name(vendor, event, plain_event):
@@ -56,7 +77,7 @@ def asterisk_config(fleet, reboot=None, endpoints=None):
         if note and note not in warnings:
             warnings.append(note)
         section = section_name(device.vendor, event, description.notify.event)
-        sections.setdefault(section, (description.title, event))
+        sections.setdefault(section, (description.title, conf_value(event, device.label)))
         endpoint = None
         for key in (device.name, device.label, device.mac):
             if key and endpoints.get(key):

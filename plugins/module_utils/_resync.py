@@ -10,6 +10,13 @@ shell pattern of its name (:func:`select_devices`); its address comes from
 the ``addresses`` option, else from the status document ``fleet_status``
 writes (the client address of its last fetch, :func:`status_addresses`).
 The NOTIFY itself is ``_sip_notify``'s.
+
+Only a trusted address gets a digest challenge answered with the line's
+credentials: one the operator gave (``addresses``), or one of a status
+fetch that was ``authenticated`` (the device's own HTTP credentials or
+client certificate). Anyone can fetch a phone's file, or ask for it and be
+refused, from anywhere; answering the challenge of that address would hand
+its owner a digest of the line's password to attack offline.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ ARGUMENT_SPEC = dict(
     concurrency=dict(type="int", default=10),
     timeout=dict(type="float", default=8.0),
     reboot=dict(type="bool"),
+    unmatched_devices=dict(type="str", choices=["fail", "skip"], default="fail"),
     inventory_file=dict(type="path"),
 )
 
@@ -57,12 +65,14 @@ def load_devices(inventory):
     return fleet
 
 
-def select_devices(fleet, wanted):
+def select_devices(fleet, wanted, skipped=None):
     """The devices of ``fleet`` that ``wanted`` names, in fleet order; every entry must match one.
 
     An entry matches a device's name or label exactly, its MAC (any
     notation ``normalize_mac`` reads), or, holding ``*``, ``?`` or ``[``, its
-    name or label as a shell pattern.
+    name or label as a shell pattern. An entry that matches nothing is an
+    error, unless ``skipped`` is a list: it is then appended there (a
+    device a profile run deleted has left the inventory).
     """
     chosen = []
     unmatched = []
@@ -79,7 +89,11 @@ def select_devices(fleet, wanted):
                 if device not in chosen:
                     chosen.append(device)
         if not found:
-            unmatched.append("devices[%d] %r" % (index, entry))
+            if skipped is not None:
+                if entry not in skipped:
+                    skipped.append(entry)
+            else:
+                unmatched.append("devices[%d] %r" % (index, entry))
     if unmatched:
         raise ProvisioningError("matches no device of the inventory: %s" % ", ".join(unmatched), field="devices")
     order = dict((id(device), position) for position, device in enumerate(fleet))
@@ -93,18 +107,83 @@ def _mac_or_none(text):
         return None
 
 
-def status_addresses(document):
-    """``{label or MAC: client address}`` from a status document (``status.json``) of ``fleet_status``."""
+def status_addresses(document, field="status"):
+    """``{label or MAC: {"client": address, "authenticated": bool}}`` from a status document (``status.json``).
+
+    A device's entry is its ``last_fetch``: the last request the servers
+    served it, and whether that request carried the device's own
+    credentials or certificate (``authenticated``; missing in older status
+    files: false). The document is checked, not trusted: a value of the
+    wrong type fails naming the record and field, it is never converted.
+    """
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise ProvisioningError("must be a status document (a JSON object with devices), not a %s"
+                                % _json_type(document), field=field)
+    records = document.get("devices")
+    if records is None:
+        return {}
+    if not isinstance(records, list):
+        raise ProvisioningError("must be a list of device records, not a %s" % _json_type(records),
+                                field="%s.devices" % field)
     found = {}
-    for record in (document or {}).get("devices") or []:
+    for index, record in enumerate(records):
+        where = "%s.devices[%d]" % (field, index)
         if not isinstance(record, dict):
+            raise ProvisioningError("must be a device record (an object), not a %s" % _json_type(record), field=where)
+        keys = []
+        for name in ("device", "mac"):
+            value = record.get(name)
+            if value is not None and not isinstance(value, str):
+                raise ProvisioningError("must be a string, not a %s" % _json_type(value), field="%s.%s" % (where, name))
+            if value:
+                keys.append(value)
+        label = keys[0] if keys else None
+        fetch = record.get("last_fetch")
+        if fetch is None:
             continue
-        client = (record.get("last_fetch") or {}).get("client")
+        if not isinstance(fetch, dict):
+            raise ProvisioningError("must be an object (client, time, ...) or null, not a %s" % _json_type(fetch),
+                                    device=label, field="%s.last_fetch" % where)
+        client = fetch.get("client")
+        if client is not None and not isinstance(client, str):
+            raise ProvisioningError("must be an address string, not a %s" % _json_type(client),
+                                    device=label, field="%s.last_fetch.client" % where)
+        authenticated = fetch.get("authenticated", False)
+        if not isinstance(authenticated, bool):
+            raise ProvisioningError("must be true or false, not a %s" % _json_type(authenticated),
+                                    device=label, field="%s.last_fetch.authenticated" % where)
         if client:
-            for key in (record.get("device"), record.get("mac")):
-                if key:
-                    found[str(key)] = client
+            for key in keys:
+                found[key] = {"client": client, "authenticated": authenticated}
     return found
+
+
+def check_addresses(addresses):
+    """``addresses`` as given, after checking it maps strings to strings (an address is never converted)."""
+    if addresses is None:
+        return {}
+    if not isinstance(addresses, dict):
+        raise ProvisioningError("must be a mapping {device: address}, not a %s" % _json_type(addresses),
+                                field="addresses")
+    for key, value in addresses.items():
+        if not isinstance(key, str):
+            raise ProvisioningError("the key %r is a %s: a device name, label or MAC is a string (quote it)"
+                                    % (key, _json_type(key)), field="addresses")
+        if not isinstance(value, str):
+            raise ProvisioningError("%r is a %s, not an address string (host, host:port or [IPv6]:port; quote it)"
+                                    % (value, _json_type(value)), device=key, field="addresses.%s" % key)
+    return addresses
+
+
+def _json_type(value):
+    """The JSON/YAML name of ``value``'s type, for error messages."""
+    for kind, name in ((bool, "boolean"), (int, "number"), (float, "number"), (str, "string"), (list, "list"),
+                       (dict, "mapping")):
+        if isinstance(value, kind):
+            return name
+    return "null" if value is None else type(value).__name__
 
 
 def load_status_file(path):
@@ -115,40 +194,74 @@ def load_status_file(path):
         raise ProvisioningError("cannot read the status file %s: %s" % (path, exc), field="status_file") from None
 
 
-def device_address(device, addresses, found):
-    """The address text given for ``device`` (by name, label or MAC), or ``None``."""
-    for source in (addresses, found):
-        for key in (device.name, device.label, device.mac):
-            if key and source.get(key):
-                return source[key]
-        for key, value in source.items():
-            if value and _mac_or_none(key) == device.mac:
-                return value
+def _lookup(device, source):
+    """The entry of ``source`` keyed by ``device``'s name, label or MAC (any notation), or ``None``."""
+    for key in (device.name, device.label, device.mac):
+        if key and key in source:
+            return source[key]
+    for key, value in source.items():
+        if _mac_or_none(key) == device.mac:
+            return value
     return None
 
 
+#: Where a target's address came from (``address_source`` in its result).
+FROM_ADDRESSES = "addresses"
+FROM_AUTHENTICATED_FETCH = "status: authenticated fetch"
+FROM_UNAUTHENTICATED_FETCH = "status: unauthenticated fetch"
+
+
+def device_address(device, addresses, found):
+    """``(address text, source)`` for ``device`` (by name, label or MAC), or ``(None, None)``.
+
+    ``addresses`` (the operator's) wins over ``found`` (:func:`status_addresses`).
+    """
+    given = _lookup(device, addresses)
+    if given is not None:
+        return given, FROM_ADDRESSES
+    entry = _lookup(device, found)
+    if entry is None:
+        return None, None
+    return entry["client"], FROM_AUTHENTICATED_FETCH if entry["authenticated"] else FROM_UNAUTHENTICATED_FETCH
+
+
+def challenge_refusal(address):
+    """Why a challenge from ``address`` (taken from an unauthenticated fetch) is not answered, and what to do."""
+    return ("challenge not answered: the address %s comes from an unauthenticated fetch in the status (anyone can "
+            "request a phone's file), and a digest answer would expose the line's password to offline guessing; "
+            "to trust it, give the device's address in addresses, or serve the phone's files with per-device "
+            "credentials or client certificates so its fetches are authenticated" % address)
+
+
 def build_targets(devices, addresses, found, port=_sip_notify.DEFAULT_PORT, reboot=None):
-    """``(targets, skipped, notes)``: what to send each device; the devices without an address; event notes."""
+    """``(targets, skipped, notes)``: what to send each device; the devices without an address; event notes.
+
+    A target whose address is not trusted carries no password and a
+    ``challenge_refusal``: it gets its NOTIFY, not an answer to a challenge.
+    """
     targets = []
     skipped = []
     notes = []
     for device in devices:
-        text = device_address(device, addresses, found)
+        text, source = device_address(device, addresses, found)
         if not text:
             skipped.append(device.label)
             continue
-        host, device_port = _sip_notify.parse_address(text, device=device.label, field="addresses", default_port=port)
+        field = "addresses" if source == FROM_ADDRESSES else "status.last_fetch.client"
+        host, device_port = _sip_notify.parse_address(text, device=device.label, field=field, default_port=port)
         event, note = _sip_notify.notify_event(description_for(device.vendor), reboot)
         if note and note not in notes:
             notes.append(note)
         line = device.lines[0] if device.lines else None
+        trusted = source in (FROM_ADDRESSES, FROM_AUTHENTICATED_FETCH)
         targets.append({
-            "device": device.label, "host": host, "port": device_port, "event": event,
+            "device": device.label, "host": host, "port": device_port, "event": event, "address_source": source,
             # The Request-URI names the line the phone registers (its extension);
             # the digest answers with the line's authentication user.
             "user": (line.extension or line.auth_user) if line else "",
             "auth_user": line.auth_user if line else "",
-            "password": line.password if line else "",
+            "password": line.password if (line and trusted) else "",
+            "challenge_refusal": None if trusted else challenge_refusal(text),
         })
     return targets, skipped, notes
 
@@ -171,15 +284,19 @@ def run(params, inventory, check_mode=False, sender=_sip_notify.send_notify):
     if params["timeout"] <= 0:
         raise ProvisioningError("must be more than 0", field="timeout")
     fleet = load_devices(inventory)
-    devices = select_devices(fleet, params["devices"] or [])
+    not_in_inventory = [] if params.get("unmatched_devices") == "skip" else None
+    devices = select_devices(fleet, params["devices"] or [], not_in_inventory)
+    addresses = check_addresses(params.get("addresses"))
     found = {}
     if params.get("status_file"):
-        found.update(status_addresses(load_status_file(params["status_file"])))
+        found.update(status_addresses(load_status_file(params["status_file"]), "status_file"))
     if params.get("status"):
-        found.update(status_addresses(params["status"]))
-    targets, skipped, notes = build_targets(devices, params.get("addresses") or {}, found, params["port"],
-                                            params.get("reboot"))
+        found.update(status_addresses(params["status"], "status"))
+    targets, skipped, notes = build_targets(devices, addresses, found, params["port"], params.get("reboot"))
     warnings = list(notes)
+    if not_in_inventory:
+        warnings.append("%d device(s) not in the inventory (removed or renamed), nothing sent to them: %s (they have "
+                        "no line to notify)" % (len(not_in_inventory), ", ".join(not_in_inventory)))
     if skipped:
         warnings.append("no address for %d device(s), nothing sent to them: %s (give addresses or a status_file "
                         "whose devices have a last fetch)" % (len(skipped), ", ".join(skipped)))
@@ -188,6 +305,12 @@ def run(params, inventory, check_mode=False, sender=_sip_notify.send_notify):
     else:
         results = _sip_notify.notify_all(targets, params["transport"], params["rate"], params["concurrency"],
                                          params["timeout"], sender=sender)
+    unanswered = [record["device"] for record in results
+                  if record.get("note") and record.get("status") in (401, 407)]
+    if unanswered:
+        warnings.append("%d device(s) challenged the NOTIFY at an address from an unauthenticated fetch; the "
+                        "challenge was not answered: %s (see their note; give their addresses to trust them)"
+                        % (len(unanswered), ", ".join(unanswered)))
     summary = {}
     for record in results:
         key = "ok" if record.get("status") and 200 <= record["status"] < 300 else (
@@ -197,6 +320,7 @@ def run(params, inventory, check_mode=False, sender=_sip_notify.send_notify):
         "changed": bool(results),
         "results": results,
         "no_address": skipped,
+        "not_in_inventory": not_in_inventory or [],
         "summary": summary,
         "warnings": warnings,
     }

@@ -14,7 +14,10 @@ doubling up to T2, until the timeout, RFC 3261 section 17.1.2.2) or TCP,
 reads the final status, and answers one 401/407 digest challenge (RFC 2617,
 RFC 7616: MD5, SHA-256, their ``-sess`` forms, ``qop=auth``) with the line's
 credentials: Snom's ``challenge_checksync`` and Poly's
-``requestValidation...method=digest`` challenge, the others do not.
+``requestValidation...method=digest`` challenge, the others do not. A
+target whose address is not trusted (``challenge_refusal``, set by
+``_resync``) gets its NOTIFY but no answer to a challenge: a digest
+response is offline dictionary material for whoever sent the challenge.
 
 Standard library only: it runs on the provisioning hosts inside the module,
 and the tests import it directly. Nothing here logs or returns a password;
@@ -44,6 +47,7 @@ USER_AGENT = "sipfleet.provisioning"
 #: The largest SIP message read (a response to a NOTIFY is a few hundred bytes).
 MAX_MESSAGE = 65535
 
+
 def notify_event(description, reboot=None):
     """``(event, note)``: the ``Event:`` value for a family and a ``reboot`` choice.
 
@@ -70,8 +74,15 @@ _ADDRESS_RE = re.compile(r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[^:\s\[\]]+))
 
 
 def parse_address(value, device=None, field="addresses", default_port=DEFAULT_PORT):
-    """``(host, port)`` from ``host``, ``host:port``, ``[v6]:port`` or a bare IPv6 address."""
-    text = str(value or "").strip()
+    """``(host, port)`` from ``host``, ``host:port``, ``[v6]:port`` or a bare IPv6 address.
+
+    ``value`` must be a string: an integer or a list is a mistake in the
+    YAML (``lobby: 10``), never converted into an address.
+    """
+    if not isinstance(value, str):
+        raise ProvisioningError("must be an address text (host, host:port or [IPv6]:port), not %s %r"
+                                % (type(value).__name__, value), device=device, field=field)
+    text = value.strip()
     if text.count(":") > 1 and not text.startswith("["):
         # A bare IPv6 address: it holds no port.
         return text, default_port
@@ -205,21 +216,40 @@ def parse_response(data):
     return Response(int(match.group(1)), (match.group(2) or "").strip(), headers)
 
 
+class MessageError(ValueError):
+    """A stream that cannot be framed into SIP messages (RFC 3261 section 18.3): the connection is dropped."""
+
+
 def message_length(buffer):
-    """The length of the first complete message in a stream ``buffer``, or ``None`` if it is not complete."""
+    """The length of the first complete message in a stream ``buffer``, or ``None`` if it is not complete.
+
+    Raises :class:`MessageError` for a Content-Length that is not a
+    non-negative number, or a message (or a head without its end) longer
+    than :data:`MAX_MESSAGE`: the buffer would otherwise grow until the
+    deadline, or a cut fall inside the headers.
+    """
     end = buffer.find(b"\r\n\r\n")
     if end < 0:
+        if len(buffer) > MAX_MESSAGE:
+            raise MessageError("a message head longer than %d bytes" % MAX_MESSAGE)
         return None
     length = 0
     for line in buffer[:end].split(b"\r\n")[1:]:
         name, _colon, value = line.partition(b":")
         if name.strip().lower() in (b"content-length", b"l"):
-            try:
-                length = int(value.strip())
-            except ValueError:
-                length = 0
+            text = value.strip()
+            if not text.isdigit():
+                raise MessageError("Content-Length %r is not a number of bytes" % text.decode("ascii", "replace"))
+            length = int(text)
     total = end + 4 + length
+    if total > MAX_MESSAGE:
+        raise MessageError("a message of %d bytes (Content-Length %d), more than %d" % (total, length, MAX_MESSAGE))
     return total if len(buffer) >= total else None
+
+
+def strip_keepalives(buffer):
+    """``buffer`` without the CRLFs in front of a message (RFC 3261 section 7.5: ignored; RFC 5626 keepalives)."""
+    return buffer.lstrip(b"\r\n")
 
 
 # --- digest authentication -------------------------------------------------------------------------------------------
@@ -273,19 +303,48 @@ def authorization_value(challenge, username, password, method, uri, cnonce=None,
     if offered and "auth" not in offered:
         raise ValueError("the challenge offers qop %s; only auth is supported" % challenge.get("qop"))
     qop = "auth" if offered else None
+    # A -sess algorithm hashes the cnonce into HA1 (RFC 7616 section
+    # 3.4.2): the server needs it back even without qop to check the answer.
+    with_cnonce = bool(qop) or algorithm.upper().endswith("-SESS")
     cnonce = cnonce or random_token(16)
     nc_text = "%08x" % nc
     realm = challenge.get("realm", "")
     nonce = challenge.get("nonce", "")
     response = digest_response(username, password, realm, nonce, method, uri, algorithm, qop,
-                               nc_text if qop else None, cnonce if (qop or algorithm.upper().endswith("-SESS")) else None)
+                               nc_text if qop else None, cnonce if with_cnonce else None)
     parts = ['username="%s"' % username, 'realm="%s"' % realm, 'nonce="%s"' % nonce, 'uri="%s"' % uri,
              'response="%s"' % response, "algorithm=%s" % algorithm]
     if challenge.get("opaque") is not None:
         parts.append('opaque="%s"' % challenge["opaque"])
     if qop:
-        parts.extend(["qop=%s" % qop, "nc=%s" % nc_text, 'cnonce="%s"' % cnonce])
+        parts.extend(["qop=%s" % qop, "nc=%s" % nc_text])
+    if with_cnonce:
+        parts.append('cnonce="%s"' % cnonce)
     return "Digest " + ", ".join(parts)
+
+
+#: Preference among the digest algorithms answered (RFC 8760 section 2.4: the strongest the client supports).
+_STRENGTH = {"SHA-256": 2, "SHA-256-SESS": 2, "MD5": 1, "MD5-SESS": 1}
+
+
+def _supported(challenge):
+    offered = [item.strip().lower() for item in (challenge.get("qop") or "").split(",") if item.strip()]
+    return (challenge.get("algorithm") or "MD5").upper() in _STRENGTH and (not offered or "auth" in offered)
+
+
+def pick_challenge(values):
+    """The challenge to answer among a response's ``WWW-/Proxy-Authenticate`` ``values``, or ``None``.
+
+    A server may offer several (RFC 8760 section 2.4, one per algorithm,
+    SHA-256 first by convention, not by rule): the strongest supported one,
+    the first of equals. With none supported, the first Digest challenge,
+    whose answer then fails naming what it asks for.
+    """
+    challenges = [challenge for challenge in (parse_challenge(value) for value in values or []) if challenge is not None]
+    supported = [challenge for challenge in challenges if _supported(challenge)]
+    if supported:
+        return max(supported, key=lambda challenge: _STRENGTH[(challenge.get("algorithm") or "MD5").upper()])
+    return challenges[0] if challenges else None
 
 
 # --- transactions ----------------------------------------------------------------------------------------------------
@@ -294,9 +353,27 @@ class _Timeout(Exception):
     pass
 
 
+_BRANCH_RE = re.compile(r";\s*branch\s*=\s*([^;,\s]+)", re.IGNORECASE)
+
+
+def top_via_branch(response):
+    """The ``branch`` parameter of the response's top Via, or ``None``."""
+    value = response.header("via") or ""
+    match = _BRANCH_RE.search(value.split(",", 1)[0])
+    return match.group(1) if match else None
+
+
 def _matches(response, request):
-    return (response.header("call-id") == request.call_id
-            and response.cseq() == (request.cseq, "NOTIFY"))
+    """Whether ``response`` belongs to ``request``'s client transaction.
+
+    RFC 3261 section 17.1.3: the top Via's branch is the one the request
+    carried and the CSeq method is the request's. Call-ID and CSeq number
+    are copies of the request's too (section 8.2.6.2); a response differing
+    there is not an answer to this request either.
+    """
+    return (top_via_branch(response) == request.branch
+            and response.cseq() == (request.cseq, "NOTIFY")
+            and response.header("call-id") == request.call_id)
 
 
 def _udp_transaction(sock, request, deadline, clock, record):
@@ -348,12 +425,12 @@ def _tcp_transaction(sock, request, deadline, clock, record):
             raise _Timeout() from None
         if not chunk:
             raise ConnectionError("the phone closed the connection without a final response")
-        buffer += chunk
+        buffer = strip_keepalives(buffer + chunk)
         while True:
             length = message_length(buffer)
             if length is None:
                 break
-            message, buffer = buffer[:length], buffer[length:]
+            message, buffer = buffer[:length], strip_keepalives(buffer[length:])
             response = parse_response(message)
             if response is not None and _matches(response, request) and response.status >= 200:
                 return response
@@ -364,6 +441,9 @@ def send_notify(target, timeout=8.0, transport="udp", clock=time.monotonic):
 
     ``target`` is a dict: ``device``, ``host``, ``port``, ``user``, ``event``,
     and ``auth_user``/``password`` (may be empty) to answer one challenge.
+    ``challenge_refusal``, when set, is why a challenge at this address is
+    not answered (the address is not trusted): the final status is then
+    the challenge's, with that reason in ``note``.
     """
     deadline = clock() + timeout
     family = socket.AF_INET6 if ":" in target["host"] else socket.AF_INET
@@ -380,30 +460,44 @@ def send_notify(target, timeout=8.0, transport="udp", clock=time.monotonic):
             request = NotifyRequest(target.get("user"), target["host"], target["port"], target["event"],
                                     local_host, local_port, transport)
             response = transaction(sock, request, deadline, clock, record)
-            if response.status in (401, 407) and target.get("password"):
-                header = "www-authenticate" if response.status == 401 else "proxy-authenticate"
-                challenge = parse_challenge(response.header(header))
-                if challenge is not None:
-                    value = authorization_value(challenge, target.get("auth_user") or target.get("user") or "",
-                                                target["password"], "NOTIFY", request.uri)
-                    name = "Authorization" if response.status == 401 else "Proxy-Authorization"
-                    request = request.next((name, value))
-                    record["authenticated"] = True
-                    response = transaction(sock, request, deadline, clock, record)
+            if response.status in (401, 407):
+                response = _answer_challenge(sock, request, response, target, deadline, clock, record, transaction)
             record.update(status=response.status, reason=response.reason,
                           result="%d %s" % (response.status, response.reason))
-    except _Timeout:
+    except (_Timeout, socket.timeout):
+        # socket.timeout (TimeoutError) too: a TCP connect() that got no answer in time.
         record["result"] = "timeout"
     except (OSError, ValueError) as exc:
         record["result"] = "error: %s" % (getattr(exc, "strerror", None) or exc)
     return record
 
 
+def _answer_challenge(sock, request, response, target, deadline, clock, record, transaction):
+    """The final response after a 401/407: the retry's, or the challenge itself when it is not answered."""
+    if target.get("challenge_refusal"):
+        # Never answered, whatever the password: the address is not known
+        # to be the phone's, and the answer would let its owner try
+        # passwords offline against the digest.
+        record["note"] = target["challenge_refusal"]
+        return response
+    if not target.get("password"):
+        return response
+    header = "www-authenticate" if response.status == 401 else "proxy-authenticate"
+    challenge = pick_challenge(response.headers.get(header))
+    if challenge is None:
+        return response
+    value = authorization_value(challenge, target.get("auth_user") or target.get("user") or "", target["password"],
+                                "NOTIFY", request.uri)
+    name = "Authorization" if response.status == 401 else "Proxy-Authorization"
+    record["authenticated"] = True
+    return transaction(sock, request.next((name, value)), deadline, clock, record)
+
+
 def result_record(target):
     """The per-device result, before sending: no status yet."""
     return {"device": target["device"], "address": "%s:%d" % (_uri_host(target["host"]), target["port"]),
-            "event": target["event"], "status": None, "reason": None, "result": None, "authenticated": False,
-            "sent": 0}
+            "address_source": target.get("address_source"), "event": target["event"], "status": None,
+            "reason": None, "result": None, "authenticated": False, "sent": 0, "note": None}
 
 
 # --- rate and concurrency --------------------------------------------------------------------------------------------

@@ -19,10 +19,19 @@ description:
     that answers 401 or 407 with a digest challenge (Snom's C(challenge_checksync), Poly's request validation) gets
     the NOTIFY once more with an C(Authorization) computed from the device's first line (its authentication user and
     password); a second challenge is its final answer.
+  - A challenge is answered only at a trusted address, one given in O(addresses) or the client address of a fetch
+    the status marks C(authenticated) (it carried the device's own HTTP credentials or a client certificate naming
+    its MAC). Anyone can request a phone's file, so the client address of an unauthenticated fetch may be anybody's;
+    answering its challenge would hand that host a digest of the line's password to attack offline. There the
+    NOTIFY is sent, the challenge is not answered, and the device's result is the 401 or 407 with a RV(results[].note)
+    saying how to trust the address (give it in O(addresses), or serve the phone's files with per-device
+    credentials or certificates). See C(docs/resync.md), "Security".
   - Returns each device's final SIP status (C(200 OK), C(481 ...)), C(timeout), or C(error{:} <reason>). A phone that
     refuses or does not answer does not fail the task; look at RV(results) or RV(summary).
   - The device's address is O(addresses)'s, else the client address of its last fetch in O(status_file) (the
     C(status.json) of the status playbook). A device with neither is listed in RV(no_address) with a warning, and nothing is sent to it.
+  - The status document and O(addresses) are checked; a value of the wrong type (an address that is not a string,
+    a C(last_fetch) that is not an object) fails the task naming the device and field, it is never converted.
   - Phones that accept a NOTIFY only from their registrar (Yealink C(sip.trust_ctrl), Poly C(source) validation) need
     the PBX to send it; see the filter P(sipfleet.provisioning.pbx_notify_config#filter) and C(docs/resync.md).
   - The inventory (C(sipfleet_devices), C(sipfleet_defaults), C(sipfleet_sites), C(sipfleet_models)) is read from the
@@ -45,21 +54,34 @@ options:
       - The devices to notify, each a device name, a label, a MAC (any notation), or a shell pattern (C(*), C(?),
         C([...])) of names. V(["*"]) is every device. An entry that matches no device of the inventory fails the task,
         naming it.
-      - The RV(sipfleet.provisioning.phone_profiles#module:changed_devices) of a profile run can be given as is. An
-        empty list sends nothing.
+      - The RV(sipfleet.provisioning.phone_profiles#module:changed_devices) of a profile run can be given as is, with
+        O(unmatched_devices=skip) (it names the devices a removal deleted). An empty list sends nothing.
     type: list
     elements: str
     required: true
+  unmatched_devices:
+    description:
+      - What an entry of O(devices) that matches no device of the inventory does.
+      - V(fail) fails the task, naming the entries.
+      - V(skip) sends nothing for it and lists it in RV(not_in_inventory) with a warning; for a device that left the
+        inventory (removed or renamed), which has no line to notify. C(deploy.yml) uses it.
+    type: str
+    choices: [fail, skip]
+    default: fail
   addresses:
     description:
       - "C({device: address}): the device's name, label or MAC, and its IP address or host name, with an optional
         port (C(192.0.2.10), C(192.0.2.10:5062), C([2001:db8::10]:5060)). Wins over O(status_file)."
+      - Each key and address must be a string; quote a MAC or address YAML would read as a number.
+      - An address given here is trusted, a digest challenge from it is answered with the line's credentials.
     type: dict
     default: {}
   status_file:
     description:
       - Path on the host of a C(status.json) written by the status playbook; a device's address is the client address
         of its last fetch there (at port O(port)).
+      - That address is trusted (a challenge from it answered) only when the fetch is C(authenticated) there; a record
+        without the flag (an older status file) counts as unauthenticated.
     type: path
   status:
     description:
@@ -161,10 +183,22 @@ results:
       description: Its reason phrase.
       type: str
       sample: OK
+    address_source:
+      description:
+        - Where the address came from; C(addresses), C(status{:} authenticated fetch) (both trusted) or
+          C(status{:} unauthenticated fetch) (a challenge from it is not answered).
+      type: str
+      sample: addresses
     authenticated:
       description: Whether the device challenged and was answered with the line's credentials.
       type: bool
       sample: false
+    note:
+      description:
+        - Null, or why a challenge was not answered (the address comes from an unauthenticated fetch) and how to trust
+          the address.
+      type: str
+      sample: null
     sent:
       description: Datagrams or messages sent, retransmissions included.
       type: int
@@ -180,6 +214,12 @@ no_address:
   type: list
   elements: str
   sample: [spare-phone]
+not_in_inventory:
+  description: With O(unmatched_devices=skip), the entries of O(devices) that match no device of the inventory.
+  returned: success
+  type: list
+  elements: str
+  sample: [old-desk]
 """
 
 import json

@@ -310,6 +310,11 @@ declare -A phone_macs=([gs]=000b82123456 [spa]=000e08abcdef [mpp]=0c1167abcdef [
 gs_address=$(last_client "${phone_macs[gs]}")
 for phone in "${!phone_macs[@]}"; do sipp_phone "$phone" "$(last_client "${phone_macs[$phone]}")"; done
 sleep 1
+# Every sipp listens (alive, its message log open): else "got no NOTIFY" below proves nothing.
+for phone in "${!phone_macs[@]}"; do
+    kill -0 "$(cat "$work/sipp-$phone.pid")" 2>/dev/null || fail_with_log "$work/sipp-$phone.out" "sipp $phone is not running"
+    [ -e "$work/sipp-$phone.msg" ] || fail_with_log "$work/sipp-$phone.out" "sipp $phone has no message log"
+done
 lab_deploy change --tags profiles,resync -e sipfleet_resync_changed=true \
     -e "sipfleet_status_file=$work/status-boot/status.json" || fail_with_log "$work/change" "the change failed"
 sipp_status=0
@@ -317,9 +322,11 @@ wait "$(cat "$work/sipp-gs.pid")" || sipp_status=$?
 [ "$sipp_status" = 0 ] || fail_with_log "$work/sipp-gs.out" "the changed phone's sipp got no NOTIFY (exit $sipp_status)"
 for phone in "${!phone_macs[@]}"; do
     [ "$phone" = gs ] && continue
+    # Still listening after the deploy: it did not exit after answering a NOTIFY.
+    kill -0 "$(cat "$work/sipp-$phone.pid")" 2>/dev/null || fail_with_log "$work/sipp-$phone.out" "sipp $phone exited during the deploy"
     kill_quietly "$work/sipp-$phone.pid"
     wait "$(cat "$work/sipp-$phone.pid")" || true
-    if grep -qs '^NOTIFY' "$work/sipp-$phone.msg"; then fail_with_log "$work/sipp-$phone.msg" "unchanged phone $phone got a NOTIFY"; fi
+    if grep -q '^NOTIFY' "$work/sipp-$phone.msg"; then fail_with_log "$work/sipp-$phone.msg" "unchanged phone $phone got a NOTIFY"; fi
 done
 [ "$(grep -c '^NOTIFY sip:' "$work/sipp-gs.msg")" = 1 ] || fail_with_log "$work/sipp-gs.msg" "the changed phone did not get one NOTIFY"
 grep -q "^NOTIFY sip:201@$gs_address:5060 SIP/2.0" "$work/sipp-gs.msg" ||

@@ -5,7 +5,10 @@
 # challenge_checksync) and checks the retry's Authorization with sipp's
 # verifyauth, and one that never answers. Checks each device's result, the
 # Event header each phone received (sipp's message log), that check mode
-# sends nothing, and measures the rate against sipp with the limit off and on.
+# sends nothing, that a challenge at an address from an unauthenticated fetch
+# is not answered (and is at an authenticated one), that deploy.yml's resync
+# skips a device that left the inventory, and measures the rate against sipp
+# with the limit off and on.
 set -eu
 
 # shellcheck source=tests/integration/targets/setup_lab/lib.sh
@@ -15,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 command -v sipp >/dev/null || fail "sipp is missing (Debian package sip-tester, listed in tests/bindep.txt)"
 
 # Ports of the sipp phones (loopback only; far from the usual 5060).
-port_ok=25160 port_481=25161 port_auth=25162 port_silent=25163 port_rate=25164
+port_ok=25160 port_481=25161 port_auth=25162 port_silent=25163 port_rate=25164 port_status=25165
 
 mkdir -p "$work/inventory/group_vars/all"
 "$test_python" - "$work" "$test_python" <<'PY'
@@ -171,22 +174,72 @@ tr -s ' \n' '  ' <"$work/reboot.log" | grep -q "Grandstream defines no reboot=tr
     || fail_with_log "$work/reboot.log" "no warning that Grandstream has no reboot variant"
 pass "reboot: Yealink got check-sync;reboot=true, Grandstream its plain check-sync and a warning"
 
+step "a challenge at a status address is answered only when the fetch was authenticated"
+# desk (Snom) has no address given: its address is the client of its last
+# fetch in a status.json. Unauthenticated, anyone could have made that fetch:
+# the NOTIFY goes, the challenge is reported, not answered.
+write_status() {
+    # $1: the status file, $2: the fetch's authenticated flag (true, false)
+    printf '{"devices": [{"device": "desk", "mac": "000413aabbcc", "last_fetch": {"client": "127.0.0.1",
+      "time": "2026-12-06T10:00:00Z", "authenticated": %s}}]}\n' "$2" >"$1"
+}
+status_resync() {
+    # $1: the result file, $2: the status file
+    ansible-playbook -i "$work/inventory/hosts.yml" "$here/resync.yml" \
+        -e "{\"resync_devices\": [\"desk\"], \"resync_addresses\": {}, \"resync_status_file\": \"$2\",
+             \"resync_port\": $port_status, \"result_file\": \"$1\"}" >"$1.log" 2>&1 \
+        || fail_with_log "$1.log" "the resync playbook failed"
+}
+write_status "$work/status-unauthenticated.json" false
+sipp_phone stranger uas_401_once.xml "$port_status" 1
+sleep 1
+status_resync "$work/unauthenticated.json" "$work/status-unauthenticated.json"
+wait_phone stranger
+"$test_python" - "$work/unauthenticated.json" <<'PY'
+import json, sys
+record = json.load(open(sys.argv[1]))["results"][0]
+assert (record["device"], record["status"], record["authenticated"]) == ("desk", 401, False), record
+assert record["address_source"] == "status: unauthenticated fetch", record
+assert "challenge not answered" in record["note"] and "addresses" in record["note"], record
+PY
+[ "$(tr -d '\r' <"$work/stranger.msg" | grep -c '^NOTIFY sip:301@')" = 1 ] \
+    || fail_with_log "$work/stranger.msg" "the challenging host did not get exactly one NOTIFY"
+if tr -d '\r' <"$work/stranger.msg" | grep -q '^Authorization:'; then
+    fail_with_log "$work/stranger.msg" "the challenge of an unauthenticated fetch's address was answered"
+fi
+tr -s ' \n' '  ' <"$work/unauthenticated.json.log" | grep -q "challenge was not answered: desk" \
+    || fail_with_log "$work/unauthenticated.json.log" "no warning about the unanswered challenge"
+write_status "$work/status-authenticated.json" true
+sipp_phone trusted uas_401.xml "$port_status" 1
+sleep 1
+status_resync "$work/authenticated.json" "$work/status-authenticated.json"
+wait_phone trusted
+"$test_python" - "$work/authenticated.json" <<'PY'
+import json, sys
+record = json.load(open(sys.argv[1]))["results"][0]
+assert (record["status"], record["authenticated"], record["note"]) == (200, True, None), record
+assert record["address_source"] == "status: authenticated fetch", record
+PY
+pass "unauthenticated fetch: 401 reported, no Authorization sent; authenticated fetch: challenge answered, 200"
+
 step "deploy.yml with sipfleet_resync_changed notifies exactly the changed devices"
 # Grandstream phones only: their profiles need nothing but generated keys.
 mkdir -p "$work/deploy/group_vars/all"
 export ANSIBLE_VAULT_PASSWORD_FILE="$work/vault-pass"
 printf 'test-vault-password\n' >"$ANSIBLE_VAULT_PASSWORD_FILE"
 write_deploy_inventory() {
-    # $1: the display name of device "reception"
-    "$test_python" - "$work" "$test_python" "$1" "$port_ok" <<'PY'
+    # $1: the display name of device "reception"; $2: "without-spare" to remove device "spare"
+    "$test_python" - "$work" "$test_python" "$1" "$port_ok" "${2:-}" <<'PY'
 import json, sys
-work, python, display, port = sys.argv[1:]
+work, python, display, port, without = sys.argv[1:]
 devices = [
     {"name": "reception", "mac": "00:0b:82:12:34:56", "model": "GXP2170",
      "lines": [{"extension": "202", "password": "Gs202Secret", "display_name": display}]},
     {"name": "spare", "mac": "00:0b:82:00:00:99", "model": "GXP2170",
      "lines": [{"extension": "299", "password": "SpareSecret299"}]},
 ]
+if without == "without-spare":
+    devices = devices[:1]
 with open(work + "/deploy/group_vars/all/fleet.json", "w") as handle:
     json.dump({"sipfleet_devices": devices,
                "sipfleet_defaults": {"sip_server": "pbx.example.net", "admin_password": "AdminSecret99",
@@ -225,7 +278,13 @@ check_event deploy2 202 check-sync
 deploy --check >"$work/deploy3.log" 2>&1 || fail_with_log "$work/deploy3.log" "the unchanged deploy failed"
 grep -q "Tell the changed phones to fetch their files now" "$work/deploy3.log" \
     || fail_with_log "$work/deploy3.log" "the resync play did not run"
-pass "deploy: both new phones notified; after one display name changed, only that phone"
+# A removed device's files are deleted, so it is a changed device, but it is
+# no longer in the inventory: the resync skips it rather than failing the deploy.
+write_deploy_inventory "Front Desk" without-spare
+deploy -v >"$work/deploy4.log" 2>&1 || fail_with_log "$work/deploy4.log" "the deploy after removing a device failed"
+tr -s ' \n' '  ' <"$work/deploy4.log" | grep -q "1 device(s) not in the inventory (removed or renamed), nothing sent to them: spare" \
+    || fail_with_log "$work/deploy4.log" "no note that the removed device was skipped"
+pass "deploy: both new phones notified; after one display name changed, only that phone; a removed one skipped"
 
 step "rate against sipp: 500 NOTIFYs, limit off and at 200/s"
 measure() {

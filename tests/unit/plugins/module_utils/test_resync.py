@@ -7,12 +7,20 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils import _resync
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._pbx_notify import pbx_notify_config
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._pbx_notify import conf_value, pbx_notify_config
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import run as render_profiles
+from ansible_collections.sipfleet.provisioning.tests.unit.plugins.module_utils.test_phone_profiles import (
+    DEFAULTS as PROFILE_DEFAULTS,
+    devices as profile_devices,
+    store_keys,
+)
+from ansible_collections.sipfleet.provisioning.tests.unit.plugins.module_utils.test_sip_notify import _answer, _serve_udp
 
 INVENTORY = {
     "devices": [
@@ -31,7 +39,7 @@ INVENTORY = {
 
 def _params(**overrides):
     params = dict(devices=["*"], addresses={}, status_file=None, status=None, port=5060, transport="udp", rate=0,
-                  concurrency=2, timeout=1.0, reboot=None, inventory_file="unused")
+                  concurrency=2, timeout=1.0, reboot=None, unmatched_devices="fail", inventory_file="unused")
     params.update(overrides)
     return params
 
@@ -71,16 +79,59 @@ def test_an_unknown_device_is_an_error_naming_it(fleet):
 
 
 STATUS = {"devices": [
-    {"device": "lobby", "mac": "805ec0112233", "last_fetch": {"client": "10.99.20.105"}},
+    {"device": "lobby", "mac": "805ec0112233", "last_fetch": {"client": "10.99.20.105", "authenticated": True}},
+    # An older status file: no "authenticated", read as false.
     {"device": "desk", "mac": "000413aabbcc", "last_fetch": {"client": "10.99.20.106"}},
     {"device": "berlin-conf", "mac": "0004f2aa0001", "last_fetch": None},
 ]}
 
 
-def test_status_addresses_read_the_last_fetch_client():
-    assert _resync.status_addresses(STATUS) == {"lobby": "10.99.20.105", "805ec0112233": "10.99.20.105",
-                                                "desk": "10.99.20.106", "000413aabbcc": "10.99.20.106"}
+def test_status_addresses_read_the_last_fetch_client_and_whether_it_was_authenticated():
+    lobby = {"client": "10.99.20.105", "authenticated": True}
+    desk = {"client": "10.99.20.106", "authenticated": False}
+    assert _resync.status_addresses(STATUS) == {"lobby": lobby, "805ec0112233": lobby,
+                                                "desk": desk, "000413aabbcc": desk}
     assert _resync.status_addresses({}) == {}
+
+
+@pytest.mark.parametrize("document, device, field", [
+    ([1, 2], None, "status"),
+    ({"devices": {"a": 1}}, None, "status.devices"),
+    ({"devices": ["lobby"]}, None, "status.devices[0]"),
+    ({"devices": [{"device": 7}]}, None, "status.devices[0].device"),
+    ({"devices": [{"device": "lobby", "mac": 805}]}, None, "status.devices[0].mac"),
+    ({"devices": [{}, {"device": "lobby", "last_fetch": "10.0.0.1"}]}, "lobby", "status.devices[1].last_fetch"),
+    ({"devices": [{"device": "lobby", "last_fetch": {"client": 10}}]}, "lobby", "status.devices[0].last_fetch.client"),
+    ({"devices": [{"mac": "805ec0112233", "last_fetch": {"client": "10.0.0.1", "authenticated": "yes"}}]},
+     "805ec0112233", "status.devices[0].last_fetch.authenticated"),
+])
+def test_a_malformed_status_document_names_the_device_and_field(document, device, field):
+    with pytest.raises(ProvisioningError) as caught:
+        _resync.status_addresses(document)
+    assert (caught.value.device, caught.value.field) == (device, field)
+
+
+def test_a_malformed_status_file_names_the_option(tmp_path):
+    status_file = tmp_path / "status.json"
+    status_file.write_text(json.dumps({"devices": [{"device": "lobby", "last_fetch": "10.0.0.1"}]}))
+    with pytest.raises(ProvisioningError) as caught:
+        _resync.run(_params(devices=["lobby"], status_file=str(status_file)), INVENTORY, sender=None)
+    assert (caught.value.device, caught.value.field) == ("lobby", "status_file.devices[0].last_fetch")
+
+
+@pytest.mark.parametrize("addresses, device, field", [
+    ({"lobby": 10}, "lobby", "addresses.lobby"),
+    ({"lobby": ["192.0.2.5"]}, "lobby", "addresses.lobby"),
+    ({"lobby": None}, "lobby", "addresses.lobby"),
+    ({805: "192.0.2.5"}, None, "addresses"),
+    (["lobby"], None, "addresses"),
+])
+def test_an_address_of_the_wrong_type_is_refused_not_converted(addresses, device, field):
+    sent = []
+    with pytest.raises(ProvisioningError) as caught:
+        _resync.run(_params(devices=["lobby"], addresses=addresses), INVENTORY, sender=sent.append)
+    assert (caught.value.device, caught.value.field) == (device, field)
+    assert sent == []
 
 
 def test_targets_take_the_given_address_before_the_status(fleet):
@@ -90,11 +141,63 @@ def test_targets_take_the_given_address_before_the_status(fleet):
     by_device = dict((target["device"], target) for target in targets)
     assert skipped == ["berlin-ata", "berlin-conf"] and notes == []
     assert (by_device["lobby"]["host"], by_device["lobby"]["port"]) == ("192.0.2.5", 5060)
+    assert by_device["lobby"]["address_source"] == "addresses"
     assert (by_device["desk"]["host"], by_device["desk"]["port"]) == ("192.0.2.6", 5070)
     # The Request-URI names the extension; the digest uses the authentication user and the line's password.
     assert (by_device["desk"]["user"], by_device["desk"]["auth_user"], by_device["desk"]["password"]) == (
         "301", "snom301", "Snom-301-Secret")
     assert by_device["desk"]["event"] == "check-sync;reboot=false"
+
+
+def test_only_a_trusted_address_gets_the_password(fleet):
+    # lobby's fetch was authenticated, desk's was not; berlin-conf's address was given.
+    targets, _skipped, _notes = _resync.build_targets(fleet, {"berlin-conf": "192.0.2.7"},
+                                                      _resync.status_addresses(STATUS))
+    by_device = dict((target["device"], target) for target in targets)
+    assert (by_device["lobby"]["address_source"], by_device["lobby"]["password"],
+            by_device["lobby"]["challenge_refusal"]) == ("status: authenticated fetch", "Yealink-201-Secret", None)
+    assert (by_device["berlin-conf"]["address_source"], by_device["berlin-conf"]["password"],
+            by_device["berlin-conf"]["challenge_refusal"]) == ("addresses", "Poly-204-Secret", None)
+    desk = by_device["desk"]
+    assert (desk["address_source"], desk["password"]) == ("status: unauthenticated fetch", "")
+    assert "10.99.20.106 comes from an unauthenticated fetch" in desk["challenge_refusal"]
+    assert "give the device's address in addresses" in desk["challenge_refusal"]
+    assert "per-device credentials or client certificates" in desk["challenge_refusal"]
+
+
+@pytest.mark.parametrize("authenticated", [False, None, True])
+def test_a_challenge_at_an_address_of_an_unauthenticated_fetch_is_not_answered(authenticated):
+    # A real exchange with a loopback socket playing whatever sits at the status address and challenges.
+    challenge = _answer("401 Unauthorized", 'WWW-Authenticate: Digest realm="snom", nonce="n0nce", qop="auth"\r\n')
+    port, received, thread = _serve_udp([challenge, _answer("200 OK")])
+    fetch = {"client": "127.0.0.1", "time": "2026-12-06T10:00:00Z"}
+    if authenticated is not None:
+        fetch["authenticated"] = authenticated
+    status = {"devices": [{"device": "desk", "mac": "000413aabbcc", "last_fetch": fetch}]}
+    result = _resync.run(_params(devices=["desk"], status=status, port=port, timeout=2.0), INVENTORY)
+    thread.join(3)
+    record = result["results"][0]
+    if authenticated:
+        assert (record["status"], record["authenticated"], record["note"]) == (200, True, None)
+        assert len(received) == 2 and b"Authorization: Digest" in received[1]
+        return
+    assert (record["status"], record["result"], record["authenticated"]) == (401, "401 Unauthorized", False)
+    assert record["address_source"] == "status: unauthenticated fetch"
+    assert "challenge not answered" in record["note"] and "addresses" in record["note"]
+    # One NOTIFY, no digest: nothing of the password reached the challenger.
+    assert len(received) == 1 and b"Authorization" not in received[0]
+    assert result["summary"] == {"failed": 1}
+    assert any("challenge was not answered: desk" in warning for warning in result["warnings"])
+
+
+def test_a_given_address_gets_the_challenge_answered():
+    challenge = _answer("401 Unauthorized", 'WWW-Authenticate: Digest realm="snom", nonce="n0nce"\r\n')
+    port, received, thread = _serve_udp([challenge, _answer("200 OK")])
+    result = _resync.run(_params(devices=["desk"], addresses={"desk": "127.0.0.1:%d" % port}, timeout=2.0), INVENTORY)
+    thread.join(3)
+    record = result["results"][0]
+    assert (record["status"], record["authenticated"], record["address_source"]) == (200, True, "addresses")
+    assert b'Authorization: Digest username="snom301"' in received[1]
 
 
 def test_targets_events_and_reboot_notes(fleet):
@@ -141,6 +244,43 @@ def test_run_sends_to_each_target_with_the_options(tmp_path):
     assert any("no address for 2 device(s)" in warning for warning in result["warnings"])
 
 
+def test_devices_that_left_the_inventory_are_skipped_when_asked(fleet):
+    skipped = []
+    assert _names(_resync.select_devices(fleet, ["desk", "old-desk", "old-desk"], skipped)) == ["desk"]
+    assert skipped == ["old-desk"]
+    calls = []
+
+    def sender(target, timeout, transport):
+        calls.append(target["device"])
+        return {"device": target["device"], "status": 200, "result": "200 OK"}
+
+    result = _resync.run(_params(devices=["desk", "old-desk"], addresses={"desk": "192.0.2.6"},
+                                 unmatched_devices="skip"), INVENTORY, sender=sender)
+    assert calls == ["desk"] and result["not_in_inventory"] == ["old-desk"]
+    assert any("1 device(s) not in the inventory (removed or renamed), nothing sent to them: old-desk" in warning
+               for warning in result["warnings"])
+    with pytest.raises(ProvisioningError):
+        _resync.run(_params(devices=["desk", "old-desk"], addresses={"desk": "192.0.2.6"}), INVENTORY, sender=sender)
+
+
+def test_the_changed_devices_of_a_removal_resync_without_failing(tmp_path):
+    # What deploy.yml does: phone_profiles deletes a removed device's files and
+    # reports it changed (from the old manifest); resync gets that list.
+    root, state = tmp_path / "root", tmp_path / "state"
+    everyone = profile_devices()
+    params = {"devices": everyone, "defaults": dict(PROFILE_DEFAULTS), "keys": store_keys(everyone),
+              "roots": [str(root)], "state_dir": str(state)}
+    render_profiles(params, now=int(time.time()))
+    fewer = everyone[1:]
+    result = render_profiles(dict(params, devices=fewer, keys=store_keys(fewer)), now=int(time.time()))
+    removed = everyone[0]["name"]
+    assert removed in result["changed_devices"]
+    inventory = {"devices": fewer, "defaults": dict(PROFILE_DEFAULTS)}
+    outcome = _resync.run(_params(devices=result["changed_devices"], unmatched_devices="skip"), inventory,
+                          check_mode=True)
+    assert outcome["not_in_inventory"] == [removed] and outcome["results"] == []
+
+
 def test_nothing_chosen_sends_nothing():
     result = _resync.run(_params(devices=[]), INVENTORY, sender=None)
     assert result["results"] == [] and result["changed"] is False
@@ -159,6 +299,34 @@ def test_an_unreadable_status_file_names_the_field(tmp_path):
     assert caught.value.field == "status_file"
 
 
+def asterisk_values(text):
+    """``{section: {key: value}}`` as Asterisk's config reader gets them (main/config.c).
+
+    A ``;`` starts a comment unless a backslash precedes it; that backslash
+    is dropped. ``key=>value`` is the object form ``pjsip_notify.conf`` uses.
+    """
+    sections = {}
+    current = None
+    for raw in text.split("\n"):
+        line, index = raw, 0
+        while True:
+            index = line.find(";", index)
+            if index < 0:
+                break
+            if index > 0 and line[index - 1] == "\\":
+                line = line[:index - 1] + line[index:]
+                continue
+            line = line[:index]
+            break
+        line = line.strip()
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], {})
+        elif "=>" in line:
+            key, value = line.split("=>", 1)
+            current[key.strip()] = value.strip()
+    return sections
+
+
 def test_asterisk_hand_off(fleet):
     config = pbx_notify_config(fleet, endpoints={"berlin-conf": "conf-room"})
     assert config["pjsip_notify_conf"] == (
@@ -167,21 +335,34 @@ def test_asterisk_hand_off(fleet):
         "\n"
         "; Cisco/Linksys SPA\n[sipfleet-cisco-spa]\nEvent=>resync\n\n"
         "; Poly\n[sipfleet-poly]\nEvent=>check-sync\n\n"
-        "; Snom\n[sipfleet-snom]\nEvent=>check-sync;reboot=false\n\n"
+        "; Snom\n[sipfleet-snom]\nEvent=>check-sync\\;reboot=false\n\n"
         "; Yealink\n[sipfleet-yealink]\nEvent=>check-sync\n")
+    # What Asterisk reads from it: each section's Event whole, ;reboot= included.
+    assert asterisk_values(config["pjsip_notify_conf"]) == {
+        "sipfleet-cisco-spa": {"Event": "resync"}, "sipfleet-poly": {"Event": "check-sync"},
+        "sipfleet-snom": {"Event": "check-sync;reboot=false"}, "sipfleet-yealink": {"Event": "check-sync"}}
     assert [item["command"] for item in config["commands"]] == [
         "pjsip send notify sipfleet-yealink endpoint 201",
         "pjsip send notify sipfleet-snom endpoint snom301",
         "pjsip send notify sipfleet-cisco-spa endpoint 203",
         "pjsip send notify sipfleet-poly endpoint conf-room",
     ]
+    assert config["commands"][1]["event"] == "check-sync;reboot=false"
 
 
 def test_asterisk_reboot_sections(fleet):
     config = pbx_notify_config(fleet[:2], reboot=True)
-    assert "[sipfleet-yealink-reboot]\nEvent=>check-sync;reboot=true\n" in config["pjsip_notify_conf"]
-    assert "[sipfleet-snom-reboot]\nEvent=>check-sync;reboot=true\n" in config["pjsip_notify_conf"]
+    assert "[sipfleet-yealink-reboot]\nEvent=>check-sync\\;reboot=true\n" in config["pjsip_notify_conf"]
+    assert "[sipfleet-snom-reboot]\nEvent=>check-sync\\;reboot=true\n" in config["pjsip_notify_conf"]
+    assert asterisk_values(config["pjsip_notify_conf"])["sipfleet-yealink-reboot"] == {"Event": "check-sync;reboot=true"}
     assert config["commands"][0]["section"] == "sipfleet-yealink-reboot"
+
+
+@pytest.mark.parametrize("value", ["check-sync\\;x", "check-sync\nEvent=>reboot", "a\tb", ""])
+def test_a_value_asterisk_cannot_read_back_is_refused(value):
+    with pytest.raises(ProvisioningError) as caught:
+        conf_value(value, "desk")
+    assert (caught.value.device, caught.value.field) == ("desk", "event")
 
 
 def test_hand_off_refuses_what_it_cannot_write(fleet):

@@ -111,6 +111,40 @@ def test_authorization_without_qop_uses_rfc2069_form():
     assert 'response="%s"' % sip.digest_response("u", "p", "r", "n", "NOTIFY", "sip:u@h:5060") in value
 
 
+def test_sess_without_qop_sends_the_cnonce_it_hashed():
+    # RFC 7616 section 3.4.2: HA1 of a -sess algorithm holds the cnonce; the server needs it to check.
+    challenge = sip.parse_challenge('Digest realm="r", nonce="n", algorithm=MD5-sess')
+    value = sip.authorization_value(challenge, "u", "p", "NOTIFY", "sip:u@h:5060", cnonce="c0ffee")
+    assert 'cnonce="c0ffee"' in value and "qop" not in value and "nc=" not in value
+    expected = sip.digest_response("u", "p", "r", "n", "NOTIFY", "sip:u@h:5060", "MD5-sess", cnonce="c0ffee")
+    assert 'response="%s"' % expected in value
+
+
+@pytest.mark.parametrize("values, algorithm", [
+    (['Digest realm="r", nonce="a", algorithm=MD5', 'Digest realm="r", nonce="b", algorithm=SHA-256'], "SHA-256"),
+    (['Digest realm="r", nonce="b", algorithm=SHA-256', 'Digest realm="r", nonce="a"'], "SHA-256"),
+    (['Digest realm="r", nonce="c", algorithm=SHA-512-256', 'Digest realm="r", nonce="a", algorithm=MD5'], "MD5"),
+    (['Basic realm="r"', 'Digest realm="r", nonce="a", algorithm=MD5-sess'], "MD5-sess"),
+    (['Digest realm="r", nonce="c", algorithm=SHA-512-256'], "SHA-512-256"),
+])
+def test_the_strongest_supported_challenge_is_picked(values, algorithm):
+    assert sip.pick_challenge(values)["algorithm"] == algorithm
+    assert sip.pick_challenge(['Basic realm="r"']) is None and sip.pick_challenge(None) is None
+
+
+def test_several_challenges_are_answered_with_the_strongest():
+    challenges = ('WWW-Authenticate: Digest realm="snom", nonce="md5nonce", algorithm=MD5\r\n'
+                  'WWW-Authenticate: Digest realm="snom", nonce="shanonce", algorithm=SHA-256\r\n')
+    port, received, thread = _serve_udp([_answer("401 Unauthorized", challenges), _answer("200 OK")])
+    target = {"device": "desk", "host": "127.0.0.1", "port": port, "user": "201", "event": "check-sync",
+              "auth_user": "201", "password": "Secret-201"}
+    result = sip.send_notify(target, timeout=3)
+    thread.join(3)
+    assert result["status"] == 200
+    retry = received[1].decode()
+    assert 'nonce="shanonce"' in retry and "algorithm=SHA-256" in retry
+
+
 def test_auth_int_only_is_refused():
     with pytest.raises(ValueError):
         sip.authorization_value({"realm": "r", "nonce": "n", "qop": "auth-int"}, "u", "p", "NOTIFY", "sip:x")
@@ -129,6 +163,15 @@ def test_parse_response_status_headers_folding_and_compact_forms():
     assert sip.parse_challenge(response.header("www-authenticate")) == {"realm": "snom", "nonce": "abc"}
     assert sip._matches(response, _request())
     assert not sip._matches(response, _request(cseq=2))
+    # RFC 3261 section 17.1.3: the top Via's branch decides the transaction.
+    assert not sip._matches(response, _request(branch="z9hG4bKother"))
+    assert sip.top_via_branch(response) == "z9hG4bKb1"
+    two_vias = sip.parse_response(data.replace(b"v: SIP/2.0/UDP 192.0.2.1:40000;branch=z9hG4bKb1",
+                                               b"v: SIP/2.0/UDP 198.51.100.1;branch=z9hG4bKproxy, "
+                                               b"SIP/2.0/UDP 192.0.2.1:40000;branch=z9hG4bKb1"))
+    assert sip.top_via_branch(two_vias) == "z9hG4bKproxy" and not sip._matches(two_vias, _request())
+    method = sip.parse_response(data.replace(b"CSeq: 1 NOTIFY", b"CSeq: 1 OPTIONS"))
+    assert not sip._matches(method, _request())
     assert sip.parse_response(b"NOTIFY sip:x SIP/2.0\r\n\r\n") is None
     assert sip.parse_response(b"garbage") is None
 
@@ -139,6 +182,19 @@ def test_message_length_frames_a_stream():
     assert sip.message_length(first + second) == len(first)
     assert sip.message_length(second[:-1]) is None
     assert sip.message_length(b"SIP/2.0 200 OK\r\n") is None
+    assert sip.strip_keepalives(b"\r\n\r\n\r\n" + first) == first
+
+
+@pytest.mark.parametrize("stream", [
+    b"SIP/2.0 200 OK\r\nContent-Length: -29\r\n\r\n",
+    b"SIP/2.0 200 OK\r\nl: twelve\r\n\r\n",
+    b"SIP/2.0 200 OK\r\nContent-Length: \r\n\r\n",
+    b"SIP/2.0 200 OK\r\nContent-Length: 99999999\r\n\r\n",
+    b"SIP/2.0 200 OK\r\nX-Filler: " + b"x" * sip.MAX_MESSAGE,
+])
+def test_message_length_refuses_what_cannot_be_framed(stream):
+    with pytest.raises(sip.MessageError):
+        sip.message_length(stream)
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -339,8 +395,9 @@ def test_send_notify_ignores_a_provisional_and_a_stranger_response():
     thread.join(5)
     assert result["result"] == "timeout" and result["status"] is None
     assert result["sent"] == len(received)
-    # Timer E: sent at 0 and 0.5 s; after the 100, retransmissions wait T2 (4 s), beyond the timeout.
-    assert len(received) == 1 or len(received) == 2
+    # Timer E fires at T1 (0.5 s) whatever the 100 said (RFC 3261 section 17.1.2.2: in the Proceeding
+    # state it retransmits and is reset to T2); the next, at 4.5 s, is beyond the timeout.
+    assert len(received) == 2
     assert all(data == received[0] for data in received)
 
 
@@ -360,3 +417,118 @@ def test_send_notify_reports_an_unreachable_port_as_an_error():
     result = sip.send_notify({"device": "gone", "host": "127.0.0.1", "port": port, "user": "", "event": "resync"},
                              timeout=2)
     assert result["result"].startswith("error: ") and result["status"] is None
+
+
+def test_a_refused_challenge_is_reported_not_answered():
+    port, received, thread = _serve_udp([
+        _answer("407 Proxy Authentication Required", 'Proxy-Authenticate: Digest realm="r", nonce="n"\r\n'),
+        _answer("200 OK")])
+    target = {"device": "desk", "host": "127.0.0.1", "port": port, "user": "201", "event": "check-sync",
+              "auth_user": "201", "password": "Secret-201", "challenge_refusal": "not trusted: give it in addresses"}
+    result = sip.send_notify(target, timeout=1.5)
+    thread.join(3)
+    assert (result["status"], result["authenticated"], result["note"]) == (407, False, "not trusted: give it in addresses")
+    assert len(received) == 1 and b"Authorization" not in received[0]
+
+
+def test_a_stranger_branch_is_not_an_answer():
+    def other_branch(data):
+        return _answer("200 OK")(data).replace(b";branch=", b";branch=z9hG4bKstranger", 1)
+
+    port, received, thread = _serve_udp([other_branch] + [None] * 10)
+    target = {"device": "desk", "host": "127.0.0.1", "port": port, "user": "201", "event": "check-sync"}
+    result = sip.send_notify(target, timeout=0.8)
+    thread.join(3)
+    assert result["result"] == "timeout"
+
+
+def _serve_tcp(reply):
+    """A TCP listener on loopback: reads one request, sends ``reply(request)`` (bytes), keeps the connection open."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.settimeout(3)
+    received = []
+
+    def run():
+        try:
+            connection, _peer = server.accept()
+        except socket.timeout:
+            server.close()
+            return
+        with connection:
+            connection.settimeout(3)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = connection.recv(65535)
+                if not chunk:
+                    break
+                data += chunk
+            received.append(data)
+            connection.sendall(reply(data))
+            # Hold the connection until the client closes it.
+            try:
+                connection.recv(1)
+            except OSError:
+                pass
+        server.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return server.getsockname()[1], received, thread
+
+
+def test_tcp_keepalive_crlfs_before_a_response_are_ignored():
+    port, _received, thread = _serve_tcp(lambda data: b"\r\n\r\n\r\n" + _answer("200 OK")(data))
+    target = {"device": "desk", "host": "127.0.0.1", "port": port, "user": "201", "event": "check-sync"}
+    result = sip.send_notify(target, timeout=2, transport="tcp")
+    thread.join(3)
+    assert result["result"] == "200 OK"
+
+
+@pytest.mark.parametrize("length", [b"-29", b"x", b"99999999"])
+def test_tcp_bad_content_length_is_an_error_not_a_cut_or_a_wait(length):
+    def reply(data):
+        return _answer("200 OK")(data).replace(b"Content-Length: 0", b"Content-Length: " + length)
+
+    port, _received, thread = _serve_tcp(reply)
+    target = {"device": "desk", "host": "127.0.0.1", "port": port, "user": "201", "event": "check-sync"}
+    started = time.monotonic()
+    result = sip.send_notify(target, timeout=3, transport="tcp")
+    thread.join(3)
+    assert result["result"].startswith("error: ") and "Content-Length" in result["result"]
+    assert result["status"] is None and time.monotonic() - started < 2
+
+
+def test_a_tcp_connect_that_times_out_is_a_timeout():
+    # A listener that never accepts, its queue full: the next SYN gets no answer.
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    held = []
+    try:
+        for _attempt in range(8):
+            probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            probe.settimeout(0.3)
+            held.append(probe)
+            try:
+                probe.connect(("127.0.0.1", port))
+            except socket.timeout:
+                break
+        else:
+            pytest.fail("the listen queue never filled")
+        result = sip.send_notify({"device": "desk", "host": "127.0.0.1", "port": port, "user": "201",
+                                  "event": "check-sync"}, timeout=0.5, transport="tcp")
+        assert result["result"] == "timeout" and result["status"] is None
+    finally:
+        for probe in held:
+            probe.close()
+        server.close()
+
+
+def test_parse_address_refuses_what_is_not_text():
+    for value in (10, None, ["192.0.2.1"], 5060.0):
+        with pytest.raises(ProvisioningError) as caught:
+            sip.parse_address(value, device="lobby", field="addresses.lobby")
+        assert (caught.value.device, caught.value.field) == ("lobby", "addresses.lobby")
