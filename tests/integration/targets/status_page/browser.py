@@ -158,7 +158,6 @@ class DevTools:
         os.close(self._read_fd)
         os.close(self._write_fd)
 
-
     def press(self, selector, key, code, key_code):
         """Focus the element, then a real key press and release on it."""
         self.evaluate("document.querySelector(%s).focus()" % json.dumps(selector))

@@ -49,6 +49,11 @@ UNKNOWN_DROPPED = {"prov-1": 5, "prov-2": 7}
 HOSTILE = '</script><b id="injected">x</b><img src=x onerror="window.injected=1">'
 
 
+def natural(name):
+    """The page's natural order: case-insensitive, digit runs by value."""
+    return re.sub(r"\d+", lambda match: match.group().rjust(12, "0"), name.lower())
+
+
 def iso(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -151,9 +156,7 @@ def main():
     expected = {
         "rows": count + 30,
         "states": states,
-        # The first name in the page's natural order (case-insensitive, digit runs by value).
-        "first_name": min(names, key=lambda name: re.sub(r"\d+", lambda match: match.group().rjust(12, "0"),
-                                                           name.lower())),
+        "first_name": min(names, key=natural),
         "devices": count,
         "unknown": 30,
         "unknown_dropped": sum(UNKNOWN_DROPPED.values()),
