@@ -21,7 +21,8 @@ gen_status.py wrote into EXPECTED_JSON:
 - a click on the "Last contact" header (a real mouse event at its position)
   puts the fleet's oldest contact first (over every row, not the page), the
   never seen devices on the last page; a second click the newest first;
-  Enter on the focused "Device" header sorts by name in natural order;
+  Enter on the focused "Device" header sorts by name in natural order,
+  Space on "Client" the addresses by value;
 - typing into the filter box and choosing a state: the counter's numbers,
   and every row of every page of the match is one that matches;
 - screenshots of the sorted and of the filtered page go to SCREENSHOT_DIR.
@@ -177,7 +178,7 @@ ALL_PAGES = "(function () { document.getElementById('page-first').click(); var p
             " page: document.getElementById('page').textContent});" \
             " var next = document.getElementById('page-next'); if (next.disabled) { break; } next.click(); }" \
             " document.getElementById('page-first').click(); return pages; }())" % PAGE_ROWS
-COLUMN = {"device": 1, "site": 6, "state": 7, "last": 8}
+COLUMN = {"device": 1, "site": 6, "state": 7, "last": 8, "client": 10}
 
 
 def natural(text):
@@ -349,6 +350,17 @@ def main():
                   by_name[0][:2])
             names = [row[COLUMN["device"]] for row in by_name]
             check("in natural order", names == sorted(names, key=natural), names[:5])
+            # Space on the Client header: addresses by value, 10.99.0.9 before 10.99.0.10.
+            browser.press('th[data-key="client"]', " ", "Space", 32)
+            browser.rendered()
+            clients = [row[COLUMN["client"]] for row in browser.evaluate(PAGE_ROWS)]
+            check("Space on the Client header sorts the addresses by value",
+                  clients == sorted(clients, key=natural) and browser.evaluate(
+                      "document.querySelector('th[data-key=\"client\"]').getAttribute('aria-sort')") == "ascending",
+                  clients[:12])
+            if cells:
+                lowest = min((row[COLUMN["client"]] for row in cells if row[COLUMN["client"]]), key=natural)
+                check("the lowest address of all first (%s)" % lowest, clients[0] == lowest, clients[:3])
 
             # Filter: type a site's name, then choose a state; every matching row over every page.
             browser.click("#filter")
@@ -383,6 +395,17 @@ def main():
             check("the state alone shows every outdated device (%d)" % outdated,
                   counter() == rows_label(1, min(per_page, outdated), outdated) and len(matched) == outdated
                   and {row[0] for row in matched} == {"s-outdated"}, counter())
+            # The device whose firmware and User-Agent are markup: on screen, as text.
+            browser.evaluate("(function () { var box = document.getElementById('filter'); box.value = %s;"
+                             " box.dispatchEvent(new Event('input', {bubbles: true})); }())"
+                             % json.dumps(expected["hostile_device"]))
+            browser.rendered()
+            hostile_rows = [row for row in browser.evaluate(PAGE_ROWS) if row[COLUMN["device"]]
+                            == expected["hostile_device"]]
+            check("the markup-like firmware and User-Agent of %s are shown as text" % expected["hostile_device"],
+                  len(hostile_rows) == 1 and hostile_rows[0].count(expected["hostile"]) == 2, hostile_rows)
+            check("no value became an element on its page", browser.evaluate(
+                "document.querySelectorAll('#injected, #devices tbody b, #devices tbody img').length") == 0)
             browser.evaluate("(function () { var box = document.getElementById('filter'); box.value = 'no-such-device';"
                              " box.dispatchEvent(new Event('input', {bubbles: true})); }())")
             browser.rendered()
