@@ -115,7 +115,10 @@ def main():
             hosts[host].append(view)
         state = "never_seen"
         if seen:
-            state = "stale" if age.total_seconds() / 86400.0 > 7 else ("current" if current else "outdated")
+            # The merge compares the days rounded to three decimals, as it reports them (7.0004 is 7.0, not
+            # stale): past 10,000 devices some ages are that close to the 7 days.
+            days = round(age.total_seconds() / 86400.0, 3)
+            state = "stale" if days > 7 else ("current" if current else "outdated")
         merged.append({"device": name, "site": site, "state": state, "age": age.total_seconds() if seen else None})
 
     for number in range(30):
