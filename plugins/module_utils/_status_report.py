@@ -465,8 +465,8 @@ def unknown_devices_yaml(merged):
 
 #: The device table's columns: key (the script's sort key and the header's
 #: data-key), heading, whether the column sorts as a number, and its width in
-#: em. Fixed widths let the browser lay out 10,000 rows without measuring
-#: every cell (table-layout: fixed): loading and sorting stay fast.
+#: em. Fixed widths (table-layout: fixed) keep the columns in place from one
+#: page of rows to the next.
 COLUMNS = (
     ("device", "Device", False, 12),
     ("mac", "MAC", False, 9.5),
