@@ -465,8 +465,8 @@ def unknown_devices_yaml(merged):
 
 #: The device table's columns: key (the script's sort key and the header's
 #: data-key), heading, whether the column sorts as a number, and its width in
-#: em. Fixed widths let the browser lay out 10,000 rows without measuring
-#: every cell (table-layout: fixed): loading and sorting stay fast.
+#: em. Fixed widths (table-layout: fixed) keep the columns in place from one
+#: page of rows to the next.
 COLUMNS = (
     ("device", "Device", False, 12),
     ("mac", "MAC", False, 9.5),
@@ -603,11 +603,12 @@ def _count_table(title, tally, total):
 
 
 def _column_css():
-    # The rows are flex boxes, not table rows, so that the browser lays out
-    # only the rows on screen (content-visibility): each column has its width.
-    rules = ["#devices tr { width: %gem; }\n" % sum(column[3] for column in COLUMNS)]
+    # Fixed column widths (table-layout: fixed): the columns keep their place
+    # from one page of rows to the next, and a page is laid out without
+    # measuring its cells.
+    rules = ["#devices { width: %gem; }\n" % sum(column[3] for column in COLUMNS)]
     for number, column in enumerate(COLUMNS, 1):
-        rules.append("#devices tr > :nth-child(%d) { width: %gem; }\n" % (number, column[3]))
+        rules.append("#devices th:nth-child(%d) { width: %gem; }\n" % (number, column[3]))
     return "".join(rules)
 
 
@@ -626,16 +627,28 @@ def json_for_script(document):
     return text
 
 
+#: Rows the table shows at a time. A page is built in a millisecond or two
+#: whatever the fleet's size (sorting and filtering work on arrays, not on
+#: the DOM), and 100 rows of 23 pixels are two or three screens: enough to
+#: scan by scrolling, few enough that the pager, not the scroll bar, is the
+#: way through 10,000 or 100,000 rows.
+PAGE_SIZE = 100
+
+
 def render_page(merged):
     """The text of ``index.html``: one self-contained page of the merged status.
 
     Counts by state (an inline SVG chart, and how many unknown MACs the
-    hosts left out of their lists, ``unknown_dropped``), vendor, model and firmware; the
-    table of every device and every unknown MAC, sortable by a click on a
-    header and filtered by a text box and a state. The rows are in the HTML
-    (every value escaped), so the table reads without scripts; the script
-    sorts and filters them using the status document, embedded as JSON in a
-    ``<script type="application/json">`` element. No external resource.
+    hosts left out of their lists, ``unknown_dropped``), vendor, model and
+    firmware, in the HTML; the table of every device and every unknown MAC,
+    which the page's script builds from the status document, embedded as
+    JSON in a ``<script type="application/json" id="status-data">`` element:
+    :data:`PAGE_SIZE` rows at a time, with a pager (first, previous, next,
+    last, "rows X-Y of Z matching"), sorted by a click on a header (or Enter
+    on it) and filtered by a text box and a state over the whole fleet, not
+    the page. Every value is escaped in the HTML and set as text by the
+    script (``textContent``), never as markup; a ``<noscript>`` note says the
+    table needs scripts. No external resource.
     """
     rows = _table_rows(merged)
     total = len(rows)
@@ -670,40 +683,47 @@ def render_page(merged):
                % _count_table("devices by firmware", _tally(_text(row["firmware"]) or "not reported" for row in rows),
                               total))
     out.append("</section>\n")
-    out.append('<section class="devices">\n<form id="filters" onsubmit="return false">\n')
+    out.append('<section class="devices">\n')
+    out.append('<noscript><p class="note">The table of the %d devices and unknown MACs needs scripts: enable '
+               'them for this page, or read status.json beside it. The counts above need none.</p></noscript>\n'
+               % total)
+    # The controls are hidden until the script runs: without it they would do nothing.
+    out.append('<form id="filters" hidden onsubmit="return false">\n')
     out.append('<label>Filter <input id="filter" type="search" placeholder="name, MAC, model, address..." '
                'autocomplete="off"></label>\n')
     out.append('<label>State <select id="state"><option value="">all</option>')
     for state in STATES:
         out.append('<option value="%s">%s (%d)</option>' % (state, _e(STATE_LABELS[state]), counts.get(state, 0)))
     out.append("</select></label>\n")
-    out.append('<span id="shown">%d of %d shown</span>\n</form>\n' % (total, total))
-    out.append('<table id="devices">\n<thead><tr>')
+    out.append('<span id="shown" aria-live="polite"></span>\n</form>\n')
+    out.append('<nav id="pager" hidden aria-label="pages of the table">'
+               '<button type="button" id="page-first">&laquo; first</button>'
+               '<button type="button" id="page-previous">&lsaquo; previous</button>'
+               '<span id="page"></span>'
+               '<button type="button" id="page-next">next &rsaquo;</button>'
+               '<button type="button" id="page-last">last &raquo;</button></nav>\n')
+    out.append('<table id="devices" data-rows="%d">\n<thead><tr>' % total)
     for key, heading, numeric, dummy in COLUMNS:
         out.append('<th data-key="%s"%s tabindex="0" aria-sort="none">%s</th>'
                    % (key, ' data-numeric="1"' if numeric else "", _e(heading)))
-    out.append("</tr></thead>\n<tbody>\n")
-    for index, row in enumerate(rows):
-        out.append('<tr data-i="%d" class="s-%s">' % (index, _e(row["state"])))
-        for key, dummy, dummy, dummy in COLUMNS:
-            if key == "state":
-                out.append("<td>%s</td>" % _e(STATE_LABELS.get(row["state"], row["state"])))
-            else:
-                out.append("<td>%s</td>" % _e(row[key]))
-        out.append("</tr>\n")
-    out.append("</tbody>\n</table>\n</section>\n")
+    out.append("</tr></thead>\n<tbody></tbody>\n</table>\n</section>\n")
     out.append('<script type="application/json" id="status-data">%s</script>\n' % json_for_script(merged))
-    out.append("<script>\n%s</script>\n</body>\n</html>\n" % _SCRIPT)
+    script = (_SCRIPT.replace("@PAGE_SIZE@", str(PAGE_SIZE))
+              .replace("@STATE_LABELS@", json_for_script(STATE_LABELS))
+              .replace("@STATES@", json_for_script(list(STATES))))
+    out.append("<script>\n%s</script>\n</body>\n</html>\n" % script)
     return "".join(out)
 
 
 _CSS = """\
 body { font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 1em 2em; color: #212121; }
+[hidden] { display: none !important; }
 h1 { font-size: 1.6em; margin: 0 0 .2em; }
 h2 { font-size: 1.05em; margin: 0 0 .4em; }
 .summary { display: flex; flex-wrap: wrap; gap: 1em; margin: 1em 0; }
 .box { border: 1px solid #ddd; border-radius: 6px; padding: .6em .8em; max-height: 16em; overflow: auto; }
 .chart text { font-size: 13px; fill: #212121; }
+.note { padding: .5em .8em; background: #fff8e1; border: 1px solid #ffe082; border-radius: 6px; }
 table.counts caption { display: none; }
 table.counts td { padding: 0 .4em; white-space: nowrap; max-width: 20em; overflow: hidden; text-overflow: ellipsis; }
 table.counts td.n { text-align: right; }
@@ -711,15 +731,12 @@ table.counts td.bar { width: 8em; }
 table.counts td.bar span { display: block; height: .8em; background: #1565c0; min-width: 1px; }
 #filters { display: flex; gap: 1.5em; align-items: center; margin: .5em 0; }
 #filter { width: 22em; }
-#devices { display: block; font-size: 13px; }
-#devices thead, #devices tbody { display: block; }
-#devices thead { position: sticky; top: 0; z-index: 1; }
-#devices tr { display: flex; border-bottom: 1px solid #eee; }
-#devices tbody tr { content-visibility: auto; contain-intrinsic-size: auto 23px; }
-#devices tr[hidden] { display: none; }
-#devices th, #devices td { flex: none; box-sizing: border-box; padding: .15em .5em; white-space: nowrap;
-  overflow: hidden; text-overflow: ellipsis; }
-#devices th { background: #eceff1; cursor: pointer; text-align: left; padding: .3em .5em;
+#pager { display: flex; gap: .5em; align-items: center; margin: .5em 0; }
+#page { min-width: 8em; text-align: center; }
+#devices { table-layout: fixed; border-collapse: collapse; font-size: 13px; }
+#devices th, #devices td { box-sizing: border-box; padding: .15em .5em; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; text-align: left; border-bottom: 1px solid #eee; }
+#devices th { position: sticky; top: 0; z-index: 1; background: #eceff1; cursor: pointer; padding: .3em .5em;
   border-bottom: 2px solid #90a4ae; user-select: none; }
 #devices th[aria-sort=ascending]::after { content: " \\25b2"; }
 #devices th[aria-sort=descending]::after { content: " \\25bc"; }
@@ -731,108 +748,211 @@ table.counts td.bar span { display: block; height: .8em; background: #1565c0; mi
 #devices tr.s-unknown { background: #f8f1fb; }
 """
 
-# The rows are already in the page; the script only reorders and hides them.
-# Sort keys come from the embedded document (never from HTML), are built once
-# per column, and the rows are moved in one DocumentFragment, so 10,000 rows
-# sort in a few tens of milliseconds. No value is ever written as HTML.
+# The table is built here, one page at a time, from the embedded status
+# document. Sorting and filtering work on arrays over the whole fleet (sort
+# keys and search texts built once, on first use), then only the page on
+# screen becomes rows: 100,000 devices sort in a fraction of a second and a
+# page costs the same whatever the fleet's size. Every value is set with
+# textContent (or as an attribute's value), never parsed as HTML. The cells
+# are written as _device_cells and _unknown_cells write them (the
+# status_page integration target compares every row with them).
 _SCRIPT = """\
 (function () {
   "use strict";
+  var PAGE_SIZE = @PAGE_SIZE@;
+  var STATE_LABELS = @STATE_LABELS@;
+  var STATES = @STATES@;
   var data = JSON.parse(document.getElementById("status-data").textContent);
+  var devices = data.devices || [], unknown = data.unknown || [];
+  var total = devices.length + unknown.length;
   var table = document.getElementById("devices");
   var body = table.tBodies[0];
-  var rows = Array.prototype.slice.call(body.rows);
-  var records = [];
-  data.devices.forEach(function (d) {
-    var f = d.last_fetch || {}, r = d.reported || {};
-    records.push({device: d.device, mac: d.mac, vendor: d.vendor, model: d.model, firmware: r.firmware,
-      site: d.site, state: d.state, last: f.time, days: d.days_since_contact, client: f.client, host: f.host,
-      file: f.path, bootstrap: d.bootstrap, mismatch: (d.mismatch || []).join(","), user_agent: f.user_agent});
-  });
+  var headers = Array.prototype.slice.call(table.tHead.rows[0].cells);
+  var columns = headers.map(function (th) { return th.dataset.key; });
   var generated = Date.parse(data.generated);
-  data.unknown.forEach(function (u) {
-    records.push({device: u.suggested_name, mac: u.mac, vendor: u.vendor, model: u.model, firmware: u.firmware,
-      site: null, state: "unknown", last: u.last_seen,
-      days: u.last_seen ? Math.max(0, (generated - Date.parse(u.last_seen)) / 86400000) : null,
-      client: u.client, host: null, file: (u.paths || []).join(", "), bootstrap: null, mismatch: "",
-      user_agent: null});
-  });
-  var stateOrder = {current: 0, outdated: 1, stale: 2, never_seen: 3, unknown: 4};
-  var order = rows.map(function (row, i) { return i; });
-  var sorted = {key: null, dir: 1};
-  var keyCache = {};
+  var stateOrder = {};
+  STATES.forEach(function (state, index) { stateOrder[state] = index; });
 
-  // Text sorts case-insensitively with its numbers by value (desk-2 before
-  // desk-10, 10.0.0.9 before 10.0.0.10): digit runs are padded, and the
-  // keys are built once per column, so a sort compares plain strings.
-  function keysOf(key, numeric) {
+  function text(value) { return value === null || value === undefined ? "" : String(value); }
+  function own(object, key) {
+    return object && Object.prototype.hasOwnProperty.call(object, key) ? object[key] : null;
+  }
+  // Python's "%.1f": toFixed rounds the exact ties (x.25, x.75...) up, Python to the even digit.
+  function oneDecimal(value) {
+    if (value === null || value === undefined) { return ""; }
+    var size = Math.abs(value);
+    if ((size * 4) % 4 === 1) { return (value < 0 ? "-" : "") + (Math.floor(size * 10) / 10).toFixed(1); }
+    return value.toFixed(1);
+  }
+  function unknownDays(entry) {
+    if (!entry.last_seen) { return null; }
+    // _days_between: days rounded to three decimals, never below zero.
+    return Math.max(0, Math.round((generated - Date.parse(entry.last_seen)) / 86400000 * 1000) / 1000);
+  }
+
+  // What a cell shows: the same text as the Python side's _device_cells and _unknown_cells.
+  function cell(i, key) {
+    if (i < devices.length) {
+      var d = devices[i], f = d.last_fetch || {}, r = d.reported || {};
+      switch (key) {
+        case "firmware": return text(own(r, "firmware"));
+        case "state": return text(own(STATE_LABELS, d.state) || d.state);
+        case "last": return text(f.time);
+        case "days": return oneDecimal(d.days_since_contact);
+        case "client": case "host": case "user_agent": return text(f[key]);
+        case "file":
+          if (!Object.keys(f).length) { return ""; }
+          return (text(f.scheme) + " " + text(f.path)
+                  + (f.status === null || f.status === undefined ? "" : " (" + f.status + ")")).trim();
+        case "mismatch":
+          return (d.mismatch || []).map(function (field) { return field + ": " + text(own(r, field)); }).join(", ");
+        default: return text(own(d, key));
+      }
+    }
+    var u = unknown[i - devices.length];
+    switch (key) {
+      case "device": return text(u.suggested_name);
+      case "mac": case "vendor": case "model": case "firmware": case "client": return text(u[key]);
+      case "state": return STATE_LABELS.unknown;
+      case "last": return text(u.last_seen);
+      case "days": return oneDecimal(unknownDays(u));
+      case "file": return (u.paths || []).join(", ");
+      default: return "";
+    }
+  }
+  function stateOf(i) { return i < devices.length ? devices[i].state : "unknown"; }
+
+  // Sort keys, one array per column, built on the first sort by it. Text
+  // sorts case-insensitively with its numbers by value (desk-2 before
+  // desk-10, 10.0.0.9 before 10.0.0.10): digit runs are padded, so a sort
+  // compares plain strings. Empty is null: last in both directions.
+  var keyCache = {};
+  function sortKey(i, key) {
+    if (key === "state") { return stateOrder[stateOf(i)]; }
+    if (key === "days") {
+      var days = i < devices.length ? devices[i].days_since_contact : unknownDays(unknown[i - devices.length]);
+      return days === null || days === undefined ? null : Number(days);
+    }
+    // The file sorts by its path, not by the scheme before it.
+    var value = key === "file" && i < devices.length ? text((devices[i].last_fetch || {}).path) : cell(i, key);
+    if (value === "") { return null; }
+    return value.toLowerCase().replace(/\\d+/g, function (digits) {
+      return digits.length >= 12 ? digits : ("000000000000" + digits).slice(-12);
+    });
+  }
+  function keysOf(key) {
     if (!keyCache[key]) {
-      keyCache[key] = records.map(function (record) {
-        var value = record[key];
-        if (value === null || value === undefined || value === "") { return null; }
-        if (key === "state") { return stateOrder[value]; }
-        if (numeric || typeof value === "number") { return Number(value); }
-        return String(value).toLowerCase().replace(/\\d+/g, function (digits) {
-          return digits.length >= 12 ? digits : ("000000000000" + digits).slice(-12);
-        });
-      });
+      var keys = new Array(total);
+      for (var i = 0; i < total; i++) { keys[i] = sortKey(i, key); }
+      keyCache[key] = keys;
     }
     return keyCache[key];
   }
 
-  function sortBy(key, numeric) {
+  var order = [];
+  for (var n = 0; n < total; n++) { order.push(n); }
+  var matching = order, keep = null, page = 0, sorted = {key: null, dir: 1};
+
+  function sortBy(key) {
     var dir = sorted.key === key ? -sorted.dir : 1;
-    var keys = keysOf(key, numeric);
-    // Empty values last in both directions; equal keys keep the page's order.
+    var keys = keysOf(key);
+    // Equal keys keep the document's order (the sort is stable on the index).
     order.sort(function (a, b) {
       var x = keys[a], y = keys[b];
       if (x === null || y === null) { return x === y ? a - b : (x === null ? 1 : -1); }
       if (x !== y) { return x < y ? -dir : dir; }
       return a - b;
     });
-    var fragment = document.createDocumentFragment();
-    order.forEach(function (i) { fragment.appendChild(rows[i]); });
-    body.appendChild(fragment);
     sorted = {key: key, dir: dir};
-    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
+    headers.forEach(function (th) {
       th.setAttribute("aria-sort", th.dataset.key === key ? (dir > 0 ? "ascending" : "descending") : "none");
     });
+    matching = keep ? order.filter(function (i) { return keep[i]; }) : order;
+    show(0);
   }
 
+  // Every cell's text, lower-cased, one string a row: built on the first filter.
   var haystacks = null;
   var filterBox = document.getElementById("filter");
   var stateBox = document.getElementById("state");
-  var shown = document.getElementById("shown");
-
   function applyFilter() {
-    if (haystacks === null) {
-      haystacks = rows.map(function (row) { return row.textContent.toLowerCase(); });
-    }
     var words = filterBox.value.toLowerCase().split(/\\s+/).filter(Boolean);
-    var state = stateBox.value, count = 0;
-    rows.forEach(function (row, i) {
-      var visible = (!state || records[i].state === state) && words.every(function (word) {
-        return haystacks[i].indexOf(word) >= 0;
-      });
-      row.hidden = !visible;
-      if (visible) { count += 1; }
-    });
-    shown.textContent = count + " of " + rows.length + " shown";
+    var state = stateBox.value;
+    if (!words.length && !state) {
+      keep = null;
+      matching = order;
+    } else {
+      if (words.length && haystacks === null) {
+        haystacks = new Array(total);
+        for (var i = 0; i < total; i++) {
+          haystacks[i] = columns.map(function (key) { return cell(i, key); }).join("\\n").toLowerCase();
+        }
+      }
+      keep = new Array(total);
+      for (var j = 0; j < total; j++) {
+        keep[j] = (!state || stateOf(j) === state) && words.every(function (word) {
+          return haystacks[j].indexOf(word) >= 0;
+        });
+      }
+      matching = order.filter(function (i) { return keep[i]; });
+    }
+    show(0);
   }
 
-  table.tHead.addEventListener("click", function (event) {
+  var shown = document.getElementById("shown");
+  var pageLabel = document.getElementById("page");
+  var buttons = {
+    first: document.getElementById("page-first"), previous: document.getElementById("page-previous"),
+    next: document.getElementById("page-next"), last: document.getElementById("page-last")
+  };
+  function pages() { return Math.max(1, Math.ceil(matching.length / PAGE_SIZE)); }
+
+  // Only the page on screen becomes rows: PAGE_SIZE at most, whatever the fleet.
+  function show(number) {
+    page = Math.min(Math.max(0, number), pages() - 1);
+    var start = page * PAGE_SIZE, end = Math.min(matching.length, start + PAGE_SIZE);
+    var fragment = document.createDocumentFragment();
+    for (var n = start; n < end; n++) {
+      var i = matching[n], row = document.createElement("tr");
+      row.className = "s-" + stateOf(i);
+      row.dataset.i = i;
+      for (var c = 0; c < columns.length; c++) {
+        var td = document.createElement("td"), value = cell(i, columns[c]);
+        td.textContent = value;
+        if (value) { td.title = value; }
+        row.appendChild(td);
+      }
+      fragment.appendChild(row);
+    }
+    body.textContent = "";
+    body.appendChild(fragment);
+    shown.textContent = (matching.length ? "rows " + (start + 1) + "\\u2013" + end + " of " + matching.length
+                         : "no row of " + total) + " matching";
+    pageLabel.textContent = "page " + (page + 1) + " of " + pages();
+    buttons.first.disabled = buttons.previous.disabled = page === 0;
+    buttons.next.disabled = buttons.last.disabled = page === pages() - 1;
+  }
+
+  function sortFrom(event) {
     var th = event.target.closest("th");
-    if (th) { sortBy(th.dataset.key, th.dataset.numeric === "1"); }
-  });
+    if (th) { sortBy(th.dataset.key); }
+  }
+  table.tHead.addEventListener("click", sortFrom);
   table.tHead.addEventListener("keydown", function (event) {
-    var th = event.target.closest("th");
-    if (th && (event.key === "Enter" || event.key === " ")) {
+    if (event.key === "Enter" || event.key === " ") {
       event.preventDefault();
-      sortBy(th.dataset.key, th.dataset.numeric === "1");
+      sortFrom(event);
     }
   });
   filterBox.addEventListener("input", applyFilter);
   stateBox.addEventListener("change", applyFilter);
+  buttons.first.addEventListener("click", function () { show(0); });
+  buttons.previous.addEventListener("click", function () { show(page - 1); });
+  buttons.next.addEventListener("click", function () { show(page + 1); });
+  buttons.last.addEventListener("click", function () { show(pages() - 1); });
+  document.getElementById("filters").hidden = false;
+  document.getElementById("pager").hidden = false;
+  show(0);
   document.documentElement.dataset.ready = "1";
 }());
 """

@@ -4,32 +4,42 @@
 
 """Drive the status page in a real headless Chromium, as a user would.
 
-    browser.py PAGE EXPECTED_JSON SCREENSHOT_DIR
+    browser.py PAGE EXPECTED_JSON SCREENSHOT_DIR --page-size N [--cells CELLS_JSON] [--name PREFIX]
 
 Starts Debian's chromium with the DevTools protocol on a pipe
 (--remote-debugging-pipe: JSON messages ending in NUL on file descriptors 3
 and 4, no port, no websocket library), loads PAGE and checks, with what
 gen_status.py wrote into EXPECTED_JSON:
 
-- it renders: the script ran, one row per device and unknown MAC, no
-  exception, and no value became markup (no injected element, no handler ran);
+- it renders: the script ran, the first page of N rows, no exception, and
+  no value became markup (no injected element, no handler ran);
+- paging: real clicks on next, last and first show the next rows, the last
+  page's rows and the first again, and the counter says which; with
+  CELLS_JSON (every row's class and cells as the Python side writes them, in
+  the document's order), every page from the first to the last is compared
+  with it: every row once, every cell the same text;
 - a click on the "Last contact" header (a real mouse event at its position)
-  puts the oldest contact first, a second click the newest;
-- typing into the filter box and choosing a state show exactly the matching
-  rows, and only those are laid out;
+  puts the fleet's oldest contact first (over every row, not the page), the
+  never seen devices on the last page; a second click the newest first;
+  Enter on the focused "Device" header sorts by name in natural order,
+  Space on "Client" the addresses by value;
+- typing into the filter box and choosing a state: the counter's numbers,
+  and every row of every page of the match is one that matches;
 - screenshots of the sorted and of the filtered page go to SCREENSHOT_DIR.
 
-Prints the load and sort times (no assertion on them: a shared machine's
-figures vary). Exits 1 with the failed checks listed.
+Prints the load, sort and filter times (no assertion on them: a shared
+machine's figures vary). Exits 1 with the failed checks listed.
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import fcntl
 import json
 import os
 import pathlib
+import re
 import select
 import shutil
 import subprocess
@@ -149,31 +159,55 @@ class DevTools:
         os.close(self._read_fd)
         os.close(self._write_fd)
 
+    def press(self, selector, key, code, key_code):
+        """Focus the element, then a real key press and release on it."""
+        self.evaluate("document.querySelector(%s).focus()" % json.dumps(selector))
+        for kind in ("keyDown", "keyUp"):
+            self.send("Input.dispatchKeyEvent", {"type": kind, "key": key, "code": code,
+                                                 "windowsVirtualKeyCode": key_code})
 
-FIRST_NAMES = "Array.prototype.slice.call(document.querySelectorAll('#devices tbody tr'), 0, 3)" \
-              ".map(function (row) { return row.cells[0].textContent; })"
-VISIBLE = "(function () { var rows = document.querySelectorAll('#devices tbody tr'), shown = [], laid = 0;" \
-          " for (var i = 0; i < rows.length; i++) { if (!rows[i].hidden) { shown.push(rows[i]); }" \
-          " if (rows[i].getClientRects().length) { laid += 1; } }" \
-          " return {count: shown.length, laid: laid, label: document.getElementById('shown').textContent," \
-          " states: shown.map(function (row) { return row.className; })" \
-          ".filter(function (v, i, all) { return all.indexOf(v) === i; })," \
-          " sites: shown.map(function (row) { return row.cells[5].textContent; })" \
-          ".filter(function (v, i, all) { return all.indexOf(v) === i; })}; }())"
+
+# The rows on screen: their class (the state) and cells, as the browser shows them.
+PAGE_ROWS = "Array.prototype.map.call(document.querySelectorAll('#devices tbody tr'), function (row) {" \
+            " return [row.className].concat(Array.prototype.map.call(row.cells, function (cell) {" \
+            " return cell.textContent; })); })"
+# Every page from the first to the last, with the pager's own buttons: the rows of
+# each, the counter and the page label as they were on each page.
+ALL_PAGES = "(function () { document.getElementById('page-first').click(); var pages = [];" \
+            " for (;;) { pages.push({rows: %s, shown: document.getElementById('shown').textContent," \
+            " page: document.getElementById('page').textContent});" \
+            " var next = document.getElementById('page-next'); if (next.disabled) { break; } next.click(); }" \
+            " document.getElementById('page-first').click(); return pages; }())" % PAGE_ROWS
+COLUMN = {"device": 1, "site": 6, "state": 7, "last": 8, "client": 10}
+
+
+def natural(text):
+    """The page's natural order: case-insensitive, digit runs by value."""
+    return re.sub(r"\d+", lambda match: match.group().rjust(12, "0"), text.lower())
 
 
 def main():
-    page, expected_path, shots = sys.argv[1:4]
-    expected = json.loads(pathlib.Path(expected_path).read_text())
+    parser = argparse.ArgumentParser()
+    parser.add_argument("page")
+    parser.add_argument("expected")
+    parser.add_argument("shots")
+    parser.add_argument("--cells", help="the rows as the Python side writes them: every page is compared with them")
+    parser.add_argument("--name", default="status-page", help="the screenshots' name prefix")
+    parser.add_argument("--page-size", type=int, required=True, help="rows a page: the module's PAGE_SIZE")
+    args = parser.parse_args()
+    expected = json.loads(pathlib.Path(args.expected).read_text())
+    cells = json.loads(pathlib.Path(args.cells).read_text()) if args.cells else None
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         print("FAIL: no chromium on the PATH (Debian: apt-get install chromium)")
         return 1
-    os.makedirs(shots, exist_ok=True)
+    os.makedirs(args.shots, exist_ok=True)
     failures = []
+    total = expected["rows"]
+    per_page = args.page_size
 
     def check(what, condition, detail=""):
-        print("%s: %s%s" % ("ok" if condition else "FAIL", what, "" if condition else " (%s)" % detail))
+        print("%s: %s%s" % ("ok" if condition else "FAIL", what, "" if condition else " (%s)" % str(detail)[:400]))
         if not condition:
             failures.append(what)
 
@@ -191,93 +225,204 @@ def main():
 
             # Load: from the navigation to the first frame painted after the load event.
             start = time.monotonic()
-            browser.send("Page.navigate", {"url": pathlib.Path(page).resolve().as_uri()})
+            browser.send("Page.navigate", {"url": pathlib.Path(args.page).resolve().as_uri()})
             browser.wait_event("Page.loadEventFired")
             browser.rendered()
             load_seconds = time.monotonic() - start
             navigation = browser.evaluate("JSON.stringify(performance.getEntriesByType('navigation')[0])")
             timing = json.loads(navigation or "{}")
 
+            def counter():
+                return browser.evaluate("document.getElementById('shown').textContent")
+
+            def rows_label(first, last, matching):
+                return "rows %d\u2013%d of %d matching" % (first, last, matching)
+
             exceptions = [event for event in browser.events if event["method"] == "Runtime.exceptionThrown"]
             check("the page's script ran", browser.evaluate("document.documentElement.dataset.ready") == "1")
             check("no exception in the page", not exceptions, exceptions[:1])
-            rows = browser.evaluate("document.querySelectorAll('#devices tbody tr').length")
-            check("one row per device and unknown MAC (%d)" % expected["rows"], rows == expected["rows"], rows)
-            check("the counter shows every row", browser.evaluate("document.getElementById('shown').textContent")
-                  == "%d of %d shown" % (expected["rows"], expected["rows"]))
+            page_size = min(per_page, total)
+            last_count = total - per_page * ((total - 1) // per_page)
+            pages = (total + per_page - 1) // per_page
+            first_page = browser.evaluate(PAGE_ROWS)
+            check("the first page shows %d rows" % page_size, len(first_page) == page_size, len(first_page))
+            check("the counter says which rows of how many", counter() == rows_label(1, page_size, total), counter())
+            check("the controls are shown", browser.evaluate(
+                "!document.getElementById('filters').hidden && !document.getElementById('pager').hidden"))
+
+            # Paging, with real clicks on the pager's buttons.
+            browser.click("#page-next")
+            browser.rendered()
+            second = browser.evaluate(PAGE_ROWS)
+            check("next shows rows %d to %d" % (per_page + 1, 2 * per_page),
+                  counter() == rows_label(per_page + 1, min(total, 2 * per_page), total) and len(second)
+                  == min(per_page, total - per_page) and second[0] != first_page[0], counter())
+            if cells:
+                check("page 2 holds the document's rows %d to %d" % (per_page + 1, 2 * per_page),
+                      second == cells[per_page:2 * per_page], second[:1])
+            browser.click("#page-last")
+            browser.rendered()
+            last = browser.evaluate(PAGE_ROWS)
+            check("the last page (%d) shows the last %d rows" % (pages, last_count),
+                  len(last) == last_count and counter() == rows_label(total - last_count + 1, total, total)
+                  and browser.evaluate("document.getElementById('page').textContent") == "page %d of %d"
+                  % (pages, pages) and browser.evaluate("document.getElementById('page-next').disabled"),
+                  (len(last), counter()))
+            browser.click("#page-first")
+            browser.rendered()
+            check("first goes back to the first page", browser.evaluate(PAGE_ROWS) == first_page
+                  and browser.evaluate("document.getElementById('page-previous').disabled"), counter())
+
+            if cells:
+                # Every row, page after page, is the row the Python side writes, in the document's order.
+                start = time.monotonic()
+                walked = browser.evaluate(ALL_PAGES)
+                walk_seconds = time.monotonic() - start
+                rows = [row for page in walked for row in page["rows"]]
+                check("the %d pages show every row once, each cell as _device_cells/_unknown_cells write it"
+                      % len(walked), rows == cells and len(walked) == pages,
+                      next(((number, row, want) for number, (row, want) in enumerate(zip(rows, cells))
+                            if row != want), (len(rows), len(cells))))
+                check("each page's counter", [page["shown"] for page in walked] == [
+                    rows_label(1 + per_page * number, min(total, per_page * (number + 1)), total)
+                    for number in range(pages)], walked[-1]["shown"])
+                hostile = sum(cell == expected["hostile"] for row in rows for cell in row)
+                check("the markup-like User-Agent, firmware and model are shown as text", hostile == 3, hostile)
+                print("all %d pages walked in %.3f s" % (len(walked), walk_seconds))
             check("no value became an element", browser.evaluate(
                 "document.querySelectorAll('#injected, #devices tbody b, #devices tbody img, .counts img').length")
                 == 0)
-            check("no value's handler ran", browser.evaluate("window.injected === undefined"))
-            hostile_cells = browser.evaluate(
-                "Array.prototype.filter.call(document.querySelectorAll('#devices tbody td, .counts td'),"
+            counted = browser.evaluate(
+                "Array.prototype.filter.call(document.querySelectorAll('.counts td'),"
                 " function (cell) { return cell.textContent === %s; }).length" % json.dumps(expected["hostile"]))
-            check("the markup-like User-Agent, firmware and model are shown as text", hostile_cells == 5,
-                  hostile_cells)
+            check("the markup-like firmware and model are counted as text", counted == 2, counted)
 
-            # Sort by the last contact: ascending puts the oldest first.
+            # Sort by the last contact: over every row, not the page.
             start = time.monotonic()
             browser.click('th[data-key="last"]')
             browser.rendered()
             sort_seconds = time.monotonic() - start
-            first = browser.evaluate(FIRST_NAMES)
-            check("a click on Last contact puts the oldest contact first (%s)" % expected["oldest"],
-                  first[0] == expected["oldest"], first)
+            sorted_page = browser.evaluate(PAGE_ROWS)
+            check("a click on Last contact puts the fleet's oldest contact first (%s)" % expected["oldest"],
+                  sorted_page[0][COLUMN["device"]] == expected["oldest"], sorted_page[0][:2])
+            check("the page is in order", [row[COLUMN["last"]] for row in sorted_page]
+                  == sorted(row[COLUMN["last"]] for row in sorted_page))
             check("the header says ascending",
                   browser.evaluate("document.querySelector('th[data-key=\"last\"]').getAttribute('aria-sort')")
                   == "ascending")
+            check("sorting goes back to the first page of every row", counter() == rows_label(1, page_size, total),
+                  counter())
+            browser.click("#page-last")
+            browser.rendered()
+            last = browser.evaluate(PAGE_ROWS)
+            check("the never seen devices come last (empty last)",
+                  all(row[COLUMN["last"]] == "" and row[0] == "s-never_seen" for row in last), last[:1])
+            browser.click("#page-first")
             start = time.monotonic()
             browser.click('th[data-key="last"]')
             browser.rendered()
             resort_seconds = time.monotonic() - start
-            first = browser.evaluate(FIRST_NAMES)
+            sorted_page = browser.evaluate(PAGE_ROWS)
             check("a second click puts the newest contact first (%s)" % expected["newest"],
-                  first[0] == expected["newest"], first)
-            still = browser.evaluate("document.querySelectorAll('#devices tbody tr').length")
-            check("sorting keeps every row", still == expected["rows"], still)
+                  sorted_page[0][COLUMN["device"]] == expected["newest"], sorted_page[0][:2])
+            check("the header says descending",
+                  browser.evaluate("document.querySelector('th[data-key=\"last\"]').getAttribute('aria-sort')")
+                  == "descending")
+            browser.click("#page-last")
+            browser.rendered()
+            last = browser.evaluate(PAGE_ROWS)
+            check("the never seen devices still come last", all(row[COLUMN["last"]] == "" for row in last),
+                  last[:1])
+            browser.click("#page-first")
+            browser.rendered()
             browser.evaluate("window.scrollTo(0, 0)")
             browser.rendered()
-            browser.screenshot(os.path.join(shots, "status-page-sorted.png"))
+            browser.screenshot(os.path.join(args.shots, "%s-sorted.png" % args.name))
 
-            # Filter: type a site's name, then choose a state.
+            # The keyboard: Enter on the focused Device header sorts by name, in natural order.
+            browser.press('th[data-key="device"]', "Enter", "Enter", 13)
+            browser.rendered()
+            by_name = browser.evaluate(PAGE_ROWS)
+            check("Enter on the Device header sorts by name (%s first)" % expected["first_name"],
+                  by_name[0][COLUMN["device"]] == expected["first_name"] and browser.evaluate(
+                      "document.querySelector('th[data-key=\"device\"]').getAttribute('aria-sort') === 'ascending'"
+                      " && document.querySelector('th[data-key=\"last\"]').getAttribute('aria-sort') === 'none'"),
+                  by_name[0][:2])
+            names = [row[COLUMN["device"]] for row in by_name]
+            check("in natural order", names == sorted(names, key=natural), names[:5])
+            # Space on the Client header: addresses by value, 10.99.0.9 before 10.99.0.10.
+            browser.press('th[data-key="client"]', " ", "Space", 32)
+            browser.rendered()
+            clients = [row[COLUMN["client"]] for row in browser.evaluate(PAGE_ROWS)]
+            check("Space on the Client header sorts the addresses by value",
+                  clients == sorted(clients, key=natural) and browser.evaluate(
+                      "document.querySelector('th[data-key=\"client\"]').getAttribute('aria-sort')") == "ascending",
+                  clients[:12])
+            if cells:
+                lowest = min((row[COLUMN["client"]] for row in cells if row[COLUMN["client"]]), key=natural)
+                check("the lowest address of all first (%s)" % lowest, clients[0] == lowest, clients[:3])
+
+            # Filter: type a site's name, then choose a state; every matching row over every page.
             browser.click("#filter")
             start = time.monotonic()
             browser.send("Input.insertText", {"text": "lisbon"})
             browser.rendered()
             filter_seconds = time.monotonic() - start
             lisbon_total = sum(expected["lisbon"].values())
-            shown = browser.evaluate(VISIBLE)
-            check("the text filter shows the %d lisbon devices" % lisbon_total,
-                  shown["count"] == lisbon_total and shown["sites"] == ["lisbon"], shown["count"])
-            check("only the shown rows are laid out", shown["laid"] == shown["count"], shown["laid"])
-            check("the counter says so", shown["label"] == "%d of %d shown" % (lisbon_total, expected["rows"]),
-                  shown["label"])
+            check("the counter says %d rows match lisbon" % lisbon_total,
+                  counter() == rows_label(1, min(per_page, lisbon_total), lisbon_total), counter())
+            matched = [row for page in browser.evaluate(ALL_PAGES) for row in page["rows"]]
+            check("every page of the match shows lisbon devices only, %d in all" % lisbon_total,
+                  len(matched) == lisbon_total and {row[COLUMN["site"]] for row in matched} == {"lisbon"},
+                  len(matched))
             browser.evaluate("(function () { var box = document.getElementById('state'); box.value = 'outdated';"
                              " box.dispatchEvent(new Event('change', {bubbles: true})); }())")
             browser.rendered()
-            shown = browser.evaluate(VISIBLE)
-            check("text and state together show the %d outdated lisbon devices" % expected["lisbon"]["outdated"],
-                  shown["count"] == expected["lisbon"]["outdated"] and shown["states"] == ["s-outdated"]
-                  and shown["sites"] == ["lisbon"], shown)
-            browser.screenshot(os.path.join(shots, "status-page-filtered.png"))
+            outdated_lisbon = expected["lisbon"]["outdated"]
+            check("text and state together: the counter says %d outdated lisbon devices" % outdated_lisbon,
+                  counter() == rows_label(1, min(per_page, outdated_lisbon), outdated_lisbon), counter())
+            matched = [row for page in browser.evaluate(ALL_PAGES) for row in page["rows"]]
+            check("every one shown is an outdated lisbon device",
+                  len(matched) == outdated_lisbon and {row[COLUMN["site"]] for row in matched} == {"lisbon"}
+                  and {row[0] for row in matched} == {"s-outdated"}
+                  and {row[COLUMN["state"]] for row in matched} == {"outdated"}, len(matched))
+            browser.screenshot(os.path.join(args.shots, "%s-filtered.png" % args.name))
             browser.evaluate("(function () { var box = document.getElementById('filter'); box.value = '';"
                              " box.dispatchEvent(new Event('input', {bubbles: true})); }())")
             browser.rendered()
-            shown = browser.evaluate(VISIBLE)
-            outdated = browser.evaluate("document.querySelectorAll('#devices tbody tr.s-outdated').length")
+            outdated = expected["states"]["outdated"]
+            matched = [row for page in browser.evaluate(ALL_PAGES) for row in page["rows"]]
             check("the state alone shows every outdated device (%d)" % outdated,
-                  shown["count"] == outdated and shown["states"] == ["s-outdated"], shown["count"])
+                  counter() == rows_label(1, min(per_page, outdated), outdated) and len(matched) == outdated
+                  and {row[0] for row in matched} == {"s-outdated"}, counter())
+            # The device whose firmware and User-Agent are markup: on screen, as text.
+            browser.evaluate("(function () { var box = document.getElementById('filter'); box.value = %s;"
+                             " box.dispatchEvent(new Event('input', {bubbles: true})); }())"
+                             % json.dumps(expected["hostile_device"]))
+            browser.rendered()
+            hostile_rows = [row for row in browser.evaluate(PAGE_ROWS) if row[COLUMN["device"]]
+                            == expected["hostile_device"]]
+            check("the markup-like firmware and User-Agent of %s are shown as text" % expected["hostile_device"],
+                  len(hostile_rows) == 1 and hostile_rows[0].count(expected["hostile"]) == 2, hostile_rows)
+            check("no value became an element on its page", browser.evaluate(
+                "document.querySelectorAll('#injected, #devices tbody b, #devices tbody img').length") == 0)
+            browser.evaluate("(function () { var box = document.getElementById('filter'); box.value = 'no-such-device';"
+                             " box.dispatchEvent(new Event('input', {bubbles: true})); }())")
+            browser.rendered()
+            check("no match: no row, and the counter says so", browser.evaluate(PAGE_ROWS) == []
+                  and counter() == "no row of %d matching" % total, counter())
+            check("no value's handler ran", browser.evaluate("window.injected === undefined"))
             exceptions = [event for event in browser.events if event["method"] == "Runtime.exceptionThrown"]
-            check("no exception while sorting and filtering", not exceptions, exceptions[:1])
+            check("no exception while paging, sorting and filtering", not exceptions, exceptions[:1])
         finally:
             browser.close()
 
-    print("page: %d bytes, %d rows" % (os.path.getsize(page), expected["rows"]))
+    print("page: %d bytes, %d rows, %d a page" % (os.path.getsize(args.page), total, per_page))
     print("load: %.3f s to the first frame after the load event (DOMContentLoaded at %.0f ms, load event done at "
           "%.0f ms)" % (load_seconds, timing.get("domContentLoadedEventEnd", -1), timing.get("loadEventEnd", -1)))
     print("sort: %.3f s (Last contact, ascending), %.3f s (descending); filter: %.3f s; load+sort %.3f s"
           % (sort_seconds, resort_seconds, filter_seconds, load_seconds + sort_seconds))
-    print("screenshots: %s" % ", ".join(sorted(os.listdir(shots))))
+    print("screenshots: %s" % ", ".join(sorted(os.listdir(args.shots))))
     if failures:
         print("%d checks failed" % len(failures))
         return 1

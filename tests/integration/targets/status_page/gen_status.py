@@ -9,7 +9,8 @@
 DIR/prov-1.json and DIR/prov-2.json are what fleet_status returns on each
 host (STATUS17's document), DIR/expected.json what the merged page must show
 for the checks of browser.py: the device whose contact is the oldest and the
-newest, how many devices of site "lisbon" there are in each state. The
+newest, the first name in natural order, how many rows there are in each
+state and how many devices of site "lisbon" in each state. The
 fleet is made from a fixed seed, so every run tests the same page:
 
 - every 10th device fetched from both hosts, at different times (the later
@@ -28,6 +29,7 @@ import datetime
 import json
 import os
 import random
+import re
 import sys
 
 GENERATED = datetime.datetime(2026, 12, 6, 16, 30, 0, tzinfo=datetime.timezone.utc)
@@ -45,6 +47,11 @@ MODELS = [
 SITES = ["berlin", "hamburg", "lisbon", "paris", None]
 UNKNOWN_DROPPED = {"prov-1": 5, "prov-2": 7}
 HOSTILE = '</script><b id="injected">x</b><img src=x onerror="window.injected=1">'
+
+
+def natural(name):
+    """The page's natural order: case-insensitive, digit runs by value."""
+    return re.sub(r"\d+", lambda match: match.group().rjust(12, "0"), name.lower())
 
 
 def iso(moment):
@@ -108,7 +115,10 @@ def main():
             hosts[host].append(view)
         state = "never_seen"
         if seen:
-            state = "stale" if age.total_seconds() / 86400.0 > 7 else ("current" if current else "outdated")
+            # The merge compares the days rounded to three decimals, as it reports them (7.0004 is 7.0, not
+            # stale): past 10,000 devices some ages are that close to the 7 days.
+            days = round(age.total_seconds() / 86400.0, 3)
+            state = "stale" if days > 7 else ("current" if current else "outdated")
         merged.append({"device": name, "site": site, "state": state, "age": age.total_seconds() if seen else None})
 
     for number in range(30):
@@ -142,8 +152,14 @@ def main():
     for item in merged:
         if item["site"] == "lisbon":
             lisbon[item["state"]] = lisbon.get(item["state"], 0) + 1
+    states = {"unknown": 30}
+    for item in merged:
+        states[item["state"]] = states.get(item["state"], 0) + 1
+    names = [item["device"] for item in merged] + ["unknown-0004f2ff%04x" % number for number in range(30)]
     expected = {
         "rows": count + 30,
+        "states": states,
+        "first_name": min(names, key=natural),
         "devices": count,
         "unknown": 30,
         "unknown_dropped": sum(UNKNOWN_DROPPED.values()),

@@ -15,7 +15,12 @@ import yaml
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._status_report import (
+    _SCRIPT,
     COLUMNS,
+    PAGE_SIZE,
+    STATE_LABELS,
+    STATES,
+    _table_rows,
     json_for_script,
     merge_status,
     render_page,
@@ -422,15 +427,30 @@ def parse(page):
     return parser
 
 
-def test_one_row_per_device_and_unknown_mac(two_hosts):
+def test_the_table_body_is_left_to_the_script(two_hosts):
     merged = merge_status(two_hosts)
-    page = parse(render_page(merged))
-    assert len(page.rows) == len(merged["devices"]) + len(merged["unknown"]) == 5
-    assert [row["cells"][0] for row in page.rows] == ["alpha", "bravo", "charlie", "delta", "unknown-0004f2aa0001"]
-    assert all(len(row["cells"]) == len(COLUMNS) for row in page.rows)
-    assert [row["attrs"]["class"] for row in page.rows] == [
-        "s-current", "s-current", "s-never_seen", "s-stale", "s-unknown"]
-    alpha = dict(zip([column[0] for column in COLUMNS], page.rows[0]["cells"]))
+    text = render_page(merged)
+    page = parse(text)
+    # No row in the HTML: the script builds one page of them at a time from the JSON.
+    assert page.rows == []
+    assert '<tbody></tbody>' in text
+    table = [attrs for tag, attrs in page.tags if tag == "table" and attrs.get("id") == "devices"]
+    assert table == [{"id": "devices", "data-rows": "5"}]
+    # Without scripts: a note says so, the controls that would do nothing are hidden, the counts stay.
+    assert "<noscript><p class=\"note\">The table of the 5 devices and unknown MACs needs scripts" in text
+    hidden = {attrs.get("id"): "hidden" in attrs for tag, attrs in page.tags if tag in ("form", "nav")}
+    assert hidden == {"filters": True, "pager": True}
+    assert "<title>current: 2 (40.0%)</title>" in text
+
+
+def test_the_cells_the_script_must_show(two_hosts):
+    # The script writes the cells as _table_rows does (the status_page
+    # integration target compares every row of the page with these).
+    rows = _table_rows(merge_status(two_hosts))
+    assert [row["device"] for row in rows] == ["alpha", "bravo", "charlie", "delta", "unknown-0004f2aa0001"]
+    assert [row["state"] for row in rows] == ["current", "current", "never_seen", "stale", "unknown"]
+    assert all(set(row) == {column[0] for column in COLUMNS} for row in rows)
+    alpha = rows[0]
     assert alpha["client"] == "10.0.0.2" and alpha["host"] == "prov-2" and alpha["firmware"] == "1.0.11.16"
     assert alpha["file"] == "http cfg000b82000001.xml (200)"
 
@@ -443,7 +463,7 @@ def test_the_json_block_is_the_merged_status(two_hosts):
     assert json.loads(data[0]["text"]) == merged
 
 
-def test_values_stay_text_in_cells_and_json(two_hosts):
+def test_values_stay_text_in_the_html_and_json(two_hosts):
     two_hosts[1]["devices"][0]["last_fetch"]["user_agent"] = HOSTILE
     two_hosts[1]["devices"][0]["device"] = HOSTILE
     two_hosts[0]["devices"][0]["device"] = HOSTILE
@@ -454,14 +474,30 @@ def test_values_stay_text_in_cells_and_json(two_hosts):
     # The only elements are the page's own: no b, and only its two scripts.
     assert "b" not in [tag for tag, dummy in page.tags]
     assert [script["attrs"].get("type") for script in page.scripts] == ["application/json", None]
-    cells = [cell for row in page.rows for cell in row["cells"]]
-    # The device's name and User-Agent, the unknown MAC's firmware.
-    assert cells.count(HOSTILE) == 3
     json_text = page.scripts[0]["text"]
     assert "<" not in json_text and ">" not in json_text and "&" not in json_text
     assert json.loads(json_text) == merged
     # The counts tables show it as text too.
     assert "<td>%s</td>" % HOSTILE.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;") in text
+    assert HOSTILE not in text
+
+
+def test_the_script_writes_values_as_text_only():
+    # The cells get their values through textContent (and title): nothing
+    # the script does parses a string as HTML.
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "createContextualFragment",
+                 "DOMParser", "eval(", "Function(", "setAttribute(\"on", "srcdoc"):
+        assert sink not in _SCRIPT, sink
+    assert "td.textContent = value;" in _SCRIPT and "shown.textContent =" in _SCRIPT
+
+
+def test_the_script_gets_its_constants(two_hosts):
+    page = parse(render_page(merge_status(two_hosts)))
+    script = [script["text"] for script in page.scripts if script["attrs"].get("type") is None][0]
+    assert "@" not in script
+    assert "var PAGE_SIZE = %d;" % PAGE_SIZE in script
+    assert "var STATE_LABELS = %s;" % json_for_script(STATE_LABELS) in script
+    assert "var STATES = %s;" % json_for_script(list(STATES)) in script
 
 
 def test_json_for_script_escapes_what_could_end_the_element():
@@ -487,6 +523,12 @@ def test_the_page_has_the_counts_and_the_controls(two_hosts):
     page = parse(text)
     ids = [attrs.get("id") for dummy, attrs in page.tags]
     assert "filter" in ids and "state" in ids and "shown" in ids
+    buttons = [attrs.get("id") for tag, attrs in page.tags if tag == "button"]
+    assert buttons == ["page-first", "page-previous", "page-next", "page-last"]
+    assert all(attrs.get("type") == "button" for tag, attrs in page.tags if tag == "button")
+    headers = [attrs for tag, attrs in page.tags if tag == "th"]
+    # Sortable from the keyboard: every header takes the focus and says how it is sorted.
+    assert all(attrs.get("tabindex") == "0" and attrs.get("aria-sort") == "none" for attrs in headers)
     options = [attrs.get("value") for tag, attrs in page.tags if tag == "option"]
     assert options == ["", "current", "outdated", "stale", "never_seen", "unknown"]
     headers = [attrs.get("data-key") for tag, attrs in page.tags if tag == "th"]
