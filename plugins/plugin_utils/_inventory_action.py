@@ -20,6 +20,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.json import get_encoder
 from ansible.module_utils.errors import UnsupportedError
+from ansible.plugins.action import ActionBase
 
 
 def check_task_options(module, spec, module_args, inventory_options=()):
@@ -53,3 +54,42 @@ def send_inventory(action, inventory):
     action._transfer_data(remote_path, data)
     action._fixup_perms2((tmpdir, remote_path))
     return remote_path
+
+
+class InventoryFileAction(ActionBase):
+    """An action that runs ``MODULE`` with the inventory in a file on the host.
+
+    A subclass names its module (``MODULE``, ``ARGUMENT_SPEC``), the task
+    options that travel in the file rather than as arguments
+    (``INVENTORY_FILE_OPTIONS``; the module checks those) and builds the
+    file's content in :meth:`inventory`. A task that gives ``inventory_file``
+    itself runs the module on that file, and may not give those options too.
+    """
+
+    TRANSFERS_FILES = True
+    MODULE = None
+    ARGUMENT_SPEC = None
+    INVENTORY_FILE_OPTIONS = ()
+
+    def inventory(self, module_args, task_vars):
+        """The inventory to send; removes from ``module_args`` what travels in the file."""
+        raise NotImplementedError
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        module_args = dict(self._task.args)
+        try:
+            # The module's own spec: a misspelt or mistyped option fails here,
+            # before the inventory is written to the host. The module gets the
+            # task's arguments as given (a path is expanded on the host).
+            check_task_options(self.MODULE, self.ARGUMENT_SPEC, module_args, self.INVENTORY_FILE_OPTIONS)
+            if not module_args.get("inventory_file"):
+                module_args["inventory_file"] = send_inventory(self, self.inventory(module_args, task_vars))
+            elif any(module_args.get(name) is not None for name in self.INVENTORY_FILE_OPTIONS):
+                raise AnsibleActionFail("give either inventory_file or the inventory (%s), not both"
+                                        % ", ".join(self.INVENTORY_FILE_OPTIONS))
+            result.update(self._execute_module(module_name=self.MODULE, module_args=module_args,
+                                               task_vars=task_vars))
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        return result
