@@ -10,6 +10,8 @@ The vendors themselves are packages under ``_vendors/``, listed by
 
 from __future__ import annotations
 
+import json
+
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import all_settings, build_model
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import check_directory, render_directories
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ErrorCollector, ProvisioningError
@@ -23,6 +25,23 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.reg
 #: ``{name: Setting}`` of every setting an inventory may use: the generic ones
 #: and those the registered families declare (``VendorDescription.settings``).
 SETTINGS = all_settings()
+
+
+def read_inventory_file(path, names):
+    """The options ``names`` that an ``inventory_file`` holds (an action plugin writes it), or an error naming it.
+
+    The file is the JSON object the action plugins of ``phone_profiles``,
+    ``fleet_status`` and ``resync`` write; options it does not hold are left out.
+    """
+    try:
+        with open(path, "rb") as handle:
+            data = json.loads(handle.read().decode("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ProvisioningError("cannot read the inventory file %s: %s" % (path, exc), field="inventory_file")
+    if not isinstance(data, dict):
+        raise ProvisioningError("%s must hold a JSON object with %s" % (path, ", ".join(names)),
+                                field="inventory_file")
+    return dict((name, data[name]) for name in names if name in data)
 
 
 def load_fleet(devices, defaults=None, sites=None, models=None, directory=None, strict=False):

@@ -50,6 +50,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._fetch_log i
     read_state,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import read_inventory_file as _read_options
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import DEFAULT_STATE_DIR
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import mask_path
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import (
@@ -561,12 +562,4 @@ def run(params, warn, now=None):
 
 def read_inventory_file(path):
     """The inventory options an ``inventory_file`` holds (the action plugin writes it), or an error naming it."""
-    try:
-        with open(path, "rb") as handle:
-            data = json.loads(handle.read().decode("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ProvisioningError("cannot read the inventory file %s: %s" % (path, exc), field="inventory_file")
-    if not isinstance(data, dict):
-        raise ProvisioningError("%s must hold a JSON object with devices, defaults, sites, models" % path,
-                                field="inventory_file")
-    return dict((name, data[name]) for name in INVENTORY_FILE_OPTIONS if name in data)
+    return _read_options(path, INVENTORY_FILE_OPTIONS)

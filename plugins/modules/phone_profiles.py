@@ -405,11 +405,10 @@ rotation:
       elements: str
 """
 
-import json
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import read_inventory_file
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import (
     ARGUMENT_SPEC,
     INVENTORY_FILE_OPTIONS,
@@ -444,14 +443,9 @@ def main():
 
 def _load_inventory_file(module, path):
     try:
-        with open(path, "rb") as handle:
-            data = json.loads(handle.read().decode("utf-8"))
-    except (OSError, ValueError) as exc:
-        module.fail_json(msg="cannot read the inventory file %s: %s" % (path, exc), field="inventory_file")
-    if not isinstance(data, dict):
-        module.fail_json(msg="%s must hold a JSON object with devices, defaults, sites, models, directory, keys" % path,
-                         field="inventory_file")
-    return dict((name, data[name]) for name in INVENTORY_FILE_OPTIONS if name in data)
+        return read_inventory_file(path, INVENTORY_FILE_OPTIONS)
+    except ProvisioningError as exc:
+        module.fail_json(msg=exc.message, field=exc.field)
 
 
 if __name__ == "__main__":

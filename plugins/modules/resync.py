@@ -222,11 +222,10 @@ not_in_inventory:
   sample: [old-desk]
 """
 
-import json
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import read_inventory_file
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import inventory_secrets
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import redact_error
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._resync import ARGUMENT_SPEC, INVENTORY_KEYS, run
@@ -252,14 +251,10 @@ def main():
 
 def _load_inventory_file(module, path):
     try:
-        with open(path, "rb") as handle:
-            data = json.loads(handle.read().decode("utf-8"))
-    except (OSError, ValueError) as exc:
-        module.fail_json(msg="cannot read the inventory file %s: %s" % (path, exc), field="inventory_file")
-    if not isinstance(data, dict):
-        module.fail_json(msg="%s must hold a JSON object with devices, defaults, sites and models" % path,
-                         field="inventory_file")
-    return dict((key, data.get(key)) for key in INVENTORY_KEYS)
+        options = read_inventory_file(path, INVENTORY_KEYS)
+    except ProvisioningError as exc:
+        module.fail_json(msg=exc.message, field=exc.field)
+    return dict((key, options.get(key)) for key in INVENTORY_KEYS)
 
 
 if __name__ == "__main__":
