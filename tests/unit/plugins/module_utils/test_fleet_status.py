@@ -571,8 +571,8 @@ def test_a_tftp_request_counts_only_for_a_file_the_manifest_records(fleet):
     write(logs / "syslog", [tftp("cfg000b82123456.xml", written + 100, client="203.0.113.66"),
                             tftp("zz/nothing/cfg000b82123456.xml", written + 200, client="203.0.113.67")])
     gs = by_label(status(params, written + 600))["gs"]
-    assert (gs["state"], gs["last_fetch"]["client"], gs["last_fetch"]["scheme"]) == ("current", "203.0.113.66",
-                                                                                      "tftp")
+    fetched = (gs["state"], gs["last_fetch"]["client"], gs["last_fetch"]["scheme"])
+    assert fetched == ("current", "203.0.113.66", "tftp")
     # An unknown MAC's requests still make it an unknown device, whatever the path.
     write(logs / "syslog", [tftp("zz/nothing/cfg000b82abcdef.xml", written + 100, client="203.0.113.66")])
     assert [entry["mac"] for entry in status(params, written + 600)["unknown"]] == ["000b82abcdef"]

@@ -294,8 +294,8 @@ def test_the_latest_proof_is_kept_with_the_host_that_saw_it():
         assert alpha["last_authenticated"] == proof("2026-12-06T11:00:00Z", "prov-2", "10.0.0.2")
     # The other way round: prov-1's proof is the later one.
     one["last_authenticated"] = proof("2026-12-06T15:00:00Z", "prov-1", "10.0.0.1")
-    assert by_name(merge_status(hosts))["alpha"]["last_authenticated"] == proof("2026-12-06T15:00:00Z", "prov-1",
-                                                                               "10.0.0.1")
+    later = proof("2026-12-06T15:00:00Z", "prov-1", "10.0.0.1")
+    assert by_name(merge_status(hosts))["alpha"]["last_authenticated"] == later
     # A host without a proof (or an older document without the field) leaves the other's.
     one.pop("last_authenticated")
     assert by_name(merge_status(hosts))["alpha"]["last_authenticated"]["host"] == "prov-2"
