@@ -15,7 +15,8 @@ description:
     status document and the text of the three files the C(sipfleet.provisioning.status) playbook writes.
   - A phone may fetch from any of several redundant servers. For each device the view of the host that logged its
     most recent served fetch wins (last fetch, model and firmware from the User-Agent, mismatches), and the latest
-    refused request of any host is its C(last_refused). Whether it got the current version is judged per own file
+    refused request of any host is its C(last_refused); its C(last_authenticated) is the latest of the hosts whose
+    view has the device's MAC (a host that knows the label by another MAC proved another phone). Whether it got the current version is judged per own file
     (C(own_files)) over every host, the latest fetch of each file deciding, so a later fetch of a shared file on
     another host does not hide or fake one. Its bootstrap window is C(open) when it is open on any host. The state is
     recomputed for every device from the latest fetch, at the latest of the hosts' C(generated) times, with

@@ -24,7 +24,18 @@ of a MAC the inventory does not have is an *unknown* device.
 Only a *served* request (HTTP 200, 206 or 304, or a tftpd-hpa read request)
 is a contact: anyone can ask for a device's file and be refused, so a
 refused request (any other status) is kept apart as the device's
-``last_refused`` and changes neither its last fetch nor its state.
+``last_refused`` and changes neither its last fetch nor its state. A TFTP
+read request counts for an inventory device only when its path is one of
+the device's files in a manifest: tftpd-hpa logs the request before it
+knows whether the file exists, so a request for any other name (a
+stranger's ``zz/nothing/cfg<mac>.xml``) was not served and says nothing.
+TFTP has no authentication: a request for a real file name is
+indistinguishable from the phone's.
+
+Besides its last served fetch, each device keeps the last served request
+that *proved* it (its own HTTP credentials with a 200, or a verified client
+certificate naming its MAC): ``last_authenticated``. A phone's last fetch
+is often a shared file, which carries no proof; the proof stays.
 
 The document returned is the one ``docs/status.md`` describes.
 """
@@ -165,10 +176,12 @@ def models_agree(inventory_model, reported_model):
 class _Seen:
     """What the logs say of one MAC: its last served fetch, its last refusal, the last fetch of each own file."""
 
-    __slots__ = ("last", "refused", "paths", "count", "first", "vendors")
+    __slots__ = ("last", "refused", "proven", "paths", "count", "first", "vendors")
 
     def __init__(self):
         self.last = None
+        # The last served request that proved the device made it (last_authenticated).
+        self.proven = None
         self.refused = None
         self.paths = {}
         self.count = 0
@@ -273,6 +286,12 @@ class _Reader:
             # A new phone's first requests are refused (404): they make it an unknown device all the same.
             self._fold_unknown(mac, vendors, fetch)
             return
+        elif fetch["scheme"] == "tftp" and self.owners.get(fetch["path"]) != mac:
+            # tftpd-hpa logs a read request before it knows the file exists:
+            # only a request for one of the device's manifest files may have
+            # been served. Any other (a stranger's zz/nothing/cfg<mac>.xml)
+            # must neither move the device's last fetch nor its state.
+            return
         seen = self.seen.get(mac)
         if seen is None:
             seen = self.seen[mac] = _Seen()
@@ -284,6 +303,8 @@ class _Reader:
             return
         if seen.last is None or fetch["time"] >= seen.last["time"]:
             seen.last = fetch
+        if fetch_authenticated(fetch, mac) and (seen.proven is None or fetch["time"] >= seen.proven["time"]):
+            seen.proven = fetch
         # Only the device's files of the manifest: any other path (a scan
         # of /<anything>/cfg<mac>.xml) would grow the record with the logs.
         if self.owners.get(fetch["path"]) == mac:
@@ -410,6 +431,14 @@ def _shown_fetch(fetch):
             "user_agent": fetch["user_agent"]}
 
 
+def _shown_proof(fetch):
+    """``last_authenticated``: where and when the device last proved itself, or ``None``."""
+    if fetch is None:
+        return None
+    return {"time": iso_time(fetch["time"]), "host": fetch["host"], "client": fetch["client"],
+            "scheme": fetch["scheme"], "path": mask_path(fetch["path"])}
+
+
 def fetch_authenticated(fetch, mac):
     """Whether ``fetch`` proves that device ``mac`` made it: its own HTTP credentials or its verified certificate."""
     return bool(mac) and mac in (fetch.get("auth_mac"), fetch.get("cert_mac"))
@@ -455,7 +484,8 @@ def _own_files(seen, files):
 
 def _device_entry(device, seen, files, bootstrap, now, stale_seconds, attributor):
     entry = {"device": device.label, "mac": device.mac, "vendor": device.vendor, "model": device.model,
-             "site": device.site, "state": "never_seen", "last_fetch": None, "last_refused": None,
+             "site": device.site, "state": "never_seen", "last_fetch": None, "last_authenticated": None,
+             "last_refused": None,
              "reported": {"vendor": None, "model": None, "firmware": None, "mac": None}, "current": False,
              "own_files": [], "mismatch": [], "bootstrap": "none", "days_since_contact": None}
     window = bootstrap.get(device.mac)
@@ -469,6 +499,7 @@ def _device_entry(device, seen, files, bootstrap, now, stale_seconds, attributor
         # Only refused requests: nothing was served, the device was not seen.
         return entry
     entry["last_fetch"] = dict(_shown_fetch(last), authenticated=fetch_authenticated(last, device.mac))
+    entry["last_authenticated"] = _shown_proof(seen.proven)
     entry["days_since_contact"] = round(max(0.0, now - last["time"]) / 86400.0, 3)
     vendor, parsed = _reading(device, attributor.agent(last["user_agent"]))
     if parsed is not None:

@@ -12,11 +12,14 @@ writes (the client address of its last fetch, :func:`status_addresses`).
 The NOTIFY itself is ``_sip_notify``'s.
 
 Only a trusted address gets a digest challenge answered with the line's
-credentials: one the operator gave (``addresses``), or one of a status
-fetch that was ``authenticated`` (the device's own HTTP credentials or
-client certificate). Anyone can fetch a phone's file, or ask for it and be
-refused, from anywhere; answering the challenge of that address would hand
-its owner a digest of the line's password to attack offline.
+credentials: one the operator gave (``addresses``), or a status address the
+phone itself proved (:func:`status_distrust`): the record is the device's
+(its ``mac`` is the inventory's), the phone's latest proven request
+(``last_authenticated``: its own HTTP credentials or client certificate)
+came from the very address of its last fetch, and the record is not
+``stale``. Anyone can fetch a phone's shared files, or its files over TFTP,
+from anywhere; answering the challenge of that address would hand its owner
+a digest of the line's password to attack offline.
 """
 
 from __future__ import annotations
@@ -108,22 +111,31 @@ def _mac_or_none(text):
 
 
 def status_addresses(document, field="status"):
-    """``{label or MAC: {"client": address, "authenticated": bool}}`` from a status document (``status.json``).
+    """``{label or MAC: {"client", "mac", "proven_client", "state"}}`` from a status document (``status.json``).
 
-    A device's entry is its ``last_fetch``: the last request the servers
-    served it, and whether that request carried the device's own
-    credentials or certificate (``authenticated``; missing in older status
-    files: false). The document is checked, not trusted: a value of the
-    wrong type fails naming the record and field, it is never converted.
+    A device's entry is the client address of its ``last_fetch`` (the last
+    request the servers served it), the record's ``mac`` (normalized, or
+    ``None``), the client of its ``last_authenticated`` (the last request
+    the device proved; ``None`` when there is none, or in older status
+    files that lack the field) and its ``state``. Whether the address is
+    trusted is :func:`status_distrust`'s question. A fleet_status result
+    holding the document as ``status`` is read as the document. The
+    document is checked, not trusted: a value of the wrong type fails
+    naming the record and field, it is never converted.
     """
     if document is None:
         return {}
     if not isinstance(document, dict):
         raise ProvisioningError("must be a status document (a JSON object with devices), not a %s"
                                 % _json_type(document), field=field)
+    if "devices" not in document and isinstance(document.get("status"), dict):
+        # A registered fleet_status result, as the status playbook's merge reads it.
+        document = document["status"]
     records = document.get("devices")
     if records is None:
-        return {}
+        # Not a status document at all (a wrong file): no address is not an answer.
+        raise ProvisioningError("has no devices list: is it a status.json or fleet_status result?",
+                                field="%s.devices" % field)
     if not isinstance(records, list):
         raise ProvisioningError("must be a list of device records, not a %s" % _json_type(records),
                                 field="%s.devices" % field)
@@ -154,10 +166,48 @@ def status_addresses(document, field="status"):
         if not isinstance(authenticated, bool):
             raise ProvisioningError("must be true or false, not a %s" % _json_type(authenticated),
                                     device=label, field="%s.last_fetch.authenticated" % where)
+        state = record.get("state")
+        if state is not None and not isinstance(state, str):
+            raise ProvisioningError("must be a string, not a %s" % _json_type(state), device=label,
+                                    field="%s.state" % where)
+        proof = record.get("last_authenticated")
+        if proof is not None and not isinstance(proof, dict):
+            raise ProvisioningError("must be an object (client, time, ...) or null, not a %s" % _json_type(proof),
+                                    device=label, field="%s.last_authenticated" % where)
+        proven_client = proof.get("client") if proof is not None else None
+        if proof is not None and (not isinstance(proven_client, str) or not proven_client):
+            raise ProvisioningError("must be an address string, not a %s" % _json_type(proven_client),
+                                    device=label, field="%s.last_authenticated.client" % where)
         if client:
+            entry = {"client": client, "mac": _mac_or_none(record.get("mac") or ""), "proven_client": proven_client,
+                     "state": state}
             for key in keys:
-                found[key] = {"client": client, "authenticated": authenticated}
+                found[key] = entry
     return found
+
+
+def status_distrust(device, entry):
+    """Why the status address of ``entry`` (:func:`status_addresses`) is not trusted for ``device``; empty: trusted.
+
+    Trusted only when every condition holds: the record is this device's
+    (its MAC is the inventory's, so a replaced phone's record proves
+    nothing of the new one); the phone proved a request of its own
+    (``last_authenticated``) and that proof came from the address of its
+    last fetch, the one the NOTIFY goes to (a shared file or a TFTP read,
+    which anyone can make, moves the last fetch but not the proof); and the
+    record is not ``stale``.
+    """
+    reasons = []
+    if entry["mac"] != device.mac:
+        reasons.append("the status record's MAC (%s) is not the device's (%s)" % (entry["mac"] or "none", device.mac))
+    if entry["proven_client"] is None:
+        reasons.append("the status has no authenticated fetch of the device (last_authenticated is null or missing)")
+    elif entry["proven_client"] != entry["client"]:
+        reasons.append("its last authenticated fetch came from %s, not from the address of its last fetch"
+                       % entry["proven_client"])
+    if entry["state"] == "stale":
+        reasons.append("the device is stale in the status")
+    return reasons
 
 
 def check_addresses(addresses):
@@ -212,25 +262,28 @@ FROM_UNAUTHENTICATED_FETCH = "status: unauthenticated fetch"
 
 
 def device_address(device, addresses, found):
-    """``(address text, source)`` for ``device`` (by name, label or MAC), or ``(None, None)``.
+    """``(address text, source, reasons)`` for ``device`` (by name, label or MAC), or ``(None, None, [])``.
 
-    ``addresses`` (the operator's) wins over ``found`` (:func:`status_addresses`).
+    ``addresses`` (the operator's) wins over ``found`` (:func:`status_addresses`);
+    ``reasons`` are why a status address is not trusted (:func:`status_distrust`).
     """
     given = _lookup(device, addresses)
     if given is not None:
-        return given, FROM_ADDRESSES
+        return given, FROM_ADDRESSES, []
     entry = _lookup(device, found)
     if entry is None:
-        return None, None
-    return entry["client"], FROM_AUTHENTICATED_FETCH if entry["authenticated"] else FROM_UNAUTHENTICATED_FETCH
+        return None, None, []
+    reasons = status_distrust(device, entry)
+    return entry["client"], FROM_UNAUTHENTICATED_FETCH if reasons else FROM_AUTHENTICATED_FETCH, reasons
 
 
-def challenge_refusal(address):
-    """Why a challenge from ``address`` (taken from an unauthenticated fetch) is not answered, and what to do."""
-    return ("challenge not answered: the address %s comes from an unauthenticated fetch in the status (anyone can "
-            "request a phone's file), and a digest answer would expose the line's password to offline guessing; "
-            "to trust it, give the device's address in addresses, or serve the phone's files with per-device "
-            "credentials or client certificates so its fetches are authenticated" % address)
+def challenge_refusal(address, reasons=()):
+    """Why a challenge from the status address ``address`` is not answered (``reasons``), and what to do."""
+    why = "; ".join(reasons) or "it is not proven to be the phone's"
+    return ("challenge not answered: the address %s from the status is not trusted: %s (anyone can request a "
+            "phone's shared files, or its files over TFTP), and a digest answer would expose the line's password "
+            "to offline guessing; to trust it, give the device's address in addresses, or serve the phone's files "
+            "with per-device credentials or client certificates so its fetches are authenticated" % (address, why))
 
 
 def build_targets(devices, addresses, found, port=_sip_notify.DEFAULT_PORT, reboot=None):
@@ -243,7 +296,7 @@ def build_targets(devices, addresses, found, port=_sip_notify.DEFAULT_PORT, rebo
     skipped = []
     notes = []
     for device in devices:
-        text, source = device_address(device, addresses, found)
+        text, source, reasons = device_address(device, addresses, found)
         if not text:
             skipped.append(device.label)
             continue
@@ -261,7 +314,7 @@ def build_targets(devices, addresses, found, port=_sip_notify.DEFAULT_PORT, rebo
             "user": (line.extension or line.auth_user) if line else "",
             "auth_user": line.auth_user if line else "",
             "password": line.password if (line and trusted) else "",
-            "challenge_refusal": None if trusted else challenge_refusal(text),
+            "challenge_refusal": None if trusted else challenge_refusal(text, reasons),
         })
     return targets, skipped, notes
 
@@ -308,7 +361,7 @@ def run(params, inventory, check_mode=False, sender=_sip_notify.send_notify):
     unanswered = [record["device"] for record in results
                   if record.get("note") and record.get("status") in (401, 407)]
     if unanswered:
-        warnings.append("%d device(s) challenged the NOTIFY at an address from an unauthenticated fetch; the "
+        warnings.append("%d device(s) challenged the NOTIFY at an untrusted address from the status; the "
                         "challenge was not answered: %s (see their note; give their addresses to trust them)"
                         % (len(unanswered), ", ".join(unanswered)))
     summary = {}

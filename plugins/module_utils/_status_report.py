@@ -134,6 +134,16 @@ def _check_device(entry, where):
     fetch = entry.get("last_fetch")
     if fetch is not None and not isinstance(fetch.get("authenticated", False), bool):
         raise ProvisioningError("must be true or false", device=label, field="last_fetch.authenticated")
+    proof = entry.get("last_authenticated")
+    if proof is not None:
+        if not isinstance(proof, dict):
+            raise ProvisioningError("must be a mapping (time, host, client, scheme, path) or null, not %s"
+                                    % type(proof).__name__, device=label, field="last_authenticated")
+        parse_time(proof.get("time"), device=label, field="last_authenticated.time")
+        if not isinstance(proof.get("client"), str) or not proof["client"]:
+            raise ProvisioningError("must be an address string", device=label, field="last_authenticated.client")
+        for field in ("host", "scheme", "path"):
+            _text_or_none(proof.get(field), label, "last_authenticated.%s" % field)
     own_files = entry.get("own_files")
     if own_files is not None:
         if not isinstance(own_files, list):
@@ -191,7 +201,8 @@ def merge_status(host_results, stale_days=DEFAULT_STALE_DAYS):
     itself, or a result holding it as ``status``), or a mapping of host name
     to result. For each device the view of the host with its most recent
     ``last_fetch`` wins (``last_fetch``, ``reported``, ``mismatch``), and
-    the latest ``last_refused`` of any host; ``own_files`` are merged per
+    the latest ``last_refused`` of any host, the latest ``last_authenticated``
+    of the hosts whose view has the device's MAC; ``own_files`` are merged per
     path (the latest fetch of each file over every host) and ``current`` is
     computed from them: every own file's latest fetch got its current
     version (:func:`_merge_current`). The inventory fields come from the
@@ -273,6 +284,7 @@ def _merge_device(label, views, generated, stale_days):
         # Only a fetch the device's credentials or certificate proved is authenticated; absent is not proof.
         fetch = dict(fetch, authenticated=fetch.get("authenticated") is True)
     refused = max(views, key=lambda view: _fetch_order(view, "last_refused"))["entry"].get("last_refused")
+    proof = _merge_proof(views, inventory.get("mac"))
     own_files, current = _merge_current(views, latest)
     device = {
         "device": label,
@@ -281,6 +293,7 @@ def _merge_device(label, views, generated, stale_days):
         "model": inventory.get("model"),
         "site": inventory.get("site"),
         "last_fetch": fetch,
+        "last_authenticated": proof,
         "last_refused": dict(refused) if refused is not None else None,
         "reported": dict(latest.get("reported") or {"vendor": None, "model": None, "firmware": None, "mac": None}),
         "current": current if fetch is not None else False,
@@ -300,6 +313,28 @@ def _merge_device(label, views, generated, stale_days):
         else:
             device["state"] = "current" if device["current"] else "outdated"
     return device
+
+
+def _mac_key(mac):
+    return mac.lower() if isinstance(mac, str) and mac else None
+
+
+def _merge_proof(views, mac):
+    """The latest ``last_authenticated`` over the hosts whose view of the device has its MAC ``mac``.
+
+    A host whose inventory gives the label another MAC (a replaced phone
+    not yet everywhere) proved another phone: its proof is dropped, never
+    paired with this MAC. Equal times: the first host by name.
+    """
+    mac = _mac_key(mac)
+    latest = None
+    for view in views:
+        proof = view["entry"].get("last_authenticated")
+        if proof is None or mac is None or _mac_key(view["entry"].get("mac")) != mac:
+            continue
+        if latest is None or parse_time(proof["time"]) > parse_time(latest["time"]):
+            latest = proof
+    return dict(latest) if latest is not None else None
 
 
 def _merge_current(views, latest):
@@ -836,6 +871,9 @@ _SCRIPT = """\
     // The file sorts by its path, not by the scheme before it.
     var value = key === "file" && i < devices.length ? text((devices[i].last_fetch || {}).path) : cell(i, key);
     if (value === "") { return null; }
+    // A MAC is hex: padding its digit runs would put 0004f2aa00ff after
+    // 000b82123456. Twelve digits each, its plain text sorts right.
+    if (key === "mac") { return value.toLowerCase(); }
     return value.toLowerCase().replace(/\\d+/g, function (digits) {
       return digits.length >= 12 ? digits : ("000000000000" + digits).slice(-12);
     });

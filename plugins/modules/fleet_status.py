@@ -22,6 +22,10 @@ description:
   - "Only a served request is a contact (HTTP status 200, 206 or 304, or a tftpd-hpa read request): anyone may ask for
     a device's file, so a refused one (any other status) is reported as the device's RV(devices[].last_refused) and
     changes neither its RV(devices[].last_fetch) nor its state."
+  - "tftpd-hpa logs a read request before it knows whether the file exists, so a TFTP request counts for an inventory
+    device only when its path is one of the files a manifest records as that device's; any other path is ignored for
+    the device (it still makes an unknown MAC unknown). TFTP has no authentication: a request for a real file name is
+    indistinguishable from the phone's."
   - "A device is C(current) when it was seen within O(stale_days) and the last fetch of each of its own files that it
     fetched got the manifest's version: made no earlier than the file was written and, over HTTP, a 200 with exactly
     the file's size or a 304 (nginx answers it only to the file's exact time); over TFTP the request is all the log
@@ -187,6 +191,15 @@ devices:
           C(remote_user)), or a client certificate the server verified (C(ssl_client_verify) C(SUCCESS)) names its
           MAC (C(client_mac)). False otherwise, always over TFTP: the client address of an unauthenticated fetch is
           what anyone who asked for the file had."
+      type: dict
+    last_authenticated:
+      description:
+        - "Its last served request that proved the device made it (as C(authenticated) of RV(devices[].last_fetch)
+          says), whatever it fetched after (a shared file, a 304, a TFTP read): C(time) (UTC), C(host), C(client),
+          C(scheme), C(path) (masked). Null when no request proved it."
+        - "The C(http_server) role's C(device_auth) is set on a 200 only: a 304 proves nothing, the proof of the last
+          200 stays here. M(sipfleet.provisioning.resync) trusts a status address only when this C(client) is the
+          last fetch's."
       type: dict
     last_refused:
       description:

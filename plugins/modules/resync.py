@@ -19,19 +19,23 @@ description:
     that answers 401 or 407 with a digest challenge (Snom's C(challenge_checksync), Poly's request validation) gets
     the NOTIFY once more with an C(Authorization) computed from the device's first line (its authentication user and
     password); a second challenge is its final answer.
-  - A challenge is answered only at a trusted address, one given in O(addresses) or the client address of a fetch
-    the status marks C(authenticated) (it carried the device's own HTTP credentials or a client certificate naming
-    its MAC). Anyone can request a phone's file, so the client address of an unauthenticated fetch may be anybody's;
+  - A challenge is answered only at a trusted address, one given in O(addresses) or a status address the phone
+    proved, when all of these hold for its status record - its C(mac) is the device's; its C(last_authenticated) (the
+    last request that carried the device's own HTTP credentials or a client certificate naming its MAC) is not null
+    and its C(client) is the C(last_fetch) client, the address the NOTIFY goes to; its C(state) is not C(stale).
+    Anyone can request a phone's shared files, or its files over TFTP, so any other status address may be anybody's;
     answering its challenge would hand that host a digest of the line's password to attack offline. There the
     NOTIFY is sent, the challenge is not answered, and the device's result is the 401 or 407 with a RV(results[].note)
-    saying how to trust the address (give it in O(addresses), or serve the phone's files with per-device
-    credentials or certificates). See C(docs/resync.md), "Security".
+    naming each condition that failed and saying how to trust the address (give it in O(addresses), or serve the
+    phone's files with per-device credentials or certificates). See C(docs/resync.md), "Security".
   - Returns each device's final SIP status (C(200 OK), C(481 ...)), C(timeout), or C(error{:} <reason>). A phone that
     refuses or does not answer does not fail the task; look at RV(results) or RV(summary).
   - The device's address is O(addresses)'s, else the client address of its last fetch in O(status_file) (the
     C(status.json) of the status playbook). A device with neither is listed in RV(no_address) with a warning, and nothing is sent to it.
   - The status document and O(addresses) are checked; a value of the wrong type (an address that is not a string,
-    a C(last_fetch) that is not an object) fails the task naming the device and field, it is never converted.
+    a C(last_fetch) or C(last_authenticated) that is not an object) fails the task naming the device and field, it is
+    never converted. A document without C(devices) fails (a fleet_status result holding it as C(status) is read as the
+    document).
   - Phones that accept a NOTIFY only from their registrar (Yealink C(sip.trust_ctrl), Poly C(source) validation) need
     the PBX to send it; see the filter P(sipfleet.provisioning.pbx_notify_config#filter) and C(docs/resync.md).
   - The inventory (C(sipfleet_devices), C(sipfleet_defaults), C(sipfleet_sites), C(sipfleet_models)) is read from the
@@ -80,8 +84,9 @@ options:
     description:
       - Path on the host of a C(status.json) written by the status playbook; a device's address is the client address
         of its last fetch there (at port O(port)).
-      - That address is trusted (a challenge from it answered) only when the fetch is C(authenticated) there; a record
-        without the flag (an older status file) counts as unauthenticated.
+      - That address is trusted (a challenge from it answered) only when the record's C(mac) is the device's, its
+        C(last_authenticated.client) is that address and its C(state) is not C(stale); a record without
+        C(last_authenticated) (an older status file, even with C(last_fetch.authenticated)) is untrusted.
     type: path
   status:
     description:
@@ -185,8 +190,9 @@ results:
       sample: OK
     address_source:
       description:
-        - Where the address came from; C(addresses), C(status{:} authenticated fetch) (both trusted) or
-          C(status{:} unauthenticated fetch) (a challenge from it is not answered).
+        - Where the address came from; C(addresses), C(status{:} authenticated fetch) (a status address the phone
+          proved; both trusted) or C(status{:} unauthenticated fetch) (a status address that is not trusted; a challenge
+          from it is not answered).
       type: str
       sample: addresses
     authenticated:
@@ -195,8 +201,8 @@ results:
       sample: false
     note:
       description:
-        - Null, or why a challenge was not answered (the address comes from an unauthenticated fetch) and how to trust
-          the address.
+        - Null, or why a challenge was not answered (each trust condition the status address failed) and how to
+          trust the address.
       type: str
       sample: null
     sent:

@@ -5,8 +5,8 @@
 # challenge_checksync) and checks the retry's Authorization with sipp's
 # verifyauth, and one that never answers. Checks each device's result, the
 # Event header each phone received (sipp's message log), that check mode
-# sends nothing, that a challenge at an address from an unauthenticated fetch
-# is not answered (and is at an authenticated one), that deploy.yml's resync
+# sends nothing, that a challenge at a status address the phone did not prove
+# is not answered (and is at one it proved), that deploy.yml's resync
 # skips a device that left the inventory, and measures the rate against sipp
 # with the limit off and on.
 set -eu
@@ -174,14 +174,18 @@ tr -s ' \n' '  ' <"$work/reboot.log" | grep -q "Grandstream defines no reboot=tr
     || fail_with_log "$work/reboot.log" "no warning that Grandstream has no reboot variant"
 pass "reboot: Yealink got check-sync;reboot=true, Grandstream its plain check-sync and a warning"
 
-step "a challenge at a status address is answered only when the fetch was authenticated"
+step "a challenge at a status address is answered only when the phone proved that address"
 # desk (Snom) has no address given: its address is the client of its last
-# fetch in a status.json. Unauthenticated, anyone could have made that fetch:
-# the NOTIFY goes, the challenge is reported, not answered.
+# fetch in a status.json. That fetch was of a shared file (unauthenticated):
+# when the phone's last authenticated fetch came from another address, anyone
+# could have made the last one: the NOTIFY goes, the challenge is reported,
+# not answered. When the proof came from the same address, it is answered.
 write_status() {
-    # $1: the status file, $2: the fetch's authenticated flag (true, false)
-    printf '{"devices": [{"device": "desk", "mac": "000413aabbcc", "last_fetch": {"client": "127.0.0.1",
-      "time": "2026-12-06T10:00:00Z", "authenticated": %s}}]}\n' "$2" >"$1"
+    # $1: the status file, $2: the client of the device's last authenticated fetch
+    printf '{"devices": [{"device": "desk", "mac": "000413aabbcc", "state": "current",
+      "last_fetch": {"client": "127.0.0.1", "time": "2026-12-06T10:00:00Z", "authenticated": false},
+      "last_authenticated": {"client": "%s", "time": "2026-12-06T09:00:00Z", "host": "prov-1",
+      "scheme": "https", "path": "000413aabbcc.xml"}}]}\n' "$2" >"$1"
 }
 status_resync() {
     # $1: the result file, $2: the status file
@@ -190,7 +194,7 @@ status_resync() {
              \"resync_port\": $port_status, \"result_file\": \"$1\"}" >"$1.log" 2>&1 \
         || fail_with_log "$1.log" "the resync playbook failed"
 }
-write_status "$work/status-unauthenticated.json" false
+write_status "$work/status-unauthenticated.json" 192.0.2.10
 sipp_phone stranger uas_401_once.xml "$port_status" 1
 sleep 1
 status_resync "$work/unauthenticated.json" "$work/status-unauthenticated.json"
@@ -201,6 +205,7 @@ record = json.load(open(sys.argv[1]))["results"][0]
 assert (record["device"], record["status"], record["authenticated"]) == ("desk", 401, False), record
 assert record["address_source"] == "status: unauthenticated fetch", record
 assert "challenge not answered" in record["note"] and "addresses" in record["note"], record
+assert "last authenticated fetch came from 192.0.2.10" in record["note"], record
 PY
 [ "$(tr -d '\r' <"$work/stranger.msg" | grep -c '^NOTIFY sip:301@')" = 1 ] \
     || fail_with_log "$work/stranger.msg" "the challenging host did not get exactly one NOTIFY"
@@ -209,7 +214,7 @@ if tr -d '\r' <"$work/stranger.msg" | grep -q '^Authorization:'; then
 fi
 tr -s ' \n' '  ' <"$work/unauthenticated.json.log" | grep -q "challenge was not answered: desk" \
     || fail_with_log "$work/unauthenticated.json.log" "no warning about the unanswered challenge"
-write_status "$work/status-authenticated.json" true
+write_status "$work/status-authenticated.json" 127.0.0.1
 sipp_phone trusted uas_401.xml "$port_status" 1
 sleep 1
 status_resync "$work/authenticated.json" "$work/status-authenticated.json"
@@ -220,7 +225,7 @@ record = json.load(open(sys.argv[1]))["results"][0]
 assert (record["status"], record["authenticated"], record["note"]) == (200, True, None), record
 assert record["address_source"] == "status: authenticated fetch", record
 PY
-pass "unauthenticated fetch: 401 reported, no Authorization sent; authenticated fetch: challenge answered, 200"
+pass "address not proven: 401 reported, no Authorization sent; proven by the phone: challenge answered, 200"
 
 step "deploy.yml with sipfleet_resync_changed notifies exactly the changed devices"
 # Grandstream phones only: their profiles need nothing but generated keys.

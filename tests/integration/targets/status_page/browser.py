@@ -178,7 +178,7 @@ ALL_PAGES = "(function () { document.getElementById('page-first').click(); var p
             " page: document.getElementById('page').textContent});" \
             " var next = document.getElementById('page-next'); if (next.disabled) { break; } next.click(); }" \
             " document.getElementById('page-first').click(); return pages; }())" % PAGE_ROWS
-COLUMN = {"device": 1, "site": 6, "state": 7, "last": 8, "client": 10}
+COLUMN = {"device": 1, "mac": 2, "site": 6, "state": 7, "last": 8, "client": 10}
 
 
 def natural(text):
@@ -361,6 +361,16 @@ def main():
             if cells:
                 lowest = min((row[COLUMN["client"]] for row in cells if row[COLUMN["client"]]), key=natural)
                 check("the lowest address of all first (%s)" % lowest, clients[0] == lowest, clients[:3])
+            # Enter on the MAC header: hex MACs by their plain text (0004f2... before 000b82...), not padded.
+            browser.press('th[data-key="mac"]', "Enter", "Enter", 13)
+            browser.rendered()
+            macs = [row[COLUMN["mac"]] for row in browser.evaluate(PAGE_ROWS)]
+            check("Enter on the MAC header sorts the MACs by their text", macs == sorted(macs, key=str.lower)
+                  and browser.evaluate("document.querySelector('th[data-key=\"mac\"]').getAttribute('aria-sort')")
+                  == "ascending", macs[:12])
+            if cells:
+                lowest = min(row[COLUMN["mac"]].lower() for row in cells if row[COLUMN["mac"]])
+                check("the lowest MAC of all first (%s)" % lowest, macs[0].lower() == lowest, macs[:3])
 
             # Filter: type a site's name, then choose a state; every matching row over every page.
             browser.click("#filter")

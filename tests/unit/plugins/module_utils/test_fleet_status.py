@@ -503,6 +503,81 @@ def test_authenticated_is_the_device_s_own_credentials_or_certificate(fleet):
     assert by_label(status(params, written + 60))["mpp"]["last_fetch"]["authenticated"] is False
 
 
+def test_last_authenticated_keeps_the_last_proof_when_later_fetches_prove_nothing(fleet):
+    """A shared file, a 304 or a stranger's 200 after the phone's proven fetch keep its proof."""
+    params, root, logs, written = fleet
+    own = access("cfg000b82123456.xml", written + 60, sent=size(root, "cfg000b82123456.xml"), agent=GS_UA,
+                 client="10.99.20.105", scheme="https")
+    proven = with_fields(own, device_auth="000b82123456", remote_user="000b82123456-abcd")
+    # The phone's next fetch is a shared file (its User-Agent names it): no device_auth there.
+    shared = with_fields(access("gs_phonebook.xml", written + 61, sent=10, agent=GS_UA, client="10.99.20.105"),
+                         remote_user="000b82123456-abcd")
+    # nginx checks the credentials of a 304 too, but the role's device_auth is a 200's only: unproven.
+    not_modified = with_fields(access("cfg000b82123456.xml", written + 62, status=304, agent=GS_UA),
+                               device_auth="000b82123456", remote_user="000b82123456-abcd")
+    expected = {"time": utc(written + 60), "host": "prov-1", "client": "10.99.20.105", "scheme": "https",
+                "path": "cfg000b82123456.xml"}
+    write(logs / "access.log", [proven])
+    gs = by_label(status(params, written + 600))["gs"]
+    assert gs["last_fetch"]["authenticated"] is True and gs["last_authenticated"] == expected
+    write(logs / "access.log", [proven, shared, not_modified])
+    gs = by_label(status(params, written + 600))["gs"]
+    assert (gs["last_fetch"]["status"], gs["last_fetch"]["authenticated"]) == (304, False)
+    assert gs["last_authenticated"] == expected
+    # A stranger's 200 of the shared file with the phone's User-Agent, and its TFTP read of the
+    # phone's file, move last_fetch to the stranger's address but not the proof.
+    stranger = access("gs_phonebook.xml", written + 70, sent=10, agent=GS_UA, client="203.0.113.66")
+    write(logs / "access.log", [proven, shared, stranger])
+    write(logs / "syslog", [tftp("cfg000b82123456.xml", written + 71, client="203.0.113.66")])
+    gs = by_label(status(params, written + 600))["gs"]
+    assert (gs["last_fetch"]["client"], gs["last_fetch"]["authenticated"]) == ("203.0.113.66", False)
+    assert gs["last_authenticated"] == expected
+    # A later proof replaces the earlier one; no proof at all is null.
+    again = with_fields(proven, time=iso(written + 80), remote_addr="10.99.20.9")
+    write(logs / "access.log", [proven, again, shared])
+    assert by_label(status(params, written + 600))["gs"]["last_authenticated"]["client"] == "10.99.20.9"
+    write(logs / "access.log", [own, shared])
+    (logs / "syslog").unlink()
+    gs = by_label(status(params, written + 600))["gs"]
+    assert gs["last_fetch"] is not None and gs["last_authenticated"] is None
+    assert by_label(status(params, written + 600))["spa"]["last_authenticated"] is None
+
+
+@pytest.mark.parametrize("status_code", [206, 304, 401, 403, 404])
+def test_device_auth_with_another_status_than_200_proves_nothing(fleet, status_code):
+    params, root, logs, written = fleet
+    line = with_fields(access("cfg000b82123456.xml", written + 5, status=status_code, sent=10),
+                       device_auth="000b82123456", remote_user="000b82123456-1a2b")
+    write(logs / "access.log", [line])
+    gs = by_label(status(params, written + 60))["gs"]
+    assert gs["last_authenticated"] is None
+    if status_code in (206, 304):
+        assert gs["last_fetch"]["authenticated"] is False
+    else:
+        assert gs["last_fetch"] is None and gs["last_refused"]["status"] == status_code
+
+
+def test_a_tftp_request_counts_only_for_a_file_the_manifest_records(fleet):
+    """tftpd-hpa logs a request before it knows the file: a stranger's made-up path was never served."""
+    params, root, logs, written = fleet
+    write(logs / "access.log", [])
+    write(logs / "syslog", [tftp("zz/nothing/cfg000b82123456.xml", written + 100, client="203.0.113.66"),
+                            tftp("cfg000b82123456.xml.bak", written + 101, client="203.0.113.66")])
+    result = status(params, written + 600)
+    gs = by_label(result)["gs"]
+    assert (gs["state"], gs["last_fetch"], gs["own_files"]) == ("never_seen", None, [])
+    assert result["log_lines"]["tftp_requests"] == 2 and result["unknown"] == []
+    # The device's real file name: indistinguishable from the phone's request, so it counts.
+    write(logs / "syslog", [tftp("cfg000b82123456.xml", written + 100, client="203.0.113.66"),
+                            tftp("zz/nothing/cfg000b82123456.xml", written + 200, client="203.0.113.67")])
+    gs = by_label(status(params, written + 600))["gs"]
+    fetched = (gs["state"], gs["last_fetch"]["client"], gs["last_fetch"]["scheme"])
+    assert fetched == ("current", "203.0.113.66", "tftp")
+    # An unknown MAC's requests still make it an unknown device, whatever the path.
+    write(logs / "syslog", [tftp("zz/nothing/cfg000b82abcdef.xml", written + 100, client="203.0.113.66")])
+    assert [entry["mac"] for entry in status(params, written + 600)["unknown"]] == ["000b82abcdef"]
+
+
 def test_only_the_manifest_s_files_are_kept_per_device(fleet):
     """/<anything>/cfg<mac>.xml names the device too: such paths must not grow its record with the logs."""
     params, root, logs, written = fleet

@@ -78,20 +78,43 @@ def test_an_unknown_device_is_an_error_naming_it(fleet):
     assert "devices[1] 'lobyy'" in str(caught.value) and "devices[2] 'munich-*'" in str(caught.value)
 
 
+def proof(client, time="2026-12-06T10:00:00Z"):
+    """A status record's last_authenticated, as fleet_status writes it."""
+    return {"time": time, "host": "prov-1", "client": client, "scheme": "https", "path": "805ec0112233.cfg"}
+
+
 STATUS = {"devices": [
-    {"device": "lobby", "mac": "805ec0112233", "last_fetch": {"client": "10.99.20.105", "authenticated": True}},
-    # An older status file: no "authenticated", read as false.
+    # lobby's last fetch (a shared file) carried no proof; its last proof came from the same address.
+    {"device": "lobby", "mac": "805ec0112233", "state": "current",
+     "last_fetch": {"client": "10.99.20.105", "authenticated": False}, "last_authenticated": proof("10.99.20.105")},
+    # An older status file: no "last_authenticated", not even "authenticated".
     {"device": "desk", "mac": "000413aabbcc", "last_fetch": {"client": "10.99.20.106"}},
     {"device": "berlin-conf", "mac": "0004f2aa0001", "last_fetch": None},
 ]}
 
 
-def test_status_addresses_read_the_last_fetch_client_and_whether_it_was_authenticated():
-    lobby = {"client": "10.99.20.105", "authenticated": True}
-    desk = {"client": "10.99.20.106", "authenticated": False}
+def test_status_addresses_read_the_client_mac_proof_and_state():
+    lobby = {"client": "10.99.20.105", "mac": "805ec0112233", "proven_client": "10.99.20.105", "state": "current"}
+    desk = {"client": "10.99.20.106", "mac": "000413aabbcc", "proven_client": None, "state": None}
     assert _resync.status_addresses(STATUS) == {"lobby": lobby, "805ec0112233": lobby,
                                                 "desk": desk, "000413aabbcc": desk}
-    assert _resync.status_addresses({}) == {}
+    # A registered fleet_status result holds the document as its status.
+    assert _resync.status_addresses({"changed": False, "status": STATUS}) == _resync.status_addresses(STATUS)
+    # The MAC in any notation is the device's.
+    record = dict(STATUS["devices"][0], mac="80:5E:C0:11:22:33")
+    assert _resync.status_addresses({"devices": [record]})["lobby"]["mac"] == "805ec0112233"
+
+
+@pytest.mark.parametrize("document", [{}, {"status": {}}, {"hosts": ["prov-1"], "unknown": []}, {"status": "x"}])
+def test_a_document_without_devices_is_an_error_not_an_empty_status(document, tmp_path):
+    with pytest.raises(ProvisioningError) as caught:
+        _resync.status_addresses(document, "status_file")
+    assert (caught.value.device, caught.value.field) == (None, "status_file.devices")
+    status_file = tmp_path / "status.json"
+    status_file.write_text(json.dumps(document))
+    with pytest.raises(ProvisioningError) as caught:
+        _resync.run(_params(devices=["lobby"], status_file=str(status_file)), INVENTORY, sender=None)
+    assert caught.value.field == "status_file.devices"
 
 
 @pytest.mark.parametrize("document, device, field", [
@@ -104,6 +127,14 @@ def test_status_addresses_read_the_last_fetch_client_and_whether_it_was_authenti
     ({"devices": [{"device": "lobby", "last_fetch": {"client": 10}}]}, "lobby", "status.devices[0].last_fetch.client"),
     ({"devices": [{"mac": "805ec0112233", "last_fetch": {"client": "10.0.0.1", "authenticated": "yes"}}]},
      "805ec0112233", "status.devices[0].last_fetch.authenticated"),
+    ({"devices": [{"device": "lobby", "last_fetch": {"client": "10.0.0.1"}, "last_authenticated": "10.0.0.1"}]},
+     "lobby", "status.devices[0].last_authenticated"),
+    ({"devices": [{"device": "lobby", "last_fetch": {"client": "10.0.0.1"}, "last_authenticated": {"client": 10}}]},
+     "lobby", "status.devices[0].last_authenticated.client"),
+    ({"devices": [{"device": "lobby", "last_fetch": {"client": "10.0.0.1"}, "last_authenticated": {}}]},
+     "lobby", "status.devices[0].last_authenticated.client"),
+    ({"devices": [{"device": "lobby", "last_fetch": {"client": "10.0.0.1"}, "state": 3}]},
+     "lobby", "status.devices[0].state"),
 ])
 def test_a_malformed_status_document_names_the_device_and_field(document, device, field):
     with pytest.raises(ProvisioningError) as caught:
@@ -160,34 +191,65 @@ def test_only_a_trusted_address_gets_the_password(fleet):
             by_device["berlin-conf"]["challenge_refusal"]) == ("addresses", "Poly-204-Secret", None)
     desk = by_device["desk"]
     assert (desk["address_source"], desk["password"]) == ("status: unauthenticated fetch", "")
-    assert "10.99.20.106 comes from an unauthenticated fetch" in desk["challenge_refusal"]
+    assert "10.99.20.106 from the status is not trusted" in desk["challenge_refusal"]
+    assert "no authenticated fetch of the device" in desk["challenge_refusal"]
     assert "give the device's address in addresses" in desk["challenge_refusal"]
     assert "per-device credentials or client certificates" in desk["challenge_refusal"]
 
 
-@pytest.mark.parametrize("authenticated", [False, None, True])
-def test_a_challenge_at_an_address_of_an_unauthenticated_fetch_is_not_answered(authenticated):
+#: The desk phone's status record at 127.0.0.1, trusted: its MAC, its proof from that address, not stale.
+TRUSTED_DESK = {"device": "desk", "mac": "000413aabbcc", "state": "current",
+                "last_fetch": {"client": "127.0.0.1", "time": "2026-12-06T10:00:00Z", "authenticated": False},
+                "last_authenticated": proof("127.0.0.1", "2026-12-06T09:00:00Z")}
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({}, None),
+    # The same record with last_fetch authenticated too.
+    ({"last_fetch": dict(TRUSTED_DESK["last_fetch"], authenticated=True)}, None),
+    # An older status file: only last_fetch.authenticated, no last_authenticated.
+    ({"last_fetch": dict(TRUSTED_DESK["last_fetch"], authenticated=True), "last_authenticated": None},
+     "no authenticated fetch of the device"),
+    ({"last_authenticated": None}, "no authenticated fetch of the device"),
+    # The last fetch (a shared file, a TFTP read) came from another address than the proof.
+    ({"last_authenticated": proof("10.99.20.5")},
+     "its last authenticated fetch came from 10.99.20.5, not from the address of its last fetch"),
+    # The record of the phone this one replaced: the label is the same, the MAC the old phone's.
+    ({"mac": "0004139999ff"}, "the status record's MAC (0004139999ff) is not the device's (000413aabbcc)"),
+    ({"mac": None}, "the status record's MAC (none) is not the device's (000413aabbcc)"),
+    ({"state": "stale"}, "the device is stale in the status"),
+])
+def test_a_challenge_at_a_status_address_is_answered_only_when_the_phone_proved_it(change, reason):
     # A real exchange with a loopback socket playing whatever sits at the status address and challenges.
     challenge = _answer("401 Unauthorized", 'WWW-Authenticate: Digest realm="snom", nonce="n0nce", qop="auth"\r\n')
     port, received, thread = _serve_udp([challenge, _answer("200 OK")])
-    fetch = {"client": "127.0.0.1", "time": "2026-12-06T10:00:00Z"}
-    if authenticated is not None:
-        fetch["authenticated"] = authenticated
-    status = {"devices": [{"device": "desk", "mac": "000413aabbcc", "last_fetch": fetch}]}
+    status = {"devices": [dict(TRUSTED_DESK, **change)]}
     result = _resync.run(_params(devices=["desk"], status=status, port=port, timeout=2.0), INVENTORY)
     thread.join(3)
     record = result["results"][0]
-    if authenticated:
+    if reason is None:
         assert (record["status"], record["authenticated"], record["note"]) == (200, True, None)
+        assert record["address_source"] == "status: authenticated fetch"
         assert len(received) == 2 and b"Authorization: Digest" in received[1]
         return
     assert (record["status"], record["result"], record["authenticated"]) == (401, "401 Unauthorized", False)
     assert record["address_source"] == "status: unauthenticated fetch"
     assert "challenge not answered" in record["note"] and "addresses" in record["note"]
+    assert reason in record["note"]
     # One NOTIFY, no digest: nothing of the password reached the challenger.
     assert len(received) == 1 and b"Authorization" not in received[0]
     assert result["summary"] == {"failed": 1}
     assert any("challenge was not answered: desk" in warning for warning in result["warnings"])
+
+
+def test_every_failed_condition_is_in_the_note(fleet):
+    desk = dict(TRUSTED_DESK, mac="0004139999ff", state="stale", last_authenticated=None)
+    targets, _skipped, _notes = _resync.build_targets(fleet, {}, _resync.status_addresses({"devices": [desk]}))
+    target = [target for target in targets if target["device"] == "desk"][0]
+    assert (target["host"], target["password"], target["address_source"]) == ("127.0.0.1", "",
+                                                                              "status: unauthenticated fetch")
+    for reason in ("MAC (0004139999ff)", "no authenticated fetch", "stale"):
+        assert reason in target["challenge_refusal"]
 
 
 def test_a_given_address_gets_the_challenge_answered():

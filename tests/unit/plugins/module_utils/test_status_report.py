@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
+import subprocess
 from html.parser import HTMLParser
 
 import pytest
@@ -274,6 +276,52 @@ def test_the_latest_refusal_over_every_host_is_kept_apart():
     assert merge_status([first, second])["devices"][0]["last_refused"] is None
 
 
+def proof(time, host, client, path="cfg000b82000001.xml"):
+    return {"time": time, "host": host, "client": client, "scheme": "https", "path": path}
+
+
+def test_the_latest_proof_is_kept_with_the_host_that_saw_it():
+    """Each host's last_authenticated stays whole: its client is never paired with another host's time."""
+    # prov-1 saw the later fetch (unproven, a shared file); prov-2 the later proof, from another client.
+    one = device("alpha", "000b82000001", "prov-1", fetch("2026-12-06T16:00:00Z", "prov-1", client="10.0.0.9"))
+    one["last_authenticated"] = proof("2026-12-06T09:00:00Z", "prov-1", "10.0.0.1")
+    two = device("alpha", "000b82000001", "prov-2", fetch("2026-12-06T12:00:00Z", "prov-2", client="10.0.0.2"))
+    two["last_authenticated"] = proof("2026-12-06T11:00:00Z", "prov-2", "10.0.0.2")
+    hosts = [host_result("prov-1", "2026-12-06T16:30:00Z", [one]), host_result("prov-2", "2026-12-06T16:30:00Z", [two])]
+    for order in (hosts, hosts[::-1]):
+        alpha = by_name(merge_status(copy.deepcopy(order)))["alpha"]
+        assert alpha["last_fetch"]["client"] == "10.0.0.9"
+        assert alpha["last_authenticated"] == proof("2026-12-06T11:00:00Z", "prov-2", "10.0.0.2")
+    # The other way round: prov-1's proof is the later one.
+    one["last_authenticated"] = proof("2026-12-06T15:00:00Z", "prov-1", "10.0.0.1")
+    later = proof("2026-12-06T15:00:00Z", "prov-1", "10.0.0.1")
+    assert by_name(merge_status(hosts))["alpha"]["last_authenticated"] == later
+    # A host without a proof (or an older document without the field) leaves the other's.
+    one.pop("last_authenticated")
+    assert by_name(merge_status(hosts))["alpha"]["last_authenticated"]["host"] == "prov-2"
+    two["last_authenticated"] = None
+    assert by_name(merge_status(hosts))["alpha"]["last_authenticated"] is None
+
+
+def test_a_proof_from_a_host_that_knows_the_device_by_another_mac_is_dropped():
+    """A replaced phone: prov-2's inventory still gives the label the old MAC, and its proof is the old phone's."""
+    new = device("alpha", "000b82000001", "prov-1", fetch("2026-12-06T10:00:00Z", "prov-1", client="10.0.0.1"))
+    new["last_authenticated"] = proof("2026-12-06T10:00:00Z", "prov-1", "10.0.0.1")
+    old = device("alpha", "000b820000ff", "prov-2", fetch("2026-12-06T12:00:00Z", "prov-2", client="10.0.0.2"))
+    old["last_authenticated"] = proof("2026-12-06T12:00:00Z", "prov-2", "10.0.0.2")
+    hosts = [host_result("prov-1", "2026-12-06T16:30:00Z", [new]), host_result("prov-2", "2026-12-06T16:30:00Z", [old])]
+    alpha = by_name(merge_status(hosts))["alpha"]
+    assert alpha["mac"] == "000b82000001"
+    assert alpha["last_authenticated"] == proof("2026-12-06T10:00:00Z", "prov-1", "10.0.0.1")
+    # The same MAC in another case is the same device.
+    old["mac"] = "000B82000001"
+    assert by_name(merge_status(hosts))["alpha"]["last_authenticated"]["client"] == "10.0.0.2"
+    # Only the old phone's host proved anything: nothing is proven for the new MAC.
+    old["mac"] = "000b820000ff"
+    new["last_authenticated"] = None
+    assert by_name(merge_status(hosts))["alpha"]["last_authenticated"] is None
+
+
 def test_unknown_macs_left_out_are_summed_and_shown(two_hosts):
     assert merge_status(two_hosts)["unknown_dropped"] == 0
     page = render_page(merge_status(two_hosts))
@@ -299,6 +347,14 @@ def test_unknown_macs_left_out_are_summed_and_shown(two_hosts):
     (lambda hosts: hosts[0]["devices"][0].update(last_refused={"time": None}), "last_refused.time", "alpha"),
     (lambda hosts: hosts[0]["devices"][0]["last_fetch"].update(authenticated="true"), "last_fetch.authenticated",
      "alpha"),
+    (lambda hosts: hosts[0]["devices"][0].update(last_authenticated="10.0.0.1"), "last_authenticated", "alpha"),
+    (lambda hosts: hosts[0]["devices"][0].update(last_authenticated={"time": "now", "client": "10.0.0.1"}),
+     "last_authenticated.time", "alpha"),
+    (lambda hosts: hosts[0]["devices"][0].update(last_authenticated={"time": "2026-12-06T10:00:00Z", "client": 1}),
+     "last_authenticated.client", "alpha"),
+    (lambda hosts: hosts[0]["devices"][0].update(last_authenticated={"time": "2026-12-06T10:00:00Z",
+                                                                     "client": "10.0.0.1", "path": 3}),
+     "last_authenticated.path", "alpha"),
     (lambda hosts: hosts[1].update(unknown_dropped=-1), "host_results[1].unknown_dropped", None),
     (lambda hosts: hosts[1].update(unknown_dropped=True), "host_results[1].unknown_dropped", None),
     (lambda hosts: hosts[1].update(unknown_dropped="3"), "host_results[1].unknown_dropped", None),
@@ -489,6 +545,41 @@ def test_the_script_writes_values_as_text_only():
                  "DOMParser", "eval(", "Function(", "setAttribute(\"on", "srcdoc"):
         assert sink not in _SCRIPT, sink
     assert "td.textContent = value;" in _SCRIPT and "shown.textContent =" in _SCRIPT
+
+
+def test_the_mac_column_sorts_by_its_plain_text():
+    """Hex MACs must not have their digit runs padded: 0004f2aa00ff sorts before 000b82123456."""
+    start = _SCRIPT.index("  function sortKey(i, key) {")
+    end = _SCRIPT.index("  function keysOf(key) {")
+    assert 'if (key === "mac") { return value.toLowerCase(); }' in _SCRIPT[start:end]
+    node = shutil.which("node") or shutil.which("nodejs")
+    if node is None:
+        pytest.skip("no node to run the page's script with")
+    macs = ["0c1167abcdef", "000e08abcdef", "00562b043615", "000b82123456", "0004F2AA00FF"]
+    names = ["desk-10", "desk-9", "desk-1", "desk-100", "desk-2"]
+    program = "\n".join([
+        "var devices = [], unknown = [], stateOrder = {};",
+        "function stateOf(i) { return 'current'; }",
+        "function unknownDays(u) { return null; }",
+        "function text(v) { return v === null || v === undefined ? '' : String(v); }",
+        "var columns = %s;" % json.dumps({"mac": macs, "device": names}),
+        "function cell(i, key) { return columns[key][i]; }",
+        _SCRIPT[start:end],
+        "var out = {};",
+        "Object.keys(columns).forEach(function (key) {",
+        "  var idx = columns[key].map(function (v, i) { return i; });",
+        "  idx.sort(function (a, b) { var x = sortKey(a, key), y = sortKey(b, key);"
+        " return x < y ? -1 : x > y ? 1 : 0; });",
+        "  out[key] = idx.map(function (i) { return columns[key][i]; });",
+        "});",
+        "process.stdout.write(JSON.stringify(out));",
+    ])
+    done = subprocess.run([node, "-e", program], stdout=subprocess.PIPE, check=True)
+    order = json.loads(done.stdout.decode("utf-8"))
+    assert order["mac"] == sorted(macs, key=str.lower)
+    assert order["mac"][:2] == ["0004F2AA00FF", "000b82123456"]
+    # The other columns keep their numbers by value.
+    assert order["device"] == ["desk-1", "desk-2", "desk-9", "desk-10", "desk-100"]
 
 
 def test_the_script_gets_its_constants(two_hosts):
