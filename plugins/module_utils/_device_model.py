@@ -180,6 +180,11 @@ class Device:
         self.params = params
         self.settings = settings
         self.keys = keys
+        #: What a renderer derives from this device's settings, lines and
+        #: params, computed once per run rather than in every step that needs
+        #: it. Never from its keys: a rotation's successor is a shallow copy
+        #: with other keys that shares this.
+        self.derived = {}
 
     def error(self, message, field=None):
         """A :class:`ProvisioningError` about this device."""

@@ -57,6 +57,8 @@ _TZIF_HEADER = struct.Struct(">4sc15x6L")
 _ZONE_CACHE = {}
 #: name -> TimeZone of the names parsed and checked in this process (every device of a site asks again).
 _PARSED_CACHE = {}
+#: POSIX TZ string (as given) -> its TimeZone; like the zones', shared and never changed.
+_POSIX_CACHE = {}
 
 #: How far ahead the footer must agree with the transitions the file lists.
 _CHECK_SECONDS = 2 * 366 * 86400
@@ -371,7 +373,13 @@ def parse_tz(text, device=None, field="settings.timezone"):
     stripped = text.strip()
     match = _TZ_RE.match(stripped)
     if match is not None and (match.group("dst") is None or match.group("start") is not None):
-        return _parse_posix(text, match, device, field)
+        # A fleet repeats a few strings on every device: parse each once. Only
+        # a string that parsed is kept, so an error still names its device.
+        zone = _POSIX_CACHE.get(text)
+        if zone is None:
+            zone = _parse_posix(text, match, device, field)
+            _POSIX_CACHE[text] = zone
+        return zone
     if is_zone_name(stripped):
         if stripped in _PARSED_CACHE:
             return _PARSED_CACHE[stripped]

@@ -549,14 +549,20 @@ class PanasonicRenderer(VendorRenderer):
 
     def device_params(self, device):
         """Every parameter of ``device``, mapped settings first, raw params last (they win), each once."""
-        mapper = _Mapper(device.label, lambda setting: "settings.%s" % setting, mac=device.mac)
-        self._global_params(mapper, device.settings)
-        self._line_params(mapper, device)
-        mapper.params.extend(self._key_params(device))
-        merged = dict((param.name, param) for param in mapper.params)
-        for param in self._raw_params(device):
-            merged[param.name] = param
-        return list(merged.values())
+        # Validation, the split, the resync interval and the rendering all ask
+        # (five times a device): built once, its _Params never changed.
+        params = device.derived.get("panasonic-params")
+        if params is None:
+            mapper = _Mapper(device.label, lambda setting: "settings.%s" % setting, mac=device.mac)
+            self._global_params(mapper, device.settings)
+            self._line_params(mapper, device)
+            mapper.params.extend(self._key_params(device))
+            merged = dict((param.name, param) for param in mapper.params)
+            for param in self._raw_params(device):
+                merged[param.name] = param
+            params = tuple(merged.values())
+            device.derived["panasonic-params"] = params
+        return list(params)
 
     def common_params(self, inventory, label=None):
         """ConfigCom.cfg: what sipfleet_defaults maps to, without secrets."""

@@ -164,6 +164,22 @@ def test_rule_fields(name, utc_offset, dst_offset, start, end):
     assert rules == [start, end]
 
 
+def test_a_posix_string_is_parsed_once_and_a_bad_one_names_every_device(monkeypatch):
+    calls = []
+    parse = _timezone._parse_posix
+    monkeypatch.setattr(_timezone, "_POSIX_CACHE", {})
+    monkeypatch.setattr(_timezone, "_parse_posix", lambda *args, **kwargs: calls.append(args[0]) or parse(*args, **kwargs))
+    first = parse_tz("CET-1CEST,M3.5.0,M10.5.0/3", device="a")
+    assert parse_tz("CET-1CEST,M3.5.0,M10.5.0/3", device="b") is first
+    assert calls == ["CET-1CEST,M3.5.0,M10.5.0/3"]
+    # Month 13 matches the form but not the rules: never kept, each device told.
+    for device in ("c", "d"):
+        with pytest.raises(ProvisioningError) as info:
+            parse_tz("CET-1CEST,M13.5.0,M10.5.0/3", device=device)
+        assert info.value.device == device
+    assert len(calls) == 3
+
+
 def test_posix_strings_still_work_and_have_no_name():
     zone = parse_tz("CET-1CEST,M3.5.0,M10.5.0/3")
     assert (zone.name, zone.text, zone.label) == (None, "CET-1CEST,M3.5.0,M10.5.0/3", "CET-1CEST,M3.5.0,M10.5.0/3")

@@ -214,6 +214,17 @@ def test_flow_split_golden():
     check_golden("split", files)
 
 
+def test_a_device_s_params_are_built_once_a_run(monkeypatch):
+    built = []
+    line_params = RENDERER._line_params
+    monkeypatch.setattr(RENDERER, "_line_params", lambda mapper, device: built.append(device.label)
+                        or line_params(mapper, device))
+    fleet, files = split_files()
+    # Validation, the split, the resync interval and the rendering ask five times; the files are the golden ones.
+    assert sorted(built) == sorted(device.label for device in fleet)
+    check_golden("split", files)
+
+
 def test_split_files_and_roles():
     dummy, files = split_files()
     assert sorted(files) == [
