@@ -67,11 +67,14 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.reg
 #: The options of ``provisioning_fetches``, written once: the module
 #: validates its arguments with it and :func:`run` takes its defaults from it
 #: (the module's DOCUMENTATION describes the same options).
-ARGUMENT_SPEC = dict(
-    state_dir=dict(type="path", default=DEFAULT_STATE_DIR),
+#: The logs a module reads, for ``provisioning_fetches`` and ``fleet_status``
+#: alike (their documentation: the ``fetch_logs`` doc fragment).
+LOG_OPTIONS = dict(
     http_logs=dict(type="list", elements="path", default=[]),
     tftp_logs=dict(type="list", elements="path", default=[]),
 )
+
+ARGUMENT_SPEC = dict(state_dir=dict(type="path", default=DEFAULT_STATE_DIR), **LOG_OPTIONS)
 
 #: A tftpd-hpa read request as syslog files it: the time (traditional
 #: ``Mmm dd hh:mm:ss`` or RFC 3339), the host name, then ``in.tftpd[PID]:``
@@ -278,8 +281,7 @@ def http_fetches(lines, state):
         agent = str(record.get("user_agent") or "")
         # A certificate the server verified names the client for sure; a
         # User-Agent is what the client chose to say.
-        certified = str(record.get("ssl_client_verify") or "") == "SUCCESS"
-        verified_mac = re.sub(r"[^0-9a-f]", "", str(record.get("client_mac") or "").lower()) if certified else ""
+        verified_mac = certificate_mac(record)
         auth_user = ""
         if not verified_mac and status == 200:
             # So does a device's own HTTP password: device_auth names the
@@ -326,6 +328,13 @@ def http_fetches(lines, state):
                 foreign.append(_foreign(entry, path, record, agent, ""))
             fetched.setdefault(mac, set()).add(entry["key_id"])
     return fetched, proven, foreign
+
+
+def certificate_mac(record):
+    """The MAC of the client certificate the server verified (``ssl_client_verify`` ``SUCCESS``), or ``""``."""
+    if str(record.get("ssl_client_verify") or "") != "SUCCESS":
+        return ""
+    return re.sub(r"[^0-9a-f]", "", str(record.get("client_mac") or "").lower())
 
 
 def _device_auth(record):

@@ -53,8 +53,10 @@ import time
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, quote_value
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fetch_log import (
     _TFTP_RE,
+    LOG_OPTIONS,
     _device_auth,
     _syslog_time,
+    certificate_mac,
     log_files,
     parse_iso_time,
     read_lines,
@@ -84,11 +86,10 @@ ARGUMENT_SPEC = dict(
     inventory_file=dict(type="path"),
     roots=dict(type="list", elements="path", required=True),
     state_dir=dict(type="path", default=DEFAULT_STATE_DIR),
-    http_logs=dict(type="list", elements="path", default=[]),
-    tftp_logs=dict(type="list", elements="path", default=[]),
     stale_days=dict(type="float", default=7.0),
     host=dict(type="str"),
     unknown_limit=dict(type="int", default=1000),
+    **LOG_OPTIONS
 )
 
 #: The options ``inventory_file`` stands for (the action plugin moves them there).
@@ -337,10 +338,6 @@ class _Reader:
             seen.paths[fetch["path"]] = True
 
 
-def _verified_mac(text):
-    return re.sub(r"[^0-9a-f]", "", text.lower())
-
-
 def _http_fetch(record, parse_time):
     """The fields of an access log record that matter here, or ``None`` when it lacks one.
 
@@ -361,9 +358,7 @@ def _http_fetch(record, parse_time):
     moment = parse_time(str(record.get("time") or ""))
     if moment is None:
         return None
-    cert_mac = ""
-    if str(record.get("ssl_client_verify") or "") == "SUCCESS":
-        cert_mac = _verified_mac(str(record.get("client_mac") or ""))
+    cert_mac = certificate_mac(record)
     auth_mac = _device_auth(record)[0] if status == 200 else ""
     return {"time": moment, "client": str(record.get("remote_addr") or ""),
             "scheme": str(record.get("scheme") or "http"), "path": path.lstrip("/"), "status": status,

@@ -78,21 +78,6 @@ options:
         manifest or bootstrap state that this collection did not write fails the task naming the file.
     type: path
     default: /var/lib/sipfleet-provisioning
-  http_logs:
-    description:
-      - nginx access logs in the JSON format of the C(http_server) role, read with their rotated generations.
-      - A missing log is a warning; a directory or an unreadable file fails the task.
-    type: list
-    elements: path
-    default: []
-  tftp_logs:
-    description:
-      - Syslog files that receive tftpd-hpa's messages (run it with C(--verbose)), read with their rotated
-        generations.
-      - A missing log is a warning; a directory or an unreadable file fails the task.
-    type: list
-    elements: path
-    default: []
   stale_days:
     description:
       - A device whose last contact is older than this many days is C(stale).
@@ -113,6 +98,7 @@ options:
     default: 1000
 extends_documentation_fragment:
   - sipfleet.provisioning.attributes
+  - sipfleet.provisioning.fetch_logs
 attributes:
   check_mode:
     support: full

@@ -52,23 +52,9 @@ options:
         created)."
     type: path
     default: /var/lib/sipfleet-provisioning
-  http_logs:
-    description:
-      - nginx access logs in the JSON format of the C(http_server) role, read with their rotated generations.
-      - A missing log is a warning; a directory or an unreadable file fails the task.
-    type: list
-    elements: path
-    default: []
-  tftp_logs:
-    description:
-      - Syslog files that receive tftpd-hpa's messages (run it with C(--verbose)), read with their rotated
-        generations.
-      - A missing log is a warning; a directory or an unreadable file fails the task.
-    type: list
-    elements: path
-    default: []
 extends_documentation_fragment:
   - sipfleet.provisioning.attributes
+  - sipfleet.provisioning.fetch_logs
 attributes:
   check_mode:
     support: full

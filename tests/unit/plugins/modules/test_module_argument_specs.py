@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 import yaml
 
@@ -18,6 +20,21 @@ MODULES = [
     (key_store, _key_store),
     (fleet_status, _fleet_status),
 ]
+
+
+def documented_options(module):
+    """The options of ``module``'s DOCUMENTATION with those of the collection's fragments it extends, as ansible-doc shows them."""
+    doc = yaml.safe_load(module.DOCUMENTATION)
+    options = dict(doc["options"])
+    for fragment in doc.get("extends_documentation_fragment") or ():
+        collection, dummy, name = fragment.rpartition(".")
+        assert collection == "sipfleet.provisioning", fragment
+        fragment_doc = importlib.import_module(
+            "ansible_collections.sipfleet.provisioning.plugins.doc_fragments." + name).ModuleDocFragment.DOCUMENTATION
+        for option, value in (yaml.safe_load(fragment_doc).get("options") or {}).items():
+            assert option not in options, "%s is documented twice (module and fragment %s)" % (option, fragment)
+            options[option] = value
+    return options
 
 
 def documented(option):
@@ -49,7 +66,7 @@ def test_the_module_uses_the_spec_of_its_logic_and_documents_it(module, logic, m
     with pytest.raises(Validated):
         module.main()
     assert given == [logic.ARGUMENT_SPEC] and given[0] is logic.ARGUMENT_SPEC
-    options = yaml.safe_load(module.DOCUMENTATION)["options"]
+    options = documented_options(module)
     assert sorted(options) == sorted(logic.ARGUMENT_SPEC)
     for name, spec in logic.ARGUMENT_SPEC.items():
         assert documented(options[name]) == declared(spec), name
