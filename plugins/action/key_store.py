@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from ansible import constants as C
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.parsing.vault import VaultLib, is_encrypted, match_encrypt_secret
@@ -22,6 +23,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store i
     update_store,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import required_keys, vendor_for_model
+from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._fleet_bundle import write_bundle
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_vars import inventory_options
 
 
@@ -36,11 +38,23 @@ class ActionModule(ActionBase):
         # Whatever happens, the result holds keys: never display it.
         result["_ansible_no_log"] = True
         validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        args.update(inventory_options(self._task.args, task_vars, self._templar))
+        args.update(inventory_options(self._task.args, task_vars, self._templar, self._loader))
         try:
             result.update(self._run(args))
         except ProvisioningError as exc:
             result.update(failed=True, msg=str(exc), field=exc.field, device=exc.device, errors=error_list(exc))
+            return result
+        # The fleet and its keys, resolved once for the play: phone_profiles
+        # (fleet_bundle) sends this file to every host as it is. The value
+        # returned names the file only; the keys stay in it.
+        try:
+            result["fleet_bundle"] = write_bundle({
+                "devices": args["devices"], "defaults": args["defaults"], "sites": args["sites"],
+                "models": args["models"], "directory": args["directory"],
+                "keys": result["device_keys"], "next_keys": result["device_next_keys"]})
+        except OSError as exc:
+            result.update(failed=True, msg="cannot write the fleet bundle into the local temporary directory %s: %s"
+                          % (C.DEFAULT_LOCAL_TMP, exc), field="fleet_bundle")
         return result
 
     def _run(self, args):
