@@ -23,7 +23,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store i
     update_store,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import required_keys, vendor_for_model
-from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._fleet_bundle import write_bundle
+from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._fleet_bundle import fleet_lines, write_bundle
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_vars import inventory_options
 
 
@@ -51,7 +51,8 @@ class ActionModule(ActionBase):
             result["fleet_bundle"] = write_bundle({
                 "devices": args["devices"], "defaults": args["defaults"], "sites": args["sites"],
                 "models": args["models"], "directory": args["directory"],
-                "keys": result["device_keys"], "next_keys": result["device_next_keys"]})
+                "keys": result["device_keys"], "next_keys": result["device_next_keys"]},
+                lines=fleet_lines(self._fleet) if args["directory"] is not None else None)
         except OSError as exc:
             result.update(failed=True, msg="cannot write the fleet bundle into the local temporary directory %s: %s"
                           % (C.DEFAULT_LOCAL_TMP, exc), field="fleet_bundle")
@@ -66,6 +67,8 @@ class ActionModule(ActionBase):
         # The data model alone says which keys each device needs; the vendors'
         # full checks run in phone_profiles, before anything is written.
         dummy, fleet = build_model(args["devices"], args["defaults"], args["sites"], args["models"], vendor_for_model)
+        # What a shard's fleet-wide directory lists of the other shards' devices (fleet_bundle).
+        self._fleet = fleet
         specs_by_label = required_keys(fleet)
         wanted = {}
         inventory_keys = 0

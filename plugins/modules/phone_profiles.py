@@ -129,7 +129,8 @@ options:
         on the controller."
       - "The selection is made by the action plugin on the controller, from O(fleet_bundle) or the inventory: the
         host receives the shard's devices and only their keys, never another shard's. A fleet-wide phonebook
-        (C(sipfleet_directory)) on a shard host lists the shard's phones and the contacts; see C(docs/scale.md)."
+        (C(sipfleet_directory)) on a shard host still lists every phone of the fleet (the other shards' display
+        names and extensions go with the shard, no secret); see C(docs/scale.md)."
       - An expression that cannot be parsed or fails on a device names the host and the expression.
     type: dict
   device_sources:

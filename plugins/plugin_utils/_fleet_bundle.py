@@ -33,8 +33,14 @@ from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.json import get_encoder
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import quote_value
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import BUNDLE_FORMAT, BUNDLE_VERSION
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import build_model
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import OTHER_SHARDS_FIELD
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, quote_value
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import (
+    BUNDLE_FORMAT,
+    BUNDLE_VERSION,
+    vendor_for_model,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
 
 #: What a bundle holds besides its format marker: the options of phone_profiles' inventory file.
@@ -65,16 +71,23 @@ def _write_new(path, data):
         handle.write(data)
 
 
-def write_bundle(content, directory=None):
+def _lines_path(path):
+    return path[:-len(".json")] + ".lines.json"
+
+
+def write_bundle(content, directory=None, lines=None):
     """Write ``content`` (the :data:`BUNDLE_OPTIONS`) as a new bundle; returns ``{path, sha256, devices}``.
 
     ``directory`` defaults to a new private directory in the run's local
-    temporary directory.
+    temporary directory. ``lines`` (:func:`fleet_lines`) go beside it, for
+    shards: they are not part of what every host receives.
     """
     data = encode(content)
     directory = directory or private_dir()
     path = os.path.join(directory, "fleet.json")
     _write_new(path, data)
+    if lines is not None:
+        _write_new(_lines_path(path), json.dumps(lines, cls=get_encoder("tagless"), separators=(",", ":")).encode())
     return {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "devices": len(content["devices"] or [])}
 
 
@@ -128,20 +141,21 @@ def check_shard(shard, host):
                                 % (where, quote_value(expression), exc)) from None
 
 
-def shard_devices(devices, shard, host):
-    """The devices of ``devices`` in ``shard`` (from :func:`check_shard`), in order; errors name host and expression."""
+def shard_indices(devices, shard, host):
+    """The positions of the devices of ``shard`` (from :func:`check_shard`); errors name host and expression."""
     kind, selector = shard
     if kind == "sites":
         wanted = set(selector)
-        return [device for device in devices if isinstance(device, dict) and device.get("site") in wanted]
+        return [index for index, device in enumerate(devices)
+                if isinstance(device, dict) and device.get("site") in wanted]
     import jmespath
     selected = []
-    for device in devices:
+    for index, device in enumerate(devices):
         try:
             if selector.search(device):
-                selected.append(device)
+                selected.append(index)
         except jmespath.exceptions.JMESPathError as exc:
-            name = device.get("name") or device.get("mac") if isinstance(device, dict) else None
+            name = (device.get("name") or device.get("mac")) if isinstance(device, dict) else index
             raise AnsibleActionFail("sipfleet_shard of host %s: the JMESPath expression %s fails on device %s: %s"
                                     % (host, quote_value(selector.expression), quote_value(name), exc)) from None
     return selected
@@ -159,14 +173,51 @@ def shard_macs(devices):
     return macs
 
 
-def select_shard(content, shard, host):
-    """``content`` (:data:`BUNDLE_OPTIONS`) with only the devices of ``shard`` and their keys."""
-    devices = shard_devices(content["devices"] or [], shard, host)
-    macs = shard_macs(devices)
+def fleet_lines(fleet):
+    """Per device of the built ``fleet``, in order: ``[site, [[display name, extension], ...]]``.
+
+    What a fleet-wide directory lists of each device: a shard host gets the
+    lines of the devices outside its shard from this (see :func:`select_shard`).
+    """
+    return [[device.site, [[line.display_name, line.extension] for line in device.lines]] for device in fleet]
+
+
+def _model_lines(content, host):
+    """:func:`fleet_lines` of ``content``'s devices, built here (a shard without a fleet bundle)."""
+    try:
+        dummy, fleet = build_model(content["devices"] or [], content["defaults"], content["sites"], content["models"],
+                                   vendor_for_model)
+    except ProvisioningError as exc:
+        raise AnsibleActionFail("sipfleet_shard of host %s: the fleet-wide directory lists every device of the fleet, "
+                                "and the fleet does not build: %s" % (host, exc)) from None
+    return fleet_lines(fleet)
+
+
+def select_shard(content, shard, host, lines=None):
+    """``content`` (:data:`BUNDLE_OPTIONS`) with only the devices of ``shard`` and their keys.
+
+    A fleet-wide directory (``sipfleet_directory`` with ``fleet`` on) still
+    lists every phone of the fleet: the lines of the other devices - from
+    ``lines`` (:func:`fleet_lines`), else built here - go with it as
+    ``_other_shards_lines``; they hold names and extensions, never a secret.
+    """
+    devices = content["devices"] or []
+    indices = shard_indices(devices, shard, host)
+    chosen = set(indices)
     selected = dict(content)
-    selected["devices"] = devices
+    selected["devices"] = [devices[index] for index in indices]
+    macs = shard_macs(selected["devices"])
     for name in ("keys", "next_keys"):
         selected[name] = dict((mac, value) for mac, value in (content.get(name) or {}).items() if mac in macs)
+    directory = content.get("directory")
+    if isinstance(directory, dict) and directory.get("fleet", True) is not False and len(chosen) < len(devices):
+        if lines is None or len(lines) != len(devices):
+            lines = _model_lines(content, host)
+        selected["directory"] = dict(directory)
+        selected["directory"][OTHER_SHARDS_FIELD] = [
+            [name, extension, site]
+            for index, (site, device_lines) in enumerate(lines) if index not in chosen
+            for name, extension in device_lines]
     return selected
 
 
@@ -181,7 +232,12 @@ def shard_bundle(bundle, shard, host):
     """The bundle of ``shard``, written next to ``bundle`` once per distinct shard; returns ``{path, sha256, devices}``."""
     directory = os.path.dirname(bundle["path"])
     path = os.path.join(directory, "shard-%s-%s.json" % (bundle["sha256"][:16], shard_digest(shard)))
-    content = select_shard(read_bundle(bundle), shard, host)
+    content = read_bundle(bundle)
+    lines = None
+    if os.path.exists(_lines_path(bundle["path"])):
+        with open(_lines_path(bundle["path"]), "rb") as handle:
+            lines = json.loads(handle.read().decode("utf-8"))
+    content = select_shard(content, shard, host, lines)
     data = encode(content)
     if not os.path.exists(path):
         # Hosts of one shard run in parallel workers: each writes its own
