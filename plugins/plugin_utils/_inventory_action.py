@@ -104,7 +104,7 @@ class InventoryFileAction(ActionBase):
             if not module_args.get("inventory_file"):
                 self.send(module_args, task_vars)
             elif any(module_args.get(name) is not None
-                     for name in self.INVENTORY_FILE_OPTIONS + ("fleet_bundle", "device_sources")):
+                     for name in self.INVENTORY_FILE_OPTIONS + ("fleet_bundle", "device_sources", "shard")):
                 raise AnsibleActionFail("give either inventory_file or the inventory (%s), not both"
                                         % ", ".join(self.INVENTORY_FILE_OPTIONS))
             result.update(self._execute_module(module_name=self.MODULE, module_args=module_args,

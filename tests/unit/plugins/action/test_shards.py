@@ -192,3 +192,9 @@ def test_a_bad_shard_names_the_host_and_the_expression(tmp_path, shard, expected
     with pytest.raises(AnsibleActionFail) as info:
         sent_to("prov7", {"fleet_bundle": bundle, "roots": ["/srv"], "shard": shard})
     assert str(info.value).startswith(expected), str(info.value)
+
+
+def test_a_shard_of_an_inventory_file_is_refused():
+    """The module reads an inventory_file of the task's own as it is: no shard can be selected from it."""
+    with pytest.raises(AnsibleActionFail, match="not both"):
+        sent_to("prov1", {"inventory_file": "/srv/inventory.json", "roots": ["/srv"], "shard": {"sites": ["paris"]}})
