@@ -232,6 +232,12 @@ def shard_bundle(bundle, shard, host):
     """The bundle of ``shard``, written next to ``bundle`` once per distinct shard; returns ``{path, sha256, devices}``."""
     directory = os.path.dirname(bundle["path"])
     path = os.path.join(directory, "shard-%s-%s.json" % (bundle["sha256"][:16], shard_digest(shard)))
+    if os.path.exists(path):
+        # Another host of this shard made it from this bundle (the private
+        # directory is this run's only): the whole fleet is not read again.
+        with open(path, "rb") as handle:
+            data = handle.read()
+        return {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "devices": len(json.loads(data)["devices"])}
     content = read_bundle(bundle)
     lines = None
     if os.path.exists(_lines_path(bundle["path"])):
@@ -239,10 +245,9 @@ def shard_bundle(bundle, shard, host):
             lines = json.loads(handle.read().decode("utf-8"))
     content = select_shard(content, shard, host, lines)
     data = encode(content)
-    if not os.path.exists(path):
-        # Hosts of one shard run in parallel workers: each writes its own
-        # temporary file and renames it; the bytes are the same.
-        temporary = "%s.%d.tmp" % (path, os.getpid())
-        _write_new(temporary, data)
-        os.replace(temporary, path)
+    # Hosts of one shard run in parallel workers: each writes its own
+    # temporary file and renames it; the bytes are the same.
+    temporary = "%s.%d.tmp" % (path, os.getpid())
+    _write_new(temporary, data)
+    os.replace(temporary, path)
     return {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "devices": len(content["devices"])}
