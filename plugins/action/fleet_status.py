@@ -35,7 +35,7 @@ class ActionModule(InventoryFileAction):
     INVENTORY_FILE_OPTIONS = INVENTORY_FILE_OPTIONS
 
     def inventory(self, module_args, task_vars):
-        inventory = inventory_options(module_args, task_vars, self._templar)
+        inventory = inventory_options(module_args, task_vars, self._templar, self._loader)
         for name in INVENTORY_FILE_OPTIONS:
             module_args.pop(name, None)
         # The status reads no directory.

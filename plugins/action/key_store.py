@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from ansible import constants as C
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.parsing.vault import VaultLib, is_encrypted, match_encrypt_secret
@@ -22,6 +23,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store i
     update_store,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import required_keys, vendor_for_model
+from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._fleet_bundle import fleet_lines, write_bundle
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_vars import inventory_options
 
 
@@ -36,11 +38,24 @@ class ActionModule(ActionBase):
         # Whatever happens, the result holds keys: never display it.
         result["_ansible_no_log"] = True
         validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        args.update(inventory_options(self._task.args, task_vars, self._templar))
+        args.update(inventory_options(self._task.args, task_vars, self._templar, self._loader))
         try:
             result.update(self._run(args))
         except ProvisioningError as exc:
             result.update(failed=True, msg=str(exc), field=exc.field, device=exc.device, errors=error_list(exc))
+            return result
+        # The fleet and its keys, resolved once for the play: phone_profiles
+        # (fleet_bundle) sends this file to every host as it is. The value
+        # returned names the file only; the keys stay in it.
+        try:
+            result["fleet_bundle"] = write_bundle({
+                "devices": args["devices"], "defaults": args["defaults"], "sites": args["sites"],
+                "models": args["models"], "directory": args["directory"],
+                "keys": result["device_keys"], "next_keys": result["device_next_keys"]},
+                lines=fleet_lines(self._fleet) if args["directory"] is not None else None)
+        except OSError as exc:
+            result.update(failed=True, msg="cannot write the fleet bundle into the local temporary directory %s: %s"
+                          % (C.DEFAULT_LOCAL_TMP, exc), field="fleet_bundle")
         return result
 
     def _run(self, args):
@@ -52,6 +67,8 @@ class ActionModule(ActionBase):
         # The data model alone says which keys each device needs; the vendors'
         # full checks run in phone_profiles, before anything is written.
         dummy, fleet = build_model(args["devices"], args["defaults"], args["sites"], args["models"], vendor_for_model)
+        # What a shard's fleet-wide directory lists of the other shards' devices (fleet_bundle).
+        self._fleet = fleet
         specs_by_label = required_keys(fleet)
         wanted = {}
         inventory_keys = 0

@@ -30,5 +30,5 @@ class ActionModule(InventoryFileAction):
     def inventory(self, module_args, task_vars):
         # The task's own "devices" is the choice of phones, not the
         # inventory: the inventory always comes from its variables.
-        inventory = inventory_options({}, task_vars, self._templar)
+        inventory = inventory_options({}, task_vars, self._templar, self._loader)
         return dict((key, inventory[key]) for key in INVENTORY_KEYS)

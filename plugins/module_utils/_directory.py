@@ -72,13 +72,22 @@ WARNED_DEVICES = 5
 Entry = namedtuple("Entry", ("name", "number", "group", "colleague"))
 
 
+#: Not an inventory field: on a shard host (``sipfleet_shard``) the
+#: phone_profiles action adds the lines of the fleet's other devices,
+#: ``[[display name, extension, site], ...]``, so the fleet-wide directory
+#: lists every phone of the fleet, not only the shard's.
+OTHER_SHARDS_FIELD = "_other_shards_lines"
+
+
 class Directory:
     """The validated ``sipfleet_directory``: ``fleet``, ``per_site`` and the contacts' entries."""
 
-    def __init__(self, fleet=True, per_site=False, contacts=()):
+    def __init__(self, fleet=True, per_site=False, contacts=(), others=()):
         self.fleet = fleet
         self.per_site = per_site
         self.contacts = tuple(contacts)
+        #: ``(Entry, site)`` of the lines of other shards' devices.
+        self.others = tuple(others)
 
     def __repr__(self):
         return "Directory(fleet=%s, per_site=%s, %d contact entries)" % (self.fleet, self.per_site, len(self.contacts))
@@ -148,7 +157,7 @@ def _check_directory(raw, errors):
         errors.add(ProvisioningError("must be a mapping with fleet, per_site and contacts, got %s" % type(raw).__name__,
                                      field=VARIABLE))
         return None
-    for key in sorted(str(key) for key in raw if key not in DIRECTORY_FIELDS):
+    for key in sorted(str(key) for key in raw if key not in DIRECTORY_FIELDS and key != OTHER_SHARDS_FIELD):
         errors.add(ProvisioningError("unknown field %s; the directory has %s" % (quote_value(key), ", ".join(DIRECTORY_FIELDS)),
                                      field="%s.%s" % (VARIABLE, key)))
     fleet = _flag(raw, "fleet", True, errors)
@@ -163,7 +172,24 @@ def _check_directory(raw, errors):
         contacts = []
     for index, contact in enumerate(contacts):
         entries.extend(_contact_entries(contact, "%s.contacts[%d]" % (VARIABLE, index), errors))
-    return Directory(fleet, per_site, entries)
+    return Directory(fleet, per_site, entries, _other_shards(raw.get(OTHER_SHARDS_FIELD) or [], errors))
+
+
+def _other_shards(lines, errors):
+    """``(Entry, site)`` of :data:`OTHER_SHARDS_FIELD`'s lines, each checked as a line of this host's fleet is."""
+    others = []
+    for index, line in enumerate(lines):
+        field = "%s.%s[%d]" % (VARIABLE, OTHER_SHARDS_FIELD, index)
+        if not (isinstance(line, list) and len(line) == 3 and all(isinstance(text, str) for text in line[:2])
+                and (line[2] is None or isinstance(line[2], str))):
+            errors.add(ProvisioningError("must be [display name, extension, site]", field=field))
+            continue
+        problem = text_problem(line[0]) or text_problem(line[1])
+        if problem is not None:
+            errors.add(ProvisioningError("%s (it is an entry of %s)" % (problem, VARIABLE), field=field))
+            continue
+        others.append((Entry(line[0], line[1], None, True), line[2]))
+    return others
 
 
 def _contact_entries(contact, field, errors):
@@ -243,6 +269,7 @@ def build_entries(directory, fleet, site=None):
         for device in fleet:
             if site is None or device.site == site:
                 entries.extend(line_entries(device))
+        entries.extend(entry for entry, entry_site in directory.others if site is None or entry_site == site)
     return sorted_entries(entries)
 
 

@@ -10,6 +10,7 @@ The vendors themselves are packages under ``_vendors/``, listed by
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import all_settings, build_model
@@ -27,20 +28,36 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.reg
 SETTINGS = all_settings()
 
 
-def read_inventory_file(path, names):
+#: The fleet bundle key_store's action writes once per play (plugin_utils/_fleet_bundle.py): an inventory
+#: file with this format marker, whose sha256 the module checks.
+BUNDLE_FORMAT = "sipfleet-fleet-bundle"
+BUNDLE_VERSION = 1
+
+
+def read_inventory_file(path, names, sha256=None):
     """The options ``names`` that an ``inventory_file`` holds (an action plugin writes it), or an error naming it.
 
     The file is the JSON object the action plugins of ``phone_profiles``,
     ``fleet_status`` and ``resync`` write; options it does not hold are left out.
+    With ``sha256`` it is a fleet bundle: its bytes must have that digest
+    (a file truncated or replaced in transit is never rendered) and its
+    format marker must be one this module reads.
     """
+    field = "inventory_file" if sha256 is None else "fleet_bundle"
     try:
         with open(path, "rb") as handle:
-            data = json.loads(handle.read().decode("utf-8"))
+            raw = handle.read()
+        if sha256 is not None and hashlib.sha256(raw).hexdigest() != sha256:
+            raise ProvisioningError("the fleet bundle %s does not match its sha256 %s" % (path, sha256), field=field)
+        data = json.loads(raw.decode("utf-8"))
     except (OSError, ValueError) as exc:
-        raise ProvisioningError("cannot read the inventory file %s: %s" % (path, exc), field="inventory_file")
+        raise ProvisioningError("cannot read the %s %s: %s"
+                                % ("inventory file" if sha256 is None else "fleet bundle", path, exc), field=field)
     if not isinstance(data, dict):
-        raise ProvisioningError("%s must hold a JSON object with %s" % (path, ", ".join(names)),
-                                field="inventory_file")
+        raise ProvisioningError("%s must hold a JSON object with %s" % (path, ", ".join(names)), field=field)
+    if sha256 is not None and (data.get("format"), data.get("version")) != (BUNDLE_FORMAT, BUNDLE_VERSION):
+        raise ProvisioningError("%s is not a fleet bundle of version %d this module reads (format %s, version %s)"
+                                % (path, BUNDLE_VERSION, data.get("format"), data.get("version")), field=field)
     return dict((name, data[name]) for name in names if name in data)
 
 

@@ -505,6 +505,7 @@ ARGUMENT_SPEC = dict(
     defaults=dict(type="dict"),
     sites=dict(type="dict"),
     models=dict(type="dict"),
+    device_sources=dict(type="list", elements="str"),
     create=dict(type="bool", default=False),
     generate=dict(type="bool", default=True),
     encrypt=dict(type="bool", default=True),

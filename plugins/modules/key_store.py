@@ -50,6 +50,18 @@ options:
   models:
     description: Settings per model. Default, the variable C(sipfleet_models).
     type: dict
+  device_sources:
+    description:
+      - "The fleet from device files instead of O(devices) (default, the variable C(sipfleet_device_sources)):
+        files, directories and glob patterns as the P(sipfleet.provisioning.devices#lookup) lookup reads them,
+        relative ones against C(inventory_dir); vault-encrypted files are decrypted with the play's vault secrets,
+        and C(sipfleet_device_passwords) (the lookup's C(passwords)) fills lines without a password. The devices
+        are read once, here, and reach M(sipfleet.provisioning.phone_profiles) in RV(fleet_bundle): the fleet never
+        becomes an Ansible variable."
+      - Giving it (or C(sipfleet_device_sources)) together with O(devices) (or C(sipfleet_devices)) fails naming
+        both.
+    type: list
+    elements: str
   create:
     description: Start a new, empty store when O(path) does not exist (first deployment only).
     type: bool
@@ -161,6 +173,11 @@ EXAMPLES = r"""
   sipfleet.provisioning.phone_profiles:
     keys: "{{ key_store.device_keys }}"
     roots: [/srv/tftp]
+
+- name: Or hand every host the fleet and its keys in one file, resolved once
+  sipfleet.provisioning.phone_profiles:
+    fleet_bundle: "{{ key_store.fleet_bundle }}"
+    roots: [/srv/tftp]
 """
 
 RETURN = r"""
@@ -242,6 +259,26 @@ rebootstrap:
   returned: success
   type: list
   elements: str
+fleet_bundle:
+  description:
+    - "The fleet bundle for O(sipfleet.provisioning.phone_profiles#module:fleet_bundle), C({path, sha256, devices}):
+      a compact JSON file on the controller holding the devices, defaults, sites, models, directory
+      (C(sipfleet_directory)), the keys and the rotations' new keys, written after the store is updated (in check
+      mode too)."
+    - The file is mode 0600 in a private directory inside Ansible's local temporary directory (C(ANSIBLE_LOCAL_TEMP));
+      C(ansible-playbook) removes it when it exits. The value itself holds no password or key.
+  returned: success
+  type: dict
+  contains:
+    path:
+      description: The bundle on the controller.
+      type: str
+    sha256:
+      description: The SHA-256 of its bytes, which M(sipfleet.provisioning.phone_profiles) checks on the host.
+      type: str
+    devices:
+      description: Number of devices in it.
+      type: int
 created:
   description: Whether the store was created in this run.
   returned: success

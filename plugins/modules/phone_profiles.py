@@ -96,6 +96,54 @@ options:
         directory (readable by the connecting user only) and removes it afterwards; give it yourself to render an
         inventory exported on the host.
     type: path
+  fleet_bundle:
+    description:
+      - "The fleet bundle M(sipfleet.provisioning.key_store) returns in
+        RV(sipfleet.provisioning.key_store#module:fleet_bundle): one file on the controller holding the devices,
+        defaults, sites, models, directory and keys, resolved once per play. The action plugin transfers that file
+        as it is into the task's temporary directory on each host (no resolving, templating or JSON encoding of the
+        fleet per host) and the module checks its O(fleet_bundle.sha256) before reading it."
+      - Give it instead of O(devices), O(defaults), O(sites), O(models), O(directory), O(keys), O(next_keys) and
+        O(device_sources); with any of those too the task fails naming them.
+      - "The file lives in Ansible's local temporary directory and is removed when the C(ansible-playbook) run that
+        made it exits: it is only valid within that run."
+    type: dict
+    suboptions:
+      path:
+        description: The bundle's path on the controller (the action plugin replaces it by the transferred copy's).
+        type: path
+        required: true
+      sha256:
+        description: The SHA-256 of the bundle's bytes.
+        type: str
+        required: true
+      devices:
+        description: Number of devices in the bundle.
+        type: int
+  shard:
+    description:
+      - "Serve only part of the fleet on this host (playbooks/profiles.yml passes the host variable
+        C(sipfleet_shard)). C({sites: [site, ...]}) selects the devices of those sites; C({query: <expression>})
+        those for which a JMESPath expression over the device's inventory entry is true (for example
+        C(site == 'berlin' && starts_with(model, 'GXP'))). The expression needs the Python package C(jmespath)
+        on the controller."
+      - "The selection is made by the action plugin on the controller, from O(fleet_bundle) or the inventory: the
+        host receives the shard's devices and only their keys, never another shard's. A fleet-wide phonebook
+        (C(sipfleet_directory)) on a shard host still lists every phone of the fleet (the other shards' display
+        names and extensions go with the shard, no secret); see C(docs/scale.md)."
+      - An expression that cannot be parsed or fails on a device names the host and the expression.
+    type: dict
+  device_sources:
+    description:
+      - The fleet from device files instead of O(devices) (default, the variable C(sipfleet_device_sources)),
+        files, directories and glob patterns as the P(sipfleet.provisioning.devices#lookup) lookup reads them,
+        relative ones against C(inventory_dir). The action plugin reads them on the controller (vault-encrypted
+        files with the play's vault secrets; C(sipfleet_device_passwords) fills lines without a password), so the
+        fleet never becomes an Ansible variable.
+      - "Giving it (or C(sipfleet_device_sources)) together with O(devices) (or C(sipfleet_devices)) fails naming
+        both. With O(fleet_bundle), M(sipfleet.provisioning.key_store) has read them already: leave it out."
+    type: list
+    elements: str
   roots:
     description:
       - Directories to write the files into, for example the TFTP root and the HTTP root. Every root gets every
@@ -273,6 +321,13 @@ EXAMPLES = r"""
     group: sipfleet
   register: profiles
 
+- name: Write this host's shard of the fleet, from the bundle key_store wrote once for the play
+  sipfleet.provisioning.phone_profiles:
+    fleet_bundle: "{{ key_store.fleet_bundle }}"
+    shard:
+      sites: [berlin, potsdam]
+    roots: [/srv/tftp]
+
 - name: Tell only the phones whose files changed to check for their new profile
   ansible.builtin.debug:
     msg: "{{ profiles.changed_devices }}"
@@ -423,7 +478,10 @@ def main():
     # A copy: what the file holds must not show up in the echo of the
     # module's arguments.
     params = dict(module.params)
-    if params["inventory_file"]:
+    if params["fleet_bundle"]:
+        # The play's fleet bundle, transferred as key_store wrote it: its digest is checked.
+        params.update(_load_inventory_file(module, params["fleet_bundle"]["path"], params["fleet_bundle"]["sha256"]))
+    elif params["inventory_file"]:
         params.update(_load_inventory_file(module, params["inventory_file"]))
     elif params["devices"] is None:
         module.fail_json(msg="one of devices or inventory_file is required", field="devices")
@@ -441,9 +499,9 @@ def main():
     module.exit_json(**result)
 
 
-def _load_inventory_file(module, path):
+def _load_inventory_file(module, path, sha256=None):
     try:
-        return read_inventory_file(path, INVENTORY_FILE_OPTIONS)
+        return read_inventory_file(path, INVENTORY_FILE_OPTIONS, sha256=sha256)
     except ProvisioningError as exc:
         module.fail_json(msg=exc.message, field=exc.field)
 

@@ -56,14 +56,28 @@ def send_inventory(action, inventory):
     return remote_path
 
 
+def send_file(action, local_path, name):
+    """Transfer the controller's file ``local_path`` as it is into ``action``'s temporary directory on the host.
+
+    Used for the fleet bundle: the same bytes to every host, no JSON encoded
+    again per host. Returns the file's path on the host.
+    """
+    tmpdir = action._connection._shell.tmpdir
+    remote_path = action._connection._shell.join_path(tmpdir, name)
+    action._transfer_file(local_path, remote_path)
+    action._fixup_perms2((tmpdir, remote_path))
+    return remote_path
+
+
 class InventoryFileAction(ActionBase):
     """An action that runs ``MODULE`` with the inventory in a file on the host.
 
     A subclass names its module (``MODULE``, ``ARGUMENT_SPEC``), the task
     options that travel in the file rather than as arguments
     (``INVENTORY_FILE_OPTIONS``; the module checks those) and builds the
-    file's content in :meth:`inventory`. A task that gives ``inventory_file``
-    itself runs the module on that file, and may not give those options too.
+    file's content in :meth:`inventory`, or overrides :meth:`send`. A task
+    that gives ``inventory_file`` itself runs the module on that file, and
+    may not give those options too.
     """
 
     TRANSFERS_FILES = True
@@ -75,6 +89,10 @@ class InventoryFileAction(ActionBase):
         """The inventory to send; removes from ``module_args`` what travels in the file."""
         raise NotImplementedError
 
+    def send(self, module_args, task_vars):
+        """Put the inventory on the host and point ``module_args`` at it."""
+        module_args["inventory_file"] = send_inventory(self, self.inventory(module_args, task_vars))
+
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         module_args = dict(self._task.args)
@@ -84,8 +102,9 @@ class InventoryFileAction(ActionBase):
             # task's arguments as given (a path is expanded on the host).
             check_task_options(self.MODULE, self.ARGUMENT_SPEC, module_args, self.INVENTORY_FILE_OPTIONS)
             if not module_args.get("inventory_file"):
-                module_args["inventory_file"] = send_inventory(self, self.inventory(module_args, task_vars))
-            elif any(module_args.get(name) is not None for name in self.INVENTORY_FILE_OPTIONS):
+                self.send(module_args, task_vars)
+            elif any(module_args.get(name) is not None
+                     for name in self.INVENTORY_FILE_OPTIONS + ("fleet_bundle", "device_sources", "shard")):
                 raise AnsibleActionFail("give either inventory_file or the inventory (%s), not both"
                                         % ", ".join(self.INVENTORY_FILE_OPTIONS))
             result.update(self._execute_module(module_name=self.MODULE, module_args=module_args,

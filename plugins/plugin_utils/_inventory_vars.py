@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.parsing.vault import EncryptedString
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import quote_value
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, quote_value
+from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._device_import import import_devices
 
 #: Action option -> the inventory variable it defaults to.
 INVENTORY_VARIABLES = {
@@ -78,17 +79,83 @@ def plain(value):
     return value
 
 
-def inventory_options(task_args, task_vars, templar):
+#: The playbook variable naming the fleet's device files (the ``devices`` lookup's terms): the option
+#: ``device_sources`` defaults to it, and either stands for ``devices``/``sipfleet_devices``.
+DEVICE_SOURCES_VARIABLE = "sipfleet_device_sources"
+#: The lookup's ``passwords`` for those files: ``{extension: SIP password}`` for lines that have none.
+DEVICE_PASSWORDS_VARIABLE = "sipfleet_device_passwords"
+
+
+def _given(mapping, name):
+    return name in mapping and mapping[name] is not None
+
+
+def device_sources(task_args, task_vars, templar):
+    """``(terms, where)`` of the device files the fleet comes from, or ``(None, None)`` when it does not.
+
+    ``where`` names the option or variable they came from. Together with
+    ``devices``/``sipfleet_devices`` they are an error naming both: the fleet
+    has one source.
+    """
+    if _given(task_args, "device_sources"):
+        terms, where = task_args["device_sources"], "device_sources"
+    elif _given(task_vars, DEVICE_SOURCES_VARIABLE):
+        terms, where = task_vars[DEVICE_SOURCES_VARIABLE], DEVICE_SOURCES_VARIABLE
+    else:
+        return None, None
+    for other in ("devices", INVENTORY_VARIABLES["devices"]):
+        if _given(task_args if other == "devices" else task_vars, other):
+            raise AnsibleActionFail("give the fleet either as %s or as %s, not both: %s reads the devices from files "
+                                    "and replaces %s" % (where, other, where, other))
+    terms = resolve(templar, terms, where)
+    if isinstance(terms, str):
+        terms = [terms]
+    if not isinstance(terms, list) or not terms or not all(isinstance(term, str) and term for term in terms):
+        raise AnsibleActionFail("%s must be a non-empty list of device files, directories or glob patterns, got %s"
+                                % (where, quote_value(terms)))
+    return terms, where
+
+
+def read_device_sources(terms, where, task_vars, templar, loader=None):
+    """The devices of the files ``terms`` name, read as the ``devices`` lookup reads them.
+
+    Relative paths are resolved against ``inventory_dir`` (the lookup's
+    default), vault-encrypted files are decrypted with ``loader``'s vault
+    secrets, and ``sipfleet_device_passwords`` fills lines without a
+    password. The devices are plain data that nothing templates.
+    """
+    basedir = task_vars.get("inventory_dir") or (loader.get_basedir() if loader is not None else None) or "."
+    passwords = None
+    if _given(task_vars, DEVICE_PASSWORDS_VARIABLE):
+        passwords = resolve(templar, task_vars[DEVICE_PASSWORDS_VARIABLE], DEVICE_PASSWORDS_VARIABLE)
+
+    def decrypt(path):
+        # A plain str: the C YAML parser refuses the loader's tagged strings.
+        return str.__str__(loader.get_text_file_contents(path))
+
+    try:
+        return import_devices(terms, str(basedir), passwords=passwords, decrypt=decrypt if loader is not None else None)
+    except ProvisioningError as exc:
+        raise AnsibleActionFail("%s: %s" % (where, exc)) from None
+
+
+def inventory_options(task_args, task_vars, templar, loader=None):
     """``{option: value}`` for devices, defaults, sites, models and directory.
 
     An option the task gives wins; otherwise the variable of
     :data:`INVENTORY_VARIABLES`, or an empty value when it is undefined.
+    The devices come from the files of ``device_sources`` (the option) or
+    ``sipfleet_device_sources`` when either is given (see
+    :func:`read_device_sources`; ``loader`` decrypts vaulted ones).
     """
     options = {}
+    terms, where = device_sources(task_args, task_vars, templar)
     for option, variable in INVENTORY_VARIABLES.items():
-        if option in task_args and task_args[option] is not None:
+        if option == "devices" and terms is not None:
+            options[option] = read_device_sources(terms, where, task_vars, templar, loader)
+        elif _given(task_args, option):
             options[option] = resolve(templar, task_args[option], option)
-        elif variable in task_vars and task_vars[variable] is not None:
+        elif _given(task_vars, variable):
             options[option] = resolve(templar, task_vars[variable], variable)
         else:
             options[option] = _EMPTY[option]

@@ -1,0 +1,253 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The fleet bundle: the fleet and its keys, resolved once per play, in one file on the controller.
+
+``key_store`` runs once per play on the controller and already resolves the
+whole inventory; after the store is updated it writes what
+``phone_profiles`` reads from its inventory file (devices, defaults, sites,
+models, directory, keys, next_keys) as one compact JSON file and returns
+``{path, sha256, devices}``. Each ``phone_profiles`` action then transfers
+those bytes as they are instead of resolving the inventory, templating the
+keys into its arguments and dumping both again for every host.
+
+The file holds passwords and keys: it is written mode 0600 into a private
+directory (mode 0700) inside Ansible's local temporary directory of the
+run (``DEFAULT_LOCAL_TMP``: made by the ``ansible-playbook`` process itself
+and removed by it when it exits; forked workers only write into it), so
+nothing stays behind on the controller.
+
+A shard (``sipfleet_shard``) is a selection of the bundle's devices, and of
+their keys only, written next to it once per distinct shard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+
+from ansible import constants as C
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.json import get_encoder
+
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import build_model
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import OTHER_SHARDS_FIELD
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, quote_value
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import (
+    BUNDLE_FORMAT,
+    BUNDLE_VERSION,
+    vendor_for_model,
+)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
+
+#: What a bundle holds besides its format marker: the options of phone_profiles' inventory file.
+BUNDLE_OPTIONS = ("devices", "defaults", "sites", "models", "directory", "keys", "next_keys")
+
+#: The fields of the ``fleet_bundle`` value key_store returns and phone_profiles takes.
+BUNDLE_FIELDS = ("path", "sha256", "devices")
+
+_BUNDLE_PREFIX = "sipfleet-fleet-"
+
+
+def encode(content):
+    """The bundle's bytes: compact JSON, Ansible's lazy containers and tagged strings made plain."""
+    document = {"format": BUNDLE_FORMAT, "version": BUNDLE_VERSION}
+    document.update((name, content[name]) for name in BUNDLE_OPTIONS)
+    return json.dumps(document, cls=get_encoder("tagless"), separators=(",", ":")).encode("utf-8")
+
+
+def private_dir(base=None):
+    """A new directory, mode 0700, inside ``base`` (default: the run's local temporary directory)."""
+    return tempfile.mkdtemp(prefix=_BUNDLE_PREFIX, dir=base or C.DEFAULT_LOCAL_TMP)
+
+
+def _write_new(path, data):
+    # O_EXCL: never through a file or link someone else put there first.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def _lines_path(path):
+    return path[:-len(".json")] + ".lines.json"
+
+
+def write_bundle(content, directory=None, lines=None):
+    """Write ``content`` (the :data:`BUNDLE_OPTIONS`) as a new bundle; returns ``{path, sha256, devices}``.
+
+    ``directory`` defaults to a new private directory in the run's local
+    temporary directory. ``lines`` (:func:`fleet_lines`) go beside it, for
+    shards: they are not part of what every host receives.
+    """
+    data = encode(content)
+    directory = directory or private_dir()
+    path = os.path.join(directory, "fleet.json")
+    _write_new(path, data)
+    if lines is not None:
+        _write_new(_lines_path(path), json.dumps(lines, cls=get_encoder("tagless"), separators=(",", ":")).encode())
+    return {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "devices": len(content["devices"] or [])}
+
+
+def check_bundle_value(bundle):
+    """``bundle`` (the option ``fleet_bundle``) as ``{path, sha256, devices}``, or an error naming the option."""
+    if not isinstance(bundle, dict) or not isinstance(bundle.get("path"), str) \
+            or not isinstance(bundle.get("sha256"), str):
+        raise AnsibleActionFail("fleet_bundle must be the fleet_bundle key_store returns ({path, sha256, devices}), "
+                                "got %s" % quote_value(bundle))
+    return dict((name, bundle.get(name)) for name in BUNDLE_FIELDS)
+
+
+def read_bundle(bundle):
+    """The content of ``bundle`` on the controller, its sha256 checked; an error names the file."""
+    path = bundle["path"]
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise AnsibleActionFail("cannot read the fleet bundle %s: %s (it lives as long as the ansible-playbook run "
+                                "that made it)" % (path, exc.strerror or exc))
+    if hashlib.sha256(data).hexdigest() != bundle["sha256"]:
+        raise AnsibleActionFail("the fleet bundle %s does not match its sha256 %s" % (path, bundle["sha256"]))
+    return json.loads(data.decode("utf-8"))
+
+
+def check_shard(shard, host):
+    """``shard`` (``sipfleet_shard``) as ``("sites", [...])`` or ``("query", compiled)``; an error names the host."""
+    where = "sipfleet_shard of host %s" % host
+    if not isinstance(shard, dict) or len(shard) != 1 or not set(shard) <= {"sites", "query"}:
+        raise AnsibleActionFail("%s must be {sites: [site, ...]} or {query: <JMESPath expression>}, got %s"
+                                % (where, quote_value(shard)))
+    if "sites" in shard:
+        sites = shard["sites"]
+        if not isinstance(sites, list) or not sites or not all(isinstance(site, str) for site in sites):
+            raise AnsibleActionFail("%s: sites must be a non-empty list of site names, got %s"
+                                    % (where, quote_value(sites)))
+        return "sites", sorted(set(sites))
+    expression = shard["query"]
+    if not isinstance(expression, str) or not expression.strip():
+        raise AnsibleActionFail("%s: query must be a JMESPath expression, got %s" % (where, quote_value(expression)))
+    try:
+        import jmespath
+    except ImportError:
+        raise AnsibleActionFail("%s: a query needs the Python package jmespath on the controller "
+                                "(pip install jmespath)" % where) from None
+    try:
+        return "query", jmespath.compile(expression)
+    except jmespath.exceptions.JMESPathError as exc:
+        raise AnsibleActionFail("%s: cannot parse the JMESPath expression %s: %s"
+                                % (where, quote_value(expression), exc)) from None
+
+
+def shard_indices(devices, shard, host):
+    """The positions of the devices of ``shard`` (from :func:`check_shard`); errors name host and expression."""
+    kind, selector = shard
+    if kind == "sites":
+        wanted = set(selector)
+        return [index for index, device in enumerate(devices)
+                if isinstance(device, dict) and device.get("site") in wanted]
+    import jmespath
+    selected = []
+    for index, device in enumerate(devices):
+        try:
+            if selector.search(device):
+                selected.append(index)
+        except jmespath.exceptions.JMESPathError as exc:
+            name = (device.get("name") or device.get("mac")) if isinstance(device, dict) else index
+            raise AnsibleActionFail("sipfleet_shard of host %s: the JMESPath expression %s fails on device %s: %s"
+                                    % (host, quote_value(selector.expression), quote_value(name), exc)) from None
+    return selected
+
+
+def shard_macs(devices):
+    """The canonical MACs of ``devices`` (the key store's keys); a device whose MAC is wrong has none."""
+    macs = set()
+    for device in devices:
+        try:
+            macs.add(normalize_mac(device.get("mac")))
+        except Exception:  # pylint: disable=broad-except
+            # The module names the device and its field; here it only has no keys.
+            continue
+    return macs
+
+
+def fleet_lines(fleet):
+    """Per device of the built ``fleet``, in order: ``[site, [[display name, extension], ...]]``.
+
+    What a fleet-wide directory lists of each device: a shard host gets the
+    lines of the devices outside its shard from this (see :func:`select_shard`).
+    """
+    return [[device.site, [[line.display_name, line.extension] for line in device.lines]] for device in fleet]
+
+
+def _model_lines(content, host):
+    """:func:`fleet_lines` of ``content``'s devices, built here (a shard without a fleet bundle)."""
+    try:
+        dummy, fleet = build_model(content["devices"] or [], content["defaults"], content["sites"], content["models"],
+                                   vendor_for_model)
+    except ProvisioningError as exc:
+        raise AnsibleActionFail("sipfleet_shard of host %s: the fleet-wide directory lists every device of the fleet, "
+                                "and the fleet does not build: %s" % (host, exc)) from None
+    return fleet_lines(fleet)
+
+
+def select_shard(content, shard, host, lines=None):
+    """``content`` (:data:`BUNDLE_OPTIONS`) with only the devices of ``shard`` and their keys.
+
+    A fleet-wide directory (``sipfleet_directory`` with ``fleet`` on) still
+    lists every phone of the fleet: the lines of the other devices - from
+    ``lines`` (:func:`fleet_lines`), else built here - go with it as
+    ``_other_shards_lines``; they hold names and extensions, never a secret.
+    """
+    devices = content["devices"] or []
+    indices = shard_indices(devices, shard, host)
+    chosen = set(indices)
+    selected = dict(content)
+    selected["devices"] = [devices[index] for index in indices]
+    macs = shard_macs(selected["devices"])
+    for name in ("keys", "next_keys"):
+        selected[name] = dict((mac, value) for mac, value in (content.get(name) or {}).items() if mac in macs)
+    directory = content.get("directory")
+    if isinstance(directory, dict) and directory.get("fleet", True) is not False and len(chosen) < len(devices):
+        if lines is None or len(lines) != len(devices):
+            lines = _model_lines(content, host)
+        selected["directory"] = dict(directory)
+        selected["directory"][OTHER_SHARDS_FIELD] = [
+            [name, extension, site]
+            for index, (site, device_lines) in enumerate(lines) if index not in chosen
+            for name, extension in device_lines]
+    return selected
+
+
+def shard_digest(shard):
+    """A name for ``shard`` (from :func:`check_shard`): hosts of the same shard share one file."""
+    kind, selector = shard
+    text = json.dumps([kind, selector if kind == "sites" else selector.expression])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def shard_bundle(bundle, shard, host):
+    """The bundle of ``shard``, written next to ``bundle`` once per distinct shard; returns ``{path, sha256, devices}``."""
+    directory = os.path.dirname(bundle["path"])
+    path = os.path.join(directory, "shard-%s-%s.json" % (bundle["sha256"][:16], shard_digest(shard)))
+    if os.path.exists(path):
+        # Another host of this shard made it from this bundle (the private
+        # directory is this run's only): the whole fleet is not read again.
+        with open(path, "rb") as handle:
+            data = handle.read()
+        return {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "devices": len(json.loads(data)["devices"])}
+    content = read_bundle(bundle)
+    lines = None
+    if os.path.exists(_lines_path(bundle["path"])):
+        with open(_lines_path(bundle["path"]), "rb") as handle:
+            lines = json.loads(handle.read().decode("utf-8"))
+    content = select_shard(content, shard, host, lines)
+    data = encode(content)
+    # Hosts of one shard run in parallel workers: each writes its own
+    # temporary file and renames it; the bytes are the same.
+    temporary = "%s.%d.tmp" % (path, os.getpid())
+    _write_new(temporary, data)
+    os.replace(temporary, path)
+    return {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "devices": len(content["devices"])}

@@ -1,0 +1,200 @@
+# Copyright (c) sipfleet.provisioning contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Shards (sipfleet_shard): the controller selects a host's devices and keys; the shards together are the fleet."""
+
+from __future__ import annotations
+
+import json
+import os
+from types import SimpleNamespace
+
+import pytest
+
+from ansible.errors import AnsibleActionFail
+from ansible.parsing.dataloader import DataLoader
+from ansible.parsing.vault import VaultSecret
+from ansible.template import Templar
+
+from ansible_collections.sipfleet.provisioning.plugins.action import phone_profiles as phone_profiles_action
+from ansible_collections.sipfleet.provisioning.plugins.action.key_store import ActionModule as KeyStoreAction
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import read_inventory_file
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import INVENTORY_FILE_OPTIONS, run
+from ansible_collections.sipfleet.provisioning.plugins.plugin_utils import _fleet_bundle
+
+VAULT_SECRETS = [("default", VaultSecret(b"shard-test-password"))]
+DEFAULTS = {"sip_server": "pbx.example.net", "admin_password": "AdminSecret99",
+            "provisioning_url": "http://prov.example.net", "timezone": "CET-1CEST,M3.5.0,M10.5.0/3"}
+SITES = {"berlin": {}, "paris": {}}
+DEVICES = [
+    {"name": "gs-berlin", "mac": "00:0b:82:12:34:56", "model": "GXP2170", "site": "berlin",
+     "lines": [{"extension": "201", "password": "Secret-201", "display_name": "Reception Berlin"}]},
+    {"name": "spa-paris", "mac": "88:01:2b:a0:12:34", "model": "SPA2102", "site": "paris",
+     "lines": [{"extension": "202", "password": "Secret-202"}]},
+    {"name": "pana-paris", "mac": "00:80:f0:c8:c3:81", "model": "KX-UTG300", "site": "paris",
+     "lines": [{"extension": "204", "password": "Secret-204", "display_name": "Lobby Paris"}]},
+    {"name": "gs-paris", "mac": "00:0b:82:12:34:57", "model": "GXP2170", "site": "paris",
+     "lines": [{"extension": "205", "password": "Secret-205"}]},
+]
+DIRECTORY = {"contacts": [{"name": "Front desk", "numbers": ["+49 30 1234"]}]}
+FLEET_VARS = {"sipfleet_devices": DEVICES, "sipfleet_defaults": DEFAULTS, "sipfleet_sites": SITES,
+              "sipfleet_directory": DIRECTORY}
+
+
+@pytest.fixture(autouse=True)
+def local_tmp(tmp_path, monkeypatch):
+    path = tmp_path / "local"
+    path.mkdir(mode=0o700)
+    monkeypatch.setattr(_fleet_bundle.C, "DEFAULT_LOCAL_TMP", str(path))
+    return path
+
+
+def make_loader():
+    loader = DataLoader()
+    loader.set_vault_secrets(VAULT_SECRETS)
+    return loader
+
+
+def key_store(tmp_path):
+    loader = make_loader()
+    task = SimpleNamespace(args={"path": str(tmp_path / "keys.vault"), "create": True}, check_mode=False,
+                           async_val=0, action="sipfleet.provisioning.key_store")
+    action = KeyStoreAction(task, SimpleNamespace(_shell=SimpleNamespace(tmpdir="")), None, loader,
+                            Templar(loader=loader), None)
+    result = action.run(task_vars=FLEET_VARS)
+    assert not result.get("failed"), result.get("msg")
+    return result
+
+
+class RecordingAction(phone_profiles_action.ActionModule):
+    """phone_profiles' action, keeping what it would send to the host."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sent = None
+
+    def _transfer_file(self, local_path, remote_path):
+        with open(local_path, "rb") as handle:
+            self.sent = ("bundle", local_path, handle.read())
+        return remote_path
+
+    def _transfer_data(self, remote_path, data):
+        self.sent = ("inventory", None, data.encode() if isinstance(data, str) else data)
+        return remote_path
+
+    def _fixup_perms2(self, remote_paths, remote_user=None, execute=True):
+        return None
+
+    def _execute_module(self, module_name=None, module_args=None, task_vars=None, **kwargs):
+        self.module_args = module_args
+        return {"changed": False}
+
+    def _remove_tmp_path(self, tmp_path, force=False):
+        return None
+
+
+def sent_to(host, args, task_vars=None):
+    """The inventory (devices, keys, ...) the host would read, and the bytes it would receive."""
+    loader = make_loader()
+    task = SimpleNamespace(args=args, check_mode=False, async_val=0, action="sipfleet.provisioning.phone_profiles",
+                           diff=False)
+    connection = SimpleNamespace(_shell=SimpleNamespace(tmpdir="/remote/tmp", join_path=lambda *parts: "/".join(parts)))
+    action = RecordingAction(task, connection, None, loader, Templar(loader=loader), None)
+    action.run(task_vars=dict(task_vars or {}, inventory_hostname=host))
+    kind, local, data = action.sent
+    if kind == "bundle":
+        inventory = read_inventory_file(local, INVENTORY_FILE_OPTIONS, sha256=action.module_args["fleet_bundle"]["sha256"])
+    else:
+        inventory = json.loads(data)
+    return inventory, data
+
+
+def render(tmp_path, name, inventory):
+    root = tmp_path / name
+    params = dict(inventory, roots=[str(root)], state_dir=str(tmp_path / (name + "-state")), bootstrap_serve="always")
+    run(params, now=1_800_000_000)
+    files = {}
+    for directory, dummy, names in os.walk(str(root)):
+        for file_name in names:
+            path = os.path.join(directory, file_name)
+            with open(path, "rb") as handle:
+                files[os.path.relpath(path, str(root))] = handle.read()
+    return files
+
+
+@pytest.mark.parametrize("shards", [
+    [{"sites": ["berlin"]}, {"sites": ["paris"]}],
+    [{"query": "site == 'berlin' || name == 'spa-paris'"}, {"query": "site == 'paris' && name != 'spa-paris'"}],
+])
+def test_two_shards_cover_the_fleet_with_the_unsharded_files(tmp_path, shards):
+    bundle = key_store(tmp_path)["fleet_bundle"]
+    whole, dummy = sent_to("prov0", {"fleet_bundle": bundle, "roots": ["/srv"]})
+    assert whole["devices"] == DEVICES
+    unsharded = render(tmp_path, "all", whole)
+    served = {}
+    macs = []
+    for index, shard in enumerate(shards):
+        inventory, data = sent_to("prov%d" % (index + 1), {"fleet_bundle": bundle, "roots": ["/srv"], "shard": shard})
+        files = render(tmp_path, "shard%d" % index, inventory)
+        # Device files and phonebooks alike: byte for byte the unsharded run's.
+        for path, content in files.items():
+            assert unsharded.get(path) == content, path
+        served.update(files)
+        macs.append(set(inventory["keys"]))
+    assert set(served) == set(unsharded)
+    assert not macs[0] & macs[1] and len(macs[0] | macs[1]) == len(whole["keys"])
+
+
+def test_a_shard_host_receives_only_its_devices_and_their_keys(tmp_path):
+    result = key_store(tmp_path)
+    inventory, data = sent_to("prov-berlin", {"fleet_bundle": result["fleet_bundle"], "roots": ["/srv"],
+                                              "shard": {"sites": ["berlin"]}})
+    assert [device["name"] for device in inventory["devices"]] == ["gs-berlin"]
+    assert list(inventory["keys"]) == ["000b82123456"]
+    for mac in ("8801 2ba01234", "0080f0c8c381", "000b82123457"):
+        for value in result["device_keys"].get(mac.replace(" ", ""), {}).values():
+            assert value.encode() not in data
+    for secret in (b"Secret-202", b"Secret-204", b"Secret-205"):
+        assert secret not in data
+    # The fleet-wide phonebook still lists every phone: names and extensions only.
+    assert inventory["directory"]["_other_shards_lines"] == [
+        ["202", "202", "paris"], ["Lobby Paris", "204", "paris"], ["205", "205", "paris"]]
+
+
+def test_hosts_of_one_shard_share_one_file(tmp_path, local_tmp):
+    bundle = key_store(tmp_path)["fleet_bundle"]
+    one, first = sent_to("prov1", {"fleet_bundle": bundle, "roots": ["/srv"], "shard": {"sites": ["paris"]}})
+    two, second = sent_to("prov2", {"fleet_bundle": bundle, "roots": ["/srv"], "shard": {"sites": ["paris"]}})
+    assert first == second
+    [directory] = os.listdir(str(local_tmp))
+    assert len([name for name in os.listdir(str(local_tmp / directory)) if name.startswith("shard-")]) == 1
+
+
+def test_a_shard_without_a_bundle_is_selected_from_the_inventory_the_same_way(tmp_path):
+    result = key_store(tmp_path)
+    from_bundle, dummy = sent_to("prov1", {"fleet_bundle": result["fleet_bundle"], "roots": ["/srv"],
+                                           "shard": {"sites": ["paris"]}})
+    from_inventory, dummy = sent_to("prov1", {"keys": result["device_keys"], "next_keys": {}, "roots": ["/srv"],
+                                              "shard": {"sites": ["paris"]}}, task_vars=FLEET_VARS)
+    assert from_bundle == from_inventory
+
+
+@pytest.mark.parametrize("shard, expected", [
+    ({"query": "site =="}, "sipfleet_shard of host prov7: cannot parse the JMESPath expression 'site =='"),
+    ({"query": "starts_with(lines, 'x')"},
+     "sipfleet_shard of host prov7: the JMESPath expression \"starts_with(lines, 'x')\" fails on device 'gs-berlin'"),
+    ({"sites": "berlin"}, "sipfleet_shard of host prov7: sites must be a non-empty list"),
+    ({"site": ["berlin"]}, "sipfleet_shard of host prov7 must be {sites: [site, ...]} or {query: <JMESPath"),
+])
+def test_a_bad_shard_names_the_host_and_the_expression(tmp_path, shard, expected):
+    bundle = key_store(tmp_path)["fleet_bundle"]
+    with pytest.raises(AnsibleActionFail) as info:
+        sent_to("prov7", {"fleet_bundle": bundle, "roots": ["/srv"], "shard": shard})
+    assert str(info.value).startswith(expected), str(info.value)
+
+
+def test_a_shard_of_an_inventory_file_is_refused():
+    """The module reads an inventory_file of the task's own as it is: no shard can be selected from it."""
+    with pytest.raises(AnsibleActionFail, match="not both"):
+        sent_to("prov1", {"inventory_file": "/srv/inventory.json", "roots": ["/srv"], "shard": {"sites": ["paris"]}})
