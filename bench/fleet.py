@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Write an inventory of N phones of every vendor family, each as protected as its family allows.
 
-    python3 bench/fleet.py 10000 OUT_DIR [--change INDEX] [--sites N] [--sources DIR]
+    python3 bench/fleet.py 10000 OUT_DIR [--change INDEX] [--sites N] [--sources DIR] [--classic]
 
 OUT_DIR gets ``hosts.yml`` (one provisioning host on connection: local) and
 ``group_vars/all/fleet.json`` (sipfleet_devices, sipfleet_defaults,
@@ -11,6 +11,12 @@ sipfleet_sites, sipfleet_models). ``--change INDEX`` gives device INDEX
 another display name, to measure a one-device change. ``--sites N`` spreads
 the devices over N sites (contiguous blocks), each with its own time zone
 and NTP server, so that a host can serve a shard of them (sipfleet_shard).
+
+``--classic`` writes the fleet of the benchmarks before issue 18 instead,
+byte for byte: the four families that encrypt (Grandstream, Cisco SPA,
+Cisco MPP, Panasonic), one line a device, no sites, no model settings;
+bench/boot_storm.py and bench/fleet_status.py check those families' files
+and keep it.
 
 ``--sources DIR`` also writes the same devices as the ``devices`` lookup
 reads them: one JSON file per device under ``DIR/devices/<site>/`` and all
@@ -111,6 +117,42 @@ _SITE_ZONES = [
 ]
 
 
+# The fleet before issue 18 (--classic): an eighth each of these models.
+CLASSIC_MODELS = MODELS[:8]
+
+CLASSIC_DEFAULTS = {
+    "sip_server": "pbx.example.net",
+    "ntp_server": "ntp.example.net",
+    "timezone": "CET-1CEST,M3.5.0,M10.5.0/3",
+    "admin_password": "BenchAdmin2026",
+    "provisioning_url": "http://prov.example.net",
+    "resync_interval": 60,
+    "encrypt_profiles": True,
+}
+
+
+def classic_devices(count, changed=None):
+    """The devices of the fleet before issue 18: four families, one line each."""
+    result = []
+    for index in range(count):
+        model, prefix = CLASSIC_MODELS[index % len(CLASSIC_MODELS)]
+        mac = "%s%06x" % (prefix, index // len(CLASSIC_MODELS) + 1)
+        extension = str(100000 + index)
+        display = "Desk %d" % index + (" (moved)" if index == changed else "")
+        result.append({
+            "name": "phone-%06d" % index,
+            "mac": mac,
+            "model": model,
+            "lines": [{"extension": extension, "password": "Pw%08dX" % index, "display_name": display}],
+        })
+    return result
+
+
+def classic_inventory(count, changed=None):
+    return {"sipfleet_devices": classic_devices(count, changed), "sipfleet_defaults": CLASSIC_DEFAULTS,
+            "sipfleet_models": {}, "sipfleet_sites": {}}
+
+
 def site_name(index):
     return "site-%03d" % index
 
@@ -205,10 +247,17 @@ def main():
     parser.add_argument("--change", type=int, default=None)
     parser.add_argument("--sites", type=int, default=1, help="spread the devices over N sites (default 1)")
     parser.add_argument("--sources", metavar="DIR", help="also write the devices as files the devices lookup reads")
+    parser.add_argument("--classic", action="store_true",
+                        help="the fleet before issue 18: four families, one line, no sites")
     args = parser.parse_args()
     if args.sites < 1 or args.sites > max(args.count, 1):
         parser.error("--sites must be between 1 and the number of devices")
-    variables = inventory(args.count, args.change, args.sites)
+    if args.classic and args.sites != 1:
+        parser.error("--classic has no sites")
+    if args.classic:
+        variables = classic_inventory(args.count, args.change)
+    else:
+        variables = inventory(args.count, args.change, args.sites)
     write_inventory(args.out, variables)
     if args.sources:
         write_sources(args.sources, variables)

@@ -89,6 +89,22 @@ def test_a_few_hundred_bench_devices_load_and_render_each_as_protected_as_its_fa
     assert not [text for text in warnings if "plain" in text], warnings
 
 
+def test_the_classic_fleet_keeps_the_four_families_the_boot_storm_checks(tmp_path):
+    # bench/boot_storm.py and bench/fleet_status.py parse the files of these
+    # families only, and the boot storm's fleet-wide change edits the defaults.
+    out = tmp_path / "fleet"
+    subprocess.run([sys.executable, os.path.join(BENCH, "fleet.py"), "40", str(out), "--classic"], check=True)
+    with open(out / "group_vars" / "all" / "fleet.json") as handle:
+        variables = json.load(handle)
+    assert variables["sipfleet_sites"] == {} and variables["sipfleet_models"] == {}
+    devices = variables["sipfleet_devices"]
+    assert set(vendor_for_model(device["model"]) for device in devices) == {
+        "grandstream", "cisco_spa", "cisco_mpp", "panasonic"}
+    assert all(len(device["lines"]) == 1 and "site" not in device for device in devices)
+    assert variables["sipfleet_defaults"]["provisioning_url"] == "http://prov.example.net"
+    assert variables["sipfleet_defaults"]["ntp_server"] == "ntp.example.net"
+
+
 def test_the_devices_spread_over_sites_in_blocks_and_the_shard_plan_matches():
     fleet_module = bench_module("fleet")
     benchmark = bench_module("run_benchmark")
