@@ -331,7 +331,7 @@ def template_loop(sample, directory, workdir, env):
         handle.write(TEMPLATE_PLAYBOOK)
     os.makedirs(os.path.join(workdir, "loop"), exist_ok=True)
     seconds, rss, dummy = timed(["ansible-playbook", "-i", os.path.join(directory, "hosts.yml"), playbook,
-                                    "-e", "bench_dir=%s" % workdir, "-e", "bench_sample=%d" % sample], env)
+                                 "-e", "bench_dir=%s" % workdir, "-e", "bench_sample=%d" % sample], env)
     remove(os.path.join(workdir, "loop"))
     return seconds, rss
 
@@ -399,8 +399,8 @@ def measure(count, args, env, workdir, found, loop):
 
     if not args.no_playbooks:
         figures["ansible_floor"] = ansible_floor(count, fleet_dir, workdir, env)
-        note("Ansible's floor", "%.2f s, %.0f MiB" % (figures["ansible_floor"]["seconds"],
-                                                       figures["ansible_floor"]["rss"]))
+        measured = figures["ansible_floor"]
+        note("Ansible's floor", "%.2f s, %.0f MiB" % (measured["seconds"], measured["rss"]))
     limit, module, paths_file = limit_and_module(fleet_dir, workdir, env)
     figures["limit"], figures["module"] = limit, module
     figures["disk_floor"] = disk_floor(paths_file, workdir, env)
@@ -427,8 +427,9 @@ def measure(count, args, env, workdir, found, loop):
     figures["one"] = profiles_run(inventory, bench_dir, env, "the one-device change", expect_changed=1,
                                   expect_rendered=1)
     for name in ("first", "rerun", "one"):
-        note(name, "%.2f s, %.0f MiB, rendered_devices=%s" % (figures[name]["seconds"], figures[name]["rss"],
-                                                               figures[name]["rendered_devices"]))
+        figure = figures[name]
+        note(name, "%.2f s, %.0f MiB, rendered_devices=%s"
+             % (figure["seconds"], figure["rss"], figure["rendered_devices"]))
     sources_inventory = os.path.join(sources_dir, "inventory-%s" % args.sources_format)
     if found["sources"] is None:
         # The same devices (with the one change) read from files: nothing to change.
@@ -480,6 +481,9 @@ ROWS = [
     ("shard_rerun", "one shard from files (`sipfleet_shard`), rerun"),
     ("template_loop", "`ansible.builtin.template` loop, extrapolated"),
 ]
+
+#: Rows of runs of the module, which may report ``rendered_devices``.
+RENDERING_ROWS = ("module", "first", "rerun", "one", "sources", "shard_first", "shard_rerun")
 
 #: Rows whose ratio to the disk floor is shown.
 DISK_RATIO_ROWS = ("module", "first", "shard_first")
@@ -556,8 +560,7 @@ def table(results, args):
                 count, label, figure["seconds"], ratio(figure["seconds"], floor),
                 ratio(figure["seconds"], disk) if key in DISK_RATIO_ROWS else "",
                 "%.0f" % figure["rss"] if figure.get("rss") is not None else "",
-                rendered if rendered is not None else (NA if key in ("module", "first", "rerun", "one", "sources",
-                                                                      "shard_first", "shard_rerun") else ""),
+                rendered if rendered is not None else (NA if key in RENDERING_ROWS else ""),
                 target(key, count, figures, reference)))
     return "\n".join(lines)
 
