@@ -232,3 +232,33 @@ def test_a_smoke_run_with_playbooks_measures_every_row_against_both_floors(tmp_p
     else:
         assert shard[2] == "n/a (%s)" % found["shard"]
     assert "template loop: 2 devices in " in text
+
+
+@pytest.mark.skipif(not playbook_available(), reason="ansible-playbook is not installed")
+def test_a_run_that_changes_what_a_check_says_it_must_not_stops_the_benchmark(tmp_path):
+    benchmark = bench_module("run_benchmark")
+    fleet = tmp_path / "fleet"
+    subprocess.run([sys.executable, os.path.join(BENCH, "fleet.py"), "16", str(fleet)], check=True)
+    env = dict(os.environ)
+    env["ANSIBLE_COLLECTIONS_PATH"] = env["PYTHONPATH"] = benchmark.collection_path(str(tmp_path))
+    env["ANSIBLE_PYTHON_INTERPRETER"] = sys.executable
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    inventory = str(fleet / "hosts.yml")
+    (tmp_path / "run").mkdir()
+    # A first run taken for a rerun: it changes every device.
+    with pytest.raises(SystemExit) as info:
+        benchmark.profiles_run(inventory, str(tmp_path / "run"), env, "the rerun with no change", expect_changed=0)
+    assert "the rerun with no change reported changes" in str(info.value)
+    again = benchmark.profiles_run(inventory, str(tmp_path / "run"), env, "the rerun", expect_changed=0,
+                                   expect_rendered=0)
+    assert again["changed_devices"] == 0 and again["seconds"] > 0 and again["rss"] > 0
+    # Two devices changed where one was expected.
+    subprocess.run([sys.executable, os.path.join(BENCH, "fleet.py"), "16", str(fleet), "--change", "3"], check=True)
+    with open(fleet / "group_vars" / "all" / "fleet.json") as handle:
+        variables = json.load(handle)
+    variables["sipfleet_devices"][5]["lines"][0]["display_name"] = "Desk 5 (moved too)"
+    with open(fleet / "group_vars" / "all" / "fleet.json", "w") as handle:
+        json.dump(variables, handle)
+    with pytest.raises(SystemExit) as info:
+        benchmark.profiles_run(inventory, str(tmp_path / "run"), env, "the one-device change", expect_changed=1)
+    assert "the one-device change changed 2 devices, not 1" in str(info.value)
