@@ -155,6 +155,8 @@ def make_fleet(count, directory, sites, change=None, sources=None):
     if sources is not None:
         command += ["--sources", sources]
     subprocess.run(command, check=True)
+    # The next measurement must not pay for writing back the fleet's files.
+    flush(directory)
 
 
 LIMIT = r"""
