@@ -8,7 +8,7 @@
 Run it as root on a machine where nginx and tftpd-hpa serve nothing else. It
 builds a lab of network namespaces (lab/network.sh: <prefix>-prov with
 10.99.20.1, <prefix>-client with --client-address), writes an inventory of
-N phones of all four vendor families, every one encrypting (bench/fleet.py),
+N phones of four vendor families, every one encrypting (bench/fleet.py --classic),
 and deploys tftpd-hpa, nginx (HTTP) and every phone's files into one served
 root with playbooks/deploy.yml in the provisioning namespace: version A.
 
@@ -72,7 +72,7 @@ VERSION_A = {"provisioning_url": "http://prov.example.net", "ntp_server": "ntp.e
 VERSION_B = {"provisioning_url": "http://prov-b.example.net", "ntp_server": "ntp-b.example.net"}
 MARKERS = {"A": ("prov.example.net", "ntp.example.net"), "B": ("prov-b.example.net", "ntp-b.example.net")}
 
-# The models bench/fleet.py cycles through: vendor family and, for the Cisco
+# The models bench/fleet.py --classic cycles through: vendor family and, for the Cisco
 # families, the model's default profile name ($PSN file).
 MODELS = {
     "GXP2170": ("grandstream", None),
@@ -400,7 +400,8 @@ class Lab:
                         ANSIBLE_DISPLAY_SKIPPED_HOSTS="false", ANSIBLE_RETRY_FILES_ENABLED="false")
 
     def write_inventory(self):
-        run([sys.executable, os.path.join(HERE, "fleet.py"), str(self.args.devices), self.inventory])
+        # The four families whose files the checks parse (fleet.py --classic).
+        run([sys.executable, os.path.join(HERE, "fleet.py"), str(self.args.devices), self.inventory, "--classic"])
         os.makedirs(self.logs)
         with open(os.path.join(self.inventory, "hosts.yml"), "w", encoding="utf-8") as handle:
             handle.write(

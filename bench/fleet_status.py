@@ -5,7 +5,7 @@
 
     python bench/fleet_status.py --sizes 10000 100000 [--lines 1000000]
 
-For each size, in a temporary directory: the inventory of ``fleet.py`` (an
+For each size, in a temporary directory: the inventory of ``fleet.py --classic`` (an
 eighth each of eight Grandstream, Cisco SPA, Cisco MPP and Panasonic
 models), one manifest listing each device's profile as ``phone_profiles``
 records it (path, device, size, time), and an access log in the
@@ -69,9 +69,10 @@ def manifest_path_for(state_dir, root):
 
 
 def write_inputs(count, lines, workdir, now):
-    devices = bench_fleet.devices(count)
+    # The four families PROFILES knows (fleet.py --classic).
+    devices = bench_fleet.classic_devices(count)
     with open(os.path.join(workdir, "inventory.json"), "w") as handle:
-        json.dump({"devices": devices, "defaults": bench_fleet.DEFAULTS}, handle)
+        json.dump({"devices": devices, "defaults": bench_fleet.CLASSIC_DEFAULTS}, handle)
     root, state = os.path.join(workdir, "root"), os.path.join(workdir, "state")
     os.makedirs(root)
     os.makedirs(state, mode=0o700)
