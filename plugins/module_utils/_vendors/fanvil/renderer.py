@@ -517,6 +517,14 @@ class FanvilRenderer(VendorRenderer):
 
     def device_params(self, device):
         """Every parameter of the device's own file, in file order: settings, accounts, raw params."""
+        # Validation and rendering both ask: built once a run, from the
+        # device's settings, lines and params (never its keys).
+        params = device.derived.get("fanvil-params")
+        if params is None:
+            params = device.derived["fanvil-params"] = tuple(self._device_params(device))
+        return list(params)
+
+    def _device_params(self, device):
         form = self.form(device)
         params = self.setting_params(device, form) + self._line_params(device, form) + self._function_key_params(device, form)
         managed = dict((param.name, param.field) for param in params)

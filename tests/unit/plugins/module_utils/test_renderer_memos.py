@@ -21,7 +21,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors imp
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.fanvil.renderer import FanvilRenderer
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.grandstream import catalog
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.poly import renderer as poly
-from ansible_collections.sipfleet.provisioning.tests.unit.plugins.module_utils import test_vendor_poly
+from ansible_collections.sipfleet.provisioning.tests.unit.plugins.module_utils import test_vendor_fanvil, test_vendor_poly
 
 
 def cisco_device(label, timezone):
@@ -116,3 +116,20 @@ def test_poly_a_bad_default_names_every_device():
         with pytest.raises(ProvisioningError) as raised:
             test_vendor_poly.load([copy.deepcopy(raw)], defaults=defaults)
         assert "device %s" % raw["name"] in str(raised.value)
+
+
+def test_fanvil_device_params_are_built_once_a_device(monkeypatch):
+    built = []
+    real = FanvilRenderer._device_params
+
+    def counted(self, device):
+        built.append(device.label)
+        return real(self, device)
+
+    monkeypatch.setattr(FanvilRenderer, "_device_params", counted)
+    inventory, fleet = test_vendor_fanvil.load(copy.deepcopy(test_vendor_fanvil.DEVICES_A + test_vendor_fanvil.DEVICES_B))
+    first = test_vendor_fanvil.render(inventory, fleet)
+    assert sorted(built) == sorted(device.label for device in fleet)
+    # A second rendering of the same run gives the same bytes from what was kept.
+    assert dict((path, item.content) for path, item in test_vendor_fanvil.render(inventory, fleet).items()) == \
+        dict((path, item.content) for path, item in first.items())
