@@ -31,8 +31,14 @@ carried back and merged in order:
   against an earlier one): the pool's results are dropped and the whole list
   runs again in this process, serially. Correct first, fast where it can be.
 
+Each chunk starts from ``inventory.derived`` as it was at the fork, so what
+a chunk gives does not depend on which chunks its worker ran before.
 ``Device.derived`` (a device's own values, computed once a run) is not
 carried back: a later step computes it again, to the same value.
+
+A worker dies with the run (Linux's parent-death signal): it holds copies
+of the run's lock descriptors, which a worker left behind by a killed run
+would keep held.
 
 A :class:`~._errors.ProvisioningError` in a chunk is raised in this process
 at its chunk's turn, so the first one in device order wins, as serially;
@@ -45,6 +51,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import signal
 import sys
 import traceback
 
@@ -156,7 +163,9 @@ def _run_chunk(index):
     start, end = bounds[index]
     dropped = getattr(inventory, "dropped", None)
     before = dict((key, len(value)) for key, value in dropped.items()) if dropped is not None else {}
-    derived = inventory.derived = _TrackingDict(inventory.derived)
+    # Each chunk starts from the inventory as forked, whichever chunks this
+    # worker ran before: what a chunk gives does not depend on the schedule.
+    derived = inventory.derived = _TrackingDict(_JOB["derived"])
     try:
         payload = ("ok", function(inventory, devices[start:end]))
     except ProvisioningError as exc:
@@ -178,6 +187,31 @@ def _run_chunk(index):
                             pickle.HIGHEST_PROTOCOL)
 
 
+#: prctl(2) option: the signal a process gets when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def _start_worker(parent):
+    """In a new worker: die with the run's process.
+
+    A worker holds copies of every descriptor the run had open, its locks
+    (the state directory's, the roots') among them: a worker left behind by
+    a killed run would keep them held, and every later run would wait for
+    them. Linux's parent-death signal ends it with its parent.
+    """
+    try:
+        import ctypes
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+        prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+        prctl.restype = ctypes.c_int
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (ImportError, OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        # The run died before the signal was armed.
+        os._exit(1)
+
+
 def _fork_pool(processes):
     """A ``fork`` pool, or ``(None, reason)`` where this system cannot fork."""
     if not hasattr(os, "fork"):
@@ -189,7 +223,7 @@ def _fork_pool(processes):
         # collector does not write to (and so copy) every page of it in each.
         gc.freeze()
         try:
-            return context.Pool(processes), None
+            return context.Pool(processes, initializer=_start_worker, initargs=(os.getpid(),)), None
         finally:
             gc.unfreeze()
     except (ImportError, ValueError) as exc:
@@ -216,7 +250,7 @@ def map_devices(function, inventory, devices, workers, warnings=None, min_device
     derived_before = dict(inventory.derived)
     dropped = getattr(inventory, "dropped", None)
     dropped_before = dict((key, list(value)) for key, value in dropped.items()) if dropped is not None else None
-    _JOB.update(function=function, inventory=inventory, devices=devices, bounds=bounds)
+    _JOB.update(function=function, inventory=inventory, devices=devices, bounds=bounds, derived=derived_before)
     try:
         pool, reason = _fork_pool(min(workers, len(bounds)))
         if pool is None:

@@ -350,3 +350,46 @@ def test_rendering_the_fleet_reads_no_randomness_or_clock(monkeypatch):
     monkeypatch.setattr(random, "getrandbits", forbidden)
     files = _fleet.render_fleet(inventory, fleet, workers=1)
     assert len(files) > len(devices)
+
+
+KILLED_RUN = r"""
+import os, signal, sys, time
+from ansible_collections.sipfleet.provisioning.plugins.module_utils import _parallel
+
+class Inventory:
+    derived = {}
+    dropped = {}
+
+def chunk(inventory, devices):
+    with open(os.path.join(sys.argv[1], "worker-%d" % os.getpid()), "w") as handle:
+        handle.write("%d" % os.getpid())
+    if devices[0] == 0:
+        time.sleep(0.5)
+        os.kill(os.getppid(), signal.SIGKILL)   # the run is killed (OOM killer, kill -9) while its workers work
+    time.sleep(60)
+    return devices
+
+_parallel.map_devices(chunk, Inventory(), list(range(400)), 2, min_devices=0)
+"""
+
+
+def test_workers_die_with_a_killed_run(tmp_path):
+    """A worker left behind would hold the run's locks (the state directory's, the roots') forever."""
+    import subprocess
+    import sys
+    import time as clock
+
+    script = tmp_path / "killed_run.py"
+    script.write_text(KILLED_RUN)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    process = subprocess.run([sys.executable, str(script), str(tmp_path)], env=env, timeout=60, check=False)
+    assert process.returncode == -9
+    pids = [int((tmp_path / name).read_text()) for name in os.listdir(str(tmp_path)) if name.startswith("worker-")]
+    assert len(pids) == 2
+    deadline = clock.monotonic() + 10
+    alive = pids
+    while alive and clock.monotonic() < deadline:
+        clock.sleep(0.1)
+        alive = [pid for pid in pids if os.path.exists("/proc/%d" % pid)
+                 and not open("/proc/%d/stat" % pid).read().split(") ")[1].startswith("Z")]
+    assert alive == []
