@@ -16,6 +16,7 @@ import json
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import all_settings, build_model
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import check_directory, render_directories
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ErrorCollector, ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._parallel import map_devices
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import check_relative_path, is_key_carrier
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import (
     VENDORS,
@@ -61,7 +62,8 @@ def read_inventory_file(path, names, sha256=None):
     return dict((name, data[name]) for name in names if name in data)
 
 
-def load_fleet(devices, defaults=None, sites=None, models=None, directory=None, strict=False):
+def load_fleet(devices, defaults=None, sites=None, models=None, directory=None, strict=False, workers=1,
+               warnings=None):
     """Validate the whole inventory: returns ``(inventory, devices)``.
 
     ``directory`` is ``sipfleet_directory``: kept, validated, as
@@ -74,18 +76,30 @@ def load_fleet(devices, defaults=None, sites=None, models=None, directory=None, 
     carry) - and raised together as one :class:`~._errors.ProvisioningErrors`,
     so one run shows everything there is to fix. The settings devices do not
     get are the inventory's :meth:`~._device_model.Inventory.warnings`.
+
+    ``workers`` processes share the vendors' checks (see
+    :func:`~._parallel.map_devices`: the same errors in the same order);
+    ``warnings``, a list, gets a line if the pool could not start.
     """
     errors = ErrorCollector()
     inventory, fleet = build_model(devices, defaults, sites, models, vendor_for_model, errors=errors, strict=strict)
     inventory.directory = check_directory(directory, errors)
-    for device in fleet:
+    for found in map_devices(_validate_devices, inventory, fleet, workers, warnings):
+        errors.errors.extend(found)
+    errors.raise_if_any()
+    return inventory, fleet
+
+
+def _validate_devices(inventory, devices):
+    """The vendor checks of ``devices``, in order: their errors, at most one of each kind a device."""
+    errors = ErrorCollector()
+    for device in devices:
         renderer = renderer_for(device)
         with errors.check():
             renderer.validate(device, inventory)
         with errors.check():
             renderer.check_generic_settings(device, inventory)
-    errors.raise_if_any()
-    return inventory, fleet
+    return errors.errors
 
 
 def required_keys(fleet):
@@ -98,7 +112,8 @@ def required_keys(fleet):
     return wanted
 
 
-def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings=None, http_credentials_enforced=False):
+def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings=None, http_credentials_enforced=False,
+                 workers=1):
     """Render every file of a validated fleet; returns a list of :class:`ProfileFile`.
 
     ``rotations`` maps the label of a device whose keys are being changed to
@@ -123,21 +138,23 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
     directory (``inventory.directory``, see
     :func:`~._directory.render_directories`), whose phonebooks are shared
     files of the run.
+
+    ``workers`` processes share the devices' rendering (see
+    :func:`~._parallel.map_devices`: the same files in the same order, the
+    same first error); a line goes to ``warnings`` if the pool could not start.
     """
     files = []
     by_vendor = {}
     for device in fleet:
-        renderer = renderer_for(device)
-        by_vendor.setdefault(renderer.name, []).append(device)
-        next_device = (rotations or {}).get(device.label)
-        if next_device is None:
-            rendered = renderer.render_device(device, inventory)
-        else:
-            rendered = renderer.render_rotation(device, next_device, inventory)
-        if not keep_plaintext:
-            for profile_file in rendered:
-                profile_file.plaintext = None
-        files.extend(_tagged(renderer, rendered))
+        by_vendor.setdefault(renderer_for(device).name, []).append(device)
+    pool_warnings = []
+
+    def render_devices(inventory, devices):
+        return _render_devices(inventory, devices, rotations or {}, keep_plaintext)
+
+    for rendered in map_devices(render_devices, inventory, fleet, workers, pool_warnings):
+        files.extend(rendered)
+        del rendered[:]     # each chunk's list gone once merged
     for name in sorted(by_vendor):
         files.extend(_tagged(VENDORS[name], VENDORS[name].render_shared(by_vendor[name], inventory)))
     # The phonebook of each family (sipfleet_directory), and a warning per family that gets none.
@@ -164,7 +181,24 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
     found = check_plain_credentials(fleet, files, http_credentials_enforced)
     if warnings is not None:
         warnings.extend(inventory.warnings())
-        warnings.extend(found + directory_warnings)
+        warnings.extend(found + directory_warnings + pool_warnings)
+    return files
+
+
+def _render_devices(inventory, devices, rotations, keep_plaintext):
+    """The files of ``devices`` (rotating ones: :meth:`~._vendors.base.VendorRenderer.render_rotation`), in order."""
+    files = []
+    for device in devices:
+        renderer = renderer_for(device)
+        next_device = rotations.get(device.label)
+        if next_device is None:
+            rendered = renderer.render_device(device, inventory)
+        else:
+            rendered = renderer.render_rotation(device, next_device, inventory)
+        if not keep_plaintext:
+            for profile_file in rendered:
+                profile_file.plaintext = None
+        files.extend(_tagged(renderer, rendered))
     return files
 
 

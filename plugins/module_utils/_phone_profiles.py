@@ -44,6 +44,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_wri
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import select_window_files
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, render_fleet
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._parallel import worker_count
 
 BOOTSTRAP_MODES = ("window", "always", "never")
 BOOTSTRAP_STATE_FILE = "bootstrap.json"
@@ -92,6 +93,8 @@ ARGUMENT_SPEC = dict(
     rotation_stall_days=dict(type="int", default=DEFAULT_ROTATION_STALL_DAYS),
     diff_max_bytes=dict(type="int", default=16384),
     diff_max_files=dict(type="int", default=50),
+    # 0: one process per usable core (at most 8); 1: serial.
+    workers=dict(type="int", default=0),
 )
 
 #: The options ``inventory_file`` stands for: the action plugin moves them
@@ -493,14 +496,19 @@ def run(params, check_mode=False, want_diff=False, now=None):
 
     # Everything is validated and rendered before the first byte is written:
     # one bad device stops the run with the files of the last good run served.
+    params["workers"] = worker_count(params["workers"])
+    pool_warnings = []
     inventory, fleet = load_fleet(params["devices"] or [], params["defaults"], params["sites"], params["models"],
-                                  params["directory"], strict=params["strict"])
+                                  params["directory"], strict=params["strict"], workers=params["workers"],
+                                  warnings=pool_warnings)
     attach_keys(fleet, params["keys"])
     # Runs sharing the state directory or a root take turns, from reading the
     # state to saving it; check mode too, since it reads them.
     with RunLock(state_dir, roots, lock_timeout, policy.dir_mode, create=not check_mode) as lock:
-        return _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap, window, policy,
-                           state_dir, inventory, fleet, stall_days)
+        result = _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap, window, policy,
+                             state_dir, inventory, fleet, stall_days)
+    result["warnings"][:0] = pool_warnings
+    return result
 
 
 def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap, window, policy, state_dir,
@@ -519,7 +527,7 @@ def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap,
     # half the memory.
     warnings = []
     files = render_fleet(inventory, fleet, rotating, keep_plaintext=False, warnings=warnings,
-                         http_credentials_enforced=params["http_credentials_enforced"])
+                         http_credentials_enforced=params["http_credentials_enforced"], workers=params["workers"])
 
     files, bootstrap_report = decide_bootstrap(files, fleet, state, mode_bootstrap, window, fetched, now, rotating,
                                                delivered, proven, rebootstrap, set(rotation_report["pending"]))

@@ -800,6 +800,82 @@ def _undo_staging(staged, plans, journal):
         pass
 
 
+#: The libc ``syncfs`` found through ctypes, looked up at the first flush (``{"function": callable or None}``).
+_LIBC_SYNCFS = {}
+
+
+def _libc_syncfs():
+    """glibc's (or musl's) ``syncfs`` through ctypes, or None where ctypes or the symbol is missing.
+
+    CPython has no ``os.syncfs`` (3.13 measured), so the writer calls the C
+    library; argtypes are set so the descriptor goes as a C ``int``.
+    """
+    if "function" not in _LIBC_SYNCFS:
+        function = None
+        try:
+            import ctypes
+            function = ctypes.CDLL(None, use_errno=True).syncfs
+            function.argtypes = [ctypes.c_int]
+            function.restype = ctypes.c_int
+        except (ImportError, OSError, AttributeError):
+            function = None
+        _LIBC_SYNCFS["function"] = function
+    return _LIBC_SYNCFS["function"]
+
+
+def _syncfs(fd):
+    """Flush the file system holding ``fd``: True, or False where this Python and libc offer no ``syncfs``.
+
+    A failure (``-1``: since Linux 5.8 also a writeback error such as EIO
+    that ``os.sync()`` swallows) raises ``OSError`` with the errno.
+    """
+    native = getattr(os, "syncfs", None)
+    if native is not None:
+        native(fd)
+        return True
+    function = _libc_syncfs()
+    if function is None:
+        return False
+    if function(fd) != 0:
+        import ctypes
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))
+    return True
+
+
+def flush_filesystems(places, consequence):
+    """Flush the file system of each ``(path, fd)`` of ``places`` once: one ``syncfs`` per distinct ``st_dev``.
+
+    Only the roots' (and the state directory's) file systems are written
+    back, not the whole machine's as ``os.sync()`` does. Without ``syncfs``
+    (ctypes or the symbol missing) one ``os.sync()`` does it. A failed flush
+    raises :class:`WriterError` naming the path, the reason and
+    ``consequence`` (what is served now).
+    """
+    seen = set()
+    for path, fd in places:
+        device = os.fstat(fd).st_dev
+        if device in seen:
+            continue
+        seen.add(device)
+        try:
+            flushed = _syncfs(fd)
+        except OSError as exc:
+            raise WriterError("cannot flush the file system of %s to disk: %s; %s"
+                              % (path, exc.strerror or exc, consequence), field="roots")
+        if not flushed:
+            os.sync()
+            return
+
+
+def _root_places(plans):
+    places = []
+    for plan in plans:
+        if plan.tree.fd is not None:
+            places.append((plan.root, plan.tree.fd))
+    return places
+
+
 def apply_plans(plans, policy, state_dir):
     """Carry out ``plans``; returns ``{"written": n, "pruned": n}``.
 
@@ -837,9 +913,16 @@ def apply_plans(plans, policy, state_dir):
                         _stage(plan, change, policy, token, staged)
             if staged:
                 where, field = "the profile roots", "roots"
-                # One flush of everything rather than an fsync per file: at
-                # fleet scale thousands of fsyncs would dominate the run.
-                os.sync()
+                # One flush of each file system rather than an fsync per file:
+                # at fleet scale thousands of fsyncs would dominate the run.
+                # The state directory's too: its journal must be on disk
+                # before a rename makes a staged file served.
+                state_fd = os.open(state_dir, os.O_RDONLY | os.O_DIRECTORY | _CLOEXEC)
+                try:
+                    flush_filesystems(_root_places(plans) + [(state_dir, state_fd)],
+                                      "nothing was changed, the previous files are still served")
+                finally:
+                    os.close(state_fd)
         except OSError as exc:
             if exc.errno == errno.ENOSPC:
                 raise WriterError("no space left on the device of %s: nothing was changed, the previous files are "
@@ -881,7 +964,8 @@ def _commit(plans, policy, staged):
                     pruned += _unlink_quietly(name, parent_fd)
                 _remove_empty_parents(plan.tree, change.path)
     if staged:
-        os.sync()
+        # The renames on disk before a manifest vouches for the files.
+        flush_filesystems(_root_places(plans), "old and new files are served side by side, run again to finish")
     for plan in plans:
         files, tags = {}, {}
         for path, record in plan.entries.items():

@@ -280,6 +280,18 @@ options:
     description: With C(--diff), the most files shown; the rest are counted.
     type: int
     default: 50
+  workers:
+    description:
+      - Processes that validate, render and encrypt the devices. V(0) starts one per core the module may run on
+        (its CPU affinity), at most 8; V(1) does everything in the module's own process.
+      - The devices are cut into contiguous chunks handled by forked processes (Linux C(fork) only) and their
+        results merged in the inventory's order, so the files, the errors and the warnings are the same bytes and
+        the same lines as with V(1). Fewer than 1,500 devices are always handled in one process (a fork costs more
+        than it saves there).
+      - Where the host cannot fork (a process limit such as systemd C(TasksMax), C(EAGAIN)) the run goes on in one
+        process and says so in a warning.
+    type: int
+    default: 0
 extends_documentation_fragment:
   - sipfleet.provisioning.attributes
 attributes:

@@ -361,11 +361,28 @@ def _rule_date(transition, device):
     return "%d/%d/%d/%s" % (transition.month, day, weekday, _clock(transition.minutes))
 
 
+#: ``{timezone text: params}`` of the texts time_zone_params accepted: a fleet has a handful, asked for twice a
+#: device. An error is never kept, so each device with a bad zone gets its own message.
+_TIME_ZONE_PARAMS = {}
+_TIME_ZONE_PARAMS_SIZE = 1024
+
+
 def time_zone_params(device):
     """``timezone`` (IANA name or POSIX TZ) -> ``Time_Zone``, ``Daylight_Saving_Time_Enable``, ``Daylight_Saving_Time_Rule``."""
     text = device.settings.get("timezone")
     if not text:
         return {}
+    if not isinstance(text, str):
+        return _time_zone_params(text, device)
+    params = _TIME_ZONE_PARAMS.get(text)
+    if params is None:
+        params = _time_zone_params(text, device)
+        if len(_TIME_ZONE_PARAMS) < _TIME_ZONE_PARAMS_SIZE:
+            _TIME_ZONE_PARAMS[text] = params
+    return dict(params)
+
+
+def _time_zone_params(text, device):
     zone = parse_tz(text, device=device.label, field="settings.timezone")
     if zone.utc_offset % 15:
         raise device.error("UTC offset of %r is not a multiple of 15 minutes, which Time_Zone cannot express" % zone.label,

@@ -78,6 +78,9 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.fan
 )
 
 DEVICE_FILE = "{mac}.cfg"
+#: ``{parameter path: folded path}`` (FanvilRenderer._fold): the collection's own paths, a few hundred, folded once.
+_FOLDED = {}
+_FOLDED_SIZE = 4096
 BOOTSTRAP_FILE = "{mac}-bootstrap.cfg"
 #: What the phone asks for next: it expands $mac itself (wazo-provd-plugins model.tpl:8, base-new.tpl:16).
 CONFIG_FILE_NAME = "$mac.cfg"
@@ -470,12 +473,22 @@ class FanvilRenderer(VendorRenderer):
     @staticmethod
     def _fold(path):
         """``path`` with every entry key in :func:`formats.canonical_key` form: one value for every spelling of a parameter."""
+        folded = _FOLDED.get(path)
+        if folded is None:
+            folded = FanvilRenderer._fold_path(path)
+            if len(_FOLDED) < _FOLDED_SIZE:
+                _FOLDED[path] = folded
+        return folded
+
+    @staticmethod
+    def _fold_path(path):
         return ".".join(re.sub(r"\[([A-Za-z0-9_]+)\]\Z", lambda match: "[%s]" % canonical_key(match.group(1)), segment)
                         for segment in path.split("."))
 
     def _raw_params(self, device, form, managed):
         params = []
-        folded = dict((self._fold(name), name) for name in managed)
+        # Only a device with raw params needs the managed names folded (most have none).
+        folded = dict((self._fold(name), name) for name in managed) if device.params else {}
         for name in sorted(device.params, key=str):
             value = device.params[name]
             field = "params.%s" % (name,)
@@ -504,6 +517,14 @@ class FanvilRenderer(VendorRenderer):
 
     def device_params(self, device):
         """Every parameter of the device's own file, in file order: settings, accounts, raw params."""
+        # Validation and rendering both ask: built once a run, from the
+        # device's settings, lines and params (never its keys).
+        params = device.derived.get("fanvil-params")
+        if params is None:
+            params = device.derived["fanvil-params"] = tuple(self._device_params(device))
+        return list(params)
+
+    def _device_params(self, device):
         form = self.form(device)
         params = self.setting_params(device, form) + self._line_params(device, form) + self._function_key_params(device, form)
         managed = dict((param.name, param.field) for param in params)

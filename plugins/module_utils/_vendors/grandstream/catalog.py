@@ -86,8 +86,21 @@ def param_spec(family, name):
     return PARAMS[family].get(int(name[1:]))
 
 
+#: ``{family: "Grandstream template for <models> firmware <version>"}``, the end of check_param's reasons.
+_WHERE = {}
+#: ``{spec: [(low, high), ...]}``: the catalog has a few hundred distinct specs, checked 5 times a device.
+_NUMBER_ITEMS = {}
+
+
 def _number_items(spec):
-    """Return ``[(low, high), ...]`` of an ``e:``/``r:``/``u:`` spec."""
+    """Return ``[(low, high), ...]`` of an ``e:``/``r:``/``u:`` spec (parsed once a spec)."""
+    items = _NUMBER_ITEMS.get(spec)
+    if items is None:
+        items = _NUMBER_ITEMS[spec] = tuple(_parse_number_items(spec))
+    return items
+
+
+def _parse_number_items(spec):
     kind, body = spec.split(":", 1)
     if kind == "r":
         low, high = body.split(":")
@@ -119,13 +132,16 @@ def check_param(family, name, value):
     See the module documentation for the rules. An unknown family is a
     programming error: ValueError.
     """
-    where = "Grandstream template for {0}".format(describe_family(family))
+    _family(family)
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         return "{0!r} is not a P-value name: expected P followed by digits, like P271".format(name)
     number = int(name[1:])
     spec = PARAMS[family].get(number)
     if spec is None:
         return None
+    where = _WHERE.get(family)
+    if where is None:
+        where = _WHERE[family] = "Grandstream template for {0}".format(describe_family(family))
     if isinstance(value, bool):
         return "must be {0}, not a boolean ({1})".format("a string" if spec == "s" else "an integer", where)
     if value is not None and not isinstance(value, (str, int)):

@@ -435,9 +435,16 @@ class PolyRenderer(VendorRenderer):
 
     def common_params(self, inventory, label=None):
         """The parameters of ``sipfleet_defaults``: the common file."""
-        settings = merge_settings(inventory.defaults)
-        return [param for param in self.settings_params(settings, label, lambda setting: "sipfleet_defaults.%s" % setting)
-                if not param.secret]
+        # Asked three times a device and the same for all: built once a run.
+        # An error is not kept, so every device names it as before.
+        params = inventory.derived.get("poly-common-params")
+        if params is None:
+            settings = merge_settings(inventory.defaults)
+            params = tuple(param for param in self.settings_params(settings, label,
+                                                                   lambda setting: "sipfleet_defaults.%s" % setting)
+                           if not param.secret)
+            inventory.derived["poly-common-params"] = params
+        return list(params)
 
     def device_params(self, device, inventory):
         """The device's own file: lines, the settings that differ from the common file, raw params; each name once."""

@@ -422,18 +422,22 @@ class Recorder:
         self.problems = []
         self.monkeypatch = monkeypatch
         self.real = dict((name, getattr(os, name)) for name in WRITING_CALLS)
+        self.real_syncfs = _profile_writer._syncfs
 
     def __enter__(self):
         for name in WRITING_CALLS:
             self.monkeypatch.setattr(os, name, self._wrap(name))
+        # The writer flushes a file system by syncfs (through ctypes): recorded as a "sync" call.
+        self.monkeypatch.setattr(_profile_writer, "_syncfs", self._wrap("sync", _profile_writer._syncfs))
         return self
 
     def __exit__(self, *exc):
         for name in WRITING_CALLS:
             self.monkeypatch.setattr(os, name, self.real[name])
+        self.monkeypatch.setattr(_profile_writer, "_syncfs", self.real_syncfs)
 
-    def _wrap(self, name):
-        real = self.real[name]
+    def _wrap(self, name, real=None):
+        real = real or self.real[name]
 
         def call(*args, **kwargs):
             self.calls.append((name, args[0] if args else None, kwargs.get("dir_fd", kwargs.get("src_dir_fd"))))
@@ -581,7 +585,7 @@ def test_a_killed_runs_temporary_files_go_even_when_later_runs_change_nothing(tm
 
     # A kill runs no clean-up: the writer's own undo is skipped, as SIGKILL would skip it.
     monkeypatch.setattr(_profile_writer, "_undo_staging", lambda *args: None)
-    monkeypatch.setattr(os, "sync", killed)
+    monkeypatch.setattr(_profile_writer, "_syncfs", lambda fd: killed())
     changed = copy.deepcopy(params)
     changed["defaults"]["ntp_server"] = "ntp2.example.net"
     with pytest.raises(SystemExit):
