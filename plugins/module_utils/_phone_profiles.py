@@ -314,7 +314,7 @@ def decide_bootstrap(files, fleet, state, mode, window_minutes, fetched, now, ro
             entry.update((name, old[name]) for name in _HANDOVER_FIELDS if name in old)
             devices_state[device.mac] = entry
         entry["paths"] = sorted(item.path for item in carrier_files)
-        entry["sizes"] = dict((item.path, len(item.content)) for item in carrier_files)
+        entry["sizes"] = dict((item.path, item.size) for item in carrier_files)
         entry["vendor"] = device.vendor
         entry["device"] = label
         entry["rotation"] = in_rotation
@@ -378,7 +378,7 @@ def _record_rotation_proofs(entry, mac, device_files, new_keys, new_id, now):
         entry["proof_user"] = _http_credentials.user_name(mac, password)
     else:
         entry.pop("proof_user", None)
-    entry["sizes"].update((item.path, len(item.content)) for item in device_files)
+    entry["sizes"].update((item.path, item.size) for item in device_files)
     if entry.get("handover_key_id") != new_id:
         entry["handover_key_id"] = new_id
         entry["handover_served"] = now
