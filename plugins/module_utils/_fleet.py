@@ -44,7 +44,7 @@ def read_inventory_file(path, names):
     return dict((name, data[name]) for name in names if name in data)
 
 
-def load_fleet(devices, defaults=None, sites=None, models=None, directory=None, strict=False):
+def load_fleet(devices, defaults=None, sites=None, models=None, directory=None, strict=False, only=None):
     """Validate the whole inventory: returns ``(inventory, devices)``.
 
     ``directory`` is ``sipfleet_directory``: kept, validated, as
@@ -57,11 +57,16 @@ def load_fleet(devices, defaults=None, sites=None, models=None, directory=None, 
     carry) - and raised together as one :class:`~._errors.ProvisioningErrors`,
     so one run shows everything there is to fix. The settings devices do not
     get are the inventory's :meth:`~._device_model.Inventory.warnings`.
+
+    ``only(device)``, when given, says which devices the vendors check (an
+    incremental run: the others passed with the same inputs before); the
+    data model and the directory are checked whole every time.
     """
     errors = ErrorCollector()
     inventory, fleet = build_model(devices, defaults, sites, models, vendor_for_model, errors=errors, strict=strict)
     inventory.directory = check_directory(directory, errors)
-    for device in fleet:
+    checked = fleet if only is None else [device for device in fleet if only(device)]
+    for device in checked:
         renderer = renderer_for(device)
         with errors.check():
             renderer.validate(device, inventory)
@@ -81,7 +86,8 @@ def required_keys(fleet):
     return wanted
 
 
-def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings=None, http_credentials_enforced=False):
+def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings=None, http_credentials_enforced=False,
+                 only=None, cached=None):
     """Render every file of a validated fleet; returns a list of :class:`ProfileFile`.
 
     ``rotations`` maps the label of a device whose keys are being changed to
@@ -106,10 +112,16 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
     directory (``inventory.directory``, see
     :func:`~._directory.render_directories`), whose phonebooks are shared
     files of the run.
+
+    ``only(device)``, when given, says which devices are rendered (an
+    incremental run); the files of the others are ``cached`` (stubs of the
+    render cache, placed after the rendered ones). Shared files, phonebooks
+    and every check across devices still cover the whole ``fleet``.
     """
     files = []
     by_vendor = {}
-    for device in fleet:
+    rendering = fleet if only is None else [device for device in fleet if only(device)]
+    for device in rendering:
         renderer = renderer_for(device)
         by_vendor.setdefault(renderer.name, []).append(device)
         next_device = (rotations or {}).get(device.label)
@@ -121,6 +133,11 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
             for profile_file in rendered:
                 profile_file.plaintext = None
         files.extend(_tagged(renderer, rendered))
+    if only is not None:
+        files.extend(cached or ())
+        by_vendor = {}
+        for device in fleet:
+            by_vendor.setdefault(renderer_for(device).name, []).append(device)
     for name in sorted(by_vendor):
         files.extend(_tagged(VENDORS[name], VENDORS[name].render_shared(by_vendor[name], inventory)))
     # The phonebook of each family (sipfleet_directory), and a warning per family that gets none.

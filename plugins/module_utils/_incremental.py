@@ -165,8 +165,12 @@ def replay_dropped(inventory, records):
             inventory.dropped.setdefault((vendor, field, reason), []).append(record[LABEL])
 
 
-def save_cache(state_dir, fleet, files, fingerprints, dropped):
-    """Write the cache of this run: ``fingerprints`` is ``{label: (fp, vfp)}``, ``dropped`` :func:`dropped_by_device`."""
+def save_cache(state_dir, fleet, files, fingerprints, dropped, loaded=None):
+    """Write the cache of this run: ``fingerprints`` is ``{label: (fp, vfp)}``, ``dropped`` :func:`dropped_by_device`.
+
+    ``loaded``: the cache this run read (:func:`load_cache`); when this run's
+    records are the same, the file is left as it is. Returns whether it was written.
+    """
     by_device = {}
     for profile_file in files:
         if profile_file.device is not None:
@@ -178,5 +182,9 @@ def save_cache(state_dir, fleet, files, fingerprints, dropped):
             continue
         records.append([device.label, fp, vfp, device.mac, device.vendor, by_device.get(device.label, []),
                         dropped.get(device.label, [])])
+    if loaded is not None and len(loaded) == len(records) and all(
+            loaded.get(record[LABEL]) == record for record in records):
+        return False
     _write_json_atomic(cache_path(state_dir), {"format": CACHE_FORMAT, "version": CACHE_VERSION,
                                                "fingerprint_version": FINGERPRINT_VERSION, "devices": records})
+    return True
