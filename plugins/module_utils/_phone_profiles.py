@@ -608,8 +608,11 @@ class Incremental:
             for change in plan.changes:
                 if change.new is not None and change.new.content is None:
                     promoted.add(change.new.device)
-        if promoted:
-            self.dirty |= promoted
+        if promoted & self.dirty:
+            # Only a device not rendered has stubs: this would loop forever.
+            raise ProvisioningError("internal error: rendered devices still have cached files: %s"
+                                    % ", ".join(sorted(promoted & self.dirty)))
+        self.dirty |= promoted
         return bool(promoted)
 
     def rendered(self, fleet):

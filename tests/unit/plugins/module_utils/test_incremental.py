@@ -6,10 +6,7 @@
 
 from __future__ import annotations
 
-import copy
 import json
-import os
-import shutil
 import stat
 from pathlib import Path
 
