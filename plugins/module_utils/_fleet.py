@@ -63,7 +63,7 @@ def read_inventory_file(path, names, sha256=None):
 
 
 def load_fleet(devices, defaults=None, sites=None, models=None, directory=None, strict=False, workers=1,
-               warnings=None):
+               warnings=None, only=None):
     """Validate the whole inventory: returns ``(inventory, devices)``.
 
     ``directory`` is ``sipfleet_directory``: kept, validated, as
@@ -80,11 +80,16 @@ def load_fleet(devices, defaults=None, sites=None, models=None, directory=None, 
     ``workers`` processes share the vendors' checks (see
     :func:`~._parallel.map_devices`: the same errors in the same order);
     ``warnings``, a list, gets a line if the pool could not start.
+
+    ``only(device)``, when given, says which devices the vendors check (an
+    incremental run: the others passed with the same inputs before); the
+    data model and the directory are checked whole every time.
     """
     errors = ErrorCollector()
     inventory, fleet = build_model(devices, defaults, sites, models, vendor_for_model, errors=errors, strict=strict)
     inventory.directory = check_directory(directory, errors)
-    for found in map_devices(_validate_devices, inventory, fleet, workers, warnings):
+    checked = fleet if only is None else [device for device in fleet if only(device)]
+    for found in map_devices(_validate_devices, inventory, checked, workers, warnings):
         errors.errors.extend(found)
     errors.raise_if_any()
     return inventory, fleet
@@ -113,7 +118,7 @@ def required_keys(fleet):
 
 
 def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings=None, http_credentials_enforced=False,
-                 workers=1):
+                 workers=1, only=None, cached=None):
     """Render every file of a validated fleet; returns a list of :class:`ProfileFile`.
 
     ``rotations`` maps the label of a device whose keys are being changed to
@@ -142,6 +147,11 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
     ``workers`` processes share the devices' rendering (see
     :func:`~._parallel.map_devices`: the same files in the same order, the
     same first error); a line goes to ``warnings`` if the pool could not start.
+
+    ``only(device)``, when given, says which devices are rendered (an
+    incremental run); the files of the others are ``cached`` (stubs of the
+    render cache, placed after the rendered ones). Shared files, phonebooks
+    and every check across devices still cover the whole ``fleet``.
     """
     files = []
     by_vendor = {}
@@ -152,9 +162,12 @@ def render_fleet(inventory, fleet, rotations=None, keep_plaintext=True, warnings
     def render_devices(inventory, devices):
         return _render_devices(inventory, devices, rotations or {}, keep_plaintext)
 
-    for rendered in map_devices(render_devices, inventory, fleet, workers, pool_warnings):
+    rendering = fleet if only is None else [device for device in fleet if only(device)]
+    for rendered in map_devices(render_devices, inventory, rendering, workers, pool_warnings):
         files.extend(rendered)
         del rendered[:]     # each chunk's list gone once merged
+    if only is not None:
+        files.extend(cached or ())
     for name in sorted(by_vendor):
         files.extend(_tagged(VENDORS[name], VENDORS[name].render_shared(by_vendor[name], inventory)))
     # The phonebook of each family (sipfleet_directory), and a warning per family that gets none.

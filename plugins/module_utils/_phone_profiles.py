@@ -18,7 +18,15 @@ import re
 import time
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils import _http_credentials
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils import _incremental
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import canonical_model, device_label
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ErrorCollector, ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._fingerprint import (
+    FleetContext,
+    code_digests,
+    device_fingerprint,
+    render_fingerprint,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import (
     DEFAULT_LOCK_TIMEOUT,
     DEFAULT_ROTATION_STALL_DAYS,
@@ -45,6 +53,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_wri
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import select_window_files
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, render_fleet
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._parallel import worker_count
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import VENDORS, vendor_for_model
 
 BOOTSTRAP_MODES = ("window", "always", "never")
 BOOTSTRAP_STATE_FILE = "bootstrap.json"
@@ -95,6 +104,7 @@ ARGUMENT_SPEC = dict(
     diff_max_files=dict(type="int", default=50),
     # 0: one process per usable core (at most 8); 1: serial.
     workers=dict(type="int", default=0),
+    full=dict(type="bool", default=False),
 )
 
 #: The options ``inventory_file`` stands for: the action plugin moves them
@@ -322,7 +332,7 @@ def decide_bootstrap(files, fleet, state, mode, window_minutes, fetched, now, ro
             entry.update((name, old[name]) for name in _HANDOVER_FIELDS if name in old)
             devices_state[device.mac] = entry
         entry["paths"] = sorted(item.path for item in carrier_files)
-        entry["sizes"] = dict((item.path, len(item.content)) for item in carrier_files)
+        entry["sizes"] = dict((item.path, item.size) for item in carrier_files)
         entry["vendor"] = device.vendor
         entry["device"] = label
         entry["rotation"] = in_rotation
@@ -386,7 +396,7 @@ def _record_rotation_proofs(entry, mac, device_files, new_keys, new_id, now):
         entry["proof_user"] = _http_credentials.user_name(mac, password)
     else:
         entry.pop("proof_user", None)
-    entry["sizes"].update((item.path, len(item.content)) for item in device_files)
+    entry["sizes"].update((item.path, item.size) for item in device_files)
     if entry.get("handover_key_id") != new_id:
         entry["handover_key_id"] = new_id
         entry["handover_served"] = now
@@ -494,25 +504,149 @@ def run(params, check_mode=False, want_diff=False, now=None):
     if isinstance(lock_timeout, bool) or not isinstance(lock_timeout, int) or lock_timeout < 0:
         raise ProvisioningError("must be 0 or more seconds", field="lock_timeout")
 
+    full = params["full"]
+    if not isinstance(full, bool):
+        raise ProvisioningError("must be true or false", field="full")
+
     # Everything is validated and rendered before the first byte is written:
     # one bad device stops the run with the files of the last good run served.
     params["workers"] = worker_count(params["workers"])
     pool_warnings = []
+    incremental = Incremental(params, state_dir, full)
     inventory, fleet = load_fleet(params["devices"] or [], params["defaults"], params["sites"], params["models"],
                                   params["directory"], strict=params["strict"], workers=params["workers"],
-                                  warnings=pool_warnings)
+                                  warnings=pool_warnings, only=incremental.validates)
+    incremental.after_validation(inventory, fleet)
     attach_keys(fleet, params["keys"])
     # Runs sharing the state directory or a root take turns, from reading the
     # state to saving it; check mode too, since it reads them.
     with RunLock(state_dir, roots, lock_timeout, policy.dir_mode, create=not check_mode) as lock:
         result = _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap, window, policy,
-                             state_dir, inventory, fleet, stall_days)
+                             state_dir, inventory, fleet, stall_days, incremental)
     result["warnings"][:0] = pool_warnings
     return result
 
 
+class Incremental:
+    """What an incremental run skips: the devices whose fingerprint matches the render cache.
+
+    Validation is skipped for a device whose validation fingerprint (its
+    inputs, see ``_fingerprint.device_fingerprint``) is the cache's; its
+    rendering when, in addition, the keys it is rendered with are the same
+    (:func:`~._fingerprint.render_fingerprint`). Its files are then the
+    cache's stubs, which the plan of each root accepts only when the manifest
+    and the file on disk match them; otherwise the device is rendered
+    (:meth:`promote`). ``full``, no cache or a damaged one: every device is
+    validated and rendered.
+    """
+
+    def __init__(self, params, state_dir, full):
+        self.cache, warning = (None, None) if full else _incremental.load_cache(state_dir)
+        self.warnings = [warning] if warning else []
+        self.active = self.cache is not None
+        devices = params["devices"] or []
+        self.vfps = {}
+        self.validated = set()
+        self.dirty = None
+        self.fps = {}
+        if not isinstance(devices, list):
+            return
+        ctx = FleetContext(params["defaults"], params["sites"], params["models"], params["directory"],
+                           code_digests(families=VENDORS),
+                           {"strict": params["strict"], "http_credentials_enforced": params["http_credentials_enforced"]})
+        for index, raw in enumerate(devices):
+            vendor = None
+            if isinstance(raw, dict):
+                vendor = raw.get("vendor") or vendor_for_model(canonical_model(str(raw.get("model") or "")))
+            self.vfps[device_label(raw, index)] = device_fingerprint(raw, vendor, None, ctx)
+
+    def _matches(self, device, index):
+        record = (self.cache or {}).get(device.label)
+        return (record is not None and record[_incremental.MAC] == device.mac
+                and record[_incremental.VENDOR] == device.vendor and record[index] is not None)
+
+    def validates(self, device):
+        """Whether the vendors check ``device`` this run (``load_fleet``'s ``only``)."""
+        if self.active and self._matches(device, _incremental.VFP) and (
+                self.vfps.get(device.label) == self.cache[device.label][_incremental.VFP]):
+            return False
+        self.validated.add(device.label)
+        return True
+
+    def after_validation(self, inventory, fleet):
+        """The checks across devices over the devices not validated; their warnings replayed from the cache."""
+        if not self.active:
+            return
+        skipped = [device for device in fleet if device.label not in self.validated]
+        errors = ErrorCollector()
+        by_vendor = {}
+        for device in skipped:
+            by_vendor.setdefault(device.vendor, []).append(device)
+        for name in sorted(by_vendor):
+            with errors.check():
+                VENDORS[name].validate_shared(by_vendor[name], inventory)
+        errors.raise_if_any()
+        _incremental.replay_dropped(inventory, [self.cache[device.label] for device in skipped])
+
+    def plan_renders(self, fleet, rotating):
+        """Decide which devices are rendered, once the keys of this run (rotations) are known."""
+        for device in fleet:
+            successor = rotating.get(device.label)
+            vfp = self.vfps.get(device.label)
+            fp = None if vfp is None else render_fingerprint(vfp, device.keys, successor.keys if successor else None)
+            self.fps[device.label] = (fp, vfp)
+        if not self.active:
+            return
+        self.dirty = set(self.validated)
+        for device in fleet:
+            if not self._matches(device, _incremental.FP) or self.cache[device.label][_incremental.FP] != self.fps[device.label][0]:
+                self.dirty.add(device.label)
+
+    def only(self):
+        return None if self.dirty is None else (lambda device: device.label in self.dirty)
+
+    def stubs(self, fleet):
+        if self.dirty is None:
+            return []
+        files = []
+        for device in fleet:
+            if device.label not in self.dirty:
+                files.extend(_incremental.stubs(self.cache[device.label]))
+        return files
+
+    def promote(self, plans):
+        """Render the devices whose stubs a root's plan could not vouch for; returns whether any was."""
+        promoted = set()
+        for plan in plans:
+            for change in plan.changes:
+                if change.new is not None and change.new.content is None:
+                    promoted.add(change.new.device)
+        if promoted & self.dirty:
+            # Only a device not rendered has stubs: this would loop forever.
+            raise ProvisioningError("internal error: rendered devices still have cached files: %s"
+                                    % ", ".join(sorted(promoted & self.dirty)))
+        self.dirty |= promoted
+        return bool(promoted)
+
+    def rendered(self, fleet):
+        return len(fleet) if self.dirty is None else len(self.dirty)
+
+    def save(self, state_dir, fleet, files, inventory):
+        _incremental.save_cache(state_dir, fleet, files, self.fps, _incremental.dropped_by_device(inventory.dropped),
+                                self.cache)
+
+
+def _in_fleet_order(files, fleet):
+    """``files`` with each device's files in the fleet's order (a full run's), shared files last, order kept otherwise."""
+    position = dict((device.label, index) for index, device in enumerate(fleet))
+    last = len(position)
+    return sorted(files, key=lambda item: position.get(item.device, last) if item.device is not None else last)
+
+
 def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap, window, policy, state_dir,
-                inventory, fleet, stall_days):
+                inventory, fleet, stall_days, incremental=None):
+    if incremental is None:
+        incremental = Incremental(dict(params, devices=[]), state_dir, True)
     state = load_bootstrap_state(state_dir)
     state_as_loaded = json.dumps(state, sort_keys=True)
     fetched = _normalise_fetched(params["bootstrap_fetched"])
@@ -522,28 +656,43 @@ def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap,
     rotating, rotation_report = plan_rotations(fleet, params["next_keys"], state, proven, now, rebootstrap,
                                                fetched, delivered)
     reopened = reopen_windows(fleet, state, rebootstrap, now)
-    # --diff decrypts what it shows from the files themselves: the decrypted
-    # copies the renderers keep are not needed, and at fleet scale they are
-    # half the memory.
-    warnings = []
-    files = render_fleet(inventory, fleet, rotating, keep_plaintext=False, warnings=warnings,
-                         http_credentials_enforced=params["http_credentials_enforced"], workers=params["workers"])
+    incremental.plan_renders(fleet, rotating)
+    before_windows = json.dumps(state) if incremental.dirty is not None else None
+    while True:
+        # --diff decrypts what it shows from the files themselves: the decrypted
+        # copies the renderers keep are not needed, and at fleet scale they are
+        # half the memory.
+        warnings = list(incremental.warnings)
+        files = render_fleet(inventory, fleet, rotating, keep_plaintext=False, warnings=warnings,
+                             http_credentials_enforced=params["http_credentials_enforced"],
+                             workers=params["workers"], only=incremental.only(), cached=incremental.stubs(fleet))
+        if incremental.dirty is not None:
+            files = _in_fleet_order(files, fleet)
+        rendered = files
 
-    files, bootstrap_report = decide_bootstrap(files, fleet, state, mode_bootstrap, window, fetched, now, rotating,
-                                               delivered, proven, rebootstrap, set(rotation_report["pending"]))
-    bootstrap_report["reopened"] = reopened
-    rotation_report["stalled"] = stalled_rotations(fleet, state, set(rotation_report["pending"]), stall_days, now)
-    # A carrier's after_window replacement is served once the carrier is not.
-    files = select_window_files(files)
+        files, bootstrap_report = decide_bootstrap(files, fleet, state, mode_bootstrap, window, fetched, now, rotating,
+                                                   delivered, proven, rebootstrap, set(rotation_report["pending"]))
+        bootstrap_report["reopened"] = reopened
+        rotation_report["stalled"] = stalled_rotations(fleet, state, set(rotation_report["pending"]), stall_days, now)
+        # A carrier's after_window replacement is served once the carrier is not.
+        files = select_window_files(files)
 
-    seen = {}
-    plans = []
-    for root in roots:
-        real = os.path.realpath(root)
-        if real in seen:
-            continue
-        seen[real] = root
-        plans.append(plan_root(root, files, manifest_path_for(state_dir, root), policy, lock.tree(root)))
+        seen = {}
+        plans = []
+        for root in roots:
+            real = os.path.realpath(root)
+            if real in seen:
+                continue
+            seen[real] = root
+            plans.append(plan_root(root, files, manifest_path_for(state_dir, root), policy, lock.tree(root)))
+        # A cached file that is not what a root serves (changed or removed
+        # there, or served only now that a window closed): its device is
+        # rendered for real, and the windows decided again from the same state.
+        if before_windows is None or not incremental.promote(plans):
+            break
+        for plan in plans:
+            plan.close()
+        state = json.loads(before_windows)
     if not params["prune"]:
         for plan in plans:
             plan.changes = [change for change in plan.changes if change.action != "delete"]
@@ -574,6 +723,8 @@ def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap,
         "roots": [],
         "kept_foreign_files": [],
         "warnings": warnings,
+        "rendered_devices": incremental.rendered(fleet),
+        "incremental": incremental.dirty is not None,
     }
     counts = {"written": 0, "unchanged": 0, "pruned": 0}
     for plan in plans:
@@ -604,6 +755,10 @@ def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap,
             clean_leftovers(state_dir, [plan.tree for plan in plans if plan.tree is not None])
         if json.dumps(state, sort_keys=True) != state_as_loaded:
             _save_bootstrap_state(state_dir, state)
+        # After the manifests: advisory, a run that stops before it renders
+        # again what it did not record.
+        check_state_dir(state_dir)
+        incremental.save(state_dir, fleet, rendered, inventory)
     return result
 
 

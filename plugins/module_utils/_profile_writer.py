@@ -543,7 +543,7 @@ def _plan_files(plan, tree, files, manifest, policy):
                               field="path")
         wanted.add(path)
         mode = policy.mode_for(profile_file)
-        new_sha = sha256_hex(profile_file.content)
+        new_sha = profile_file.sha256
         entry = plan.old_entries.get(path)
         st = tree.lstat(path)
         record = [new_sha, profile_file.device, profile_file.role, None, None] + tag_record(profile_file)
@@ -551,6 +551,11 @@ def _plan_files(plan, tree, files, manifest, policy):
         if entry is not None and entry[SHA256] == new_sha and _stat_matches(entry, st, mode, policy):
             record[SIZE], record[MTIME_NS] = st.st_size, st.st_mtime_ns
             plan.unchanged += 1
+            continue
+        if profile_file.content is None:
+            # A render-cache stub the manifest or the disk does not vouch
+            # for: never read or written; the caller renders its device.
+            plan.changes.append(Change(root, path, "create" if st is None else "update", profile_file))
             continue
         if st is None:
             plan.changes.append(Change(root, path, "create", profile_file))

@@ -280,6 +280,19 @@ options:
     description: With C(--diff), the most files shown; the rest are counted.
     type: int
     default: 50
+  full:
+    description:
+      - Render every device, whatever the render cache says.
+      - Without it, a run renders only the devices whose inputs changed since the last run (their fingerprint of
+        the device, its settings at every level, the defaults, its model's entry, its time zone's data, the
+        directory options, its keys, the renderers' code, O(strict), O(http_credentials_enforced)) or whose served
+        files are not the ones the manifest records; the others are neither validated, rendered nor encrypted.
+        The fingerprints and the files' metadata are kept in C(render-cache.json) in O(state_dir), an advisory
+        file (no keys, no plaintext); when it is missing or damaged every device is rendered.
+      - Use it after an upgrade of the host's time-zone data or of Python if in doubt; the result is the same
+        files either way, only the work differs.
+    type: bool
+    default: false
   workers:
     description:
       - Processes that validate, render and encrypt the devices. V(0) starts one per core the module may run on
@@ -390,6 +403,16 @@ pruned:
   returned: success
   type: int
   sample: 0
+rendered_devices:
+  description: Number of devices rendered in this run (all of them on a full render, the changed ones otherwise).
+  returned: success
+  type: int
+  sample: 1
+incremental:
+  description: Whether the run used the render cache (false with O(full), on a first run, or with a damaged cache).
+  returned: success
+  type: bool
+  sample: true
 changed_devices:
   description: Labels (name, else MAC) of the devices whose own files were written or deleted.
   returned: success

@@ -17,6 +17,7 @@ exact bytes a phone downloads.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 from collections import namedtuple
@@ -112,10 +113,62 @@ class ProfileFile:
         """The file's :class:`FileTag`."""
         return FileTag(self.vendor, self.kind, self.encoding, self.digest)
 
+    @property
+    def sha256(self):
+        """SHA-256 (hex) of ``content``, computed once per content."""
+        content = self.content
+        cached = self.__dict__.get("_sha256")
+        if cached is None or cached[0] is not content:
+            cached = (content, hashlib.sha256(content).hexdigest())
+            self.__dict__["_sha256"] = cached
+        return cached[1]
+
+    @property
+    def size(self):
+        """The number of bytes served."""
+        return len(self.content)
+
     def __repr__(self):
         return "ProfileFile(%r, %d bytes, device=%r, role=%s, secret=%s, kind=%s%s)" % (
-            self.path, len(self.content), self.device, self.role, self.secret, self.kind,
+            self.path, self.size, self.device, self.role, self.secret, self.kind,
             ", after_window" if self.after_window else "")
+
+
+class CachedFile(ProfileFile):
+    """A device file known from the render cache: its metadata, no content.
+
+    Stands for the file of a device that was not rendered again (its
+    fingerprint is unchanged) wherever only the metadata is read: bootstrap
+    windows, plain-credential checks, duplicate paths, the plan of a root
+    (which takes it as unchanged only when the manifest and the file on disk
+    say so; otherwise the device is rendered for real).
+    """
+
+    def __init__(self, path, device, role, secret, after_window, delivers_keys, sha256, size, vendor, kind,
+                 encoding, digest):
+        # Not ProfileFile.__init__: the record was checked when the cache was read.
+        self.path = path
+        self.content = None
+        self.device = device
+        self.secret = secret
+        self.plaintext = None
+        self.role = role
+        self.vendor = vendor
+        self.delivers_keys = delivers_keys
+        self.after_window = after_window
+        self.kind = kind
+        self.encoding = tuple(encoding)
+        self.digest = digest
+        self._cached_sha256 = sha256
+        self._cached_size = size
+
+    @property
+    def sha256(self):
+        return self._cached_sha256
+
+    @property
+    def size(self):
+        return self._cached_size
 
 
 class NativeParam:
@@ -390,6 +443,16 @@ class VendorRenderer:
     def validate(self, device, inventory):
         """Raise :class:`ProvisioningError` for anything this vendor cannot render."""
         raise NotImplementedError
+
+    def validate_shared(self, devices, inventory):
+        """Checks that compare a device with the others of its family, for ``devices`` not validated this run.
+
+        An incremental run validates only the devices whose inputs changed;
+        a check across devices or models (two models sharing one file) runs
+        here over the devices it skipped, so a conflict between a changed
+        and an unchanged device is still refused. Default: none.
+        """
+        return None
 
     def key_specs(self, device):
         """``{key name: number of random bytes}`` of the per-device keys this device needs.

@@ -478,6 +478,15 @@ class YealinkRenderer(VendorRenderer):
         self._check_common(device, inventory)
         self._check_compat_encryption(device)
 
+    def validate_shared(self, devices, inventory):
+        # The common-file check compares models: each model's first device
+        # stands for its model (the check reads only the model's settings).
+        seen = set()
+        for device in devices:
+            if device.model not in seen:
+                seen.add(device.model)
+                self._check_common(device, inventory)
+
     def _check_common(self, device, inventory):
         """Models sharing a common id share its file: their shared settings must map to the same parameters."""
         path = common_file(device.model)
