@@ -39,9 +39,15 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors impo
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import (
     BUNDLE_FORMAT,
     BUNDLE_VERSION,
+    SETTINGS,
     vendor_for_model,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import (
+    MASK,
+    is_secret_param,
+    raw_secrets,
+)
 
 #: What a bundle holds besides its format marker: the options of phone_profiles' inventory file.
 BUNDLE_OPTIONS = ("devices", "defaults", "sites", "models", "directory", "keys", "next_keys")
@@ -141,24 +147,83 @@ def check_shard(shard, host):
                                 % (where, quote_value(expression), exc)) from None
 
 
+def _without_secrets(device):
+    """A copy of ``device`` for a shard's query: no password, key or secret setting, parameter or URL credential.
+
+    The secrets are those the module's error redaction knows
+    (:func:`~._profile_diff.raw_secrets`): a query never selects by them, and
+    nothing it does can quote them.
+    """
+    secrets = sorted(raw_secrets([device]), key=len, reverse=True)
+
+    def masked(value):
+        if isinstance(value, str):
+            for secret in secrets:
+                if secret in value:
+                    value = value.replace(secret, MASK)
+            return value
+        if isinstance(value, dict):
+            return dict((key, masked(item)) for key, item in value.items())
+        if isinstance(value, list):
+            return [masked(item) for item in value]
+        return value
+
+    copy = dict((key, value) for key, value in device.items() if key != "keys")
+    if isinstance(copy.get("lines"), list):
+        copy["lines"] = [dict((key, value) for key, value in line.items() if key != "password")
+                         if isinstance(line, dict) else line for line in copy["lines"]]
+    if isinstance(copy.get("settings"), dict):
+        copy["settings"] = dict((key, value) for key, value in copy["settings"].items()
+                                if not (key in SETTINGS and SETTINGS[key].secret))
+    if isinstance(copy.get("params"), dict):
+        copy["params"] = dict((key, value) for key, value in copy["params"].items()
+                              if not is_secret_param(str(key)))
+    return masked(copy) if secrets else copy
+
+
+def _device_name(device, index):
+    if isinstance(device, dict) and (device.get("name") or device.get("mac")):
+        return device.get("name") or device.get("mac")
+    return "#%d" % index
+
+
 def shard_indices(devices, shard, host):
-    """The positions of the devices of ``shard`` (from :func:`check_shard`); errors name host and expression."""
-    kind, selector = shard
+    """The positions of the devices of ``shard`` (from :func:`check_shard`); errors name host and expression.
+
+    A query runs on each device without its secrets and must give a boolean:
+    a value that is merely truthy (a string, a list) is an error, not a
+    selection. An error never quotes what the query failed on: JMESPath's
+    own messages quote the value (a line's password), so they name the
+    exception's class only.
+    """
+    kind, selector = shard[0], shard[1]
     if kind == "sites":
         wanted = set(selector)
         return [index for index, device in enumerate(devices)
                 if isinstance(device, dict) and device.get("site") in wanted]
-    import jmespath
+    where = "sipfleet_shard of host %s: the JMESPath expression %s" % (host, quote_value(selector.expression))
     selected = []
     for index, device in enumerate(devices):
         try:
-            if selector.search(device):
-                selected.append(index)
-        except jmespath.exceptions.JMESPathError as exc:
-            name = (device.get("name") or device.get("mac")) if isinstance(device, dict) else index
-            raise AnsibleActionFail("sipfleet_shard of host %s: the JMESPath expression %s fails on device %s: %s"
-                                    % (host, quote_value(selector.expression), quote_value(name), exc)) from None
+            chosen = selector.search(_without_secrets(device) if isinstance(device, dict) else device)
+        except Exception as exc:  # pylint: disable=broad-except
+            # JMESPath's errors and Python's (a comparison of a string with a number) alike.
+            raise AnsibleActionFail("%s fails on device %s (%s; the value is not shown, it may be secret)"
+                                    % (where, quote_value(_device_name(device, index)), type(exc).__name__)) from None
+        if not isinstance(chosen, bool):
+            raise AnsibleActionFail("%s gives %s, not a boolean, on device %s: a shard's query must give true or "
+                                    "false for every device (compare, e.g. site == 'berlin')"
+                                    % (where, _kind_of(chosen), quote_value(_device_name(device, index))))
+        if chosen:
+            selected.append(index)
     return selected
+
+
+def _kind_of(value):
+    if value is None:
+        return "null"
+    return {str: "a string", list: "a list", dict: "a mapping", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__)
 
 
 def shard_macs(devices):

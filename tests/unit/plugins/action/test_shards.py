@@ -29,6 +29,7 @@ DEFAULTS = {"sip_server": "pbx.example.net", "admin_password": "AdminSecret99",
 SITES = {"berlin": {}, "paris": {}}
 DEVICES = [
     {"name": "gs-berlin", "mac": "00:0b:82:12:34:56", "model": "GXP2170", "site": "berlin",
+     "settings": {"admin_password": "DeviceAdmin77"},
      "lines": [{"extension": "201", "password": "Secret-201", "display_name": "Reception Berlin"}]},
     {"name": "spa-paris", "mac": "88:01:2b:a0:12:34", "model": "SPA2102", "site": "paris",
      "lines": [{"extension": "202", "password": "Secret-202"}]},
@@ -37,6 +38,8 @@ DEVICES = [
     {"name": "gs-paris", "mac": "00:0b:82:12:34:57", "model": "GXP2170", "site": "paris",
      "lines": [{"extension": "205", "password": "Secret-205"}]},
 ]
+#: Every password of the fleet: no error may quote one.
+SECRETS = ("AdminSecret99", "DeviceAdmin77", "Secret-201", "Secret-202", "Secret-204", "Secret-205")
 DIRECTORY = {"contacts": [{"name": "Front desk", "numbers": ["+49 30 1234"]}]}
 FLEET_VARS = {"sipfleet_devices": DEVICES, "sipfleet_defaults": DEFAULTS, "sipfleet_sites": SITES,
               "sipfleet_directory": DIRECTORY}
@@ -184,6 +187,19 @@ def test_a_shard_without_a_bundle_is_selected_from_the_inventory_the_same_way(tm
     ({"query": "site =="}, "sipfleet_shard of host prov7: cannot parse the JMESPath expression 'site =='"),
     ({"query": "starts_with(lines, 'x')"},
      "sipfleet_shard of host prov7: the JMESPath expression \"starts_with(lines, 'x')\" fails on device 'gs-berlin'"),
+    ({"query": "abs(settings.admin_password)"},
+     "sipfleet_shard of host prov7: the JMESPath expression 'abs(settings.admin_password)' fails on device 'gs-berlin'"),
+    # Python's own TypeError, not only JMESPath's errors.
+    ({"query": "name > `1`"}, "sipfleet_shard of host prov7: the JMESPath expression 'name > `1`' fails on device "
+                              "'gs-berlin' (TypeError"),
+    # The query sees no secret: a password is not there to compare or select by.
+    ({"query": "settings.admin_password > `1`"},
+     "sipfleet_shard of host prov7: the JMESPath expression 'settings.admin_password > `1`' gives null, not a boolean"),
+    ({"query": "lines[0].password"},
+     "sipfleet_shard of host prov7: the JMESPath expression 'lines[0].password' gives null, not a boolean, on "
+     "device 'gs-berlin'"),
+    ({"query": "lines"}, "sipfleet_shard of host prov7: the JMESPath expression 'lines' gives a list, not a boolean"),
+    ({"query": "site"}, "sipfleet_shard of host prov7: the JMESPath expression 'site' gives a string, not a boolean"),
     ({"sites": "berlin"}, "sipfleet_shard of host prov7: sites must be a non-empty list"),
     ({"site": ["berlin"]}, "sipfleet_shard of host prov7 must be {sites: [site, ...]} or {query: <JMESPath"),
 ])
@@ -192,6 +208,9 @@ def test_a_bad_shard_names_the_host_and_the_expression(tmp_path, shard, expected
     with pytest.raises(AnsibleActionFail) as info:
         sent_to("prov7", {"fleet_bundle": bundle, "roots": ["/srv"], "shard": shard})
     assert str(info.value).startswith(expected), str(info.value)
+    # Never a password, a key or the exception's text (JMESPath's quotes the value it fails on).
+    for secret in SECRETS:
+        assert secret not in str(info.value)
 
 
 def test_a_shard_of_an_inventory_file_is_refused():
