@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections import namedtuple
 
 from ansible import constants as C
 from ansible.errors import AnsibleActionFail
@@ -120,18 +121,27 @@ def read_bundle(bundle):
     return json.loads(data.decode("utf-8"))
 
 
+#: A checked ``sipfleet_shard``: ``kind`` is ``sites`` (``selector`` the sorted site names) or ``query``
+#: (``selector`` the compiled expression); ``allow_empty`` lets it select no device.
+Shard = namedtuple("Shard", ("kind", "selector", "allow_empty"))
+
+
 def check_shard(shard, host):
-    """``shard`` (``sipfleet_shard``) as ``("sites", [...])`` or ``("query", compiled)``; an error names the host."""
+    """``shard`` (``sipfleet_shard``) as a :class:`Shard`; an error names the host."""
     where = "sipfleet_shard of host %s" % host
-    if not isinstance(shard, dict) or len(shard) != 1 or not set(shard) <= {"sites", "query"}:
-        raise AnsibleActionFail("%s must be {sites: [site, ...]} or {query: <JMESPath expression>}, got %s"
-                                % (where, quote_value(shard)))
+    if not isinstance(shard, dict) or len(set(shard) & {"sites", "query"}) != 1 \
+            or not set(shard) <= {"sites", "query", "allow_empty"}:
+        raise AnsibleActionFail("%s must be {sites: [site, ...]} or {query: <JMESPath expression>}, with an optional "
+                                "allow_empty: true, got %s" % (where, quote_value(shard)))
+    allow_empty = shard.get("allow_empty", False)
+    if not isinstance(allow_empty, bool):
+        raise AnsibleActionFail("%s: allow_empty must be true or false, got %s" % (where, quote_value(allow_empty)))
     if "sites" in shard:
         sites = shard["sites"]
         if not isinstance(sites, list) or not sites or not all(isinstance(site, str) for site in sites):
             raise AnsibleActionFail("%s: sites must be a non-empty list of site names, got %s"
                                     % (where, quote_value(sites)))
-        return "sites", sorted(set(sites))
+        return Shard("sites", sorted(set(sites)), allow_empty)
     expression = shard["query"]
     if not isinstance(expression, str) or not expression.strip():
         raise AnsibleActionFail("%s: query must be a JMESPath expression, got %s" % (where, quote_value(expression)))
@@ -141,10 +151,17 @@ def check_shard(shard, host):
         raise AnsibleActionFail("%s: a query needs the Python package jmespath on the controller "
                                 "(pip install jmespath)" % where) from None
     try:
-        return "query", jmespath.compile(expression)
+        return Shard("query", jmespath.compile(expression), allow_empty)
     except jmespath.exceptions.JMESPathError as exc:
         raise AnsibleActionFail("%s: cannot parse the JMESPath expression %s: %s"
                                 % (where, quote_value(expression), exc)) from None
+
+
+def describe_shard(shard):
+    """``shard`` as the inventory writes it, for messages."""
+    if shard.kind == "sites":
+        return "{sites: [%s]}" % ", ".join(shard.selector)
+    return "{query: %s}" % quote_value(shard.selector.expression)
 
 
 def _without_secrets(device):
@@ -187,8 +204,12 @@ def _device_name(device, index):
     return "#%d" % index
 
 
-def shard_indices(devices, shard, host):
-    """The positions of the devices of ``shard`` (from :func:`check_shard`); errors name host and expression.
+def shard_indices(devices, shard, host, sites=None):
+    """The positions of the devices of ``shard`` (a :class:`Shard`); errors name host and expression.
+
+    ``sites`` is the fleet's ``sipfleet_sites``: a shard's site that is not
+    one of them is an error. A shard that selects no device is an error
+    unless it says ``allow_empty: true``.
 
     A query runs on each device without its secrets and must give a boolean:
     a value that is merely truthy (a string, a list) is an error, not a
@@ -196,11 +217,43 @@ def shard_indices(devices, shard, host):
     own messages quote the value (a line's password), so they name the
     exception's class only.
     """
-    kind, selector = shard[0], shard[1]
+    kind, selector = shard.kind, shard.selector
     if kind == "sites":
-        wanted = set(selector)
-        return [index for index, device in enumerate(devices)
-                if isinstance(device, dict) and device.get("site") in wanted]
+        selected = _site_indices(devices, selector, host, sites)
+    else:
+        selected = _query_indices(devices, selector, host)
+    if not selected and not shard.allow_empty:
+        # A shard of no device prunes every file its hosts serve: a misspelt
+        # site or query must not take a site's phones offline silently.
+        raise AnsibleActionFail("sipfleet_shard of host %s: the shard %s selects none of the fleet's %d device(s); "
+                                "its hosts would remove every file they serve. Correct it, or add allow_empty: true "
+                                "to it if the shard is meant to be empty" % (host, describe_shard(shard), len(devices)))
+    return selected
+
+
+def _site_indices(devices, wanted, host, sites):
+    if sites is not None:
+        known = set(sites) if isinstance(sites, dict) else set()
+        unknown = [site for site in wanted if site not in known]
+        if unknown:
+            raise AnsibleActionFail("sipfleet_shard of host %s: unknown site %s; sipfleet_sites has %s"
+                                    % (host, ", ".join(quote_value(site) for site in unknown),
+                                       ", ".join(sorted(str(site) for site in known)) or "none"))
+    wanted = set(wanted)
+    selected = []
+    for index, device in enumerate(devices):
+        if not isinstance(device, dict):
+            continue
+        site = device.get("site")
+        if site is not None and not isinstance(site, str):
+            raise AnsibleActionFail("sipfleet_shard of host %s: device %s, field site: must be a site name, got %s"
+                                    % (host, quote_value(_device_name(device, index)), _kind_of(site)))
+        if site in wanted:
+            selected.append(index)
+    return selected
+
+
+def _query_indices(devices, selector, host):
     where = "sipfleet_shard of host %s: the JMESPath expression %s" % (host, quote_value(selector.expression))
     selected = []
     for index, device in enumerate(devices):
@@ -267,7 +320,7 @@ def select_shard(content, shard, host, lines=None):
     ``_other_shards_lines``; they hold names and extensions, never a secret.
     """
     devices = content["devices"] or []
-    indices = shard_indices(devices, shard, host)
+    indices = shard_indices(devices, shard, host, content.get("sites") or {})
     chosen = set(indices)
     selected = dict(content)
     selected["devices"] = [devices[index] for index in indices]
@@ -288,8 +341,8 @@ def select_shard(content, shard, host, lines=None):
 
 def shard_digest(shard):
     """A name for ``shard`` (from :func:`check_shard`): hosts of the same shard share one file."""
-    kind, selector = shard
-    text = json.dumps([kind, selector if kind == "sites" else selector.expression])
+    kind, selector = shard.kind, shard.selector
+    text = json.dumps([kind, selector if kind == "sites" else selector.expression, shard.allow_empty])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

@@ -217,3 +217,35 @@ def test_a_shard_of_an_inventory_file_is_refused():
     """The module reads an inventory_file of the task's own as it is: no shard can be selected from it."""
     with pytest.raises(AnsibleActionFail, match="not both"):
         sent_to("prov1", {"inventory_file": "/srv/inventory.json", "roots": ["/srv"], "shard": {"sites": ["paris"]}})
+
+
+@pytest.mark.parametrize("shard, expected", [
+    # A misspelt site selected nothing, and the host pruned every file it served.
+    ({"sites": ["berlin", "pariss"]}, "sipfleet_shard of host prov7: unknown site 'pariss'; sipfleet_sites has berlin, paris"),
+    ({"query": "site == 'lyon'"}, "sipfleet_shard of host prov7: the shard {query: \"site == 'lyon'\"} selects none of "
+                                  "the fleet's 4 device(s)"),
+    ({"query": "site == 'lyon'", "allow_empty": "yes"}, "sipfleet_shard of host prov7: allow_empty must be true or false"),
+])
+def test_a_shard_that_would_empty_its_hosts_is_an_error(tmp_path, shard, expected):
+    bundle = key_store(tmp_path)["fleet_bundle"]
+    for args, task_vars in (({"fleet_bundle": bundle}, None), ({"keys": {}}, FLEET_VARS)):
+        with pytest.raises(AnsibleActionFail) as info:
+            sent_to("prov7", dict(args, roots=["/srv"], shard=shard), task_vars=task_vars)
+        assert str(info.value).startswith(expected), str(info.value)
+
+
+def test_an_empty_shard_it_allows_gets_no_device(tmp_path):
+    bundle = key_store(tmp_path)["fleet_bundle"]
+    inventory, dummy = sent_to("prov7", {"fleet_bundle": bundle, "roots": ["/srv"],
+                                         "shard": {"query": "site == 'lyon'", "allow_empty": True}})
+    assert inventory["devices"] == [] and inventory["keys"] == {}
+
+
+@pytest.mark.parametrize("site", [["berlin"], {"berlin": 1}])
+def test_a_device_site_of_the_wrong_type_names_the_device_and_field(site):
+    devices = [dict(DEVICES[1]), dict(DEVICES[0], site=site)]
+    with pytest.raises(AnsibleActionFail) as info:
+        sent_to("prov7", {"keys": {}, "roots": ["/srv"], "shard": {"sites": ["paris"]}},
+                task_vars=dict(FLEET_VARS, sipfleet_devices=devices))
+    assert str(info.value) == ("sipfleet_shard of host prov7: device 'gs-berlin', field site: must be a site name, got a %s"
+                               % ("list" if isinstance(site, list) else "mapping"))
