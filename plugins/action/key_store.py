@@ -44,9 +44,12 @@ class ActionModule(ActionBase):
         except ProvisioningError as exc:
             result.update(failed=True, msg=str(exc), field=exc.field, device=exc.device, errors=error_list(exc))
             return result
-        # The fleet and its keys, resolved once for the play: phone_profiles
-        # (fleet_bundle) sends this file to every host as it is. The value
-        # returned names the file only; the keys stay in it.
+        if not args["fleet_bundle"]:
+            return result
+        # Asked for (fleet_bundle): the fleet and its keys, resolved once for
+        # the play; phone_profiles (fleet_bundle) sends this file to every
+        # host as it is. The value returned names the file only; the keys
+        # stay in it.
         try:
             result["fleet_bundle"] = write_bundle({
                 "devices": args["devices"], "defaults": args["defaults"], "sites": args["sites"],
@@ -54,8 +57,8 @@ class ActionModule(ActionBase):
                 "keys": result["device_keys"], "next_keys": result["device_next_keys"]},
                 lines=fleet_lines(self._fleet) if args["directory"] is not None else None)
         except OSError as exc:
-            result.update(failed=True, msg="cannot write the fleet bundle into the local temporary directory %s: %s"
-                          % (C.DEFAULT_LOCAL_TMP, exc), field="fleet_bundle")
+            result.update(failed=True, msg="cannot write the fleet bundle into the local temporary directory %s: %s "
+                          "(the key store itself was updated)" % (C.DEFAULT_LOCAL_TMP, exc), field="fleet_bundle")
         return result
 
     def _run(self, args):

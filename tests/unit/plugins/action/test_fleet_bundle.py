@@ -52,6 +52,9 @@ def key_store(tmp_path, task_vars=None, **args):
     """Run the key_store action with a new store in ``tmp_path``; the bundle goes into ``tmp_path/local``."""
     args.setdefault("path", str(tmp_path / "keys.vault"))
     args.setdefault("create", True)
+    args.setdefault("fleet_bundle", True)
+    if args["fleet_bundle"] is None:
+        del args["fleet_bundle"]  # left out
     loader = loader_with_vault()
     task = SimpleNamespace(args=args, check_mode=False, async_val=0, action="sipfleet.provisioning.key_store")
     action = KeyStoreAction(task, SimpleNamespace(_shell=SimpleNamespace(tmpdir="")), None, loader,
@@ -129,6 +132,23 @@ def test_key_store_writes_the_bundle_private_and_returns_only_its_name(tmp_path,
     assert content["devices"] == DEVICES and content["defaults"] == DEFAULTS and content["sites"] == SITES
     assert content["directory"] is None
     assert content["keys"] == result["device_keys"] and content["next_keys"] == result["device_next_keys"]
+
+
+def test_key_store_writes_no_bundle_unless_asked(tmp_path, local_tmp, monkeypatch):
+    """A play that only reads or rotates keys leaves no copy of every secret behind, and cannot fail writing one."""
+    def refuse(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_fleet_bundle, "_write_new", refuse)
+    for args in ({"fleet_bundle": None}, {"fleet_bundle": False}):
+        result = key_store(tmp_path, **args)
+        assert not result.get("failed"), result.get("msg")
+        assert "fleet_bundle" not in result and result["device_keys"]
+        assert os.listdir(str(local_tmp)) == []
+    # Asked for, a bundle that cannot be written fails the task, saying the store was written.
+    result = key_store(tmp_path, fleet_bundle=True)
+    assert result["failed"] and result["field"] == "fleet_bundle"
+    assert "No space left on device" in result["msg"] and "the key store itself was updated" in result["msg"]
 
 
 def test_the_bundle_is_sent_as_it_is_once_per_host_and_the_inventory_is_not_resolved(tmp_path, monkeypatch):

@@ -61,7 +61,7 @@ def make_loader():
 
 def key_store(tmp_path):
     loader = make_loader()
-    task = SimpleNamespace(args={"path": str(tmp_path / "keys.vault"), "create": True}, check_mode=False,
+    task = SimpleNamespace(args={"path": str(tmp_path / "keys.vault"), "create": True, "fleet_bundle": True}, check_mode=False,
                            async_val=0, action="sipfleet.provisioning.key_store")
     action = KeyStoreAction(task, SimpleNamespace(_shell=SimpleNamespace(tmpdir="")), None, loader,
                             Templar(loader=loader), None)
