@@ -23,8 +23,12 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store i
     update_store,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import required_keys, vendor_for_model
-from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._fleet_bundle import fleet_lines, write_bundle
-from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_vars import inventory_options
+from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._fleet_bundle import (
+    fleet_lines,
+    uncovered_devices,
+    write_bundle,
+)
+from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_vars import inventory_options, resolve
 
 
 class ActionModule(ActionBase):
@@ -40,6 +44,8 @@ class ActionModule(ActionBase):
         validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         args.update(inventory_options(self._task.args, task_vars, self._templar, self._loader))
         try:
+            if args["fleet_bundle"] and args["shard_coverage"]:
+                self._check_shard_coverage(args, task_vars or {})
             result.update(self._run(args))
         except ProvisioningError as exc:
             result.update(failed=True, msg=str(exc), field=exc.field, device=exc.device, errors=error_list(exc))
@@ -60,6 +66,28 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg="cannot write the fleet bundle into the local temporary directory %s: %s "
                           "(the key store itself was updated)" % (C.DEFAULT_LOCAL_TMP, exc), field="fleet_bundle")
         return result
+
+    def _check_shard_coverage(self, args, task_vars):
+        """Fail naming the devices that the sipfleet_shard of the play's hosts leave out.
+
+        Each shard host renders its shard only and prunes the rest: a device
+        no host's shard selects is served by no host of the play, silently.
+        """
+        hostvars = task_vars.get("hostvars") or {}
+        hosts = task_vars.get("ansible_play_hosts_all") or task_vars.get("ansible_play_hosts") or []
+        host_shards = {}
+        for host in hosts:
+            variables = hostvars.get(host) if hasattr(hostvars, "get") else None
+            shard = variables.get("sipfleet_shard") if variables is not None else None
+            host_shards[host] = None if shard is None else resolve(self._templar, shard, "sipfleet_shard")
+        left_out = uncovered_devices(args["devices"] or [], args["sites"], host_shards)
+        if left_out:
+            raise ProvisioningError(
+                "%d device(s) are in no sipfleet_shard of the play's hosts (%s), and no host serves the whole fleet: "
+                "%s%s. Add them to a shard or add a host without sipfleet_shard; a run limited to some shards "
+                "(--limit) sets sipfleet_shard_coverage: false (docs/scale.md)"
+                % (len(left_out), ", ".join(sorted(host_shards)), ", ".join(str(name) for name in left_out[:10]),
+                   ", ..." if len(left_out) > 10 else ""), field="sipfleet_shard")
 
     def _run(self, args):
         path = args["path"]

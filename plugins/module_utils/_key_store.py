@@ -518,4 +518,5 @@ ARGUMENT_SPEC = dict(
     lock_timeout=dict(type="int", default=DEFAULT_LOCK_TIMEOUT),
     rotation_stall_days=dict(type="int", default=DEFAULT_ROTATION_STALL_DAYS),
     fleet_bundle=dict(type="bool", default=False),
+    shard_coverage=dict(type="bool", default=True),
 )

@@ -76,6 +76,16 @@ options:
       - Failing to write it fails the task, after the store was updated.
     type: bool
     default: false
+  shard_coverage:
+    description:
+      - "With O(fleet_bundle=true): when every host of the play has a C(sipfleet_shard) (none serves the whole
+        fleet), check that together they select every device, and fail naming the devices no shard selects (no
+        host of the play would serve them). Each host's shard is checked too (an unknown site, a shard that
+        selects no device without C(allow_empty: true)), naming the host, before any host renders."
+      - "V(false) for a run limited to some shards (C(--limit shard_01)): the other shards' hosts are not in the
+        play. C(playbooks/profiles.yml) sets it from C(sipfleet_shard_coverage)."
+    type: bool
+    default: true
   create:
     description: Start a new, empty store when O(path) does not exist (first deployment only).
     type: bool

@@ -279,6 +279,22 @@ def _kind_of(value):
         type(value), type(value).__name__)
 
 
+def uncovered_devices(devices, sites, host_shards):
+    """The labels of the devices no host of ``host_shards`` (``{host: sipfleet_shard or None}``) serves.
+
+    Empty when some host has no shard (it serves the whole fleet) or none
+    has one. Each shard is checked as its host's action checks it (an
+    unknown site, a shard of no device: errors naming the host), so a bad
+    shard fails once, before any host renders.
+    """
+    if not host_shards or any(shard is None for shard in host_shards.values()):
+        return []
+    covered = set()
+    for host in sorted(host_shards):
+        covered.update(shard_indices(devices, check_shard(host_shards[host], host), host, sites or {}))
+    return [_device_name(device, index) for index, device in enumerate(devices) if index not in covered]
+
+
 def shard_macs(devices):
     """The canonical MACs of ``devices`` (the key store's keys); a device whose MAC is wrong has none."""
     macs = set()

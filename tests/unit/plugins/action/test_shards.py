@@ -59,15 +59,25 @@ def make_loader():
     return loader
 
 
-def key_store(tmp_path):
+def run_key_store(tmp_path, task_vars=None, **args):
     loader = make_loader()
-    task = SimpleNamespace(args={"path": str(tmp_path / "keys.vault"), "create": True, "fleet_bundle": True}, check_mode=False,
-                           async_val=0, action="sipfleet.provisioning.key_store")
+    args = dict({"path": str(tmp_path / "keys.vault"), "create": True, "fleet_bundle": True}, **args)
+    task = SimpleNamespace(args=args, check_mode=False, async_val=0, action="sipfleet.provisioning.key_store")
     action = KeyStoreAction(task, SimpleNamespace(_shell=SimpleNamespace(tmpdir="")), None, loader,
                             Templar(loader=loader), None)
-    result = action.run(task_vars=FLEET_VARS)
+    return action.run(task_vars=dict(FLEET_VARS, **(task_vars or {})))
+
+
+def key_store(tmp_path):
+    result = run_key_store(tmp_path)
     assert not result.get("failed"), result.get("msg")
     return result
+
+
+def play(**shards):
+    """The magic variables of a play over the hosts ``shards`` names, each with its sipfleet_shard (None: none)."""
+    hostvars = dict((host, {} if shard is None else {"sipfleet_shard": shard}) for host, shard in shards.items())
+    return {"ansible_play_hosts_all": sorted(shards), "hostvars": hostvars}
 
 
 class RecordingAction(phone_profiles_action.ActionModule):
@@ -249,3 +259,34 @@ def test_a_device_site_of_the_wrong_type_names_the_device_and_field(site):
                 task_vars=dict(FLEET_VARS, sipfleet_devices=devices))
     assert str(info.value) == ("sipfleet_shard of host prov7: device 'gs-berlin', field site: must be a site name, got a %s"
                                % ("list" if isinstance(site, list) else "mapping"))
+
+
+@pytest.mark.parametrize("shards", [
+    # The shards together are the fleet, or some host serves all of it, or no host has a shard.
+    {"prov1": {"sites": ["berlin"]}, "prov2": {"sites": ["paris"]}},
+    {"prov1": {"sites": ["berlin"]}, "prov2": None},
+    {"prov1": None},
+    {"prov1": {"query": "site == 'berlin' || name == 'spa-paris'"}, "prov2": {"query": "site == 'paris'"}},
+])
+def test_shards_that_cover_the_fleet_pass_the_key_stores_check(tmp_path, shards):
+    result = run_key_store(tmp_path, play(**shards))
+    assert not result.get("failed"), result.get("msg")
+
+
+def test_devices_no_shard_selects_fail_the_key_store_naming_them(tmp_path, local_tmp):
+    shards = {"prov1": {"sites": ["berlin"]}, "prov2": {"query": "name == 'spa-paris'"}}
+    result = run_key_store(tmp_path, play(**shards))
+    assert result["failed"] and result["field"] == "sipfleet_shard"
+    assert result["msg"].startswith("field sipfleet_shard: 2 device(s) are in no sipfleet_shard of the play's hosts (prov1, prov2), and no "
+                                    "host serves the whole fleet: pana-paris, gs-paris."), result["msg"]
+    # Before the store and the bundle are written.
+    assert not (tmp_path / "keys.vault").exists() and os.listdir(str(local_tmp)) == []
+    # A run limited to some shards opts out; the key store without a bundle does not check.
+    for args in ({"shard_coverage": False}, {"fleet_bundle": False}):
+        result = run_key_store(tmp_path, play(**shards), **args)
+        assert not result.get("failed"), result.get("msg")
+
+
+def test_a_bad_shard_of_any_host_fails_the_key_store_naming_the_host(tmp_path):
+    with pytest.raises(AnsibleActionFail, match="^sipfleet_shard of host prov2: unknown site 'pariss'"):
+        run_key_store(tmp_path, play(prov1={"sites": ["berlin"]}, prov2={"sites": ["pariss"]}))
