@@ -61,7 +61,7 @@ class ActionModule(ActionBase):
                 "devices": args["devices"], "defaults": args["defaults"], "sites": args["sites"],
                 "models": args["models"], "directory": args["directory"],
                 "keys": result["device_keys"], "next_keys": result["device_next_keys"]},
-                lines=fleet_lines(self._fleet) if args["directory"] is not None else None)
+                lines=self._lines)
         except OSError as exc:
             result.update(failed=True, msg="cannot write the fleet bundle into the local temporary directory %s: %s "
                           "(the key store itself was updated)" % (C.DEFAULT_LOCAL_TMP, exc), field="fleet_bundle")
@@ -98,8 +98,13 @@ class ActionModule(ActionBase):
         # The data model alone says which keys each device needs; the vendors'
         # full checks run in phone_profiles, before anything is written.
         dummy, fleet = build_model(args["devices"], args["defaults"], args["sites"], args["models"], vendor_for_model)
-        # What a shard's fleet-wide directory lists of the other shards' devices (fleet_bundle).
-        self._fleet = fleet
+        # What a shard's fleet-wide directory lists of the other shards'
+        # devices (fleet_bundle), each line checked as a directory entry
+        # before the store is written: a bad one fails here, once, naming
+        # its device, rather than on every shard host.
+        self._lines = None
+        if args["fleet_bundle"] and args["directory"] is not None:
+            self._lines = fleet_lines(fleet, args["directory"])
         specs_by_label = required_keys(fleet)
         wanted = {}
         inventory_keys = 0

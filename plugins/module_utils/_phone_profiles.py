@@ -43,6 +43,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_wri
     resolve_owner,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import select_window_files
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import OTHER_LINES
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, render_fleet
 
 BOOTSTRAP_MODES = ("window", "always", "never")
@@ -494,7 +495,7 @@ def run(params, check_mode=False, want_diff=False, now=None):
     # Everything is validated and rendered before the first byte is written:
     # one bad device stops the run with the files of the last good run served.
     inventory, fleet = load_fleet(params["devices"] or [], params["defaults"], params["sites"], params["models"],
-                                  params["directory"], strict=params["strict"])
+                                  params["directory"], strict=params["strict"], other_lines=params.get(OTHER_LINES))
     attach_keys(fleet, params["keys"])
     # Runs sharing the state directory or a root take turns, from reading the
     # state to saving it; check mode too, since it reads them.

@@ -467,6 +467,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet impor
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import (
     ARGUMENT_SPEC,
     INVENTORY_FILE_OPTIONS,
+    OTHER_LINES,
     inventory_secrets,
     run,
 )
@@ -501,7 +502,7 @@ def main():
 
 def _load_inventory_file(module, path, sha256=None):
     try:
-        return read_inventory_file(path, INVENTORY_FILE_OPTIONS, sha256=sha256)
+        return read_inventory_file(path, INVENTORY_FILE_OPTIONS + (OTHER_LINES,), sha256=sha256)
     except ProvisioningError as exc:
         module.fail_json(msg=exc.message, field=exc.field)
 

@@ -35,7 +35,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.json import get_encoder
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import build_model
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import OTHER_SHARDS_FIELD
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import OTHER_LINES, line_entries
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, quote_value
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import (
     BUNDLE_FORMAT,
@@ -63,6 +63,9 @@ def encode(content):
     """The bundle's bytes: compact JSON, Ansible's lazy containers and tagged strings made plain."""
     document = {"format": BUNDLE_FORMAT, "version": BUNDLE_VERSION}
     document.update((name, content[name]) for name in BUNDLE_OPTIONS)
+    if content.get(OTHER_LINES) is not None:
+        # A shard's: the lines of the fleet's other devices (select_shard).
+        document[OTHER_LINES] = content[OTHER_LINES]
     return json.dumps(document, cls=get_encoder("tagless"), separators=(",", ":")).encode("utf-8")
 
 
@@ -307,13 +310,21 @@ def shard_macs(devices):
     return macs
 
 
-def fleet_lines(fleet):
-    """Per device of the built ``fleet``, in order: ``[site, [[display name, extension], ...]]``.
+def fleet_lines(fleet, directory=None):
+    """Per device of the built ``fleet``, in order: ``[label, site, [[display name, extension], ...]]``.
 
     What a fleet-wide directory lists of each device: a shard host gets the
     lines of the devices outside its shard from this (see :func:`select_shard`).
+    With a fleet-wide ``directory`` (``sipfleet_directory``, ``fleet`` on),
+    each line is checked as the module checks a directory entry
+    (:func:`~._directory.line_entries`): a bad one is an error naming its
+    device and line, once, before any shard renders.
     """
-    return [[device.site, [[line.display_name, line.extension] for line in device.lines]] for device in fleet]
+    if isinstance(directory, dict) and directory.get("fleet", True) is not False:
+        for device in fleet:
+            line_entries(device)
+    return [[device.label, device.site, [[line.display_name, line.extension] for line in device.lines]]
+            for device in fleet]
 
 
 def _model_lines(content, host):
@@ -332,13 +343,16 @@ def select_shard(content, shard, host, lines=None):
 
     A fleet-wide directory (``sipfleet_directory`` with ``fleet`` on) still
     lists every phone of the fleet: the lines of the other devices - from
-    ``lines`` (:func:`fleet_lines`), else built here - go with it as
-    ``_other_shards_lines``; they hold names and extensions, never a secret.
+    ``lines`` (:func:`fleet_lines`), else built here - go with it under
+    :data:`~._directory.OTHER_LINES` (never a field of the directory, which a
+    user's ``sipfleet_directory`` could give), each with its device's label
+    and line index; they hold names and extensions, never a secret.
     """
     devices = content["devices"] or []
     indices = shard_indices(devices, shard, host, content.get("sites") or {})
     chosen = set(indices)
     selected = dict(content)
+    selected.pop(OTHER_LINES, None)
     selected["devices"] = [devices[index] for index in indices]
     macs = shard_macs(selected["devices"])
     for name in ("keys", "next_keys"):
@@ -347,11 +361,10 @@ def select_shard(content, shard, host, lines=None):
     if isinstance(directory, dict) and directory.get("fleet", True) is not False and len(chosen) < len(devices):
         if lines is None or len(lines) != len(devices):
             lines = _model_lines(content, host)
-        selected["directory"] = dict(directory)
-        selected["directory"][OTHER_SHARDS_FIELD] = [
-            [name, extension, site]
-            for index, (site, device_lines) in enumerate(lines) if index not in chosen
-            for name, extension in device_lines]
+        selected[OTHER_LINES] = [
+            [label, line_index, name, extension, site]
+            for index, (label, site, device_lines) in enumerate(lines) if index not in chosen
+            for line_index, (name, extension) in enumerate(device_lines)]
     return selected
 
 

@@ -19,6 +19,8 @@ from ansible.template import Templar
 
 from ansible_collections.sipfleet.provisioning.plugins.action import phone_profiles as phone_profiles_action
 from ansible_collections.sipfleet.provisioning.plugins.action.key_store import ActionModule as KeyStoreAction
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import OTHER_LINES
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import read_inventory_file
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import INVENTORY_FILE_OPTIONS, run
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils import _fleet_bundle
@@ -117,7 +119,7 @@ def sent_to(host, args, task_vars=None):
     action.run(task_vars=dict(task_vars or {}, inventory_hostname=host))
     kind, local, data = action.sent
     if kind == "bundle":
-        inventory = read_inventory_file(local, INVENTORY_FILE_OPTIONS, sha256=action.module_args["fleet_bundle"]["sha256"])
+        inventory = read_inventory_file(local, INVENTORY_FILE_OPTIONS + (OTHER_LINES,), sha256=action.module_args["fleet_bundle"]["sha256"])
     else:
         inventory = json.loads(data)
     return inventory, data
@@ -170,9 +172,12 @@ def test_a_shard_host_receives_only_its_devices_and_their_keys(tmp_path):
             assert value.encode() not in data
     for secret in (b"Secret-202", b"Secret-204", b"Secret-205"):
         assert secret not in data
-    # The fleet-wide phonebook still lists every phone: names and extensions only.
-    assert inventory["directory"]["_other_shards_lines"] == [
-        ["202", "202", "paris"], ["Lobby Paris", "204", "paris"], ["205", "205", "paris"]]
+    # The fleet-wide phonebook still lists every phone: names and extensions only, each with its device and line,
+    # beside the directory, not in it.
+    assert inventory["other_lines"] == [
+        ["spa-paris", 0, "202", "202", "paris"], ["pana-paris", 0, "Lobby Paris", "204", "paris"],
+        ["gs-paris", 0, "205", "205", "paris"]]
+    assert inventory["directory"] == DIRECTORY
 
 
 def test_hosts_of_one_shard_share_one_file(tmp_path, local_tmp):
@@ -290,3 +295,31 @@ def test_devices_no_shard_selects_fail_the_key_store_naming_them(tmp_path, local
 def test_a_bad_shard_of_any_host_fails_the_key_store_naming_the_host(tmp_path):
     with pytest.raises(AnsibleActionFail, match="^sipfleet_shard of host prov2: unknown site 'pariss'"):
         run_key_store(tmp_path, play(prov1={"sites": ["berlin"]}, prov2={"sites": ["pariss"]}))
+
+
+def test_a_users_directory_cannot_carry_other_shards_lines(tmp_path):
+    """The lines of other shards are the action's, beside the directory: sipfleet_directory refuses the old field."""
+    injected = dict(DIRECTORY, _other_shards_lines=[["Boss", "999", None]])
+    with pytest.raises(ProvisioningError) as info:
+        render(tmp_path, "injected", {"devices": DEVICES[:1], "defaults": DEFAULTS, "sites": SITES, "keys": {},
+                                      "directory": injected})
+    assert "field sipfleet_directory._other_shards_lines: unknown field" in str(info.value)
+
+
+def test_a_bad_line_of_another_shard_names_its_device_and_line(tmp_path):
+    # The module's own check, whatever its file holds.
+    others = [["gs-paris", 0, "Lobby ", "205", "paris"]]
+    with pytest.raises(ProvisioningError) as info:
+        render(tmp_path, "bad", {"devices": DEVICES[:1], "defaults": DEFAULTS, "sites": SITES, "keys": {},
+                                 "directory": DIRECTORY, OTHER_LINES: others})
+    assert str(info.value).startswith("device gs-paris, field lines[0].display_name: starts or ends with white space")
+
+
+def test_key_store_checks_every_line_of_a_directory_once_before_any_shard(tmp_path):
+    devices = [DEVICES[0], dict(DEVICES[3], lines=[{"extension": "205", "password": "Secret-205"},
+                                                    {"extension": "206", "password": "Secret-206",
+                                                     "display_name": "Lobby\u2028Paris"}])]
+    result = run_key_store(tmp_path, {"sipfleet_devices": devices})
+    assert result["failed"] and result["device"] == "gs-paris" and result["field"] == "lines[1].display_name"
+    assert "U+2028" in result["msg"] and "Secret" not in result["msg"]
+    assert not (tmp_path / "keys.vault").exists()
