@@ -12,13 +12,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleFilterError
 from ansible.parsing.dataloader import DataLoader
 from ansible.parsing.vault import VaultSecret
 from ansible.template import Templar
 
 from ansible_collections.sipfleet.provisioning.plugins.action import phone_profiles as phone_profiles_action
 from ansible_collections.sipfleet.provisioning.plugins.action.key_store import ActionModule as KeyStoreAction
+from ansible_collections.sipfleet.provisioning.plugins.filter.shard_keys import FilterModule as ShardKeysFilters
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import OTHER_LINES
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import read_inventory_file
@@ -323,3 +324,20 @@ def test_key_store_checks_every_line_of_a_directory_once_before_any_shard(tmp_pa
     assert result["failed"] and result["device"] == "gs-paris" and result["field"] == "lines[1].display_name"
     assert "U+2028" in result["msg"] and "Secret" not in result["msg"]
     assert not (tmp_path / "keys.vault").exists()
+
+
+def test_a_shard_hosts_nginx_gets_the_http_passwords_of_its_devices_only(tmp_path, local_tmp):
+    """profiles.yml's http_server_device_keys: the shard's keys, selected as phone_profiles selects the shard."""
+    shard_keys = ShardKeysFilters().filters()["shard_keys"]
+    result = key_store(tmp_path)
+    keys = result["device_keys"]
+    paris = shard_keys(keys, result["fleet_bundle"], {"sites": ["paris"]}, "prov-paris")
+    inventory, dummy = sent_to("prov-paris", {"fleet_bundle": result["fleet_bundle"], "roots": ["/srv"],
+                                              "shard": {"sites": ["paris"]}})
+    assert paris == inventory["keys"] and "000b82123456" not in paris and "000b82123457" in paris
+    # One shard file, shared with phone_profiles.
+    [directory] = os.listdir(str(local_tmp))
+    assert len([name for name in os.listdir(str(local_tmp / directory)) if name.startswith("shard-")]) == 1
+    assert shard_keys(keys, result["fleet_bundle"], None, "prov0") == keys
+    with pytest.raises(AnsibleFilterError, match="^shard_keys: sipfleet_shard of host prov9: unknown site 'pariss'"):
+        shard_keys(keys, result["fleet_bundle"], {"sites": ["pariss"]}, "prov9")
