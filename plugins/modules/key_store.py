@@ -37,8 +37,9 @@ options:
     required: true
   devices:
     description:
-      - The devices. Default, the variable C(sipfleet_devices), read without templating every device. Leave the
-        option out rather than passing C("{{ sipfleet_devices }}"), which costs seconds per 10,000 devices.
+      - The devices. Default, the variable C(sipfleet_devices), read without templating every device, or the devices
+        of the files of O(device_sources) (or C(sipfleet_device_sources)). Leave the option out rather than passing
+        C("{{ sipfleet_devices }}"), which costs seconds per 10,000 devices.
     type: list
     elements: dict
   defaults:
