@@ -110,6 +110,20 @@ def check_bundle_value(bundle):
     return dict((name, bundle.get(name)) for name in BUNDLE_FIELDS)
 
 
+def _unreadable(path, exc):
+    return AnsibleActionFail("cannot read the fleet bundle %s: %s (it lives as long as the ansible-playbook run "
+                             "that made it)" % (path, exc.strerror or exc))
+
+
+def check_bundle_readable(bundle):
+    """An error naming the file, as :func:`read_bundle` gives it, when ``bundle``'s file cannot be read."""
+    try:
+        with open(bundle["path"], "rb"):
+            pass
+    except OSError as exc:
+        raise _unreadable(bundle["path"], exc) from None
+
+
 def read_bundle(bundle):
     """The content of ``bundle`` on the controller, its sha256 checked; an error names the file."""
     path = bundle["path"]
@@ -117,8 +131,7 @@ def read_bundle(bundle):
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        raise AnsibleActionFail("cannot read the fleet bundle %s: %s (it lives as long as the ansible-playbook run "
-                                "that made it)" % (path, exc.strerror or exc))
+        raise _unreadable(path, exc) from None
     if hashlib.sha256(data).hexdigest() != bundle["sha256"]:
         raise AnsibleActionFail("the fleet bundle %s does not match its sha256 %s" % (path, bundle["sha256"]))
     return json.loads(data.decode("utf-8"))

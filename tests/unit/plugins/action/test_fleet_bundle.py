@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -27,6 +28,10 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors impo
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import read_inventory_file
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import INVENTORY_FILE_OPTIONS
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils import _fleet_bundle
+from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_vars import (
+    device_sources,
+    read_device_sources,
+)
 
 VAULT_SECRETS = [("default", VaultSecret(b"fleet-bundle-test-password"))]
 DEFAULTS = {"sip_server": "pbx.example.net", "admin_password": "AdminSecret99",
@@ -228,3 +233,46 @@ def test_the_bundle_directory_goes_with_ansibles_local_tmp(tmp_path):
     path = output.stdout.strip().splitlines()[-1]
     assert path.startswith(str(base) + os.sep)
     assert not os.path.exists(path) and os.listdir(str(base)) == []
+
+
+def test_a_bundle_that_no_longer_exists_says_how_long_it_lives(tmp_path):
+    bundle = key_store(tmp_path)["fleet_bundle"]
+    os.unlink(bundle["path"])
+    # The bundle's own message, not the connection's about a file to put.
+    with pytest.raises(AnsibleActionFail, match="^cannot read the fleet bundle %s: No such file or directory \\(it "
+                                                "lives as long as the ansible-playbook run that made it\\)$"
+                       % re.escape(bundle["path"])):
+        phone_profiles({"fleet_bundle": bundle, "roots": ["/srv/tftp"]})
+
+
+@pytest.mark.parametrize("args, named", [
+    ({"shard": {"sites": ["berlin"]}}, "shard"),
+    ({"fleet_bundle": {"path": "/b.json", "sha256": "0" * 64}}, "fleet_bundle"),
+    ({"device_sources": ["devices/"]}, "device_sources"),
+    ({"devices": DEVICES, "keys": {}}, "devices, keys"),
+])
+def test_an_inventory_file_and_other_inventory_options_name_the_options_given(args, named):
+    with pytest.raises(AnsibleActionFail) as info:
+        phone_profiles(dict(args, inventory_file="/srv/inventory.json", roots=["/srv/tftp"]))
+    assert str(info.value) == "give either inventory_file or %s, not both" % named
+
+
+@pytest.mark.parametrize("value", ["devices/", {"path": "devices/"}, [], ["devices/", 3]])
+def test_device_sources_of_the_wrong_type_are_an_error(value):
+    templar = Templar(loader=loader_with_vault())
+    with pytest.raises(AnsibleActionFail) as info:
+        device_sources({}, {"sipfleet_device_sources": value}, templar)
+    assert str(info.value).startswith("sipfleet_device_sources must be a non-empty list of device files, directories "
+                                      "or glob patterns, got ")
+
+
+def test_an_error_in_the_device_passwords_names_that_variable(tmp_path):
+    loader = loader_with_vault()
+    (tmp_path / "devices").mkdir()
+    (tmp_path / "devices" / "a.yml").write_text("{name: a, mac: '00:0B:82:00:00:01', model: GXP2170, "
+                                                "lines: [{extension: '201'}]}\n")
+    task_vars = {"inventory_dir": str(tmp_path), "sipfleet_device_passwords": {"201": 511}}
+    with pytest.raises(AnsibleActionFail) as info:
+        read_device_sources(["devices/"], "sipfleet_device_sources", task_vars, Templar(loader=loader), loader)
+    assert str(info.value).startswith("sipfleet_device_passwords: the password of extension 201 must be a string, "
+                                      "got int"), str(info.value)
