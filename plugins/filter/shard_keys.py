@@ -22,7 +22,7 @@ description:
   - Runs on the controller, where the bundle is.
 options:
   _input:
-    description: The key store's C({MAC: {key name: hex}}) mapping.
+    description: "The key store's C({MAC: {key name: hex}}) mapping."
     type: dict
     required: true
   fleet_bundle:

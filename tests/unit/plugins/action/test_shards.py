@@ -317,9 +317,9 @@ def test_a_bad_line_of_another_shard_names_its_device_and_line(tmp_path):
 
 
 def test_key_store_checks_every_line_of_a_directory_once_before_any_shard(tmp_path):
-    devices = [DEVICES[0], dict(DEVICES[3], lines=[{"extension": "205", "password": "Secret-205"},
-                                                    {"extension": "206", "password": "Secret-206",
-                                                     "display_name": "Lobby\u2028Paris"}])]
+    lines = [{"extension": "205", "password": "Secret-205"},
+             {"extension": "206", "password": "Secret-206", "display_name": "Lobby\u2028Paris"}]
+    devices = [DEVICES[0], dict(DEVICES[3], lines=lines)]
     result = run_key_store(tmp_path, {"sipfleet_devices": devices})
     assert result["failed"] and result["device"] == "gs-paris" and result["field"] == "lines[1].display_name"
     assert "U+2028" in result["msg"] and "Secret" not in result["msg"]
