@@ -185,10 +185,10 @@ def _without_secrets(device):
 
     The secrets are those the module's error redaction knows
     (:func:`~._profile_diff.raw_secrets`): a query never selects by them, and
-    nothing it does can quote them.
+    nothing it does can quote them. The fields that are secrets as a whole
+    are left out; what :func:`~._profile_diff.raw_secrets` still finds in
+    what is left (a password in a URL's user information) is masked there.
     """
-    secrets = sorted(raw_secrets([device]), key=len, reverse=True)
-
     def masked(value):
         if isinstance(value, str):
             for secret in secrets:
@@ -211,6 +211,7 @@ def _without_secrets(device):
     if isinstance(copy.get("params"), dict):
         copy["params"] = dict((key, value) for key, value in copy["params"].items()
                               if not is_secret_param(str(key)))
+    secrets = sorted(raw_secrets([copy]), key=len, reverse=True)
     return masked(copy) if secrets else copy
 
 
@@ -306,8 +307,13 @@ def uncovered_devices(devices, sites, host_shards):
     if not host_shards or any(shard is None for shard in host_shards.values()):
         return []
     covered = set()
+    done = set()
     for host in sorted(host_shards):
-        covered.update(shard_indices(devices, check_shard(host_shards[host], host), host, sites or {}))
+        shard = check_shard(host_shards[host], host)
+        # The hosts of one shard (redundant servers) select the same devices: once is enough.
+        if shard_digest(shard) not in done:
+            done.add(shard_digest(shard))
+            covered.update(shard_indices(devices, shard, host, sites or {}))
     return [_device_name(device, index) for index, device in enumerate(devices) if index not in covered]
 
 

@@ -341,3 +341,19 @@ def test_a_shard_hosts_nginx_gets_the_http_passwords_of_its_devices_only(tmp_pat
     assert shard_keys(keys, result["fleet_bundle"], None, "prov0") == keys
     with pytest.raises(AnsibleFilterError, match="^shard_keys: sipfleet_shard of host prov9: unknown site 'pariss'"):
         shard_keys(keys, result["fleet_bundle"], {"sites": ["pariss"]}, "prov9")
+
+
+def test_a_query_sees_the_device_without_its_secrets():
+    device = {"name": "lab-1", "site": "lab", "keys": {"p1359": "00" * 32},
+              "settings": {"admin_password": "AdminPass1", "provisioning_url": "https://prov:UrlPass1@prov.example.net/"},
+              "lines": [{"extension": "201", "password": "LinePass1",
+                         "sip_server": "sips:201:ServerPass1@pbx.example.net"}]}
+    seen = _fleet_bundle._without_secrets(device)
+    text = json.dumps(seen)
+    for secret in ("AdminPass1", "UrlPass1", "LinePass1", "ServerPass1", "00" * 32):
+        assert secret not in text
+    # What is not secret stays as it is, for the query to select by.
+    assert seen["name"] == "lab-1" and seen["site"] == "lab" and seen["lines"][0]["extension"] == "201"
+    assert seen["settings"]["provisioning_url"].endswith("@prov.example.net/")
+    assert "keys" not in seen and "password" not in seen["lines"][0] and "admin_password" not in seen["settings"]
+    assert device["lines"][0]["password"] == "LinePass1"  # the device itself is untouched
