@@ -23,8 +23,12 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store i
     update_store,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import required_keys, vendor_for_model
-from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._fleet_bundle import fleet_lines, write_bundle
-from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_vars import inventory_options
+from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._fleet_bundle import (
+    fleet_lines,
+    uncovered_devices,
+    write_bundle,
+)
+from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_vars import inventory_options, resolve
 
 
 class ActionModule(ActionBase):
@@ -40,23 +44,50 @@ class ActionModule(ActionBase):
         validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         args.update(inventory_options(self._task.args, task_vars, self._templar, self._loader))
         try:
+            if args["fleet_bundle"] and args["shard_coverage"]:
+                self._check_shard_coverage(args, task_vars or {})
             result.update(self._run(args))
         except ProvisioningError as exc:
             result.update(failed=True, msg=str(exc), field=exc.field, device=exc.device, errors=error_list(exc))
             return result
-        # The fleet and its keys, resolved once for the play: phone_profiles
-        # (fleet_bundle) sends this file to every host as it is. The value
-        # returned names the file only; the keys stay in it.
+        if not args["fleet_bundle"]:
+            return result
+        # Asked for (fleet_bundle): the fleet and its keys, resolved once for
+        # the play; phone_profiles (fleet_bundle) sends this file to every
+        # host as it is. The value returned names the file only; the keys
+        # stay in it.
         try:
             result["fleet_bundle"] = write_bundle({
                 "devices": args["devices"], "defaults": args["defaults"], "sites": args["sites"],
                 "models": args["models"], "directory": args["directory"],
                 "keys": result["device_keys"], "next_keys": result["device_next_keys"]},
-                lines=fleet_lines(self._fleet) if args["directory"] is not None else None)
+                lines=self._lines)
         except OSError as exc:
-            result.update(failed=True, msg="cannot write the fleet bundle into the local temporary directory %s: %s"
-                          % (C.DEFAULT_LOCAL_TMP, exc), field="fleet_bundle")
+            result.update(failed=True, msg="cannot write the fleet bundle into the local temporary directory %s: %s "
+                          "(the key store itself was updated)" % (C.DEFAULT_LOCAL_TMP, exc), field="fleet_bundle")
         return result
+
+    def _check_shard_coverage(self, args, task_vars):
+        """Fail naming the devices that the sipfleet_shard of the play's hosts leave out.
+
+        Each shard host renders its shard only and prunes the rest: a device
+        no host's shard selects is served by no host of the play, silently.
+        """
+        hostvars = task_vars.get("hostvars") or {}
+        hosts = task_vars.get("ansible_play_hosts_all") or task_vars.get("ansible_play_hosts") or []
+        host_shards = {}
+        for host in hosts:
+            variables = hostvars.get(host) if hasattr(hostvars, "get") else None
+            shard = variables.get("sipfleet_shard") if variables is not None else None
+            host_shards[host] = None if shard is None else resolve(self._templar, shard, "sipfleet_shard")
+        left_out = uncovered_devices(args["devices"] or [], args["sites"], host_shards)
+        if left_out:
+            raise ProvisioningError(
+                "%d device(s) are in no sipfleet_shard of the play's hosts (%s), and no host serves the whole fleet: "
+                "%s%s. Add them to a shard or add a host without sipfleet_shard; a run limited to some shards "
+                "(--limit) sets sipfleet_shard_coverage: false (docs/scale.md)"
+                % (len(left_out), ", ".join(sorted(host_shards)), ", ".join(str(name) for name in left_out[:10]),
+                   ", ..." if len(left_out) > 10 else ""), field="sipfleet_shard")
 
     def _run(self, args):
         path = args["path"]
@@ -67,8 +98,13 @@ class ActionModule(ActionBase):
         # The data model alone says which keys each device needs; the vendors'
         # full checks run in phone_profiles, before anything is written.
         dummy, fleet = build_model(args["devices"], args["defaults"], args["sites"], args["models"], vendor_for_model)
-        # What a shard's fleet-wide directory lists of the other shards' devices (fleet_bundle).
-        self._fleet = fleet
+        # What a shard's fleet-wide directory lists of the other shards'
+        # devices (fleet_bundle), each line checked as a directory entry
+        # before the store is written: a bad one fails here, once, naming
+        # its device, rather than on every shard host.
+        self._lines = None
+        if args["fleet_bundle"] and args["directory"] is not None:
+            self._lines = fleet_lines(fleet, args["directory"])
         specs_by_label = required_keys(fleet)
         wanted = {}
         inventory_keys = 0

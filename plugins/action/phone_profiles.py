@@ -25,6 +25,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profi
     INVENTORY_FILE_OPTIONS,
 )
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._fleet_bundle import (
+    check_bundle_readable,
     check_bundle_value,
     check_shard,
     select_shard,
@@ -71,6 +72,9 @@ class ActionModule(InventoryFileAction):
         shard = self._shard(module_args)
         if shard is not None:
             bundle = shard_bundle(bundle, shard, self._task_host())
+        else:
+            # Not the connection's error about a file to put: the bundle's own.
+            check_bundle_readable(bundle)
         # The same bytes to every host: neither resolved nor encoded again here.
         module_args["fleet_bundle"] = dict(bundle, path=send_file(self, bundle["path"], BUNDLE_NAME))
 

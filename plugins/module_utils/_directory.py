@@ -72,11 +72,13 @@ WARNED_DEVICES = 5
 Entry = namedtuple("Entry", ("name", "number", "group", "colleague"))
 
 
-#: Not an inventory field: on a shard host (``sipfleet_shard``) the
-#: phone_profiles action adds the lines of the fleet's other devices,
-#: ``[[display name, extension, site], ...]``, so the fleet-wide directory
-#: lists every phone of the fleet, not only the shard's.
-OTHER_SHARDS_FIELD = "_other_shards_lines"
+#: The key of a shard's bundle or inventory file (never a field of
+#: ``sipfleet_directory``) that holds the lines of the fleet's devices outside
+#: the shard, ``[[device label, line index, display name, extension, site],
+#: ...]``: the phone_profiles action adds them on a shard host
+#: (``sipfleet_shard``) so the fleet-wide directory lists every phone of the
+#: fleet, not only the shard's.
+OTHER_LINES = "other_lines"
 
 
 class Directory:
@@ -135,29 +137,33 @@ def _flag(raw, name, default, errors):
     return value
 
 
-def check_directory(raw, errors=None):
+def check_directory(raw, errors=None, other_lines=None):
     """The :class:`Directory` of ``sipfleet_directory``, or ``None`` when it is undefined.
 
     Every error names the field (``sipfleet_directory.contacts[2].numbers[0]``);
     with an :class:`~._errors.ErrorCollector` they are recorded there (and
     ``None`` is returned), else raised together.
+
+    ``other_lines`` (:data:`OTHER_LINES`) are the lines of devices outside
+    a shard: each is checked as a device's own line is, an error naming
+    that device and line.
     """
     collector = ErrorCollector() if errors is None else errors
     before = len(collector)
-    directory = _check_directory(raw, collector)
+    directory = _check_directory(raw, collector, other_lines)
     if errors is None:
         collector.raise_if_any()
     return directory if len(collector) == before else None
 
 
-def _check_directory(raw, errors):
+def _check_directory(raw, errors, other_lines=None):
     if raw is None:
         return None
     if not isinstance(raw, dict):
         errors.add(ProvisioningError("must be a mapping with fleet, per_site and contacts, got %s" % type(raw).__name__,
                                      field=VARIABLE))
         return None
-    for key in sorted(str(key) for key in raw if key not in DIRECTORY_FIELDS and key != OTHER_SHARDS_FIELD):
+    for key in sorted(str(key) for key in raw if key not in DIRECTORY_FIELDS):
         errors.add(ProvisioningError("unknown field %s; the directory has %s" % (quote_value(key), ", ".join(DIRECTORY_FIELDS)),
                                      field="%s.%s" % (VARIABLE, key)))
     fleet = _flag(raw, "fleet", True, errors)
@@ -172,23 +178,34 @@ def _check_directory(raw, errors):
         contacts = []
     for index, contact in enumerate(contacts):
         entries.extend(_contact_entries(contact, "%s.contacts[%d]" % (VARIABLE, index), errors))
-    return Directory(fleet, per_site, entries, _other_shards(raw.get(OTHER_SHARDS_FIELD) or [], errors))
+    return Directory(fleet, per_site, entries, _other_lines(other_lines, errors))
 
 
-def _other_shards(lines, errors):
-    """``(Entry, site)`` of :data:`OTHER_SHARDS_FIELD`'s lines, each checked as a line of this host's fleet is."""
+def _other_lines(lines, errors):
+    """``(Entry, site)`` of :data:`OTHER_LINES`, each checked as a line of this host's fleet is (:func:`line_entries`)."""
+    if lines is None:
+        return []
+    if not isinstance(lines, list):
+        errors.add(ProvisioningError("must be a list of lines, got %s" % type(lines).__name__, field=OTHER_LINES))
+        return []
     others = []
     for index, line in enumerate(lines):
-        field = "%s.%s[%d]" % (VARIABLE, OTHER_SHARDS_FIELD, index)
-        if not (isinstance(line, list) and len(line) == 3 and all(isinstance(text, str) for text in line[:2])
-                and (line[2] is None or isinstance(line[2], str))):
-            errors.add(ProvisioningError("must be [display name, extension, site]", field=field))
+        if not (isinstance(line, list) and len(line) == 5 and isinstance(line[0], str)
+                and isinstance(line[1], int) and not isinstance(line[1], bool)
+                and all(isinstance(text, str) for text in line[2:4]) and (line[4] is None or isinstance(line[4], str))):
+            errors.add(ProvisioningError("must be [device, line index, display name, extension, site]",
+                                         field="%s[%d]" % (OTHER_LINES, index)))
             continue
-        problem = text_problem(line[0]) or text_problem(line[1])
-        if problem is not None:
-            errors.add(ProvisioningError("%s (it is an entry of %s)" % (problem, VARIABLE), field=field))
-            continue
-        others.append((Entry(line[0], line[1], None, True), line[2]))
+        label, line_index, name, number, site = line
+        problem = None
+        for field, value in (("display_name", name), ("extension", number)):
+            problem = text_problem(value)
+            if problem is not None:
+                errors.add(ProvisioningError("%s (it is an entry of %s)" % (problem, VARIABLE), device=label,
+                                             field="lines[%d].%s" % (line_index, field)))
+                break
+        if problem is None:
+            others.append((Entry(name, number, None, True), site))
     return others
 
 

@@ -63,11 +63,12 @@ def read_inventory_file(path, names, sha256=None):
 
 
 def load_fleet(devices, defaults=None, sites=None, models=None, directory=None, strict=False, workers=1,
-               warnings=None, only=None):
+               warnings=None, only=None, other_lines=None):
     """Validate the whole inventory: returns ``(inventory, devices)``.
 
     ``directory`` is ``sipfleet_directory``: kept, validated, as
-    ``inventory.directory`` (``None`` when undefined: no directory).
+    ``inventory.directory`` (``None`` when undefined: no directory), with
+    ``other_lines`` (a shard's other devices' lines, see ``_directory.OTHER_LINES``).
 
     Every error is collected - each independent field error of the data
     model, then the first vendor error of each device the model accepts,
@@ -87,7 +88,7 @@ def load_fleet(devices, defaults=None, sites=None, models=None, directory=None, 
     """
     errors = ErrorCollector()
     inventory, fleet = build_model(devices, defaults, sites, models, vendor_for_model, errors=errors, strict=strict)
-    inventory.directory = check_directory(directory, errors)
+    inventory.directory = check_directory(directory, errors, other_lines)
     checked = fleet if only is None else [device for device in fleet if only(device)]
     for found in map_devices(_validate_devices, inventory, checked, workers, warnings):
         errors.errors.extend(found)

@@ -517,4 +517,6 @@ ARGUMENT_SPEC = dict(
     rebootstrap=dict(type="list", elements="str", default=[]),
     lock_timeout=dict(type="int", default=DEFAULT_LOCK_TIMEOUT),
     rotation_stall_days=dict(type="int", default=DEFAULT_ROTATION_STALL_DAYS),
+    fleet_bundle=dict(type="bool", default=False),
+    shard_coverage=dict(type="bool", default=True),
 )

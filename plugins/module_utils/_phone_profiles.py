@@ -51,6 +51,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_wri
     resolve_owner,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import select_window_files
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import OTHER_LINES
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, render_fleet
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._parallel import worker_count
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import VENDORS, vendor_for_model
@@ -515,7 +516,8 @@ def run(params, check_mode=False, want_diff=False, now=None):
     incremental = Incremental(params, state_dir, full)
     inventory, fleet = load_fleet(params["devices"] or [], params["defaults"], params["sites"], params["models"],
                                   params["directory"], strict=params["strict"], workers=params["workers"],
-                                  warnings=pool_warnings, only=incremental.validates)
+                                  warnings=pool_warnings, only=incremental.validates,
+                                  other_lines=params.get(OTHER_LINES))
     incremental.after_validation(inventory, fleet)
     attach_keys(fleet, params["keys"])
     # Runs sharing the state directory or a root take turns, from reading the

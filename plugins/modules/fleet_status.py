@@ -39,12 +39,16 @@ description:
     counted in RV(log_lines) and skipped.
   - The inventory options default to the variables C(sipfleet_devices), C(sipfleet_defaults), C(sipfleet_sites) and
     C(sipfleet_models), read by the action plugin without templating every device and handed to the host in a file.
+  - "With the variable C(sipfleet_device_sources) (the P(sipfleet.provisioning.devices#lookup) lookup's files), the
+    action reads the devices from those files on the controller instead of C(sipfleet_devices); both defined, or
+    C(sipfleet_device_sources) with O(devices), fails naming both."
   - Nothing in the result is secret; a path part that is a key (the Cisco C(GPP_B) directory) is masked.
   - Reads only; changes nothing.
 options:
   devices:
     description:
-      - The devices, as for M(sipfleet.provisioning.phone_profiles); defaults to C(sipfleet_devices).
+      - The devices, as for M(sipfleet.provisioning.phone_profiles); defaults to C(sipfleet_devices), or the devices
+        of the files of C(sipfleet_device_sources).
     type: list
     elements: dict
   defaults:

@@ -37,8 +37,9 @@ options:
     required: true
   devices:
     description:
-      - The devices. Default, the variable C(sipfleet_devices), read without templating every device. Leave the
-        option out rather than passing C("{{ sipfleet_devices }}"), which costs seconds per 10,000 devices.
+      - The devices. Default, the variable C(sipfleet_devices), read without templating every device, or the devices
+        of the files of O(device_sources) (or C(sipfleet_device_sources)). Leave the option out rather than passing
+        C("{{ sipfleet_devices }}"), which costs seconds per 10,000 devices.
     type: list
     elements: dict
   defaults:
@@ -62,6 +63,30 @@ options:
         both.
     type: list
     elements: str
+  fleet_bundle:
+    description:
+      - "Also write the fleet bundle, after the store is updated, and return its name in RV(fleet_bundle): the
+        devices, defaults, sites, models, directory (C(sipfleet_directory)) and keys in one file on the controller,
+        which M(sipfleet.provisioning.phone_profiles) (its O(sipfleet.provisioning.phone_profiles#module:fleet_bundle))
+        sends as it is to every host. C(playbooks/profiles.yml) sets it; a play that only reads or rotates the keys
+        leaves it out."
+      - The file holds every password and key of the fleet. It is written mode 0600 in a private directory (mode
+        0700) inside Ansible's local temporary directory of the run (C(ANSIBLE_LOCAL_TEMP)), which
+        C(ansible-playbook) removes when it exits; an C(ansible-playbook) killed with SIGKILL leaves it there.
+        See C(docs/keys.md).
+      - Failing to write it fails the task, after the store was updated.
+    type: bool
+    default: false
+  shard_coverage:
+    description:
+      - "With O(fleet_bundle=true): when every host of the play has a C(sipfleet_shard) (none serves the whole
+        fleet), check that together they select every device, and fail naming the devices no shard selects (no
+        host of the play would serve them). Each host's shard is checked too (an unknown site, a shard that
+        selects no device without C(allow_empty: true)), naming the host, before any host renders."
+      - "V(false) for a run limited to some shards (C(--limit shard_01)): the other shards' hosts are not in the
+        play. C(playbooks/profiles.yml) sets it from C(sipfleet_shard_coverage)."
+    type: bool
+    default: true
   create:
     description: Start a new, empty store when O(path) does not exist (first deployment only).
     type: bool
@@ -174,7 +199,14 @@ EXAMPLES = r"""
     keys: "{{ key_store.device_keys }}"
     roots: [/srv/tftp]
 
-- name: Or hand every host the fleet and its keys in one file, resolved once
+- name: Or load the keys and write the fleet bundle
+  sipfleet.provisioning.key_store:
+    path: "{{ inventory_dir }}/sipfleet_keys.vault"
+    fleet_bundle: true
+  run_once: true
+  register: key_store
+
+- name: And hand every host the fleet and its keys in that one file, resolved once
   sipfleet.provisioning.phone_profiles:
     fleet_bundle: "{{ key_store.fleet_bundle }}"
     roots: [/srv/tftp]
@@ -267,7 +299,7 @@ fleet_bundle:
       mode too)."
     - The file is mode 0600 in a private directory inside Ansible's local temporary directory (C(ANSIBLE_LOCAL_TEMP));
       C(ansible-playbook) removes it when it exits. The value itself holds no password or key.
-  returned: success
+  returned: success, when O(fleet_bundle=true)
   type: dict
   contains:
     path:

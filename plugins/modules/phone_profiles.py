@@ -42,7 +42,10 @@ options:
     description:
       - The devices, as in C(sipfleet_devices). Each has C(mac), C(model), optional C(name), C(vendor), C(site),
         C(lines), C(params), C(settings) and C(keys). See C(docs/inventory.md).
-      - Default, the variable C(sipfleet_devices). Leave it out rather than passing C("{{ sipfleet_devices }}").
+      - Default, the variable C(sipfleet_devices), or the devices of the files of O(device_sources) (or
+        C(sipfleet_device_sources)). With O(fleet_bundle), the devices, defaults, sites, models and directory are
+        those M(sipfleet.provisioning.key_store) read on its host. Leave it out rather than passing
+        C("{{ sipfleet_devices }}").
         Read from the variable, only strings with template syntax are templated, which saves seconds per 10,000
         devices.
       - The action plugin hands this (with O(defaults), O(sites), O(models) and O(keys)) to the host in a file,
@@ -126,12 +129,15 @@ options:
         C(sipfleet_shard)). C({sites: [site, ...]}) selects the devices of those sites; C({query: <expression>})
         those for which a JMESPath expression over the device's inventory entry is true (for example
         C(site == 'berlin' && starts_with(model, 'GXP'))). The expression needs the Python package C(jmespath)
-        on the controller."
+        on the controller, sees the device without its passwords, keys and secret settings, and must give a
+        boolean. Either may add C(allow_empty: true)."
       - "The selection is made by the action plugin on the controller, from O(fleet_bundle) or the inventory: the
         host receives the shard's devices and only their keys, never another shard's. A fleet-wide phonebook
         (C(sipfleet_directory)) on a shard host still lists every phone of the fleet (the other shards' display
         names and extensions go with the shard, no secret); see C(docs/scale.md)."
-      - An expression that cannot be parsed or fails on a device names the host and the expression.
+      - "An expression that cannot be parsed, fails on a device or gives no boolean, a site not in C(sipfleet_sites),
+        and a shard that selects no device without C(allow_empty: true) fail naming the host (and the expression
+        and device); an error never quotes the device's values."
     type: dict
   device_sources:
     description:
@@ -502,6 +508,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet impor
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import (
     ARGUMENT_SPEC,
     INVENTORY_FILE_OPTIONS,
+    OTHER_LINES,
     inventory_secrets,
     run,
 )
@@ -536,7 +543,7 @@ def main():
 
 def _load_inventory_file(module, path, sha256=None):
     try:
-        return read_inventory_file(path, INVENTORY_FILE_OPTIONS, sha256=sha256)
+        return read_inventory_file(path, INVENTORY_FILE_OPTIONS + (OTHER_LINES,), sha256=sha256)
     except ProvisioningError as exc:
         module.fail_json(msg=exc.message, field=exc.field)
 

@@ -41,6 +41,9 @@ description:
   - The inventory (C(sipfleet_devices), C(sipfleet_defaults), C(sipfleet_sites), C(sipfleet_models)) is read from the
     variables by the action plugin and reaches the host in a private file, never as an argument; no password is
     logged or returned.
+  - "With the variable C(sipfleet_device_sources) (the P(sipfleet.provisioning.devices#lookup) lookup's files), the
+    action reads the inventory's devices from those files on the controller instead of C(sipfleet_devices); both
+    defined fails naming both."
 extends_documentation_fragment:
   - sipfleet.provisioning.attributes
 attributes:

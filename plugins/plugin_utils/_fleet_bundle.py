@@ -28,20 +28,27 @@ import hashlib
 import json
 import os
 import tempfile
+from collections import namedtuple
 
 from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.json import get_encoder
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import build_model
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import OTHER_SHARDS_FIELD
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import OTHER_LINES, line_entries
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, quote_value
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import (
     BUNDLE_FORMAT,
     BUNDLE_VERSION,
+    SETTINGS,
     vendor_for_model,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import (
+    MASK,
+    is_secret_param,
+    raw_secrets,
+)
 
 #: What a bundle holds besides its format marker: the options of phone_profiles' inventory file.
 BUNDLE_OPTIONS = ("devices", "defaults", "sites", "models", "directory", "keys", "next_keys")
@@ -56,6 +63,9 @@ def encode(content):
     """The bundle's bytes: compact JSON, Ansible's lazy containers and tagged strings made plain."""
     document = {"format": BUNDLE_FORMAT, "version": BUNDLE_VERSION}
     document.update((name, content[name]) for name in BUNDLE_OPTIONS)
+    if content.get(OTHER_LINES) is not None:
+        # A shard's: the lines of the fleet's other devices (select_shard).
+        document[OTHER_LINES] = content[OTHER_LINES]
     return json.dumps(document, cls=get_encoder("tagless"), separators=(",", ":")).encode("utf-8")
 
 
@@ -100,6 +110,20 @@ def check_bundle_value(bundle):
     return dict((name, bundle.get(name)) for name in BUNDLE_FIELDS)
 
 
+def _unreadable(path, exc):
+    return AnsibleActionFail("cannot read the fleet bundle %s: %s (it lives as long as the ansible-playbook run "
+                             "that made it)" % (path, exc.strerror or exc))
+
+
+def check_bundle_readable(bundle):
+    """An error naming the file, as :func:`read_bundle` gives it, when ``bundle``'s file cannot be read."""
+    try:
+        with open(bundle["path"], "rb"):
+            pass
+    except OSError as exc:
+        raise _unreadable(bundle["path"], exc) from None
+
+
 def read_bundle(bundle):
     """The content of ``bundle`` on the controller, its sha256 checked; an error names the file."""
     path = bundle["path"]
@@ -107,25 +131,33 @@ def read_bundle(bundle):
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        raise AnsibleActionFail("cannot read the fleet bundle %s: %s (it lives as long as the ansible-playbook run "
-                                "that made it)" % (path, exc.strerror or exc))
+        raise _unreadable(path, exc) from None
     if hashlib.sha256(data).hexdigest() != bundle["sha256"]:
         raise AnsibleActionFail("the fleet bundle %s does not match its sha256 %s" % (path, bundle["sha256"]))
     return json.loads(data.decode("utf-8"))
 
 
+#: A checked ``sipfleet_shard``: ``kind`` is ``sites`` (``selector`` the sorted site names) or ``query``
+#: (``selector`` the compiled expression); ``allow_empty`` lets it select no device.
+Shard = namedtuple("Shard", ("kind", "selector", "allow_empty"))
+
+
 def check_shard(shard, host):
-    """``shard`` (``sipfleet_shard``) as ``("sites", [...])`` or ``("query", compiled)``; an error names the host."""
+    """``shard`` (``sipfleet_shard``) as a :class:`Shard`; an error names the host."""
     where = "sipfleet_shard of host %s" % host
-    if not isinstance(shard, dict) or len(shard) != 1 or not set(shard) <= {"sites", "query"}:
-        raise AnsibleActionFail("%s must be {sites: [site, ...]} or {query: <JMESPath expression>}, got %s"
-                                % (where, quote_value(shard)))
+    if not isinstance(shard, dict) or len(set(shard) & {"sites", "query"}) != 1 \
+            or not set(shard) <= {"sites", "query", "allow_empty"}:
+        raise AnsibleActionFail("%s must be {sites: [site, ...]} or {query: <JMESPath expression>}, with an optional "
+                                "allow_empty: true, got %s" % (where, quote_value(shard)))
+    allow_empty = shard.get("allow_empty", False)
+    if not isinstance(allow_empty, bool):
+        raise AnsibleActionFail("%s: allow_empty must be true or false, got %s" % (where, quote_value(allow_empty)))
     if "sites" in shard:
         sites = shard["sites"]
         if not isinstance(sites, list) or not sites or not all(isinstance(site, str) for site in sites):
             raise AnsibleActionFail("%s: sites must be a non-empty list of site names, got %s"
                                     % (where, quote_value(sites)))
-        return "sites", sorted(set(sites))
+        return Shard("sites", sorted(set(sites)), allow_empty)
     expression = shard["query"]
     if not isinstance(expression, str) or not expression.strip():
         raise AnsibleActionFail("%s: query must be a JMESPath expression, got %s" % (where, quote_value(expression)))
@@ -135,30 +167,154 @@ def check_shard(shard, host):
         raise AnsibleActionFail("%s: a query needs the Python package jmespath on the controller "
                                 "(pip install jmespath)" % where) from None
     try:
-        return "query", jmespath.compile(expression)
+        return Shard("query", jmespath.compile(expression), allow_empty)
     except jmespath.exceptions.JMESPathError as exc:
         raise AnsibleActionFail("%s: cannot parse the JMESPath expression %s: %s"
                                 % (where, quote_value(expression), exc)) from None
 
 
-def shard_indices(devices, shard, host):
-    """The positions of the devices of ``shard`` (from :func:`check_shard`); errors name host and expression."""
-    kind, selector = shard
+def describe_shard(shard):
+    """``shard`` as the inventory writes it, for messages."""
+    if shard.kind == "sites":
+        return "{sites: [%s]}" % ", ".join(shard.selector)
+    return "{query: %s}" % quote_value(shard.selector.expression)
+
+
+def _without_secrets(device):
+    """A copy of ``device`` for a shard's query: no password, key or secret setting, parameter or URL credential.
+
+    The secrets are those the module's error redaction knows
+    (:func:`~._profile_diff.raw_secrets`): a query never selects by them, and
+    nothing it does can quote them. The fields that are secrets as a whole
+    are left out; what :func:`~._profile_diff.raw_secrets` still finds in
+    what is left (a password in a URL's user information) is masked there.
+    """
+    def masked(value):
+        if isinstance(value, str):
+            for secret in secrets:
+                if secret in value:
+                    value = value.replace(secret, MASK)
+            return value
+        if isinstance(value, dict):
+            return dict((key, masked(item)) for key, item in value.items())
+        if isinstance(value, list):
+            return [masked(item) for item in value]
+        return value
+
+    copy = dict((key, value) for key, value in device.items() if key != "keys")
+    if isinstance(copy.get("lines"), list):
+        copy["lines"] = [dict((key, value) for key, value in line.items() if key != "password")
+                         if isinstance(line, dict) else line for line in copy["lines"]]
+    if isinstance(copy.get("settings"), dict):
+        copy["settings"] = dict((key, value) for key, value in copy["settings"].items()
+                                if not (key in SETTINGS and SETTINGS[key].secret))
+    if isinstance(copy.get("params"), dict):
+        copy["params"] = dict((key, value) for key, value in copy["params"].items()
+                              if not is_secret_param(str(key)))
+    secrets = sorted(raw_secrets([copy]), key=len, reverse=True)
+    return masked(copy) if secrets else copy
+
+
+def _device_name(device, index):
+    if isinstance(device, dict) and (device.get("name") or device.get("mac")):
+        return device.get("name") or device.get("mac")
+    return "#%d" % index
+
+
+def shard_indices(devices, shard, host, sites=None):
+    """The positions of the devices of ``shard`` (a :class:`Shard`); errors name host and expression.
+
+    ``sites`` is the fleet's ``sipfleet_sites``: a shard's site that is not
+    one of them is an error. A shard that selects no device is an error
+    unless it says ``allow_empty: true``.
+
+    A query runs on each device without its secrets and must give a boolean:
+    a value that is merely truthy (a string, a list) is an error, not a
+    selection. An error never quotes what the query failed on: JMESPath's
+    own messages quote the value (a line's password), so they name the
+    exception's class only.
+    """
+    kind, selector = shard.kind, shard.selector
     if kind == "sites":
-        wanted = set(selector)
-        return [index for index, device in enumerate(devices)
-                if isinstance(device, dict) and device.get("site") in wanted]
-    import jmespath
+        selected = _site_indices(devices, selector, host, sites)
+    else:
+        selected = _query_indices(devices, selector, host)
+    if not selected and not shard.allow_empty:
+        # A shard of no device prunes every file its hosts serve: a misspelt
+        # site or query must not take a site's phones offline silently.
+        raise AnsibleActionFail("sipfleet_shard of host %s: the shard %s selects none of the fleet's %d device(s); "
+                                "its hosts would remove every file they serve. Correct it, or add allow_empty: true "
+                                "to it if the shard is meant to be empty" % (host, describe_shard(shard), len(devices)))
+    return selected
+
+
+def _site_indices(devices, wanted, host, sites):
+    if sites is not None:
+        known = set(sites) if isinstance(sites, dict) else set()
+        unknown = [site for site in wanted if site not in known]
+        if unknown:
+            raise AnsibleActionFail("sipfleet_shard of host %s: unknown site %s; sipfleet_sites has %s"
+                                    % (host, ", ".join(quote_value(site) for site in unknown),
+                                       ", ".join(sorted(str(site) for site in known)) or "none"))
+    wanted = set(wanted)
+    selected = []
+    for index, device in enumerate(devices):
+        if not isinstance(device, dict):
+            continue
+        site = device.get("site")
+        if site is not None and not isinstance(site, str):
+            raise AnsibleActionFail("sipfleet_shard of host %s: device %s, field site: must be a site name, got %s"
+                                    % (host, quote_value(_device_name(device, index)), _kind_of(site)))
+        if site in wanted:
+            selected.append(index)
+    return selected
+
+
+def _query_indices(devices, selector, host):
+    where = "sipfleet_shard of host %s: the JMESPath expression %s" % (host, quote_value(selector.expression))
     selected = []
     for index, device in enumerate(devices):
         try:
-            if selector.search(device):
-                selected.append(index)
-        except jmespath.exceptions.JMESPathError as exc:
-            name = (device.get("name") or device.get("mac")) if isinstance(device, dict) else index
-            raise AnsibleActionFail("sipfleet_shard of host %s: the JMESPath expression %s fails on device %s: %s"
-                                    % (host, quote_value(selector.expression), quote_value(name), exc)) from None
+            chosen = selector.search(_without_secrets(device) if isinstance(device, dict) else device)
+        except Exception as exc:  # pylint: disable=broad-except
+            # JMESPath's errors and Python's (a comparison of a string with a number) alike.
+            raise AnsibleActionFail("%s fails on device %s (%s; the value is not shown, it may be secret)"
+                                    % (where, quote_value(_device_name(device, index)), type(exc).__name__)) from None
+        if not isinstance(chosen, bool):
+            raise AnsibleActionFail("%s gives %s, not a boolean, on device %s: a shard's query must give true or "
+                                    "false for every device (compare, e.g. site == 'berlin')"
+                                    % (where, _kind_of(chosen), quote_value(_device_name(device, index))))
+        if chosen:
+            selected.append(index)
     return selected
+
+
+def _kind_of(value):
+    if value is None:
+        return "null"
+    return {str: "a string", list: "a list", dict: "a mapping", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__)
+
+
+def uncovered_devices(devices, sites, host_shards):
+    """The labels of the devices no host of ``host_shards`` (``{host: sipfleet_shard or None}``) serves.
+
+    Empty when some host has no shard (it serves the whole fleet) or none
+    has one. Each shard is checked as its host's action checks it (an
+    unknown site, a shard of no device: errors naming the host), so a bad
+    shard fails once, before any host renders.
+    """
+    if not host_shards or any(shard is None for shard in host_shards.values()):
+        return []
+    covered = set()
+    done = set()
+    for host in sorted(host_shards):
+        shard = check_shard(host_shards[host], host)
+        # The hosts of one shard (redundant servers) select the same devices: once is enough.
+        if shard_digest(shard) not in done:
+            done.add(shard_digest(shard))
+            covered.update(shard_indices(devices, shard, host, sites or {}))
+    return [_device_name(device, index) for index, device in enumerate(devices) if index not in covered]
 
 
 def shard_macs(devices):
@@ -173,13 +329,21 @@ def shard_macs(devices):
     return macs
 
 
-def fleet_lines(fleet):
-    """Per device of the built ``fleet``, in order: ``[site, [[display name, extension], ...]]``.
+def fleet_lines(fleet, directory=None):
+    """Per device of the built ``fleet``, in order: ``[label, site, [[display name, extension], ...]]``.
 
     What a fleet-wide directory lists of each device: a shard host gets the
     lines of the devices outside its shard from this (see :func:`select_shard`).
+    With a fleet-wide ``directory`` (``sipfleet_directory``, ``fleet`` on),
+    each line is checked as the module checks a directory entry
+    (:func:`~._directory.line_entries`): a bad one is an error naming its
+    device and line, once, before any shard renders.
     """
-    return [[device.site, [[line.display_name, line.extension] for line in device.lines]] for device in fleet]
+    if isinstance(directory, dict) and directory.get("fleet", True) is not False:
+        for device in fleet:
+            line_entries(device)
+    return [[device.label, device.site, [[line.display_name, line.extension] for line in device.lines]]
+            for device in fleet]
 
 
 def _model_lines(content, host):
@@ -198,13 +362,16 @@ def select_shard(content, shard, host, lines=None):
 
     A fleet-wide directory (``sipfleet_directory`` with ``fleet`` on) still
     lists every phone of the fleet: the lines of the other devices - from
-    ``lines`` (:func:`fleet_lines`), else built here - go with it as
-    ``_other_shards_lines``; they hold names and extensions, never a secret.
+    ``lines`` (:func:`fleet_lines`), else built here - go with it under
+    :data:`~._directory.OTHER_LINES` (never a field of the directory, which a
+    user's ``sipfleet_directory`` could give), each with its device's label
+    and line index; they hold names and extensions, never a secret.
     """
     devices = content["devices"] or []
-    indices = shard_indices(devices, shard, host)
+    indices = shard_indices(devices, shard, host, content.get("sites") or {})
     chosen = set(indices)
     selected = dict(content)
+    selected.pop(OTHER_LINES, None)
     selected["devices"] = [devices[index] for index in indices]
     macs = shard_macs(selected["devices"])
     for name in ("keys", "next_keys"):
@@ -213,18 +380,17 @@ def select_shard(content, shard, host, lines=None):
     if isinstance(directory, dict) and directory.get("fleet", True) is not False and len(chosen) < len(devices):
         if lines is None or len(lines) != len(devices):
             lines = _model_lines(content, host)
-        selected["directory"] = dict(directory)
-        selected["directory"][OTHER_SHARDS_FIELD] = [
-            [name, extension, site]
-            for index, (site, device_lines) in enumerate(lines) if index not in chosen
-            for name, extension in device_lines]
+        selected[OTHER_LINES] = [
+            [label, line_index, name, extension, site]
+            for index, (label, site, device_lines) in enumerate(lines) if index not in chosen
+            for line_index, (name, extension) in enumerate(device_lines)]
     return selected
 
 
 def shard_digest(shard):
     """A name for ``shard`` (from :func:`check_shard`): hosts of the same shard share one file."""
-    kind, selector = shard
-    text = json.dumps([kind, selector if kind == "sites" else selector.expression])
+    kind, selector = shard.kind, shard.selector
+    text = json.dumps([kind, selector if kind == "sites" else selector.expression, shard.allow_empty])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

@@ -101,12 +101,14 @@ class InventoryFileAction(ActionBase):
             # before the inventory is written to the host. The module gets the
             # task's arguments as given (a path is expanded on the host).
             check_task_options(self.MODULE, self.ARGUMENT_SPEC, module_args, self.INVENTORY_FILE_OPTIONS)
+            given = [name for name in self.INVENTORY_FILE_OPTIONS + ("fleet_bundle", "device_sources", "shard")
+                     if module_args.get(name) is not None]
             if not module_args.get("inventory_file"):
                 self.send(module_args, task_vars)
-            elif any(module_args.get(name) is not None
-                     for name in self.INVENTORY_FILE_OPTIONS + ("fleet_bundle", "device_sources", "shard")):
-                raise AnsibleActionFail("give either inventory_file or the inventory (%s), not both"
-                                        % ", ".join(self.INVENTORY_FILE_OPTIONS))
+            elif given:
+                # The module reads the task's inventory_file as it is: nothing
+                # else can select from it or add to it.
+                raise AnsibleActionFail("give either inventory_file or %s, not both" % ", ".join(given))
             result.update(self._execute_module(module_name=self.MODULE, module_args=module_args,
                                                task_vars=task_vars))
         finally:

@@ -108,8 +108,8 @@ def device_sources(task_args, task_vars, templar):
             raise AnsibleActionFail("give the fleet either as %s or as %s, not both: %s reads the devices from files "
                                     "and replaces %s" % (where, other, where, other))
     terms = resolve(templar, terms, where)
-    if isinstance(terms, str):
-        terms = [terms]
+    # A single string is an error, not a list of one: a value of the wrong
+    # YAML type is an error everywhere in the inventory.
     if not isinstance(terms, list) or not terms or not all(isinstance(term, str) and term for term in terms):
         raise AnsibleActionFail("%s must be a non-empty list of device files, directories or glob patterns, got %s"
                                 % (where, quote_value(terms)))
@@ -136,6 +136,9 @@ def read_device_sources(terms, where, task_vars, templar, loader=None):
     try:
         return import_devices(terms, str(basedir), passwords=passwords, decrypt=decrypt if loader is not None else None)
     except ProvisioningError as exc:
+        if exc.device is None and exc.field == "passwords":
+            # The lookup's option is the playbook's sipfleet_device_passwords.
+            raise AnsibleActionFail("%s: %s" % (DEVICE_PASSWORDS_VARIABLE, exc.message)) from None
         raise AnsibleActionFail("%s: %s" % (where, exc)) from None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -27,6 +28,10 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors impo
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import read_inventory_file
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import INVENTORY_FILE_OPTIONS
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils import _fleet_bundle
+from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_vars import (
+    device_sources,
+    read_device_sources,
+)
 
 VAULT_SECRETS = [("default", VaultSecret(b"fleet-bundle-test-password"))]
 DEFAULTS = {"sip_server": "pbx.example.net", "admin_password": "AdminSecret99",
@@ -52,6 +57,9 @@ def key_store(tmp_path, task_vars=None, **args):
     """Run the key_store action with a new store in ``tmp_path``; the bundle goes into ``tmp_path/local``."""
     args.setdefault("path", str(tmp_path / "keys.vault"))
     args.setdefault("create", True)
+    args.setdefault("fleet_bundle", True)
+    if args["fleet_bundle"] is None:
+        del args["fleet_bundle"]  # left out
     loader = loader_with_vault()
     task = SimpleNamespace(args=args, check_mode=False, async_val=0, action="sipfleet.provisioning.key_store")
     action = KeyStoreAction(task, SimpleNamespace(_shell=SimpleNamespace(tmpdir="")), None, loader,
@@ -131,6 +139,23 @@ def test_key_store_writes_the_bundle_private_and_returns_only_its_name(tmp_path,
     assert content["keys"] == result["device_keys"] and content["next_keys"] == result["device_next_keys"]
 
 
+def test_key_store_writes_no_bundle_unless_asked(tmp_path, local_tmp, monkeypatch):
+    """A play that only reads or rotates keys leaves no copy of every secret behind, and cannot fail writing one."""
+    def refuse(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_fleet_bundle, "_write_new", refuse)
+    for args in ({"fleet_bundle": None}, {"fleet_bundle": False}):
+        result = key_store(tmp_path, **args)
+        assert not result.get("failed"), result.get("msg")
+        assert "fleet_bundle" not in result and result["device_keys"]
+        assert os.listdir(str(local_tmp)) == []
+    # Asked for, a bundle that cannot be written fails the task, saying the store was written.
+    result = key_store(tmp_path, fleet_bundle=True)
+    assert result["failed"] and result["field"] == "fleet_bundle"
+    assert "No space left on device" in result["msg"] and "the key store itself was updated" in result["msg"]
+
+
 def test_the_bundle_is_sent_as_it_is_once_per_host_and_the_inventory_is_not_resolved(tmp_path, monkeypatch):
     bundle = key_store(tmp_path)["fleet_bundle"]
     sent = open(bundle["path"], "rb").read()
@@ -208,3 +233,46 @@ def test_the_bundle_directory_goes_with_ansibles_local_tmp(tmp_path):
     path = output.stdout.strip().splitlines()[-1]
     assert path.startswith(str(base) + os.sep)
     assert not os.path.exists(path) and os.listdir(str(base)) == []
+
+
+def test_a_bundle_that_no_longer_exists_says_how_long_it_lives(tmp_path):
+    bundle = key_store(tmp_path)["fleet_bundle"]
+    os.unlink(bundle["path"])
+    # The bundle's own message, not the connection's about a file to put.
+    with pytest.raises(AnsibleActionFail, match="^cannot read the fleet bundle %s: No such file or directory \\(it "
+                                                "lives as long as the ansible-playbook run that made it\\)$"
+                       % re.escape(bundle["path"])):
+        phone_profiles({"fleet_bundle": bundle, "roots": ["/srv/tftp"]})
+
+
+@pytest.mark.parametrize("args, named", [
+    ({"shard": {"sites": ["berlin"]}}, "shard"),
+    ({"fleet_bundle": {"path": "/b.json", "sha256": "0" * 64}}, "fleet_bundle"),
+    ({"device_sources": ["devices/"]}, "device_sources"),
+    ({"devices": DEVICES, "keys": {}}, "devices, keys"),
+])
+def test_an_inventory_file_and_other_inventory_options_name_the_options_given(args, named):
+    with pytest.raises(AnsibleActionFail) as info:
+        phone_profiles(dict(args, inventory_file="/srv/inventory.json", roots=["/srv/tftp"]))
+    assert str(info.value) == "give either inventory_file or %s, not both" % named
+
+
+@pytest.mark.parametrize("value", ["devices/", {"path": "devices/"}, [], ["devices/", 3]])
+def test_device_sources_of_the_wrong_type_are_an_error(value):
+    templar = Templar(loader=loader_with_vault())
+    with pytest.raises(AnsibleActionFail) as info:
+        device_sources({}, {"sipfleet_device_sources": value}, templar)
+    assert str(info.value).startswith("sipfleet_device_sources must be a non-empty list of device files, directories "
+                                      "or glob patterns, got ")
+
+
+def test_an_error_in_the_device_passwords_names_that_variable(tmp_path):
+    loader = loader_with_vault()
+    (tmp_path / "devices").mkdir()
+    (tmp_path / "devices" / "a.yml").write_text("{name: a, mac: '00:0B:82:00:00:01', model: GXP2170, "
+                                                "lines: [{extension: '201'}]}\n")
+    task_vars = {"inventory_dir": str(tmp_path), "sipfleet_device_passwords": {"201": 511}}
+    with pytest.raises(AnsibleActionFail) as info:
+        read_device_sources(["devices/"], "sipfleet_device_sources", task_vars, Templar(loader=loader), loader)
+    assert str(info.value).startswith("sipfleet_device_passwords: the password of extension 201 must be a string, "
+                                      "got int"), str(info.value)

@@ -97,10 +97,10 @@ def via_lookup(inventory):
 def test_the_sources_give_the_bundle_the_lookup_gives(inventory, tmp_path):
     store = str(tmp_path / "keys.vault")
     common = {"sipfleet_defaults": DEFAULTS, "inventory_dir": str(inventory)}
-    dummy, first = run_action(KeyStoreAction, {"path": store, "create": True},
+    dummy, first = run_action(KeyStoreAction, {"path": store, "create": True, "fleet_bundle": True},
                               dict(common, sipfleet_devices=via_lookup(inventory)))
     assert not first.get("failed"), first.get("msg")
-    dummy, second = run_action(KeyStoreAction, {"path": store},
+    dummy, second = run_action(KeyStoreAction, {"path": store, "fleet_bundle": True},
                                dict(common, sipfleet_device_sources=TERMS, sipfleet_device_passwords=PASSWORDS))
     assert not second.get("failed"), second.get("msg")
     one = open(first["fleet_bundle"]["path"], "rb").read()
