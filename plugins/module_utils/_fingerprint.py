@@ -149,8 +149,13 @@ class FleetContext:
             self._zones[name] = zone_digest(name)
         return self._zones[name]
 
-    def timezone_of(self, raw, model):
-        """The effective ``timezone`` setting of a raw device: own, model, site, defaults (the data model's order)."""
+    def zones_of(self, raw, model):
+        """``[[name, zone digest], ...]`` of every ``timezone`` of a raw device's levels: own, model, site, defaults.
+
+        Not only the effective one: Poly's device files are diffs against the
+        common file of the defaults' zone, Panasonic's standard file is compared
+        with the files of the defaults' and the model's zones.
+        """
         own = raw.get("settings") if isinstance(raw.get("settings"), dict) else {}
         levels = [own]
         for _name, value in self.models.get(model, ()):
@@ -159,11 +164,12 @@ class FleetContext:
         site_value = self.sites.get(site) if isinstance(site, str) else None
         levels.append(site_value if isinstance(site_value, dict) else {})
         levels.append(self.defaults)
+        names = []
         for level in levels:
             value = level.get("timezone")
-            if value is not None:
-                return value
-        return None
+            if isinstance(value, str) and value not in names:
+                names.append(value)
+        return [[name, self.zone(name)] for name in names]
 
 
 def device_fingerprint(raw, vendor, keys, ctx):
@@ -179,8 +185,10 @@ def device_fingerprint(raw, vendor, keys, ctx):
        these, and renderers read the defaults, the model's raw entry and the
        model's settings directly (field names, shared URLs), so all three
        are inputs (wider than the merge, never narrower);
-    5. the zone data of its effective time zone when that is a zone name
-       (a tzdata update renders exactly the devices of the changed zones);
+    5. the zone data of every time zone named at its levels (own, model,
+       site, defaults), not only the effective one: shared files built from
+       the defaults' and the model's zones feed device files (a tzdata
+       update renders exactly the devices that name a changed zone);
     6. the directory's options without its contacts (presence, ``fleet``,
        ``per_site``: a device file may carry the directory's URL);
     7. the hash of the keys it is checked and rendered with (after the key
@@ -195,8 +203,7 @@ def device_fingerprint(raw, vendor, keys, ctx):
         return None
     model = canonical_model(str(raw.get("model") or ""))
     site = raw.get("site")
-    timezone = ctx.timezone_of(raw, model)
-    zone = ctx.zone(timezone) if isinstance(timezone, str) else None
+    zones = ctx.zones_of(raw, model)
     return digest([
         FINGERPRINT_VERSION,
         ctx.code.get(vendor) or ctx.code.get(GENERIC),
@@ -206,7 +213,7 @@ def device_fingerprint(raw, vendor, keys, ctx):
         ctx.defaults_digest,
         ctx.site_digests.get(site) if isinstance(site, str) else None,
         ctx.model_digests.get(model),
-        zone,
+        zones,
         ctx.directory_digest,
         keys_digest(keys),
         ctx.options,

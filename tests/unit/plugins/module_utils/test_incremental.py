@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils import _fleet, _incremental, _key_store, _profile_writer
+from ansible_collections.sipfleet.provisioning.plugins.module_utils import _fleet, _incremental, _key_store, _profile_writer, _timezone
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, renderer_for
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import empty_store, reconcile
@@ -328,3 +328,38 @@ def test_a_common_file_conflict_between_a_changed_and_an_unchanged_model_is_refu
 def test_full_must_be_a_boolean(tmp_path):
     with pytest.raises(ProvisioningError, match="field full"):
         run(dict(devices=[], roots=[str(tmp_path)], state_dir=str(tmp_path / "s"), full="yes"), now=1)
+
+
+@pytest.mark.parametrize("model, prefix, encrypt", [("VVX410", "0004f2", False), ("KX-UTG300", "0080f0", True)])
+def test_a_tzdata_update_of_the_defaults_zone_renders_devices_whose_files_depend_on_it(tmp_path, monkeypatch, model,
+                                                                                      prefix, encrypt):
+    """Poly files are diffs against the defaults' zone; Panasonic's compare with it: a device of another zone too."""
+    real = Path("/usr/share/zoneinfo")
+    if not all((real / name).is_file() for name in ("Europe/Berlin", "Europe/Paris", "America/New_York")):
+        pytest.skip("no system tzdata")
+    zones = tmp_path / "zoneinfo"
+    (zones / "Europe").mkdir(parents=True)
+    for name in ("Europe/Berlin", "Europe/Paris"):
+        (zones / name).write_bytes((real / name).read_bytes())
+    monkeypatch.setattr(_timezone, "zone_search_path", lambda: (str(zones),))
+    monkeypatch.setattr(_timezone, "_tzdata_package_dir", lambda: None)
+    monkeypatch.setattr(_timezone, "_ZONE_CACHE", {})
+    monkeypatch.setattr(_timezone, "_PARSED_CACHE", {})
+    defaults = dict(DEFAULTS, timezone="Europe/Berlin", encrypt_profiles=encrypt,
+                    provisioning_url="https://prov.example.net/p" if not encrypt else "http://prov.example.net/p")
+    devices = [{"name": "z1", "mac": prefix + "000001", "model": model, "settings": {"timezone": "Europe/Paris"},
+                "lines": [{"extension": "101", "password": "Pw-00000101"}]},
+               {"name": "z2", "mac": prefix + "000002", "model": model,
+                "lines": [{"extension": "102", "password": "Pw-00000102"}]}]
+    keys = deterministic_keys(monkeypatch, devices, defaults)
+    params = dict(devices=devices, defaults=defaults, keys=keys.keys)
+    incremental = dict(params, roots=[str(tmp_path / "root")], state_dir=str(tmp_path / "state"))
+    run(dict(incremental), now=1000)
+    # A tzdata update changes the defaults' zone (Berlin now has New York's rules).
+    (zones / "Europe/Berlin").write_bytes((real / "America/New_York").read_bytes())
+    monkeypatch.setattr(_timezone, "_ZONE_CACHE", {})
+    monkeypatch.setattr(_timezone, "_PARSED_CACHE", {})
+    result = run(dict(incremental), now=1000)
+    assert result["incremental"] is True and result["rendered_devices"] == 2
+    run(dict(params, roots=[str(tmp_path / "full")], state_dir=str(tmp_path / "full-state"), full=True), now=1000)
+    assert tree(tmp_path / "root") == tree(tmp_path / "full")
