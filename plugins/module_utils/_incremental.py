@@ -78,6 +78,9 @@ def _cache_problem(data):
         return "no fingerprint version or device list"
     chains = {}
     labels = set()
+    # A path in two devices' records would make the run refuse ("written
+    # twice") or prune on the cache's word: the cache is not used.
+    owners = {}
     for record in data["devices"]:
         if not isinstance(record, list) or len(record) != 7:
             return "a device record is not a list of 7 fields"
@@ -95,6 +98,8 @@ def _cache_problem(data):
             problem = _file_problem(item, chains)
             if problem is not None:
                 return "a file of %s: %s" % (label[:60], problem)
+            if owners.setdefault(item[F_PATH], label) != label:
+                return "a file of %s is %s's too" % (label[:60], owners[item[F_PATH]][:60])
         for item in record[DROPPED]:
             if not isinstance(item, list) or len(item) != 3 or not all(isinstance(part, str) for part in item):
                 return "a warning of %s is not [vendor, field, reason]" % label[:60]

@@ -617,18 +617,37 @@ class Incremental:
         return files
 
     def promote(self, plans):
-        """Render the devices whose stubs a root's plan could not vouch for; returns whether any was."""
+        """Render the devices whose stubs a root's plan could not vouch for; returns whether any was.
+
+        A planned delete of a path the old manifest gives to a device not
+        rendered, and its cache record does not list, promotes it too: the
+        record lacks a file it served (damaged or altered), and only a
+        render says whether it still has it. (A listed one is a carrier
+        whose window closed: its delete is decided from the record.)
+        """
         promoted = set()
         for plan in plans:
             for change in plan.changes:
                 if change.new is not None and change.new.content is None:
                     promoted.add(change.new.device)
+                elif change.action == "delete":
+                    owner = plan.old_devices.get(change.path)
+                    if owner in self.fps and owner not in self.dirty and change.path not in [
+                            item[_incremental.F_PATH] for item in self.cache[owner][_incremental.FILES]]:
+                        promoted.add(owner)
         if promoted & self.dirty:
             # Only a device not rendered has stubs: this would loop forever.
             raise ProvisioningError("internal error: rendered devices still have cached files: %s"
                                     % ", ".join(sorted(promoted & self.dirty)))
         self.dirty |= promoted
         return bool(promoted)
+
+    def render_everything(self, fleet):
+        """Render every device from now on; returns whether some device had stubs (else there is nothing to retry)."""
+        if self.dirty is None or all(device.label in self.dirty for device in fleet):
+            return False
+        self.dirty.update(device.label for device in fleet)
+        return True
 
     def rendered(self, fleet):
         return len(fleet) if self.dirty is None else len(self.dirty)
@@ -665,9 +684,17 @@ def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap,
         # copies the renderers keep are not needed, and at fleet scale they are
         # half the memory.
         warnings = list(incremental.warnings)
-        files = render_fleet(inventory, fleet, rotating, keep_plaintext=False, warnings=warnings,
-                             http_credentials_enforced=params["http_credentials_enforced"],
-                             workers=params["workers"], only=incremental.only(), cached=incremental.stubs(fleet))
+        try:
+            files = render_fleet(inventory, fleet, rotating, keep_plaintext=False, warnings=warnings,
+                                 http_credentials_enforced=params["http_credentials_enforced"],
+                                 workers=params["workers"], only=incremental.only(), cached=incremental.stubs(fleet))
+        except ProvisioningError:
+            # The checks across devices (a file written twice, plain
+            # credentials) saw cached records: the error is reported only
+            # if a render of every device gives it too.
+            if not incremental.render_everything(fleet):
+                raise
+            continue
         if incremental.dirty is not None:
             files = _in_fleet_order(files, fleet)
         rendered = files

@@ -262,6 +262,46 @@ def test_a_cache_that_lies_is_caught_by_the_manifest(fleet_site):
     assert result["rendered_devices"] == 1 and not result["changed"]
 
 
+def test_a_cache_record_that_lost_a_file_does_not_prune_it(fleet_site):
+    """The manifest, not the cache, decides pruning: a clean device whose record lacks a served file is rendered."""
+    cache = fleet_site.state / _incremental.CACHE_FILE
+    data = json.loads(cache.read_text())
+    lost = data["devices"][0][_incremental.FILES].pop()[_incremental.F_PATH]
+    cache.write_text(json.dumps(data))
+    result = fleet_site.run(1000)
+    assert (fleet_site.root / lost).is_file()
+    assert result["rendered_devices"] == 1 and result["pruned"] == 0 and not result["changed"]
+    # The record saved is the device's real one again.
+    assert fleet_site.run(1000)["rendered_devices"] == 0
+    saved = json.loads(cache.read_text())["devices"][0][_incremental.FILES]
+    assert lost in [item[_incremental.F_PATH] for item in saved]
+
+
+def test_a_path_in_two_device_records_is_a_damaged_cache(fleet_site):
+    cache = fleet_site.state / _incremental.CACHE_FILE
+    data = json.loads(cache.read_text())
+    data["devices"][0][_incremental.FILES].append(list(data["devices"][1][_incremental.FILES][0]))
+    cache.write_text(json.dumps(data))
+    result = fleet_site.run(1000, check=False)
+    assert result["incremental"] is False and result["rendered_devices"] == 16 and not result["changed"]
+    assert result["warnings"][0].startswith("render cache %s was altered" % cache)
+
+
+def test_a_cross_device_error_seen_with_cached_records_is_retried_as_a_full_render(fleet_site):
+    """A record naming a shared file's path: "written twice" only if a render of every device says so too."""
+    cache = fleet_site.state / _incremental.CACHE_FILE
+    data = json.loads(cache.read_text())
+    owned = set(item[_incremental.F_PATH] for record in data["devices"] for item in record[_incremental.FILES])
+    shared = sorted(set(tree(fleet_site.root)) - owned)[0]
+    stolen = list(data["devices"][0][_incremental.FILES][0])
+    stolen[_incremental.F_PATH] = shared
+    data["devices"][0][_incremental.FILES].append(stolen)
+    cache.write_text(json.dumps(data))
+    result = fleet_site.run(1000)
+    assert result["rendered_devices"] == 16 and not result["changed"]
+    assert fleet_site.run(1000)["rendered_devices"] == 0
+
+
 def test_full_renders_every_device(fleet_site):
     result = fleet_site.run(1000, check=False, full=True)
     assert (result["rendered_devices"], result["incremental"], result["changed"]) == (16, False, False)
