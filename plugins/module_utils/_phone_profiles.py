@@ -20,7 +20,7 @@ import time
 from ansible_collections.sipfleet.provisioning.plugins.module_utils import _http_credentials
 from ansible_collections.sipfleet.provisioning.plugins.module_utils import _incremental
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import canonical_model, device_label
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ErrorCollector, ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fingerprint import (
     FleetContext,
     code_digests,
@@ -576,18 +576,10 @@ class Incremental:
         return True
 
     def after_validation(self, inventory, fleet):
-        """The checks across devices over the devices not validated; their warnings replayed from the cache."""
+        """The warnings of the devices not validated, replayed from the cache (``load_fleet`` ran their checks across devices)."""
         if not self.active:
             return
         skipped = [device for device in fleet if device.label not in self.validated]
-        errors = ErrorCollector()
-        by_vendor = {}
-        for device in skipped:
-            by_vendor.setdefault(device.vendor, []).append(device)
-        for name in sorted(by_vendor):
-            with errors.check():
-                VENDORS[name].validate_shared(by_vendor[name], inventory)
-        errors.raise_if_any()
         _incremental.replay_dropped(inventory, [self.cache[device.label] for device in skipped])
 
     def plan_renders(self, fleet, rotating):

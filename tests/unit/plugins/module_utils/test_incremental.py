@@ -365,6 +365,29 @@ def test_a_common_file_conflict_between_a_changed_and_an_unchanged_model_is_refu
         run(dict(params, full=True), now=1000)
 
 
+@pytest.mark.parametrize("edited", ["T53", "T53W"])
+def test_a_common_file_conflict_is_the_full_run_s_error_in_an_incremental_run(tmp_path, edited):
+    """Same device, field and order as a full run, collected with the data model's errors."""
+    models = {"T53": {"ntp_server": "ntp.a"}, "T53W": {"ntp_server": "ntp.a"}}
+    defaults = dict(DEFAULTS, encrypt_profiles=False, provisioning_url="https://prov.example.net/y")
+    devices = yealink_devices() + [dict(yealink_devices()[1], name="y3", mac="805ec0000103")]
+    params = dict(devices=devices, defaults=defaults, models=models, roots=[str(tmp_path / "root")],
+                  state_dir=str(tmp_path / "state"))
+    run(params, now=1000)
+    params["models"] = dict(models, **{edited: {"ntp_server": "ntp.b"}})
+    # A data model error of an unchanged device: reported with the vendors' errors, in one list.
+    params["devices"] = devices + [dict(yealink_devices()[1], name="y4", mac="805ec0000104",
+                                        lines=[{"extension": "", "password": "x"}])]
+    messages = []
+    for full in (False, True):
+        with pytest.raises(ProvisioningError) as raised:
+            run(dict(params, full=full), now=1000)
+        messages.append(str(raised.value))
+    assert messages[0] == messages[1]
+    assert "device y2, field sipfleet_models.T53W" in messages[1] and "device y3" in messages[1]
+    assert "device y4, field lines[0].extension" in messages[1]
+
+
 def test_full_must_be_a_boolean(tmp_path):
     with pytest.raises(ProvisioningError, match="field full"):
         run(dict(devices=[], roots=[str(tmp_path)], state_dir=str(tmp_path / "s"), full="yes"), now=1)
