@@ -388,6 +388,24 @@ def test_a_common_file_conflict_is_the_full_run_s_error_in_an_incremental_run(tm
     assert "device y4, field lines[0].extension" in messages[1]
 
 
+def test_other_shards_lines_and_contacts_render_only_the_phonebooks(tmp_path, monkeypatch):
+    """On a shard host the other shards' lines (and the contacts) feed only phonebooks, rendered every run."""
+    devices = fleet_devices(8)
+    keys = deterministic_keys(monkeypatch, devices, DEFAULTS, SITES, MODEL_SETTINGS)
+    directory = {"fleet": True, "contacts": [{"name": "Front desk", "numbers": ["100"]}]}
+    params = dict(devices=devices, defaults=DEFAULTS, sites=SITES, models=MODEL_SETTINGS, keys=keys.keys,
+                  directory=directory, other_lines=[["other-1", 0, "Other desk", "900", "paris"]],
+                  roots=[str(tmp_path / "root")], state_dir=str(tmp_path / "state"))
+    run(dict(params), now=1000)
+    params["other_lines"] = [["other-1", 0, "Renamed desk", "900", "paris"]]
+    params["directory"] = dict(directory, contacts=[{"name": "Reception", "numbers": ["101"]}])
+    result = run(dict(params), now=1000)
+    assert result["incremental"] is True and result["rendered_devices"] == 0
+    assert result["changed"] and result["changed_devices"] == []
+    full = run(dict(params, roots=[str(tmp_path / "full")], state_dir=str(tmp_path / "full-state"), full=True), now=1000)
+    assert tree(tmp_path / "root") == tree(tmp_path / "full") and full["changed_shared_files"]
+
+
 def test_full_must_be_a_boolean(tmp_path):
     with pytest.raises(ProvisioningError, match="field full"):
         run(dict(devices=[], roots=[str(tmp_path)], state_dir=str(tmp_path / "s"), full="yes"), now=1)
