@@ -645,8 +645,20 @@ class Incremental:
         return len(fleet) if self.dirty is None else len(self.dirty)
 
     def save(self, state_dir, fleet, files, inventory):
-        _incremental.save_cache(state_dir, fleet, files, self.fps, _incremental.dropped_by_device(inventory.dropped),
-                                self.cache)
+        """Write the render cache; returns a warning if it could not be (the files are served: the run stands)."""
+        try:
+            _incremental.save_cache(state_dir, fleet, files, self.fps, _incremental.dropped_by_device(inventory.dropped),
+                                    self.cache)
+        except OSError as exc:
+            path = _incremental.cache_path(state_dir)
+            # An older cache left in place would still be checked against
+            # the manifests; removed, the next run simply renders everything.
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+            return "render cache %s could not be written (%s): the next run may render every device" % (path, exc)
+        return None
 
 
 def _in_fleet_order(files, fleet):
@@ -779,7 +791,9 @@ def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap,
         # After the manifests: advisory, a run that stops before it renders
         # again what it did not record.
         check_state_dir(state_dir)
-        incremental.save(state_dir, fleet, rendered, inventory)
+        warning = incremental.save(state_dir, fleet, rendered, inventory)
+        if warning is not None:
+            result["warnings"].append(warning)
     return result
 
 

@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import stat
 from pathlib import Path
 
@@ -404,6 +406,39 @@ def test_other_shards_lines_and_contacts_render_only_the_phonebooks(tmp_path, mo
     assert result["changed"] and result["changed_devices"] == []
     full = run(dict(params, roots=[str(tmp_path / "full")], state_dir=str(tmp_path / "full-state"), full=True), now=1000)
     assert tree(tmp_path / "root") == tree(tmp_path / "full") and full["changed_shared_files"]
+
+
+def test_a_cache_that_cannot_be_written_is_a_warning_not_a_failed_run(fleet_site, monkeypatch):
+    """The files are written when the advisory cache is: ENOSPC there must not fail the run."""
+    cache = fleet_site.state / _incremental.CACHE_FILE
+    fleet_site.params["devices"][3]["lines"][0]["display_name"] = "Full disk desk"
+
+    def no_space(path, data, mode=0o600):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+
+    monkeypatch.setattr(_incremental, "_write_json_atomic", no_space)
+    result = fleet_site.run(1000, check=False)
+    assert result["changed_devices"] == ["p03"]
+    assert result["warnings"][-1].startswith("render cache %s could not be written" % cache)
+    # The stale cache is gone: the next run renders every device, and serves what a full run does.
+    assert not cache.exists()
+    monkeypatch.undo()
+    again = fleet_site.run(1000, check=False)
+    assert again["incremental"] is False and again["rendered_devices"] == 16 and not again["changed"]
+
+
+def test_a_cache_path_that_is_a_directory_does_not_fail_the_run(tmp_path, monkeypatch):
+    devices = fleet_devices(4)
+    keys = deterministic_keys(monkeypatch, devices, DEFAULTS, SITES, MODEL_SETTINGS)
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    (state / _incremental.CACHE_FILE).mkdir()
+    params = dict(devices=devices, defaults=DEFAULTS, sites=SITES, models=MODEL_SETTINGS, keys=keys.keys)
+    result = run(dict(params, roots=[str(tmp_path / "root")], state_dir=str(state)), now=1000)
+    assert any(warning.startswith("render cache %s could not be written" % (state / _incremental.CACHE_FILE))
+               for warning in result["warnings"])
+    run(dict(params, roots=[str(tmp_path / "full")], state_dir=str(tmp_path / "full-state"), full=True), now=1000)
+    assert tree(tmp_path / "root") == tree(tmp_path / "full")
 
 
 def test_full_must_be_a_boolean(tmp_path):
