@@ -107,6 +107,14 @@ def zone_digest(name):
     return digest([path, footer, [list(item) for item in transitions]])
 
 
+def _digest_or_none(value):
+    """:func:`digest` of ``value``, or ``None`` when JSON cannot sort it (keys of mixed types): no fingerprint, a render."""
+    try:
+        return digest(value)
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
 def keys_digest(keys):
     """SHA-256 of a device's key material (the manifest never holds a key, only this)."""
     if not keys:
@@ -124,22 +132,28 @@ class FleetContext:
 
     def __init__(self, defaults, sites, models, directory, code, options):
         self.defaults = defaults if isinstance(defaults, dict) else {}
-        self.defaults_digest = digest(defaults)
+        self.defaults_digest = _digest_or_none(defaults)
         self.sites = sites if isinstance(sites, dict) else {}
-        self.site_digests = dict((str(name), digest(value)) for name, value in self.sites.items())
+        self.site_digests = dict((str(name), _digest_or_none(value)) for name, value in self.sites.items())
         self.models = {}
         if isinstance(models, dict):
             for name, value in models.items():
                 # The data model looks models up case-insensitively.
                 self.models.setdefault(canonical_model(str(name)), []).append([str(name), value])
-        self.model_digests = dict((name, digest(value)) for name, value in self.models.items())
+        self.model_digests = dict((name, _digest_or_none(value)) for name, value in self.models.items())
         # The device files read whether there is a directory and where it is
         # (fleet, per_site); its contacts feed only the phonebooks, which are
         # rendered every run.
         if isinstance(directory, dict):
-            self.directory_digest = digest(dict((name, value) for name, value in directory.items() if name != "contacts"))
+            self.directory_digest = _digest_or_none(dict((name, value) for name, value in directory.items()
+                                                         if name != "contacts"))
         else:
-            self.directory_digest = digest(directory)
+            self.directory_digest = _digest_or_none(directory)
+        # An input JSON cannot sort (a dict with keys of mixed types): no
+        # device has a fingerprint, every device is validated and rendered,
+        # and the data model reports what is wrong as in a full run.
+        self.uncomputable = None in ([self.defaults_digest, self.directory_digest] + list(self.site_digests.values())
+                                     + list(self.model_digests.values()))
         self.code = code
         self.options = digest(options)
         self._zones = {}
@@ -199,12 +213,12 @@ def device_fingerprint(raw, vendor, keys, ctx):
     decided every run), other devices (their lines feed only phonebooks and
     shared files, rendered every run).
     """
-    if not isinstance(raw, dict):
+    if not isinstance(raw, dict) or ctx.uncomputable:
         return None
     model = canonical_model(str(raw.get("model") or ""))
     site = raw.get("site")
     zones = ctx.zones_of(raw, model)
-    return digest([
+    return _digest_or_none([
         FINGERPRINT_VERSION,
         ctx.code.get(vendor) or ctx.code.get(GENERIC),
         ctx.code.get(GENERIC),

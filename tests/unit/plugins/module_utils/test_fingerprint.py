@@ -242,3 +242,13 @@ def test_code_digest_is_read_from_a_zip_import_as_from_files(tmp_path):
     _zip_module_utils(changed_zip, patch="_vendors/fanvil/renderer.py")
     changed_digests = _probe(changed_zip)[0]
     assert [name for name in from_zip if from_zip[name] != changed_digests[name]] == ["fanvil"]
+
+
+def test_an_input_json_cannot_sort_gives_no_fingerprint():
+    """Keys of mixed types: no fingerprint (the device is validated and rendered), not a TypeError."""
+    assert fingerprint(raw=changed(("params", 1234), "y")) is None
+    assert fingerprint(defaults=dict(INPUTS["defaults"], **{"x": 1}), raw=None) is not None
+    mixed = dict(INPUTS["defaults"])
+    mixed[1] = "y"
+    assert fingerprint(defaults=mixed) is None
+    assert fingerprint(models={"KX-UTG300": {1: "a", "b": "c"}}) is None

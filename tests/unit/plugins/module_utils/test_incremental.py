@@ -441,6 +441,15 @@ def test_a_cache_path_that_is_a_directory_does_not_fail_the_run(tmp_path, monkey
     assert tree(tmp_path / "root") == tree(tmp_path / "full")
 
 
+@pytest.mark.parametrize("full", [False, True])
+def test_a_key_of_another_type_is_the_data_model_s_error_not_a_fingerprint_crash(tmp_path, full):
+    devices = [{"name": "g1", "mac": "000b82000001", "model": "GXP2170", "params": {"P30": "ntp.x", 1234: "y"},
+                "lines": [{"extension": "101", "password": "Pw-00000101"}]}]
+    with pytest.raises(ProvisioningError, match="device g1, field params.1234: "):
+        run(dict(devices=devices, defaults=DEFAULTS, roots=[str(tmp_path / "root")], state_dir=str(tmp_path / "state"),
+                 full=full), now=1000)
+
+
 def test_full_must_be_a_boolean(tmp_path):
     with pytest.raises(ProvisioningError, match="field full"):
         run(dict(devices=[], roots=[str(tmp_path)], state_dir=str(tmp_path / "s"), full="yes"), now=1)
