@@ -19,7 +19,7 @@ import time
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils import _http_credentials
 from ansible_collections.sipfleet.provisioning.plugins.module_utils import _incremental
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import canonical_model, device_label
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import canonical_model
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fingerprint import (
     FleetContext,
@@ -547,65 +547,73 @@ class Incremental:
         self.warnings = [warning] if warning else []
         self.active = self.cache is not None
         devices = params["devices"] or []
+        # Keyed by canonical MAC (unique in a fleet; labels are not).
         self.vfps = {}
         self.validated = set()
         self.dirty = None
         self.fps = {}
+        self.macs_by_label = {}
         if not isinstance(devices, list):
             return
         ctx = FleetContext(params["defaults"], params["sites"], params["models"], params["directory"],
                            code_digests(families=VENDORS),
                            {"strict": params["strict"], "http_credentials_enforced": params["http_credentials_enforced"]})
-        for index, raw in enumerate(devices):
+        for raw in devices:
             vendor = None
             if isinstance(raw, dict):
                 vendor = raw.get("vendor") or vendor_for_model(canonical_model(str(raw.get("model") or "")))
-            self.vfps[device_label(raw, index)] = device_fingerprint(raw, vendor, None, ctx)
+            try:
+                mac = normalize_mac(raw.get("mac")) if isinstance(raw, dict) else None
+            except ProvisioningError:
+                # The data model reports it: no fingerprint, no device.
+                continue
+            self.vfps[mac] = device_fingerprint(raw, vendor, None, ctx)
 
     def _matches(self, device, index):
-        record = (self.cache or {}).get(device.label)
-        return (record is not None and record[_incremental.MAC] == device.mac
+        record = (self.cache or {}).get(device.mac)
+        return (record is not None and record[_incremental.LABEL] == device.label
                 and record[_incremental.VENDOR] == device.vendor and record[index] is not None)
 
     def validates(self, device):
         """Whether the vendors check ``device`` this run (``load_fleet``'s ``only``)."""
         if self.active and self._matches(device, _incremental.VFP) and (
-                self.vfps.get(device.label) == self.cache[device.label][_incremental.VFP]):
+                self.vfps.get(device.mac) == self.cache[device.mac][_incremental.VFP]):
             return False
-        self.validated.add(device.label)
+        self.validated.add(device.mac)
         return True
 
     def after_validation(self, inventory, fleet):
         """The warnings of the devices not validated, replayed from the cache (``load_fleet`` ran their checks across devices)."""
         if not self.active:
             return
-        skipped = [device for device in fleet if device.label not in self.validated]
-        _incremental.replay_dropped(inventory, [self.cache[device.label] for device in skipped])
+        skipped = [device for device in fleet if device.mac not in self.validated]
+        _incremental.replay_dropped(inventory, [self.cache[device.mac] for device in skipped])
 
     def plan_renders(self, fleet, rotating):
         """Decide which devices are rendered, once the keys of this run (rotations) are known."""
         for device in fleet:
             successor = rotating.get(device.label)
-            vfp = self.vfps.get(device.label)
+            vfp = self.vfps.get(device.mac)
             fp = None if vfp is None else render_fingerprint(vfp, device.keys, successor.keys if successor else None)
-            self.fps[device.label] = (fp, vfp)
+            self.fps[device.mac] = (fp, vfp)
+            self.macs_by_label.setdefault(device.label, []).append(device.mac)
         if not self.active:
             return
         self.dirty = set(self.validated)
         for device in fleet:
-            if not self._matches(device, _incremental.FP) or self.cache[device.label][_incremental.FP] != self.fps[device.label][0]:
-                self.dirty.add(device.label)
+            if not self._matches(device, _incremental.FP) or self.cache[device.mac][_incremental.FP] != self.fps[device.mac][0]:
+                self.dirty.add(device.mac)
 
     def only(self):
-        return None if self.dirty is None else (lambda device: device.label in self.dirty)
+        return None if self.dirty is None else (lambda device: device.mac in self.dirty)
 
     def stubs(self, fleet):
         if self.dirty is None:
             return []
         files = []
         for device in fleet:
-            if device.label not in self.dirty:
-                files.extend(_incremental.stubs(self.cache[device.label]))
+            if device.mac not in self.dirty:
+                files.extend(_incremental.stubs(self.cache[device.mac]))
         return files
 
     def promote(self, plans):
@@ -618,27 +626,34 @@ class Incremental:
         whose window closed: its delete is decided from the record.)
         """
         promoted = set()
+        stuck = set()
         for plan in plans:
             for change in plan.changes:
                 if change.new is not None and change.new.content is None:
-                    promoted.add(change.new.device)
+                    # Files name their device by label: every device not rendered that has it.
+                    stubbed = self._stubbed(change.new.device)
+                    if not stubbed:
+                        stuck.add(change.new.device)
+                    promoted.update(stubbed)
                 elif change.action == "delete":
-                    owner = plan.old_devices.get(change.path)
-                    if owner in self.fps and owner not in self.dirty and change.path not in [
-                            item[_incremental.F_PATH] for item in self.cache[owner][_incremental.FILES]]:
-                        promoted.add(owner)
-        if promoted & self.dirty:
+                    promoted.update(mac for mac in self._stubbed(plan.old_devices.get(change.path)) if change.path not in [
+                        item[_incremental.F_PATH] for item in self.cache[mac][_incremental.FILES]])
+        if stuck:
             # Only a device not rendered has stubs: this would loop forever.
             raise ProvisioningError("internal error: rendered devices still have cached files: %s"
-                                    % ", ".join(sorted(promoted & self.dirty)))
+                                    % ", ".join(sorted(stuck)))
         self.dirty |= promoted
         return bool(promoted)
 
+    def _stubbed(self, label):
+        """The MACs of the devices labelled ``label`` that are not rendered."""
+        return [mac for mac in self.macs_by_label.get(label, ()) if mac not in self.dirty]
+
     def render_everything(self, fleet):
         """Render every device from now on; returns whether some device had stubs (else there is nothing to retry)."""
-        if self.dirty is None or all(device.label in self.dirty for device in fleet):
+        if self.dirty is None or all(device.mac in self.dirty for device in fleet):
             return False
-        self.dirty.update(device.label for device in fleet)
+        self.dirty.update(device.mac for device in fleet)
         return True
 
     def rendered(self, fleet):

@@ -450,6 +450,37 @@ def test_a_key_of_another_type_is_the_data_model_s_error_not_a_fingerprint_crash
                  full=full), now=1000)
 
 
+@pytest.mark.parametrize("names", [
+    # Cut at 80 characters, both names give one label.
+    ["hq-building-7-floor-3-conference-room-east-wing-near-the-elevators-desk-phone-num-%d" % index
+     for index in (1, 2)] + ["p3"],
+    # A name that is another device's MAC as written (its label).
+    ["0004f2000002", None, "p3"],
+])
+def test_devices_sharing_a_label_keep_the_cache_usable(tmp_path, monkeypatch, names):
+    """The cache is keyed by MAC: a label two devices share does not make it damaged at every run."""
+    devices = [{"mac": "0004f200000%d" % (index + 1), "model": "VVX410",
+                "lines": [{"extension": "10%d" % index, "password": "Pw-0000010%d" % index}]}
+               for index in range(3)]
+    for device, name in zip(devices, names):
+        if name is not None:
+            device["name"] = name
+    defaults = dict(DEFAULTS, encrypt_profiles=False, provisioning_url="https://prov.example.net/p")
+    keys = deterministic_keys(monkeypatch, devices, defaults)
+    params = dict(devices=devices, defaults=defaults, keys=keys.keys, roots=[str(tmp_path / "root")],
+                  state_dir=str(tmp_path / "state"))
+    run(dict(params), now=1000)
+    devices[2]["lines"][0]["display_name"] = "Renamed"
+    result = run(dict(params), now=1000)
+    assert result["incremental"] is True and not [line for line in result["warnings"] if "render cache" in line]
+    # The two devices of one label have no record (their files name them by label): rendered; the third once.
+    assert result["rendered_devices"] == 3
+    again = run(dict(params), now=1000)
+    assert again["incremental"] is True and again["rendered_devices"] == 2 and not again["changed"]
+    run(dict(params, roots=[str(tmp_path / "full")], state_dir=str(tmp_path / "full-state"), full=True), now=1000)
+    assert tree(tmp_path / "root") == tree(tmp_path / "full")
+
+
 def test_full_must_be_a_boolean(tmp_path):
     with pytest.raises(ProvisioningError, match="field full"):
         run(dict(devices=[], roots=[str(tmp_path)], state_dir=str(tmp_path / "s"), full="yes"), now=1)
