@@ -487,8 +487,8 @@ def test_full_must_be_a_boolean(tmp_path):
 
 
 @pytest.mark.parametrize("model, prefix, encrypt", [("VVX410", "0004f2", False), ("KX-UTG300", "0080f0", True)])
-def test_a_tzdata_update_of_the_defaults_zone_renders_devices_whose_files_depend_on_it(tmp_path, monkeypatch, model,
-                                                                                      prefix, encrypt):
+def test_a_tzdata_update_of_the_defaults_zone_renders_the_devices_of_other_zones(tmp_path, monkeypatch, model, prefix,
+                                                                                 encrypt):
     """Poly files are diffs against the defaults' zone; Panasonic's compare with it: a device of another zone too."""
     real = Path("/usr/share/zoneinfo")
     if not all((real / name).is_file() for name in ("Europe/Berlin", "Europe/Paris", "America/New_York")):
