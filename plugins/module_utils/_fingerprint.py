@@ -107,6 +107,14 @@ def zone_digest(name):
     return digest([path, footer, [list(item) for item in transitions]])
 
 
+def _digest_or_none(value):
+    """:func:`digest` of ``value``, or ``None`` when JSON cannot sort it (keys of mixed types): no fingerprint, a render."""
+    try:
+        return digest(value)
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
 def keys_digest(keys):
     """SHA-256 of a device's key material (the manifest never holds a key, only this)."""
     if not keys:
@@ -124,22 +132,28 @@ class FleetContext:
 
     def __init__(self, defaults, sites, models, directory, code, options):
         self.defaults = defaults if isinstance(defaults, dict) else {}
-        self.defaults_digest = digest(defaults)
+        self.defaults_digest = _digest_or_none(defaults)
         self.sites = sites if isinstance(sites, dict) else {}
-        self.site_digests = dict((str(name), digest(value)) for name, value in self.sites.items())
+        self.site_digests = dict((str(name), _digest_or_none(value)) for name, value in self.sites.items())
         self.models = {}
         if isinstance(models, dict):
             for name, value in models.items():
                 # The data model looks models up case-insensitively.
                 self.models.setdefault(canonical_model(str(name)), []).append([str(name), value])
-        self.model_digests = dict((name, digest(value)) for name, value in self.models.items())
+        self.model_digests = dict((name, _digest_or_none(value)) for name, value in self.models.items())
         # The device files read whether there is a directory and where it is
         # (fleet, per_site); its contacts feed only the phonebooks, which are
         # rendered every run.
         if isinstance(directory, dict):
-            self.directory_digest = digest(dict((name, value) for name, value in directory.items() if name != "contacts"))
+            self.directory_digest = _digest_or_none(dict((name, value) for name, value in directory.items()
+                                                         if name != "contacts"))
         else:
-            self.directory_digest = digest(directory)
+            self.directory_digest = _digest_or_none(directory)
+        # An input JSON cannot sort (a dict with keys of mixed types): no
+        # device has a fingerprint, every device is validated and rendered,
+        # and the data model reports what is wrong as in a full run.
+        self.uncomputable = None in ([self.defaults_digest, self.directory_digest] + list(self.site_digests.values())
+                                     + list(self.model_digests.values()))
         self.code = code
         self.options = digest(options)
         self._zones = {}
@@ -149,8 +163,13 @@ class FleetContext:
             self._zones[name] = zone_digest(name)
         return self._zones[name]
 
-    def timezone_of(self, raw, model):
-        """The effective ``timezone`` setting of a raw device: own, model, site, defaults (the data model's order)."""
+    def zones_of(self, raw, model):
+        """``[[name, zone digest], ...]`` of every ``timezone`` of a raw device's levels: own, model, site, defaults.
+
+        Not only the effective one: Poly's device files are diffs against the
+        common file of the defaults' zone, Panasonic's standard file is compared
+        with the files of the defaults' and the model's zones.
+        """
         own = raw.get("settings") if isinstance(raw.get("settings"), dict) else {}
         levels = [own]
         for _name, value in self.models.get(model, ()):
@@ -159,11 +178,12 @@ class FleetContext:
         site_value = self.sites.get(site) if isinstance(site, str) else None
         levels.append(site_value if isinstance(site_value, dict) else {})
         levels.append(self.defaults)
+        names = []
         for level in levels:
             value = level.get("timezone")
-            if value is not None:
-                return value
-        return None
+            if isinstance(value, str) and value not in names:
+                names.append(value)
+        return [[name, self.zone(name)] for name in names]
 
 
 def device_fingerprint(raw, vendor, keys, ctx):
@@ -179,8 +199,10 @@ def device_fingerprint(raw, vendor, keys, ctx):
        these, and renderers read the defaults, the model's raw entry and the
        model's settings directly (field names, shared URLs), so all three
        are inputs (wider than the merge, never narrower);
-    5. the zone data of its effective time zone when that is a zone name
-       (a tzdata update renders exactly the devices of the changed zones);
+    5. the zone data of every time zone named at its levels (own, model,
+       site, defaults), not only the effective one: shared files built from
+       the defaults' and the model's zones feed device files (a tzdata
+       update renders exactly the devices that name a changed zone);
     6. the directory's options without its contacts (presence, ``fleet``,
        ``per_site``: a device file may carry the directory's URL);
     7. the hash of the keys it is checked and rendered with (after the key
@@ -191,13 +213,12 @@ def device_fingerprint(raw, vendor, keys, ctx):
     decided every run), other devices (their lines feed only phonebooks and
     shared files, rendered every run).
     """
-    if not isinstance(raw, dict):
+    if not isinstance(raw, dict) or ctx.uncomputable:
         return None
     model = canonical_model(str(raw.get("model") or ""))
     site = raw.get("site")
-    timezone = ctx.timezone_of(raw, model)
-    zone = ctx.zone(timezone) if isinstance(timezone, str) else None
-    return digest([
+    zones = ctx.zones_of(raw, model)
+    return _digest_or_none([
         FINGERPRINT_VERSION,
         ctx.code.get(vendor) or ctx.code.get(GENERIC),
         ctx.code.get(GENERIC),
@@ -206,7 +227,7 @@ def device_fingerprint(raw, vendor, keys, ctx):
         ctx.defaults_digest,
         ctx.site_digests.get(site) if isinstance(site, str) else None,
         ctx.model_digests.get(model),
-        zone,
+        zones,
         ctx.directory_digest,
         keys_digest(keys),
         ctx.options,

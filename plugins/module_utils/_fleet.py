@@ -16,6 +16,7 @@ import json
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import all_settings, build_model
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._directory import check_directory, render_directories
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ErrorCollector, ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils import _parallel
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._parallel import map_devices
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import check_relative_path, is_key_carrier
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import (
@@ -84,12 +85,20 @@ def load_fleet(devices, defaults=None, sites=None, models=None, directory=None, 
 
     ``only(device)``, when given, says which devices the vendors check (an
     incremental run: the others passed with the same inputs before); the
-    data model and the directory are checked whole every time.
+    data model and the directory are checked whole every time, and the
+    others take part, in their places, in the vendors' checks across
+    devices (``validate_shared``): the errors are a full run's, in its order.
     """
     errors = ErrorCollector()
     inventory, fleet = build_model(devices, defaults, sites, models, vendor_for_model, errors=errors, strict=strict)
     inventory.directory = check_directory(directory, errors, other_lines)
     checked = fleet if only is None else [device for device in fleet if only(device)]
+    if only is not None:
+        validating = set(id(device) for device in checked)
+        checked = [(device, id(device) in validating) for device in fleet]
+        if len(validating) < _parallel.PARALLEL_MIN_DEVICES:
+            # The checks across devices alone are not worth a fork.
+            workers = 1
     for found in map_devices(_validate_devices, inventory, checked, workers, warnings):
         errors.errors.extend(found)
     errors.raise_if_any()
@@ -100,7 +109,15 @@ def _validate_devices(inventory, devices):
     """The vendor checks of ``devices``, in order: their errors, at most one of each kind a device."""
     errors = ErrorCollector()
     for device in devices:
+        validated = True
+        if isinstance(device, tuple):
+            # An incremental run: (device, validated this run?).
+            device, validated = device
         renderer = renderer_for(device)
+        if not validated:
+            with errors.check():
+                renderer.validate_shared([device], inventory)
+            continue
         with errors.check():
             renderer.validate(device, inventory)
         with errors.check():

@@ -46,7 +46,10 @@ def cache_path(state_dir):
 
 
 def load_cache(state_dir):
-    """``({label: device record}, warning or None)``; ``(None, None)`` when there is no cache.
+    """``({canonical MAC: device record}, warning or None)``; ``(None, None)`` when there is no cache.
+
+    Keyed by MAC, unique in a fleet (labels are not: a name cut at 80
+    characters, a name that is another device's MAC).
 
     A cache that cannot be read or was altered gives ``(None, warning)``:
     the run renders every device and writes a new one.
@@ -64,7 +67,7 @@ def load_cache(state_dir):
         return None, "render cache %s was altered (%s): every device was rendered" % (path, problem)
     if data["fingerprint_version"] != FINGERPRINT_VERSION:
         return None, None
-    return dict((record[LABEL], record) for record in data["devices"]), None
+    return dict((record[MAC], record) for record in data["devices"]), None
 
 
 def _is_text(value):
@@ -77,24 +80,31 @@ def _cache_problem(data):
     if not isinstance(data.get("fingerprint_version"), int) or not isinstance(data.get("devices"), list):
         return "no fingerprint version or device list"
     chains = {}
-    labels = set()
+    macs = set()
+    # A path in two devices' records would make the run refuse ("written
+    # twice") or prune on the cache's word: the cache is not used.
+    owners = {}
     for record in data["devices"]:
         if not isinstance(record, list) or len(record) != 7:
             return "a device record is not a list of 7 fields"
         label = record[LABEL]
-        if not _is_text(label) or label in labels:
-            return "a device label is missing or listed twice"
-        labels.add(label)
+        if not _is_text(label):
+            return "a device label is missing"
         if not all(isinstance(record[index], str) and _HEX64.match(record[index]) for index in (FP, VFP)):
             return "the fingerprints of %s are not SHA-256 hex" % label[:60]
         if not isinstance(record[MAC], str) or not _MAC.match(record[MAC]) or not _is_text(record[VENDOR]):
             return "the MAC or vendor of %s is wrong" % label[:60]
+        if record[MAC] in macs:
+            return "the MAC of %s is listed twice" % label[:60]
+        macs.add(record[MAC])
         if not isinstance(record[FILES], list) or not isinstance(record[DROPPED], list):
             return "the files or warnings of %s are not lists" % label[:60]
         for item in record[FILES]:
             problem = _file_problem(item, chains)
             if problem is not None:
                 return "a file of %s: %s" % (label[:60], problem)
+            if owners.setdefault(item[F_PATH], label) != label:
+                return "a file of %s is %s's too" % (label[:60], owners[item[F_PATH]][:60])
         for item in record[DROPPED]:
             if not isinstance(item, list) or len(item) != 3 or not all(isinstance(part, str) for part in item):
                 return "a warning of %s is not [vendor, field, reason]" % label[:60]
@@ -166,7 +176,10 @@ def replay_dropped(inventory, records):
 
 
 def save_cache(state_dir, fleet, files, fingerprints, dropped, loaded=None):
-    """Write the cache of this run: ``fingerprints`` is ``{label: (fp, vfp)}``, ``dropped`` :func:`dropped_by_device`.
+    """Write the cache of this run: ``fingerprints`` is ``{MAC: (fp, vfp)}``, ``dropped`` :func:`dropped_by_device`.
+
+    Files and warnings name their device by label: a device whose label
+    another one shares gets no record (it is rendered every run).
 
     ``loaded``: the cache this run read (:func:`load_cache`); when this run's
     records are the same, the file is left as it is. Returns whether it was written.
@@ -176,14 +189,17 @@ def save_cache(state_dir, fleet, files, fingerprints, dropped, loaded=None):
         if profile_file.device is not None:
             by_device.setdefault(profile_file.device, []).append(file_record(profile_file))
     records = []
+    labels = {}
     for device in fleet:
-        fp, vfp = fingerprints[device.label]
-        if fp is None or vfp is None:
+        labels[device.label] = labels.get(device.label, 0) + 1
+    for device in fleet:
+        fp, vfp = fingerprints[device.mac]
+        if fp is None or vfp is None or labels[device.label] > 1:
             continue
         records.append([device.label, fp, vfp, device.mac, device.vendor, by_device.get(device.label, []),
                         dropped.get(device.label, [])])
     if loaded is not None and len(loaded) == len(records) and all(
-            loaded.get(record[LABEL]) == record for record in records):
+            loaded.get(record[MAC]) == record for record in records):
         return False
     _write_json_atomic(cache_path(state_dir), {"format": CACHE_FORMAT, "version": CACHE_VERSION,
                                                "fingerprint_version": FINGERPRINT_VERSION, "devices": records})

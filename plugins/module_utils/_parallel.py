@@ -38,7 +38,12 @@ carried back: a later step computes it again, to the same value.
 
 A worker dies with the run (Linux's parent-death signal): it holds copies
 of the run's lock descriptors, which a worker left behind by a killed run
-would keep held.
+would keep held. A worker that dies (killed by the kernel's OOM killer, a
+crash in C code) is a :class:`WorkerError` naming its signal, not a wait
+for its result forever with the run's locks held: the pool is a
+``concurrent.futures`` one, whose results fail once a worker is gone.
+Not a serial retry in this process: what killed a worker (memory, a
+crash) would likely kill the run itself, without a word.
 
 A :class:`~._errors.ProvisioningError` in a chunk is raised in this process
 at its chunk's turn, so the first one in device order wins, as serially;
@@ -54,6 +59,7 @@ import pickle
 import signal
 import sys
 import traceback
+from concurrent.futures.process import BrokenProcessPool
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 
@@ -189,6 +195,8 @@ def _run_chunk(index):
 
 #: prctl(2) option: the signal a process gets when its parent dies.
 _PR_SET_PDEATHSIG = 1
+#: The exit status of a worker that could not arm the parent-death signal.
+_NO_PDEATHSIG_STATUS = 71
 
 
 def _start_worker(parent):
@@ -204,33 +212,99 @@ def _start_worker(parent):
         prctl = ctypes.CDLL(None, use_errno=True).prctl
         prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
         prctl.restype = ctypes.c_int
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (ImportError, OSError, AttributeError):
-        pass
+        # Not Linux: no parent-death signal to arm.
+        prctl = None
+    if prctl is not None and prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        # A worker that may outlive the run must not start: the run fails
+        # with a WorkerError naming this status.
+        os._exit(_NO_PDEATHSIG_STATUS)
     if os.getppid() != parent:
         # The run died before the signal was armed.
         os._exit(1)
 
 
 def _fork_pool(processes):
-    """A ``fork`` pool, or ``(None, reason)`` where this system cannot fork."""
+    """A ``fork`` executor, or ``(None, reason)`` where this system cannot fork (its workers fork at the first submit)."""
     if not hasattr(os, "fork"):
         return None, "this system has no fork()"
     try:
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
         context = multiprocessing.get_context("fork")
-        # The children only read what the parent built: frozen, the garbage
-        # collector does not write to (and so copy) every page of it in each.
-        gc.freeze()
-        try:
-            return context.Pool(processes, initializer=_start_worker, initargs=(os.getpid(),)), None
-        finally:
-            gc.unfreeze()
+        return ProcessPoolExecutor(processes, mp_context=context, initializer=_start_worker,
+                                   initargs=(os.getpid(),)), None
     except (ImportError, ValueError) as exc:
         return None, "no fork context (%s)" % (exc,)
-    except OSError as exc:
-        # EAGAIN: a process limit (ulimit -u, systemd TasksMax); ENOMEM.
-        return None, "fork() failed: %s" % (os.strerror(exc.errno) if exc.errno else exc)
+
+
+def _fork_failure(exc):
+    # EAGAIN: a process limit (ulimit -u, systemd TasksMax); ENOMEM.
+    return "fork() failed: %s" % (os.strerror(exc.errno) if exc.errno else exc)
+
+
+def _submit(pool, count):
+    """``(results iterator in order, worker processes)``: forks the workers."""
+    # The children only read what the parent built: frozen, the garbage
+    # collector does not write to (and so copy) every page of it in each.
+    gc.freeze()
+    try:
+        chunks = pool.map(_run_chunk, range(count))
+    finally:
+        gc.unfreeze()
+    # With fork, every worker is started at the first submit.
+    return chunks, _workers(pool)
+
+
+def _workers(pool):
+    return list(dict(getattr(pool, "_processes", None) or {}).values())
+
+
+def _stop(pool, processes, kill):
+    """End the pool; ``kill``: at once, a worker still running a chunk is killed (an error or a dead worker ended the run).
+
+    Returns once the pool's thread and workers are gone: a later fork must
+    not copy a thread of this pool.
+    """
+    # Those started before a fork failed too.
+    processes = processes + [process for process in _workers(pool) if process not in processes]
+    # shutdown(wait=False) forgets the pool's thread: joined here.
+    thread = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes if kill else ():
+        if process.exitcode is None:
+            try:
+                process.kill()
+            except (OSError, ValueError):
+                pass
+    if thread is not None:
+        thread.join()
+    for process in processes:
+        process.join()
+
+
+def _death_of(processes):
+    """What a broken pool's workers died of, for the error."""
+    causes = []
+    for process in processes:
+        process.join(5)
+        code = process.exitcode
+        if code is None or code == 0:
+            continue
+        if code == _NO_PDEATHSIG_STATUS:
+            cause = "could not arm its parent-death signal (prctl failed)"
+        elif code < 0:
+            try:
+                cause = "was killed by %s" % signal.Signals(-code).name
+            except ValueError:
+                cause = "was killed by signal %d" % -code
+        else:
+            cause = "exited with status %d" % code
+        if cause not in causes:
+            causes.append(cause)
+    # The pool ends the other workers with SIGTERM once one is gone.
+    first = [cause for cause in causes if not cause.endswith("SIGTERM")] or causes
+    return first[0] if first else "died"
 
 
 def map_devices(function, inventory, devices, workers, warnings=None, min_devices=None):
@@ -257,12 +331,24 @@ def map_devices(function, inventory, devices, workers, warnings=None, min_device
             if warnings is not None:
                 warnings.append("workers: %s; %d devices were handled in one process" % (reason, len(devices)))
             return [function(inventory, devices)]
+        processes = []
+        done = False
         try:
-            results, consistent = _merge(pool.imap(_run_chunk, range(len(bounds))), inventory)
-            pool.close()
+            try:
+                chunks, processes = _submit(pool, len(bounds))
+            except OSError as exc:
+                if warnings is not None:
+                    warnings.append("workers: %s; %d devices were handled in one process"
+                                    % (_fork_failure(exc), len(devices)))
+                return [function(inventory, devices)]
+            try:
+                results, consistent = _merge(chunks, inventory)
+                done = True
+            except BrokenProcessPool:
+                raise WorkerError("a worker process %s (out of memory?); "
+                                  "workers: 1 renders in one process" % _death_of(processes)) from None
         finally:
-            pool.terminate()
-            pool.join()
+            _stop(pool, processes, not done)
     finally:
         _JOB.clear()
     if consistent:

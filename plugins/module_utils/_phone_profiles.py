@@ -19,8 +19,8 @@ import time
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils import _http_credentials
 from ansible_collections.sipfleet.provisioning.plugins.module_utils import _incremental
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import canonical_model, device_label
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ErrorCollector, ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._device_model import canonical_model
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fingerprint import (
     FleetContext,
     code_digests,
@@ -547,95 +547,133 @@ class Incremental:
         self.warnings = [warning] if warning else []
         self.active = self.cache is not None
         devices = params["devices"] or []
+        # Keyed by canonical MAC (unique in a fleet; labels are not).
         self.vfps = {}
         self.validated = set()
         self.dirty = None
         self.fps = {}
+        self.macs_by_label = {}
         if not isinstance(devices, list):
             return
         ctx = FleetContext(params["defaults"], params["sites"], params["models"], params["directory"],
                            code_digests(families=VENDORS),
                            {"strict": params["strict"], "http_credentials_enforced": params["http_credentials_enforced"]})
-        for index, raw in enumerate(devices):
+        for raw in devices:
             vendor = None
             if isinstance(raw, dict):
                 vendor = raw.get("vendor") or vendor_for_model(canonical_model(str(raw.get("model") or "")))
-            self.vfps[device_label(raw, index)] = device_fingerprint(raw, vendor, None, ctx)
+            try:
+                mac = normalize_mac(raw.get("mac")) if isinstance(raw, dict) else None
+            except ProvisioningError:
+                # The data model reports it: no fingerprint, no device.
+                continue
+            self.vfps[mac] = device_fingerprint(raw, vendor, None, ctx)
 
     def _matches(self, device, index):
-        record = (self.cache or {}).get(device.label)
-        return (record is not None and record[_incremental.MAC] == device.mac
+        record = (self.cache or {}).get(device.mac)
+        return (record is not None and record[_incremental.LABEL] == device.label
                 and record[_incremental.VENDOR] == device.vendor and record[index] is not None)
 
     def validates(self, device):
         """Whether the vendors check ``device`` this run (``load_fleet``'s ``only``)."""
         if self.active and self._matches(device, _incremental.VFP) and (
-                self.vfps.get(device.label) == self.cache[device.label][_incremental.VFP]):
+                self.vfps.get(device.mac) == self.cache[device.mac][_incremental.VFP]):
             return False
-        self.validated.add(device.label)
+        self.validated.add(device.mac)
         return True
 
     def after_validation(self, inventory, fleet):
-        """The checks across devices over the devices not validated; their warnings replayed from the cache."""
+        """The warnings of the devices not validated, replayed from the cache (``load_fleet`` ran their checks across devices)."""
         if not self.active:
             return
-        skipped = [device for device in fleet if device.label not in self.validated]
-        errors = ErrorCollector()
-        by_vendor = {}
-        for device in skipped:
-            by_vendor.setdefault(device.vendor, []).append(device)
-        for name in sorted(by_vendor):
-            with errors.check():
-                VENDORS[name].validate_shared(by_vendor[name], inventory)
-        errors.raise_if_any()
-        _incremental.replay_dropped(inventory, [self.cache[device.label] for device in skipped])
+        skipped = [device for device in fleet if device.mac not in self.validated]
+        _incremental.replay_dropped(inventory, [self.cache[device.mac] for device in skipped])
 
     def plan_renders(self, fleet, rotating):
         """Decide which devices are rendered, once the keys of this run (rotations) are known."""
         for device in fleet:
             successor = rotating.get(device.label)
-            vfp = self.vfps.get(device.label)
+            vfp = self.vfps.get(device.mac)
             fp = None if vfp is None else render_fingerprint(vfp, device.keys, successor.keys if successor else None)
-            self.fps[device.label] = (fp, vfp)
+            self.fps[device.mac] = (fp, vfp)
+            self.macs_by_label.setdefault(device.label, []).append(device.mac)
         if not self.active:
             return
         self.dirty = set(self.validated)
         for device in fleet:
-            if not self._matches(device, _incremental.FP) or self.cache[device.label][_incremental.FP] != self.fps[device.label][0]:
-                self.dirty.add(device.label)
+            if not self._matches(device, _incremental.FP) or self.cache[device.mac][_incremental.FP] != self.fps[device.mac][0]:
+                self.dirty.add(device.mac)
 
     def only(self):
-        return None if self.dirty is None else (lambda device: device.label in self.dirty)
+        return None if self.dirty is None else (lambda device: device.mac in self.dirty)
 
     def stubs(self, fleet):
         if self.dirty is None:
             return []
         files = []
         for device in fleet:
-            if device.label not in self.dirty:
-                files.extend(_incremental.stubs(self.cache[device.label]))
+            if device.mac not in self.dirty:
+                files.extend(_incremental.stubs(self.cache[device.mac]))
         return files
 
     def promote(self, plans):
-        """Render the devices whose stubs a root's plan could not vouch for; returns whether any was."""
+        """Render the devices whose stubs a root's plan could not vouch for; returns whether any was.
+
+        A planned delete of a path the old manifest gives to a device not
+        rendered, and its cache record does not list, promotes it too: the
+        record lacks a file it served (damaged or altered), and only a
+        render says whether it still has it. (A listed one is a carrier
+        whose window closed: its delete is decided from the record.)
+        """
         promoted = set()
+        stuck = set()
         for plan in plans:
             for change in plan.changes:
                 if change.new is not None and change.new.content is None:
-                    promoted.add(change.new.device)
-        if promoted & self.dirty:
+                    # Files name their device by label: every device not rendered that has it.
+                    stubbed = self._stubbed(change.new.device)
+                    if not stubbed:
+                        stuck.add(change.new.device)
+                    promoted.update(stubbed)
+                elif change.action == "delete":
+                    promoted.update(mac for mac in self._stubbed(plan.old_devices.get(change.path)) if change.path not in [
+                        item[_incremental.F_PATH] for item in self.cache[mac][_incremental.FILES]])
+        if stuck:
             # Only a device not rendered has stubs: this would loop forever.
             raise ProvisioningError("internal error: rendered devices still have cached files: %s"
-                                    % ", ".join(sorted(promoted & self.dirty)))
+                                    % ", ".join(sorted(stuck)))
         self.dirty |= promoted
         return bool(promoted)
+
+    def _stubbed(self, label):
+        """The MACs of the devices labelled ``label`` that are not rendered."""
+        return [mac for mac in self.macs_by_label.get(label, ()) if mac not in self.dirty]
+
+    def render_everything(self, fleet):
+        """Render every device from now on; returns whether some device had stubs (else there is nothing to retry)."""
+        if self.dirty is None or all(device.mac in self.dirty for device in fleet):
+            return False
+        self.dirty.update(device.mac for device in fleet)
+        return True
 
     def rendered(self, fleet):
         return len(fleet) if self.dirty is None else len(self.dirty)
 
     def save(self, state_dir, fleet, files, inventory):
-        _incremental.save_cache(state_dir, fleet, files, self.fps, _incremental.dropped_by_device(inventory.dropped),
-                                self.cache)
+        """Write the render cache; returns a warning if it could not be (the files are served: the run stands)."""
+        try:
+            _incremental.save_cache(state_dir, fleet, files, self.fps, _incremental.dropped_by_device(inventory.dropped),
+                                    self.cache)
+        except OSError as exc:
+            path = _incremental.cache_path(state_dir)
+            # An older cache left in place would still be checked against
+            # the manifests; removed, the next run simply renders everything.
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+            return "render cache %s could not be written (%s): the next run may render every device" % (path, exc)
+        return None
 
 
 def _in_fleet_order(files, fleet):
@@ -665,9 +703,17 @@ def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap,
         # copies the renderers keep are not needed, and at fleet scale they are
         # half the memory.
         warnings = list(incremental.warnings)
-        files = render_fleet(inventory, fleet, rotating, keep_plaintext=False, warnings=warnings,
-                             http_credentials_enforced=params["http_credentials_enforced"],
-                             workers=params["workers"], only=incremental.only(), cached=incremental.stubs(fleet))
+        try:
+            files = render_fleet(inventory, fleet, rotating, keep_plaintext=False, warnings=warnings,
+                                 http_credentials_enforced=params["http_credentials_enforced"],
+                                 workers=params["workers"], only=incremental.only(), cached=incremental.stubs(fleet))
+        except ProvisioningError:
+            # The checks across devices (a file written twice, plain
+            # credentials) saw cached records: the error is reported only
+            # if a render of every device gives it too.
+            if not incremental.render_everything(fleet):
+                raise
+            continue
         if incremental.dirty is not None:
             files = _in_fleet_order(files, fleet)
         rendered = files
@@ -760,7 +806,9 @@ def _run_locked(params, check_mode, want_diff, now, lock, roots, mode_bootstrap,
         # After the manifests: advisory, a run that stops before it renders
         # again what it did not record.
         check_state_dir(state_dir)
-        incremental.save(state_dir, fleet, rendered, inventory)
+        warning = incremental.save(state_dir, fleet, rendered, inventory)
+        if warning is not None:
+            result["warnings"].append(warning)
     return result
 
 

@@ -137,7 +137,11 @@ def _copy_zone(tzdir, name, source):
 
 
 def test_zone_data_is_an_input(tmp_path, monkeypatch):
-    """A tzdata update (another TZif for the same name) changes the devices of that zone, and only them."""
+    """A tzdata update (another TZif for the same name) changes the devices that name that zone, and only them.
+
+    A device of another zone still depends on the zone of its defaults (and
+    model, site): Poly's and Panasonic's files are built against those.
+    """
     real = Path("/usr/share/zoneinfo")
     if not (real / "Europe/Berlin").is_file() or not (real / "Asia/Tokyo").is_file():
         pytest.skip("no system tzdata")
@@ -150,11 +154,15 @@ def test_zone_data_is_an_input(tmp_path, monkeypatch):
     berlin = fingerprint()
     paris = fingerprint(raw=changed(("settings", "timezone"), "Europe/Paris"))
     assert paris != berlin
-    # Berlin's data replaced by Tokyo's: Berlin's devices change, Paris's do not.
+    no_zone_defaults = dict(INPUTS["defaults"], timezone="CET-1CEST,M3.5.0,M10.5.0/3")
+    only_paris = fingerprint(raw=changed(("settings", "timezone"), "Europe/Paris"), defaults=no_zone_defaults)
+    # Berlin's data replaced by Tokyo's: the devices naming Berlin at any level
+    # change (a Paris device whose defaults name Berlin too), the others do not.
     _copy_zone(tzdir, "Europe/Berlin", real / "Asia/Tokyo")
     monkeypatch.setattr(_timezone, "_ZONE_CACHE", {})
     assert fingerprint() != berlin
-    assert fingerprint(raw=changed(("settings", "timezone"), "Europe/Paris")) == paris
+    assert fingerprint(raw=changed(("settings", "timezone"), "Europe/Paris")) != paris
+    assert fingerprint(raw=changed(("settings", "timezone"), "Europe/Paris"), defaults=no_zone_defaults) == only_paris
 
 
 def test_a_zone_that_cannot_be_read_does_not_look_clean(monkeypatch, tmp_path):
@@ -234,3 +242,13 @@ def test_code_digest_is_read_from_a_zip_import_as_from_files(tmp_path):
     _zip_module_utils(changed_zip, patch="_vendors/fanvil/renderer.py")
     changed_digests = _probe(changed_zip)[0]
     assert [name for name in from_zip if from_zip[name] != changed_digests[name]] == ["fanvil"]
+
+
+def test_an_input_json_cannot_sort_gives_no_fingerprint():
+    """Keys of mixed types: no fingerprint (the device is validated and rendered), not a TypeError."""
+    assert fingerprint(raw=changed(("params", 1234), "y")) is None
+    assert fingerprint(defaults=dict(INPUTS["defaults"], **{"x": 1}), raw=None) is not None
+    mixed = dict(INPUTS["defaults"])
+    mixed[1] = "y"
+    assert fingerprint(defaults=mixed) is None
+    assert fingerprint(models={"KX-UTG300": {1: "a", "b": "c"}}) is None

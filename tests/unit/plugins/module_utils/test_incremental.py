@@ -6,13 +6,15 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import stat
 from pathlib import Path
 
 import pytest
 
-from ansible_collections.sipfleet.provisioning.plugins.module_utils import _fleet, _incremental, _key_store, _profile_writer
+from ansible_collections.sipfleet.provisioning.plugins.module_utils import _fleet, _incremental, _key_store, _profile_writer, _timezone
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, renderer_for
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import empty_store, reconcile
@@ -262,6 +264,46 @@ def test_a_cache_that_lies_is_caught_by_the_manifest(fleet_site):
     assert result["rendered_devices"] == 1 and not result["changed"]
 
 
+def test_a_cache_record_that_lost_a_file_does_not_prune_it(fleet_site):
+    """The manifest, not the cache, decides pruning: a clean device whose record lacks a served file is rendered."""
+    cache = fleet_site.state / _incremental.CACHE_FILE
+    data = json.loads(cache.read_text())
+    lost = data["devices"][0][_incremental.FILES].pop()[_incremental.F_PATH]
+    cache.write_text(json.dumps(data))
+    result = fleet_site.run(1000)
+    assert (fleet_site.root / lost).is_file()
+    assert result["rendered_devices"] == 1 and result["pruned"] == 0 and not result["changed"]
+    # The record saved is the device's real one again.
+    assert fleet_site.run(1000)["rendered_devices"] == 0
+    saved = json.loads(cache.read_text())["devices"][0][_incremental.FILES]
+    assert lost in [item[_incremental.F_PATH] for item in saved]
+
+
+def test_a_path_in_two_device_records_is_a_damaged_cache(fleet_site):
+    cache = fleet_site.state / _incremental.CACHE_FILE
+    data = json.loads(cache.read_text())
+    data["devices"][0][_incremental.FILES].append(list(data["devices"][1][_incremental.FILES][0]))
+    cache.write_text(json.dumps(data))
+    result = fleet_site.run(1000, check=False)
+    assert result["incremental"] is False and result["rendered_devices"] == 16 and not result["changed"]
+    assert result["warnings"][0].startswith("render cache %s was altered" % cache)
+
+
+def test_a_cross_device_error_seen_with_cached_records_is_retried_as_a_full_render(fleet_site):
+    """A record naming a shared file's path: "written twice" only if a render of every device says so too."""
+    cache = fleet_site.state / _incremental.CACHE_FILE
+    data = json.loads(cache.read_text())
+    owned = set(item[_incremental.F_PATH] for record in data["devices"] for item in record[_incremental.FILES])
+    shared = sorted(set(tree(fleet_site.root)) - owned)[0]
+    stolen = list(data["devices"][0][_incremental.FILES][0])
+    stolen[_incremental.F_PATH] = shared
+    data["devices"][0][_incremental.FILES].append(stolen)
+    cache.write_text(json.dumps(data))
+    result = fleet_site.run(1000)
+    assert result["rendered_devices"] == 16 and not result["changed"]
+    assert fleet_site.run(1000)["rendered_devices"] == 0
+
+
 def test_full_renders_every_device(fleet_site):
     result = fleet_site.run(1000, check=False, full=True)
     assert (result["rendered_devices"], result["incremental"], result["changed"]) == (16, False, False)
@@ -325,6 +367,155 @@ def test_a_common_file_conflict_between_a_changed_and_an_unchanged_model_is_refu
         run(dict(params, full=True), now=1000)
 
 
+@pytest.mark.parametrize("edited", ["T53", "T53W"])
+def test_a_common_file_conflict_is_the_full_run_s_error_in_an_incremental_run(tmp_path, edited):
+    """Same device, field and order as a full run, collected with the data model's errors."""
+    models = {"T53": {"ntp_server": "ntp.a"}, "T53W": {"ntp_server": "ntp.a"}}
+    defaults = dict(DEFAULTS, encrypt_profiles=False, provisioning_url="https://prov.example.net/y")
+    devices = yealink_devices() + [dict(yealink_devices()[1], name="y3", mac="805ec0000103")]
+    params = dict(devices=devices, defaults=defaults, models=models, roots=[str(tmp_path / "root")],
+                  state_dir=str(tmp_path / "state"))
+    run(params, now=1000)
+    params["models"] = dict(models, **{edited: {"ntp_server": "ntp.b"}})
+    # A data model error of an unchanged device: reported with the vendors' errors, in one list.
+    params["devices"] = devices + [dict(yealink_devices()[1], name="y4", mac="805ec0000104",
+                                        lines=[{"extension": "", "password": "x"}])]
+    messages = []
+    for full in (False, True):
+        with pytest.raises(ProvisioningError) as raised:
+            run(dict(params, full=full), now=1000)
+        messages.append(str(raised.value))
+    assert messages[0] == messages[1]
+    assert "device y2, field sipfleet_models.T53W" in messages[1] and "device y3" in messages[1]
+    assert "device y4, field lines[0].extension" in messages[1]
+
+
+def test_other_shards_lines_and_contacts_render_only_the_phonebooks(tmp_path, monkeypatch):
+    """On a shard host the other shards' lines (and the contacts) feed only phonebooks, rendered every run."""
+    devices = fleet_devices(8)
+    keys = deterministic_keys(monkeypatch, devices, DEFAULTS, SITES, MODEL_SETTINGS)
+    directory = {"fleet": True, "contacts": [{"name": "Front desk", "numbers": ["100"]}]}
+    params = dict(devices=devices, defaults=DEFAULTS, sites=SITES, models=MODEL_SETTINGS, keys=keys.keys,
+                  directory=directory, other_lines=[["other-1", 0, "Other desk", "900", "paris"]],
+                  roots=[str(tmp_path / "root")], state_dir=str(tmp_path / "state"))
+    run(dict(params), now=1000)
+    params["other_lines"] = [["other-1", 0, "Renamed desk", "900", "paris"]]
+    params["directory"] = dict(directory, contacts=[{"name": "Reception", "numbers": ["101"]}])
+    result = run(dict(params), now=1000)
+    assert result["incremental"] is True and result["rendered_devices"] == 0
+    assert result["changed"] and result["changed_devices"] == []
+    full = run(dict(params, roots=[str(tmp_path / "full")], state_dir=str(tmp_path / "full-state"), full=True), now=1000)
+    assert tree(tmp_path / "root") == tree(tmp_path / "full") and full["changed_shared_files"]
+
+
+def test_a_cache_that_cannot_be_written_is_a_warning_not_a_failed_run(fleet_site, monkeypatch):
+    """The files are written when the advisory cache is: ENOSPC there must not fail the run."""
+    cache = fleet_site.state / _incremental.CACHE_FILE
+    fleet_site.params["devices"][3]["lines"][0]["display_name"] = "Full disk desk"
+
+    def no_space(path, data, mode=0o600):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+
+    monkeypatch.setattr(_incremental, "_write_json_atomic", no_space)
+    result = fleet_site.run(1000, check=False)
+    assert result["changed_devices"] == ["p03"]
+    assert result["warnings"][-1].startswith("render cache %s could not be written" % cache)
+    # The stale cache is gone: the next run renders every device, and serves what a full run does.
+    assert not cache.exists()
+    monkeypatch.undo()
+    again = fleet_site.run(1000, check=False)
+    assert again["incremental"] is False and again["rendered_devices"] == 16 and not again["changed"]
+
+
+def test_a_cache_path_that_is_a_directory_does_not_fail_the_run(tmp_path, monkeypatch):
+    devices = fleet_devices(4)
+    keys = deterministic_keys(monkeypatch, devices, DEFAULTS, SITES, MODEL_SETTINGS)
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    (state / _incremental.CACHE_FILE).mkdir()
+    params = dict(devices=devices, defaults=DEFAULTS, sites=SITES, models=MODEL_SETTINGS, keys=keys.keys)
+    result = run(dict(params, roots=[str(tmp_path / "root")], state_dir=str(state)), now=1000)
+    assert any(warning.startswith("render cache %s could not be written" % (state / _incremental.CACHE_FILE))
+               for warning in result["warnings"])
+    run(dict(params, roots=[str(tmp_path / "full")], state_dir=str(tmp_path / "full-state"), full=True), now=1000)
+    assert tree(tmp_path / "root") == tree(tmp_path / "full")
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_a_key_of_another_type_is_the_data_model_s_error_not_a_fingerprint_crash(tmp_path, full):
+    devices = [{"name": "g1", "mac": "000b82000001", "model": "GXP2170", "params": {"P30": "ntp.x", 1234: "y"},
+                "lines": [{"extension": "101", "password": "Pw-00000101"}]}]
+    with pytest.raises(ProvisioningError, match="device g1, field params.1234: "):
+        run(dict(devices=devices, defaults=DEFAULTS, roots=[str(tmp_path / "root")], state_dir=str(tmp_path / "state"),
+                 full=full), now=1000)
+
+
+@pytest.mark.parametrize("names", [
+    # Cut at 80 characters, both names give one label.
+    ["hq-building-7-floor-3-conference-room-east-wing-near-the-elevators-desk-phone-num-%d" % index
+     for index in (1, 2)] + ["p3"],
+    # A name that is another device's MAC as written (its label).
+    ["0004f2000002", None, "p3"],
+])
+def test_devices_sharing_a_label_keep_the_cache_usable(tmp_path, monkeypatch, names):
+    """The cache is keyed by MAC: a label two devices share does not make it damaged at every run."""
+    devices = [{"mac": "0004f200000%d" % (index + 1), "model": "VVX410",
+                "lines": [{"extension": "10%d" % index, "password": "Pw-0000010%d" % index}]}
+               for index in range(3)]
+    for device, name in zip(devices, names):
+        if name is not None:
+            device["name"] = name
+    defaults = dict(DEFAULTS, encrypt_profiles=False, provisioning_url="https://prov.example.net/p")
+    keys = deterministic_keys(monkeypatch, devices, defaults)
+    params = dict(devices=devices, defaults=defaults, keys=keys.keys, roots=[str(tmp_path / "root")],
+                  state_dir=str(tmp_path / "state"))
+    run(dict(params), now=1000)
+    devices[2]["lines"][0]["display_name"] = "Renamed"
+    result = run(dict(params), now=1000)
+    assert result["incremental"] is True and not [line for line in result["warnings"] if "render cache" in line]
+    # The two devices of one label have no record (their files name them by label): rendered; the third once.
+    assert result["rendered_devices"] == 3
+    again = run(dict(params), now=1000)
+    assert again["incremental"] is True and again["rendered_devices"] == 2 and not again["changed"]
+    run(dict(params, roots=[str(tmp_path / "full")], state_dir=str(tmp_path / "full-state"), full=True), now=1000)
+    assert tree(tmp_path / "root") == tree(tmp_path / "full")
+
+
 def test_full_must_be_a_boolean(tmp_path):
     with pytest.raises(ProvisioningError, match="field full"):
         run(dict(devices=[], roots=[str(tmp_path)], state_dir=str(tmp_path / "s"), full="yes"), now=1)
+
+
+@pytest.mark.parametrize("model, prefix, encrypt", [("VVX410", "0004f2", False), ("KX-UTG300", "0080f0", True)])
+def test_a_tzdata_update_of_the_defaults_zone_renders_the_devices_of_other_zones(tmp_path, monkeypatch, model, prefix,
+                                                                                 encrypt):
+    """Poly files are diffs against the defaults' zone; Panasonic's compare with it: a device of another zone too."""
+    real = Path("/usr/share/zoneinfo")
+    if not all((real / name).is_file() for name in ("Europe/Berlin", "Europe/Paris", "America/New_York")):
+        pytest.skip("no system tzdata")
+    zones = tmp_path / "zoneinfo"
+    (zones / "Europe").mkdir(parents=True)
+    for name in ("Europe/Berlin", "Europe/Paris"):
+        (zones / name).write_bytes((real / name).read_bytes())
+    monkeypatch.setattr(_timezone, "zone_search_path", lambda: (str(zones),))
+    monkeypatch.setattr(_timezone, "_tzdata_package_dir", lambda: None)
+    monkeypatch.setattr(_timezone, "_ZONE_CACHE", {})
+    monkeypatch.setattr(_timezone, "_PARSED_CACHE", {})
+    defaults = dict(DEFAULTS, timezone="Europe/Berlin", encrypt_profiles=encrypt,
+                    provisioning_url="https://prov.example.net/p" if not encrypt else "http://prov.example.net/p")
+    devices = [{"name": "z1", "mac": prefix + "000001", "model": model, "settings": {"timezone": "Europe/Paris"},
+                "lines": [{"extension": "101", "password": "Pw-00000101"}]},
+               {"name": "z2", "mac": prefix + "000002", "model": model,
+                "lines": [{"extension": "102", "password": "Pw-00000102"}]}]
+    keys = deterministic_keys(monkeypatch, devices, defaults)
+    params = dict(devices=devices, defaults=defaults, keys=keys.keys)
+    incremental = dict(params, roots=[str(tmp_path / "root")], state_dir=str(tmp_path / "state"))
+    run(dict(incremental), now=1000)
+    # A tzdata update changes the defaults' zone (Berlin now has New York's rules).
+    (zones / "Europe/Berlin").write_bytes((real / "America/New_York").read_bytes())
+    monkeypatch.setattr(_timezone, "_ZONE_CACHE", {})
+    monkeypatch.setattr(_timezone, "_PARSED_CACHE", {})
+    result = run(dict(incremental), now=1000)
+    assert result["incremental"] is True and result["rendered_devices"] == 2
+    run(dict(params, roots=[str(tmp_path / "full")], state_dir=str(tmp_path / "full-state"), full=True), now=1000)
+    assert tree(tmp_path / "root") == tree(tmp_path / "full")

@@ -35,6 +35,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors impo
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import load_fleet, renderer_for, vendor_for_model
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store import empty_store, key_id, reconcile
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import BOOTSTRAP_STATE_FILE, run
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors import cisco_flat_profile
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.registry import VENDORS
 from ansible_collections.sipfleet.provisioning.tests.unit.plugins.module_utils.test_incremental import (
     DEFAULTS,
@@ -282,6 +283,10 @@ def clear_zone_caches():
     """Forget the zones this process read (a module run starts afresh; the tests swap zone files)."""
     _timezone._ZONE_CACHE.clear()
     _timezone._PARSED_CACHE.clear()
+    _timezone._POSIX_CACHE.clear()
+    # The Cisco families memoise a zone's parameters by its name: without
+    # this, a swapped zone file would render the old rules in both runs.
+    cisco_flat_profile._TIME_ZONE_PARAMS.clear()
 
 
 def saved_state(state_dir):

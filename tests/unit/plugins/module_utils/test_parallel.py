@@ -9,10 +9,12 @@ from __future__ import annotations
 import copy
 import errno
 import json
+import multiprocessing
 import os
 import random
 import re
 import shutil
+import signal
 import time
 
 import pytest
@@ -263,7 +265,7 @@ def test_a_host_that_cannot_fork_runs_serially_and_says_so(tmp_path, monkeypatch
         def no_pool(*args, **kwargs):
             raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN))
 
-        monkeypatch.setattr(type(context), "Pool", no_pool)
+        monkeypatch.setattr(type(context), "Process", no_pool)
     else:
         monkeypatch.delattr(os, "fork")
     outcome = run_once(tmp_path, devices, models, keys, 2)
@@ -393,3 +395,41 @@ def test_workers_die_with_a_killed_run(tmp_path):
         alive = [pid for pid in pids if os.path.exists("/proc/%d" % pid)
                  and not open("/proc/%d/stat" % pid).read().split(") ")[1].startswith("Z")]
     assert alive == []
+
+
+def killed_at_250(inventory, devices):
+    if 250 in devices:
+        os.kill(os.getpid(), signal.SIGKILL)   # as the kernel's OOM killer does
+    return [device * 2 for device in devices]
+
+
+def test_a_worker_killed_by_a_signal_is_an_error_naming_it_not_a_hang():
+    """A dead worker's result never comes: waiting for it would hold the run's locks forever."""
+    def timed_out(signum, frame):
+        raise AssertionError("map_devices waited for a dead worker")
+
+    previous = signal.signal(signal.SIGALRM, timed_out)
+    signal.alarm(30)
+    try:
+        with pytest.raises(_parallel.WorkerError, match="killed by SIGKILL"):
+            _parallel.map_devices(killed_at_250, FakeInventory(), list(range(2000)), 2, [], min_devices=2)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    # The pool after a death leaves no worker behind.
+    assert not [child for child in multiprocessing.active_children()
+                if child.name.startswith(("ForkProcess", "SpawnProcess"))]
+
+
+def test_a_worker_that_cannot_arm_its_parent_death_signal_does_not_run(monkeypatch):
+    class FailingLibc:
+        class prctl:    # noqa: N801 - a libc function stand-in
+            argtypes = restype = None
+
+            def __new__(cls, *args):
+                return -1
+
+    import ctypes
+    monkeypatch.setattr(ctypes, "CDLL", lambda *args, **kwargs: FailingLibc)
+    with pytest.raises(_parallel.WorkerError, match="parent-death signal"):
+        _parallel.map_devices(first_device_seen, FakeInventory(), list(range(400)), 2, [], min_devices=2)

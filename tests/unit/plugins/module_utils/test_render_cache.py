@@ -29,6 +29,8 @@ DEVICES = [
      "keys": {"gpp_a": "22" * 32, "gpp_b": "33" * 16}},
 ]
 
+PANA, SPA = "0080f0000001", "88012b000001"
+
 
 def rendered():
     inventory, fleet = load_fleet(DEVICES, DEFAULTS)
@@ -36,7 +38,7 @@ def rendered():
 
 
 def fingerprints(fleet):
-    return dict((device.label, ("a" * 64, "b" * 64)) for device in fleet)
+    return dict((device.mac, ("a" * 64, "b" * 64)) for device in fleet)
 
 
 def test_round_trip_gives_stubs_with_the_files_metadata(tmp_path):
@@ -44,11 +46,11 @@ def test_round_trip_gives_stubs_with_the_files_metadata(tmp_path):
     _incremental.save_cache(str(tmp_path), fleet, files, fingerprints(fleet), {"pana": [["panasonic", "f", "r"]]})
     assert stat.S_IMODE((tmp_path / "render-cache.json").stat().st_mode) == 0o600
     cache, warning = _incremental.load_cache(str(tmp_path))
-    assert warning is None and sorted(cache) == ["pana", "spa"]
-    assert cache["pana"][_incremental.DROPPED] == [["panasonic", "f", "r"]]
-    for label in cache:
-        real = [item for item in files if item.device == label]
-        stubs = _incremental.stubs(cache[label])
+    assert warning is None and sorted(cache) == [PANA, SPA]
+    assert cache[PANA][_incremental.DROPPED] == [["panasonic", "f", "r"]]
+    for mac in cache:
+        real = [item for item in files if item.device == cache[mac][_incremental.LABEL]]
+        stubs = _incremental.stubs(cache[mac])
         assert len(stubs) == len(real) > 1
         for stub, item in zip(stubs, real):
             assert isinstance(stub, CachedFile) and stub.content is None
@@ -56,7 +58,7 @@ def test_round_trip_gives_stubs_with_the_files_metadata(tmp_path):
                     stub.delivers_keys, stub.device) == (
                 item.path, item.sha256, item.size, item.tag, item.role, item.secret, item.after_window,
                 item.delivers_keys, item.device)
-    assert any(stub.after_window for stub in _incremental.stubs(cache["pana"]))
+    assert any(stub.after_window for stub in _incremental.stubs(cache[PANA]))
 
 
 def test_profile_file_sha256_follows_its_content():
@@ -116,7 +118,7 @@ def test_a_plan_from_stubs_equals_the_plan_from_the_files_and_reads_nothing(tmp_
     plan.close()
     _incremental.save_cache(state, fleet, served, fingerprints(fleet), {})
     cache, _warning = _incremental.load_cache(state)
-    stubs = [stub for label in ("pana", "spa") for stub in _incremental.stubs(cache[label])]
+    stubs = [stub for mac in (PANA, SPA) for stub in _incremental.stubs(cache[mac])]
     stubs += [item for item in served if item.device is None]
     monkeypatch.setattr(_profile_writer._RootTree, "read", lambda self, relpath: pytest.fail("read %s" % relpath))
     real_plan = plan_root(root, served, manifest_path_for(state, root), policy)
