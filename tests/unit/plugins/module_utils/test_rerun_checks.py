@@ -2,10 +2,14 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The checks a rerun makes on the manifests and the render cache refuse what they refused before they were memoised."""
+"""A rerun's shortcuts: its checks of the manifests and the render cache refuse what they refused before they were
+memoised; the cyclic collector, paused during a run, is given back and has nothing left to collect."""
 
 from __future__ import annotations
 
+import collections
+import copy
+import gc
 import itertools
 import json
 import posixpath
@@ -13,10 +17,19 @@ import posixpath
 import pytest
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils import _incremental
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import run
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import (
     WriterError,
     is_relative_path,
     load_manifest,
+)
+from ansible_collections.sipfleet.provisioning.tests.unit.plugins.module_utils.test_incremental import (
+    DEFAULTS,
+    MODEL_SETTINGS,
+    SITES,
+    deterministic_keys,
+    fleet_devices,
 )
 
 SHA = "ab" * 32
@@ -85,3 +98,66 @@ def test_a_manifest_tag_after_good_ones_is_still_checked(tmp_path, tag):
     with pytest.raises(WriterError) as failure:
         load_manifest(str(path), "/srv")
     assert "f2.cfg" in str(failure.value) and failure.value.field == "state_dir"
+
+
+# --- the cyclic garbage collector is paused during a run ------------------------------------------------------------
+
+
+@pytest.fixture(name="saved_garbage")
+def saved_garbage_fixture():
+    """Unreachable cycles kept in gc.garbage instead of freed, so that a test can count them."""
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        yield
+    finally:
+        gc.set_debug(0)
+        del gc.garbage[:]
+        if enabled:
+            gc.enable()
+
+
+def fleet_params(tmp_path, monkeypatch):
+    devices = fleet_devices()
+    keys = deterministic_keys(monkeypatch, devices, DEFAULTS, SITES, MODEL_SETTINGS)
+    return dict(devices=devices, defaults=DEFAULTS, sites=SITES, models=MODEL_SETTINGS, keys=keys.keys,
+                roots=[str(tmp_path / "root")], state_dir=str(tmp_path / "state"), workers=1)
+
+
+def test_a_run_leaves_no_reference_cycle_behind(tmp_path, monkeypatch, saved_garbage):
+    """The collector is off during a run: whatever a run (every family, rendered then rerun) makes must be
+    freed by reference counting, or its memory would stay until the run ends."""
+    params = fleet_params(tmp_path, monkeypatch)
+    gc.enable()
+    first = run(copy.deepcopy(params), now=1000)
+    again = run(copy.deepcopy(params), now=1000)
+    assert first["rendered_devices"] == 16 and again["rendered_devices"] == 0
+    assert gc.isenabled()
+    gc.collect()
+    cycles = collections.Counter(type(item).__name__ for item in gc.garbage)
+    assert not cycles, cycles
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_run_gives_the_collector_back_as_it_found_it(tmp_path, monkeypatch, enabled):
+    params = fleet_params(tmp_path, monkeypatch)
+    seen = []
+    original = _incremental.save_cache
+
+    def save_cache(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_incremental, "save_cache", save_cache)
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        run(copy.deepcopy(params), now=1000)
+        assert seen == [False] and gc.isenabled() is enabled
+        # A run that fails gives it back too.
+        with pytest.raises(ProvisioningError):
+            run(dict(copy.deepcopy(params), bootstrap_window=-1), now=1000)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
