@@ -11,7 +11,6 @@ the logic itself never depends on Ansible.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 #: How many characters of a value an error message quotes at most: enough to
 #: recognise it, never a megabyte of it in a log.
@@ -196,12 +195,12 @@ class ErrorCollector:
         else:
             self.errors.append(error)
 
-    @contextmanager
     def check(self):
-        try:
-            yield
-        except ProvisioningError as exc:
-            self.add(exc)
+        # A small context manager, not a generator's: the data model enters
+        # it for every field of every device (165,000 times at 10,000
+        # devices), where @contextmanager costs a tenth of a second. Made
+        # per call, not kept: kept, it would be a reference cycle.
+        return _Check(self)
 
     def __bool__(self):
         return bool(self.errors)
@@ -212,3 +211,21 @@ class ErrorCollector:
     def raise_if_any(self):
         if self.errors:
             raise ProvisioningErrors(self.errors)
+
+
+class _Check:
+    """``with collector.check():`` records the :class:`ProvisioningError` the block raises and goes on."""
+
+    __slots__ = ("collector",)
+
+    def __init__(self, collector):
+        self.collector = collector
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, kind, exc, traceback):
+        if kind is not None and issubclass(kind, ProvisioningError):
+            self.collector.add(exc)
+            return True
+        return False

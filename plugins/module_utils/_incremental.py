@@ -111,33 +111,45 @@ def _cache_problem(data):
     return None
 
 
-def _file_problem(item, chains):
+def _file_problem(item, tags):
+    """What is wrong with a file record, or ``None``; ``tags``: ``{tag fields: problem}`` across the cache.
+
+    A fleet's files share a handful of (role, flags, kind, encoding, digest)
+    between them: those are checked once each, the path, digest and size of
+    every file.
+    """
     if not isinstance(item, list) or len(item) != 8:
         return "not a list of 8 fields"
-    path, role, flags, sha, size = item[:5]
+    path, role, flags, sha, size, kind, encoding, digest = item
     if not isinstance(path, str) or not is_relative_path(path):
         return "%r is not a relative path" % (str(path)[:80],)
+    if not isinstance(sha, str) or not _HEX64.match(sha):
+        return "sha256 is not hex"
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        return "bad size"
+    if not isinstance(encoding, list) or not all(isinstance(step, str) for step in encoding):
+        return "bad encoding"
+    if not all(value is None or isinstance(value, str) for value in (role, kind, digest)):
+        return _tag_problem(role, flags, kind, encoding, digest) or "bad role, kind or digest"
+    # The type is part of the key: True == 1, but a bool is no flags.
+    key = (role, type(flags), flags if isinstance(flags, int) else repr(flags), kind, digest, tuple(encoding))
+    if key not in tags:
+        tags[key] = _tag_problem(role, flags, kind, encoding, digest)
+    return tags[key]
+
+
+def _tag_problem(role, flags, kind, encoding, digest):
     if role not in ProfileFile.ROLES:
         return "unknown role"
     if isinstance(flags, bool) or not isinstance(flags, int) or not 0 <= flags <= 7:
         return "bad flags"
     if flags & AFTER_WINDOW and (flags & SECRET or role != "profile"):
         return "an after_window file that is not a plain profile"
-    if not isinstance(sha, str) or not _HEX64.match(sha):
-        return "sha256 is not hex"
-    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-        return "bad size"
-    kind, encoding, digest = item[F_KIND], item[F_ENCODING], item[F_DIGEST]
     if kind is not None and not isinstance(kind, str):
         return "bad kind"
-    if not isinstance(encoding, list) or not all(isinstance(step, str) for step in encoding):
-        return "bad encoding"
     if digest is not None and not isinstance(digest, str):
         return "bad digest"
-    key = (tuple(encoding), digest)
-    if key not in chains:
-        chains[key] = chain_problem(key[0], digest)
-    return chains[key]
+    return chain_problem(tuple(encoding), digest)
 
 
 def file_record(profile_file):

@@ -204,11 +204,15 @@ class RootPlan:
             self.tree.close()
 
 
+# A relative path of non-empty parts, none of them "." or "..", without NUL:
+# such a path is its own posixpath.normpath. One compiled match, since the
+# manifests and the render cache check every path they list on each run.
+_RELATIVE_PATH = re.compile(r"\A(?!\.\.?(?:/|\Z))[^/\x00]+(?:/(?!\.\.?(?:/|\Z))[^/\x00]+)*\Z")
+
+
 def is_relative_path(path):
     """True for a path a root may hold: relative, normalised, no ``..``, no empty or ``.`` part."""
-    return (isinstance(path, str) and path != "" and not path.startswith("/") and "\x00" not in path
-            and posixpath.normpath(path) == path
-            and all(part not in ("", ".", "..") for part in path.split("/")))
+    return isinstance(path, str) and _RELATIVE_PATH.match(path) is not None
 
 
 def _symlink_error(root, relpath):
@@ -413,6 +417,7 @@ def _is_int_or_none(value):
 
 
 def _record_problem(path, record):
+    """What is wrong with the manifest record of ``path`` (5 or 9 fields), or ``None``."""
     if not is_relative_path(path):
         return "the path %r is not a normalised path inside the root" % (path[:120] if isinstance(path, str) else path,)
     if not isinstance(record, list) or len(record) not in (_UNTAGGED_FIELDS, _TAGGED_FIELDS):
@@ -426,12 +431,45 @@ def _record_problem(path, record):
     if not _is_int_or_none(record[SIZE]) or not _is_int_or_none(record[MTIME_NS]):
         return "the record of %s has a size or mtime that is not an integer" % path
     if len(record) == _TAGGED_FIELDS:
-        for index, what in ((VENDOR, "vendor"), (KIND, "file kind")):
-            if record[index] is not None and not (isinstance(record[index], str) and _TAG_NAME.match(record[index])):
-                return "the record of %s has a %s that is not a name" % (path, what)
-        problem = chain_problem(record[ENCODING], record[DIGEST])
-        if problem is not None:
-            return "the record of %s has an encoding that cannot be: %s" % (path, problem)
+        return _record_tag_problem(path, record)
+    return None
+
+
+def _record_tag_problem(path, record, tags_seen=None):
+    """What is wrong with the tag fields of the (9-field) record of ``path``, or ``None``.
+
+    ``tags_seen``: ``{tag: problem}`` shared by the records of one manifest,
+    since a fleet's files carry a handful of distinct tags (vendor, kind,
+    encoding, digest) between them.
+    """
+    tag = _hashable_tag(record)
+    if tag is None or tags_seen is None:
+        problem = _tag_problem(record)
+    elif tag in tags_seen:
+        problem = tags_seen[tag]
+    else:
+        problem = tags_seen[tag] = _tag_problem(record)
+    return None if problem is None else "the record of %s %s" % (path, problem)
+
+
+def _hashable_tag(record):
+    """The tag fields of ``record`` as a key, their types included; ``None`` when one cannot be a key."""
+    encoding = record[ENCODING]
+    if not isinstance(encoding, list) or not all(isinstance(step, str) for step in encoding):
+        return None
+    fields = (record[VENDOR], record[KIND], record[DIGEST])
+    if not all(value is None or isinstance(value, str) for value in fields):
+        return None
+    return fields + tuple(encoding)
+
+
+def _tag_problem(record):
+    for index, what in ((VENDOR, "vendor"), (KIND, "file kind")):
+        if record[index] is not None and not (isinstance(record[index], str) and _TAG_NAME.match(record[index])):
+            return "has a %s that is not a name" % what
+    problem = chain_problem(record[ENCODING], record[DIGEST])
+    if problem is not None:
+        return "has an encoding that cannot be: %s" % problem
     return None
 
 
@@ -485,6 +523,7 @@ def load_manifest(path, root):
         problem = _record_problem(relpath, record)
         if not problem and len(record) != _UNTAGGED_FIELDS:
             problem = "the record of %s is not a list of %d fields" % (relpath, _UNTAGGED_FIELDS)
+    tags_seen = {}
     for relpath, tag in tags.items():
         if problem:
             break
@@ -493,8 +532,9 @@ def load_manifest(path, root):
         elif not isinstance(tag, list) or len(tag) != _TAGGED_FIELDS - _UNTAGGED_FIELDS:
             problem = "the tag of %s is not a list of %d fields" % (relpath, _TAGGED_FIELDS - _UNTAGGED_FIELDS)
         else:
+            # The 5 fields were checked above: only the tag's are left.
             data["files"][relpath] = data["files"][relpath] + tag
-            problem = _record_problem(relpath, data["files"][relpath])
+            problem = _record_tag_problem(relpath, data["files"][relpath], tags_seen)
     if problem:
         raise WriterError("the manifest %s was altered: %s; nothing was changed or deleted; move it away to "
                           "start a new one" % (path, problem), field="state_dir")

@@ -202,6 +202,9 @@ def render(root, form):
         lines.append("%s</%s>" % (pad, node.name))
 
     write(root, 0)
+    # write refers to itself through its closure: emptying that cell frees
+    # it and the lines now, not at the cyclic collector's next pass.
+    del write
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
