@@ -96,8 +96,9 @@ def load_fleet(devices, defaults=None, sites=None, models=None, directory=None, 
     if only is not None:
         validating = set(id(device) for device in checked)
         checked = [(device, id(device) in validating) for device in fleet]
-        if len(validating) < _parallel.PARALLEL_MIN_DEVICES:
-            # The checks across devices alone are not worth a fork.
+        if len(validating) < max(_parallel.PARALLEL_MIN_DEVICES, 2):
+            # The checks across devices, and one device's own, are not worth a fork
+            # (map_devices' own rule, counted on the devices really validated).
             workers = 1
     for found in map_devices(_validate_devices, inventory, checked, workers, warnings):
         errors.errors.extend(found)
