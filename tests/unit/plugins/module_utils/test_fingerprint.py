@@ -44,7 +44,12 @@ INPUTS = {
 KEYS = {"panasonic_key": "00" * 16}
 
 
-def fingerprint(raw=None, keys=KEYS, **changes):
+_DEFAULT_KEYS = object()
+
+
+def fingerprint(raw=None, keys=_DEFAULT_KEYS, **changes):
+    # None is a case of its own (no keys): a sentinel stands for KEYS.
+    keys = KEYS if keys is _DEFAULT_KEYS else keys
     inputs = copy.deepcopy(INPUTS)
     inputs.update(changes)
     ctx = FleetContext(inputs["defaults"], inputs["sites"], inputs["models"], inputs["directory"], inputs["code"],

@@ -311,7 +311,7 @@ def check_sequence(data, monkeypatch_context):
     # the examples stay reproducible (derandomize).
     rng = random.Random(data.draw(st.integers(0, 2 ** 64), label="seed"))
     # One device of every family, in a drawn order, and up to three more.
-    order = rng.sample(range(len(MODELS)), len(MODELS)) + [rng.randrange(len(MODELS)) for _ in range(rng.randint(0, 3))]
+    order = rng.sample(range(len(MODELS)), len(MODELS)) + [rng.randrange(len(MODELS)) for dummy in range(rng.randint(0, 3))]
     families = [(family, rng.choice((None,) + SITE_NAMES)) for family in order]
     edits = rng.sample(EDITS, rng.randint(3, 7))
     zone = rng.choice(ANY_ZONES)
