@@ -24,6 +24,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._fingerprint
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import (
     _write_json_atomic,
     is_relative_path,
+    is_sha256_hex,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._vendors.base import CachedFile, ProfileFile
 
@@ -37,7 +38,6 @@ LABEL, FP, VFP, MAC, VENDOR, FILES, DROPPED = range(7)
 # A file record: [path, role, flags, sha256, size, kind, encoding, digest]
 F_PATH, F_ROLE, F_FLAGS, F_SHA256, F_SIZE, F_KIND, F_ENCODING, F_DIGEST = range(8)
 
-_HEX64 = re.compile(r"\A[0-9a-f]{64}\Z")
 _MAC = re.compile(r"\A[0-9a-f]{12}\Z")
 
 
@@ -90,7 +90,7 @@ def _cache_problem(data):
         label = record[LABEL]
         if not _is_text(label):
             return "a device label is missing"
-        if not all(isinstance(record[index], str) and _HEX64.match(record[index]) for index in (FP, VFP)):
+        if not all(is_sha256_hex(record[index]) for index in (FP, VFP)):
             return "the fingerprints of %s are not SHA-256 hex" % label[:60]
         if not isinstance(record[MAC], str) or not _MAC.match(record[MAC]) or not _is_text(record[VENDOR]):
             return "the MAC or vendor of %s is wrong" % label[:60]
@@ -123,7 +123,7 @@ def _file_problem(item, tags):
     path, role, flags, sha, size, kind, encoding, digest = item
     if not isinstance(path, str) or not is_relative_path(path):
         return "%r is not a relative path" % (str(path)[:80],)
-    if not isinstance(sha, str) or not _HEX64.match(sha):
+    if not is_sha256_hex(sha):
         return "sha256 is not hex"
     if isinstance(size, bool) or not isinstance(size, int) or size < 0:
         return "bad size"

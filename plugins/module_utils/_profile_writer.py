@@ -416,13 +416,18 @@ def _is_int_or_none(value):
     return value is None or (isinstance(value, int) and not isinstance(value, bool))
 
 
+def is_sha256_hex(value):
+    """Whether ``value`` is a SHA-256 digest as this writer records them: 64 lowercase hex digits."""
+    return isinstance(value, str) and _SHA256_HEX.match(value) is not None
+
+
 def _record_problem(path, record):
     """What is wrong with the manifest record of ``path`` (5 or 9 fields), or ``None``."""
     if not is_relative_path(path):
         return "the path %r is not a normalised path inside the root" % (path[:120] if isinstance(path, str) else path,)
     if not isinstance(record, list) or len(record) not in (_UNTAGGED_FIELDS, _TAGGED_FIELDS):
         return "the record of %s is not a list of %d or %d fields" % (path, _UNTAGGED_FIELDS, _TAGGED_FIELDS)
-    if not isinstance(record[SHA256], str) or not _SHA256_HEX.match(record[SHA256]):
+    if not is_sha256_hex(record[SHA256]):
         return "the record of %s has no SHA-256 hex digest" % path
     if record[DEVICE] is not None and not isinstance(record[DEVICE], str):
         return "the record of %s names no device" % path
