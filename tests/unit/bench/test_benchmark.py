@@ -186,7 +186,7 @@ def test_a_smoke_run_without_playbooks_prints_the_floors_and_the_ratios(tmp_path
     assert "| devices | run | seconds | × Ansible's floor | × disk floor | peak RSS (MiB) | rendered devices " \
            "| target (issue 18) |" in text
     rows = table_rows(text, 50)
-    assert len(rows) == 11
+    assert len(rows) == 12
     disk = row(rows, "disk floor")
     assert re.fullmatch(FIGURE, disk[2]) and re.fullmatch(r"\d+", disk[5])
     files = int(re.search(r"\((\d+) files\)", disk[1]).group(1))
@@ -195,7 +195,8 @@ def test_a_smoke_run_without_playbooks_prints_the_floors_and_the_ratios(tmp_path
     assert re.fullmatch(FIGURE, module[2]) and re.fullmatch(RATIO, module[4])
     assert module[7].startswith("≤ 1.5× the disk floor: ")
     assert re.fullmatch(FIGURE, row(rows, "limit")[2])
-    for start in ("Ansible's floor", "first run", "rerun, no change", "rerun, one device changed"):
+    for start in ("Ansible's floor: ", "Ansible's floor + `key_store`", "first run", "rerun, no change",
+                  "rerun, one device changed"):
         assert row(rows, start)[2] == "n/a (--no-playbooks)"
 
 
@@ -211,8 +212,12 @@ def test_a_smoke_run_with_playbooks_measures_every_row_against_both_floors(tmp_p
     text = run_benchmark(tmp_path, "--sizes", "48", "--template-sample", "2", "--site-size", "12",
                          "--shard-size", "20")
     rows = table_rows(text, 48)
-    floor = row(rows, "Ansible's floor")
+    floor = row(rows, "Ansible's floor: ")
     assert re.fullmatch(FIGURE, floor[2]) and floor[3] == "1.00×" and re.fullmatch(r"\d+", floor[5])
+    fixed = row(rows, "Ansible's floor + `key_store` and `phone_profiles` on no device")
+    # Two module tasks on top of the floor's one debug task cost more than the floor.
+    assert re.fullmatch(FIGURE, fixed[2]) and float(fixed[2]) > float(floor[2]), fixed
+    assert re.fullmatch(RATIO, fixed[3]) and fixed[7].startswith("the least a rerun can cost: "), fixed
     for start in ("first run", "rerun, no change", "rerun, one device changed"):
         cells = row(rows, start)
         assert re.fullmatch(FIGURE, cells[2]) and re.fullmatch(RATIO, cells[3]), cells

@@ -13,7 +13,6 @@ import re
 import stat
 import subprocess
 import sys
-from types import SimpleNamespace
 
 import pytest
 
@@ -32,6 +31,7 @@ from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._inventory_v
     device_sources,
     read_device_sources,
 )
+from ansible_collections.sipfleet.provisioning.tests.unit.plugins.action.recording import recording, run_action
 
 VAULT_SECRETS = [("default", VaultSecret(b"fleet-bundle-test-password"))]
 DEFAULTS = {"sip_server": "pbx.example.net", "admin_password": "AdminSecret99",
@@ -45,6 +45,9 @@ DEVICES = [
 SITES = {"berlin": {}, "paris": {}}
 SECRETS = ("AdminSecret99", "Secret-201", "Secret-202")
 FLEET_VARS = {"sipfleet_devices": DEVICES, "sipfleet_defaults": DEFAULTS, "sipfleet_sites": SITES}
+
+# key_store writes the fleet bundles into Ansible's local temporary directory: the test's own.
+pytestmark = pytest.mark.usefixtures("local_tmp")
 
 
 def loader_with_vault():
@@ -60,59 +63,14 @@ def key_store(tmp_path, task_vars=None, **args):
     args.setdefault("fleet_bundle", True)
     if args["fleet_bundle"] is None:
         del args["fleet_bundle"]  # left out
-    loader = loader_with_vault()
-    task = SimpleNamespace(args=args, check_mode=False, async_val=0, action="sipfleet.provisioning.key_store")
-    action = KeyStoreAction(task, SimpleNamespace(_shell=SimpleNamespace(tmpdir="")), None, loader,
-                            Templar(loader=loader), None)
-    return action.run(task_vars=task_vars if task_vars is not None else FLEET_VARS)
-
-
-@pytest.fixture(autouse=True)
-def local_tmp(tmp_path, monkeypatch):
-    """Ansible's per-run local temporary directory, here one of the test's own."""
-    path = tmp_path / "local"
-    path.mkdir(mode=0o700)
-    monkeypatch.setattr(_fleet_bundle.C, "DEFAULT_LOCAL_TMP", str(path))
-    return path
-
-
-class RecordingAction(phone_profiles_action.ActionModule):
-    """phone_profiles' action with the host side recorded: the files and data it transfers, the module arguments."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.files = []
-        self.data = {}
-        self.executed = []
-
-    def _transfer_file(self, local_path, remote_path):
-        with open(local_path, "rb") as handle:
-            self.files.append((local_path, remote_path, handle.read()))
-        return remote_path
-
-    def _transfer_data(self, remote_path, data):
-        self.data[remote_path] = data
-        return remote_path
-
-    def _fixup_perms2(self, remote_paths, remote_user=None, execute=True):
-        return None
-
-    def _execute_module(self, module_name=None, module_args=None, task_vars=None, **kwargs):
-        self.executed.append(module_args)
-        return {"changed": False}
-
-    def _remove_tmp_path(self, tmp_path, force=False):
-        return None
+    dummy, result = run_action(KeyStoreAction, args, task_vars if task_vars is not None else FLEET_VARS,
+                               loader=loader_with_vault(), action="sipfleet.provisioning.key_store")
+    return result
 
 
 def phone_profiles(args, task_vars=None, host="prov1"):
-    loader = loader_with_vault()
-    task = SimpleNamespace(args=args, check_mode=False, async_val=0, action="sipfleet.provisioning.phone_profiles",
-                           diff=False)
-    connection = SimpleNamespace(_shell=SimpleNamespace(tmpdir="/remote/tmp",
-                                                        join_path=lambda *parts: "/".join(parts)))
-    action = RecordingAction(task, connection, None, loader, Templar(loader=loader), None)
-    action.run(task_vars=dict(task_vars or {}, inventory_hostname=host))
+    action, dummy = run_action(recording(phone_profiles_action.ActionModule), args,
+                               dict(task_vars or {}, inventory_hostname=host), loader=loader_with_vault())
     return action
 
 
@@ -168,8 +126,8 @@ def test_the_bundle_is_sent_as_it_is_once_per_host_and_the_inventory_is_not_reso
                                 task_vars={"sipfleet_devices": DEVICES}, host=host)
         # One transfer, the key store's bytes; nothing encoded again.
         assert action.files == [(bundle["path"], "/remote/tmp/sipfleet-fleet-bundle.json", sent)]
-        assert action.data == {}
-        [args] = action.executed
+        assert action.transferred == {}
+        [(dummy, args)] = action.executed
         assert args == {"roots": ["/srv/tftp"], "fleet_bundle": dict(bundle, path="/remote/tmp/sipfleet-fleet-bundle.json")}
         assert not any(secret in json.dumps(args) for secret in SECRETS)
 
@@ -182,7 +140,7 @@ def test_the_bundle_holds_what_the_inventory_file_would_hold(tmp_path):
     action = phone_profiles({"keys": result["device_keys"], "next_keys": result["device_next_keys"],
                              "roots": ["/srv/tftp"]},
                             task_vars=FLEET_VARS)
-    via_file = json.loads(action.data["/remote/tmp/sipfleet-inventory.json"])
+    via_file = json.loads(action.transferred["/remote/tmp/sipfleet-inventory.json"])
     assert via_bundle == via_file
 
 

@@ -7,52 +7,21 @@
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import pytest
 
 from ansible.errors import AnsibleActionFail
-from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar
 
 from ansible_collections.sipfleet.provisioning.plugins.action.fleet_status import ActionModule
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet_status import INVENTORY_FILE_OPTIONS
+from ansible_collections.sipfleet.provisioning.tests.unit.plugins.action.recording import recording, run_action
 
 DEVICES = [{"name": "reception", "mac": "00:0b:82:12:34:56", "model": "GXP2170"}]
 INVENTORY_FILE = "/remote/tmp/sipfleet-inventory.json"
 
 
-class RecordingAction(ActionModule):
-    """The action with the host side recorded: what it would transfer and the module arguments it would send."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.transferred = {}
-        self.executed = []
-
-    def _transfer_data(self, remote_path, data):
-        self.transferred[remote_path] = data
-        return remote_path
-
-    def _fixup_perms2(self, remote_paths, remote_user=None, execute=True):
-        return None
-
-    def _execute_module(self, module_name=None, module_args=None, task_vars=None, **kwargs):
-        self.executed.append((module_name, module_args))
-        return {"changed": False}
-
-    def _remove_tmp_path(self, tmp_path, force=False):
-        return None
-
-
 def run_task(args, task_vars=None):
-    loader = DataLoader()
-    task = SimpleNamespace(args=args, check_mode=False, async_val=0, action="sipfleet.provisioning.fleet_status",
-                           diff=False)
-    connection = SimpleNamespace(_shell=SimpleNamespace(tmpdir="/remote/tmp",
-                                                        join_path=lambda *parts: "/".join(parts)))
-    action = RecordingAction(task, connection, None, loader, Templar(loader=loader), None)
-    return action, action.run(task_vars=task_vars or {})
+    return run_action(recording(ActionModule), args, task_vars)
 
 
 def test_the_inventory_variables_go_in_a_file_and_the_other_options_to_the_module():

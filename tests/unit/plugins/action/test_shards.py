@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-from types import SimpleNamespace
 
 import pytest
 
 from ansible.errors import AnsibleActionFail, AnsibleFilterError
 from ansible.parsing.dataloader import DataLoader
 from ansible.parsing.vault import VaultSecret
-from ansible.template import Templar
 
 from ansible_collections.sipfleet.provisioning.plugins.action import phone_profiles as phone_profiles_action
 from ansible_collections.sipfleet.provisioning.plugins.action.key_store import ActionModule as KeyStoreAction
@@ -25,6 +23,10 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors impo
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import read_inventory_file
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import INVENTORY_FILE_OPTIONS, run
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils import _fleet_bundle
+from ansible_collections.sipfleet.provisioning.tests.unit.plugins.action.recording import recording, run_action
+
+# key_store writes the fleet bundles into Ansible's local temporary directory: the test's own.
+pytestmark = pytest.mark.usefixtures("local_tmp")
 
 VAULT_SECRETS = [("default", VaultSecret(b"shard-test-password"))]
 DEFAULTS = {"sip_server": "pbx.example.net", "admin_password": "AdminSecret99",
@@ -48,14 +50,6 @@ FLEET_VARS = {"sipfleet_devices": DEVICES, "sipfleet_defaults": DEFAULTS, "sipfl
               "sipfleet_directory": DIRECTORY}
 
 
-@pytest.fixture(autouse=True)
-def local_tmp(tmp_path, monkeypatch):
-    path = tmp_path / "local"
-    path.mkdir(mode=0o700)
-    monkeypatch.setattr(_fleet_bundle.C, "DEFAULT_LOCAL_TMP", str(path))
-    return path
-
-
 def make_loader():
     loader = DataLoader()
     loader.set_vault_secrets(VAULT_SECRETS)
@@ -63,12 +57,10 @@ def make_loader():
 
 
 def run_key_store(tmp_path, task_vars=None, **args):
-    loader = make_loader()
     args = dict({"path": str(tmp_path / "keys.vault"), "create": True, "fleet_bundle": True}, **args)
-    task = SimpleNamespace(args=args, check_mode=False, async_val=0, action="sipfleet.provisioning.key_store")
-    action = KeyStoreAction(task, SimpleNamespace(_shell=SimpleNamespace(tmpdir="")), None, loader,
-                            Templar(loader=loader), None)
-    return action.run(task_vars=dict(FLEET_VARS, **(task_vars or {})))
+    dummy, result = run_action(KeyStoreAction, args, dict(FLEET_VARS, **(task_vars or {})), loader=make_loader(),
+                               action="sipfleet.provisioning.key_store")
+    return result
 
 
 def key_store(tmp_path):
@@ -83,47 +75,18 @@ def play(**shards):
     return {"ansible_play_hosts_all": sorted(shards), "hostvars": hostvars}
 
 
-class RecordingAction(phone_profiles_action.ActionModule):
-    """phone_profiles' action, keeping what it would send to the host."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.sent = None
-
-    def _transfer_file(self, local_path, remote_path):
-        with open(local_path, "rb") as handle:
-            self.sent = ("bundle", local_path, handle.read())
-        return remote_path
-
-    def _transfer_data(self, remote_path, data):
-        self.sent = ("inventory", None, data.encode() if isinstance(data, str) else data)
-        return remote_path
-
-    def _fixup_perms2(self, remote_paths, remote_user=None, execute=True):
-        return None
-
-    def _execute_module(self, module_name=None, module_args=None, task_vars=None, **kwargs):
-        self.module_args = module_args
-        return {"changed": False}
-
-    def _remove_tmp_path(self, tmp_path, force=False):
-        return None
-
-
 def sent_to(host, args, task_vars=None):
     """The inventory (devices, keys, ...) the host would read, and the bytes it would receive."""
-    loader = make_loader()
-    task = SimpleNamespace(args=args, check_mode=False, async_val=0, action="sipfleet.provisioning.phone_profiles",
-                           diff=False)
-    connection = SimpleNamespace(_shell=SimpleNamespace(tmpdir="/remote/tmp", join_path=lambda *parts: "/".join(parts)))
-    action = RecordingAction(task, connection, None, loader, Templar(loader=loader), None)
-    action.run(task_vars=dict(task_vars or {}, inventory_hostname=host))
-    kind, local, data = action.sent
-    if kind == "bundle":
-        inventory = read_inventory_file(local, INVENTORY_FILE_OPTIONS + (OTHER_LINES,), sha256=action.module_args["fleet_bundle"]["sha256"])
-    else:
-        inventory = json.loads(data)
-    return inventory, data
+    action, dummy = run_action(recording(phone_profiles_action.ActionModule), args,
+                               dict(task_vars or {}, inventory_hostname=host), loader=make_loader())
+    [(dummy, module_args)] = action.executed
+    if action.files:
+        [(local, dummy, data)] = action.files
+        return read_inventory_file(local, INVENTORY_FILE_OPTIONS + (OTHER_LINES,),
+                                   sha256=module_args["fleet_bundle"]["sha256"]), data
+    [data] = action.transferred.values()
+    data = data.encode() if isinstance(data, str) else data
+    return json.loads(data), data
 
 
 def render(tmp_path, name, inventory):
