@@ -37,6 +37,12 @@ description:
     says the servers ask for them.
   - See the collection's C(docs/) directory for the data model, each vendor's files and the deployment playbook that
     calls this module.
+requirements:
+  - cryptography (Python library) on the managed host, to encrypt the profiles (python3-cryptography on Debian and
+    Ubuntu)
+  - jmespath (Python library) on the controller, for a shard given as a query
+  - the time-zone database (tzdata on Debian and Ubuntu) on the managed host, for a device whose timezone is an IANA
+    name
 options:
   devices:
     description:
@@ -332,7 +338,6 @@ attributes:
 notes:
   - Runs on the provisioning host; every file of the fleet is rendered in the one task, so a fleet of 10,000 phones is
     written in seconds rather than the hours a loop over M(ansible.builtin.template) would take.
-  - Requires the Python C(cryptography) package on the host for encrypted profiles.
 seealso:
   - module: sipfleet.provisioning.key_store
   - module: sipfleet.provisioning.provisioning_fetches
