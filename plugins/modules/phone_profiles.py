@@ -506,10 +506,14 @@ rotation:
       elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import read_inventory_file
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import (
+    CRYPTOGRAPHY_IMPORT_ERROR,
+    HAS_CRYPTOGRAPHY,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import (
     ARGUMENT_SPEC,
     INVENTORY_FILE_OPTIONS,
@@ -522,6 +526,12 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_dif
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    if not HAS_CRYPTOGRAPHY:
+        # Every vendor's files are encrypted: say so once, naming the package
+        # to install, rather than once per device after rendering them all.
+        module.fail_json(msg=missing_required_lib(
+            "cryptography", reason="to encrypt the profiles (on Debian and Ubuntu, install the package "
+            "python3-cryptography)") + ". The import failed with: %s" % CRYPTOGRAPHY_IMPORT_ERROR)
     # A copy: what the file holds must not show up in the echo of the
     # module's arguments.
     params = dict(module.params)
