@@ -19,6 +19,8 @@ description:
     passwords are random key-store secrets; C({SSHA}) is nginx's salted SHA-1 scheme, cheap for nginx to check on
     every request.
   - Fails, naming the device and the field, on a bad MAC, an empty or multi-line password or a device given twice.
+requirements:
+  - Nothing beyond ansible-core; it runs on the controller.
 options:
   _input:
     description: Devices as a list of C({mac, password}).

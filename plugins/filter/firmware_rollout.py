@@ -29,6 +29,8 @@ description:
     selects no device, and a device selected by two waves or in the scope of two rollouts.
   - The result is the input of the C(sipfleet.provisioning.render_profiles) filter and of the roles that render the
     profiles; each vendor maps C(firmware_version) and C(firmware_url) as its page under C(docs/vendors/) describes.
+requirements:
+  - Nothing beyond ansible-core; it runs on the controller.
 options:
   _input:
     description:

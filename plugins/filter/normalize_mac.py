@@ -17,6 +17,8 @@ description:
   - Fails, naming the value, on anything else, that is a wrong length, non-hex digits, mixed separators, a multicast or
     broadcast address (least significant bit of the first octet set, such as C(ff:ff:ff:ff:ff:ff)) and the all-zero
     address.
+requirements:
+  - Nothing beyond ansible-core; it runs on the controller.
 options:
   _input:
     description:

@@ -17,6 +17,8 @@ description:
     that says so; it never returns garbage. AES-CBC carries no MAC, so the check is the PKCS#7 padding (which
     catches about 255 of 256 wrong passwords) followed, for O(output=text), by strict UTF-8 decoding and, with
     O(gunzip), by the gzip CRC, which catch the rest in practice.
+requirements:
+  - cryptography (Python library) on the controller; ansible-core requires it, so it is there
 options:
   _input:
     description:

@@ -19,6 +19,8 @@ description:
   - In raw-key mode (O(key) and O(iv), like C(openssl enc -K KEY -iv IV)) there is no header and no salt.
   - This is the encryption Grandstream (P1359), Cisco SPA and MPP (C(Profile_Rule --key)) and Panasonic
     (C(CFG_FILE_KEY)) phones decrypt.
+requirements:
+  - cryptography (Python library) on the controller; ansible-core requires it, so it is there
 options:
   _input:
     description:

@@ -20,6 +20,8 @@ description:
   - Values are written as Asterisk reads them, a C(;) escaped (C(Event=>check-sync\;reboot=false)), since an
     unescaped C(;) starts a comment there; an event holding a backslash or a line break is refused.
   - Kamailio and FreeSWITCH are not rendered (no documented hand-off could be confirmed); see C(docs/resync.md).
+requirements:
+  - Nothing beyond ansible-core; it runs on the controller.
 options:
   _input:
     description: The devices, as in C(sipfleet_devices).

@@ -29,6 +29,11 @@ description:
     unless the device's settings have C(allow_plain_credentials=true); each such device is then a warning.
   - See the C(docs/) directory of the collection for the data model and each vendor's files, fetch order and
     parameter tables.
+requirements:
+  - cryptography (Python library) on the controller, to encrypt the profiles; ansible-core requires it, so it is
+    there
+  - the time-zone database (tzdata on Debian and Ubuntu) on the controller, for a device whose timezone is an IANA
+    name
 options:
   _input:
     description:

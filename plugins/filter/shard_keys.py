@@ -20,6 +20,8 @@ description:
     distinct shard, then reused), and the same errors name the host: a shard that does not parse, an unknown site,
     a shard that selects no device."
   - Runs on the controller, where the bundle is.
+requirements:
+  - jmespath (Python library) on the controller, for a shard given as a query
 options:
   _input:
     description: "The key store's C({MAC: {key name: hex}}) mapping."

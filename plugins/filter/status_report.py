@@ -28,6 +28,8 @@ description:
   - Fails, naming the host result, device and field, on a result that is not a C(fleet_status) result, a time that
     is not ISO 8601 with a zone, or an unknown state.
   - See C(docs/status.md) for the page and the files.
+requirements:
+  - Nothing beyond ansible-core; it runs on the controller.
 options:
   _input:
     description:

@@ -29,6 +29,8 @@ description:
   - Call it with C(query()), or with C(lookup()) and C(wantlist=true); a plain C(lookup()) returns a fleet of one
     device as a mapping instead of a list.
   - See C(docs/device-import.md) in the collection for the formats, examples and figures.
+requirements:
+  - Nothing beyond ansible-core; it runs on the controller.
 options:
   _terms:
     description:

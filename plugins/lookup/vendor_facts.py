@@ -23,6 +23,8 @@ description:
   - Returns one value per term. With one term (or none), C(lookup()) returns that value itself (a list or a
     mapping), which is what a role default wants; C(query()) and C(lookup(..., wantlist=true)) return a list with
     one value per term.
+requirements:
+  - Nothing beyond ansible-core; it runs on the controller.
 options:
   _terms:
     description:

@@ -44,6 +44,10 @@ description:
     C(sipfleet_device_sources) with O(devices), fails naming both."
   - Nothing in the result is secret; a path part that is a key (the Cisco C(GPP_B) directory) is masked.
   - Reads only; changes nothing.
+requirements:
+  - Python 3.9 or later on the managed host, with no library beyond its standard library.
+  - the time-zone database (tzdata on Debian and Ubuntu) on the managed host, for a device whose timezone is an IANA
+    name
 options:
   devices:
     description:

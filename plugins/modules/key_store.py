@@ -30,6 +30,11 @@ description:
   - The store also records, per device, the key sets that left in a fetched key carrier (C(delivered)), so a new
     provisioning host or a lost state directory never re-opens a closed bootstrap window; see RV(device_delivered).
   - The task's result is never displayed (it holds keys); register it and pass RV(device_keys) on.
+requirements:
+  - jmespath (Python library) on the controller, to check shards given as a query (shard_coverage)
+  - the time-zone database (tzdata on Debian and Ubuntu) on the controller, for a device whose timezone is an IANA
+    name
+  - It runs on the controller only; nothing is needed on the managed host.
 options:
   path:
     description: The key store file on the controller.

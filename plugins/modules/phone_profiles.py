@@ -37,6 +37,12 @@ description:
     says the servers ask for them.
   - See the collection's C(docs/) directory for the data model, each vendor's files and the deployment playbook that
     calls this module.
+requirements:
+  - cryptography (Python library) on the managed host, to encrypt the profiles (python3-cryptography on Debian and
+    Ubuntu)
+  - jmespath (Python library) on the controller, for a shard given as a query
+  - the time-zone database (tzdata on Debian and Ubuntu) on the managed host, for a device whose timezone is an IANA
+    name
 options:
   devices:
     description:
@@ -332,7 +338,6 @@ attributes:
 notes:
   - Runs on the provisioning host; every file of the fleet is rendered in the one task, so a fleet of 10,000 phones is
     written in seconds rather than the hours a loop over M(ansible.builtin.template) would take.
-  - Requires the Python C(cryptography) package on the host for encrypted profiles.
 seealso:
   - module: sipfleet.provisioning.key_store
   - module: sipfleet.provisioning.provisioning_fetches
@@ -501,10 +506,14 @@ rotation:
       elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import read_inventory_file
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import (
+    CRYPTOGRAPHY_IMPORT_ERROR,
+    HAS_CRYPTOGRAPHY,
+)
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import (
     ARGUMENT_SPEC,
     INVENTORY_FILE_OPTIONS,
@@ -517,6 +526,12 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_dif
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    if not HAS_CRYPTOGRAPHY:
+        # Every vendor's files are encrypted: say so once, naming the package
+        # to install, rather than once per device after rendering them all.
+        module.fail_json(msg=missing_required_lib(
+            "cryptography", reason="to encrypt the profiles (on Debian and Ubuntu, install the package "
+            "python3-cryptography)") + ". The import failed with: %s" % CRYPTOGRAPHY_IMPORT_ERROR)
     # A copy: what the file holds must not show up in the echo of the
     # module's arguments.
     params = dict(module.params)

@@ -42,6 +42,8 @@ description:
     they expired); pass it, merged over the hosts, to O(sipfleet.provisioning.key_store#module:closed), which records
     them in the key store so a host with a new or lost state directory keeps them closed."
   - Reads only; changes nothing.
+requirements:
+  - Python 3.9 or later on the managed host, with no library beyond its standard library.
 options:
   state_dir:
     description:

@@ -55,6 +55,10 @@ attributes:
   idempotent:
     support: none
     details: Every run sends the NOTIFYs again.
+requirements:
+  - Python 3.9 or later on the managed host, with no library beyond its standard library.
+  - the time-zone database (tzdata on Debian and Ubuntu) on the managed host, for a device whose timezone is an IANA
+    name
 options:
   devices:
     description:
