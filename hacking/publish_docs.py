@@ -180,7 +180,7 @@ class Links:
         """(page label or None, rewritten URL) for a link's URL."""
         if "://" in url or url.startswith(("#", "mailto:")) or not url:
             return None, url
-        path, _, anchor = url.partition("#")
+        path, _hash, anchor = url.partition("#")
         resolved = posixpath.normpath(posixpath.join("docs", posixpath.dirname(self.page), path))
         if resolved.startswith("docs/") and resolved[len("docs/"):] in self.all_pages:
             return LABEL_PREFIX + flat_name(resolved[len("docs/"):]), None
@@ -280,7 +280,7 @@ def owned_now(root):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything is out of date")
     parser.add_argument("--pandoc", help="the pandoc binary (default: the one pypandoc_binary ships)")
     parser.add_argument("--root", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
