@@ -229,7 +229,13 @@ def pages(root):
     """The collection-relative paths of the Markdown pages that may hold blocks."""
     found = ["README.md"] if os.path.exists(os.path.join(root, "README.md")) else []
     for directory, dummy, files in os.walk(os.path.join(root, "docs")):
-        found.extend(os.path.relpath(os.path.join(directory, name), root) for name in files if name.endswith(".md"))
+        # Not the links in docs/ that show Galaxy the pages of subdirectories
+        # (hacking/publish_docs.py): each is its target, read under its own path.
+        found.extend(
+            os.path.relpath(os.path.join(directory, name), root)
+            for name in files
+            if name.endswith(".md") and not os.path.islink(os.path.join(directory, name))
+        )
     return sorted(found)
 
 

@@ -14,7 +14,7 @@ description:
   - One C(<user>:{SSHA}...) line per device password, sorted; the user name is the device's MAC as twelve lower-case
     hex digits, a dash and the first four hex digits of the SHA-256 of C(sipfleet-http-user:) and the password, so
     nginx can compare its MAC with the MAC in a requested path (role C(sipfleet.provisioning.http_server),
-    O(http_server_device_credentials_enabled)), and a device whose rotation runs has two users, both valid.
+    O(sipfleet.provisioning.http_server#role:main:http_server_device_credentials_enabled)), and a device whose rotation runs has two users, both valid.
   - The salt is the MAC, so the same password gives the same line and an unchanged file stays unchanged. The
     passwords are random key-store secrets; C({SSHA}) is nginx's salted SHA-1 scheme, cheap for nginx to check on
     every request.

@@ -13,7 +13,7 @@ author:
   - sipfleet.provisioning contributors (@sipfleet)
 description:
   - Reads the bootstrap windows M(sipfleet.provisioning.phone_profiles) keeps in O(state_dir), the nginx access logs
-    of the M(sipfleet.provisioning.http_server) role (JSON lines) and the syslog lines of tftpd-hpa, and reports the
+    of the C(sipfleet.provisioning.http_server) role (JSON lines) and the syslog lines of tftpd-hpa, and reports the
     devices that fetched their key-carrying files since their window opened (RV(fetched)) and the devices that proved
     they hold the new keys of a rotation (RV(proven)).
   - Pass RV(fetched) and RV(proven), each merged over every provisioning host, to M(sipfleet.provisioning.key_store)
@@ -69,21 +69,36 @@ seealso:
 """
 
 EXAMPLES = r"""
+# On every provisioning host: who fetched their bootstrap there.
 - name: Read who fetched their bootstrap
   sipfleet.provisioning.provisioning_fetches:
     http_logs: [/var/log/nginx/sipfleet-provisioning.access.log]
     tftp_logs: [/var/log/syslog]
   register: fetches
 
-- name: Close the windows of the devices that fetched theirs, on every host
+# Then, in a later play over the same hosts, each host's evidence merged over all of them.
+- name: Record the fetches, proofs and closed windows in the key store
+  sipfleet.provisioning.key_store:
+    path: "{{ inventory_dir }}/sipfleet_keys.vault"
+    fetched: >-
+      {{ ansible_play_hosts | map('extract', hostvars, ['fetches', 'fetched']) | combine(list_merge='append_rp') }}
+    proven: >-
+      {{ ansible_play_hosts | map('extract', hostvars, ['fetches', 'proven']) | combine(list_merge='append_rp') }}
+    closed: >-
+      {{ ansible_play_hosts | map('extract', hostvars, ['fetches', 'closed']) | combine(list_merge='append_rp') }}
+  run_once: true
+  register: key_store
+
+- name: Stop serving the key carriers that were fetched, on every host
   sipfleet.provisioning.phone_profiles:
-    keys: "{{ key_store['device_keys'] }}"
-    next_keys: "{{ key_store['device_next_keys'] }}"
+    keys: "{{ key_store.device_keys }}"
+    next_keys: "{{ key_store.device_next_keys }}"
     roots: [/srv/tftp]
     bootstrap_fetched: >-
       {{ ansible_play_hosts | map('extract', hostvars, ['fetches', 'fetched']) | combine(list_merge='append_rp') }}
     bootstrap_proven: >-
       {{ ansible_play_hosts | map('extract', hostvars, ['fetches', 'proven']) | combine(list_merge='append_rp') }}
+    bootstrap_delivered: "{{ key_store.device_delivered }}"
 """
 
 RETURN = r"""

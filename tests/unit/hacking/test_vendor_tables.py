@@ -81,7 +81,7 @@ def test_the_http_credentials_table_has_the_declaring_families_only():
 
 def test_a_changed_fact_makes_the_docs_stale(tmp_path):
     root = tmp_path / "collection"
-    shutil.copytree(os.path.join(ROOT, "docs"), str(root / "docs"))
+    shutil.copytree(os.path.join(ROOT, "docs"), str(root / "docs"), symlinks=True)
     shutil.copy(os.path.join(ROOT, "README.md"), str(root / "README.md"))
     facts = copy.deepcopy(vendor_facts())
     # A family's device files dropped, as if its description lost them.
@@ -103,7 +103,7 @@ def test_a_changed_fact_makes_the_docs_stale(tmp_path):
 
 def test_a_removed_block_is_an_error(tmp_path):
     root = tmp_path / "collection"
-    shutil.copytree(os.path.join(ROOT, "docs"), str(root / "docs"))
+    shutil.copytree(os.path.join(ROOT, "docs"), str(root / "docs"), symlinks=True)
     page = root / "docs/vendors/grandstream.md"
     page.write_text(page.read_text().replace("<!-- vendor-facts:facts", "<!-- removed"))
     stale, problems = vendor_tables.update(str(root), vendor_facts(), write=False)

@@ -261,7 +261,7 @@ def _guide_page_markers():
 
 
 def test_registered_example_gets_its_docs_tables_from_the_generator(registered, tmp_path):
-    shutil.copytree(os.path.join(ROOT, "docs"), str(tmp_path / "docs"))
+    shutil.copytree(os.path.join(ROOT, "docs"), str(tmp_path / "docs"), symlinks=True)
     page = tmp_path / DESCRIPTION.docs
     stale, problems = vendor_tables.update(str(tmp_path), vendor_facts(), write=False)
     assert problems == ["docs/vendors/example.md: missing (it must hold the blocks facts)"]
