@@ -17,7 +17,10 @@
 #   is not there;
 # - a rerun changes nothing and renders no device; a one-device edit in a
 #   YAML file (and in the CSV) renders that device only, on its shard's host
-#   only; sipfleet_full_render renders every device of each shard;
+#   only; a site's setting renders that site's devices on its shard's host
+#   only; a device moved to the other site is pruned from its old host and
+#   rendered on its new one; sipfleet_full_render renders every device of
+#   each shard; the shards still serve what the unsharded host renders;
 # - a device no shard selects fails the keys task, naming it, before anything
 #   is written; sipfleet_shard_coverage: false lets a run limited to one
 #   shard's host pass;
@@ -40,6 +43,8 @@ mkdir -p "$work/logs"
 # The test's own knowledge of the fleet: which devices and models each shard holds.
 berlin_macs=(000b825a0001 0080f05a0001 000e085a0001)
 rest_macs=(000b825a0011 000b825a0012 000e085a0011 0080f05a0011)
+berlin_models=(GXP2170 KX-UTG300 SPA502G)
+rest_models=(GXP2160 KX-UTG200 SPA2102)
 passwords=(Shard-Gs201-Secret Shard-Pana221-Vaulted Shard-Spa202-Secret Shard-Gs312-Secret Shard-Spa301-Secret
            Shard-Gs311-Secret Shard-Pana303-Secret Shard-Gs401-Secret ShardAdminSecret9)
 
@@ -111,12 +116,19 @@ YAML
 }
 write_inventory sharded
 write_inventory single
-cat >"$work/spec.json" <<JSON
-{"prov-berlin": {"root": "$work/prov-berlin/root", "macs": $(printf '"%s",' "${berlin_macs[@]}" | sed 's/^/[/; s/,$/]/'),
-                 "models": ["GXP2170", "KX-UTG300", "SPA502G"]},
- "prov-rest": {"root": "$work/prov-rest/root", "macs": $(printf '"%s",' "${rest_macs[@]}" | sed 's/^/[/; s/,$/]/'),
-               "models": ["GXP2160", "KX-UTG200", "SPA2102"]}}
+json_list() {
+    printf '"%s",' "$@" | sed 's/^/[/; s/,$/]/'
+}
+write_spec() {
+    # What shards.py trees expects of each shard host, from the arrays above.
+    cat >"$work/spec.json" <<JSON
+{"prov-berlin": {"root": "$work/prov-berlin/root", "macs": $(json_list "${berlin_macs[@]}"),
+                 "models": $(json_list "${berlin_models[@]}")},
+ "prov-rest": {"root": "$work/prov-rest/root", "macs": $(json_list "${rest_macs[@]}"),
+               "models": $(json_list "${rest_models[@]}")}}
 JSON
+}
+write_spec
 
 # --- helpers ----------------------------------------------------------------------
 
@@ -188,11 +200,23 @@ pass "each shard host serves exactly its shard's files, byte for byte the unshar
 
 step "a shard's profile over TFTP from a real in.tftpd, decrypted by the openssl CLI"
 tftp_port=$("$python" -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+tftpd_pid=""
+stop_tftpd() {
+    if [ -n "$tftpd_pid" ]; then
+        kill "$tftpd_pid" 2>/dev/null || true
+        wait "$tftpd_pid" 2>/dev/null || true
+        tftpd_pid=""
+    fi
+}
+on_exit stop_tftpd
 # As root, so it reads the 0640 profiles the module wrote as root.
 in.tftpd --foreground --listen --user root --address "127.0.0.1:$tftp_port" --secure "$work/prov-berlin/root" &
 tftpd_pid=$!
-on_exit kill "$tftpd_pid"
-sleep 0.3
+for _ in $(seq 50); do
+    [ -z "$(ss -Hlun "sport = :$tftp_port")" ] || break
+    sleep 0.1
+done
+[ -n "$(ss -Hlun "sport = :$tftp_port")" ] || fail "in.tftpd does not listen on 127.0.0.1:$tftp_port"
 tftp_get() {
     # FILE OUT: the tftp-hpa client leaves an empty file behind on an error, and exits 0
     (cd "$work" && tftp -m binary 127.0.0.1 "$tftp_port" -c get "$1" "$2" 2>&1)
@@ -208,6 +232,7 @@ case $out in *"File not found"*) ;; *) fail "prov-berlin's TFTP server serves mu
 openssl enc -d -aes-256-cbc -md md5 -k "$(key_of 000b825a0011 p1359)" -in "$work/prov-rest/root/cfg000b825a0011.xml" 2>/dev/null |
     grep -q '<P3>Desk 1</P3>' || fail "prov-rest's profile of munich-desk-1 does not decrypt with the shared store's key"
 pass "berlin-reception's profile fetched over TFTP decrypts with its stored key; munich-desk-1's is not on that server"
+stop_tftpd
 
 # --- incremental runs ---------------------------------------------------------------
 
@@ -247,6 +272,34 @@ expect_result edit-rest prov-rest changed_devices '["munich-desk-1"]'
 expect_result edit-rest prov-berlin rendered_devices 0
 expect_recap "$work/logs/edit-rest.log" --host prov-berlin changed=0
 pass "munich-desk-1's edit rendered it alone, on prov-rest alone"
+
+step "a site's setting changed: that site's devices rendered again on its shard's host only"
+sed -i 's/^  munich: {}$/  munich: {sip_server: pbx.munich.example.net}/' \
+    "$work/sharded/inventory/group_vars/all.yml" "$work/single/inventory/group_vars/all.yml"
+ok_profiles sharded edit-site
+expect_result edit-site prov-rest rendered_devices "${#rest_macs[@]}"
+expect_result edit-site prov-rest changed_devices '["munich-desk-1", "munich-desk-2", "munich-door", "munich-kitchen"]'
+expect_result edit-site prov-berlin rendered_devices 0
+expect_recap "$work/logs/edit-site.log" --host prov-berlin changed=0
+pass "munich's new SIP server rendered munich's ${#rest_macs[@]} devices again, on prov-rest alone"
+
+step "a device moved to the other shard's site: pruned from its old host, rendered on its new one"
+sed -i 's/;berlin-lobby;berlin;/;berlin-lobby;munich;/' "$work/fleet/scans/desk.csv"
+ok_profiles sharded move
+expect_result move prov-berlin rendered_devices 0
+expect_result move prov-berlin changed_devices '["berlin-lobby"]'
+expect_result move prov-rest rendered_devices 1
+expect_result move prov-rest changed_devices '["berlin-lobby"]'
+berlin_macs=(000b825a0001 0080f05a0001)
+rest_macs+=(000e085a0001)
+berlin_models=(GXP2170 KX-UTG300)
+rest_models+=(SPA502G)
+write_spec
+find "$work/prov-berlin/root" >"$work/berlin-files"
+if grep -qi -e 000e085a0001 -e spa502G -e '/profile' "$work/berlin-files"; then
+    fail "prov-berlin still serves the moved berlin-lobby's files: $(tr '\n' ' ' <"$work/berlin-files")"
+fi
+pass "berlin-lobby moved from prov-berlin (its files pruned) to prov-rest"
 
 step "the incremental shards still serve what an unsharded host renders from the edited files"
 ok_profiles single single-edited
