@@ -19,8 +19,8 @@
 # device fails the profiles job, named, and nothing is written; the generate
 # job gives it keys and pushes them; a generate job whose revision the
 # branch has moved past pushes nothing; a generate job that would render is
-# refused; and the same repository still runs from a checkout with the
-# collection's playbook and -i inventory.
+# refused; one with nothing new pushes nothing; and the same repository
+# still runs from a checkout with the collection's playbook and -i inventory.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -232,6 +232,11 @@ grep -q 'Run this playbook with --skip-tags render' "$work/keys4" || fail_with_l
 [ "$(head_of)" = "$after_keys" ] || fail "the refused generate job pushed"
 [ "$(snapshot)" = "$before" ] || fail "the refused generate job wrote profiles"
 pass "refused, nothing written or pushed"
+
+step "a generate job with nothing new commits nothing"
+keys_job keys5 "$after_keys" || fail_with_log "$work/keys5" "the generate job with nothing new failed"
+[ "$(head_of)" = "$after_keys" ] || fail "a generate job with nothing new pushed a commit"
+pass "no commit, no push"
 
 step "the next profiles job serves the new phone"
 awx_job profiles3 "$after_keys" profiles.yml || fail_with_log "$work/profiles3" "the profiles job failed"
