@@ -247,9 +247,12 @@ pass "desk-1, desk-2 and desk-3 decrypt with the pushed store's keys"
 # --- the command line, as before -------------------------------------------------------
 step "the same repository from a checkout: the collection's playbook, -i inventory"
 git -C "$src" pull --quiet --rebase "$remote" main
+# Without the example's sipfleet_key_store_path: the playbook's default,
+# sipfleet_project_dir's store, is the one the jobs pushed.
+rm "$src/inventory/group_vars/all/keys.yml"
 before=$(snapshot)
 (cd "$src" && ansible-playbook -i inventory sipfleet.provisioning.profiles --vault-id "sipfleet@$work/vault-password" \
     -e sipfleet_key_store_generate=false) >"$work/cli" 2>&1 || fail_with_log "$work/cli" "the checkout's run failed"
 expect_recap "$work/cli" --host prov failed=0 changed=0
 [ "$(snapshot)" = "$before" ] || fail "the checkout's run changed files the jobs wrote"
-pass "unchanged: the checkout's run found the same fleet and store"
+pass "unchanged: the checkout's run found the same fleet and, by the default path, the same store"
