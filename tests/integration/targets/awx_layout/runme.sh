@@ -176,7 +176,8 @@ pass "the store was made in the job's copy and pushed, encrypted, on top of revi
 
 # --- the profiles job: generate off, the store of its copy ---------------------------
 step "the profiles job writes the profiles with the keys of its copy of the project"
-awx_job profiles1 "$(head_of)" profiles.yml || fail_with_log "$work/profiles1" "the profiles job failed"
+# With the tags a job template may give: the project is located all the same.
+awx_job profiles1 "$(head_of)" profiles.yml --tags profiles || fail_with_log "$work/profiles1" "the profiles job failed"
 decrypts_with_store "$job_dir/project/sipfleet_keys.vault" 000b82aa0001 000b82aa0002 ||
     fail "the profiles do not decrypt with the keys of the store in the project copy"
 [ ! -e "$root/cfg000b82dd0001.xml" ] || fail "the decoy fleet beside the imported inventory was read"
