@@ -121,9 +121,10 @@ def read_device_sources(terms, where, task_vars, templar, loader=None):
     """The devices of the files ``terms`` name, read as the ``devices`` lookup reads them.
 
     Relative paths are resolved as the lookup resolves them (against
-    ``sipfleet_project_dir`` when it is set, else ``inventory_dir``), vault-encrypted files are decrypted with ``loader``'s vault
-    secrets, and ``sipfleet_device_passwords`` fills lines without a
-    password. The devices are plain data that nothing templates.
+    ``sipfleet_project_dir`` when it is set, else ``inventory_dir``),
+    vault-encrypted files are decrypted with ``loader``'s vault secrets,
+    and ``sipfleet_device_passwords`` fills lines without a password. The
+    devices are plain data that nothing templates.
     """
     try:
         basedir = fleet_basedir(task_vars, templar, loader)
