@@ -20,7 +20,8 @@
 # job gives it keys and pushes them; a generate job whose revision the
 # branch has moved past pushes nothing; a generate job that would render is
 # refused; one with nothing new pushes nothing; and the same repository
-# still runs from a checkout with the collection's playbook and -i inventory.
+# still runs from a checkout with the collection's playbook and -i inventory,
+# whose status playbook writes status/ at the top of the project.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -257,3 +258,12 @@ before=$(snapshot)
 expect_recap "$work/cli" --host prov failed=0 changed=0
 [ "$(snapshot)" = "$before" ] || fail "the checkout's run changed files the jobs wrote"
 pass "unchanged: the checkout's run found the same fleet and, by the default path, the same store"
+
+step "the status playbook from the checkout writes status/ in the project"
+(cd "$work" && ansible-playbook -i "$src/inventory" sipfleet.provisioning.status \
+    --vault-id "sipfleet@$work/vault-password") >"$work/status" 2>&1 || fail_with_log "$work/status" "the status run failed"
+for file in status.json index.html; do
+    [ -f "$src/status/$file" ] || fail_with_log "$work/status" "$file is not in the project's status/"
+done
+[ ! -e "$src/inventory/status" ] || fail "the status playbook wrote into the inventory directory"
+pass "status/ written at the top of the project, not in inventory/"
