@@ -44,7 +44,9 @@ options:
   basedir:
     description:
       - Directory that relative paths in O(_terms) are resolved against.
-      - Default is the directory of the inventory source of the host the lookup runs for (the variable
+      - Default is the project's directory, the variable C(sipfleet_project_dir), when it is set (the project's
+        playbooks set it under AWX and Ansible Automation Platform, where the inventory is not in the repository; see
+        C(docs/awx.md)); otherwise the directory of the inventory source of the host the lookup runs for (the variable
         C(inventory_dir)), so that paths in C(group_vars) are relative to the inventory; without an inventory
         directory, the playbook's directory.
     type: str
@@ -102,6 +104,7 @@ from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._device_import import import_devices
+from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._project_dir import fleet_basedir
 
 
 class LookupModule(LookupBase):
@@ -110,8 +113,6 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         basedir = self.get_option("basedir")
-        if not basedir:
-            basedir = (variables or {}).get("inventory_dir") or self._loader.get_basedir()
         passwords = self.get_option("passwords")
         if passwords:
             # Vaulted values (!vault) are objects that decrypt when made strings.
@@ -119,6 +120,8 @@ class LookupModule(LookupBase):
                 (extension, password if password is None or isinstance(password, (str, int)) else str(password))
                 for extension, password in passwords.items())
         try:
+            if not basedir:
+                basedir = fleet_basedir(variables, self._templar, self._loader)
             # Device files are data: wrap_var marks every value as one
             # Ansible must never template (since ansible-core 2.19 it drops
             # the trust a string from a vars file would carry), so

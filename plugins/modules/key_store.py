@@ -60,7 +60,7 @@ options:
     description:
       - "The fleet from device files instead of O(devices) (default, the variable C(sipfleet_device_sources)):
         files, directories and glob patterns as the P(sipfleet.provisioning.devices#lookup) lookup reads them,
-        relative ones against C(inventory_dir); vault-encrypted files are decrypted with the play's vault secrets,
+        relative ones against C(sipfleet_project_dir), else C(inventory_dir); vault-encrypted files are decrypted with the play's vault secrets,
         and C(sipfleet_device_passwords) (the lookup's C(passwords)) fills lines without a password. The devices
         are read once, here, and reach M(sipfleet.provisioning.phone_profiles) in RV(fleet_bundle): the fleet never
         becomes an Ansible variable."

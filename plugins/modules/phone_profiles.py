@@ -149,7 +149,7 @@ options:
     description:
       - The fleet from device files instead of O(devices) (default, the variable C(sipfleet_device_sources)),
         files, directories and glob patterns as the P(sipfleet.provisioning.devices#lookup) lookup reads them,
-        relative ones against C(inventory_dir). The action plugin reads them on the controller (vault-encrypted
+        relative ones against C(sipfleet_project_dir), else C(inventory_dir). The action plugin reads them on the controller (vault-encrypted
         files with the play's vault secrets; C(sipfleet_device_passwords) fills lines without a password), so the
         fleet never becomes an Ansible variable.
       - "Giving it (or C(sipfleet_device_sources)) together with O(devices) (or C(sipfleet_devices)) fails naming

@@ -22,6 +22,7 @@ from ansible.parsing.vault import EncryptedString
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError, quote_value
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._device_import import import_devices
+from ansible_collections.sipfleet.provisioning.plugins.plugin_utils._project_dir import fleet_basedir
 
 #: Action option -> the inventory variable it defaults to.
 INVENTORY_VARIABLES = {
@@ -119,12 +120,16 @@ def device_sources(task_args, task_vars, templar):
 def read_device_sources(terms, where, task_vars, templar, loader=None):
     """The devices of the files ``terms`` name, read as the ``devices`` lookup reads them.
 
-    Relative paths are resolved against ``inventory_dir`` (the lookup's
-    default), vault-encrypted files are decrypted with ``loader``'s vault
-    secrets, and ``sipfleet_device_passwords`` fills lines without a
-    password. The devices are plain data that nothing templates.
+    Relative paths are resolved as the lookup resolves them (against
+    ``sipfleet_project_dir`` when it is set, else ``inventory_dir``),
+    vault-encrypted files are decrypted with ``loader``'s vault secrets,
+    and ``sipfleet_device_passwords`` fills lines without a password. The
+    devices are plain data that nothing templates.
     """
-    basedir = task_vars.get("inventory_dir") or (loader.get_basedir() if loader is not None else None) or "."
+    try:
+        basedir = fleet_basedir(task_vars, templar, loader)
+    except ProvisioningError as exc:
+        raise AnsibleActionFail(str(exc)) from None
     passwords = None
     if _given(task_vars, DEVICE_PASSWORDS_VARIABLE):
         passwords = resolve(templar, task_vars[DEVICE_PASSWORDS_VARIABLE], DEVICE_PASSWORDS_VARIABLE)

@@ -164,3 +164,18 @@ def test_a_term_that_finds_nothing_is_an_error(inventory):
     with pytest.raises(AnsibleActionFail, match="sipfleet_device_sources: .*devcies"):
         run_action(recording(ProfilesAction), {"roots": ["/srv"], "keys": {}},
                    {"sipfleet_device_sources": ["devcies/"], "inventory_dir": str(inventory)})
+
+
+def test_the_actions_resolve_the_sources_against_the_project_directory(inventory, tmp_path):
+    # The fleet is in the project (here the fixture's directory); the
+    # inventory AWX generated for the job is elsewhere and holds no fleet.
+    job_inventory = tmp_path / "job-inventory"
+    job_inventory.mkdir()
+    task_vars = {"sipfleet_device_sources": TERMS, "sipfleet_device_passwords": PASSWORDS,
+                 "inventory_dir": str(job_inventory), "sipfleet_project_dir": str(inventory)}
+    action, dummy = run_action(recording(ProfilesAction), {"roots": ["/srv"], "keys": {}}, task_vars)
+    assert len(action.transferred["/remote/tmp/sipfleet-inventory.json"]["devices"]) == 3
+    # Without it, the same terms are the inventory's, as before: none there.
+    del task_vars["sipfleet_project_dir"]
+    with pytest.raises(AnsibleActionFail, match="sipfleet_device_sources: devices does not exist"):
+        run_action(recording(ProfilesAction), {"roots": ["/srv"], "keys": {}}, task_vars)

@@ -107,3 +107,40 @@ def test_values_are_never_templated(tmp_path, loader):
     templar = Templar(loader=loader, variables={"fleet": devices, "secret": "S"})
     assert templar.template(TrustedAsTemplate().tag("{{ fleet }}")) == devices
     assert templar.template(TrustedAsTemplate().tag("{{ fleet[0].lines[0].password }}")) == "pw{{ secret }}"
+
+
+def test_paths_are_relative_to_the_project_directory_when_it_is_set(tmp_path, loader):
+    # AWX: the inventory is a generated one in a directory of the job's own;
+    # the fleet is in the project's copy.
+    (tmp_path / "project" / "fleet").mkdir(parents=True)
+    (tmp_path / "project" / "fleet" / "d.yml").write_text(DEVICE)
+    (tmp_path / "job-inventory" / "fleet").mkdir(parents=True)
+    (tmp_path / "job-inventory" / "fleet" / "other.yml").write_text(DEVICE.replace("00:01", "00:99"))
+    variables = {"inventory_dir": str(tmp_path / "job-inventory"), "sipfleet_project_dir": str(tmp_path / "project")}
+    devices = lookup(loader).run(["fleet/"], variables=variables)
+    assert [device["mac"] for device in devices] == ["000b82000001"]
+
+
+def test_a_templated_project_directory_is_rendered(tmp_path, loader):
+    # As the example inventory sets it: the directory above the inventory.
+    (tmp_path / "fleet").mkdir()
+    (tmp_path / "fleet" / "d.yml").write_text(DEVICE)
+    variables = {"inventory_dir": str(tmp_path / "inventory"),
+                 "sipfleet_project_dir": TrustedAsTemplate().tag("{{ inventory_dir | dirname }}")}
+    templar = Templar(loader=loader, variables=variables)
+    devices = lookup_loader.get("sipfleet.provisioning.devices", loader=loader, templar=templar).run(
+        ["fleet/"], variables=variables)
+    assert [device["mac"] for device in devices] == ["000b82000001"]
+
+
+def test_a_project_directory_that_is_not_a_path_is_an_error_naming_it(tmp_path, loader):
+    with pytest.raises(AnsibleLookupError, match=r"^sipfleet_project_dir must be the path of the project's directory"):
+        lookup(loader).run(["fleet/"], variables={"inventory_dir": str(tmp_path), "sipfleet_project_dir": ["x"]})
+
+
+def test_the_basedir_option_wins_over_the_project_directory(tmp_path, loader):
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "d.yml").write_text(DEVICE)
+    devices = lookup(loader).run(["d.yml"], variables={"sipfleet_project_dir": str(tmp_path / "project")},
+                                 basedir=str(tmp_path / "elsewhere"))
+    assert len(devices) == 1
