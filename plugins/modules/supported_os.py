@@ -15,9 +15,9 @@ description:
   - Fails when the host's C(ansible_facts.os_family) is not one of O(os_families), with a message naming the host's
     distribution, version and OS family and the supported families. Each role of the collection runs it as its first
     task, so a host it cannot serve is refused before a package task or a configuration file.
-  - Reads the facts the play already has. Only when C(ansible_facts.os_family) is missing (a play with
+  - "Reads the facts the play already has. Only when C(ansible_facts.os_family) is missing (a play with
     C(gather_facts: false)) it runs M(ansible.builtin.setup) with the C(distribution) subset alone and returns those
-    facts, so later tasks see them and no fact is gathered twice.
+    facts, so later tasks see them and no fact is gathered twice."
   - Runs on the controller (an action plugin); it contacts the host only to gather the missing facts.
 options:
   os_families:

@@ -10,9 +10,12 @@ set -euo pipefail
 . "$(dirname "$0")/../setup_lab/lib.sh"
 
 make_work role-supported-os
-export SUPPORTED_OS_SENTINEL="$work/sentinel" SUPPORTED_OS_WRITTEN="$work/written"
+# Read by settings.yml and supported.yml.
+# shellcheck disable=SC2154  # work: set by make_work (setup_lab/lib.sh)
+SUPPORTED_OS_SENTINEL=$work/sentinel
+SUPPORTED_OS_WRITTEN=$work/written
 SUPPORTED_OS_GROUP=$(id -gn)
-export SUPPORTED_OS_GROUP
+export SUPPORTED_OS_SENTINEL SUPPORTED_OS_WRITTEN SUPPORTED_OS_GROUP
 mkdir "$SUPPORTED_OS_SENTINEL" "$SUPPORTED_OS_WRITTEN"
 cd "$(dirname "$0")"
 
