@@ -304,15 +304,8 @@ def ansible_floor(count, fleet_dir, workdir, env):
     return {"seconds": seconds, "rss": rss}
 
 
-FIXED_COST_PLAYBOOK = """---
-- name: Ansible's floor and the fixed cost of the two modules
-  hosts: provisioning_servers
-  gather_facts: false
-  tasks:
-    - name: Read the fleet, nothing else
-      ansible.builtin.debug:
-        msg: "devices={{ sipfleet_devices | length }}"
-
+# The floor's play, then the two modules on no device.
+FIXED_COST_PLAYBOOK = FLOOR_PLAYBOOK + """
     - name: Load the keys of no device
       sipfleet.provisioning.key_store:
         path: "{{ bench_dir }}/keys.json"

@@ -19,6 +19,8 @@ description:
     C(gather_facts: false)) it runs M(ansible.builtin.setup) with the C(distribution) subset alone and returns those
     facts, so later tasks see them and no fact is gathered twice."
   - Runs on the controller (an action plugin); it contacts the host only to gather the missing facts.
+requirements:
+  - Nothing beyond ansible-core; it runs on the controller and, when facts are missing, M(ansible.builtin.setup) on the host.
 options:
   os_families:
     description:
