@@ -34,6 +34,7 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._key_store i
     key_id,
 )
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._mac import normalize_mac
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import HAS_CRYPTOGRAPHY
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_diff import file_diff, mask_path, raw_secrets
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_writer import (
     FilePolicy,
@@ -537,6 +538,7 @@ def _run(params, check_mode, want_diff, now):
                                   warnings=pool_warnings, only=incremental.validates,
                                   other_lines=params.get(OTHER_LINES))
     incremental.after_validation(inventory, fleet)
+    check_cryptography(fleet)
     attach_keys(fleet, params["keys"])
     # Runs sharing the state directory or a root take turns, from reading the
     # state to saving it; check mode too, since it reads them.
@@ -545,6 +547,33 @@ def _run(params, check_mode, want_diff, now):
                              state_dir, inventory, fleet, stall_days, incremental)
     result["warnings"][:0] = pool_warnings
     return result
+
+
+#: The device settings whose files need the ``cryptography`` library: the
+#: vendors' validation refuses either on a model that cannot read the result,
+#: so a valid device with one of them set has files to encrypt.
+ENCRYPTING_SETTINGS = ("encrypt_profiles", "yealink_compat_encryption")
+
+
+class MissingCryptography(ProvisioningError):
+    """Devices of the fleet encrypt their files and the host's Python cannot import ``cryptography``."""
+
+
+def check_cryptography(fleet, available=None):
+    """Raise :class:`MissingCryptography` once, before anything is written, if a device encrypts and the library is missing.
+
+    A fleet whose files are all plain (Poly, Fanvil, HTTPS with
+    ``encrypt_profiles: false``) runs without it.
+    """
+    if HAS_CRYPTOGRAPHY if available is None else available:
+        return
+    encrypting = [device.label for device in fleet
+                  if any(device.settings.get(name) for name in ENCRYPTING_SETTINGS)]
+    if encrypting:
+        raise MissingCryptography(
+            "%d device(s) encrypt their files and the host's Python cannot import cryptography: %s%s"
+            % (len(encrypting), ", ".join(encrypting[:10]), ", ..." if len(encrypting) > 10 else ""),
+            device=encrypting[0], field="settings.encrypt_profiles")
 
 
 class Incremental:

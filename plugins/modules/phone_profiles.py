@@ -38,8 +38,8 @@ description:
   - See the collection's C(docs/) directory for the data model, each vendor's files and the deployment playbook that
     calls this module.
 requirements:
-  - cryptography (Python library) on the managed host, to encrypt the profiles (python3-cryptography on Debian and
-    Ubuntu)
+  - cryptography (Python library) on the managed host, for a fleet with devices whose files are encrypted
+    (python3-cryptography on Debian and Ubuntu; without it such a fleet fails before anything is written)
   - jmespath (Python library) on the controller, for a shard given as a query
   - the time-zone database (tzdata on Debian and Ubuntu) on the managed host, for a device whose timezone is an IANA
     name
@@ -510,14 +510,12 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._errors import ProvisioningError
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._fleet import read_inventory_file
-from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import (
-    CRYPTOGRAPHY_IMPORT_ERROR,
-    HAS_CRYPTOGRAPHY,
-)
+from ansible_collections.sipfleet.provisioning.plugins.module_utils._openssl_enc import CRYPTOGRAPHY_IMPORT_ERROR
 from ansible_collections.sipfleet.provisioning.plugins.module_utils._phone_profiles import (
     ARGUMENT_SPEC,
     INVENTORY_FILE_OPTIONS,
     OTHER_LINES,
+    MissingCryptography,
     inventory_secrets,
     run,
 )
@@ -526,12 +524,6 @@ from ansible_collections.sipfleet.provisioning.plugins.module_utils._profile_dif
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    if not HAS_CRYPTOGRAPHY:
-        # Every vendor's files are encrypted: say so once, naming the package
-        # to install, rather than once per device after rendering them all.
-        module.fail_json(msg=missing_required_lib(
-            "cryptography", reason="to encrypt the profiles (on Debian and Ubuntu, install the package "
-            "python3-cryptography)") + ". The import failed with: %s" % CRYPTOGRAPHY_IMPORT_ERROR)
     # A copy: what the file holds must not show up in the echo of the
     # module's arguments.
     params = dict(module.params)
@@ -544,6 +536,13 @@ def main():
         module.fail_json(msg="one of devices or inventory_file is required", field="devices")
     try:
         result = run(params, check_mode=module.check_mode, want_diff=module._diff)
+    except MissingCryptography as exc:
+        # Said once, before anything is written, naming the package to
+        # install, rather than once per device after rendering them all.
+        module.fail_json(msg=missing_required_lib(
+            "cryptography", reason="to encrypt the profiles (on Debian and Ubuntu, install the package "
+            "python3-cryptography)") + ". The import failed with: %s. %s" % (CRYPTOGRAPHY_IMPORT_ERROR, exc.message),
+            device=exc.device, field=exc.field)
     except ProvisioningError as exc:
         # An error names a device and field; should it quote a value, never
         # let that be a password or key.

@@ -30,8 +30,16 @@ COLLECTIONS_ROOT = Path(__file__).resolve().parents[6]
 MODULE = "ansible_collections.sipfleet.provisioning.plugins.modules.phone_profiles"
 
 
-def run_module(tmp_path, hide_cryptography):
-    device_list = devices()
+#: A fleet whose files are all plain: served over HTTPS, nothing encrypted.
+PLAIN_DEVICES = [
+    {"name": "gs-plain", "mac": "00:0b:82:12:34:57", "model": "GXP2170",
+     "settings": {"encrypt_profiles": False, "provisioning_url": "https://prov.example.net"},
+     "lines": [{"extension": "211", "password": "Plain-Secret-211"}]},
+]
+
+
+def run_module(tmp_path, hide_cryptography, device_list=None):
+    device_list = devices() if device_list is None else device_list
     arguments = tmp_path / "args.json"
     arguments.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {
         "devices": device_list, "defaults": DEFAULTS, "keys": store_keys(device_list),
@@ -63,4 +71,15 @@ def test_a_host_without_cryptography_is_told_what_to_install(tmp_path, hide_cryp
     assert "install the package python3-cryptography" in message
     assert "No module named 'cryptography'" in message
     assert "errors" not in result, "one failure for the run, not one per device"
+    # The devices that need it are named, the first as the failure's device.
+    assert "4 device(s) encrypt their files" in message and "gs, spa, mpp, pana" in message
+    assert result["device"] == "gs" and result["field"] == "settings.encrypt_profiles"
     assert not (tmp_path / "root").exists() and not (tmp_path / "state").exists(), "nothing is written"
+
+
+def test_a_fleet_of_plain_files_needs_no_cryptography(tmp_path):
+    result = run_module(tmp_path, hide_cryptography=True, device_list=PLAIN_DEVICES)
+    assert not result.get("failed"), result
+    assert result["written"] > 0
+    served = (tmp_path / "root" / "cfg000b82123457.xml").read_text()
+    assert "<P35>211</P35>" in served, "the plain profile is served as rendered"
