@@ -20,6 +20,7 @@ Run from the collection's root.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -52,15 +53,12 @@ def check_tarball(path):
 
 
 def docs_pages(root="."):
-    """Every Markdown page under docs/ (not the links in docs/, not the docsite's sources)."""
-    pages = []
-    for directory, subdirectories, files in os.walk(os.path.join(root, "docs")):
-        subdirectories[:] = [name for name in subdirectories if name != "docsite"]
-        for name in files:
-            path = os.path.join(directory, name)
-            if name.endswith(".md") and not os.path.islink(path):
-                pages.append(os.path.relpath(path, os.path.join(root, "docs")).replace(os.sep, "/"))
-    return sorted(pages)
+    """Every Markdown page under docs/, as hacking/publish_docs.py finds the pages it publishes."""
+    # Loaded by path: hacking/ is no package, and the two must agree on what a page is.
+    spec = importlib.util.spec_from_file_location("publish_docs", os.path.join(root, "hacking", "publish_docs.py"))
+    publish_docs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(publish_docs)
+    return publish_docs.pages(root)
 
 
 def check_galaxy_docs(result_path):
