@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: firmware_rollout
 short_description: Set the firmware version of a fleet's devices wave by wave
-version_added: 0.1.0
+version_added: 1.0.0
 author:
   - sipfleet.provisioning contributors (@sipfleet)
 description:

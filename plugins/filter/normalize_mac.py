@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: normalize_mac
 short_description: Normalise a phone's MAC address to twelve lower-case hex digits
-version_added: 0.1.0
+version_added: 1.0.0
 author:
   - sipfleet.provisioning contributors (@sipfleet)
 description:

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: pbx_notify_config
 short_description: The PBX configuration that sends the resync NOTIFY for phones that trust only their registrar
-version_added: 0.1.0
+version_added: 1.0.0
 author:
   - sipfleet.provisioning contributors (@sipfleet)
 description:

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: shard_keys
 short_description: The key store's keys of the devices of a host's shard
-version_added: 0.1.0
+version_added: 1.0.0
 author:
   - sipfleet.provisioning contributors (@sipfleet)
 description:

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: status_report
 short_description: Merge the fleet status of every provisioning host and render status.json, unknown-devices.yml and the page
-version_added: 0.1.0
+version_added: 1.0.0
 author:
   - sipfleet.provisioning contributors (@sipfleet)
 description:

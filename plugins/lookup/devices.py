@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: devices
 short_description: Read the fleet's devices from device files and bar-code scan CSVs
-version_added: 0.1.0
+version_added: 1.0.0
 author:
   - sipfleet.provisioning contributors (@sipfleet)
 description:
