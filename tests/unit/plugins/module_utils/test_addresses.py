@@ -125,9 +125,15 @@ def _old_gs_server_path(value, schemes):
     if scheme not in schemes or not value.lower().startswith(scheme + "://"):
         return "%s must start with one of %s (what this model can fetch from)" % (shown_url(value), wanted)
     rest = value[len(parts.scheme) + 3:].rstrip("/")
+    host = parts.netloc.rsplit(":", 1)[0] if port else parts.netloc
+    found = _old_gs_host(host)
+    # The one deliberate change: the old parser took a bare IPv6 address as a
+    # URL's host when a bracket in its zone ID kept urlsplit from reading a
+    # port ("http://fe80::1%eth0[::1]"); a URL's IPv6 host is bracketed.
+    if found is not None and found[1] and not host.startswith("["):
+        found = None
     if (not parts.hostname or parts.username is not None or parts.query or parts.fragment or "?" in value or "#" in value
-            or not _OLD_GS_URL_REST.fullmatch(rest)
-            or _old_gs_host(parts.netloc.rsplit(":", 1)[0] if port else parts.netloc) is None):
+            or not _OLD_GS_URL_REST.fullmatch(rest) or found is None):
         return ("%s is not scheme://host[:port]/path (no user, query or fragment; a path of plain URL characters)"
                 % (shown_url(value),))
     return rest, scheme
@@ -220,6 +226,7 @@ def _message(call, *args):
 @example("[::1]\n")
 @example("proxy:5060\n")
 @example("http://[::1]x:80/p")
+@example("http://fe80::1%eth0[::1]")
 def test_grandstream_grammar_is_unchanged(value):
     assert (grandstream._host(value) is None) == (_old_gs_host(value) is None)
     found = grandstream._host(value)
