@@ -559,13 +559,13 @@ class MissingCryptography(ProvisioningError):
     """Devices of the fleet encrypt their files and the host's Python cannot import ``cryptography``."""
 
 
-def check_cryptography(fleet, available=None):
+def check_cryptography(fleet):
     """Raise :class:`MissingCryptography` once, before anything is written, if a device encrypts and the library is missing.
 
     A fleet whose files are all plain (Poly, Fanvil, HTTPS with
     ``encrypt_profiles: false``) runs without it.
     """
-    if HAS_CRYPTOGRAPHY if available is None else available:
+    if HAS_CRYPTOGRAPHY:
         return
     encrypting = [device.label for device in fleet
                   if any(device.settings.get(name) for name in ENCRYPTING_SETTINGS)]
