@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import pytest
 
@@ -15,13 +14,16 @@ from ansible.errors import AnsibleActionFail
 from ansible.parsing.dataloader import DataLoader
 from ansible.parsing.vault import VaultLib, VaultSecret
 from ansible.plugins.loader import lookup_loader
-from ansible.template import Templar
 
 from ansible_collections.sipfleet.provisioning.plugins.action.fleet_status import ActionModule as FleetStatusAction
 from ansible_collections.sipfleet.provisioning.plugins.action.key_store import ActionModule as KeyStoreAction
 from ansible_collections.sipfleet.provisioning.plugins.action.phone_profiles import ActionModule as ProfilesAction
 from ansible_collections.sipfleet.provisioning.plugins.action.resync import ActionModule as ResyncAction
 from ansible_collections.sipfleet.provisioning.plugins.plugin_utils import _fleet_bundle
+from ansible_collections.sipfleet.provisioning.tests.unit.plugins.action.recording import (
+    recording,
+    run_action as run_recorded,
+)
 
 VAULT_SECRETS = [("default", VaultSecret(b"device-sources-test-password"))]
 DEFAULTS = {"sip_server": "pbx.example.net", "admin_password": "AdminSecret99",
@@ -57,36 +59,14 @@ def make_loader(secrets=True):
     return loader
 
 
-def run_action(cls, args, task_vars, secrets=True, **task):
-    loader = make_loader(secrets)
-    task = SimpleNamespace(args=args, check_mode=False, async_val=0, action=cls.__module__, diff=False, **task)
-    connection = SimpleNamespace(_shell=SimpleNamespace(tmpdir="/remote/tmp", join_path=lambda *parts: "/".join(parts)))
-    action = cls(task, connection, None, loader, Templar(loader=loader), None)
-    return action, action.run(task_vars=task_vars)
+def run_action(cls, args, task_vars, secrets=True):
+    return run_recorded(cls, args, task_vars, loader=make_loader(secrets))
 
 
-def recording(cls):
-    """``cls`` with the host side recorded."""
-    class Recording(cls):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.transferred = {}
-            self.executed = []
-
-        def _transfer_data(self, remote_path, data):
-            self.transferred[remote_path] = json.loads(data)
-            return remote_path
-
-        def _fixup_perms2(self, remote_paths, remote_user=None, execute=True):
-            return None
-
-        def _execute_module(self, module_name=None, module_args=None, task_vars=None, **kwargs):
-            self.executed.append(module_args)
-            return {"changed": False}
-
-        def _remove_tmp_path(self, tmp_path, force=False):
-            return None
-    return Recording
+def sent_inventory(action):
+    """The inventory the action would transfer to the host, read back."""
+    [data] = action.transferred.values()
+    return json.loads(data)
 
 
 def via_lookup(inventory):
@@ -118,11 +98,11 @@ def test_the_option_reads_the_sources_too_and_the_inventory_file_is_the_lookups(
                  "sipfleet_device_passwords": PASSWORDS}
     action, dummy = run_action(recording(ProfilesAction), {"device_sources": TERMS, "roots": ["/srv"], "keys": {}},
                                task_vars)
-    from_sources = action.transferred["/remote/tmp/sipfleet-inventory.json"]
-    assert "device_sources" not in action.executed[0]
+    from_sources = sent_inventory(action)
+    assert "device_sources" not in action.executed[0][1]
     action, dummy = run_action(recording(ProfilesAction), {"roots": ["/srv"], "keys": {}},
                                dict(task_vars, sipfleet_devices=via_lookup(inventory)))
-    assert from_sources == action.transferred["/remote/tmp/sipfleet-inventory.json"]
+    assert from_sources == sent_inventory(action)
     assert len(from_sources["devices"]) == 3
 
 
@@ -133,7 +113,7 @@ def test_the_option_reads_the_sources_too_and_the_inventory_file_is_the_lookups(
 def test_fleet_status_and_resync_read_the_variable(inventory, cls, args):
     action, dummy = run_action(recording(cls), args, {"sipfleet_device_sources": TERMS,
                                                       "inventory_dir": str(inventory)})
-    [sent] = action.transferred.values()
+    sent = sent_inventory(action)
     assert sorted(device["name"] for device in sent["devices"]) == ["lobby", "office", "reception"]
 
 
@@ -174,7 +154,7 @@ def test_the_actions_resolve_the_sources_against_the_project_directory(inventory
     task_vars = {"sipfleet_device_sources": TERMS, "sipfleet_device_passwords": PASSWORDS,
                  "inventory_dir": str(job_inventory), "sipfleet_project_dir": str(inventory)}
     action, dummy = run_action(recording(ProfilesAction), {"roots": ["/srv"], "keys": {}}, task_vars)
-    assert len(action.transferred["/remote/tmp/sipfleet-inventory.json"]["devices"]) == 3
+    assert len(sent_inventory(action)["devices"]) == 3
     # Without it, the same terms are the inventory's, as before: none there.
     del task_vars["sipfleet_project_dir"]
     with pytest.raises(AnsibleActionFail, match="sipfleet_device_sources: devices does not exist"):
