@@ -152,6 +152,13 @@ expect_result() {
     got=$(result "$1" "$2" "$3") || fail "run $1: no phone_profiles result for $2"
     [ "$got" = "$4" ] || fail "run $1: $2's $3 is $got, expected $4"
 }
+expect_one_device() {
+    # NAME HOST DEVICE OTHER-HOST: run NAME rendered DEVICE alone, on HOST, and changed nothing on OTHER-HOST
+    expect_result "$1" "$2" rendered_devices 1
+    expect_result "$1" "$2" changed_devices "[\"$3\"]"
+    expect_result "$1" "$4" rendered_devices 0
+    expect_recap "$work/logs/$1.log" --host "$4" changed=0
+}
 store_json() {
     # the decrypted key store $1 (sharded|single)
     ansible-vault view "$work/$1/keys.vault"
@@ -249,10 +256,7 @@ step "a one-device edit in its YAML file renders that device on its shard's host
 listing prov-berlin/root prov-rest/root >"$work/before"
 sed -i 's/display_name: Reception$/display_name: Front desk/' "$work/fleet/devices/berlin/reception.yml"
 ok_profiles sharded edit-berlin
-expect_result edit-berlin prov-berlin rendered_devices 1
-expect_result edit-berlin prov-berlin changed_devices '["berlin-reception"]'
-expect_result edit-berlin prov-rest rendered_devices 0
-expect_recap "$work/logs/edit-berlin.log" --host prov-rest changed=0
+expect_one_device edit-berlin prov-berlin berlin-reception prov-rest
 listing prov-berlin/root prov-rest/root >"$work/after"
 rewritten=$({ diff "$work/before" "$work/after" || true; } | sed -n 's/^> \([^ ]*\) .*/\1/p' | sort -u)
 [ -n "$rewritten" ] || fail "the edit rewrote no file"
@@ -267,10 +271,7 @@ pass "berlin-reception's edit rendered it alone, on prov-berlin alone"
 step "a one-device edit in the scan CSV renders that device on the other shard's host only"
 sed -i 's/;Desk 1;/;Desk One;/' "$work/fleet/scans/desk.csv"
 ok_profiles sharded edit-rest
-expect_result edit-rest prov-rest rendered_devices 1
-expect_result edit-rest prov-rest changed_devices '["munich-desk-1"]'
-expect_result edit-rest prov-berlin rendered_devices 0
-expect_recap "$work/logs/edit-rest.log" --host prov-berlin changed=0
+expect_one_device edit-rest prov-rest munich-desk-1 prov-berlin
 pass "munich-desk-1's edit rendered it alone, on prov-rest alone"
 
 step "a site's setting changed: that site's devices rendered again on its shard's host only"
